@@ -1,0 +1,107 @@
+// The markers users import from "adjoint". The compiler replaces every call to them
+// with generated code; reaching one at run time means the file was not compiled.
+import { VJP, type Vjp } from "./generated.js";
+
+type AnyFunction = (...args: any[]) => any;
+
+/** The parameter positions of a function type: 0 | 1 | ... */
+export type ParamIndex<F extends AnyFunction> = {
+  [K in keyof Parameters<F>]: K extends `${infer N extends number}` ? N : never;
+}[number];
+
+/** Which parameters to differentiate with respect to. */
+export type Wrt<F extends AnyFunction> = ParamIndex<F> | readonly ParamIndex<F>[];
+
+/** The type of the gradient(s) `grad(f, { wrt })` returns. */
+export type GradOf<F extends AnyFunction, W> = W extends number
+  ? Parameters<F>[W]
+  : W extends readonly number[]
+    ? { -readonly [K in keyof W]: Parameters<F>[W[K] & number] }
+    : never;
+
+export interface GradOptions<W> {
+  /** Parameter position(s); the result is an array when this is an array. Default 0. */
+  wrt: W;
+}
+
+export type Pullback<F extends AnyFunction, W> = (dvalue: ReturnType<F>) => GradOf<F, W>;
+
+/** `grad(f)` is `(...args) => d f / d args[0]`; `wrt` picks other parameters. */
+export function grad<F extends AnyFunction>(f: F): (...args: Parameters<F>) => GradOf<F, 0>;
+export function grad<F extends AnyFunction, const W extends Wrt<F>>(
+  f: F,
+  options: GradOptions<W>,
+): (...args: Parameters<F>) => GradOf<F, W>;
+export function grad(f: AnyFunction, options?: GradOptions<unknown>): never {
+  return notCompiled("grad", f, options);
+}
+
+/** `valueAndGrad(f)(...args)` is `[f(...args), grad(f)(...args)]`, computed in one sweep. */
+export function valueAndGrad<F extends AnyFunction>(
+  f: F,
+): (...args: Parameters<F>) => [ReturnType<F>, GradOf<F, 0>];
+export function valueAndGrad<F extends AnyFunction, const W extends Wrt<F>>(
+  f: F,
+  options: GradOptions<W>,
+): (...args: Parameters<F>) => [ReturnType<F>, GradOf<F, W>];
+export function valueAndGrad(f: AnyFunction, options?: GradOptions<unknown>): never {
+  return notCompiled("valueAndGrad", f, options);
+}
+
+/** `vjp(f)(...args)` is `[value, pullback]`; `pullback(dvalue)` is the vector-Jacobian product. */
+export function vjp<F extends AnyFunction>(
+  f: F,
+): (...args: Parameters<F>) => [ReturnType<F>, Pullback<F, 0>];
+export function vjp<F extends AnyFunction, const W extends Wrt<F>>(
+  f: F,
+  options: GradOptions<W>,
+): (...args: Parameters<F>) => [ReturnType<F>, Pullback<F, W>];
+export function vjp(f: AnyFunction, options?: GradOptions<unknown>): never {
+  return notCompiled("vjp", f, options);
+}
+
+/** Marks a function that `grad` in other modules may call through. */
+export function differentiable<F extends AnyFunction>(f: F): F {
+  return notCompiled("differentiable", f);
+}
+
+/** Inside differentiated code, `stopGradient(x)` is a constant; outside, it is `x`. */
+export function stopGradient<T>(x: T): T {
+  return x;
+}
+
+/**
+ * A hand-written rule for `f`: `rule(args, value, dvalue)` returns the adjoint of every
+ * parameter, in order (`0` for ones that are not differentiable). `f`'s body is never
+ * read by the compiler, so it may use anything.
+ */
+export function customGrad<F extends AnyFunction>(
+  f: F,
+  rule: (args: Parameters<F>, value: ReturnType<F>, dvalue: ReturnType<F>) => unknown[],
+): F {
+  const wrapped = ((...args: Parameters<F>) => f(...args)) as F;
+  const customVjp: Vjp = (...args) => {
+    const value = f(...args);
+    return [value, (dvalue) => rule(args as Parameters<F>, value, dvalue)];
+  };
+  Object.defineProperty(wrapped, VJP, { value: customVjp, enumerable: false });
+  Object.defineProperty(wrapped, "name", { value: f.name });
+  return wrapped;
+}
+
+function notCompiled(marker: string, f: unknown, _options?: unknown): never {
+  const name = typeof f === "function" && f.name ? f.name : "f";
+  throw new Error(
+    `adjoint: ${marker}(${name}) ran uncompiled in ${callerFile()}: that file was not transformed by adjoint. ` +
+      `Add the Babel plugin ("plugins": ["adjoint/babel"]) or the tspc transformer ` +
+      `({ "transform": "adjoint/tspc" } in compilerOptions.plugins) to the build that compiles it.`,
+  );
+}
+
+/** The file that called the marker, read from the stack. */
+function callerFile(): string {
+  const frames = (new Error().stack ?? "").split("\n").slice(1);
+  const outside = frames.find((frame) => !frame.includes("/runtime/index."));
+  const match = outside?.match(/\(?((?:file:\/\/)?[^\s()]+?):\d+:\d+\)?\s*$/);
+  return match ? match[1] : "an unknown file";
+}

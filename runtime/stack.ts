@@ -1,0 +1,61 @@
+// The value stack generated code saves overwritten values on (as Tangent and Tapenade do).
+// Pops only move a cursor, so a pullback can run the reverse sweep more than once:
+// `rewind()` puts the cursor back on top.
+
+const INITIAL_CAPACITY = 64;
+
+export class ValueStack {
+  private floats = new Float64Array(INITIAL_CAPACITY);
+  private floatCount = 0;
+  private floatCursor = 0;
+  private ints = new Int32Array(INITIAL_CAPACITY);
+  private intCount = 0;
+  private intCursor = 0;
+  private refs: unknown[] = [];
+  private refCursor = 0;
+
+  /** Saves a number (a value the forward sweep is about to overwrite). */
+  push(value: number): void {
+    if (this.floatCount === this.floats.length) this.floats = grow(this.floats, Float64Array);
+    this.floats[this.floatCount++] = value;
+  }
+
+  pop(): number {
+    return this.floats[--this.floatCursor];
+  }
+
+  /** Saves a branch taken, a boolean or a trip count. */
+  pushInt(value: number | boolean): void {
+    if (this.intCount === this.ints.length) this.ints = grow(this.ints, Int32Array);
+    this.ints[this.intCount++] = value as number;
+  }
+
+  popInt(): number {
+    return this.ints[--this.intCursor];
+  }
+
+  /** Saves an object: a callee's pullback, an array. */
+  pushRef(value: unknown): void {
+    this.refs.push(value);
+  }
+
+  popRef<T>(): T {
+    return this.refs[--this.refCursor] as T;
+  }
+
+  /** Starts a reverse sweep: every pop reads from the top again. */
+  rewind(): void {
+    this.floatCursor = this.floatCount;
+    this.intCursor = this.intCount;
+    this.refCursor = this.refs.length;
+  }
+}
+
+function grow<T extends Float64Array | Int32Array>(
+  data: T,
+  Kind: { new (length: number): T },
+): T {
+  const bigger = new Kind(data.length * 2);
+  bigger.set(data);
+  return bigger;
+}
