@@ -1,0 +1,119 @@
+import type { DiagnosticCode, Span } from "./diagnostics.js";
+
+// The IR: three-address code with structured control flow. Lowering produces it from
+// the source AST; analysis, the reverse pass and the emitter only ever see this.
+
+/** Where a statement came from in the user's source (1-based line, 0-based column). */
+export interface SourceLoc {
+  line: number;
+  column: number;
+  /** The user's statement, one line, for the comment above its generated code. */
+  text: string;
+}
+
+export type Operand =
+  | { kind: "var"; name: string }
+  /** A literal or a constant such as `Math.PI`, as JavaScript source. */
+  | { kind: "const"; code: string; value?: number | boolean }
+  /** A binding from outside the function (module scope or an enclosing function): read-only. */
+  | { kind: "outer"; name: string };
+
+export type Callee =
+  /** A function of this module whose adjoint the compiler generates. */
+  | { kind: "local"; key: string }
+  /** A function with an attached vjp at run time: imported, `customGrad`, or `differentiable` elsewhere. */
+  | { kind: "attached"; binding: string };
+
+export type Expr =
+  | { kind: "copy"; arg: Operand }
+  /** A primitive with a rule in rules.ts: `add`, `mul`, `Math.sin`, `lt`, … */
+  | { kind: "prim"; op: string; args: Operand[] }
+  | { kind: "call"; callee: Callee; args: Operand[] }
+  /** `stopGradient(x)`: x's value, a constant for differentiation. */
+  | { kind: "stop"; arg: Operand }
+  /**
+   * Code adjoint cannot differentiate through (a method call, a property read, `new`):
+   * fine where its result is not active, a diagnostic where it is.
+   */
+  | {
+      kind: "opaque";
+      describe: string;
+      /** Reported if the result turns out to be active. */
+      diagnostic: DiagnosticCode;
+      render: (args: string[]) => string;
+      args: Operand[];
+      at: Span;
+    };
+
+export type Stmt =
+  | { kind: "assign"; target: string; expr: Expr; loc?: SourceLoc }
+  /** An expression evaluated for its effect only (`console.log(x)`). */
+  | { kind: "effect"; expr: Expr; loc?: SourceLoc }
+  | { kind: "if"; cond: Operand; then: Stmt[]; else: Stmt[]; loc?: SourceLoc }
+  /** `while (true) { pre; if (!cond) break; body }`: every loop lowers to this. */
+  | { kind: "loop"; pre: Stmt[]; cond: Operand; body: Stmt[]; loc?: SourceLoc }
+  | { kind: "throw"; arg: Operand; loc?: SourceLoc };
+
+export type ValueType = "number" | "boolean" | "other";
+
+export interface LocalInfo {
+  /** Declared type of a parameter or annotated variable, if any. */
+  declared?: ValueType;
+  /** A temporary the lowering introduced, not a user variable. */
+  temp: boolean;
+}
+
+export interface IRFunction {
+  /** Key in the module's function table (the source name, or a name made for an inline function). */
+  key: string;
+  params: string[];
+  paramTypes: ValueType[];
+  body: Stmt[];
+  /** The variable holding the return value. */
+  result: string;
+  locals: Map<string, LocalInfo>;
+  /** Every identifier name in the module, so fresh names never collide. */
+  reserved: Set<string>;
+  loc: SourceLoc;
+}
+
+export const v = (name: string): Operand => ({ kind: "var", name });
+export const num = (value: number): Operand => ({ kind: "const", code: String(value), value });
+export const bool = (value: boolean): Operand => ({ kind: "const", code: String(value), value });
+
+/** Visits every statement, nested ones included, in source order. */
+export function forEachStmt(stmts: Stmt[], visit: (stmt: Stmt, inLoop: boolean) => void, inLoop = false): void {
+  for (const stmt of stmts) {
+    visit(stmt, inLoop);
+    if (stmt.kind === "if") {
+      forEachStmt(stmt.then, visit, inLoop);
+      forEachStmt(stmt.else, visit, inLoop);
+    } else if (stmt.kind === "loop") {
+      forEachStmt(stmt.pre, visit, true);
+      forEachStmt(stmt.body, visit, true);
+    }
+  }
+}
+
+export function exprArgs(expr: Expr): Operand[] {
+  switch (expr.kind) {
+    case "copy":
+    case "stop":
+      return [expr.arg];
+    case "prim":
+    case "call":
+    case "opaque":
+      return expr.args;
+  }
+}
+
+/** The variables a statement reads (not those of nested statements). */
+export function readsOf(stmt: Stmt): string[] {
+  const operands =
+    stmt.kind === "assign" || stmt.kind === "effect"
+      ? exprArgs(stmt.expr)
+      : stmt.kind === "if" || stmt.kind === "loop"
+        ? [stmt.cond]
+        : [stmt.arg];
+  return operands.flatMap((op) => (op.kind === "var" ? [op.name] : []));
+}

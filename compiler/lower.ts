@@ -1,0 +1,881 @@
+// Lowers a function's Babel AST to the IR: every right-hand side becomes `t = op(a, b)`,
+// every loop becomes `loop { pre; if (!cond) break; body }`, and break/continue/return
+// become flags that guard the code they skip, so the reverse pass sees only structured code.
+import type * as t from "@babel/types";
+import { diagnostic, type DiagnosticCode } from "./diagnostics.js";
+import type { FunctionNode, ModuleContext } from "./context.js";
+import { bool, num, v, type Expr, type IRFunction, type LocalInfo, type Operand, type SourceLoc, type Stmt, type ValueType } from "./ir.js";
+import { binaryOperators, mathConstants, scalarRules } from "./rules.js";
+
+/** A loop, switch or labelled block that break (and, for loops, continue) can target. */
+interface JumpTarget {
+  labels: string[];
+  /** Flag set by `break`. */
+  stop: string;
+  /** Flag set by `continue`; null for a switch or a labelled block. */
+  skip: string | null;
+}
+
+const UNDEFINED: Operand = { kind: "const", code: "undefined" };
+
+export function lowerFunction(node: FunctionNode, key: string, ctx: ModuleContext): IRFunction {
+  // A local that takes the name of an outer binding the function also reads would
+  // capture it once declarations are hoisted: lower again with that name avoided.
+  let avoid = new Set<string>();
+  for (;;) {
+    const lowerer = new Lowerer(ctx, avoid);
+    const fn = lowerer.lowerFunction(node, key);
+    const clashes = [...lowerer.outerReads].filter((name) => fn.locals.has(name) && !avoid.has(name));
+    if (clashes.length === 0) return fn;
+    avoid = new Set([...avoid, ...clashes]);
+  }
+}
+
+class Lowerer {
+  private scopes: Map<string, string>[] = [];
+  private locals = new Map<string, LocalInfo>();
+  private taken = new Set<string>();
+  private block: Stmt[] = [];
+  private targets: JumpTarget[] = [];
+  private loc: SourceLoc = { line: 0, column: 0, text: "" };
+  private result = "";
+  private returned = "";
+  readonly outerReads = new Set<string>();
+
+  constructor(
+    private ctx: ModuleContext,
+    private avoid: Set<string>,
+  ) {}
+
+  lowerFunction(node: FunctionNode, key: string): IRFunction {
+    this.loc = this.locOf(node);
+    if (node.async) this.report("ADJ002", node);
+    if (node.generator) this.report("ADJ003", node);
+    this.scopes.push(new Map());
+    const params: string[] = [];
+    const paramTypes: ValueType[] = [];
+    const defaults: [string, t.Expression][] = [];
+    for (const param of node.params) {
+      let id: t.Node = param;
+      if (id.type === "AssignmentPattern") {
+        defaults.push([(id.left as t.Identifier).name, id.right]);
+        id = id.left;
+      }
+      if (id.type !== "Identifier") {
+        this.report(id.type === "RestElement" ? "ADJ019" : "ADJ008", id);
+        continue;
+      }
+      const type = declaredType(id.typeAnnotation) ?? "number";
+      params.push(this.declare(id.name, { declared: type, temp: false }));
+      paramTypes.push(type);
+    }
+    this.result = this.fresh("result");
+    this.locals.set(this.result, { temp: true });
+    this.returned = this.fresh("returned");
+    this.locals.set(this.returned, { temp: true, declared: "boolean" });
+    for (const [name, init] of defaults) {
+      const param = this.lookup(name)!;
+      const missing = this.temp("boolean");
+      this.emit({ kind: "assign", target: missing, expr: { kind: "prim", op: "seq", args: [v(param), UNDEFINED] } });
+      this.emit({ kind: "if", cond: v(missing), then: this.collect(() => this.expr(init, param)), else: [] });
+    }
+    if (node.body.type === "BlockStatement") {
+      this.statements(node.body.body, 0);
+    } else {
+      this.loc = this.locOf(node.body);
+      this.expr(node.body, this.result);
+    }
+    this.scopes.pop();
+    return {
+      key,
+      params,
+      paramTypes,
+      body: this.block,
+      result: this.result,
+      locals: this.locals,
+      reserved: this.ctx.reserved,
+      loc: this.locOf(node),
+    };
+  }
+
+  // ---- names ----
+
+  /** A name for a new local: the user's own if free, else with a numeric suffix. */
+  private fresh(base: string): string {
+    let name = base;
+    for (let i = 1; this.taken.has(name) || this.avoid.has(name) || (name !== base && this.ctx.reserved.has(name)); i++) {
+      name = `${base}_${i}`;
+    }
+    this.taken.add(name);
+    return name;
+  }
+
+  private tempCount = 0;
+  /** A temporary: t1, t2, … skipping every name the module uses. */
+  private temp(declared?: ValueType): string {
+    let name: string;
+    do name = `t${++this.tempCount}`;
+    while (this.taken.has(name) || this.ctx.reserved.has(name));
+    this.taken.add(name);
+    this.locals.set(name, { temp: true, declared });
+    return name;
+  }
+
+  private flag(base: string): string {
+    const name = this.freshGenerated(base);
+    this.locals.set(name, { temp: true, declared: "boolean" });
+    return name;
+  }
+
+  private freshGenerated(base: string): string {
+    let name = base;
+    for (let i = 1; this.taken.has(name) || this.ctx.reserved.has(name); i++) name = `${base}${i}`;
+    this.taken.add(name);
+    return name;
+  }
+
+  private declare(sourceName: string, info: LocalInfo): string {
+    const name = this.fresh(sourceName);
+    this.scopes[this.scopes.length - 1].set(sourceName, name);
+    this.locals.set(name, info);
+    return name;
+  }
+
+  private lookup(sourceName: string): string | undefined {
+    for (let i = this.scopes.length - 1; i >= 0; i--) {
+      const name = this.scopes[i].get(sourceName);
+      if (name !== undefined) return name;
+    }
+    return undefined;
+  }
+
+  // ---- blocks ----
+
+  private emit(stmt: Stmt): void {
+    if (!stmt.loc && stmt.kind !== "loop" && stmt.kind !== "if") stmt.loc = this.loc;
+    else if (!stmt.loc) stmt.loc = this.loc;
+    this.block.push(stmt);
+  }
+
+  private collect(lower: () => void): Stmt[] {
+    const saved = this.block;
+    this.block = [];
+    try {
+      lower();
+      return this.block;
+    } finally {
+      this.block = saved;
+    }
+  }
+
+  private scoped<T>(lower: () => T): T {
+    this.scopes.push(new Map());
+    try {
+      return lower();
+    } finally {
+      this.scopes.pop();
+    }
+  }
+
+  /**
+   * Lowers `list[start..]`. Code after a statement that may break, continue or return is
+   * guarded by the flags it sets; an `if` whose branch always leaves takes the rest into
+   * its other branch instead. Returns the flags that may be set and escape.
+   */
+  private statements(list: t.Statement[], start: number): Set<string> {
+    const exits = new Set<string>();
+    for (let i = start; i < list.length; i++) {
+      const stmt = list[i];
+      const restStart = i + 1;
+      if (stmt.type === "IfStatement" && restStart < list.length) {
+        const thenLeaves = alwaysLeaves(stmt.consequent);
+        const elseLeaves = stmt.alternate ? alwaysLeaves(stmt.alternate) : false;
+        if (thenLeaves || elseLeaves) {
+          const rest = (branch: t.Statement | null | undefined, leaves: boolean) => () => {
+            const branchExits = branch ? this.scoped(() => this.statements([branch], 0)) : new Set<string>();
+            if (leaves) return branchExits;
+            const guarded = this.guarded(branchExits, () => this.statements(list, restStart));
+            return new Set([...branchExits, ...guarded]);
+          };
+          for (const flag of this.ifStatement(stmt, rest(stmt.consequent, thenLeaves), rest(stmt.alternate, elseLeaves))) exits.add(flag);
+          return exits;
+        }
+      }
+      const stmtExits = this.statement(stmt);
+      for (const flag of stmtExits) exits.add(flag);
+      if (stmtExits.size > 0 && restStart < list.length) {
+        if (alwaysLeaves(stmt)) return exits; // the rest is unreachable
+        for (const flag of this.guarded(stmtExits, () => this.statements(list, restStart))) exits.add(flag);
+        return exits;
+      }
+    }
+    return exits;
+  }
+
+  /** Runs `lower` only when none of `flags` is set. */
+  private guarded(flags: Set<string>, lower: () => Set<string>): Set<string> {
+    if (flags.size === 0) return lower();
+    let exits = new Set<string>();
+    const body = this.collect(() => (exits = lower()));
+    this.emit({ kind: "if", cond: this.anyOf([...flags]), then: [], else: body });
+    return exits;
+  }
+
+  /** An operand that is true when any of the flags is. */
+  private anyOf(flags: string[]): Operand {
+    let acc: Operand = v(flags[0]);
+    for (const flag of flags.slice(1)) {
+      const next = this.temp("boolean");
+      this.emit({ kind: "assign", target: next, expr: { kind: "prim", op: "or", args: [acc, v(flag)] } });
+      acc = v(next);
+    }
+    return acc;
+  }
+
+  private ifStatement(node: t.IfStatement, lowerThen: () => Set<string>, lowerElse: () => Set<string>): Set<string> {
+    this.loc = this.locOf(node);
+    const cond = this.condition(node.test);
+    const loc = this.locOf(node);
+    let thenExits = new Set<string>();
+    let elseExits = new Set<string>();
+    const thenBlock = this.collect(() => (thenExits = lowerThen()));
+    const elseBlock = this.collect(() => (elseExits = lowerElse()));
+    this.emit({ kind: "if", cond, then: thenBlock, else: elseBlock, loc });
+    return new Set([...thenExits, ...elseExits]);
+  }
+
+  /** A condition in a variable of its own, so branches that reassign what it read cannot change it. */
+  private condition(node: t.Expression): Operand {
+    const value = this.expr(node);
+    if (value.kind !== "var" || this.locals.get(value.name)?.temp) return value;
+    const copy = this.temp();
+    this.emit({ kind: "assign", target: copy, expr: { kind: "copy", arg: value } });
+    return v(copy);
+  }
+
+  private statement(node: t.Statement): Set<string> {
+    this.loc = this.locOf(node);
+    const none = new Set<string>();
+    switch (node.type) {
+      case "ExpressionStatement":
+        this.effect(node.expression);
+        return none;
+      case "VariableDeclaration":
+        this.variableDeclaration(node);
+        return none;
+      case "BlockStatement":
+        return this.scoped(() => this.statements(node.body, 0));
+      case "EmptyStatement":
+        return none;
+      case "IfStatement": {
+        const branch = (s: t.Statement | null | undefined) => () => (s ? this.scoped(() => this.statements([s], 0)) : new Set<string>());
+        return this.ifStatement(node, branch(node.consequent), branch(node.alternate));
+      }
+      case "ReturnStatement": {
+        if (node.argument) this.expr(node.argument, this.result);
+        else this.emit({ kind: "assign", target: this.result, expr: { kind: "copy", arg: UNDEFINED } });
+        this.emit({ kind: "assign", target: this.returned, expr: { kind: "copy", arg: bool(true) } });
+        return new Set([this.returned]);
+      }
+      case "BreakStatement":
+      case "ContinueStatement":
+        return this.jump(node);
+      case "WhileStatement":
+      case "DoWhileStatement":
+      case "ForStatement":
+        return this.loop(node, []);
+      case "LabeledStatement":
+        return this.labeled(node);
+      case "SwitchStatement":
+        return this.switchStatement(node, []);
+      case "ThrowStatement":
+        this.emit({ kind: "throw", arg: this.expr(node.argument) });
+        return none;
+      case "TryStatement":
+        this.report("ADJ001", node);
+        return none;
+      case "ForInStatement":
+        this.report("ADJ013", node);
+        return none;
+      case "ForOfStatement":
+        this.report("ADJ014", node, "for…of over an array");
+        return none;
+      case "FunctionDeclaration":
+        this.report("ADJ007", node);
+        return none;
+      case "TSTypeAliasDeclaration":
+      case "TSInterfaceDeclaration":
+        return none;
+      default:
+        this.report("ADJ015", node, describeNode(node));
+        return none;
+    }
+  }
+
+  private variableDeclaration(node: t.VariableDeclaration): void {
+    for (const declarator of node.declarations) {
+      if (declarator.id.type !== "Identifier") {
+        this.report("ADJ008", declarator.id);
+        continue;
+      }
+      const declared = declaredType(declarator.id.typeAnnotation);
+      if (declarator.init) {
+        // Lower the initializer before the name exists: `let x = x + 1` in a block reads the outer x.
+        const value = this.expr(declarator.init);
+        const name = this.declare(declarator.id.name, { declared, temp: false });
+        this.assign(name, { kind: "copy", arg: value });
+      } else {
+        this.declare(declarator.id.name, { declared, temp: false });
+      }
+    }
+  }
+
+  private labeled(node: t.LabeledStatement): Set<string> {
+    const labels: string[] = [node.label.name];
+    let body: t.Statement = node.body;
+    while (body.type === "LabeledStatement") {
+      labels.push(body.label.name);
+      body = body.body;
+    }
+    if (body.type === "WhileStatement" || body.type === "DoWhileStatement" || body.type === "ForStatement") return this.loop(body, labels);
+    if (body.type === "SwitchStatement") return this.switchStatement(body, labels);
+    // A labelled block: `break label` leaves it.
+    const target: JumpTarget = { labels, stop: this.flag("stop"), skip: null };
+    this.emit({ kind: "assign", target: target.stop, expr: { kind: "copy", arg: bool(false) } });
+    this.targets.push(target);
+    const exits = this.scoped(() => this.statements([body], 0));
+    this.targets.pop();
+    exits.delete(target.stop);
+    return exits;
+  }
+
+  private jump(node: t.BreakStatement | t.ContinueStatement): Set<string> {
+    const isBreak = node.type === "BreakStatement";
+    const label = node.label?.name;
+    for (let i = this.targets.length - 1; i >= 0; i--) {
+      const target = this.targets[i];
+      if (label ? !target.labels.includes(label) : !isBreak && target.skip === null) continue;
+      const flag = isBreak ? target.stop : target.skip;
+      if (flag === null) break;
+      this.emit({ kind: "assign", target: flag, expr: { kind: "copy", arg: bool(true) } });
+      return new Set([flag]);
+    }
+    this.report("ADJ015", node, `${isBreak ? "break" : "continue"} with no enclosing target`);
+    return new Set();
+  }
+
+  /** while, do…while and for, as `loop { pre; if (!cond) break; body }`. */
+  private loop(node: t.WhileStatement | t.DoWhileStatement | t.ForStatement, labels: string[]): Set<string> {
+    const loc = this.locOf(node);
+    return this.scoped(() => {
+      if (node.type === "ForStatement" && node.init) {
+        if (node.init.type === "VariableDeclaration") this.variableDeclaration(node.init);
+        else this.effect(node.init);
+      }
+      const target: JumpTarget = { labels, stop: this.flag("stop"), skip: this.flag("skip") };
+      this.emit({ kind: "assign", target: target.stop, expr: { kind: "copy", arg: bool(false) }, loc });
+      this.targets.push(target);
+
+      // The body first, to learn which flags it sets; it is placed after the test below.
+      let bodyExits = new Set<string>();
+      const body = this.collect(() => {
+        this.emit({ kind: "assign", target: target.skip!, expr: { kind: "copy", arg: bool(false) }, loc });
+        bodyExits = this.scoped(() => this.statements([node.body], 0));
+      });
+      this.targets.pop();
+      const escaping = new Set([...bodyExits].filter((flag) => flag !== target.stop && flag !== target.skip));
+      // Flags that end the loop, among those the body can set.
+      const leaving = [...bodyExits].filter((flag) => flag !== target.skip);
+
+      const testCode = (test: t.Expression | null | undefined, cond: string) => () => {
+        this.loc = loc;
+        if (test) this.expr(test, cond);
+        else this.emit({ kind: "assign", target: cond, expr: { kind: "copy", arg: bool(true) } });
+        return new Set<string>();
+      };
+      const cond = this.temp("boolean");
+      let pre: Stmt[];
+      let loopBody: Stmt[];
+      if (node.type === "DoWhileStatement") {
+        // do { body } while (test): the body and the test are all "pre"; the loop body is empty.
+        pre = [...body];
+        pre.push(...this.collect(() => this.guardedTest(leaving, cond, testCode(node.test, cond))));
+        loopBody = [];
+      } else {
+        pre = this.collect(() => this.guardedTest(leaving, cond, testCode(node.test, cond)));
+        loopBody = body;
+        if (node.type === "ForStatement" && node.update) {
+          const update = node.update;
+          loopBody.push(
+            ...this.collect(() =>
+              this.guarded(new Set(leaving), () => {
+                this.loc = loc;
+                this.effect(update);
+                return new Set();
+              }),
+            ),
+          );
+        }
+      }
+      this.emit({ kind: "loop", pre, cond: v(cond), body: loopBody, loc });
+      return escaping;
+    });
+  }
+
+  /** `cond = test`, or `cond = false` when one of `flags` is set. */
+  private guardedTest(flags: string[], cond: string, lower: () => Set<string>): void {
+    if (flags.length === 0) {
+      lower();
+      return;
+    }
+    const any = this.anyOf(flags);
+    this.emit({
+      kind: "if",
+      cond: any,
+      then: [{ kind: "assign", target: cond, expr: { kind: "copy", arg: bool(false) }, loc: this.loc }],
+      else: this.collect(lower),
+    });
+  }
+
+  /** switch as: pick the first matching case's index, then run each case from there on. */
+  private switchStatement(node: t.SwitchStatement, labels: string[]): Set<string> {
+    const loc = this.locOf(node);
+    const discriminant = this.expr(node.discriminant);
+    const start = this.temp("number");
+    const defaultIndex = node.cases.findIndex((c) => c.test == null);
+    const chooser = (i: number): Stmt[] =>
+      this.collect(() => {
+        for (; i < node.cases.length && node.cases[i].test == null; i++);
+        if (i >= node.cases.length) {
+          this.emit({ kind: "assign", target: start, expr: { kind: "copy", arg: num(defaultIndex >= 0 ? defaultIndex : node.cases.length) }, loc });
+          return;
+        }
+        const test = this.expr(node.cases[i].test!);
+        const matches = this.temp("boolean");
+        this.emit({ kind: "assign", target: matches, expr: { kind: "prim", op: "seq", args: [discriminant, test] }, loc });
+        this.emit({
+          kind: "if",
+          cond: v(matches),
+          then: [{ kind: "assign", target: start, expr: { kind: "copy", arg: num(i) }, loc }],
+          else: chooser(i + 1),
+          loc,
+        });
+      });
+    this.block.push(...chooser(0));
+
+    const target: JumpTarget = { labels, stop: this.flag("stop"), skip: null };
+    this.emit({ kind: "assign", target: target.stop, expr: { kind: "copy", arg: bool(false) }, loc });
+    this.targets.push(target);
+    const exits = new Set<string>();
+    this.scoped(() => {
+      node.cases.forEach((clause, i) => {
+        if (clause.consequent.length === 0) return;
+        this.loc = loc;
+        const reached = this.temp("boolean");
+        this.emit({ kind: "assign", target: reached, expr: { kind: "prim", op: "le", args: [v(start), num(i)] }, loc });
+        const body = this.collect(() => {
+          const leaving = [...exits];
+          const caseExits = this.guarded(new Set(leaving), () => this.statements(clause.consequent, 0));
+          for (const flag of caseExits) exits.add(flag);
+        });
+        this.emit({ kind: "if", cond: v(reached), then: body, else: [], loc });
+      });
+    });
+    this.targets.pop();
+    exits.delete(target.stop);
+    return exits;
+  }
+
+  // ---- expressions ----
+
+  /** An expression whose value is not used. */
+  private effect(node: t.Expression): void {
+    const inner = unwrap(node);
+    if (inner.type === "AssignmentExpression" || inner.type === "UpdateExpression") {
+      this.expr(inner);
+      return;
+    }
+    if (inner.type === "SequenceExpression") {
+      for (const e of inner.expressions) this.effect(e);
+      return;
+    }
+    const value = this.expr(inner);
+    const last = this.block[this.block.length - 1];
+    // A call whose result is dropped: keep it as an effect, not an assignment to a temp.
+    if (value.kind === "var" && last?.kind === "assign" && last.target === value.name && this.locals.get(value.name)?.temp) {
+      if (last.expr.kind === "opaque" || last.expr.kind === "call") {
+        this.block.pop();
+        this.locals.delete(value.name);
+        this.emit({ kind: "effect", expr: last.expr, loc: last.loc });
+      }
+    }
+  }
+
+  /** `target = expr`, through a temporary when the rule would need the old value of target. */
+  private assign(target: string, expr: Expr): void {
+    const reads = (expr.kind === "prim" || expr.kind === "call" || expr.kind === "opaque" ? expr.args : [expr.arg]).some(
+      (a) => a.kind === "var" && a.name === target,
+    );
+    const accumulates = expr.kind === "prim" && (expr.op === "add" || expr.op === "sub") && expr.args[0].kind === "var" && expr.args[0].name === target && !(expr.args[1].kind === "var" && expr.args[1].name === target);
+    if (reads && !accumulates && expr.kind !== "copy") {
+      const tmp = this.temp();
+      this.emit({ kind: "assign", target: tmp, expr });
+      this.emit({ kind: "assign", target, expr: { kind: "copy", arg: v(tmp) } });
+      return;
+    }
+    this.emit({ kind: "assign", target, expr });
+  }
+
+  /** Emits `expr` into `target` (or a fresh temporary) and returns the operand holding its value. */
+  private expr(node: t.Expression, target?: string): Operand {
+    const value = this.value(node, target);
+    if (target === undefined) return value;
+    if (!(value.kind === "var" && value.name === target)) this.assign(target, { kind: "copy", arg: value });
+    return v(target);
+  }
+
+  /** Emits an Expr computing `node`, into `target` if given, and returns its operand. */
+  private compute(expr: Expr, target: string | undefined, declared?: ValueType): Operand {
+    const name = target ?? this.temp(declared);
+    this.assign(name, expr);
+    return v(name);
+  }
+
+  private value(node: t.Expression, target?: string): Operand {
+    switch (node.type) {
+      case "NumericLiteral":
+        return num(node.value);
+      case "BooleanLiteral":
+        return bool(node.value);
+      case "StringLiteral":
+        return { kind: "const", code: JSON.stringify(node.value) };
+      case "NullLiteral":
+        return { kind: "const", code: "null" };
+      case "Identifier":
+        return this.identifier(node);
+      case "ParenthesizedExpression":
+      case "TSAsExpression":
+      case "TSSatisfiesExpression":
+      case "TSNonNullExpression":
+      case "TSTypeAssertion":
+        return this.value(node.expression, target);
+      case "UnaryExpression":
+        return this.unary(node, target);
+      case "BinaryExpression": {
+        const op = binaryOperators[node.operator];
+        if (!op || node.left.type === "PrivateName") {
+          this.report("ADJ016", node, `the ${node.operator} operator`);
+          return UNDEFINED;
+        }
+        const left = this.expr(node.left);
+        const right = this.expr(node.right);
+        return this.compute({ kind: "prim", op, args: [left, right] }, target, scalarRules[op].result);
+      }
+      case "LogicalExpression":
+        return this.logical(node, target);
+      case "ConditionalExpression": {
+        const cond = this.condition(node.test);
+        const result = target ?? this.temp();
+        this.emit({
+          kind: "if",
+          cond,
+          then: this.collect(() => this.expr(node.consequent, result)),
+          else: this.collect(() => this.expr(node.alternate, result)),
+        });
+        return v(result);
+      }
+      case "AssignmentExpression":
+        return this.assignment(node);
+      case "UpdateExpression": {
+        if (node.argument.type !== "Identifier") {
+          this.report(node.argument.type === "MemberExpression" ? "ADJ014" : "ADJ016", node.argument);
+          return UNDEFINED;
+        }
+        const name = this.writable(node.argument);
+        if (!name) return UNDEFINED;
+        const old = node.prefix ? null : this.compute({ kind: "copy", arg: v(name) }, undefined, "number");
+        this.assign(name, { kind: "prim", op: node.operator === "++" ? "add" : "sub", args: [v(name), num(1)] });
+        return old ?? v(name);
+      }
+      case "SequenceExpression": {
+        node.expressions.slice(0, -1).forEach((e) => this.effect(e));
+        return this.value(node.expressions[node.expressions.length - 1], target);
+      }
+      case "CallExpression":
+        return this.call(node, target);
+      case "MemberExpression":
+        return this.member(node, target);
+      case "NewExpression": {
+        const args = this.arguments(node.arguments);
+        const callee = node.callee.type === "Identifier" ? this.identifier(node.callee) : null;
+        if (!callee) {
+          this.report("ADJ016", node.callee);
+          return UNDEFINED;
+        }
+        return this.opaque(node, "ADJ021", `new ${node.callee.type === "Identifier" ? node.callee.name : "…"}`, [callee, ...args], ([c, ...a]) => `new ${c}(${a.join(", ")})`, target);
+      }
+      case "ArrayExpression": {
+        const elements = node.elements.map((e) => {
+          if (e === null || e.type === "SpreadElement") {
+            this.report("ADJ019", e ?? node);
+            return UNDEFINED;
+          }
+          return this.expr(e);
+        });
+        return this.opaque(node, "ADJ014", "an array literal", elements, (a) => `[${a.join(", ")}]`, target);
+      }
+      case "TemplateLiteral": {
+        const parts = node.expressions.map((e) => this.expr(e as t.Expression));
+        const quasis = node.quasis.map((q) => q.value.raw);
+        return this.opaque(node, "ADJ012", "a template string", parts, (a) => "`" + quasis.map((q, i) => q + (i < a.length ? `\${${a[i]}}` : "")).join("") + "`", target);
+      }
+      case "ThisExpression":
+        this.report("ADJ004", node);
+        return UNDEFINED;
+      case "ArrowFunctionExpression":
+      case "FunctionExpression":
+        this.report("ADJ007", node);
+        return UNDEFINED;
+      case "AwaitExpression":
+        this.report("ADJ002", node);
+        return UNDEFINED;
+      case "YieldExpression":
+        this.report("ADJ003", node);
+        return UNDEFINED;
+      case "ObjectExpression":
+        this.report("ADJ016", node, "an object literal");
+        return UNDEFINED;
+      default:
+        this.report("ADJ016", node, describeNode(node));
+        return UNDEFINED;
+    }
+  }
+
+  private identifier(node: t.Identifier): Operand {
+    if (node.name === "undefined") return UNDEFINED;
+    if (node.name === "arguments") {
+      this.report("ADJ006", node);
+      return UNDEFINED;
+    }
+    const local = this.lookup(node.name);
+    if (local) return v(local);
+    if (node.name === "Infinity" || node.name === "NaN") return { kind: "const", code: node.name };
+    this.outerReads.add(node.name);
+    return { kind: "outer", name: node.name };
+  }
+
+  /** The local an assignment writes; reports writes to anything else. */
+  private writable(node: t.Identifier): string | undefined {
+    const local = this.lookup(node.name);
+    if (local) return local;
+    this.report("ADJ009", node, `'${node.name}'`);
+    return undefined;
+  }
+
+  private unary(node: t.UnaryExpression, target?: string): Operand {
+    const { operator, argument } = node;
+    if (operator === "-" && argument.type === "NumericLiteral") return { kind: "const", code: `-${argument.value}`, value: -argument.value };
+    const ops: Record<string, string> = { "-": "neg", "+": "pos", "!": "not" };
+    const op = ops[operator];
+    if (op) {
+      const arg = this.expr(argument);
+      return this.compute({ kind: "prim", op, args: [arg] }, target, scalarRules[op].result);
+    }
+    if (operator === "typeof" || operator === "void") {
+      const arg = this.expr(argument);
+      return this.opaque(node, "ADJ012", operator, [arg], ([a]) => `${operator} ${a}`, target);
+    }
+    this.report("ADJ016", node, `the ${operator} operator`);
+    return UNDEFINED;
+  }
+
+  /** `&&`, `||` and `??` are control flow: the right side runs only when needed. */
+  private logical(node: t.LogicalExpression, target?: string): Operand {
+    const result = target ?? this.temp();
+    this.expr(node.left, result);
+    let test: Operand = v(result);
+    if (node.operator === "??") {
+      const missing = this.temp("boolean");
+      this.emit({ kind: "assign", target: missing, expr: { kind: "prim", op: "eq", args: [v(result), { kind: "const", code: "null" }] } });
+      test = v(missing);
+    } else {
+      const copy = this.temp();
+      this.emit({ kind: "assign", target: copy, expr: { kind: "copy", arg: v(result) } });
+      test = v(copy);
+    }
+    const right = this.collect(() => this.expr(node.right, result));
+    this.emit({ kind: "if", cond: test, then: node.operator === "||" ? [] : right, else: node.operator === "||" ? right : [] });
+    return v(result);
+  }
+
+  private assignment(node: t.AssignmentExpression): Operand {
+    if (node.left.type !== "Identifier") {
+      this.report(node.left.type === "MemberExpression" ? "ADJ014" : "ADJ008", node.left);
+      return UNDEFINED;
+    }
+    const name = this.writable(node.left);
+    if (!name) return UNDEFINED;
+    if (node.operator === "=") return this.expr(node.right, name);
+    if (node.operator === "&&=" || node.operator === "||=" || node.operator === "??=") {
+      const logical = { type: "LogicalExpression", operator: node.operator.slice(0, 2), left: node.left, right: node.right, loc: node.loc, start: node.start, end: node.end } as t.LogicalExpression;
+      return this.logical(logical, name);
+    }
+    const op = binaryOperators[node.operator.slice(0, -1)];
+    if (!op) {
+      this.report("ADJ016", node, `the ${node.operator} operator`);
+      return UNDEFINED;
+    }
+    const right = this.expr(node.right);
+    this.assign(name, { kind: "prim", op, args: [v(name), right] });
+    return v(name);
+  }
+
+  private arguments(args: t.CallExpression["arguments"]): Operand[] {
+    return args.map((arg) => {
+      if (arg.type === "SpreadElement" || arg.type === "ArgumentPlaceholder") {
+        this.report("ADJ019", arg);
+        return UNDEFINED;
+      }
+      return this.expr(arg as t.Expression);
+    });
+  }
+
+  private call(node: t.CallExpression, target?: string): Operand {
+    const callee = unwrap(node.callee as t.Expression);
+    if (callee.type === "MemberExpression" && !callee.computed && callee.property.type === "Identifier") {
+      const object = unwrap(callee.object);
+      const property = callee.property.name;
+      if (object.type === "Identifier" && object.name === "Math" && !this.lookup("Math")) {
+        const rule = scalarRules[`Math.${property}`];
+        if (!rule) {
+          this.report("ADJ022", callee, `Math.${property}`);
+          return UNDEFINED;
+        }
+        const args = this.arguments(node.arguments);
+        return this.compute({ kind: "prim", op: `Math.${property}`, args }, target, rule.result);
+      }
+      if (object.type === "Identifier" && this.ctx.namespaces.has(object.name) && !this.lookup(object.name)) {
+        return this.marker(property, node, target);
+      }
+      if (object.type === "Identifier" && object.name === "eval") {
+        this.report("ADJ005", node);
+        return UNDEFINED;
+      }
+      const receiver = this.expr(object as t.Expression);
+      const args = this.arguments(node.arguments);
+      return this.opaque(node, "ADJ011", `the method call .${property}()`, [receiver, ...args], ([r, ...a]) => `${r}.${property}(${a.join(", ")})`, target);
+    }
+    if (callee.type !== "Identifier") {
+      this.report("ADJ016", callee, "a call through a computed function");
+      return UNDEFINED;
+    }
+    const name = callee.name;
+    if (this.lookup(name)) {
+      this.report("ADJ007", callee, `'${name}' is a local value`);
+      return UNDEFINED;
+    }
+    if (name === "eval") {
+      this.report("ADJ005", node);
+      return UNDEFINED;
+    }
+    const marker = this.ctx.markers.get(name);
+    if (marker) return this.marker(marker, node, target);
+    const args = this.arguments(node.arguments);
+    if (this.ctx.functions.has(name)) return this.compute({ kind: "call", callee: { kind: "local", key: name }, args }, target);
+    if (this.ctx.attached.has(name)) return this.compute({ kind: "call", callee: { kind: "attached", binding: name }, args }, target);
+    this.outerReads.add(name);
+    return this.opaque(node, "ADJ010", `'${name}'`, args, (a) => `${name}(${a.join(", ")})`, target);
+  }
+
+  private marker(name: string, node: t.CallExpression, target?: string): Operand {
+    if (name === "stopGradient" && node.arguments.length === 1) {
+      const [arg] = this.arguments(node.arguments);
+      return this.compute({ kind: "stop", arg }, target);
+    }
+    this.report("ADJ016", node, `${name}(…) inside a differentiated function (higher-order derivatives are not supported yet)`);
+    return UNDEFINED;
+  }
+
+  private member(node: t.MemberExpression, target?: string): Operand {
+    const object = unwrap(node.object);
+    if (!node.computed && node.property.type === "Identifier") {
+      const property = node.property.name;
+      if (object.type === "Identifier" && object.name === "Math" && !this.lookup("Math") && mathConstants.has(property)) {
+        return { kind: "const", code: `Math.${property}`, value: Math[property as "PI"] };
+      }
+      const receiver = this.expr(object);
+      return this.opaque(node, "ADJ012", `the property .${property}`, [receiver], ([r]) => `${r}.${property}`, target);
+    }
+    const receiver = this.expr(object);
+    const index = this.expr(node.property as t.Expression);
+    return this.opaque(node, "ADJ014", "an element read", [receiver, index], ([r, i]) => `${r}[${i}]`, target);
+  }
+
+  private opaque(node: t.Node, code: DiagnosticCode, describe: string, args: Operand[], render: (args: string[]) => string, target?: string): Operand {
+    return this.compute({ kind: "opaque", describe, diagnostic: code, render, args, at: spanOf(node) }, target);
+  }
+
+  // ---- positions and diagnostics ----
+
+  private report(code: DiagnosticCode, node: t.Node, detail?: string): void {
+    this.ctx.diagnostics.push(diagnostic(code, this.ctx.filename, spanOf(node), detail));
+  }
+
+
+  private locOf(node: t.Node): SourceLoc {
+    const start = node.start ?? 0;
+    const lineEnd = this.ctx.source.indexOf("\n", start);
+    const text = this.ctx.source.slice(start, Math.min(node.end ?? start, lineEnd < 0 ? Infinity : lineEnd)).trim();
+    return { line: node.loc?.start.line ?? 0, column: node.loc?.start.column ?? 0, text };
+  }
+}
+
+export function spanOf(node: t.Node) {
+  return { start: node.start ?? 0, end: node.end ?? 0, line: node.loc?.start.line ?? 0, column: node.loc?.start.column ?? 0 };
+}
+
+function unwrap(node: t.Expression): t.Expression {
+  while (
+    node.type === "ParenthesizedExpression" ||
+    node.type === "TSAsExpression" ||
+    node.type === "TSNonNullExpression" ||
+    node.type === "TSSatisfiesExpression" ||
+    node.type === "TSTypeAssertion"
+  ) {
+    node = node.expression;
+  }
+  return node;
+}
+
+/** Whether control never reaches the statement after this one. */
+function alwaysLeaves(node: t.Statement): boolean {
+  switch (node.type) {
+    case "ReturnStatement":
+    case "ThrowStatement":
+    case "BreakStatement":
+    case "ContinueStatement":
+      return true;
+    case "BlockStatement":
+      return node.body.some(alwaysLeaves);
+    case "IfStatement":
+      return !!node.alternate && alwaysLeaves(node.consequent) && alwaysLeaves(node.alternate);
+    default:
+      return false;
+  }
+}
+
+function declaredType(annotation: t.Identifier["typeAnnotation"]): ValueType | undefined {
+  if (!annotation || annotation.type !== "TSTypeAnnotation") return undefined;
+  switch (annotation.typeAnnotation.type) {
+    case "TSNumberKeyword":
+      return "number";
+    case "TSBooleanKeyword":
+      return "boolean";
+    default:
+      return "other";
+  }
+}
+
+function describeNode(node: t.Node): string {
+  return node.type.replace(/(Statement|Expression|Declaration)$/, "").replace(/([a-z])([A-Z])/g, "$1 $2").toLowerCase();
+}

@@ -1,0 +1,356 @@
+// The engine's entry: given a parsed module, find the markers (by their import binding
+// from "adjoint"), generate each needed vjp once, and say what to put where. Front ends
+// apply the result to their own AST; none has differentiation logic of its own.
+import type * as t from "@babel/types";
+import { analyze } from "./analyze.js";
+import { markerNames, type FunctionNode, type MarkerName, type ModuleContext, type ModuleFunction } from "./context.js";
+import { diagnostic, type Diagnostic } from "./diagnostics.js";
+import { print, withSourceComments, type PrintedLine } from "./emit.js";
+import type { Callee, IRFunction } from "./ir.js";
+import { lowerFunction, spanOf } from "./lower.js";
+import { optimize } from "./optimize.js";
+import { reverseFunction } from "./reverse.js";
+
+export const RUNTIME_MODULE = "adjoint/runtime";
+
+/** Generated code: its lines and, for each, the user's source line it came from. */
+export interface Generated {
+  code: string;
+  lines: PrintedLine[];
+}
+
+export interface ModuleOutput {
+  diagnostics: Diagnostic[];
+  /** Marker calls to replace by an expression, by source range. */
+  replacements: (Generated & { start: number; end: number })[];
+  /** Function declarations to append to the module. */
+  appended: Generated | null;
+  /** The import the generated code needs, to put at the top. */
+  runtimeImport: string | null;
+}
+
+const EMPTY: ModuleOutput = { diagnostics: [], replacements: [], appended: null, runtimeImport: null };
+
+/** A cheap test before parsing: modules that never mention "adjoint" are left alone. */
+export function mayUseAdjoint(source: string): boolean {
+  return source.includes("adjoint");
+}
+
+export function compileModule(file: t.File, source: string, filename: string): ModuleOutput {
+  const ctx = moduleContext(file.program, source, filename);
+  if (ctx.markers.size === 0 && ctx.namespaces.size === 0) return EMPTY;
+  return new ModuleCompiler(ctx, file.program).run();
+}
+
+function moduleContext(program: t.Program, source: string, filename: string): ModuleContext {
+  const ctx: ModuleContext = {
+    filename,
+    source,
+    functions: new Map(),
+    attached: new Set(),
+    markers: new Map(),
+    namespaces: new Set(),
+    reserved: new Set(),
+    diagnostics: [],
+  };
+  walk(program, (node) => {
+    if (node.type === "Identifier") ctx.reserved.add(node.name);
+  });
+  for (const stmt of program.body) {
+    if (stmt.type === "ImportDeclaration") {
+      if (stmt.importKind === "type") continue;
+      for (const spec of stmt.specifiers) {
+        if (stmt.source.value === "adjoint") {
+          if (spec.type === "ImportNamespaceSpecifier") ctx.namespaces.add(spec.local.name);
+          else if (spec.type === "ImportSpecifier") {
+            const imported = spec.imported.type === "Identifier" ? spec.imported.name : spec.imported.value;
+            if ((markerNames as readonly string[]).includes(imported)) ctx.markers.set(spec.local.name, imported as MarkerName);
+          }
+        } else if (!(spec.type === "ImportSpecifier" && spec.importKind === "type")) {
+          ctx.attached.add(spec.local.name);
+        }
+      }
+    }
+  }
+  const markerOf = (node: t.Node | null | undefined): MarkerName | undefined => {
+    if (node?.type !== "CallExpression") return undefined;
+    return calleeMarker(node.callee, ctx);
+  };
+  for (const top of program.body) {
+    const stmt = top.type === "ExportNamedDeclaration" || top.type === "ExportDefaultDeclaration" ? top.declaration : top;
+    if (stmt?.type === "FunctionDeclaration" && stmt.id) {
+      ctx.functions.set(stmt.id.name, { key: stmt.id.name, node: stmt, exported: false });
+    } else if (stmt?.type === "VariableDeclaration") {
+      for (const decl of stmt.declarations) {
+        if (decl.id.type !== "Identifier" || !decl.init) continue;
+        const name = decl.id.name;
+        const init = unwrapTs(decl.init);
+        if (init.type === "ArrowFunctionExpression" || init.type === "FunctionExpression") {
+          ctx.functions.set(name, { key: name, node: init, exported: false });
+        } else if (markerOf(init) === "differentiable") {
+          const arg = (init as t.CallExpression).arguments[0];
+          if (arg && (arg.type === "ArrowFunctionExpression" || arg.type === "FunctionExpression")) {
+            ctx.functions.set(name, { key: name, node: arg, exported: true });
+          }
+        } else if (markerOf(init) === "customGrad") {
+          ctx.attached.add(name);
+        }
+      }
+    }
+  }
+  return ctx;
+}
+
+function calleeMarker(callee: t.Node, ctx: ModuleContext): MarkerName | undefined {
+  if (callee.type === "Identifier") return ctx.markers.get(callee.name);
+  if (
+    callee.type === "MemberExpression" &&
+    callee.object.type === "Identifier" &&
+    ctx.namespaces.has(callee.object.name) &&
+    !callee.computed &&
+    callee.property.type === "Identifier" &&
+    (markerNames as readonly string[]).includes(callee.property.name)
+  ) {
+    return callee.property.name as MarkerName;
+  }
+  return undefined;
+}
+
+class ModuleCompiler {
+  private runtime: string;
+  private lowered = new Map<string, IRFunction | null>();
+  private vjpNames = new Map<string, string>();
+  private takenNames = new Set<string>();
+  private appended: string[][] = [];
+  private appendedLines: PrintedLine[] = [];
+  private replacements: ModuleOutput["replacements"] = [];
+  private seenDiagnostics = new Set<string>();
+  private diagnostics: Diagnostic[] = [];
+  private inlineCount = 0;
+
+  constructor(
+    private ctx: ModuleContext,
+    private program: t.Program,
+  ) {
+    this.runtime = this.freshModuleName("adjointRuntime");
+  }
+
+  run(): ModuleOutput {
+    const parents = new Map<t.Node, t.Node>();
+    walk(this.program, (node, parent) => {
+      if (parent) parents.set(node, parent);
+    });
+    walk(this.program, (node) => {
+      if (node.type !== "CallExpression") return;
+      const marker = calleeMarker(node.callee, this.ctx);
+      if (marker === "grad" || marker === "valueAndGrad" || marker === "vjp") this.derivativeSite(node, marker, parents.get(node));
+      else if (marker === "differentiable") this.differentiableSite(node);
+    });
+    for (const d of this.ctx.diagnostics) this.report(d);
+    const diagnostics = this.diagnostics.sort((a, b) => a.start - b.start || a.code.localeCompare(b.code));
+    const used = this.replacements.length > 0;
+    return {
+      diagnostics,
+      replacements: this.replacements,
+      appended: this.appendedLines.length > 0 ? { code: this.appendedLines.map((l) => l.text).join("\n"), lines: this.appendedLines } : null,
+      runtimeImport: used ? `import * as ${this.runtime} from "${RUNTIME_MODULE}";` : null,
+    };
+  }
+
+  private report(d: Diagnostic): void {
+    const key = `${d.code}@${d.start}`;
+    if (this.seenDiagnostics.has(key)) return;
+    this.seenDiagnostics.add(key);
+    this.diagnostics.push(d);
+  }
+
+  private fail(node: t.Node, code: Diagnostic["code"], detail?: string): void {
+    this.report(diagnostic(code, this.ctx.filename, spanOf(node), detail));
+  }
+
+  private freshModuleName(base: string): string {
+    let name = base;
+    for (let i = 1; this.ctx.reserved.has(name) || this.takenNames.has(name); i++) name = `${base}${i}`;
+    this.takenNames.add(name);
+    return name;
+  }
+
+  /** `grad(f, { wrt })`, `valueAndGrad(...)`, `vjp(...)`. */
+  private derivativeSite(call: t.CallExpression, marker: "grad" | "valueAndGrad" | "vjp", parent: t.Node | undefined): void {
+    const [target, options] = call.arguments;
+    if (!target || target.type === "SpreadElement" || target.type === "ArgumentPlaceholder") {
+      this.fail(call, "ADJ023", `${marker} needs the function to differentiate`);
+      return;
+    }
+    const wrt = this.wrtOption(options, call);
+    if (wrt === null) return;
+    const helper = { grad: "gradOf", valueAndGrad: "valueAndGradOf", vjp: "vjpWith" }[marker];
+    const fnTarget = unwrapTs(target as t.Expression);
+
+    if (fnTarget.type === "Identifier" && this.ctx.attached.has(fnTarget.name) && !this.ctx.functions.has(fnTarget.name)) {
+      // A customGrad or imported function: differentiate through its attached vjp.
+      const pick = Array.isArray(wrt) ? `[${wrt.join(", ")}]` : String(wrt);
+      this.replace(call, `${this.runtime}.${helper}(${this.runtime}.vjpOf(${fnTarget.name}, "${fnTarget.name}"), ${pick})`);
+      return;
+    }
+    let fn: ModuleFunction | undefined;
+    let inline = false;
+    if (fnTarget.type === "Identifier") fn = this.ctx.functions.get(fnTarget.name);
+    else if (fnTarget.type === "ArrowFunctionExpression" || fnTarget.type === "FunctionExpression") {
+      const name = parent?.type === "VariableDeclarator" && parent.id.type === "Identifier" ? parent.id.name : `lambda${++this.inlineCount}`;
+      const key = this.freshModuleName(`${name}Target`);
+      fn = { key, node: fnTarget, exported: false };
+      this.ctx.functions.set(key, fn);
+      inline = true;
+    }
+    if (!fn) {
+      this.fail(target, "ADJ018", fnTarget.type === "Identifier" ? `'${fnTarget.name}'` : undefined);
+      return;
+    }
+    const params = fn.node.params;
+    const indices = Array.isArray(wrt) ? wrt : [wrt];
+    for (const i of indices) {
+      if (i < 0 || i >= params.length || !Number.isInteger(i)) {
+        this.fail(options ?? call, "ADJ017", `${i} (${keyName(fn)} has ${params.length} parameter${params.length === 1 ? "" : "s"})`);
+        return;
+      }
+    }
+    const ir = this.lower(fn);
+    if (!ir) return;
+    for (const i of indices) {
+      if (ir.paramTypes[i] !== "number") {
+        this.fail(params[i], "ADJ020", `'${ir.params[i]}' is not a number`);
+        return;
+      }
+    }
+    const mask = [...new Set(indices)].sort((a, b) => a - b);
+    const pick = Array.isArray(wrt) ? `[${wrt.map((i) => mask.indexOf(i)).join(", ")}]` : String(mask.indexOf(wrt));
+    if (inline) {
+      const generated = this.generate(ir, mask, `${keyName(fn).replace(/Target\d*$/, "")}$vjp`);
+      if (!generated) return;
+      this.replace(call, `${this.runtime}.${helper}(${generated.code}, ${pick})`, generated.lines);
+    } else {
+      const name = this.vjpFor(fn.key, mask);
+      if (name) this.replace(call, `${this.runtime}.${helper}(${name}, ${pick})`);
+    }
+  }
+
+  /** `differentiable(f)`: attach f's full vjp where f is defined. */
+  private differentiableSite(call: t.CallExpression): void {
+    const [arg] = call.arguments;
+    let fn: ModuleFunction | undefined;
+    if (arg?.type === "Identifier") fn = this.ctx.functions.get(arg.name);
+    else if (arg && (arg.type === "ArrowFunctionExpression" || arg.type === "FunctionExpression")) {
+      fn = [...this.ctx.functions.values()].find((f) => f.node === arg);
+    }
+    if (!fn || !arg) {
+      this.fail(arg ?? call, "ADJ018", "differentiable(...) takes a function of this module: `const f = differentiable((x: number) => ...)`");
+      return;
+    }
+    const ir = this.lower(fn);
+    if (!ir) return;
+    const mask = ir.paramTypes.flatMap((type, i) => (type === "number" ? [i] : []));
+    const name = this.vjpFor(fn.key, mask, true);
+    if (!name) return;
+    const original = this.ctx.source.slice(arg.start!, arg.end!);
+    this.replace(call, `${this.runtime}.withVjp(${original}, ${name})`);
+  }
+
+  private wrtOption(options: t.CallExpression["arguments"][number] | undefined, call: t.CallExpression): number | number[] | null {
+    if (!options) return 0;
+    if (options.type !== "ObjectExpression") {
+      this.fail(options, "ADJ017", "the options must be an object literal such as { wrt: [0, 1] }");
+      return null;
+    }
+    const prop = options.properties.find(
+      (p): p is t.ObjectProperty => p.type === "ObjectProperty" && !p.computed && p.key.type === "Identifier" && p.key.name === "wrt",
+    );
+    if (!prop) return 0;
+    const value = unwrapTs(prop.value as t.Expression);
+    if (value.type === "NumericLiteral") return value.value;
+    if (value.type === "ArrayExpression" && value.elements.length > 0 && value.elements.every((e) => e?.type === "NumericLiteral")) {
+      return value.elements.map((e) => (e as t.NumericLiteral).value);
+    }
+    this.fail(prop.value, "ADJ017", "wrt must be a number literal or an array of number literals");
+    void call;
+    return null;
+  }
+
+  private replace(call: t.CallExpression, code: string, lines?: PrintedLine[]): void {
+    this.replacements.push({ start: call.start!, end: call.end!, code, lines: lines ?? [{ text: code }] });
+  }
+
+  private lower(fn: ModuleFunction): IRFunction | null {
+    if (!this.lowered.has(fn.key)) {
+      const before = this.ctx.diagnostics.length;
+      const ir = optimize(lowerFunction(fn.node as FunctionNode, fn.key, this.ctx));
+      this.lowered.set(fn.key, this.ctx.diagnostics.length > before ? null : ir);
+    }
+    return this.lowered.get(fn.key) ?? null;
+  }
+
+  /** The name of f's vjp with respect to the parameters in `mask`, generating it once. */
+  private vjpFor(key: string, mask: number[], full = false): string | null {
+    const id = `${key}|${mask.join(",")}`;
+    const existing = this.vjpNames.get(id);
+    if (existing) return existing;
+    const ir = this.lower(this.ctx.functions.get(key)!);
+    if (!ir) return null;
+    const everyNumber = ir.paramTypes.every((type, i) => type !== "number" || mask.includes(i));
+    const name = this.freshModuleName(everyNumber || full ? `${key}$vjp` : `${key}$vjp_${mask.map((i) => ir.params[i]).join("_")}`);
+    this.vjpNames.set(id, name);
+    const generated = this.generate(ir, mask, name);
+    if (!generated) return null;
+    if (this.appendedLines.length > 0) this.appendedLines.push({ text: "" });
+    this.appendedLines.push(...generated.lines);
+    return name;
+  }
+
+  private generate(ir: IRFunction, mask: number[], name: string): Generated | null {
+    const analysis = analyze(ir, new Set(mask), this.ctx.filename);
+    for (const d of analysis.diagnostics) this.report(d);
+    if (analysis.diagnostics.length > 0) return null;
+    const code = reverseFunction(ir, analysis, {
+      name,
+      wrt: mask,
+      runtime: this.runtime,
+      calleeVjp: (callee, activeArgs) => this.calleeVjp(callee, activeArgs),
+    });
+    const wrtNames = mask.map((i) => ir.params[i]).join(", ");
+    const header = { kind: "comment" as const, text: `vjp of ${ir.key.replace(/Target\d*$/, "")} with respect to ${wrtNames || "nothing"} (line ${ir.loc.line}); generated by adjoint` };
+    const lines = print(withSourceComments([header, code]));
+    return { code: lines.map((l) => l.text).join("\n"), lines };
+  }
+
+  private calleeVjp(callee: Callee, activeArgs: number[]): string {
+    if (callee.kind === "attached") return `${this.runtime}.vjpOf(${callee.binding}, "${callee.binding}")`;
+    return this.vjpFor(callee.key, activeArgs) ?? "undefined";
+  }
+}
+
+function keyName(fn: ModuleFunction): string {
+  return fn.key;
+}
+
+function unwrapTs(node: t.Expression): t.Expression {
+  while (node.type === "TSAsExpression" || node.type === "TSSatisfiesExpression" || node.type === "TSNonNullExpression" || node.type === "ParenthesizedExpression") {
+    node = node.expression;
+  }
+  return node;
+}
+
+const SKIP_KEYS = new Set(["loc", "start", "end", "extra", "leadingComments", "trailingComments", "innerComments", "typeAnnotation", "returnType", "typeParameters"]);
+
+/** Visits every AST node below `root`, parents before children. */
+export function walk(root: t.Node, visit: (node: t.Node, parent: t.Node | null) => void, parent: t.Node | null = null): void {
+  visit(root, parent);
+  for (const key of Object.keys(root)) {
+    if (SKIP_KEYS.has(key)) continue;
+    const child = (root as unknown as Record<string, unknown>)[key];
+    if (Array.isArray(child)) {
+      for (const c of child) if (c && typeof c === "object" && typeof (c as t.Node).type === "string") walk(c as t.Node, visit, root);
+    } else if (child && typeof child === "object" && typeof (child as t.Node).type === "string") {
+      walk(child as t.Node, visit, root);
+    }
+  }
+}
