@@ -14,6 +14,8 @@ export interface Analysis {
   active: Set<string>;
   /** Assignments that need reverse code (their target and some argument are active). */
   activeStmts: Set<Stmt>;
+  /** Assignments of a constant to an active variable: the reverse sweep resets its adjoint. */
+  resets: Set<Stmt>;
   /** Variables whose values the reverse sweep reads. */
   needed: Set<string>;
   /** Assignments that push the value they overwrite (restored in the reverse sweep). */
@@ -26,6 +28,8 @@ export interface Analysis {
   singleAssignment: Set<string>;
   /** For each active call, the variable holding the callee's pullback. */
   pullbacks: Map<Stmt, string>;
+  /** Active calls in loops: each iteration's pullback is saved before the next overwrites it. */
+  savedPullbacks: Set<Stmt>;
   diagnostics: Diagnostic[];
 }
 
@@ -86,11 +90,15 @@ export function analyze(fn: IRFunction, wrt: Set<number>, filename: string): Ana
 
   const active = new Set([...varied].filter((name) => useful.has(name) && canCarry(name)));
   const activeStmts = new Set<Stmt>();
+  const resets = new Set<Stmt>();
   const diagnostics: Diagnostic[] = [];
   for (const s of assigns) {
     if (!active.has(s.target)) continue;
     const activeArgs = exprArgs(s.expr).some((a, i) => isVar(a, active) && differentiableArg(s.expr, i));
-    if (!activeArgs) continue;
+    if (!activeArgs) {
+      resets.add(s);
+      continue;
+    }
     if (s.expr.kind === "opaque") {
       diagnostics.push(diagnostic(s.expr.diagnostic, filename, s.expr.at, s.expr.describe));
       continue;
@@ -120,6 +128,7 @@ export function analyze(fn: IRFunction, wrt: Set<number>, filename: string): Ana
     if (stmt.kind === "assign" && inLoop) inLoopAssigns.add(stmt);
   });
   const firstAssignments = definitelyFirstAssignments(fn);
+  const savedPullbacks = new Set([...pullbacks.keys()].filter((stmt) => inLoopAssigns.has(stmt)));
 
   const assignCount = new Map<string, number>();
   for (const s of assigns) assignCount.set(s.target, (assignCount.get(s.target) ?? 0) + 1);
@@ -144,7 +153,7 @@ export function analyze(fn: IRFunction, wrt: Set<number>, filename: string): Ana
       let any = false;
       for (const s of stmts) {
         let has = false;
-        if (s.kind === "assign") has = activeStmts.has(s) || saves.has(s);
+        if (s.kind === "assign") has = activeStmts.has(s) || saves.has(s) || (resets.has(s) && !singleAssignment.has(s.target));
         else if (s.kind === "if") {
           const a = mark(s.then);
           const b = mark(s.else);
@@ -170,7 +179,7 @@ export function analyze(fn: IRFunction, wrt: Set<number>, filename: string): Ana
     return changed;
   });
 
-  return { types, active, activeStmts, needed, saves, reversed, nestedLoops, singleAssignment, pullbacks, diagnostics };
+  return { types, active, activeStmts, resets, needed, saves, reversed, nestedLoops, singleAssignment, pullbacks, savedPullbacks, diagnostics };
 }
 
 /** The variables an active statement's adjoint reads: operands its rule uses, pullbacks. */

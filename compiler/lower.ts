@@ -4,7 +4,7 @@
 import type * as t from "@babel/types";
 import { diagnostic, type DiagnosticCode } from "./diagnostics.js";
 import type { FunctionNode, ModuleContext } from "./context.js";
-import { bool, num, v, type Expr, type IRFunction, type LocalInfo, type Operand, type SourceLoc, type Stmt, type ValueType } from "./ir.js";
+import { bool, forEachStmt, num, v, type Expr, type IRFunction, type LocalInfo, type Operand, type SourceLoc, type Stmt, type ValueType } from "./ir.js";
 import { binaryOperators, mathConstants, scalarRules } from "./rules.js";
 
 /** A loop, switch or labelled block that break (and, for loops, continue) can target. */
@@ -152,8 +152,14 @@ class Lowerer {
   // ---- blocks ----
 
   private emit(stmt: Stmt): void {
-    if (!stmt.loc && stmt.kind !== "loop" && stmt.kind !== "if") stmt.loc = this.loc;
-    else if (!stmt.loc) stmt.loc = this.loc;
+    stmt.loc ??= this.loc;
+    // The reverse sweep re-tests an if's condition: it must still hold the value it had,
+    // so a condition the branches reassign (a flag, a user variable) is read into a copy.
+    if (stmt.kind === "if" && stmt.cond.kind === "var" && assignsWithin([...stmt.then, ...stmt.else], stmt.cond.name)) {
+      const copy = this.temp(this.locals.get(stmt.cond.name)?.declared);
+      this.block.push({ kind: "assign", target: copy, expr: { kind: "copy", arg: stmt.cond }, loc: stmt.loc });
+      stmt = { ...stmt, cond: v(copy) };
+    }
     this.block.push(stmt);
   }
 
@@ -244,13 +250,8 @@ class Lowerer {
     return new Set([...thenExits, ...elseExits]);
   }
 
-  /** A condition in a variable of its own, so branches that reassign what it read cannot change it. */
   private condition(node: t.Expression): Operand {
-    const value = this.expr(node);
-    if (value.kind !== "var" || this.locals.get(value.name)?.temp) return value;
-    const copy = this.temp();
-    this.emit({ kind: "assign", target: copy, expr: { kind: "copy", arg: value } });
-    return v(copy);
+    return this.expr(node);
   }
 
   private statement(node: t.Statement): Set<string> {
@@ -845,6 +846,14 @@ function unwrap(node: t.Expression): t.Expression {
     node = node.expression;
   }
   return node;
+}
+
+function assignsWithin(stmts: Stmt[], name: string): boolean {
+  let found = false;
+  forEachStmt(stmts, (s) => {
+    if (s.kind === "assign" && s.target === name) found = true;
+  });
+  return found;
 }
 
 /** Whether control never reaches the statement after this one. */

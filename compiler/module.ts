@@ -196,7 +196,11 @@ class ModuleCompiler {
     let fn: ModuleFunction | undefined;
     let inline = false;
     if (fnTarget.type === "Identifier") fn = this.ctx.functions.get(fnTarget.name);
-    else if (fnTarget.type === "ArrowFunctionExpression" || fnTarget.type === "FunctionExpression") {
+    else if (fnTarget.type === "FunctionExpression" && fnTarget.id && !this.ctx.functions.has(fnTarget.id.name)) {
+      // A named function expression may call itself: emit it like a module function.
+      fn = { key: fnTarget.id.name, node: fnTarget, exported: false };
+      this.ctx.functions.set(fn.key, fn);
+    } else if (fnTarget.type === "ArrowFunctionExpression" || fnTarget.type === "FunctionExpression") {
       const name = parent?.type === "VariableDeclarator" && parent.id.type === "Identifier" ? parent.id.name : `lambda${++this.inlineCount}`;
       const key = this.freshModuleName(`${name}Target`);
       fn = { key, node: fnTarget, exported: false };

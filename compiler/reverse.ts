@@ -40,13 +40,15 @@ class ReverseBuilder {
     private options: ReverseOptions,
   ) {
     this.taken = new Set([...fn.locals.keys(), ...fn.params, ...a.pullbacks.values(), options.name]);
-    if (a.saves.size > 0 || a.nestedLoops.size > 0) this.stack = this.fresh("stack");
+    if (a.saves.size > 0 || a.nestedLoops.size > 0 || a.savedPullbacks.size > 0) this.stack = this.fresh("stack");
   }
 
   build(): Code {
     const { fn, a, options } = this;
     const forward = this.forward(fn.body);
-    const restored = [...new Set([...a.saves].map((s) => (s as Assign).target))].sort();
+    const restored = [
+      ...new Set([...[...a.saves].map((s) => (s as Assign).target), ...[...a.savedPullbacks].map((s) => a.pullbacks.get(s)!)]),
+    ].sort();
     const dvalue = this.adjoint(fn.result);
     const reverse = this.reverse(fn.body);
 
@@ -116,6 +118,7 @@ class ReverseBuilder {
           if (this.a.saves.has(s)) out.push(line(`${this.stack}.${this.pushOf(s.target)}(${s.target});`, s.loc));
           if (this.a.activeStmts.has(s) && s.expr.kind === "call") {
             const vjp = this.calleeVjp(s.expr);
+            if (this.a.savedPullbacks.has(s)) out.push(line(`${this.stack}.pushRef(${this.a.pullbacks.get(s)});`, s.loc));
             out.push(line(`[${s.target}, ${this.a.pullbacks.get(s)}] = ${vjp}(${s.expr.args.map(code).join(", ")});`, s.loc));
           } else {
             out.push(line(assignment(s.target, s.expr), s.loc));
@@ -163,7 +166,9 @@ class ReverseBuilder {
       switch (s.kind) {
         case "assign":
           if (this.a.activeStmts.has(s)) out.push(...this.adjointOf(s));
+          else if (this.a.resets.has(s) && !this.a.singleAssignment.has(s.target)) out.push(line(`${this.adjoint(s.target)} = 0;`, s.loc));
           if (this.a.saves.has(s)) out.push(line(`${s.target} = ${this.stack}.${this.popOf(s.target)}();`, s.loc));
+          if (this.a.savedPullbacks.has(s)) out.push(line(`${this.a.pullbacks.get(s)} = ${this.stack}.popRef();`, s.loc));
           break;
         case "if":
           out.push({ kind: "if", cond: code(s.cond), then: this.reverse(s.then), else: this.reverse(s.else), loc: s.loc });

@@ -1,6 +1,7 @@
 // adjoint/babel: the Babel plugin. It hands the module to the engine and splices in what
 // the engine returns; every generated node carries the position of the user's statement
 // it came from, so source maps point back to the user's code.
+import { isAbsolute, relative } from "node:path";
 import type { NodePath, PluginObj, PluginPass } from "@babel/core";
 import { parse, parseExpression } from "@babel/parser";
 import type * as t from "@babel/types";
@@ -23,7 +24,7 @@ export default function adjointBabel(_api: unknown, options: AdjointBabelOptions
         const source = state.file.code;
         if (!mayUseAdjoint(source)) return;
         const filename = state.filename ?? "unknown.ts";
-        const output = compileModule(state.file.ast, source, filename);
+        const output = compileModule(state.file.ast, source, displayName(filename));
         if (output.diagnostics.length > 0) {
           if (options.onDiagnostics) {
             options.onDiagnostics(output.diagnostics);
@@ -56,6 +57,12 @@ export default function adjointBabel(_api: unknown, options: AdjointBabelOptions
       },
     },
   };
+}
+
+/** The file as diagnostics name it: relative to the working directory when inside it. */
+function displayName(filename: string): string {
+  const relativePath = relative(process.cwd(), filename);
+  return relativePath.startsWith("..") || isAbsolute(relativePath) ? filename : relativePath;
 }
 
 /** Gives generated nodes the source position of the user's statement on their line. */
