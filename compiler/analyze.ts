@@ -3,7 +3,7 @@
 // the reverse sweep reads, and which assignments must save the value they overwrite.
 import { diagnostic, type Diagnostic } from "./diagnostics.js";
 import { exprArgs, forEachStmt, type Expr, type IRFunction, type Operand, type Stmt, type ValueType } from "./ir.js";
-import { scalarRules } from "./rules.js";
+import { argForRule, scalarRules } from "./rules.js";
 
 /** "unknown" values (call results, property reads) are treated as numbers for activity. */
 export type InferredType = ValueType | "unknown";
@@ -24,8 +24,8 @@ export interface Analysis {
   reversed: Set<Stmt>;
   /** Loops nested in other loops: their trip counts go on the stack. */
   nestedLoops: Set<Stmt>;
-  /** Variables assigned once, outside loops, that are not parameters. */
-  singleAssignment: Set<string>;
+  /** Assignments that certainly run before any other assignment to their target. */
+  firstAssignments: Set<Stmt>;
   /** For each active call, the variable holding the callee's pullback. */
   pullbacks: Map<Stmt, string>;
   /** Active calls in loops: each iteration's pullback is saved before the next overwrites it. */
@@ -130,12 +130,7 @@ export function analyze(fn: IRFunction, wrt: Set<number>, filename: string): Ana
   const firstAssignments = definitelyFirstAssignments(fn);
   const savedPullbacks = new Set([...pullbacks.keys()].filter((stmt) => inLoopAssigns.has(stmt)));
 
-  const assignCount = new Map<string, number>();
-  for (const s of assigns) assignCount.set(s.target, (assignCount.get(s.target) ?? 0) + 1);
-  const singleAssignment = new Set(
-    [...assignCount].filter(([name, count]) => count === 1 && !fn.params.includes(name)).map(([name]) => name),
-  );
-  for (const s of inLoopAssigns) if (s.kind === "assign") singleAssignment.delete(s.target);
+
 
   // Saving a value makes the statement reversed, which makes enclosing branch conditions
   // needed, which may need saving in turn: iterate to a fixpoint.
@@ -153,7 +148,7 @@ export function analyze(fn: IRFunction, wrt: Set<number>, filename: string): Ana
       let any = false;
       for (const s of stmts) {
         let has = false;
-        if (s.kind === "assign") has = activeStmts.has(s) || saves.has(s) || (resets.has(s) && !singleAssignment.has(s.target));
+        if (s.kind === "assign") has = activeStmts.has(s) || saves.has(s) || (resets.has(s) && !firstAssignments.has(s));
         else if (s.kind === "if") {
           const a = mark(s.then);
           const b = mark(s.else);
@@ -179,7 +174,7 @@ export function analyze(fn: IRFunction, wrt: Set<number>, filename: string): Ana
     return changed;
   });
 
-  return { types, active, activeStmts, resets, needed, saves, reversed, nestedLoops, singleAssignment, pullbacks, savedPullbacks, diagnostics };
+  return { types, active, activeStmts, resets, needed, saves, reversed, nestedLoops, firstAssignments, pullbacks, savedPullbacks, diagnostics };
 }
 
 /** The variables an active statement's adjoint reads: operands its rule uses, pullbacks. */
@@ -200,11 +195,6 @@ function readByAdjoint(s: Stmt, active: Set<string>, pullbacks: Map<Stmt, string
     }
   });
   return [...reads];
-}
-
-export function argForRule(op: Operand) {
-  if (op.kind === "var" || op.kind === "outer") return { code: op.name };
-  return { code: op.code.startsWith("-") ? `(${op.code})` : op.code, value: op.value };
 }
 
 function inferTypes(fn: IRFunction, assigns: Extract<Stmt, { kind: "assign" }>[]): Map<string, InferredType> {

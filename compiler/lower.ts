@@ -5,7 +5,7 @@ import type * as t from "@babel/types";
 import { diagnostic, type DiagnosticCode } from "./diagnostics.js";
 import type { FunctionNode, ModuleContext } from "./context.js";
 import { bool, forEachStmt, num, v, type Expr, type IRFunction, type LocalInfo, type Operand, type SourceLoc, type Stmt, type ValueType } from "./ir.js";
-import { binaryOperators, mathConstants, scalarRules } from "./rules.js";
+import { argForRule, binaryOperators, mathConstants, scalarRules, updateNeedsTemporary } from "./rules.js";
 
 /** A loop, switch or labelled block that break (and, for loops, continue) can target. */
 interface JumpTarget {
@@ -321,10 +321,11 @@ class Lowerer {
       }
       const declared = declaredType(declarator.id.typeAnnotation);
       if (declarator.init) {
-        // Lower the initializer before the name exists: `let x = x + 1` in a block reads the outer x.
-        const value = this.expr(declarator.init);
-        const name = this.declare(declarator.id.name, { declared, temp: false });
-        this.assign(name, { kind: "copy", arg: value });
+        // The name enters scope after its initializer: `let x = x + 1` in a block reads the outer x.
+        const name = this.fresh(declarator.id.name);
+        this.locals.set(name, { declared, temp: false });
+        this.expr(declarator.init, name);
+        this.scopes[this.scopes.length - 1].set(declarator.id.name, name);
       } else {
         this.declare(declarator.id.name, { declared, temp: false });
       }
@@ -395,6 +396,7 @@ class Lowerer {
         return new Set<string>();
       };
       const cond = this.temp("boolean");
+      this.loc = loc;
       let pre: Stmt[];
       let loopBody: Stmt[];
       if (node.type === "DoWhileStatement") {
@@ -514,11 +516,7 @@ class Lowerer {
 
   /** `target = expr`, through a temporary when the rule would need the old value of target. */
   private assign(target: string, expr: Expr): void {
-    const reads = (expr.kind === "prim" || expr.kind === "call" || expr.kind === "opaque" ? expr.args : [expr.arg]).some(
-      (a) => a.kind === "var" && a.name === target,
-    );
-    const accumulates = expr.kind === "prim" && (expr.op === "add" || expr.op === "sub") && expr.args[0].kind === "var" && expr.args[0].name === target && !(expr.args[1].kind === "var" && expr.args[1].name === target);
-    if (reads && !accumulates && expr.kind !== "copy") {
+    if (expr.kind === "prim" && updateNeedsTemporary(target, expr.op, expr.args.map(argForRule))) {
       const tmp = this.temp();
       this.emit({ kind: "assign", target: tmp, expr });
       this.emit({ kind: "assign", target, expr: { kind: "copy", arg: v(tmp) } });

@@ -4,10 +4,9 @@
 // reverse sweep walks the statements backwards, accumulating adjoints by each primitive's
 // rule and popping saved values so every variable reads as it did in the forward sweep.
 import type { Analysis, InferredType } from "./analyze.js";
-import { argForRule } from "./analyze.js";
-import { line, type Code } from "./emit.js";
-import type { Callee, Expr, IRFunction, Operand, Stmt } from "./ir.js";
-import { scalarRules } from "./rules.js";
+import { line, negate, type Code } from "./emit.js";
+import { forEachStmt, readsOf, type Callee, type Expr, type IRFunction, type Operand, type Stmt } from "./ir.js";
+import { argForRule, scalarRules } from "./rules.js";
 
 export interface ReverseOptions {
   /** Name of the vjp function being generated. */
@@ -33,6 +32,8 @@ class ReverseBuilder {
   private forwardLocals: string[] = [];
   private tripCounters = new Map<Stmt, string>();
   private stack: string | null = null;
+  private inlined = new Map<string, string>();
+  private readCounts: Map<string, number>;
 
   constructor(
     private fn: IRFunction,
@@ -41,6 +42,7 @@ class ReverseBuilder {
   ) {
     this.taken = new Set([...fn.locals.keys(), ...fn.params, ...a.pullbacks.values(), options.name]);
     if (a.saves.size > 0 || a.nestedLoops.size > 0 || a.savedPullbacks.size > 0) this.stack = this.fresh("stack");
+    this.readCounts = countReads(fn.body, new Map());
   }
 
   build(): Code {
@@ -66,7 +68,7 @@ class ReverseBuilder {
 
     const body: Code[] = [];
     if (this.stack) body.push(line(`const ${this.stack} = new ${options.runtime}.ValueStack();`));
-    const locals = [...fn.locals.keys(), ...a.pullbacks.values(), ...this.forwardLocals].filter((name) => !fn.params.includes(name));
+    const locals = [...fn.locals.keys(), ...a.pullbacks.values(), ...this.forwardLocals].filter((name) => !fn.params.includes(name) && !this.inlined.has(name));
     if (locals.length > 0) body.push(line(`let ${locals.join(", ")};`));
     body.push(...forward);
     if (this.stack && restored.length > 0) {
@@ -110,45 +112,56 @@ class ReverseBuilder {
 
   // ---- forward sweep ----
 
-  private forward(stmts: Stmt[]): Code[] {
+  private forward(stmts: Stmt[], then?: Operand): Code[] {
     const out: Code[] = [];
-    for (const s of stmts) {
+    stmts.forEach((s, i) => {
+      if (s.kind === "assign" && this.inlinable(s, i + 1 < stmts.length ? stmts[i + 1] : then)) {
+        this.inlined.set(s.target, this.exprCode(s.expr));
+        return;
+      }
       switch (s.kind) {
         case "assign":
           if (this.a.saves.has(s)) out.push(line(`${this.stack}.${this.pushOf(s.target)}(${s.target});`, s.loc));
           if (this.a.activeStmts.has(s) && s.expr.kind === "call") {
             const vjp = this.calleeVjp(s.expr);
-            if (this.a.savedPullbacks.has(s)) out.push(line(`${this.stack}.pushRef(${this.a.pullbacks.get(s)});`, s.loc));
-            out.push(line(`[${s.target}, ${this.a.pullbacks.get(s)}] = ${vjp}(${s.expr.args.map(code).join(", ")});`, s.loc));
+            const pullback = this.a.pullbacks.get(s);
+            if (this.a.savedPullbacks.has(s)) out.push(line(`${this.stack}.pushRef(${pullback});`, s.loc));
+            out.push(line(`[${s.target}, ${pullback}] = ${vjp}(${s.expr.args.map((a) => this.code(a)).join(", ")});`, s.loc));
           } else {
-            out.push(line(assignment(s.target, s.expr), s.loc));
+            out.push(line(this.assignment(s.target, s.expr), s.loc));
           }
           break;
         case "effect":
-          out.push(line(`${exprCode(s.expr)};`, s.loc));
+          out.push(line(`${this.exprCode(s.expr)};`, s.loc));
           break;
         case "throw":
-          out.push(line(`throw ${code(s.arg)};`, s.loc));
+          out.push(line(`throw ${this.code(s.arg)};`, s.loc));
           break;
         case "if":
-          out.push({ kind: "if", cond: code(s.cond), then: this.forward(s.then), else: this.forward(s.else), loc: s.loc });
+          out.push({ kind: "if", cond: this.code(s.cond), then: this.forward(s.then), else: this.forward(s.else), loc: s.loc });
           break;
         case "loop": {
-          const body = [...this.forward(s.pre), line(`if (!${code(s.cond)}) break;`), ...this.forward(s.body)];
-          if (!this.a.reversed.has(s)) {
-            out.push({ kind: "block", head: "while (true)", body, loc: s.loc });
-            break;
+          const pre = this.forward(s.pre, s.cond);
+          const body = this.forward(s.body);
+          const cond = this.code(s.cond);
+          const counted = this.a.reversed.has(s);
+          const trips = counted ? this.fresh("trips") : "";
+          if (counted) {
+            this.tripCounters.set(s, trips);
+            this.forwardLocals.push(trips);
+            out.push(line(`${trips} = 0;`, s.loc));
+            body.push(line(`${trips}++;`));
           }
-          const trips = this.fresh("trips");
-          this.tripCounters.set(s, trips);
-          this.forwardLocals.push(trips);
-          out.push(line(`${trips} = 0;`, s.loc));
-          out.push({ kind: "block", head: "while (true)", body: [...body, line(`${trips}++;`)], loc: s.loc });
-          if (this.a.nestedLoops.has(s)) out.push(line(`${this.stack}.pushInt(${trips});`));
+          const loop: Code =
+            pre.length === 0
+              ? { kind: "block", head: `while (${cond})`, body, loc: s.loc }
+              : { kind: "block", head: "while (true)", body: [...pre, line(`if (${negate(cond)}) break;`), ...body], loc: s.loc };
+          out.push(loop);
+          if (counted && this.a.nestedLoops.has(s)) out.push(line(`${this.stack}.pushInt(${trips});`));
           break;
         }
       }
-    }
+    });
     return out;
   }
 
@@ -166,12 +179,12 @@ class ReverseBuilder {
       switch (s.kind) {
         case "assign":
           if (this.a.activeStmts.has(s)) out.push(...this.adjointOf(s));
-          else if (this.a.resets.has(s) && !this.a.singleAssignment.has(s.target)) out.push(line(`${this.adjoint(s.target)} = 0;`, s.loc));
+          else if (this.a.resets.has(s) && !this.a.firstAssignments.has(s)) out.push(line(`${this.adjoint(s.target)} = 0;`, s.loc));
           if (this.a.saves.has(s)) out.push(line(`${s.target} = ${this.stack}.${this.popOf(s.target)}();`, s.loc));
           if (this.a.savedPullbacks.has(s)) out.push(line(`${this.a.pullbacks.get(s)} = ${this.stack}.popRef();`, s.loc));
           break;
         case "if":
-          out.push({ kind: "if", cond: code(s.cond), then: this.reverse(s.then), else: this.reverse(s.else), loc: s.loc });
+          out.push({ kind: "if", cond: this.code(s.cond), then: this.reverse(s.then), else: this.reverse(s.else), loc: s.loc });
           break;
         case "loop": {
           const trips = this.tripCounters.get(s)!;
@@ -195,79 +208,114 @@ class ReverseBuilder {
     return out;
   }
 
-  /** The adjoint of one assignment: each active argument's contribution, then the target's reset. */
+  /**
+   * The adjoint of one assignment: each active argument's contribution, then the target's
+   * reset. When the target is also an argument (`b = b * 2`), its adjoint is replaced by
+   * its own contribution instead (`db = db * 2`), after the others have read it.
+   */
   private adjointOf(s: Assign): Code[] {
     const { expr, target } = s;
     const d = this.adjoint(target);
     const out: Code[] = [];
     const isActive = (op: Operand): op is { kind: "var"; name: string } => op.kind === "var" && this.a.active.has(op.name);
-    const accumulate = (op: Operand, contribution: string) => {
-      if (!isActive(op) || (op.name === target && contribution === d)) return;
+    let self: string | null | undefined; // undefined: the target is not an argument
+    const contribute = (op: Operand, contribution: string | null) => {
+      if (op.kind === "var" && op.name === target) {
+        self = contribution;
+        return;
+      }
+      if (contribution === null || !isActive(op)) return;
       const dop = this.adjoint(op.name);
-      if (contribution.startsWith(`-${d}`) && contribution === `-${d}`) out.push(line(`${dop} -= ${d};`, s.loc));
+      if (contribution === `-${d}`) out.push(line(`${dop} -= ${d};`, s.loc));
       else out.push(line(`${dop} += ${contribution};`, s.loc));
     };
-    let selfReferencing = false;
     if (expr.kind === "copy") {
-      accumulate(expr.arg, d);
-      selfReferencing = expr.arg.kind === "var" && expr.arg.name === target;
+      contribute(expr.arg, d);
     } else if (expr.kind === "prim") {
       const contributions = scalarRules[expr.op].adjoint!(d, expr.args.map(argForRule), target);
-      expr.args.forEach((arg, i) => {
-        const contribution = contributions[i];
-        if (contribution !== null && !(arg.kind === "var" && arg.name === target)) accumulate(arg, contribution);
-      });
-      selfReferencing = expr.args.some((arg) => arg.kind === "var" && arg.name === target);
+      expr.args.forEach((arg, i) => contribute(arg, contributions[i]));
     } else if (expr.kind === "call") {
+      // A local callee's vjp returns adjoints of its active arguments only; an attached one, of all.
       const pullback = this.a.pullbacks.get(s)!;
-      const positions = expr.callee.kind === "local"
-        ? expr.args.flatMap((arg, i) => (isActive(arg) ? [i] : []))
-        : expr.args.map((_, i) => i);
-      const activePositions = positions.map((argIndex, resultIndex) => [argIndex, resultIndex]).filter(([argIndex]) => isActive(expr.args[argIndex]));
-      if (activePositions.length === 1) {
-        const [[argIndex, resultIndex]] = activePositions;
-        accumulate(expr.args[argIndex], `${pullback}(${d})[${resultIndex}]`);
+      const activeArgs = expr.args.flatMap((arg, i) => (isActive(arg) ? [i] : []));
+      const resultIndex = (argIndex: number) => (expr.callee.kind === "local" ? activeArgs.indexOf(argIndex) : argIndex);
+      if (activeArgs.length === 1) {
+        contribute(expr.args[activeArgs[0]], `${pullback}(${d})[${resultIndex(activeArgs[0])}]`);
       } else {
         const adjoints = this.fresh(`${pullback.replace(/_pullback\d*$/, "")}_adjoints`);
         this.extraLocals.push(adjoints);
         out.push(line(`${adjoints} = ${pullback}(${d});`, s.loc));
-        for (const [argIndex, resultIndex] of activePositions) accumulate(expr.args[argIndex], `${adjoints}[${resultIndex}]`);
+        for (const argIndex of activeArgs) contribute(expr.args[argIndex], `${adjoints}[${resultIndex(argIndex)}]`);
       }
     }
-    if (!selfReferencing && !this.a.singleAssignment.has(target)) out.push(line(`${d} = 0;`, s.loc));
+    if (self === undefined) {
+      // The value this assignment overwrote has an adjoint of its own; none if there was none.
+      if (!this.a.firstAssignments.has(s)) out.push(line(`${d} = 0;`, s.loc));
+    } else if (self === null) {
+      out.push(line(`${d} = 0;`, s.loc));
+    } else if (self !== d) {
+      out.push(line(`${d} = ${self};`, s.loc));
+    }
     return out;
   }
-}
 
-function code(op: Operand): string {
-  return op.kind === "const" ? op.code : op.name;
-}
+  // ---- forward code ----
 
-/** An operand inside a larger expression: negative literals in parentheses. */
-function argCode(op: Operand): string {
-  return op.kind === "const" && op.code.startsWith("-") ? `(${op.code})` : code(op);
-}
+  /** An operand's code: a variable, a literal, or the expression of an inlined temporary. */
+  private code(op: Operand): string {
+    if (op.kind === "const") return op.code;
+    return this.inlined.get(op.name) ?? op.name;
+  }
 
-export function exprCode(expr: Expr): string {
-  switch (expr.kind) {
-    case "copy":
-    case "stop":
-      return code(expr.arg);
-    case "prim":
-      return scalarRules[expr.op].js(expr.args.map(argCode));
-    case "call":
-      return `${expr.callee.kind === "local" ? expr.callee.key : expr.callee.binding}(${expr.args.map(code).join(", ")})`;
-    case "opaque":
-      return expr.render(expr.args.map(argCode));
+  /** An operand inside a larger expression: parenthesized unless atomic. */
+  private argCode(op: Operand): string {
+    const text = this.code(op);
+    return /^[\w$.]+$/.test(text) || /^[\w$.]+\([^()]*\)$/.test(text) ? text : `(${text})`;
+  }
+
+  private exprCode(expr: Expr): string {
+    switch (expr.kind) {
+      case "copy":
+      case "stop":
+        return this.code(expr.arg);
+      case "prim":
+        return scalarRules[expr.op].js(expr.args.map((a) => this.argCode(a)));
+      case "call":
+        return `${expr.callee.kind === "local" ? expr.callee.key : expr.callee.binding}(${expr.args.map((a) => this.code(a)).join(", ")})`;
+      case "opaque":
+        return expr.render(expr.args.map((a) => this.argCode(a)));
+    }
+  }
+
+  /** `x = a + b`, written `x += b` when it accumulates into x. */
+  private assignment(target: string, expr: Expr): string {
+    if (expr.kind === "prim" && (expr.op === "add" || expr.op === "sub" || expr.op === "mul") && expr.args[0].kind === "var" && expr.args[0].name === target) {
+      const op = { add: "+", sub: "-", mul: "*" }[expr.op];
+      const right = expr.args[1];
+      if (right.kind === "const" && right.code === "1" && op !== "*") return `${target}${op}${op};`;
+      return `${target} ${op}= ${this.code(right)};`;
+    }
+    return `${target} = ${this.exprCode(expr)};`;
+  }
+
+  /**
+   * An inactive temporary read once, by the very next statement, and never by the reverse sweep is
+   * not stored: its expression is written where it is read (`while (i < n)`, `s += t2 * y`).
+   */
+  private inlinable(s: Stmt, next: Stmt | Operand | undefined): boolean {
+    if (s.kind !== "assign" || !this.fn.locals.get(s.target)?.temp || s.target === this.fn.result) return false;
+    if (this.readCounts.get(s.target) !== 1 || this.a.needed.has(s.target) || this.a.saves.has(s)) return false;
+    // Active temporaries stay, so each adjoint (dt1) has its variable (t1) in the forward sweep.
+    if (this.a.active.has(s.target)) return false;
+    if (next === undefined) return false;
+    if ("kind" in next && (next.kind === "var" || next.kind === "const" || next.kind === "outer")) return next.kind === "var" && next.name === s.target;
+    return readsOf(next as Stmt).includes(s.target);
   }
 }
 
-/** `x = a + b`, written `x += b` when it accumulates into x. */
-function assignment(target: string, expr: Expr): string {
-  if (expr.kind === "prim" && (expr.op === "add" || expr.op === "sub" || expr.op === "mul") && expr.args[0].kind === "var" && expr.args[0].name === target) {
-    const op = { add: "+", sub: "-", mul: "*" }[expr.op];
-    if (expr.args[1].kind === "const" && expr.args[1].code === "1" && op !== "*") return `${target}${op}${op};`;
-    return `${target} ${op}= ${code(expr.args[1])};`;
-  }
-  return `${target} = ${exprCode(expr)};`;
+function countReads(stmts: Stmt[], counts: Map<string, number>): Map<string, number> {
+  forEachStmt(stmts, (s) => {
+    for (const name of readsOf(s)) counts.set(name, (counts.get(name) ?? 0) + 1);
+  });
+  return counts;
 }

@@ -1,7 +1,15 @@
+import type { Operand } from "./ir.js";
+
 // One rule per scalar primitive: how it is written in JavaScript, and its adjoint.
 // `adjoint(g, args, z)` gives, for each argument, the code of its contribution `g * ∂z/∂arg`
 // (g is the adjoint of the result z), or null where the derivative is zero. The
 // contribution is linear in g, so forward mode can reuse it with g := the argument's tangent.
+
+/** How a rule sees an IR operand: negative literals in parentheses. */
+export function argForRule(op: Operand): Arg {
+  if (op.kind === "var" || op.kind === "outer") return { code: op.name };
+  return { code: op.code.startsWith("-") ? `(${op.code})` : op.code, value: op.value };
+}
 
 /** An operand as the rule sees it: its code, and its value when it is a literal. */
 export interface Arg {
@@ -128,3 +136,22 @@ export const binaryOperators: Record<string, string> = {
   "+": "add", "-": "sub", "*": "mul", "/": "div", "%": "mod", "**": "pow",
   "<": "lt", "<=": "le", ">": "gt", ">=": "ge", "==": "eq", "!=": "ne", "===": "seq", "!==": "sne",
 };
+
+/**
+ * Whether `target = op(args)` with target among the args must go through a temporary:
+ * when the rule's adjoint reads the target (old operand or new result), which the
+ * update overwrites. `b = b * 2` and `s = s + t` need none.
+ */
+export function updateNeedsTemporary(target: string, op: string, args: Arg[]): boolean {
+  const uses = args.filter((a) => a.code === target).length;
+  if (uses === 0) return false;
+  if (uses > 1) return true;
+  const rule = scalarRules[op];
+  if (!rule?.adjoint) return false;
+  // Only arguments that are variables can be active; a literal's contribution is never written.
+  const ids = rule
+    .adjoint("G", args, target)
+    .filter((_, i) => args[i].value === undefined && !/^[\d(]/.test(args[i].code))
+    .flatMap((code) => code?.match(/[A-Za-z_$][\w$]*/g) ?? []);
+  return ids.includes(target);
+}

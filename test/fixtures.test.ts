@@ -4,7 +4,7 @@
 // gradient it exports in `checks` must match central finite differences.
 // UPDATE_FIXTURES=1 rewrites the golden files: read their diff like code.
 import { transformSync } from "@babel/core";
-import generate from "@babel/generator";
+import babelGenerator from "@babel/generator";
 import { parse } from "@babel/parser";
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
@@ -42,6 +42,10 @@ function compile(name: string) {
   const source = readFileSync(join(root, filename), "utf8");
   return { source, filename, result: transform(source, { filename, sourceMaps: false }) };
 }
+
+// @babel/generator is CommonJS: its default export sits on .default under Node's ESM interop.
+type Generate = (ast: ReturnType<typeof parse>, options: { comments: boolean }) => { code: string };
+const generate = ((babelGenerator as unknown as { default?: Generate }).default ?? babelGenerator) as unknown as Generate;
 
 /** One printer for both front ends' output, so formatting differences do not count. */
 function normalize(code: string): string {

@@ -81,8 +81,11 @@ function relocate(root: t.Node, lines: PrintedLine[], filename: string, fallback
       node.loc = fallback ?? (null as never);
     }
   });
-  for (const comment of [...(root.leadingComments ?? []), ...(root.trailingComments ?? [])]) {
-    comment.start = undefined as never;
-    comment.end = undefined as never;
-  }
+  walk(root, (node) => {
+    for (const comment of node.leadingComments ?? []) {
+      comment.start = undefined as never;
+      comment.end = undefined as never;
+      comment.loc = undefined as never;
+    }
+  });
 }
