@@ -67,7 +67,8 @@ export function negate(cond: string): string {
 export function withSourceComments(nodes: Code[], last: { loc?: SourceLoc } = {}): Code[] {
   const out: Code[] = [];
   for (const node of nodes) {
-    const loc = node.kind === "comment" ? undefined : node.loc;
+    // A function's own line needs no comment: the header above it names it.
+    const loc = node.kind === "comment" || (node.kind === "block" && node.head.startsWith("function")) ? undefined : node.loc;
     if (loc && loc.text && (last.loc?.line !== loc.line || last.loc?.text !== loc.text)) {
       out.push({ kind: "comment", text: `${loc.text.replace(/\s*\{$/, "")}  (line ${loc.line})` });
     }

@@ -5,9 +5,8 @@ import { VJP, type Vjp } from "./generated.js";
 type AnyFunction = (...args: any[]) => any;
 
 /** The parameter positions of a function type: 0 | 1 | ... */
-export type ParamIndex<F extends AnyFunction> = {
-  [K in keyof Parameters<F>]: K extends `${infer N extends number}` ? N : never;
-}[number];
+export type ParamIndex<F extends AnyFunction> = ToNumber<Exclude<keyof Parameters<F>, keyof unknown[]>>;
+type ToNumber<S> = S extends `${infer N extends number}` ? N : never;
 
 /** Which parameters to differentiate with respect to. */
 export type Wrt<F extends AnyFunction> = ParamIndex<F> | readonly ParamIndex<F>[];
