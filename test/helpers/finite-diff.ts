@@ -4,11 +4,7 @@ type ScalarFunction = (...args: number[]) => number;
 
 /** (f(x + h e_i) - f(x - h e_i)) / 2h; error O(h²) plus rounding O(ε |f| / h). */
 export function centralDifference(f: ScalarFunction, args: readonly number[], index: number, h = 1e-5): number {
-  const plus = [...args];
-  const minus = [...args];
-  plus[index] += h;
-  minus[index] -= h;
-  return (f(...plus) - f(...minus)) / (2 * h);
+  return (f(...shifted(args, index, h)) - f(...shifted(args, index, -h))) / (2 * h);
 }
 
 export interface SmoothnessOptions {
@@ -23,7 +19,8 @@ export interface SmoothnessOptions {
 /**
  * The central difference at h, or undefined where f is not smooth enough within
  * widen * h of the point for it to be a reference: a branch boundary, kink or jump
- * there makes the differences at h and at widen * h disagree.
+ * there makes the differences at h and at widen * h disagree, and a kink at the point
+ * itself makes the forward and backward differences disagree.
  */
 export function smoothCentralDifference(
   f: ScalarFunction,
@@ -34,7 +31,19 @@ export function smoothCentralDifference(
   const fine = centralDifference(f, args, index, h);
   const coarse = centralDifference(f, args, index, h * widen);
   if (!Number.isFinite(fine) || !Number.isFinite(coarse)) return undefined;
-  return Math.abs(fine - coarse) <= tolerance * (1 + Math.abs(fine)) ? fine : undefined;
+  if (Math.abs(fine - coarse) > tolerance * (1 + Math.abs(fine))) return undefined;
+  // Smooth f: forward and backward differences differ by about widen * h * |f''|.
+  const step = h * widen;
+  const at = f(...args);
+  const forward = (f(...shifted(args, index, step)) - at) / step;
+  const backward = (at - f(...shifted(args, index, -step))) / step;
+  return Math.abs(forward - backward) <= 1e-2 * (1 + Math.abs(fine)) ? fine : undefined;
+}
+
+function shifted(args: readonly number[], index: number, by: number): number[] {
+  const moved = [...args];
+  moved[index] += by;
+  return moved;
 }
 
 export interface Tolerance {
