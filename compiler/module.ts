@@ -263,7 +263,7 @@ class ModuleCompiler {
   private wrtOption(options: t.CallExpression["arguments"][number] | undefined, call: t.CallExpression): number | number[] | null {
     if (!options) return 0;
     if (options.type !== "ObjectExpression") {
-      this.fail(options, "ADJ017", "the options must be an object literal such as { wrt: [0, 1] }");
+      this.fail(options, "ADJ023", "write the options as an object literal in the call, such as { wrt: [0, 1] }, so the compiler can read them");
       return null;
     }
     const prop = options.properties.find(

@@ -147,3 +147,18 @@ function verify(check: Check, point: number[]): void {
   expect(list.length, `one gradient per wrt ${where}`).toBe(check.wrt.length);
   list.forEach((g, k) => expectClose(g, expected[k] * scale, { ...TOLERANCE, label: `d/d arg ${check.wrt[k]} ${where}` }));
 }
+
+describe("diagnostics catalogue", () => {
+  it("every code has an error fixture showing it, and docs/diagnostics.md lists it", async () => {
+    const { catalogue } = await import("../compiler/diagnostics.js");
+    const shown = cases
+      .filter((c) => c.startsWith("error-") && existsSync(join(fixturesDir, c, "diagnostics.txt")))
+      .map((c) => readFileSync(join(fixturesDir, c, "diagnostics.txt"), "utf8"))
+      .join("\n");
+    const docs = readFileSync(join(root, "docs", "diagnostics.md"), "utf8");
+    for (const code of Object.keys(catalogue)) {
+      expect(shown, `a fixture shows ${code}`).toContain(`error ${code}:`);
+      expect(docs, `docs/diagnostics.md lists ${code}`).toContain(`| ${code} |`);
+    }
+  });
+});
