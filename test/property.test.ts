@@ -2,11 +2,16 @@
 // gradient adjoint generates matches central finite differences of f.
 //
 // A program is built from a sequence of choices (fast-check shrinks the sequence, so a
-// failure shrinks towards a shorter, simpler program): let-bound temporaries,
-// reassignment and compound assignment, if/else on comparisons, `?:`, and for loops with
-// constant trip counts (sometimes with `break`/`continue`). Division and the partial
-// Math functions are guarded so every program is defined everywhere: `a / (1 + b * b)`,
+// failure shrinks towards a shorter, simpler program): up to two helper functions that
+// f (and later helpers) call; let-bound temporaries, reassignment of temporaries and
+// parameters, compound assignment, ++/--; if/else on comparisons (sometimes joined by
+// && or ||), `?:`, early returns; for and while loops with constant trip counts
+// (sometimes left by `break` or `continue`); + - * ** abs min max and guarded division
+// and Math functions, so every program is defined everywhere: `a / (1 + b * b)`,
 // `Math.exp(Math.sin(a))`, `Math.sqrt(1 + a * a)`, `Math.log(1 + a * a)`.
+//
+// A failure prints the program and the point; put a minimal version of it in
+// fixtures/regression-<n>/input.ts.
 import fc from "fast-check";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
@@ -42,35 +47,50 @@ class Choices {
 const CONSTANTS = ["0.5", "1", "2", "(-1.5)", "0.25", "3", "(-0.75)"];
 const COMPARISONS = ["<", ">", "<=", ">="];
 
-/** Builds the source of `f(x, y)`; names are fresh, so there is no shadowing. */
+/** Which loop a statement is in: `break`/`continue` only inside one. */
+type Loop = "none" | "for" | "while";
+
+/** Builds the source of `f(x, y)` and the helpers it calls; names are fresh, so there is no shadowing. */
 class ProgramBuilder {
   private temps = 0;
   private loops = 0;
+  /** Helpers the function being built may call. */
+  private callable: string[] = [];
 
   constructor(private readonly choices: Choices) {}
 
   program(): string {
-    const env = ["x", "y"];
+    const helpers: string[] = [];
+    const count = this.choices.pick(3);
+    for (let k = 0; k < count; k++) {
+      helpers.push(this.function(`g${k}`, [`a${k}`, `b${k}`], helpers.map((_, j) => `g${j}`)));
+    }
+    return [...helpers, this.function("f", ["x", "y"], helpers.map((_, j) => `g${j}`))].join("\n\n");
+  }
+
+  private function(name: string, params: string[], callable: string[]): string {
+    this.callable = callable;
+    const env = [...params];
     const body: string[] = [];
     const count = 1 + this.choices.pick(6);
-    for (let k = 0; k < count; k++) body.push(...this.statement(env, 0, false));
+    for (let k = 0; k < count; k++) body.push(...this.statement(env, 0, "none"));
     // The result reads the last temporaries, so most of the body reaches it.
-    const result = [this.expr(env, 3), ...env.filter((name) => name.startsWith("t")).slice(-2)].join(" + ");
-    return ["function f(x: number, y: number): number {", ...body.map((line) => `  ${line}`), `  return ${result};`, "}"].join("\n");
+    const result = [this.expr(env, 3), ...env.filter((v) => v.startsWith("t")).slice(-2)].join(" + ");
+    const signature = `function ${name}(${params.map((p) => `${p}: number`).join(", ")}): number {`;
+    return [signature, ...indent(body), `  return ${result};`, "}"].join("\n");
   }
 
   /** `count` statements; declarations extend `env` for the statements after them. */
-  private block(outer: string[], depth: number, count: number, inLoop: boolean): string[] {
+  private block(outer: string[], depth: number, count: number, loop: Loop): string[] {
     const env = [...outer];
     const lines: string[] = [];
-    for (let k = 0; k < count; k++) lines.push(...this.statement(env, depth, inLoop));
+    for (let k = 0; k < count; k++) lines.push(...this.statement(env, depth, loop));
     return lines;
   }
 
-  private statement(env: string[], depth: number, inLoop: boolean): string[] {
-    const assignable = env.filter((name) => name.startsWith("t"));
+  private statement(env: string[], depth: number, loop: Loop): string[] {
     const nested = depth < 2;
-    switch (this.choices.pick(nested ? 6 : 3)) {
+    switch (this.choices.pick(nested ? 10 : 4)) {
       case 0: {
         const name = `t${this.temps++}`;
         const line = `let ${name} = ${this.expr(env, 2)};`;
@@ -78,47 +98,65 @@ class ProgramBuilder {
         return [line];
       }
       case 1:
-      case 2: {
-        if (assignable.length === 0) return this.statement(env, depth, inLoop);
-        const target = assignable[this.choices.pick(assignable.length)];
-        const op = ["=", "+=", "-=", "*="][this.choices.pick(4)];
-        if (inLoop && this.choices.chance(10)) {
-          return [`if (${this.condition(env)}) ${this.choices.chance(50) ? "break" : "continue"};`, `${target} ${op} ${this.expr(env, 2)};`];
-        }
-        return [`${target} ${op} ${this.expr(env, 2)};`];
-      }
+      case 2:
+        return this.assignment(env, loop);
       case 3:
-      case 4: {
-        const then = this.block(env, depth + 1, 1 + this.choices.pick(3), inLoop);
-        const otherwise = this.choices.chance(70) ? this.block(env, depth + 1, 1 + this.choices.pick(3), inLoop) : [];
+        // Parameters and temporaries alike; ++/-- now and then.
+        if (this.choices.chance(30)) return [`${env[this.choices.pick(env.length)]}${this.choices.chance(50) ? "++" : "--"};`];
+        return [`if (${this.condition(env)}) return ${this.expr(env, 2)};`];
+      case 4:
+      case 5: {
+        const then = this.block(env, depth + 1, 1 + this.choices.pick(3), loop);
+        const otherwise = this.choices.chance(70) ? this.block(env, depth + 1, 1 + this.choices.pick(3), loop) : [];
         const head = `if (${this.condition(env)}) {`;
         if (otherwise.length === 0) return [head, ...indent(then), "}"];
         return [head, ...indent(then), "} else {", ...indent(otherwise), "}"];
       }
-      default: {
-        const counter = `i${this.loops++}`;
-        const trips = 1 + this.choices.pick(4);
-        // A loop accumulates into a temporary declared just before it.
-        const acc = `t${this.temps++}`;
-        const init = `let ${acc} = ${this.expr(env, 1)};`;
-        const inner = [...env, acc, counter];
-        const body = this.block(inner, depth + 1, this.choices.pick(2), true);
-        const update = `${acc} ${["+=", "=", "*="][this.choices.pick(3)]} ${this.expr(inner, 2)};`;
-        const scale = `${acc} = ${acc} * 0.5;`;
-        env.push(acc);
-        return [init, `for (let ${counter} = 0; ${counter} < ${trips}; ${counter}++) {`, ...indent([...body, update, scale]), "}"];
-      }
+      case 6:
+      case 7:
+      case 8:
+        return this.loop(env, depth, "for");
+      default:
+        return this.loop(env, depth, "while");
     }
   }
 
+  private assignment(env: string[], loop: Loop): string[] {
+    const target = env[this.choices.pick(env.length)];
+    const op = ["=", "+=", "-=", "*="][this.choices.pick(4)];
+    const line = `${target} ${op} ${this.expr(env, 2)};`;
+    if (loop !== "none" && this.choices.chance(15)) {
+      // `continue` in a while loop is safe: its counter moves first.
+      return [`if (${this.condition(env)}) ${this.choices.chance(50) ? "break" : "continue"};`, line];
+    }
+    return [line];
+  }
+
+  /** A loop with a constant trip count, accumulating into a temporary declared before it. */
+  private loop(env: string[], depth: number, kind: "for" | "while"): string[] {
+    const counter = `i${this.loops++}`;
+    const trips = 1 + this.choices.pick(4);
+    const acc = `t${this.temps++}`;
+    const init = `let ${acc} = ${this.expr(env, 1)};`;
+    const inner = [...env, acc];
+    const body = this.block(inner, depth + 1, this.choices.pick(3), kind);
+    const update = `${acc} ${["+=", "=", "*="][this.choices.pick(3)]} ${this.expr([...inner, counter], 2)};`;
+    const steps = [...body, update, `${acc} = ${acc} * 0.5;`];
+    env.push(acc);
+    if (kind === "for") return [init, `for (let ${counter} = 0; ${counter} < ${trips}; ${counter}++) {`, ...indent(steps), "}"];
+    return [init, `let ${counter} = 0;`, `while (${counter} < ${trips}) {`, ...indent([`${counter}++;`, ...steps]), "}"];
+  }
+
   private condition(env: string[]): string {
-    return `${this.expr(env, 1)} ${COMPARISONS[this.choices.pick(COMPARISONS.length)]} ${this.expr(env, 1)}`;
+    const comparison = () => `${this.expr(env, 1)} ${COMPARISONS[this.choices.pick(COMPARISONS.length)]} ${this.expr(env, 1)}`;
+    if (this.choices.chance(15)) return `(${comparison()} ${this.choices.chance(50) ? "&&" : "||"} ${comparison()})`;
+    return comparison();
   }
 
   private expr(env: string[], depth: number): string {
     if (depth === 0 || this.choices.pick(4) === 0) return this.leaf(env);
     const a = () => this.expr(env, depth - 1);
-    switch (this.choices.pick(13)) {
+    switch (this.choices.pick(19)) {
       case 0:
         return `(${a()} + ${a()})`;
       case 1:
@@ -146,7 +184,18 @@ class ProgramBuilder {
         return this.choices.chance(50) ? `Math.sqrt(1 + ${b} * ${b})` : `Math.log(1 + ${b} * ${b})`;
       }
       case 11:
+      case 12:
         return `(${this.condition(env)} ? ${a()} : ${a()})`;
+      case 13:
+        return `Math.abs(${a()})`;
+      case 14:
+        return `Math.${this.choices.chance(50) ? "max" : "min"}(${a()}, ${a()})`;
+      case 15:
+        return this.choices.chance(50) ? `(${a()} ** 2)` : `(Math.tanh(${a()}) ** 3)`;
+      case 16:
+      case 17:
+        if (this.callable.length > 0) return `${this.callable[this.choices.pick(this.callable.length)]}(${a()}, ${a()})`;
+        return this.leaf(env);
       default:
         return this.leaf(env);
     }
@@ -166,9 +215,9 @@ function buildProgram(choices: readonly number[]): string {
   return new ProgramBuilder(new Choices(choices)).program();
 }
 
-/** The program as plain JavaScript: the only type annotations are on f's signature. */
+/** The program as plain JavaScript: the only type annotations are on signatures. */
 function evaluate(source: string): (x: number, y: number) => number {
-  const js = source.replace("f(x: number, y: number): number", "f(x, y)");
+  const js = source.replace(/: number/g, "");
   return new Function(`${js}\nreturn f;`)() as (x: number, y: number) => number;
 }
 
