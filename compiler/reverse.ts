@@ -180,8 +180,9 @@ class ReverseBuilder {
         case "assign":
           if (this.a.activeStmts.has(s)) out.push(...this.adjointOf(s));
           else if (this.a.resets.has(s) && !this.a.firstAssignments.has(s)) out.push(line(`${this.adjoint(s.target)} = 0;`, s.loc));
-          if (this.a.saves.has(s)) out.push(line(`${s.target} = ${this.stack}.${this.popOf(s.target)}();`, s.loc));
+          // Pops mirror the forward sweep's pushes: the target's old value, then the old pullback.
           if (this.a.savedPullbacks.has(s)) out.push(line(`${this.a.pullbacks.get(s)} = ${this.stack}.popRef();`, s.loc));
+          if (this.a.saves.has(s)) out.push(line(`${s.target} = ${this.stack}.${this.popOf(s.target)}();`, s.loc));
           break;
         case "if":
           out.push({ kind: "if", cond: this.code(s.cond), then: this.reverse(s.then), else: this.reverse(s.else), loc: s.loc });
