@@ -1,0 +1,238 @@
+// Elementwise operations with NumPy broadcasting, and their adjoints beside them.
+import { allocate, floatOf, promote, type DType } from "./dtype.js";
+import { iterate, kernelFor, type Arity } from "./kernels.js";
+import { NDArray, type ArrayOrScalar } from "./ndarray.js";
+import { broadcastShapes, broadcastStrides, formatShape, sameShape, sizeOf } from "./shape.js";
+import { rule, unbroadcast, type AdjointRule } from "./vjp.js";
+
+type Scalar = (...x: number[]) => number;
+
+function toArray(op: string, x: unknown): NDArray {
+  if (typeof x === "boolean") return new NDArray(Uint8Array.of(x ? 1 : 0), []);
+  if (x instanceof NDArray) return x;
+  if (typeof x === "number") return new NDArray(Float64Array.of(x), []);
+  throw new Error(`${op}: expected an NDArray or a number, got ${x === null ? "null" : typeof x}`);
+}
+
+const dtypeOfOperand = (x: ArrayOrScalar): DType | number => (typeof x === "number" ? x : x.dtype);
+
+/** Applies scalar function `f` elementwise over the broadcast of `inputs`, into a new
+ * array of `dtype` or into `out` (which must have the broadcast shape). */
+export function elementwise(op: string, f: Scalar, inputs: readonly ArrayOrScalar[], dtype: DType, out?: NDArray): NDArray {
+  const arrays = inputs.map((x) => toArray(op, x));
+  const shape = broadcastShapes(op, ...arrays.map((a) => a.shape));
+  if (out === undefined) out = new NDArray(allocate(dtype, sizeOf(shape)), shape);
+  else if (!sameShape(out.shape, shape)) {
+    throw new Error(`${op}: out has shape ${formatShape(out.shape)} but the result has shape ${formatShape(shape)}`);
+  }
+  const arity: Arity = (["unary", "binary", "ternary", "quaternary"] as const)[arrays.length - 1];
+  const kernel = kernelFor(arity, f, out.dtype + arrays.map((a) => a.dtype).join(""));
+  iterate(kernel, shape, [out, ...arrays].map((a) => ({
+    data: a.data,
+    offset: a.offset,
+    strides: broadcastStrides(a.shape, a.strides, shape),
+  })));
+  return out;
+}
+
+const sameType = (x: ArrayOrScalar): DType => {
+  const d = dtypeOfOperand(x);
+  return typeof d === "number" ? "float64" : d === "bool" ? "int32" : d;
+};
+const floatType = (x: ArrayOrScalar): DType => floatOf(dtypeOfOperand(x));
+
+function unary(name: string, f: (a: number) => number, type: (x: ArrayOrScalar) => DType = floatType) {
+  return (x: ArrayOrScalar, out?: NDArray): NDArray => elementwise(name, f, [x], type(x), out);
+}
+function binary(name: string, f: (a: number, b: number) => number, type: (a: ArrayOrScalar, b: ArrayOrScalar) => DType) {
+  return (a: ArrayOrScalar, b: ArrayOrScalar, out?: NDArray): NDArray => elementwise(name, f, [a, b], type(a, b), out);
+}
+const promoted = (a: ArrayOrScalar, b: ArrayOrScalar) => promote(dtypeOfOperand(a), dtypeOfOperand(b));
+const promotedFloat = (a: ArrayOrScalar, b: ArrayOrScalar) => floatOf(promoted(a, b));
+const boolType = () => "bool" as const;
+
+// Every unary and binary operation takes an optional `out` array to write into.
+export const neg = unary("neg", (a) => -a, sameType);
+export const abs = unary("abs", (a) => Math.abs(a), sameType);
+export const sign = unary("sign", (a) => (a > 0 ? 1 : a < 0 ? -1 : a), sameType);
+export const square = unary("square", (a) => a * a, sameType);
+export const relu = unary("relu", (a) => (a > 0 ? a : a !== a ? a : 0), sameType);
+export const exp = unary("exp", (a) => Math.exp(a));
+export const log = unary("log", (a) => Math.log(a));
+export const log1p = unary("log1p", (a) => Math.log1p(a));
+export const expm1 = unary("expm1", (a) => Math.expm1(a));
+export const sqrt = unary("sqrt", (a) => Math.sqrt(a));
+export const sin = unary("sin", (a) => Math.sin(a));
+export const cos = unary("cos", (a) => Math.cos(a));
+export const tan = unary("tan", (a) => Math.tan(a));
+export const tanh = unary("tanh", (a) => Math.tanh(a));
+export const sinh = unary("sinh", (a) => Math.sinh(a));
+export const cosh = unary("cosh", (a) => Math.cosh(a));
+export const asin = unary("asin", (a) => Math.asin(a));
+export const acos = unary("acos", (a) => Math.acos(a));
+export const atan = unary("atan", (a) => Math.atan(a));
+export const sigmoid = unary("sigmoid", (a) => (a >= 0 ? 1 / (1 + Math.exp(-a)) : Math.exp(a) / (1 + Math.exp(a))));
+export const floor = unary("floor", (a) => Math.floor(a), sameType);
+export const ceil = unary("ceil", (a) => Math.ceil(a), sameType);
+export const round = unary("round", (a) => a - Math.floor(a) === 0.5 ? 2 * Math.round(a / 2) : Math.round(a), sameType);
+export const logicalNot = unary("logicalNot", (a) => (a === 0 ? 1 : 0), boolType);
+
+export const add = binary("add", (a, b) => a + b, promoted);
+export const sub = binary("sub", (a, b) => a - b, promoted);
+export const mul = binary("mul", (a, b) => a * b, promoted);
+export const div = binary("div", (a, b) => a / b, promotedFloat);
+export const pow = binary("pow", (a, b) => Math.pow(a, b), promoted);
+/** Elementwise maximum; NaN wins, as in NumPy. */
+export const maximum = binary("maximum", (a, b) => (a > b || a !== a ? a : b), promoted);
+export const minimum = binary("minimum", (a, b) => (a < b || a !== a ? a : b), promoted);
+export const equal = binary("equal", (a, b) => (a === b ? 1 : 0), boolType);
+export const notEqual = binary("notEqual", (a, b) => (a !== b ? 1 : 0), boolType);
+export const less = binary("less", (a, b) => (a < b ? 1 : 0), boolType);
+export const lessEqual = binary("lessEqual", (a, b) => (a <= b ? 1 : 0), boolType);
+export const greater = binary("greater", (a, b) => (a > b ? 1 : 0), boolType);
+export const greaterEqual = binary("greaterEqual", (a, b) => (a >= b ? 1 : 0), boolType);
+export const logicalAnd = binary("logicalAnd", (a, b) => (a !== 0 && b !== 0 ? 1 : 0), boolType);
+export const logicalOr = binary("logicalOr", (a, b) => (a !== 0 || b !== 0 ? 1 : 0), boolType);
+
+const pick = (c: number, a: number, b: number) => (c !== 0 ? a : b);
+/** `x` where `condition` is true (non-zero), else `y`. */
+export function where(condition: ArrayOrScalar, x: ArrayOrScalar, y: ArrayOrScalar): NDArray {
+  return elementwise("where", pick, [condition, x, y], promoted(x, y));
+}
+
+const clamp = (x: number, lo: number, hi: number) => (x < lo ? lo : x > hi ? hi : x);
+/** `minimum(maximum(x, min), max)`; `null` leaves that side open. */
+export function clip(x: ArrayOrScalar, min: ArrayOrScalar | null, max: ArrayOrScalar | null): NDArray {
+  if (min === null && max === null) throw new Error("clip: one of min and max must be given");
+  const type = promote(promoted(x, min ?? x), dtypeOfOperand(max ?? x));
+  return elementwise("clip", clamp, [x, min ?? -Infinity, max ?? Infinity], type);
+}
+
+const identity = (a: number) => a;
+const truthy = (a: number) => (a !== 0 ? 1 : 0);
+/** A contiguous copy of `x` (into `out` if given). */
+export const copy = (x: NDArray, out?: NDArray): NDArray => elementwise("copy", identity, [x], x.dtype, out);
+/** A copy converted to `dtype` (to bool: non-zero is true). */
+export const astype = (x: NDArray, dtype: DType): NDArray =>
+  elementwise("astype", dtype === "bool" ? truthy : identity, [x], dtype);
+
+// ---------------------------------------------------------------- adjoints
+// Fused scalar rules: one pass computes each adjoint (dout * f'(x)).
+const gradOf = {
+  abs: (g: number, x: number) => (x > 0 ? g : x < 0 ? -g : 0),
+  exp: (g: number, out: number) => g * out,
+  log: (g: number, x: number) => g / x,
+  log1p: (g: number, x: number) => g / (1 + x),
+  expm1: (g: number, out: number) => g * (out + 1),
+  sqrt: (g: number, out: number) => g / (2 * out),
+  sin: (g: number, x: number) => g * Math.cos(x),
+  cos: (g: number, x: number) => -g * Math.sin(x),
+  tan: (g: number, out: number) => g * (1 + out * out),
+  tanh: (g: number, out: number) => g * (1 - out * out),
+  sinh: (g: number, x: number) => g * Math.cosh(x),
+  cosh: (g: number, x: number) => g * Math.sinh(x),
+  asin: (g: number, x: number) => g / Math.sqrt(1 - x * x),
+  acos: (g: number, x: number) => -g / Math.sqrt(1 - x * x),
+  atan: (g: number, x: number) => g / (1 + x * x),
+  sigmoid: (g: number, out: number) => g * out * (1 - out),
+  relu: (g: number, x: number) => (x > 0 ? g : 0),
+  square: (g: number, x: number) => 2 * g * x,
+  divB: (g: number, out: number, b: number) => (-g * out) / b,
+  powA: (g: number, a: number, b: number) => (b === 0 ? 0 : g * b * Math.pow(a, b - 1)),
+  powB: (g: number, out: number, a: number) => (a === 0 ? 0 : g * out * Math.log(a)),
+  maxA: (g: number, a: number, b: number) => (a >= b || a !== a ? g : 0),
+  maxB: (g: number, a: number, b: number) => (a >= b || a !== a ? 0 : g),
+  minA: (g: number, a: number, b: number) => (a <= b || a !== a ? g : 0),
+  minB: (g: number, a: number, b: number) => (a <= b || a !== a ? 0 : g),
+  clipX: (g: number, x: number, lo: number, hi: number) => (x >= lo && x <= hi ? g : 0),
+  clipLo: (g: number, x: number, lo: number) => (x < lo ? g : 0),
+  clipHi: (g: number, x: number, hi: number) => (x > hi ? g : 0),
+  whereX: (g: number, c: number) => (c !== 0 ? g : 0),
+  whereY: (g: number, c: number) => (c !== 0 ? 0 : g),
+};
+
+/** The adjoint of a fused rule, summed back to `target`'s shape. */
+function fused(f: Scalar, inputs: ArrayOrScalar[], dout: NDArray, target: ArrayOrScalar): NDArray | number {
+  return unbroadcast(elementwise("vjp", f, [dout, ...inputs], dout.dtype), target);
+}
+type Need = readonly boolean[] | undefined;
+const needs = (need: Need, i: number) => need === undefined || need[i] !== false;
+
+// x is the operand; `usesOut` rules read the forward output instead of x.
+const unaryRule = (f: Scalar, usesOut = false): AdjointRule =>
+  rule(["x"], [0], (g, x, out) => [fused(f, [usesOut ? out : x], g, x)]);
+
+/** One rule per elementwise primitive: `vjp(dout, ...args, out, need?)`; `need[i] ===
+ * false` skips computing adjoint `i` (it is returned as `undefined`). */
+export const rules: Record<string, AdjointRule> = {
+  neg: rule(["x"], [0], (g, x) => [typeof x === "number" ? -sumAll(g) : neg(g)]),
+  abs: unaryRule(gradOf.abs),
+  sign: rule(["x"], [0], (g, x) => [zeroAdjoint(x)]),
+  floor: rule(["x"], [0], (g, x) => [zeroAdjoint(x)]),
+  ceil: rule(["x"], [0], (g, x) => [zeroAdjoint(x)]),
+  round: rule(["x"], [0], (g, x) => [zeroAdjoint(x)]),
+  square: unaryRule(gradOf.square),
+  relu: unaryRule(gradOf.relu),
+  exp: unaryRule(gradOf.exp, true),
+  log: unaryRule(gradOf.log),
+  log1p: unaryRule(gradOf.log1p),
+  expm1: unaryRule(gradOf.expm1, true),
+  sqrt: unaryRule(gradOf.sqrt, true),
+  sin: unaryRule(gradOf.sin),
+  cos: unaryRule(gradOf.cos),
+  tan: unaryRule(gradOf.tan, true),
+  tanh: unaryRule(gradOf.tanh, true),
+  sinh: unaryRule(gradOf.sinh),
+  cosh: unaryRule(gradOf.cosh),
+  asin: unaryRule(gradOf.asin),
+  acos: unaryRule(gradOf.acos),
+  atan: unaryRule(gradOf.atan),
+  sigmoid: unaryRule(gradOf.sigmoid, true),
+  add: rule(["a", "b"], [0, 1], (g, a, b, _out, need?: Need) => [
+    needs(need, 0) ? unbroadcast(g, a) : undefined,
+    needs(need, 1) ? unbroadcast(g, b) : undefined,
+  ]),
+  sub: rule(["a", "b"], [0, 1], (g, a, b, _out, need?: Need) => [
+    needs(need, 0) ? unbroadcast(g, a) : undefined,
+    needs(need, 1) ? negated(unbroadcast(g, b)) : undefined,
+  ]),
+  mul: rule(["a", "b"], [0, 1], (g, a, b, _out, need?: Need) => [
+    needs(need, 0) ? unbroadcast(mul(g, b), a) : undefined,
+    needs(need, 1) ? unbroadcast(mul(g, a), b) : undefined,
+  ]),
+  div: rule(["a", "b"], [0, 1], (g, a, b, out, need?: Need) => [
+    needs(need, 0) ? unbroadcast(div(g, b), a) : undefined,
+    needs(need, 1) ? fused(gradOf.divB, [out, b], g, b) : undefined,
+  ]),
+  pow: rule(["a", "b"], [0, 1], (g, a, b, out, need?: Need) => [
+    needs(need, 0) ? fused(gradOf.powA, [a, b], g, a) : undefined,
+    needs(need, 1) ? fused(gradOf.powB, [out, a], g, b) : undefined,
+  ]),
+  maximum: rule(["a", "b"], [0, 1], (g, a, b, _out, need?: Need) => [
+    needs(need, 0) ? fused(gradOf.maxA, [a, b], g, a) : undefined,
+    needs(need, 1) ? fused(gradOf.maxB, [a, b], g, b) : undefined,
+  ]),
+  minimum: rule(["a", "b"], [0, 1], (g, a, b, _out, need?: Need) => [
+    needs(need, 0) ? fused(gradOf.minA, [a, b], g, a) : undefined,
+    needs(need, 1) ? fused(gradOf.minB, [a, b], g, b) : undefined,
+  ]),
+  clip: rule(["x", "min", "max"], [0, 1, 2], (g, x, lo, hi, _out, need?: Need) => [
+    needs(need, 0) ? fused(gradOf.clipX, [x, lo ?? -Infinity, hi ?? Infinity], g, x) : undefined,
+    lo !== null && needs(need, 1) ? fused(gradOf.clipLo, [x, lo], g, lo) : undefined,
+    hi !== null && needs(need, 2) ? fused(gradOf.clipHi, [x, hi], g, hi) : undefined,
+  ]),
+  where: rule(["condition", "x", "y"], [1, 2], (g, c, x, y, _out, need?: Need) => [
+    undefined,
+    needs(need, 1) ? fused(gradOf.whereX, [c], g, x) : undefined,
+    needs(need, 2) ? fused(gradOf.whereY, [c], g, y) : undefined,
+  ]),
+  copy: rule(["x"], [0], (g) => [g]),
+  astype: rule(["x", "dtype"], [0], (g, x: NDArray) => [g.dtype === x.dtype ? g : astype(g, x.dtype)]),
+};
+
+function sumAll(g: NDArray): number {
+  return unbroadcast(g, 0) as number;
+}
+const negated = (x: NDArray | number) => (typeof x === "number" ? -x : neg(x));
+const zeroAdjoint = (x: ArrayOrScalar) =>
+  typeof x === "number" ? 0 : new NDArray(allocate(floatOf(x.dtype), x.size), x.shape);

@@ -1,0 +1,163 @@
+// Linear algebra: matmul (batched, NumPy semantics), dot, outer, linalg.norm; and
+// their adjoints.
+import { allocate, floatOf, promote } from "./dtype.js";
+import { abs, elementwise, mul, pow, sign } from "./elementwise.js";
+import { gemm } from "./gemm.js";
+import { NDArray, type ArrayOrScalar, type Axis } from "./ndarray.js";
+import { expandBack, max, min, rules as reduceRules, sum } from "./reduce.js";
+import { broadcastShapes, broadcastStrides, formatShape, normalizeAxes, sizeOf } from "./shape.js";
+import { expandDims, reshape, transpose, squeeze } from "./shapeops.js";
+import { rule, unbroadcast, type AdjointRule } from "./vjp.js";
+import { rules as elementwiseRules } from "./elementwise.js";
+
+/** The matrix product with NumPy's `matmul` rules: 1-D operands are promoted to a
+ * row (left) or column (right) and that axis removed; leading axes broadcast. */
+export function matmul(a: NDArray, b: NDArray): NDArray {
+  if (!(a instanceof NDArray) || !(b instanceof NDArray) || a.ndim === 0 || b.ndim === 0) {
+    throw new Error(`matmul: operands must be arrays of at least one dimension, got ${describe(a)} and ${describe(b)}`);
+  }
+  const a2 = a.ndim === 1 ? expandDims(a, 0) : a;
+  const b2 = b.ndim === 1 ? expandDims(b, 1) : b;
+  const [m, k] = a2.shape.slice(-2);
+  const [k2, n] = b2.shape.slice(-2);
+  if (k !== k2) {
+    throw new Error(`matmul: shapes ${formatShape(a.shape)} and ${formatShape(b.shape)} do not align on ${k} != ${k2}`);
+  }
+  const batch = broadcastShapes("matmul", a2.shape.slice(0, -2), b2.shape.slice(0, -2));
+  const out = new NDArray(allocate(promote(a.dtype, b.dtype), sizeOf(batch) * m * n), [...batch, m, n]);
+  const aStrides = broadcastStrides(a2.shape.slice(0, -2), a2.strides.slice(0, -2), batch);
+  const bStrides = broadcastStrides(b2.shape.slice(0, -2), b2.strides.slice(0, -2), batch);
+  const [ars, acs] = a2.strides.slice(-2);
+  const [brs, bcs] = b2.strides.slice(-2);
+  const count = sizeOf(batch);
+  for (let t = 0; t < count; t++) {
+    let ao = a2.offset;
+    let bo = b2.offset;
+    for (let d = batch.length - 1, r = t; d >= 0; d--) {
+      const i = r % batch[d];
+      r = (r - i) / batch[d];
+      ao += i * aStrides[d];
+      bo += i * bStrides[d];
+    }
+    gemm(m, n, k, a2.data, ao, ars, acs, b2.data, bo, brs, bcs, out.data, t * m * n, n, 1);
+  }
+  const shape = out.shape.slice();
+  if (b.ndim === 1) shape.splice(-1, 1);
+  if (a.ndim === 1) shape.splice(-2, 1);
+  return shape.length === out.ndim ? out : reshape(out, shape);
+}
+
+const describe = (x: unknown) => (x instanceof NDArray ? `shape ${formatShape(x.shape)}` : typeof x);
+const swap = (x: NDArray) => (x.ndim < 2 ? x : transpose(x, [...x.shape.keys()].map((i) => (i < x.ndim - 2 ? i : 2 * x.ndim - 3 - i))));
+
+/** How `dot` maps onto `matmul`: the right operand of an N-D . M-D product (M > 2)
+ * has its contracted axis moved first and the rest flattened. */
+function dotPlan(a: NDArray, b: NDArray): { b2: NDArray; perm?: number[]; shape: number[] } | undefined {
+  if (a.ndim === 0 || b.ndim === 0) return undefined;
+  const k = b.ndim === 1 ? b.shape[0] : b.shape[b.ndim - 2];
+  if (a.shape[a.ndim - 1] !== k) {
+    throw new Error(`dot: shapes ${formatShape(a.shape)} and ${formatShape(b.shape)} not aligned: ${a.shape[a.ndim - 1]} (dim ${a.ndim - 1}) != ${k} (dim ${Math.max(0, b.ndim - 2)})`);
+  }
+  const shape = b.ndim === 1 ? a.shape.slice(0, -1) : [...a.shape.slice(0, -1), ...b.shape.slice(0, -2), ...b.shape.slice(-1)];
+  if (b.ndim <= 2 || a.ndim === 1) return { b2: b, shape };
+  const perm = [b.ndim - 2, ...[...b.shape.keys()].filter((i) => i !== b.ndim - 2)];
+  return { b2: reshape(transpose(b, perm), [k, -1]), perm, shape };
+}
+
+/** NumPy's `dot`: a product with a scalar, the inner product of vectors (a 0-d
+ * array), and otherwise a sum over the last axis of `a` and the second-to-last of `b`. */
+export function dot(a: ArrayOrScalar, b: ArrayOrScalar): NDArray {
+  if (typeof a === "number" || typeof b === "number") return mul(a, b);
+  const plan = dotPlan(a, b);
+  if (plan === undefined) return mul(a, b);
+  if (a.ndim === 1 && b.ndim >= 2) return matmul(a, plan.b2); // (k) . (..., k, n)
+  return reshape(matmul(a.ndim > 2 && plan.perm ? reshape(a, [-1, a.shape[a.ndim - 1]]) : a, plan.b2), plan.shape);
+}
+
+/** The outer product of the flattened operands. */
+export function outer(a: NDArray, b: NDArray): NDArray {
+  return mul(reshape(a, [-1, 1]), reshape(b, [1, -1]));
+}
+
+type Ord = number | "fro" | null | undefined;
+/** `linalg.norm`: the 2-norm of the flattened array by default; vector norms of any
+ * order `ord` (`Infinity`, `1`, `2`, `p`) along one axis; Frobenius and 1/inf norms
+ * of matrices. */
+export function norm(x: NDArray, ord?: Ord, axis?: Axis, keepdims = false): NDArray {
+  const axes = normalizeAxes("norm", axis, x.ndim);
+  const matrix = axes.length === 2 && ord !== undefined && ord !== null;
+  if (ord === undefined || ord === null || ord === "fro" || (!matrix && ord === 2)) {
+    if (ord === "fro" && axes.length !== 2) throw new Error("norm: ord 'fro' is for matrices (two axes)");
+    return elementwise("norm", Math.sqrt, [sum(mul(x, x), axes, keepdims)], floatOf(x.dtype));
+  }
+  if (matrix) {
+    if (ord !== 1 && ord !== Infinity) throw new Error(`norm: matrix norm ord=${ord} is not supported; use 'fro', 1 or Infinity`);
+    const [r, c] = axes;
+    const inner = ord === 1 ? r : c;
+    const s = sum(abs(x), inner, true);
+    const out = max(s, ord === 1 ? c : r, true);
+    return keepdims ? out : squeeze(out, axes);
+  }
+  if (axes.length !== 1) throw new Error(`norm: vector norms take one axis, got ${JSON.stringify(axis)}`);
+  if (typeof ord !== "number") throw new Error(`norm: ord ${JSON.stringify(ord)} is not a vector norm`);
+  if (ord === Infinity) return max(abs(x), axes, keepdims);
+  if (ord === -Infinity) return min(abs(x), axes, keepdims);
+  if (ord === 0) return sum(elementwise("norm", (v) => (v !== 0 ? 1 : 0), [x], floatOf(x.dtype)), axes, keepdims);
+  if (ord === 1) return sum(abs(x), axes, keepdims);
+  return pow(sum(pow(abs(x), ord), axes, keepdims), 1 / ord);
+}
+
+export const linalg = { norm };
+
+// ------------------------------------------------------------------ adjoints
+
+function matmulVjp(g: NDArray, a: NDArray, b: NDArray, need?: readonly boolean[]): [NDArray | undefined, NDArray | undefined] {
+  const a2 = a.ndim === 1 ? expandDims(a, 0) : a;
+  const b2 = b.ndim === 1 ? expandDims(b, 1) : b;
+  let g2 = g;
+  if (a.ndim === 1) g2 = expandDims(g2, g2.ndim - (b.ndim === 1 ? 0 : 1));
+  if (b.ndim === 1) g2 = expandDims(g2, g2.ndim);
+  const da = need?.[0] === false ? undefined : reshape(unbroadcast(matmul(g2, swap(b2)), a2.shape) as NDArray, a.shape);
+  const db = need?.[1] === false ? undefined : reshape(unbroadcast(matmul(swap(a2), g2), b2.shape) as NDArray, b.shape);
+  return [da, db];
+}
+
+const safeRatio = (g: number, x: number, n: number) => (n === 0 ? 0 : (g * x) / n);
+const pNormGrad = (g: number, x: number, n: number, p: number) =>
+  n === 0 ? 0 : (g * Math.sign(x) * Math.pow(Math.abs(x), p - 1)) / Math.pow(n, p - 1);
+
+function normVjp(g: NDArray, x: NDArray, ord: Ord, axis: Axis, out: NDArray): NDArray {
+  const axes = normalizeAxes("norm", axis, x.ndim);
+  const ge = expandBack(g, x, axes);
+  const oe = expandBack(out, x, axes);
+  const type = floatOf(x.dtype);
+  if (ord === undefined || ord === null || ord === "fro" || ord === 2) return elementwise("vjp", safeRatio, [ge, x, oe], type);
+  if (axes.length === 2) throw new Error(`norm: no adjoint for matrix norm ord=${ord}; use 'fro'`);
+  if (ord === 1) return mul(ge, sign(x));
+  if (ord === Infinity || ord === -Infinity) {
+    const rule = ord === Infinity ? reduceRules.max : reduceRules.min;
+    return mul(rule.vjp(g, abs(x), axes, undefined, out)[0] as NDArray, sign(x));
+  }
+  if (ord === 0) return mul(ge, 0);
+  return elementwise("vjp", (gg: number, xx: number, nn: number) => pNormGrad(gg, xx, nn, ord), [ge, x, oe], type);
+}
+
+export const rules: Record<string, AdjointRule> = {
+  matmul: rule(["a", "b"], [0, 1], (g, a, b, _out, need) => matmulVjp(g, a, b, need)),
+  dot: rule(["a", "b"], [0, 1], (g, a: ArrayOrScalar, b: ArrayOrScalar, out, need) => {
+    const plan = typeof a === "number" || typeof b === "number" ? undefined : dotPlan(a, b);
+    if (plan === undefined) return elementwiseRules.mul.vjp(g, a, b, out, need);
+    const [A, B] = [a as NDArray, b as NDArray];
+    if (!plan.perm) return matmulVjp(g, A, plan.b2, need);
+    const a2 = A.ndim > 2 ? reshape(A, [-1, A.shape[A.ndim - 1]]) : A;
+    const [da, db2] = matmulVjp(reshape(g, [a2.shape[0], -1]), a2, plan.b2, need);
+    const permuted = plan.perm.map((p) => B.shape[p]);
+    const db = db2 && transpose(reshape(db2, permuted), plan.perm.map((_, i) => plan.perm!.indexOf(i)));
+    return [da && reshape(da, A.shape), db];
+  }),
+  outer: rule(["a", "b"], [0, 1], (g, a: NDArray, b: NDArray) => [
+    reshape(matmul(g, reshape(b, [-1])), a.shape),
+    reshape(matmul(swap(g), reshape(a, [-1])), b.shape),
+  ]),
+  norm: rule(["x", "ord", "axis", "keepdims"], [0], (g, x, ord, axis, _k, out) => [normVjp(g, x, ord, axis, out), undefined, undefined, undefined]),
+};

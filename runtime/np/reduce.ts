@@ -1,0 +1,146 @@
+// Reductions over axes (a number, a list, or all), with keepdims; and their adjoints.
+import { allocate, floatOf, type DType } from "./dtype.js";
+import { div, elementwise, equal, mul } from "./elementwise.js";
+import { iterate, kernelFor } from "./kernels.js";
+import { NDArray, type Axis } from "./ndarray.js";
+import { formatShape, normalizeAxes, normalizeAxis, reducedShape, sizeOf } from "./shape.js";
+import { broadcastTo, reshape, transpose } from "./shapeops.js";
+import { rule, type AdjointRule } from "./vjp.js";
+
+const addF = (acc: number, a: number) => acc + a;
+const mulF = (acc: number, a: number) => acc * a;
+const maxF = (acc: number, a: number) => (acc > a || acc !== acc ? acc : a);
+const minF = (acc: number, a: number) => (acc < a || acc !== acc ? acc : a);
+const allF = (acc: number, a: number) => (acc !== 0 && a !== 0 ? 1 : 0);
+const anyF = (acc: number, a: number) => (acc !== 0 || a !== 0 ? 1 : 0);
+
+/** Folds `f` over the `axis` of `x` into a new array initialised to `init`. */
+function reduce(op: string, f: (acc: number, a: number) => number, init: number, dtype: DType, x: NDArray, axis: Axis, keepdims: boolean): NDArray {
+  if (!(x instanceof NDArray)) throw new Error(`${op}: expected an NDArray, got ${typeof x}`);
+  const axes = normalizeAxes(op, axis, x.ndim);
+  const shape = reducedShape(x.shape, axes, keepdims);
+  const out = new NDArray(allocate(dtype, sizeOf(shape)), shape);
+  if (init !== 0) out.data.fill(init);
+  // The output's strides over x's shape: 0 along reduced axes.
+  const outStrides: number[] = [];
+  let s = out.size;
+  x.shape.forEach((d, i) => {
+    if (axes.includes(i)) return void outStrides.push(0);
+    s /= d;
+    outStrides.push(d === 1 ? 0 : s);
+  });
+  const kernel = kernelFor("into", f, dtype + x.dtype);
+  iterate(kernel, x.shape, [{ data: out.data, offset: 0, strides: outStrides }, x]);
+  return out;
+}
+
+function noIdentity(op: string, x: NDArray, axis: Axis): void {
+  const axes = normalizeAxes(op, axis, x.ndim);
+  if (axes.some((a) => x.shape[a] === 0)) {
+    throw new Error(`${op}: zero-size array ${formatShape(x.shape)} to reduction operation ${op}, which has no identity`);
+  }
+}
+
+const accType = (x: NDArray): DType => (x.dtype === "bool" ? "int32" : x.dtype);
+
+export const sum = (x: NDArray, axis?: Axis, keepdims = false): NDArray =>
+  reduce("sum", addF, 0, accType(x), x, axis, keepdims);
+export const prod = (x: NDArray, axis?: Axis, keepdims = false): NDArray =>
+  reduce("prod", mulF, 1, accType(x), x, axis, keepdims);
+export function mean(x: NDArray, axis?: Axis, keepdims = false): NDArray {
+  const out = reduce("mean", addF, 0, floatOf(x.dtype), x, axis, keepdims);
+  return div(out, x.size / Math.max(out.size, 1) || 0, out);
+}
+export function max(x: NDArray, axis?: Axis, keepdims = false): NDArray {
+  noIdentity("max", x, axis);
+  return reduce("max", maxF, -Infinity, x.dtype, x, axis, keepdims);
+}
+export function min(x: NDArray, axis?: Axis, keepdims = false): NDArray {
+  noIdentity("min", x, axis);
+  return reduce("min", minF, Infinity, x.dtype, x, axis, keepdims);
+}
+export const all = (x: NDArray, axis?: Axis, keepdims = false): NDArray => reduce("all", allF, 1, "bool", x, axis, keepdims);
+export const any = (x: NDArray, axis?: Axis, keepdims = false): NDArray => reduce("any", anyF, 0, "bool", x, axis, keepdims);
+
+/** `x` with `axis` moved last, as a contiguous (rows, length) array. */
+function lanes(x: NDArray, axis: number): NDArray {
+  const perm = x.shape.map((_, i) => i).filter((i) => i !== axis);
+  return reshape(transpose(x, [...perm, axis]).copy(), [-1, x.shape[axis]]);
+}
+
+function argReduce(op: string, better: (v: number, best: number) => boolean, x: NDArray, axis: number | null | undefined, keepdims: boolean): NDArray {
+  const flat = axis === undefined || axis === null;
+  const ax = flat ? 0 : normalizeAxis(op, axis, x.ndim);
+  if ((flat && x.size === 0) || (!flat && x.shape[ax] === 0)) throw new Error(`${op}: attempt to get ${op} of an empty sequence`);
+  const rows = flat ? reshape(x.copy(), [1, x.size]) : lanes(x, ax);
+  const [m, n] = rows.shape;
+  const out = new NDArray(allocate("int32", m), flat ? [] : reducedShape(x.shape, [ax], false));
+  for (let r = 0; r < m; r++) {
+    let best = rows.data[r * n];
+    let at = 0;
+    for (let j = 1; j < n && best === best; j++) {
+      const v = rows.data[r * n + j];
+      if (better(v, best)) [best, at] = [v, j];
+    }
+    out.data[r] = at;
+  }
+  if (!keepdims) return out;
+  return reshape(out, flat ? x.shape.map(() => 1) : reducedShape(x.shape, [ax], true));
+}
+
+/** Index of the first largest element (NaN counts as largest), flat or along `axis`. */
+export const argmax = (x: NDArray, axis?: number | null, keepdims = false): NDArray =>
+  argReduce("argmax", (v, b) => v > b || v !== v, x, axis, keepdims);
+export const argmin = (x: NDArray, axis?: number | null, keepdims = false): NDArray =>
+  argReduce("argmin", (v, b) => v < b || v !== v, x, axis, keepdims);
+
+// ------------------------------------------------------------------ adjoints
+
+/** A reduced array broadcast back over `x`'s shape (a view, no copy). */
+export function expandBack(r: NDArray, x: NDArray, axis: Axis): NDArray {
+  const axes = normalizeAxes("vjp", axis, x.ndim);
+  return broadcastTo(reshape(r, reducedShape(x.shape, axes, true)), x.shape);
+}
+
+const shareIfMax = (share: number, x: number, m: number) => (x === m ? share : 0);
+const isZero = (a: number) => (a === 0 ? 1 : 0);
+
+/** d prod / d x_i: the product of the others; exact when x has zeros. */
+function prodGrad(g: NDArray, x: NDArray, axis: Axis, out: NDArray): NDArray {
+  const zeros = sum(elementwise("prod", isZero, [x], "bool"));
+  if (zeros.item() === 0) return div(mul(expandBack(g, x, axis), expandBack(out, x, axis)), x);
+  // With zeros, products of everything but i per lane, by prefix and suffix products.
+  const axes = normalizeAxes("prod", axis, x.ndim);
+  const rest = x.shape.map((_, i) => i).filter((i) => !axes.includes(i));
+  const perm = [...rest, ...axes];
+  const k = axes.reduce((p, a) => p * x.shape[a], 1);
+  const rows = reshape(transpose(x, perm).copy(), [-1, k]);
+  const gr = reshape(expandBack(g, x, axis).transpose(...perm).copy(), [-1, k]);
+  const others = new Float64Array(rows.size);
+  for (let r = 0; r < rows.shape[0]; r++) {
+    let p = 1;
+    for (let j = 0; j < k; j++) [others[r * k + j], p] = [p, p * rows.data[r * k + j]];
+    p = 1;
+    for (let j = k - 1; j >= 0; j--) [others[r * k + j], p] = [others[r * k + j] * p * gr.data[r * k + j], p * rows.data[r * k + j]];
+  }
+  const permuted = new NDArray(others, perm.map((p) => x.shape[p]));
+  return transpose(permuted, perm.map((_, i) => perm.indexOf(i))).copy();
+}
+
+/** Ties share the adjoint equally (as JAX does). */
+function extremumGrad(g: NDArray, x: NDArray, axis: Axis, out: NDArray): NDArray {
+  const m = expandBack(out, x, axis);
+  const ties = sum(equal(x, m), axis, true);
+  const share = div(reshape(g, ties.shape), ties);
+  return elementwise("vjp", shareIfMax, [broadcastTo(share, x.shape), x, m], floatOf(x.dtype));
+}
+
+export const rules: Record<string, AdjointRule> = {
+  sum: rule(["x", "axis", "keepdims"], [0], (g, x, axis) => [expandBack(g, x, axis), undefined, undefined]),
+  mean: rule(["x", "axis", "keepdims"], [0], (g, x: NDArray, axis, _k, out: NDArray) => [
+    expandBack(div(g, x.size / Math.max(out.size, 1)), x, axis), undefined, undefined,
+  ]),
+  prod: rule(["x", "axis", "keepdims"], [0], (g, x, axis, _k, out) => [prodGrad(g, x, axis, out), undefined, undefined]),
+  max: rule(["x", "axis", "keepdims"], [0], (g, x, axis, _k, out) => [extremumGrad(g, x, axis, out), undefined, undefined]),
+  min: rule(["x", "axis", "keepdims"], [0], (g, x, axis, _k, out) => [extremumGrad(g, x, axis, out), undefined, undefined]),
+};

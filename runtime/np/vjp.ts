@@ -1,0 +1,81 @@
+// What adjoint rules share: the rule shape, reducing a broadcast adjoint back to its
+// operand (`unbroadcast`), and accumulating adjoints in place without allocating.
+import { allocate, type DType } from "./dtype.js";
+import { iterate, kernelFor } from "./kernels.js";
+import { NDArray, type ArrayOrScalar } from "./ndarray.js";
+import { broadcastShapes, broadcastStrides, formatShape, sameShape, type Shape } from "./shape.js";
+
+/** An adjoint: an array, or a number for a `number` operand, or `undefined` for a
+ * parameter that has none (an axis, a boolean condition). */
+export type Adjoint = NDArray | number | undefined | (NDArray | number)[];
+
+/** One primitive's reverse-mode rule. `vjp(dout, ...args, out)` is called with the
+ * adjoint of the output, exactly `params.length` forward arguments (omitted optional
+ * ones as `undefined`) and the forward output, and returns one adjoint per parameter.
+ * Returned arrays may alias `dout` or be broadcast views: read them, or accumulate
+ * them with `accumulate`/`addInto`; never write into them. */
+export interface AdjointRule {
+  /** The forward parameters, in order. */
+  readonly params: readonly string[];
+  /** Positions in `params` that have adjoints (the others are always `undefined`). */
+  readonly wrt: readonly number[];
+  readonly vjp: (dout: NDArray, ...argsThenOut: any[]) => Adjoint[]; // eslint-disable-line @typescript-eslint/no-explicit-any
+}
+
+export const rule = (params: string[], wrt: number[], vjp: AdjointRule["vjp"]): AdjointRule => ({ params, wrt, vjp });
+
+const addF = (acc: number, a: number) => acc + a;
+const subF = (acc: number, a: number) => acc - a;
+const mulF = (acc: number, a: number) => acc * a;
+
+/** `acc = f(acc, x)` in place over the broadcast of both shapes; where `acc` is the
+ * smaller, the extra elements of `x` are folded in (a reduction). */
+export function into(op: string, f: (acc: number, a: number) => number, acc: NDArray, x: ArrayOrScalar): NDArray {
+  const xs = typeof x === "number" ? new NDArray(Float64Array.of(x), []) : x;
+  const shape = broadcastShapes(op, acc.shape, xs.shape);
+  const kernel = kernelFor("into", f, acc.dtype + xs.dtype);
+  iterate(kernel, shape, [
+    { data: acc.data, offset: acc.offset, strides: broadcastStrides(acc.shape, acc.strides, shape) },
+    { data: xs.data, offset: xs.offset, strides: broadcastStrides(xs.shape, xs.strides, shape) },
+  ]);
+  return acc;
+}
+
+/** `acc += x` in place, `x` broadcast to `acc`'s shape or summed down to it; returns `acc`.
+ * `acc` must own its elements (not a broadcast view). */
+export const addInto = (acc: NDArray, x: ArrayOrScalar): NDArray => into("addInto", addF, acc, x);
+/** `acc -= x` in place (broadcast or summed like `addInto`); returns `acc`. */
+export const subInto = (acc: NDArray, x: ArrayOrScalar): NDArray => into("subInto", subF, acc, x);
+/** `acc *= x` in place, `x` broadcast to `acc`'s shape; returns `acc`. */
+export function mulInto(acc: NDArray, x: ArrayOrScalar): NDArray {
+  if (typeof x !== "number" && !sameShape(broadcastShapes("mulInto", acc.shape, x.shape), acc.shape)) {
+    throw new Error(`mulInto: ${formatShape(x.shape)} does not broadcast to the accumulator's ${formatShape(acc.shape)}`);
+  }
+  return into("mulInto", mulF, acc, x);
+}
+
+/** The sum of all elements of `x` as a JS number. */
+export function sumToNumber(x: ArrayOrScalar): number {
+  if (typeof x === "number") return x;
+  const acc = new NDArray(allocate("float64", 1), []);
+  return into("sum", addF, acc, x).data[0];
+}
+
+/** `x` summed down to `target`'s shape (the adjoint of broadcasting `target`):
+ * `x` itself when the shapes agree, a number when `target` is a number. */
+export function unbroadcast(x: NDArray, target: ArrayOrScalar | Shape): NDArray | number {
+  if (typeof target === "number") return sumToNumber(x);
+  const shape = target instanceof NDArray ? target.shape : target;
+  if (sameShape(shape, x.shape)) return x;
+  const dtype: DType = x.dtype === "float32" ? "float32" : "float64";
+  return into("unbroadcast", addF, new NDArray(allocate(dtype, shape.reduce((p, d) => p * d, 1)), shape), x);
+}
+
+/** Adds adjoint `x` into `acc` and returns the sum, allocating only when `acc` is
+ * `undefined` (then a copy of `x` that the caller owns). Numbers add as numbers. */
+export function accumulate<T extends NDArray | number | undefined>(acc: T | undefined, x: T): T {
+  if (x === undefined) return acc as T;
+  if (acc === undefined) return (typeof x === "number" ? x : (x as NDArray).copy()) as T;
+  if (typeof acc === "number") return (acc + sumToNumber(x as ArrayOrScalar)) as T;
+  return addInto(acc as NDArray, x as ArrayOrScalar) as T;
+}
