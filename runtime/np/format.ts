@@ -20,12 +20,28 @@ function shortest(x: number, f32: boolean): string {
   return String(x);
 }
 
+/** The exact decimal string `exact` rounded to `digits` fractional digits, ties to even
+ * (as NumPy's Dragon4 does; `toFixed` rounds ties up). */
+function roundHalfEven(exact: string, digits: number): string {
+  const dot = exact.indexOf(".");
+  const keep = exact.slice(0, dot + 1 + digits);
+  const rest = exact.slice(dot + 1 + digits);
+  const last = Number(keep[keep.length - 1]);
+  const up = rest[0] > "5" || (rest[0] === "5" && (/[1-9]/.test(rest.slice(1)) || last % 2 === 1));
+  if (!up) return keep;
+  const neg = keep.startsWith("-");
+  const digitsOnly = (neg ? keep.slice(1) : keep).replace(".", "");
+  const bumped = (BigInt(digitsOnly) + 1n).toString().padStart(digitsOnly.length, "0");
+  const intLen = bumped.length - digits;
+  return (neg ? "-" : "") + bumped.slice(0, intLen) + "." + bumped.slice(intLen);
+}
+
 /** Positional digits, at most PRECISION after the point, trailing zeros trimmed: "1.", "0.5". */
 function positional(x: number, f32: boolean): string {
   let s = shortest(x, f32);
   if (s.includes("e")) s = x.toFixed(20);
   const dot = s.indexOf(".");
-  if (dot >= 0 && s.length - dot - 1 > PRECISION) s = x.toFixed(PRECISION).replace(/0+$/, "");
+  if (dot >= 0 && s.length - dot - 1 > PRECISION) s = roundHalfEven(x.toFixed(100), PRECISION).replace(/0+$/, "");
   if (!s.includes(".")) s += ".";
   return Object.is(x, -0) ? "-0." : s;
 }
@@ -35,8 +51,9 @@ function scientific(x: number, f32: boolean): [string, number] {
   let s = Number(shortest(x, f32)).toExponential();
   let [m, e] = s.split("e");
   if ((m.split(".")[1] ?? "").length > PRECISION) {
-    s = x.toExponential(PRECISION);
-    [m, e] = s.split("e");
+    [m, e] = x.toExponential(100).split("e");
+    m = roundHalfEven(m, PRECISION);
+    if (m.replace("-", "").startsWith("10.")) [m, e] = [x.toExponential(PRECISION).split("e")[0], String(Number(e) + 1)];
     m = m.replace(/0+$/, "");
   }
   if (!m.includes(".")) m += ".";
@@ -175,19 +192,19 @@ function array2string(x: NDArray, separator: string, prefix: string, lineWidth: 
 
 const pyShape = (shape: readonly number[]) => (shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(", ")})`);
 
-/** NumPy's `repr(x)`: `array([0., 1.])`; float32 arrays add `dtype=float32`. */
+/** NumPy's `repr(x)`: `array([0., 1.])`; float32 arrays add `dtype=float32`, large
+ * (summarised) ones their shape. */
 export function repr(x: NDArray): string {
   const prefix = "array(";
-  let body: string;
-  if (x.size > 0 || (x.ndim === 1 && x.shape[0] === 0)) body = array2string(x, ", ", prefix, LINE_WIDTH - 1);
-  else body = `[], shape=${pyShape(x.shape)}`;
-  const text = prefix + body;
-  const showDType = x.dtype === "float32" || x.size === 0;
-  if (!showDType) return text + ")";
-  const dtype = `dtype=${x.dtype === "bool" ? "bool" : x.dtype})`;
+  const body = x.size > 0 ? array2string(x, ", ", prefix, LINE_WIDTH - 1) : "[]";
+  const extras: string[] = [];
+  if ((x.size === 0 && !(x.ndim === 1)) || x.size > THRESHOLD) extras.push(`shape=${pyShape(x.shape)}`);
+  if (x.dtype === "float32" || x.size === 0) extras.push(`dtype=${x.dtype}`);
+  if (extras.length === 0) return prefix + body + ")";
+  const text = prefix + body + ",";
+  const extra = extras.join(", ") + ")";
   const lastLine = text.length - (text.lastIndexOf("\n") + 1);
-  const spacer = lastLine + 1 + dtype.length + 1 > LINE_WIDTH ? ",\n" + " ".repeat(prefix.length) : ", ";
-  return text + spacer + dtype;
+  return text + (lastLine + extra.length + 1 > LINE_WIDTH ? "\n" + " ".repeat(prefix.length) : " ") + extra;
 }
 
 /** Python's `repr` of a float: `28.0`, `0.1`, `1e-05`, `nan`. */
