@@ -34,6 +34,7 @@ class ReverseBuilder {
   private stack: string | null = null;
   private inlined = new Map<string, string>();
   private readCounts: Map<string, number>;
+  private assignCounts = new Map<string, number>();
 
   constructor(
     private fn: IRFunction,
@@ -43,6 +44,9 @@ class ReverseBuilder {
     this.taken = new Set([...fn.locals.keys(), ...fn.params, ...a.pullbacks.values(), options.name]);
     if (a.saves.size > 0 || a.nestedLoops.size > 0 || a.savedPullbacks.size > 0) this.stack = this.fresh("stack");
     this.readCounts = countReads(fn.body, new Map());
+    forEachStmt(fn.body, (stmt) => {
+      if (stmt.kind === "assign") this.assignCounts.set(stmt.target, (this.assignCounts.get(stmt.target) ?? 0) + 1);
+    });
   }
 
   build(): Code {
@@ -305,7 +309,8 @@ class ReverseBuilder {
    */
   private inlinable(s: Stmt, next: Stmt | Operand | undefined): boolean {
     if (s.kind !== "assign" || !this.fn.locals.get(s.target)?.temp || s.target === this.fn.result) return false;
-    if (this.readCounts.get(s.target) !== 1 || this.a.needed.has(s.target) || this.a.saves.has(s)) return false;
+    if (this.readCounts.get(s.target) !== 1 || this.assignCounts.get(s.target) !== 1) return false;
+    if (this.a.needed.has(s.target) || this.a.saves.has(s)) return false;
     // Active temporaries stay, so each adjoint (dt1) has its variable (t1) in the forward sweep.
     if (this.a.active.has(s.target)) return false;
     if (next === undefined) return false;
