@@ -1,8 +1,8 @@
 // Analyses run on the IR before any code is generated (as Clad does): value types,
 // activity (varied: depends on a `wrt` input; useful: reaches the result), which values
 // the reverse sweep reads, and which assignments must save the value they overwrite.
-import { diagnostic, type Diagnostic } from "./diagnostics.js";
-import { exprArgs, forEachStmt, type Expr, type IRFunction, type Operand, type Stmt, type ValueType } from "./ir.js";
+import { diagnostic, type Diagnostic, type DiagnosticCode, type Span } from "./diagnostics.js";
+import { exprArgs, forEachStmt, readsOf, type Expr, type IRFunction, type Operand, type Stmt, type ValueType } from "./ir.js";
 import { argForRule, scalarRules } from "./rules.js";
 
 /** "unknown" values (call results, property reads) are treated as numbers for activity. */
@@ -30,80 +30,125 @@ export interface Analysis {
   pullbacks: Map<Stmt, string>;
   /** Active calls in loops: each iteration's pullback is saved before the next overwrites it. */
   savedPullbacks: Set<Stmt>;
+  /** Loaded temporaries the reverse sweep reads again as `a[i]`. */
+  rematerialized: Map<string, Rematerialized>;
+  /** The reverse sweep puts overwritten array elements back: its pullback runs once. */
+  restoresElements: boolean;
+  /** Array parameters whose elements the reverse sweep puts back: copied back to their final values after it. */
+  restoredParams: string[];
+  /** `i += c` steps of integer counters the reverse sweep needs: undone by `i -= c`. */
+  inverted: Set<Stmt>;
+  /** Writes into array parameters: not allowed in a function called from differentiated code. */
+  paramWrites: Span[];
   diagnostics: Diagnostic[];
 }
 
 /** Whether an expression's derivative can flow from argument `i`. */
-export function differentiableArg(expr: Expr, _i: number): boolean {
+export function differentiableArg(expr: Expr, i: number): boolean {
   switch (expr.kind) {
     case "copy":
     case "call":
     case "opaque":
+    case "alloc":
       return true;
     case "stop":
       return false;
+    case "load":
+      return i === 0;
     case "prim":
       return scalarRules[expr.op]?.adjoint !== undefined;
   }
 }
 
+type Assign = Extract<Stmt, { kind: "assign" }>;
+
+/** Where a loaded element can be read again in the reverse sweep instead of being saved. */
+export interface Rematerialized {
+  array: string;
+  index: Operand;
+}
+
 export function analyze(fn: IRFunction, wrt: Set<number>, filename: string): Analysis {
-  const assigns: Extract<Stmt, { kind: "assign" }>[] = [];
+  const assigns: Assign[] = [];
+  const stmts: Stmt[] = [];
   forEachStmt(fn.body, (stmt) => {
+    stmts.push(stmt);
     if (stmt.kind === "assign") assigns.push(stmt);
   });
+  const types = inferTypes(fn, stmts);
+  const isArray = (name: string) => types.get(name) === "array";
 
-  const types = inferTypes(fn, assigns);
+  // Array variables that may hold the same array (`b = a`) form one class: one adjoint.
+  const classes = new UnionFind();
+  for (const s of assigns) {
+    if (s.expr.kind === "copy" && s.expr.arg.kind === "var" && isArray(s.target) && isArray(s.expr.arg.name)) classes.union(s.target, s.expr.arg.name);
+  }
+  /** The activity node of a variable: its array class, or itself. */
+  const node = (name: string) => (isArray(name) ? `[]${classes.find(name)}` : name);
   const canCarry = (name: string) => {
     const type = types.get(name);
-    return type === "number" || type === "unknown";
+    return type === "number" || type === "unknown" || type === "array";
   };
-  const isVar = (op: Operand, set: Set<string>) => op.kind === "var" && set.has(op.name);
 
-  const varied = new Set(fn.params.filter((p, i) => wrt.has(i) && canCarry(p)));
-  fixpoint(() => {
-    let changed = false;
-    for (const s of assigns) {
-      if (varied.has(s.target) || !canCarry(s.target)) continue;
-      if (exprArgs(s.expr).some((a, i) => isVar(a, varied) && differentiableArg(s.expr, i))) {
-        varied.add(s.target);
-        changed = true;
-      }
-    }
-    return changed;
-  });
-
-  const useful = new Set([fn.result]);
-  fixpoint(() => {
-    let changed = false;
-    for (const s of assigns) {
-      if (!useful.has(s.target)) continue;
-      exprArgs(s.expr).forEach((a, i) => {
-        if (a.kind === "var" && !useful.has(a.name) && differentiableArg(s.expr, i)) {
-          useful.add(a.name);
-          changed = true;
-        }
+  // Dataflow edges from each differentiable source to what it flows into.
+  const edges: [string, string][] = [];
+  const flow = (from: Operand, to: string) => {
+    if (from.kind === "var") edges.push([node(from.name), node(to)]);
+  };
+  for (const s of stmts) {
+    if (s.kind === "assign") {
+      if (s.expr.kind === "copy" && isArray(s.target)) continue; // an alias, not a flow
+      exprArgs(s.expr).forEach((arg, i) => {
+        if (differentiableArg(s.expr, i) && !(s.expr.kind === "alloc" && !(arg.kind === "var" && isArray(arg.name)))) flow(arg, s.target);
       });
+    } else if (s.kind === "store" || s.kind === "fill") {
+      flow(s.value, s.array);
     }
-    return changed;
-  });
+  }
+  const seeds = fn.params.filter((p, i) => wrt.has(i) && canCarry(p)).map(node);
+  const carries = (n: string) => n.startsWith("[]") || canCarry(n);
+  const varied = reach(seeds, edges, carries);
+  const useful = reach([node(fn.result)], edges.map(([a, b]) => [b, a]), () => true);
+  const activeNodes = new Set([...varied].filter((n) => useful.has(n) && carries(n)));
+  const isActiveVar = (name: string) => activeNodes.has(node(name));
+  const active = new Set([...types.keys()].filter(isActiveVar));
+  const isActive = (op: Operand) => op.kind === "var" && active.has(op.name);
 
-  const active = new Set([...varied].filter((name) => useful.has(name) && canCarry(name)));
   const activeStmts = new Set<Stmt>();
   const resets = new Set<Stmt>();
   const diagnostics: Diagnostic[] = [];
-  for (const s of assigns) {
-    if (!active.has(s.target)) continue;
-    const activeArgs = exprArgs(s.expr).some((a, i) => isVar(a, active) && differentiableArg(s.expr, i));
+  const report = (code: DiagnosticCode, at: Span, detail: string) => diagnostics.push(diagnostic(code, filename, at, detail));
+  for (const s of stmts) {
+    if (s.kind === "store" || s.kind === "fill") {
+      if (active.has(s.array)) activeStmts.add(s);
+      continue;
+    }
+    if (s.kind !== "assign" || !active.has(s.target)) continue;
+    if (s.expr.kind === "copy" && isArray(s.target)) continue;
+    const activeArgs = exprArgs(s.expr).some((a, i) => isActive(a) && differentiableArg(s.expr, i));
+    if (s.expr.kind === "alloc") {
+      activeStmts.add(s); // its adjoint array is zeroed (and a copy's flows back) in the reverse sweep
+      continue;
+    }
     if (!activeArgs) {
       resets.add(s);
       continue;
     }
     if (s.expr.kind === "opaque") {
-      diagnostics.push(diagnostic(s.expr.diagnostic, filename, s.expr.at, s.expr.describe));
+      report(s.expr.diagnostic, s.expr.at, s.expr.describe);
       continue;
     }
     activeStmts.add(s);
+  }
+
+  // A callee may read its array parameters but not write them: its caller's reverse
+  // sweep could not see the writes.
+  const paramClasses = new Set(fn.params.filter(isArray).map(node));
+  const paramWrites: Span[] = [];
+  for (const s of stmts) {
+    if ((s.kind === "store" || s.kind === "fill") && paramClasses.has(node(s.array)) && s.loc) {
+      paramWrites.push({ start: s.loc.start ?? 0, end: s.loc.end ?? 0, line: s.loc.line, column: s.loc.column });
+    }
   }
 
   const pullbacks = new Map<Stmt, string>();
@@ -118,8 +163,23 @@ export function analyze(fn: IRFunction, wrt: Set<number>, filename: string): Ana
     }
   }
 
+  const rematerialized = rematerializable(fn, stmts, classes, isArray);
   const needed = new Set<string>();
-  for (const s of activeStmts) for (const name of readByAdjoint(s, active, pullbacks)) needed.add(name);
+  /** Array classes whose elements the reverse sweep reads: their overwritten elements are saved. */
+  const elementsNeeded = new Set<string>();
+  const need = (op: Operand | string) => {
+    const name = typeof op === "string" ? op : op.kind === "var" ? op.name : null;
+    if (name === null) return;
+    const remat = rematerialized.get(name);
+    if (remat) {
+      need(remat.array);
+      need(remat.index);
+      elementsNeeded.add(node(remat.array));
+    } else {
+      needed.add(name);
+    }
+  };
+  for (const s of activeStmts) for (const name of readByAdjoint(s, active, pullbacks, isArray)) need(name);
 
   const nestedLoops = new Set<Stmt>();
   const inLoopAssigns = new Set<Stmt>();
@@ -130,7 +190,11 @@ export function analyze(fn: IRFunction, wrt: Set<number>, filename: string): Ana
   const firstAssignments = definitelyFirstAssignments(fn);
   const savedPullbacks = new Set([...pullbacks.keys()].filter((stmt) => inLoopAssigns.has(stmt)));
 
-
+  // An integer counter stepped by a constant (`i++`) is restored by stepping back, not saved.
+  const counters = integerCounters(stmts);
+  const inverted = new Set<Stmt>(
+    assigns.filter((s) => counters.has(s.target) && s.expr.kind === "prim" && s.expr.args[0].kind === "var" && s.expr.args[0].name === s.target),
+  );
 
   // Saving a value makes the statement reversed, which makes enclosing branch conditions
   // needed, which may need saving in turn: iterate to a fixpoint.
@@ -138,17 +202,22 @@ export function analyze(fn: IRFunction, wrt: Set<number>, filename: string): Ana
   const reversed = new Set<Stmt>();
   fixpoint(() => {
     let changed = false;
-    for (const s of assigns) {
-      if (needed.has(s.target) && !firstAssignments.has(s) && !saves.has(s)) {
+    for (const s of stmts) {
+      const saving =
+        s.kind === "assign"
+          ? needed.has(s.target) && !firstAssignments.has(s) && !inverted.has(s)
+          : (s.kind === "store" || s.kind === "fill") && elementsNeeded.has(node(s.array));
+      if (saving && !saves.has(s)) {
         saves.add(s);
         changed = true;
       }
     }
-    const mark = (stmts: Stmt[]): boolean => {
+    const mark = (list: Stmt[]): boolean => {
       let any = false;
-      for (const s of stmts) {
+      for (const s of list) {
         let has = false;
-        if (s.kind === "assign") has = activeStmts.has(s) || saves.has(s) || (resets.has(s) && !firstAssignments.has(s));
+        if (s.kind === "assign") has = activeStmts.has(s) || saves.has(s) || (resets.has(s) && !firstAssignments.has(s)) || (inverted.has(s) && needed.has(s.target));
+        else if (s.kind === "store" || s.kind === "fill") has = activeStmts.has(s) || saves.has(s);
         else if (s.kind === "if") {
           const a = mark(s.then);
           const b = mark(s.else);
@@ -174,14 +243,39 @@ export function analyze(fn: IRFunction, wrt: Set<number>, filename: string): Ana
     return changed;
   });
 
-  return { types, active, activeStmts, resets, needed, saves, reversed, nestedLoops, firstAssignments, pullbacks, savedPullbacks, diagnostics };
+  const restoresElements = [...saves].some((s) => s.kind === "store" || s.kind === "fill");
+  const restoredParams = fn.params.filter((p) => isArray(p) && [...saves].some((s) => (s.kind === "store" || s.kind === "fill") && node(s.array) === node(p)));
+  return {
+    types,
+    active,
+    activeStmts,
+    resets,
+    needed,
+    saves,
+    reversed,
+    nestedLoops,
+    firstAssignments,
+    pullbacks,
+    savedPullbacks,
+    rematerialized,
+    restoresElements,
+    restoredParams,
+    paramWrites,
+    inverted: new Set([...inverted].filter((s) => s.kind === "assign" && needed.has(s.target))),
+    diagnostics,
+  };
 }
 
-/** The variables an active statement's adjoint reads: operands its rule uses, pullbacks. */
-function readByAdjoint(s: Stmt, active: Set<string>, pullbacks: Map<Stmt, string>): string[] {
+/** The variables an active statement's adjoint reads: operands its rule uses, indices, arrays, pullbacks. */
+function readByAdjoint(s: Stmt, active: Set<string>, pullbacks: Map<Stmt, string>, isArray: (name: string) => boolean): (Operand | string)[] {
+  if (s.kind === "store") return [s.array, s.index];
+  if (s.kind === "fill") return [s.array];
   if (s.kind !== "assign") return [];
   const { expr } = s;
-  if (expr.kind === "call") return [pullbacks.get(s)!];
+  const arrays = (ops: Operand[]) => ops.filter((op) => op.kind === "var" && isArray(op.name));
+  if (expr.kind === "call") return [pullbacks.get(s)!, ...arrays(expr.args), ...(isArray(s.target) ? [s.target] : [])];
+  if (expr.kind === "load") return [expr.array, expr.index];
+  if (expr.kind === "alloc") return [s.target, ...arrays([expr.arg])];
   if (expr.kind !== "prim") return [];
   const rule = scalarRules[expr.op];
   const operandNames = expr.args.map((a) => (a.kind === "var" ? a.name : null));
@@ -197,10 +291,110 @@ function readByAdjoint(s: Stmt, active: Set<string>, pullbacks: Map<Stmt, string
   return [...reads];
 }
 
-function inferTypes(fn: IRFunction, assigns: Extract<Stmt, { kind: "assign" }>[]): Map<string, InferredType> {
+/**
+ * Loads `t = a[i]` whose every reader follows in the same block, with nothing in between
+ * that writes the array or reassigns a or i: the reverse sweep reads `a[i]` again rather
+ * than saving t.
+ */
+function rematerializable(fn: IRFunction, stmts: Stmt[], classes: UnionFind, isArray: (name: string) => boolean): Map<string, Rematerialized> {
+  const found = new Map<string, Rematerialized>();
+  const assignCount = new Map<string, number>();
+  for (const s of stmts) if (s.kind === "assign") assignCount.set(s.target, (assignCount.get(s.target) ?? 0) + 1);
+  const readers = new Map<string, number>();
+  for (const s of stmts) for (const name of readsOf(s)) readers.set(name, (readers.get(name) ?? 0) + 1);
+  const visitBlock = (block: Stmt[]) => {
+    block.forEach((s, at) => {
+      if (s.kind === "if") {
+        visitBlock(s.then);
+        visitBlock(s.else);
+      } else if (s.kind === "loop") {
+        visitBlock(s.pre);
+        visitBlock(s.body);
+      }
+      if (s.kind !== "assign" || s.expr.kind !== "load" || s.expr.array.kind !== "var") return;
+      const { array, index } = s.expr;
+      if (!fn.locals.get(s.target)?.temp || assignCount.get(s.target) !== 1) return;
+      const arrayClass = classes.find(array.name);
+      const clobbers = (inner: Stmt) =>
+        ((inner.kind === "store" || inner.kind === "fill") && classes.find(inner.array) === arrayClass) ||
+        (inner.kind === "assign" && (inner.target === array.name || (index.kind === "var" && inner.target === index.name) || (isArray(inner.target) && classes.find(inner.target) === arrayClass)));
+      let remaining = readers.get(s.target) ?? 0;
+      for (const later of block.slice(at + 1)) {
+        if (remaining === 0) break;
+        let reads = 0;
+        let clobbered = false;
+        forEachStmt([later], (inner) => {
+          reads += readsOf(inner).filter((name) => name === s.target).length;
+          clobbered ||= clobbers(inner);
+        });
+        // A reader that also clobbers (t2 = t * a[i]; a[i] = t2) reads before it writes only if it is the assignment itself.
+        if (clobbered && !(reads > 0 && later.kind !== "if" && later.kind !== "loop" && remaining === reads)) return;
+        remaining -= reads;
+      }
+      if (remaining === 0) found.set(s.target, { array: array.name, index });
+    });
+  };
+  visitBlock(fn.body);
+  return found;
+}
+
+/** Variables only ever set to integer literals or stepped by them (`i = 0`, `i++`, `i -= 2`). */
+function integerCounters(stmts: Stmt[]): Set<string> {
+  const isInteger = (op: Operand) => op.kind === "const" && typeof op.value === "number" && Number.isInteger(op.value);
+  const verdict = new Map<string, boolean>();
+  for (const s of stmts) {
+    if (s.kind !== "assign") continue;
+    const { expr } = s;
+    const ok =
+      (expr.kind === "copy" && isInteger(expr.arg)) ||
+      (expr.kind === "prim" && (expr.op === "add" || expr.op === "sub") && expr.args[0].kind === "var" && expr.args[0].name === s.target && isInteger(expr.args[1]));
+    verdict.set(s.target, (verdict.get(s.target) ?? true) && ok);
+  }
+  return new Set([...verdict].filter(([, ok]) => ok).map(([name]) => name));
+}
+
+/** Every node reachable from `seeds` along `edges`, through nodes that `passes` allows. */
+function reach(seeds: string[], edges: [string, string][], passes: (node: string) => boolean): Set<string> {
+  const next = new Map<string, string[]>();
+  for (const [from, to] of edges) next.set(from, [...(next.get(from) ?? []), to]);
+  const seen = new Set<string>();
+  const queue = seeds.filter(passes);
+  for (const seed of queue) seen.add(seed);
+  while (queue.length > 0) {
+    for (const to of next.get(queue.pop()!) ?? []) {
+      if (!seen.has(to) && passes(to)) {
+        seen.add(to);
+        queue.push(to);
+      }
+    }
+  }
+  return seen;
+}
+
+class UnionFind {
+  private parent = new Map<string, string>();
+  find(name: string): string {
+    const parent = this.parent.get(name);
+    if (parent === undefined || parent === name) return name;
+    const root = this.find(parent);
+    this.parent.set(name, root);
+    return root;
+  }
+  union(a: string, b: string): void {
+    const [ra, rb] = [this.find(a), this.find(b)];
+    if (ra !== rb) this.parent.set(ra < rb ? rb : ra, ra < rb ? ra : rb);
+  }
+}
+
+function inferTypes(fn: IRFunction, stmts: Stmt[]): Map<string, InferredType> {
   const types = new Map<string, InferredType>();
   fn.params.forEach((p, i) => types.set(p, fn.paramTypes[i]));
   for (const [name, info] of fn.locals) if (info.declared) types.set(name, info.declared);
+  // Whatever is indexed or written element by element is an array.
+  for (const s of stmts) {
+    const base = s.kind === "store" || s.kind === "fill" ? s.array : s.kind === "assign" && s.expr.kind === "load" && s.expr.array.kind === "var" ? s.expr.array.name : null;
+    if (base && !types.has(base)) types.set(base, "array");
+  }
   const typeOf = (op: Operand): InferredType | undefined => {
     if (op.kind === "var") return types.get(op.name);
     if (op.kind === "outer") return "unknown";
@@ -215,6 +409,10 @@ function inferTypes(fn: IRFunction, assigns: Extract<Stmt, { kind: "assign" }>[]
         return typeOf(expr.arg);
       case "prim":
         return scalarRules[expr.op].result;
+      case "load":
+        return "number";
+      case "alloc":
+        return "array";
       case "call":
       case "opaque":
         return "unknown";
@@ -225,10 +423,12 @@ function inferTypes(fn: IRFunction, assigns: Extract<Stmt, { kind: "assign" }>[]
     if (b === undefined || a === b) return a;
     return "unknown";
   };
+  const assigns = stmts.filter((s): s is Assign => s.kind === "assign");
   fixpoint(() => {
     let changed = false;
     for (const s of assigns) {
       if (fn.locals.get(s.target)?.declared || fn.params.includes(s.target)) continue;
+      if (types.get(s.target) === "array" && s.expr.kind !== "alloc" && s.expr.kind !== "copy") continue;
       const next = join(types.get(s.target), exprType(s.expr));
       if (next !== undefined && next !== types.get(s.target)) {
         types.set(s.target, next);

@@ -3,6 +3,7 @@
 import { codeFrameColumns } from "@babel/code-frame";
 
 export const catalogue = {
+  ADJ000: { name: "internal-error", message: "adjoint failed to compile this (a bug in adjoint)", hint: "please report it with this code; meanwhile, rewrite the construct named here or move it out of the differentiated function" },
   ADJ001: { name: "try-statement", message: "try/catch/finally is not differentiable", hint: "move the try block outside the differentiated function, or validate inputs before calling it" },
   ADJ002: { name: "async-function", message: "async functions are not differentiable", hint: "differentiate a synchronous function and await around it" },
   ADJ003: { name: "generator-function", message: "generator functions are not differentiable", hint: "collect the values into an array first, or use a loop" },
@@ -16,7 +17,7 @@ export const catalogue = {
   ADJ011: { name: "method-call", message: "cannot differentiate through a method call", hint: "use a function of this module or Math.*, or stopGradient(...) the value" },
   ADJ012: { name: "opaque-value", message: "cannot differentiate through this expression", hint: "compute the value with number arithmetic, Math.* or functions of this module, or wrap it in stopGradient(...)" },
   ADJ013: { name: "for-in", message: "for…in is not differentiable", hint: "loop over indices with for (let i = 0; i < n; i++)" },
-  ADJ014: { name: "array-code", message: "array element access in differentiated code is not supported yet", hint: "use number variables; indexed arrays (Float64Array, number[]) come with the indexed-code release" },
+  ADJ014: { name: "element-write", message: "an element write needs an array held in a variable of the function", hint: "assign the array to a local first (const row = rows[i]; row[j] = …)" },
   ADJ015: { name: "unsupported-statement", message: "this statement is not supported in differentiated code", hint: "rewrite it with if/else, loops, and let/const" },
   ADJ016: { name: "unsupported-expression", message: "this expression is not supported in differentiated code", hint: "rewrite it with number arithmetic, Math.*, comparisons and calls to functions of this module" },
   ADJ017: { name: "bad-wrt", message: "`wrt` does not name a parameter of the function", hint: "pass a parameter position (0-based) or a list of them, as number literals" },
@@ -26,6 +27,7 @@ export const catalogue = {
   ADJ021: { name: "new-expression", message: "cannot differentiate through `new`", hint: "construct the object outside the differentiated function" },
   ADJ022: { name: "unknown-math", message: "this Math member is not known to adjoint", hint: "use one of the Math functions listed in the README" },
   ADJ023: { name: "bad-marker-call", message: "this marker call is malformed", hint: "see the README for each marker's arguments" },
+  ADJ024: { name: "callee-writes-array", message: "a function called from differentiated code writes to an array it was given", hint: "return a new array from it instead, or write into an array the caller owns and pass it back" },
 } as const;
 
 export type DiagnosticCode = keyof typeof catalogue;

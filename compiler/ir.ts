@@ -9,6 +9,9 @@ export interface SourceLoc {
   column: number;
   /** The user's statement, one line, for the comment above its generated code. */
   text: string;
+  /** Offsets of the statement in the module. */
+  start?: number;
+  end?: number;
 }
 
 export type Operand =
@@ -31,6 +34,13 @@ export type Expr =
   | { kind: "call"; callee: Callee; args: Operand[] }
   /** `stopGradient(x)`: x's value, a constant for differentiation. */
   | { kind: "stop"; arg: Operand }
+  /** `a[i]`: an element of a Float64Array, Float32Array or number[]. */
+  | { kind: "load"; array: Operand; index: Operand }
+  /**
+   * A new array of the given kind (`same`: the kind of `arg`, as `arg.slice()`). When `arg`
+   * is an array it is a copy (`Float64Array.from(a)`, `new Float64Array(a)`), else a length.
+   */
+  | { kind: "alloc"; ctor: ArrayKind | "same"; arg: Operand }
   /**
    * Code adjoint cannot differentiate through (a method call, a property read, `new`):
    * fine where its result is not active, a diagnostic where it is.
@@ -52,9 +62,15 @@ export type Stmt =
   | { kind: "if"; cond: Operand; then: Stmt[]; else: Stmt[]; loc?: SourceLoc }
   /** `while (true) { pre; if (!cond) break; body }`: every loop lowers to this. */
   | { kind: "loop"; pre: Stmt[]; cond: Operand; body: Stmt[]; loc?: SourceLoc }
-  | { kind: "throw"; arg: Operand; loc?: SourceLoc };
+  | { kind: "throw"; arg: Operand; loc?: SourceLoc }
+  /** `a[i] = value`. */
+  | { kind: "store"; array: string; index: Operand; value: Operand; loc?: SourceLoc }
+  /** `a.fill(value)`. */
+  | { kind: "fill"; array: string; value: Operand; loc?: SourceLoc };
 
-export type ValueType = "number" | "boolean" | "other";
+export type ArrayKind = "Float64Array" | "Float32Array" | "Array";
+
+export type ValueType = "number" | "boolean" | "array" | "other";
 
 export interface LocalInfo {
   /** Declared type of a parameter or annotated variable, if any. */
@@ -104,6 +120,10 @@ export function exprArgs(expr: Expr): Operand[] {
     case "call":
     case "opaque":
       return expr.args;
+    case "load":
+      return [expr.array, expr.index];
+    case "alloc":
+      return [expr.arg];
   }
 }
 
@@ -114,6 +134,10 @@ export function readsOf(stmt: Stmt): string[] {
       ? exprArgs(stmt.expr)
       : stmt.kind === "if" || stmt.kind === "loop"
         ? [stmt.cond]
-        : [stmt.arg];
+        : stmt.kind === "store"
+          ? [v(stmt.array), stmt.index, stmt.value]
+          : stmt.kind === "fill"
+            ? [v(stmt.array), stmt.value]
+            : [stmt.arg];
   return operands.flatMap((op) => (op.kind === "var" ? [op.name] : []));
 }

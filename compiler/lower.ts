@@ -4,7 +4,7 @@
 import type * as t from "@babel/types";
 import { diagnostic, type DiagnosticCode } from "./diagnostics.js";
 import type { FunctionNode, ModuleContext } from "./context.js";
-import { bool, forEachStmt, num, v, type Expr, type IRFunction, type LocalInfo, type Operand, type SourceLoc, type Stmt, type ValueType } from "./ir.js";
+import { bool, forEachStmt, num, v, type ArrayKind, type Expr, type IRFunction, type LocalInfo, type Operand, type SourceLoc, type Stmt, type ValueType } from "./ir.js";
 import { argForRule, binaryOperators, mathConstants, scalarRules, updateNeedsTemporary } from "./rules.js";
 
 /** A loop, switch or labelled block that break (and, for loops, continue) can target. */
@@ -299,8 +299,7 @@ class Lowerer {
         this.report("ADJ013", node);
         return none;
       case "ForOfStatement":
-        this.report("ADJ014", node, "for…of over an array");
-        return none;
+        return this.forOf(node, []);
       case "FunctionDeclaration":
         this.report("ADJ007", node);
         return none;
@@ -340,6 +339,7 @@ class Lowerer {
       body = body.body;
     }
     if (body.type === "WhileStatement" || body.type === "DoWhileStatement" || body.type === "ForStatement") return this.loop(body, labels);
+    if (body.type === "ForOfStatement") return this.forOf(body, labels);
     if (body.type === "SwitchStatement") return this.switchStatement(body, labels);
     // A labelled block: `break label` leaves it.
     const target: JumpTarget = { labels, stop: this.flag("stop"), skip: null };
@@ -422,6 +422,56 @@ class Lowerer {
       }
       this.emit({ kind: "loop", pre, cond: v(cond), body: loopBody, loc });
       return escaping;
+    });
+  }
+
+  /** `for (const x of xs) body` as `for (let i = 0; i < xs.length; i++) { const x = xs[i]; body }`. */
+  private forOf(node: t.ForOfStatement, labels: string[]): Set<string> {
+    const left = node.left;
+    const declarator = left.type === "VariableDeclaration" ? left.declarations[0] : null;
+    if (node.await || !declarator || declarator.id.type !== "Identifier" || declarator.init) {
+      this.report(node.await ? "ADJ002" : "ADJ008", left);
+      return new Set();
+    }
+    const element = declarator.id.name;
+    return this.scoped(() => {
+      const array = this.temp("array");
+      const iterable = this.expr(node.right, array);
+      const index = this.freshGenerated("i");
+      this.locals.set(index, { temp: true, declared: "number" });
+      this.emit({ kind: "assign", target: index, expr: { kind: "copy", arg: num(0) } });
+      void iterable;
+      // Reuse the general loop lowering on a synthetic for statement over the index.
+      const id = (name: string): t.Identifier => ({ type: "Identifier", name }) as t.Identifier;
+      this.scopes[this.scopes.length - 1].set(`%array`, array);
+      this.scopes[this.scopes.length - 1].set(`%index`, index);
+      const body: t.BlockStatement = {
+        type: "BlockStatement",
+        directives: [],
+        body: [
+          {
+            type: "VariableDeclaration",
+            kind: "const",
+            declarations: [{ type: "VariableDeclarator", id: { ...declarator.id }, init: { type: "MemberExpression", object: id("%array"), property: id("%index"), computed: true } as t.MemberExpression }],
+            loc: node.loc,
+            start: node.start,
+            end: node.end,
+          } as t.VariableDeclaration,
+          node.body,
+        ],
+      } as t.BlockStatement;
+      const loop: t.ForStatement = {
+        type: "ForStatement",
+        init: null,
+        test: { type: "BinaryExpression", operator: "<", left: id("%index"), right: { type: "MemberExpression", object: id("%array"), property: id("length"), computed: false } } as t.BinaryExpression,
+        update: { type: "UpdateExpression", operator: "++", prefix: false, argument: id("%index") } as t.UpdateExpression,
+        body,
+        loc: node.loc,
+        start: node.start,
+        end: node.end,
+      } as t.ForStatement;
+      void element;
+      return this.loop(loop, labels);
     });
   }
 
@@ -586,8 +636,15 @@ class Lowerer {
       case "AssignmentExpression":
         return this.assignment(node);
       case "UpdateExpression": {
+        if (node.argument.type === "MemberExpression") {
+          const member = node.argument;
+          const op = node.operator === "++" ? "add" : "sub";
+          const updated = this.elementUpdate(member, op, () => num(1));
+          if (node.prefix || updated.kind !== "var") return updated;
+          return this.compute({ kind: "prim", op: op === "add" ? "sub" : "add", args: [updated, num(1)] }, target, "number");
+        }
         if (node.argument.type !== "Identifier") {
-          this.report(node.argument.type === "MemberExpression" ? "ADJ014" : "ADJ016", node.argument);
+          this.report("ADJ016", node.argument);
           return UNDEFINED;
         }
         const name = this.writable(node.argument);
@@ -605,6 +662,10 @@ class Lowerer {
       case "MemberExpression":
         return this.member(node, target);
       case "NewExpression": {
+        if (node.callee.type === "Identifier") {
+          const allocated = this.allocation(node.callee.name, node, target);
+          if (allocated) return allocated;
+        }
         const args = this.arguments(node.arguments);
         const callee = node.callee.type === "Identifier" ? this.identifier(node.callee) : null;
         if (!callee) {
@@ -621,7 +682,9 @@ class Lowerer {
           }
           return this.expr(e);
         });
-        return this.opaque(node, "ADJ014", "an array literal", elements, (a) => `[${a.join(", ")}]`, target);
+        const array = this.compute({ kind: "alloc", ctor: "Array", arg: num(elements.length) }, target, "array");
+        elements.forEach((value, i) => this.emit({ kind: "store", array: (array as { name: string }).name, index: num(i), value }));
+        return array;
       }
       case "TemplateLiteral": {
         const parts = node.expressions.map((e) => this.expr(e as t.Expression));
@@ -708,8 +771,16 @@ class Lowerer {
   }
 
   private assignment(node: t.AssignmentExpression): Operand {
+    if (node.left.type === "MemberExpression") {
+      const op = node.operator === "=" ? null : binaryOperators[node.operator.slice(0, -1)];
+      if (op === undefined) {
+        this.report("ADJ016", node, `the ${node.operator} operator on an element`);
+        return UNDEFINED;
+      }
+      return this.elementUpdate(node.left, op, () => this.expr(node.right));
+    }
     if (node.left.type !== "Identifier") {
-      this.report(node.left.type === "MemberExpression" ? "ADJ014" : "ADJ008", node.left);
+      this.report("ADJ008", node.left);
       return UNDEFINED;
     }
     const name = this.writable(node.left);
@@ -755,6 +826,28 @@ class Lowerer {
       }
       if (object.type === "Identifier" && this.ctx.namespaces.has(object.name) && !this.lookup(object.name)) {
         return this.marker(property, node, target);
+      }
+      if (object.type === "Identifier" && property === "from" && ARRAY_KINDS.has(object.name)) {
+        const allocated = this.allocation(object.name, node, target);
+        if (allocated) return allocated;
+      }
+      if ((property === "slice" || property === "fill") && object.type === "Identifier" && this.lookup(object.name)) {
+        const array = this.lookup(object.name)!;
+        if (property === "slice" && node.arguments.length === 0) {
+          return this.compute({ kind: "alloc", ctor: "same", arg: v(array) }, target, "array");
+        }
+        if (property === "fill" && node.arguments.length === 1) {
+          const [value] = this.arguments(node.arguments);
+          this.emit({ kind: "fill", array, value });
+          return v(array);
+        }
+      }
+      if (property === "fill" && node.arguments.length === 1 && object.type === "NewExpression") {
+        // `new Array(n).fill(0)`
+        const array = this.value(object, target);
+        const [value] = this.arguments(node.arguments);
+        if (array.kind === "var") this.emit({ kind: "fill", array: array.name, value });
+        return array;
       }
       if (object.type === "Identifier" && object.name === "eval") {
         this.report("ADJ005", node);
@@ -803,11 +896,47 @@ class Lowerer {
         return { kind: "const", code: `Math.${property}`, value: Math[property as "PI"] };
       }
       const receiver = this.expr(object);
+      if (property === "length") return this.compute({ kind: "prim", op: "length", args: [receiver] }, target, "number");
       return this.opaque(node, "ADJ012", `the property .${property}`, [receiver], ([r]) => `${r}.${property}`, target);
     }
-    const receiver = this.expr(object);
+    const array = this.expr(object);
     const index = this.expr(node.property as t.Expression);
-    return this.opaque(node, "ADJ014", "an element read", [receiver, index], ([r, i]) => `${r}[${i}]`, target);
+    return this.compute({ kind: "load", array, index }, target);
+  }
+
+  /** The local array an element write goes to; reports writes to anything else. */
+  private arrayTarget(node: t.MemberExpression): { array: string; index: Operand } | undefined {
+    const object = unwrap(node.object);
+    if (!node.computed || object.type !== "Identifier") {
+      this.report(node.computed ? "ADJ014" : "ADJ016", node, node.computed ? "the array is computed here" : "assignment to a property");
+      return undefined;
+    }
+    const array = this.lookup(object.name);
+    if (!array) {
+      this.report("ADJ009", node, `'${object.name}' (an element of an array declared outside the function)`);
+      return undefined;
+    }
+    return { array, index: this.expr(node.property as t.Expression) };
+  }
+
+  /** `a[i] op= value` (op "" for plain `=`): a load, the arithmetic, a store. */
+  private elementUpdate(node: t.MemberExpression, op: string | null, value: () => Operand): Operand {
+    const place = this.arrayTarget(node);
+    if (!place) return UNDEFINED;
+    let result = value();
+    if (op) {
+      const old = this.compute({ kind: "load", array: v(place.array), index: place.index }, undefined);
+      result = this.compute({ kind: "prim", op, args: [old, result] }, undefined, "number");
+    }
+    this.emit({ kind: "store", array: place.array, index: place.index, value: result });
+    return result;
+  }
+
+  /** `new Float64Array(n)`, `new Float64Array(a)`, `Array.from(a)`, `new Array(n)`: an array allocation. */
+  private allocation(kind: string, node: t.NewExpression | t.CallExpression, target?: string): Operand | undefined {
+    if (!ARRAY_KINDS.has(kind) || this.lookup(kind) || node.arguments.length !== 1) return undefined;
+    const [arg] = this.arguments(node.arguments);
+    return this.compute({ kind: "alloc", ctor: kind as ArrayKind, arg }, target, "array");
   }
 
   private opaque(node: t.Node, code: DiagnosticCode, describe: string, args: Operand[], render: (args: string[]) => string, target?: string): Operand {
@@ -825,7 +954,7 @@ class Lowerer {
     const start = node.start ?? 0;
     const lineEnd = this.ctx.source.indexOf("\n", start);
     const text = this.ctx.source.slice(start, Math.min(node.end ?? start, lineEnd < 0 ? Infinity : lineEnd)).trim();
-    return { line: node.loc?.start.line ?? 0, column: node.loc?.start.column ?? 0, text };
+    return { line: node.loc?.start.line ?? 0, column: node.loc?.start.column ?? 0, text, start, end: node.end ?? start };
   }
 }
 
@@ -873,15 +1002,28 @@ function alwaysLeaves(node: t.Statement): boolean {
 
 function declaredType(annotation: t.Identifier["typeAnnotation"]): ValueType | undefined {
   if (!annotation || annotation.type !== "TSTypeAnnotation") return undefined;
-  switch (annotation.typeAnnotation.type) {
+  const type = annotation.typeAnnotation;
+  switch (type.type) {
     case "TSNumberKeyword":
       return "number";
     case "TSBooleanKeyword":
       return "boolean";
+    case "TSArrayType":
+      return type.elementType.type === "TSNumberKeyword" ? "array" : "other";
+    case "TSTypeReference": {
+      const name = type.typeName.type === "Identifier" ? type.typeName.name : "";
+      if (name === "Float64Array" || name === "Float32Array") return "array";
+      const [element] = type.typeParameters?.params ?? [];
+      return (name === "Array" || name === "ReadonlyArray") && element?.type === "TSNumberKeyword" ? "array" : "other";
+    }
+    case "TSTypeOperator":
+      return type.operator === "readonly" && type.typeAnnotation.type === "TSArrayType" && type.typeAnnotation.elementType.type === "TSNumberKeyword" ? "array" : "other";
     default:
       return "other";
   }
 }
+
+const ARRAY_KINDS = new Set<string>(["Float64Array", "Float32Array", "Array"]);
 
 function describeNode(node: t.Node): string {
   return node.type.replace(/(Statement|Expression|Declaration)$/, "").replace(/([a-z])([A-Z])/g, "$1 $2").toLowerCase();

@@ -4,7 +4,7 @@
 import type * as t from "@babel/types";
 import { analyze } from "./analyze.js";
 import { markerNames, type FunctionNode, type MarkerName, type ModuleContext, type ModuleFunction } from "./context.js";
-import { diagnostic, type Diagnostic } from "./diagnostics.js";
+import { diagnostic, type Diagnostic, type Span } from "./diagnostics.js";
 import { print, withSourceComments, type PrintedLine } from "./emit.js";
 import type { Callee, IRFunction } from "./ir.js";
 import { lowerFunction, spanOf } from "./lower.js";
@@ -127,6 +127,8 @@ class ModuleCompiler {
   private seenDiagnostics = new Set<string>();
   private diagnostics: Diagnostic[] = [];
   private inlineCount = 0;
+  /** For each generated vjp, where its function writes into an array parameter. */
+  private paramWrites = new Map<string, Span[]>();
 
   constructor(
     private ctx: ModuleContext,
@@ -143,8 +145,13 @@ class ModuleCompiler {
     walk(this.program, (node) => {
       if (node.type !== "CallExpression") return;
       const marker = calleeMarker(node.callee, this.ctx);
-      if (marker === "grad" || marker === "valueAndGrad" || marker === "vjp") this.derivativeSite(node, marker, parents.get(node));
-      else if (marker === "differentiable") this.differentiableSite(node);
+      try {
+        if (marker === "grad" || marker === "valueAndGrad" || marker === "vjp") this.derivativeSite(node, marker, parents.get(node));
+        else if (marker === "differentiable") this.differentiableSite(node);
+      } catch (error) {
+        // A bug in adjoint: report it where it happened rather than crash the build.
+        this.fail(node, "ADJ000", error instanceof Error ? error.message : String(error));
+      }
     });
     for (const d of this.ctx.diagnostics) this.report(d);
     const diagnostics = this.diagnostics.sort((a, b) => a.start - b.start || a.code.localeCompare(b.code));
@@ -222,8 +229,8 @@ class ModuleCompiler {
     const ir = this.lower(fn);
     if (!ir) return;
     for (const i of indices) {
-      if (ir.paramTypes[i] !== "number") {
-        this.fail(params[i], "ADJ020", `'${ir.params[i]}' is not a number`);
+      if (ir.paramTypes[i] !== "number" && ir.paramTypes[i] !== "array") {
+        this.fail(params[i], "ADJ020", `'${ir.params[i]}' is not a number or an array of numbers`);
         return;
       }
     }
@@ -253,7 +260,7 @@ class ModuleCompiler {
     }
     const ir = this.lower(fn);
     if (!ir) return;
-    const mask = ir.paramTypes.flatMap((type, i) => (type === "number" ? [i] : []));
+    const mask = ir.paramTypes.flatMap((type, i) => (type === "number" || type === "array" ? [i] : []));
     const name = this.vjpFor(fn.key, mask, true);
     if (!name) return;
     const original = this.ctx.source.slice(arg.start!, arg.end!);
@@ -300,7 +307,7 @@ class ModuleCompiler {
     if (existing) return existing;
     const ir = this.lower(this.ctx.functions.get(key)!);
     if (!ir) return null;
-    const everyNumber = ir.paramTypes.every((type, i) => type !== "number" || mask.includes(i));
+    const everyNumber = ir.paramTypes.every((type, i) => (type !== "number" && type !== "array") || mask.includes(i));
     const name = this.freshModuleName(everyNumber || full ? `${key}$vjp` : `${key}$vjp_${mask.map((i) => ir.params[i]).join("_")}`);
     this.vjpNames.set(id, name);
     const generated = this.generate(ir, mask, name);
@@ -312,6 +319,7 @@ class ModuleCompiler {
 
   private generate(ir: IRFunction, mask: number[], name: string): Generated | null {
     const analysis = analyze(ir, new Set(mask), this.ctx.filename);
+    this.paramWrites.set(name, analysis.paramWrites);
     for (const d of analysis.diagnostics) this.report(d);
     if (analysis.diagnostics.length > 0) return null;
     const code = reverseFunction(ir, analysis, {
@@ -328,7 +336,9 @@ class ModuleCompiler {
 
   private calleeVjp(callee: Callee, activeArgs: number[]): string {
     if (callee.kind === "attached") return `${this.runtime}.vjpOf(${callee.binding}, "${callee.binding}")`;
-    return this.vjpFor(callee.key, activeArgs) ?? "undefined";
+    const name = this.vjpFor(callee.key, activeArgs) ?? "undefined";
+    for (const at of this.paramWrites.get(name) ?? []) this.report(diagnostic("ADJ024", this.ctx.filename, at, `${callee.key} writes to an array parameter`));
+    return name;
   }
 }
 

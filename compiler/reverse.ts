@@ -32,6 +32,7 @@ class ReverseBuilder {
   private forwardLocals: string[] = [];
   private tripCounters = new Map<Stmt, string>();
   private stack: string | null = null;
+  private arrayAdjoints: string | null = null;
   private inlined = new Map<string, string>();
   private readCounts: Map<string, number>;
   private assignCounts = new Map<string, number>();
@@ -42,7 +43,7 @@ class ReverseBuilder {
     private options: ReverseOptions,
   ) {
     this.taken = new Set([...fn.locals.keys(), ...fn.params, ...a.pullbacks.values(), options.name]);
-    if (a.saves.size > 0 || a.nestedLoops.size > 0 || a.savedPullbacks.size > 0) this.stack = this.fresh("stack");
+    if (a.saves.size > 0 || a.nestedLoops.size > 0 || a.savedPullbacks.size > 0 || a.inverted.size > 0) this.stack = this.fresh("stack");
     this.readCounts = countReads(fn.body, new Map());
     forEachStmt(fn.body, (stmt) => {
       if (stmt.kind === "assign") this.assignCounts.set(stmt.target, (this.assignCounts.get(stmt.target) ?? 0) + 1);
@@ -51,36 +52,77 @@ class ReverseBuilder {
 
   build(): Code {
     const { fn, a, options } = this;
+    const rt = options.runtime;
+    const activeArrays = [...a.active].filter((name) => this.isArray(name)).sort();
+    // Adjoint arrays are found through the array they belong to, for arrays made inside the function.
+    if (activeArrays.some((name) => !fn.params.includes(name))) this.arrayAdjoints = this.fresh("arrayAdjoints");
     const forward = this.forward(fn.body);
     const restored = [
-      ...new Set([...[...a.saves].map((s) => (s as Assign).target), ...[...a.savedPullbacks].map((s) => a.pullbacks.get(s)!)]),
+      ...new Set([
+        ...[...a.saves, ...a.inverted].flatMap((s) => (s.kind === "assign" ? [s.target] : [])),
+        ...[...a.savedPullbacks].map((s) => a.pullbacks.get(s)!),
+      ]),
     ].sort();
-    const dvalue = this.adjoint(fn.result);
+    const resultIsArray = this.isArray(fn.result);
+    const head = resultIsArray ? this.fresh("dvalue") : this.adjoint(fn.result);
     const reverse = this.reverse(fn.body);
+    const pulledBack = a.restoresElements ? this.fresh("pulledBack") : null;
 
     const pullback: Code[] = [];
+    if (pulledBack) pullback.push(line(`${pulledBack} = ${rt}.pullbackOnce(${pulledBack}, "${fn.key.replace(/Target\d*$/, "")}");`));
     if (this.stack) {
       pullback.push(line(`${this.stack}.rewind();`));
       for (const name of [...restored].reverse()) pullback.push(line(`${name} = ${this.stack}.${this.popOf(name)}();`));
     }
-    const adjointDecls = [...this.adjointNames].filter(([name]) => name !== fn.result).map(([, d]) => `${d} = 0`);
-    if (adjointDecls.length > 0) pullback.push(line(`let ${adjointDecls.join(", ")};`));
+    const finals = new Map(a.restoredParams.map((p) => [p, this.fresh(`${p}Final`)]));
+    for (const [param, copy] of finals) pullback.push(line(`const ${copy} = ${param}.slice();`));
+    const scalarAdjoints = [...this.adjointNames].filter(([name]) => name !== fn.result && !this.isArray(name)).map(([, d]) => `${d} = 0`);
+    if (scalarAdjoints.length > 0) pullback.push(line(`let ${scalarAdjoints.join(", ")};`));
+    if (activeArrays.length > 0) {
+      const arrayAdjoints = this.arrayAdjoints;
+      const arrayDecls = activeArrays.filter((name) => !(name === fn.result && !resultIsArray)).map((name) => this.adjoint(name));
+      pullback.push(line(`let ${arrayDecls.join(", ")};`));
+      for (const param of activeArrays.filter((name) => fn.params.includes(name))) {
+        pullback.push(line(`${this.adjoint(param)} = ${rt}.zerosLike(${param});`));
+        if (this.arrayAdjoints) pullback.push(line(`${arrayAdjoints}.set(${param}, ${this.adjoint(param)});`));
+      }
+      for (const name of activeArrays.filter((name) => !fn.params.includes(name))) {
+        pullback.push(line(`${this.adjoint(name)} = ${arrayAdjoints}.get(${name});`));
+      }
+      if (resultIsArray) pullback.push(line(`${rt}.addInto(${this.adjoint(fn.result)}, ${head});`));
+    }
     if (this.extraLocals.length > 0) pullback.push(line(`let ${this.extraLocals.join(", ")};`));
     pullback.push(...reverse);
-    const grads = options.wrt.map((i) => (a.active.has(fn.params[i]) ? this.adjoint(fn.params[i]) : "0"));
+    for (const [param, copy] of finals) pullback.push(line(`${param}.set(${copy});`));
+    const grads = options.wrt.map((i) => (a.active.has(fn.params[i]) ? this.adjoint(fn.params[i]) : this.isArray(fn.params[i]) ? `${rt}.zerosLike(${fn.params[i]})` : "0"));
     pullback.push(line(`return [${grads.join(", ")}];`));
 
     const body: Code[] = [];
-    if (this.stack) body.push(line(`const ${this.stack} = new ${options.runtime}.ValueStack();`));
+    const activeParamArrays = activeArrays.filter((name) => fn.params.includes(name));
+    if (activeParamArrays.length > 1) {
+      body.push(line(`${rt}.assertDistinct(${activeParamArrays.map((p) => `${p}, "${p}"`).join(", ")});`));
+    }
+    if (this.stack) body.push(line(`const ${this.stack} = new ${rt}.ValueStack();`));
+    if (this.arrayAdjoints) body.push(line(`const ${this.arrayAdjoints} = new Map();`));
     const locals = [...fn.locals.keys(), ...a.pullbacks.values(), ...this.forwardLocals].filter((name) => !fn.params.includes(name) && !this.inlined.has(name));
+    if (pulledBack) locals.push(`${pulledBack} = false`);
     if (locals.length > 0) body.push(line(`let ${locals.join(", ")};`));
     body.push(...forward);
     if (this.stack && restored.length > 0) {
       body.push({ kind: "comment", text: "the values the reverse sweep starts from" });
       for (const name of restored) body.push(line(`${this.stack}.${this.pushOf(name)}(${name});`));
     }
-    body.push({ kind: "block", head: `return [${fn.result}, (${dvalue}) =>`, body: pullback, tail: "];" });
+    body.push({ kind: "block", head: `return [${fn.result}, (${head}) =>`, body: pullback, tail: "];" });
     return { kind: "block", head: `function ${options.name}(${fn.params.join(", ")})`, body, loc: fn.loc };
+  }
+
+  private isArray(name: string): boolean {
+    return this.a.types.get(name) === "array";
+  }
+
+  /** After an array variable is restored, its adjoint is that of the array it holds again. */
+  private relookup(name: string, loc: Stmt["loc"]): Code[] {
+    return this.isArray(name) && this.a.active.has(name) ? [line(`${this.adjoint(name)} = ${this.arrayAdjoints}.get(${name});`, loc)] : [];
   }
 
   // ---- names ----
@@ -134,9 +176,23 @@ class ReverseBuilder {
           } else {
             out.push(line(this.assignment(s.target, s.expr), s.loc));
           }
+          // A new array that carries gradient gets its adjoint array beside it.
+          if (this.arrayAdjoints && this.isArray(s.target) && this.a.active.has(s.target) && (s.expr.kind === "alloc" || s.expr.kind === "call")) {
+            out.push(line(`${this.arrayAdjoints}.set(${s.target}, ${this.options.runtime}.zerosLike(${s.target}));`, s.loc));
+          }
           break;
         case "effect":
           out.push(line(`${this.exprCode(s.expr)};`, s.loc));
+          break;
+        case "store": {
+          const element = `${s.array}[${this.code(s.index)}]`;
+          if (this.a.saves.has(s)) out.push(line(`${this.stack}.push(${element});`, s.loc));
+          out.push(line(`${element} = ${this.code(s.value)};`, s.loc));
+          break;
+        }
+        case "fill":
+          if (this.a.saves.has(s)) out.push(line(`${this.stack}.pushRef(${s.array}.slice());`, s.loc));
+          out.push(line(`${s.array}.fill(${this.code(s.value)});`, s.loc));
           break;
         case "throw":
           out.push(line(`throw ${this.code(s.arg)};`, s.loc));
@@ -186,7 +242,32 @@ class ReverseBuilder {
           else if (this.a.resets.has(s) && !this.a.firstAssignments.has(s)) out.push(line(`${this.adjoint(s.target)} = 0;`, s.loc));
           // Pops mirror the forward sweep's pushes: the target's old value, then the old pullback.
           if (this.a.savedPullbacks.has(s)) out.push(line(`${this.a.pullbacks.get(s)} = ${this.stack}.popRef();`, s.loc));
-          if (this.a.saves.has(s)) out.push(line(`${s.target} = ${this.stack}.${this.popOf(s.target)}();`, s.loc));
+          if (this.a.saves.has(s)) {
+            out.push(line(`${s.target} = ${this.stack}.${this.popOf(s.target)}();`, s.loc));
+            out.push(...this.relookup(s.target, s.loc));
+          } else if (this.a.inverted.has(s) && s.expr.kind === "prim") {
+            const step = this.code(s.expr.args[1]);
+            const inverse = s.expr.op === "add" ? "-" : "+";
+            out.push(line(step === "1" ? `${s.target}${inverse}${inverse};` : `${s.target} ${inverse}= ${step};`, s.loc));
+          }
+          break;
+        case "store": {
+          const element = `[${this.code(s.index)}]`;
+          if (this.a.activeStmts.has(s)) {
+            const darray = this.adjoint(s.array);
+            if (s.value.kind === "var" && this.a.active.has(s.value.name)) out.push(line(`${this.adjoint(s.value.name)} += ${darray}${element};`, s.loc));
+            out.push(line(`${darray}${element} = 0;`, s.loc));
+          }
+          if (this.a.saves.has(s)) out.push(line(`${s.array}${element} = ${this.stack}.pop();`, s.loc));
+          break;
+        }
+        case "fill":
+          if (this.a.activeStmts.has(s)) {
+            const darray = this.adjoint(s.array);
+            if (s.value.kind === "var" && this.a.active.has(s.value.name)) out.push(line(`${this.adjoint(s.value.name)} += ${this.options.runtime}.sum(${darray});`, s.loc));
+            out.push(line(`${darray}.fill(0);`, s.loc));
+          }
+          if (this.a.saves.has(s)) out.push(line(`${s.array}.set(${this.stack}.popRef());`, s.loc));
           break;
         case "if":
           out.push({ kind: "if", cond: this.code(s.cond), then: this.reverse(s.then), else: this.reverse(s.else), loc: s.loc });
@@ -231,13 +312,23 @@ class ReverseBuilder {
       }
       if (contribution === null || !isActive(op)) return;
       const dop = this.adjoint(op.name);
-      if (contribution === `-${d}`) out.push(line(`${dop} -= ${d};`, s.loc));
+      if (this.isArray(op.name)) out.push(line(`${this.options.runtime}.addInto(${dop}, ${contribution});`, s.loc));
+      else if (contribution === `-${d}`) out.push(line(`${dop} -= ${d};`, s.loc));
       else out.push(line(`${dop} += ${contribution};`, s.loc));
     };
-    if (expr.kind === "copy") {
+    if (expr.kind === "load") {
+      if (expr.array.kind === "var") out.push(line(`${this.adjoint(expr.array.name)}[${this.code(expr.index)}] += ${d};`, s.loc));
+    } else if (expr.kind === "alloc") {
+      // A copy's adjoint flows back to the array it copied; then this array's adjoint is spent.
+      if (expr.arg.kind === "var" && isActive(expr.arg) && this.isArray(expr.arg.name)) {
+        out.push(line(`${this.options.runtime}.addInto(${this.adjoint(expr.arg.name)}, ${d});`, s.loc));
+      }
+      out.push(line(`${d}.fill(0);`, s.loc));
+      return out;
+    } else if (expr.kind === "copy") {
       contribute(expr.arg, d);
     } else if (expr.kind === "prim") {
-      const contributions = scalarRules[expr.op].adjoint!(d, expr.args.map(argForRule), target);
+      const contributions = scalarRules[expr.op].adjoint!(d, expr.args.map((arg) => this.ruleArg(arg)), target);
       expr.args.forEach((arg, i) => contribute(arg, contributions[i]));
     } else if (expr.kind === "call") {
       // A local callee's vjp returns adjoints of its active arguments only; an attached one, of all.
@@ -253,7 +344,9 @@ class ReverseBuilder {
         for (const argIndex of activeArgs) contribute(expr.args[argIndex], `${adjoints}[${resultIndex(argIndex)}]`);
       }
     }
-    if (self === undefined) {
+    if (this.isArray(target)) {
+      out.push(line(`${d}.fill(0);`, s.loc)); // an array a call returned: its adjoint is spent
+    } else if (self === undefined) {
       // The value this assignment overwrote has an adjoint of its own; none if there was none.
       if (!this.a.firstAssignments.has(s)) out.push(line(`${d} = 0;`, s.loc));
     } else if (self === null) {
@@ -289,7 +382,22 @@ class ReverseBuilder {
         return `${expr.callee.kind === "local" ? expr.callee.key : expr.callee.binding}(${expr.args.map((a) => this.code(a)).join(", ")})`;
       case "opaque":
         return expr.render(expr.args.map((a) => this.argCode(a)));
+      case "load":
+        return `${this.code(expr.array)}[${this.code(expr.index)}]`;
+      case "alloc": {
+        const arg = this.code(expr.arg);
+        const copies = expr.arg.kind === "var" && this.isArray(expr.arg.name);
+        if (expr.ctor === "same") return `${arg}.slice()`;
+        if (expr.ctor === "Array") return copies ? `Array.from(${arg})` : `new Array(${arg})`;
+        return `new ${expr.ctor}(${arg})`;
+      }
     }
+  }
+
+  /** An operand as a rule reads it in the reverse sweep: a loaded element is read again as `a[i]`. */
+  private ruleArg(op: Operand) {
+    const remat = op.kind === "var" ? this.a.rematerialized.get(op.name) : undefined;
+    return remat ? { code: `${remat.array}[${this.code(remat.index)}]` } : argForRule(op);
   }
 
   /** `x = a + b`, written `x += b` when it accumulates into x. */

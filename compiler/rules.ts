@@ -80,6 +80,7 @@ export const scalarRules: Record<string, ScalarRule> = {
   seq: comparison("==="),
   sne: comparison("!=="),
   not: { js: (args) => `!${args[0]}`, arity: 1, result: "boolean" },
+  length: { js: (args) => `${args[0]}.length`, arity: 1, result: "number" },
   and: { js: binary("&&"), arity: 2, result: "boolean" },
   or: { js: binary("||"), arity: 2, result: "boolean" },
 

@@ -31,10 +31,62 @@ export function vjpOf(fn: unknown, name: string): Vjp {
   return vjp;
 }
 
-/** The head gradient a scalar output is seeded with. */
-function seedFor(value: unknown, what: string): number {
+/** The head gradient an output is seeded with: 1, or ones for an array (the gradient of its sum). */
+function seedFor(value: unknown, what: string): number | NumericArray {
   if (typeof value === "number") return 1;
-  throw new Error(`adjoint: ${what}: the differentiated function returned ${describe(value)}, not a number`);
+  if (isNumericArray(value)) return zerosLike(value).fill(1);
+  throw new Error(`adjoint: ${what}: the differentiated function returned ${describe(value)}, not a number or an array of numbers`);
+}
+
+/** What indexed code differentiates: typed arrays of floats and plain number arrays. */
+export type NumericArray = Float64Array | Float32Array | number[];
+
+function isNumericArray(value: unknown): value is NumericArray {
+  return value instanceof Float64Array || value instanceof Float32Array || Array.isArray(value);
+}
+
+/** A zero array of the same kind and length: the adjoint of `array`. */
+export function zerosLike<T extends NumericArray>(array: T): T {
+  if (Array.isArray(array)) return new Array<number>(array.length).fill(0) as T;
+  return new (array.constructor as { new (length: number): T })(array.length);
+}
+
+/** `target[i] += source[i]` for every i; returns target. */
+export function addInto<T extends NumericArray>(target: T, source: NumericArray): T {
+  if (source.length !== target.length) {
+    throw new Error(`adjoint: an array adjoint of length ${source.length} was given for an array of length ${target.length}`);
+  }
+  for (let i = 0; i < target.length; i++) target[i] += source[i];
+  return target;
+}
+
+export function sum(array: NumericArray): number {
+  let total = 0;
+  for (let i = 0; i < array.length; i++) total += array[i];
+  return total;
+}
+
+/** Two array parameters that are one array would share one adjoint: refuse rather than guess. */
+export function assertDistinct(...namedArrays: unknown[]): void {
+  for (let i = 0; i < namedArrays.length; i += 2) {
+    for (let j = i + 2; j < namedArrays.length; j += 2) {
+      if (namedArrays[i] === namedArrays[j]) {
+        throw new Error(
+          `adjoint: parameters '${namedArrays[i + 1]}' and '${namedArrays[j + 1]}' are the same array; the gradient with respect to each is not defined. Pass a copy (e.g. ${namedArrays[j + 1]}.slice()).`,
+        );
+      }
+    }
+  }
+}
+
+/** A pullback whose reverse sweep puts overwritten array elements back can run only once. */
+export function pullbackOnce(alreadyRan: boolean, name: string): true {
+  if (alreadyRan) {
+    throw new Error(
+      `adjoint: the pullback of ${name} was already called; ${name} overwrites array elements, and its pullback restores them as it runs, so it runs once. Call vjp(${name}) again for another pullback.`,
+    );
+  }
+  return true;
 }
 
 function describe(value: unknown): string {
