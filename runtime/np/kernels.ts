@@ -12,7 +12,8 @@ import type { Shape } from "./shape.js";
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 export type Kernel = (n: number, o: TypedArray, oi: number, os: number, ...inputs: any[]) => void;
-type Template = (f: (...x: number[]) => number) => Kernel;
+type Scalar = (...x: number[]) => number;
+type Template = (f: Scalar, partials?: Partials) => Kernel;
 
 function unaryTemplate(f: (a: number) => number): Kernel {
   return function unary(n: number, o: any, oi: number, os: number, a: any, ai: number, as: number) {
@@ -47,22 +48,33 @@ function quaternaryTemplate(f: (a: number, b: number, c: number, d: number) => n
   };
 }
 
-/** `o = f(o, a)`: accumulation, and reduction when `os` is 0 (then `f` must be
- * associative: four partial results are combined at the end). */
-function intoTemplate(f: (acc: number, a: number) => number): Kernel {
+/** How a reduction splits into partial results: the partial result of one element is
+ * `lift(a)` and two partials combine by `combine`. By default (sums, products, max)
+ * `lift` is the identity and `combine` is `f`; for `f = acc + a * a`, `lift` squares and
+ * `combine` adds. */
+export interface Partials {
+  lift: (a: number) => number;
+  combine: (p: number, q: number) => number;
+}
+
+/** `o = f(o, a)`: accumulation, and reduction when `os` is 0 (then four partial
+ * results are combined at the end, so `f` must be associative and commutative). */
+function intoTemplate(f: (acc: number, a: number) => number, partials?: Partials): Kernel {
+  const lift = partials ? partials.lift : (a: number) => a;
+  const combine = partials ? partials.combine : f;
   return function into(n: number, o: any, oi: number, os: number, a: any, ai: number, as: number) {
     if (os === 0) {
       let acc = o[oi];
       let i = 0;
       if (as === 1 && n >= 8) {
-        let a0 = f(acc, a[ai]), a1 = a[ai + 1], a2 = a[ai + 2], a3 = a[ai + 3];
+        let a0 = f(acc, a[ai]), a1 = lift(a[ai + 1]), a2 = lift(a[ai + 2]), a3 = lift(a[ai + 3]);
         for (i = 4; i + 3 < n; i += 4) {
           a0 = f(a0, a[ai + i]);
           a1 = f(a1, a[ai + i + 1]);
           a2 = f(a2, a[ai + i + 2]);
           a3 = f(a3, a[ai + i + 3]);
         }
-        acc = f(f(a0, a1), f(a2, a3));
+        acc = combine(combine(a0, a1), combine(a2, a3));
       }
       for (; i < n; i++) acc = f(acc, a[ai + i * as]);
       o[oi] = acc;
@@ -85,10 +97,12 @@ export type Arity = keyof typeof templates;
 
 const arityOf: Record<Arity, number> = { unary: 1, binary: 2, ternary: 3, quaternary: 4, into: 1 };
 
-/** A fresh copy of a function from its source, so it gets its own type feedback. */
+let copies = 0;
+/** A fresh copy of a function from its source, so it gets its own type feedback. The
+ * numbered comment keeps V8's compilation cache from handing back a shared copy. */
 export function freshCopy<T extends (...args: any[]) => any>(fn: T): T {
   try {
-    return new Function(`return (${fn.toString()});`)() as T;
+    return new Function(`return (${fn.toString()}); // copy ${++copies}`)() as T;
   } catch {
     return fn;
   }
@@ -110,16 +124,17 @@ function agrees(fresh: Kernel, reference: Kernel, arity: Arity): boolean {
   }
 }
 
-const cache = new WeakMap<(...x: number[]) => number, Map<string, Kernel>>();
+const cache = new WeakMap<Scalar, Map<string, Kernel>>();
 
-/** The kernel of scalar function `f` for one combination of storage types. */
-export function kernelFor(arity: Arity, f: (...x: number[]) => number, key: string): Kernel {
+/** The kernel of scalar function `f` for one combination of storage types (`partials`
+ * belong to `f`, which identifies the kernel). */
+export function kernelFor(arity: Arity, f: Scalar, key: string, partials?: Partials): Kernel {
   let byKey = cache.get(f);
   if (byKey === undefined) cache.set(f, (byKey = new Map()));
   let kernel = byKey.get(key);
   if (kernel === undefined) {
-    const reference = templates[arity](f);
-    const fresh = freshCopy(templates[arity])(f);
+    const reference = templates[arity](f, partials);
+    const fresh = freshCopy(templates[arity])(f, partials);
     kernel = agrees(fresh, reference, arity) ? fresh : reference;
     byKey.set(key, kernel);
   }

@@ -4,7 +4,7 @@ import { allocate, floatOf, promote } from "./dtype.js";
 import { abs, elementwise, mul, pow, sign } from "./elementwise.js";
 import { gemm } from "./gemm.js";
 import { NDArray, type ArrayOrScalar, type Axis } from "./ndarray.js";
-import { expandBack, max, min, rules as reduceRules, sum } from "./reduce.js";
+import { expandBack, max, min, reduce, rules as reduceRules, sum } from "./reduce.js";
 import { broadcastShapes, broadcastStrides, formatShape, normalizeAxes, sizeOf } from "./shape.js";
 import { expandDims, reshape, transpose, squeeze } from "./shapeops.js";
 import { rule, unbroadcast, type AdjointRule } from "./vjp.js";
@@ -80,6 +80,11 @@ export function outer(a: NDArray, b: NDArray): NDArray {
 }
 
 type Ord = number | "fro" | null | undefined;
+const add = (p: number, q: number) => p + q;
+const addSquare = (acc: number, a: number) => acc + a * a;
+const squarePartials = { lift: (a: number) => a * a, combine: add };
+const addAbs = (acc: number, a: number) => acc + Math.abs(a);
+const absPartials = { lift: (a: number) => Math.abs(a), combine: add };
 /** `linalg.norm`: the 2-norm of the flattened array by default; vector norms of any
  * order `ord` (`Infinity`, `1`, `2`, `p`) along one axis; Frobenius and 1/inf norms
  * of matrices. */
@@ -88,7 +93,8 @@ export function norm(x: NDArray, ord?: Ord, axis?: Axis, keepdims = false): NDAr
   const matrix = axes.length === 2 && ord !== undefined && ord !== null;
   if (ord === undefined || ord === null || ord === "fro" || (!matrix && ord === 2)) {
     if (ord === "fro" && axes.length !== 2) throw new Error("norm: ord 'fro' is for matrices (two axes)");
-    return elementwise("norm", Math.sqrt, [sum(mul(x, x), axes, keepdims)], floatOf(x.dtype));
+    const squares = reduce("norm", addSquare, 0, floatOf(x.dtype), x, axes, keepdims, squarePartials);
+    return elementwise("norm", Math.sqrt, [squares], squares.dtype, squares);
   }
   if (matrix) {
     if (ord !== 1 && ord !== Infinity) throw new Error(`norm: matrix norm ord=${ord} is not supported; use 'fro', 1 or Infinity`);
@@ -103,7 +109,7 @@ export function norm(x: NDArray, ord?: Ord, axis?: Axis, keepdims = false): NDAr
   if (ord === Infinity) return max(abs(x), axes, keepdims);
   if (ord === -Infinity) return min(abs(x), axes, keepdims);
   if (ord === 0) return sum(elementwise("norm", (v) => (v !== 0 ? 1 : 0), [x], floatOf(x.dtype)), axes, keepdims);
-  if (ord === 1) return sum(abs(x), axes, keepdims);
+  if (ord === 1) return reduce("norm", addAbs, 0, floatOf(x.dtype), x, axes, keepdims, absPartials);
   return pow(sum(pow(abs(x), ord), axes, keepdims), 1 / ord);
 }
 

@@ -1,7 +1,7 @@
 // Reductions over axes (a number, a list, or all), with keepdims; and their adjoints.
 import { allocate, floatOf, type DType } from "./dtype.js";
 import { div, elementwise, equal, mul } from "./elementwise.js";
-import { iterate, kernelFor } from "./kernels.js";
+import { iterate, kernelFor, type Partials } from "./kernels.js";
 import { NDArray, type Axis } from "./ndarray.js";
 import { formatShape, normalizeAxes, normalizeAxis, reducedShape, sizeOf } from "./shape.js";
 import { broadcastTo, reshape, transpose } from "./shapeops.js";
@@ -14,8 +14,8 @@ const minF = (acc: number, a: number) => (acc < a || acc !== acc ? acc : a);
 const allF = (acc: number, a: number) => (acc !== 0 && a !== 0 ? 1 : 0);
 const anyF = (acc: number, a: number) => (acc !== 0 || a !== 0 ? 1 : 0);
 
-/** Folds `f` over the `axis` of `x` into a new array initialised to `init`. */
-function reduce(op: string, f: (acc: number, a: number) => number, init: number, dtype: DType, x: NDArray, axis: Axis, keepdims: boolean): NDArray {
+/** Folds `f` (with `partials`, see kernels.ts) over the `axis` of `x` into a new array initialised to `init`. */
+export function reduce(op: string, f: (acc: number, a: number) => number, init: number, dtype: DType, x: NDArray, axis: Axis, keepdims: boolean, partials?: Partials): NDArray {
   if (!(x instanceof NDArray)) throw new Error(`${op}: expected an NDArray, got ${typeof x}`);
   const axes = normalizeAxes(op, axis, x.ndim);
   const shape = reducedShape(x.shape, axes, keepdims);
@@ -29,7 +29,7 @@ function reduce(op: string, f: (acc: number, a: number) => number, init: number,
     s /= d;
     outStrides.push(d === 1 ? 0 : s);
   });
-  const kernel = kernelFor("into", f, dtype + x.dtype);
+  const kernel = kernelFor("into", f, dtype + x.dtype, partials);
   iterate(kernel, x.shape, [{ data: out.data, offset: 0, strides: outStrides }, x]);
   return out;
 }
@@ -68,31 +68,28 @@ function lanes(x: NDArray, axis: number): NDArray {
   return reshape(transpose(x, [...perm, axis]).copy(), [-1, x.shape[axis]]);
 }
 
-function argReduce(op: string, better: (v: number, best: number) => boolean, x: NDArray, axis: number | null | undefined, keepdims: boolean): NDArray {
+/** The first index of the extreme of each lane: the extreme by the fast reduction,
+ * then a native `indexOf` (the first NaN when the extreme is NaN). */
+function argReduce(op: string, extreme: typeof max, x: NDArray, axis: number | null | undefined, keepdims: boolean): NDArray {
   const flat = axis === undefined || axis === null;
   const ax = flat ? 0 : normalizeAxis(op, axis, x.ndim);
   if ((flat && x.size === 0) || (!flat && x.shape[ax] === 0)) throw new Error(`${op}: attempt to get ${op} of an empty sequence`);
-  const rows = flat ? reshape(x.copy(), [1, x.size]) : lanes(x, ax);
+  const rows = flat ? reshape(x, [1, x.size]) : lanes(x, ax);
   const [m, n] = rows.shape;
+  const best = extreme(rows, 1);
   const out = new NDArray(allocate("int32", m), flat ? [] : reducedShape(x.shape, [ax], false));
   for (let r = 0; r < m; r++) {
-    let best = rows.data[r * n];
-    let at = 0;
-    for (let j = 1; j < n && best === best; j++) {
-      const v = rows.data[r * n + j];
-      if (better(v, best)) [best, at] = [v, j];
-    }
-    out.data[r] = at;
+    const lane = rows.data.subarray(rows.offset + r * n, rows.offset + (r + 1) * n);
+    const v = best.data[r];
+    out.data[r] = v === v ? lane.indexOf(v) : lane.findIndex((e: number) => e !== e);
   }
   if (!keepdims) return out;
   return reshape(out, flat ? x.shape.map(() => 1) : reducedShape(x.shape, [ax], true));
 }
 
 /** Index of the first largest element (NaN counts as largest), flat or along `axis`. */
-export const argmax = (x: NDArray, axis?: number | null, keepdims = false): NDArray =>
-  argReduce("argmax", (v, b) => v > b || v !== v, x, axis, keepdims);
-export const argmin = (x: NDArray, axis?: number | null, keepdims = false): NDArray =>
-  argReduce("argmin", (v, b) => v < b || v !== v, x, axis, keepdims);
+export const argmax = (x: NDArray, axis?: number | null, keepdims = false): NDArray => argReduce("argmax", max, x, axis, keepdims);
+export const argmin = (x: NDArray, axis?: number | null, keepdims = false): NDArray => argReduce("argmin", min, x, axis, keepdims);
 
 // ------------------------------------------------------------------ adjoints
 

@@ -78,6 +78,11 @@ describe("dot, outer, norm", () => {
     expect(np.linalg.norm(x, 1, [0, 1]).item()).toBe(16);
     expect(np.linalg.norm(x, Infinity, [0, 1]).item()).toBe(12);
     expect(np.linalg.norm(np.array([1, 2]), 3, 0).item()).toBeCloseTo(9 ** (1 / 3), 12);
+    const long = np.arange(-10, 13);
+    const squares = (long.toArray() as number[]).reduce((s, v) => s + v * v, 0);
+    expect(np.linalg.norm(long).item()).toBeCloseTo(Math.sqrt(squares), 12);
+    expect(np.linalg.norm(long, 1).item()).toBe((long.toArray() as number[]).reduce((s, v) => s + Math.abs(v), 0));
+    expect(np.linalg.norm(long.reshape(1, 23), null, 1).item()).toBeCloseTo(Math.sqrt(squares), 12);
     expect(() => np.linalg.norm(x, 2, [0, 1])).toThrow("norm: matrix norm ord=2 is not supported");
   });
 });
