@@ -29,6 +29,11 @@ const TOLERANCE = { rtol: 1e-5, atol: 1e-6 };
 const SMOOTHNESS = { tolerance: 1e-6 };
 /** Points where |f| is larger are skipped: ε |f| / h would exceed the tolerance. */
 const MAX_VALUE = 1e4;
+/**
+ * Points where a variable grows larger are skipped: its adjoint can overflow to Infinity
+ * even where f is finite (y += y ** 2 twelve times), and 0 * Infinity is NaN.
+ */
+const MAX_INTERMEDIATE = 1e8;
 
 /** Reads choices in order; past the end every choice is 0, the simplest option. */
 class Choices {
@@ -233,6 +238,26 @@ function evaluate(source: string): (x: number, y: number) => number {
   return new Function(`${js}\nreturn f;`)() as (x: number, y: number) => number;
 }
 
+/** Whether every value f assigns at this point stays within MAX_INTERMEDIATE. */
+function staysBounded(source: string, point: readonly number[]): boolean {
+  const exceeded = new Error("exceeded");
+  const bound = (value: number) => {
+    if (!(Math.abs(value) <= MAX_INTERMEDIATE)) throw exceeded;
+  };
+  // Every assignment is a line of its own: `let t = …;`, `t op= …;`.
+  const checked = source
+    .replace(/: number/g, "")
+    .replace(/^(\s*)(?:let )?(\w+) (?:=|\+=|-=|\*=) .*;$/gm, (line, _indent, name) => `${line} __bound(${name});`);
+  const f = new Function("__bound", `${checked}\nreturn f;`)(bound) as (...args: number[]) => number;
+  try {
+    f(...point);
+    return true;
+  } catch (error) {
+    if (error === exceeded) return false;
+    throw error;
+  }
+}
+
 // Unbiased: fast-check's bias towards small values would make most choices 0 (the
 // simplest option) and most programs trivial; shrinking still goes towards 0 and short.
 const programArbitrary = fc.noBias(fc.array(fc.nat({ max: 9_999 }), { minLength: 120, maxLength: 400, size: "max" })).map(buildProgram);
@@ -274,8 +299,7 @@ describe("random scalar programs", () => {
         const where = `at (${point.join(", ")}) in ${path}:\n${source}\n`;
         const value = reference(...point);
         expectClose(compiled.primal(...point), value, { rtol: 0, atol: 0, label: `primal ${where}` });
-        if (Math.abs(value) > MAX_VALUE) {
-          // Rounding in f(x ± h) alone is then larger than the tolerance.
+        if (Math.abs(value) > MAX_VALUE || !staysBounded(source, point)) {
           counts.large++;
           continue;
         }
