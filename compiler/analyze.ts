@@ -191,7 +191,7 @@ export function analyze(fn: IRFunction, wrt: Set<number>, filename: string): Ana
   const savedPullbacks = new Set([...pullbacks.keys()].filter((stmt) => inLoopAssigns.has(stmt)));
 
   // An integer counter stepped by a constant (`i++`) is restored by stepping back, not saved.
-  const counters = integerCounters(stmts);
+  const counters = integerCounters(stmts, fn.params);
   const inverted = new Set<Stmt>(
     assigns.filter((s) => counters.has(s.target) && s.expr.kind === "prim" && s.expr.args[0].kind === "var" && s.expr.args[0].name === s.target),
   );
@@ -339,7 +339,7 @@ function rematerializable(fn: IRFunction, stmts: Stmt[], classes: UnionFind, isA
 }
 
 /** Variables only ever set to integer literals or stepped by them (`i = 0`, `i++`, `i -= 2`). */
-function integerCounters(stmts: Stmt[]): Set<string> {
+function integerCounters(stmts: Stmt[], params: string[]): Set<string> {
   const isInteger = (op: Operand) => op.kind === "const" && typeof op.value === "number" && Number.isInteger(op.value);
   const verdict = new Map<string, boolean>();
   for (const s of stmts) {
@@ -350,7 +350,8 @@ function integerCounters(stmts: Stmt[]): Set<string> {
       (expr.kind === "prim" && (expr.op === "add" || expr.op === "sub") && expr.args[0].kind === "var" && expr.args[0].name === s.target && isInteger(expr.args[1]));
     verdict.set(s.target, (verdict.get(s.target) ?? true) && ok);
   }
-  return new Set([...verdict].filter(([, ok]) => ok).map(([name]) => name));
+  // A parameter starts from whatever the caller passed, which need not be an integer.
+  return new Set([...verdict].filter(([name, ok]) => ok && !params.includes(name)).map(([name]) => name));
 }
 
 /** Every node reachable from `seeds` along `edges`, through nodes that `passes` allows. */
