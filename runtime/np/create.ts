@@ -2,8 +2,9 @@
 import { allocate, checkDType, type DType, type TypedArray } from "./dtype.js";
 import { NDArray } from "./ndarray.js";
 import { checkShape, sizeOf, type Shape } from "./shape.js";
+import { stack } from "./shapeops.js";
 
-type Nested = number | boolean | readonly Nested[];
+type Nested = number | boolean | NDArray | readonly Nested[];
 
 /** An NDArray from nested JS arrays (booleans give a bool array), a typed array
  * (1-D, sharing nothing), an NDArray (copied) or a number (0-d). */
@@ -12,6 +13,9 @@ export function array(value: Nested | NDArray | TypedArray, dtype?: DType): NDAr
   if (ArrayBuffer.isView(value)) {
     const out = new NDArray(value.slice(), [value.length]);
     return dtype === undefined || dtype === out.dtype ? out : out.astype(dtype);
+  }
+  if (Array.isArray(value) && value.length > 0 && value.every((v) => v instanceof NDArray)) {
+    return stack(value as unknown as NDArray[]).astype(dtype ?? (value[0] as NDArray).dtype);
   }
   const shape: number[] = [];
   for (let v: Nested = value; Array.isArray(v); v = (v as readonly Nested[])[0]) shape.push(v.length);

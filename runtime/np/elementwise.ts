@@ -1,25 +1,19 @@
 // Elementwise operations with NumPy broadcasting, and their adjoints beside them.
 import { allocate, floatOf, promote, type DType } from "./dtype.js";
 import { iterate, kernelFor, type Arity } from "./kernels.js";
-import { NDArray, type ArrayOrScalar } from "./ndarray.js";
+import { NDArray, operand, type ArrayOrScalar } from "./ndarray.js";
 import { broadcastShapes, broadcastStrides, formatShape, sameShape, sizeOf } from "./shape.js";
 import { rule, unbroadcast, type AdjointRule } from "./vjp.js";
 
 type Scalar = (...x: number[]) => number;
 
-function toArray(op: string, x: unknown): NDArray {
-  if (typeof x === "boolean") return new NDArray(Uint8Array.of(x ? 1 : 0), []);
-  if (x instanceof NDArray) return x;
-  if (typeof x === "number") return new NDArray(Float64Array.of(x), []);
-  throw new Error(`${op}: expected an NDArray or a number, got ${x === null ? "null" : typeof x}`);
-}
 
 const dtypeOfOperand = (x: ArrayOrScalar): DType | number => (typeof x === "number" ? x : x.dtype);
 
 /** Applies scalar function `f` elementwise over the broadcast of `inputs`, into a new
  * array of `dtype` or into `out` (which must have the broadcast shape). */
 export function elementwise(op: string, f: Scalar, inputs: readonly ArrayOrScalar[], dtype: DType, out?: NDArray): NDArray {
-  const arrays = inputs.map((x) => toArray(op, x));
+  const arrays = inputs.map((x) => operand(op, x));
   const shape = broadcastShapes(op, ...arrays.map((a) => a.shape));
   if (out === undefined) out = new NDArray(allocate(dtype, sizeOf(shape)), shape);
   else if (!sameShape(out.shape, shape)) {

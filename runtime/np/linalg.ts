@@ -3,11 +3,11 @@
 import { allocate, floatOf, promote } from "./dtype.js";
 import { abs, elementwise, mul, pow, sign } from "./elementwise.js";
 import { gemm } from "./gemm.js";
-import { NDArray, type ArrayOrScalar, type Axis } from "./ndarray.js";
+import { NDArray, operand, type ArrayOrScalar, type Axis } from "./ndarray.js";
 import { expandBack, max, min, reduce, rules as reduceRules, sum } from "./reduce.js";
 import { broadcastShapes, broadcastStrides, formatShape, normalizeAxes, sizeOf } from "./shape.js";
 import { expandDims, reshape, transpose, squeeze } from "./shapeops.js";
-import { rule, unbroadcast, type AdjointRule } from "./vjp.js";
+import { rule, scalarOperands, unbroadcast, type AdjointRule } from "./vjp.js";
 import { rules as elementwiseRules } from "./elementwise.js";
 
 /** The matrix product with NumPy's `matmul` rules: 1-D operands are promoted to a
@@ -88,7 +88,8 @@ const absPartials = { lift: (a: number) => Math.abs(a), combine: add };
 /** `linalg.norm`: the 2-norm of the flattened array by default; vector norms of any
  * order `ord` (`Infinity`, `1`, `2`, `p`) along one axis; Frobenius and 1/inf norms
  * of matrices. */
-export function norm(x: NDArray, ord?: Ord, axis?: Axis, keepdims = false): NDArray {
+export function norm(value: ArrayOrScalar, ord?: Ord, axis?: Axis, keepdims = false): NDArray {
+  const x = operand("norm", value);
   const axes = normalizeAxes("norm", axis, x.ndim);
   const matrix = axes.length === 2 && ord !== undefined && ord !== null;
   if (ord === undefined || ord === null || ord === "fro" || (!matrix && ord === 2)) {
@@ -165,5 +166,7 @@ export const rules: Record<string, AdjointRule> = {
     reshape(matmul(g, reshape(b, [-1])), a.shape),
     reshape(matmul(swap(g), reshape(a, [-1])), b.shape),
   ]),
-  norm: rule(["x", "ord", "axis", "keepdims"], [0], (g, x, ord, axis, _k, out) => [normVjp(g, x, ord, axis, out), undefined, undefined, undefined]),
 };
+Object.assign(rules, scalarOperands({
+  norm: rule(["x", "ord", "axis", "keepdims"], [0], (g, x, ord, axis, _k, out) => [normVjp(g, x, ord, axis, out), undefined, undefined, undefined]),
+}));

@@ -18,6 +18,15 @@ export type Axis = number | readonly number[] | null | undefined;
 export type Index = number | shp.Slice | string | null;
 type Nested = number | boolean | Nested[];
 
+/** `x` as an array: a number (or boolean) becomes a 0-d array; anything else throws,
+ * naming the operation. */
+export function operand(op: string, x: unknown): NDArray {
+  if (x instanceof NDArray) return x;
+  if (typeof x === "number") return new NDArray(Float64Array.of(x), []);
+  if (typeof x === "boolean") return new NDArray(Uint8Array.of(x ? 1 : 0), []);
+  throw new Error(`${op}: expected an NDArray or a number, got ${x === null ? "null" : typeof x}`);
+}
+
 export class NDArray {
   readonly dtype: DType;
   readonly shape: readonly number[];

@@ -2,10 +2,10 @@
 import { allocate, floatOf, type DType } from "./dtype.js";
 import { div, elementwise, equal, mul } from "./elementwise.js";
 import { iterate, kernelFor, type Partials } from "./kernels.js";
-import { NDArray, type Axis } from "./ndarray.js";
+import { NDArray, operand, type ArrayOrScalar, type Axis } from "./ndarray.js";
 import { formatShape, normalizeAxes, normalizeAxis, reducedShape, sizeOf } from "./shape.js";
 import { broadcastTo, reshape, transpose } from "./shapeops.js";
-import { rule, type AdjointRule } from "./vjp.js";
+import { rule, scalarOperands, type AdjointRule } from "./vjp.js";
 
 const addF = (acc: number, a: number) => acc + a;
 const mulF = (acc: number, a: number) => acc * a;
@@ -15,8 +15,8 @@ const allF = (acc: number, a: number) => (acc !== 0 && a !== 0 ? 1 : 0);
 const anyF = (acc: number, a: number) => (acc !== 0 || a !== 0 ? 1 : 0);
 
 /** Folds `f` (with `partials`, see kernels.ts) over the `axis` of `x` into a new array initialised to `init`. */
-export function reduce(op: string, f: (acc: number, a: number) => number, init: number, dtype: DType, x: NDArray, axis: Axis, keepdims: boolean, partials?: Partials): NDArray {
-  if (!(x instanceof NDArray)) throw new Error(`${op}: expected an NDArray, got ${typeof x}`);
+export function reduce(op: string, f: (acc: number, a: number) => number, init: number, dtype: DType, value: ArrayOrScalar, axis: Axis, keepdims: boolean, partials?: Partials): NDArray {
+  const x = operand(op, value);
   const axes = normalizeAxes(op, axis, x.ndim);
   const shape = reducedShape(x.shape, axes, keepdims);
   const out = new NDArray(allocate(dtype, sizeOf(shape)), shape);
@@ -41,26 +41,27 @@ function noIdentity(op: string, x: NDArray, axis: Axis): void {
   }
 }
 
-const accType = (x: NDArray): DType => (x.dtype === "bool" ? "int32" : x.dtype);
+const accType = (x: ArrayOrScalar): DType => (typeof x === "number" ? "float64" : x.dtype === "bool" ? "int32" : x.dtype);
+const typeOf = (x: ArrayOrScalar): DType => (typeof x === "number" ? "float64" : x.dtype);
 
-export const sum = (x: NDArray, axis?: Axis, keepdims = false): NDArray =>
+export const sum = (x: ArrayOrScalar, axis?: Axis, keepdims = false): NDArray =>
   reduce("sum", addF, 0, accType(x), x, axis, keepdims);
-export const prod = (x: NDArray, axis?: Axis, keepdims = false): NDArray =>
+export const prod = (x: ArrayOrScalar, axis?: Axis, keepdims = false): NDArray =>
   reduce("prod", mulF, 1, accType(x), x, axis, keepdims);
-export function mean(x: NDArray, axis?: Axis, keepdims = false): NDArray {
-  const out = reduce("mean", addF, 0, floatOf(x.dtype), x, axis, keepdims);
-  return div(out, x.size / Math.max(out.size, 1) || 0, out);
+export function mean(x: ArrayOrScalar, axis?: Axis, keepdims = false): NDArray {
+  const out = reduce("mean", addF, 0, floatOf(typeOf(x)), x, axis, keepdims);
+  return div(out, (typeof x === "number" ? 1 : x.size) / Math.max(out.size, 1) || 0, out);
 }
-export function max(x: NDArray, axis?: Axis, keepdims = false): NDArray {
-  noIdentity("max", x, axis);
-  return reduce("max", maxF, -Infinity, x.dtype, x, axis, keepdims);
+export function max(x: ArrayOrScalar, axis?: Axis, keepdims = false): NDArray {
+  noIdentity("max", operand("max", x), axis);
+  return reduce("max", maxF, -Infinity, typeOf(x), x, axis, keepdims);
 }
-export function min(x: NDArray, axis?: Axis, keepdims = false): NDArray {
-  noIdentity("min", x, axis);
-  return reduce("min", minF, Infinity, x.dtype, x, axis, keepdims);
+export function min(x: ArrayOrScalar, axis?: Axis, keepdims = false): NDArray {
+  noIdentity("min", operand("min", x), axis);
+  return reduce("min", minF, Infinity, typeOf(x), x, axis, keepdims);
 }
-export const all = (x: NDArray, axis?: Axis, keepdims = false): NDArray => reduce("all", allF, 1, "bool", x, axis, keepdims);
-export const any = (x: NDArray, axis?: Axis, keepdims = false): NDArray => reduce("any", anyF, 0, "bool", x, axis, keepdims);
+export const all = (x: ArrayOrScalar, axis?: Axis, keepdims = false): NDArray => reduce("all", allF, 1, "bool", x, axis, keepdims);
+export const any = (x: ArrayOrScalar, axis?: Axis, keepdims = false): NDArray => reduce("any", anyF, 0, "bool", x, axis, keepdims);
 
 /** `x` with `axis` moved last, as a contiguous (rows, length) array. */
 function lanes(x: NDArray, axis: number): NDArray {
@@ -70,7 +71,8 @@ function lanes(x: NDArray, axis: number): NDArray {
 
 /** The first index of the extreme of each lane: the extreme by the fast reduction,
  * then a native `indexOf` (the first NaN when the extreme is NaN). */
-function argReduce(op: string, extreme: typeof max, x: NDArray, axis: number | null | undefined, keepdims: boolean): NDArray {
+function argReduce(op: string, extreme: typeof max, value: ArrayOrScalar, axis: number | null | undefined, keepdims: boolean): NDArray {
+  const x = operand(op, value);
   const flat = axis === undefined || axis === null;
   const ax = flat ? 0 : normalizeAxis(op, axis, x.ndim);
   if ((flat && x.size === 0) || (!flat && x.shape[ax] === 0)) throw new Error(`${op}: attempt to get ${op} of an empty sequence`);
@@ -88,8 +90,8 @@ function argReduce(op: string, extreme: typeof max, x: NDArray, axis: number | n
 }
 
 /** Index of the first largest element (NaN counts as largest), flat or along `axis`. */
-export const argmax = (x: NDArray, axis?: number | null, keepdims = false): NDArray => argReduce("argmax", max, x, axis, keepdims);
-export const argmin = (x: NDArray, axis?: number | null, keepdims = false): NDArray => argReduce("argmin", min, x, axis, keepdims);
+export const argmax = (x: ArrayOrScalar, axis?: number | null, keepdims = false): NDArray => argReduce("argmax", max, x, axis, keepdims);
+export const argmin = (x: ArrayOrScalar, axis?: number | null, keepdims = false): NDArray => argReduce("argmin", min, x, axis, keepdims);
 
 // ------------------------------------------------------------------ adjoints
 
@@ -132,7 +134,7 @@ function extremumGrad(g: NDArray, x: NDArray, axis: Axis, out: NDArray): NDArray
   return elementwise("vjp", shareIfMax, [broadcastTo(share, x.shape), x, m], floatOf(x.dtype));
 }
 
-export const rules: Record<string, AdjointRule> = {
+export const rules: Record<string, AdjointRule> = scalarOperands({
   sum: rule(["x", "axis", "keepdims"], [0], (g, x, axis) => [expandBack(g, x, axis), undefined, undefined]),
   mean: rule(["x", "axis", "keepdims"], [0], (g, x: NDArray, axis, _k, out: NDArray) => [
     expandBack(div(g, x.size / Math.max(out.size, 1)), x, axis), undefined, undefined,
@@ -140,4 +142,4 @@ export const rules: Record<string, AdjointRule> = {
   prod: rule(["x", "axis", "keepdims"], [0], (g, x, axis, _k, out) => [prodGrad(g, x, axis, out), undefined, undefined]),
   max: rule(["x", "axis", "keepdims"], [0], (g, x, axis, _k, out) => [extremumGrad(g, x, axis, out), undefined, undefined]),
   min: rule(["x", "axis", "keepdims"], [0], (g, x, axis, _k, out) => [extremumGrad(g, x, axis, out), undefined, undefined]),
-};
+});

@@ -15,6 +15,7 @@ describe("creation", () => {
     const copied = np.array(x);
     expect(copied.data).not.toBe(x.data);
     expect(np.asarray(x)).toBe(x);
+    expect(np.array([np.arange(2), np.ones(2)]).toArray()).toEqual([[0, 1], [1, 1]]);
   });
   it("zeros, ones, full, eye and the *Like variants", () => {
     expect(np.zeros([2, 2]).toArray()).toEqual([[0, 0], [0, 0]]);

@@ -114,6 +114,16 @@ describe("where and clip", () => {
   });
 });
 
+describe("copy and astype", () => {
+  it("have identity adjoints (astype casts back)", () => {
+    const next = rng(9);
+    checkVjp("copy", np.copy, [randomArray([2, 3], next).T], next);
+    const x = randomArray([3], next);
+    const [dx] = np.adjoints.astype.vjp(np.ones([3], "float32"), x, "float32", x.astype("float32"));
+    expect((dx as np.NDArray).dtype).toBe("float64");
+  });
+});
+
 describe("dtypes", () => {
   it("promotes NumPy's way, numbers being weak", () => {
     const f32 = np.ones(3, "float32");

@@ -82,6 +82,14 @@ describe("reductions", () => {
       }
     });
   }
+  it("accept numbers, whose adjoints are numbers", () => {
+    expect(String(np.sum(3))).toBe("array(3.)");
+    expect(np.max(2, undefined, true).shape).toEqual([]);
+    expect(np.argmax(5).item()).toBe(0);
+    expect(np.adjoints.sum.vjp(np.array(2), 3, undefined, undefined, np.sum(3))[0]).toBe(2);
+    expect(np.adjoints.mean.vjp(np.array(2), 3, undefined, undefined, np.mean(3))[0]).toBe(2);
+    expect(np.adjoints.norm.vjp(np.array(1), -3, undefined, undefined, undefined, np.linalg.norm(-3))[0]).toBe(-1);
+  });
   it("prod's adjoint is exact with zeros", () => {
     const x = np.array([[2, 0, 3], [0, 0, 1], [1, 2, 3]]);
     const [dx] = np.adjoints.prod.vjp(np.ones([3]), x, 1, false, np.prod(x, 1));
