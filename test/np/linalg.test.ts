@@ -27,6 +27,12 @@ describe("matmul", () => {
       }
     }
   });
+  it("blocks wide products (more columns than one packed block) and float32", () => {
+    const next = rng(11);
+    const a = viewOf("contiguous", [3, 5], next).astype("float32");
+    const b = viewOf("transposed", [5, 2100], next);
+    expectClose(np.matmul(a, b), naiveMatmul(a, b, [3, 2100]), 1e-6);
+  });
   it("broadcasts batches and promotes 1-D operands like NumPy", () => {
     const next = rng(2);
     const a = randomArray([2, 1, 3, 4], next);
