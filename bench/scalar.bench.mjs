@@ -107,12 +107,13 @@ const generated = await import(pathToFileURL(modulePath).href);
 const loopPoints = [[0.7, 0.3], [1.3, -0.4], [-0.9, 2.1], [0.2, 1]];
 const seedPoints = [[0.7], [-1.3], [3.3], [-0.05]];
 const workloads = [
-  { name: "loop: grad wrt x", primal: generated.loop, key: "loopGrad", points: loopPoints },
-  { name: "loop: grad wrt [x, y0]", primal: generated.loop, key: "loopGradBoth", points: loopPoints },
-  { name: "loop: valueAndGrad", primal: generated.loop, key: "loopValueAndGrad", points: loopPoints },
-  { name: "seed f(a): grad", primal: generated.seed, key: "seedGrad", points: seedPoints },
-  { name: "seed f(a): valueAndGrad", primal: generated.seed, key: "seedValueAndGrad", points: seedPoints },
+  { name: "loop: grad wrt x", primal: "loop", key: "loopGrad", points: loopPoints },
+  { name: "loop: grad wrt [x, y0]", primal: "loop", key: "loopGradBoth", points: loopPoints },
+  { name: "loop: valueAndGrad", primal: "loop", key: "loopValueAndGrad", points: loopPoints },
+  { name: "seed f(a): grad", primal: "seed", key: "seedGrad", points: seedPoints },
+  { name: "seed f(a): valueAndGrad", primal: "seed", key: "seedValueAndGrad", points: seedPoints },
 ];
+const primals = { loop: loopPoints, seed: seedPoints };
 
 for (const { name, key, points } of workloads) {
   for (const point of points) {
@@ -128,20 +129,29 @@ for (const { name, key, points } of workloads) {
 
 // ---- measure ----
 
-let sink = 0;
-const consume = (value) => {
-  sink += typeof value === "number" ? value : value[0] + (typeof value[1] === "number" ? value[1] : value[1][0]);
-};
-/** A task body that makes BATCH calls over the points. */
+const state = { sink: 0 };
+/**
+ * A task body that makes BATCH calls over the points. Each body is compiled on its own
+ * (new Function), so no call site is shared between tasks: a shared one would turn
+ * megamorphic and slow every task alike, hiding the differences measured here.
+ */
 function batch(fn, points) {
-  return () => {
-    for (let k = 0; k < BATCH; k++) consume(fn(...points[k % points.length]));
-  };
+  const args = points[0].map((_, i) => `p[${i}]`).join(", ");
+  const body = `return () => {
+    let sink = 0;
+    for (let k = 0; k < ${BATCH}; k++) {
+      const p = points[k % ${points.length}];
+      const r = fn(${args});
+      sink += typeof r === "number" ? r : r[0];
+    }
+    state.sink += sink;
+  };`;
+  return new Function("fn", "points", "state", body)(fn, points, state);
 }
 
 const bench = new Bench({ time: TIME_MS, warmupTime: 100 });
-for (const { name, primal, key, points } of workloads) {
-  bench.add(`${name} | primal`, batch(primal, points));
+for (const [name, points] of Object.entries(primals)) bench.add(`${name} | primal`, batch(generated[name], points));
+for (const { name, key, points } of workloads) {
   bench.add(`${name} | generated`, batch(generated[key], points));
   bench.add(`${name} | hand-written`, batch(hand[key], points));
 }
@@ -151,11 +161,12 @@ const nsPerOp = (label) => {
   const task = bench.tasks.find((t) => t.name === label);
   const latency = task?.result?.latency;
   if (!latency) throw new Error(`scalar bench: no result for ${label}`);
-  return (latency.mean * 1e6) / BATCH;
+  // The median: robust to the pauses of a shared machine (GC, other processes).
+  return (latency.p50 * 1e6) / BATCH;
 };
 
-const rows = workloads.map(({ name }) => {
-  const primal = nsPerOp(`${name} | primal`);
+const rows = workloads.map(({ name, primal: primalName }) => {
+  const primal = nsPerOp(`${primalName} | primal`);
   const gen = nsPerOp(`${name} | generated`);
   const handWritten = nsPerOp(`${name} | hand-written`);
   const vsHand = gen / handWritten;
@@ -171,4 +182,4 @@ const rows = workloads.map(({ name }) => {
   };
 });
 console.table(rows);
-if (!Number.isFinite(sink)) console.log("(sink)", sink);
+if (!Number.isFinite(state.sink)) console.log("(sink)", state.sink);
