@@ -20,7 +20,17 @@ export function elementwise(op: string, f: Scalar, inputs: readonly ArrayOrScala
     throw new Error(`${op}: out has shape ${formatShape(out.shape)} but the result has shape ${formatShape(shape)}`);
   }
   const arity: Arity = (["unary", "binary", "ternary", "quaternary"] as const)[arrays.length - 1];
-  const kernel = kernelFor(arity, f, out.dtype + arrays.map((a) => a.dtype).join(""));
+  let key: string = out.dtype;
+  for (let i = 0; i < arrays.length; i++) key += arrays[i].dtype;
+  const kernel = kernelFor(arity, f, key);
+  // Fast path: every operand contiguous, of the full shape or a single element.
+  const flat = out.isContiguous && arrays.every((a) => a.size === 1 || (a.isContiguous && sameShape(a.shape, shape)));
+  if (flat) {
+    const args: unknown[] = [out.size, out.data, out.offset, 1];
+    for (const a of arrays) args.push(a.data, a.offset, a.size === 1 ? 0 : 1);
+    (kernel as (...a: unknown[]) => void)(...args);
+    return out;
+  }
   iterate(kernel, shape, [out, ...arrays].map((a) => ({
     data: a.data,
     offset: a.offset,

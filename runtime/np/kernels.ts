@@ -124,19 +124,25 @@ function agrees(fresh: Kernel, reference: Kernel, arity: Arity): boolean {
   }
 }
 
-const cache = new WeakMap<Scalar, Map<string, Kernel>>();
+const KERNELS = Symbol("adjoint.kernels");
+type WithKernels = Scalar & { [KERNELS]?: Map<string, Kernel> };
+const frozen = new WeakMap<Scalar, Map<string, Kernel>>();
 
 /** The kernel of scalar function `f` for one combination of storage types (`partials`
- * belong to `f`, which identifies the kernel). */
+ * belong to `f`, which identifies the kernel). Kept on `f` itself, for a fast lookup. */
 export function kernelFor(arity: Arity, f: Scalar, key: string, partials?: Partials): Kernel {
-  let byKey = cache.get(f);
-  if (byKey === undefined) cache.set(f, (byKey = new Map()));
-  let kernel = byKey.get(key);
+  let byKey = (f as WithKernels)[KERNELS] ?? frozen.get(f);
+  if (byKey === undefined) {
+    byKey = new Map();
+    if (Object.isExtensible(f)) Object.defineProperty(f, KERNELS, { value: byKey });
+    else frozen.set(f, byKey);
+  }
+  let kernel = byKey!.get(key);
   if (kernel === undefined) {
     const reference = templates[arity](f, partials);
     const fresh = freshCopy(templates[arity])(f, partials);
     kernel = agrees(fresh, reference, arity) ? fresh : reference;
-    byKey.set(key, kernel);
+    byKey!.set(key, kernel);
   }
   return kernel;
 }

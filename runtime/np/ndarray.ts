@@ -41,8 +41,8 @@ export class NDArray {
     readonly offset = 0,
   ) {
     this.dtype = dtypeOf(data);
-    this.shape = Object.freeze(shape.slice());
-    this.strides = Object.freeze(strides ? strides.slice() : contiguousStrides(shape));
+    this.shape = shape.slice();
+    this.strides = strides ? strides.slice() : contiguousStrides(shape);
     this.size = sizeOf(shape);
   }
 

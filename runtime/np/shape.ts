@@ -2,7 +2,11 @@
 
 export type Shape = readonly number[];
 
-export const sizeOf = (shape: Shape): number => shape.reduce((p, d) => p * d, 1);
+export function sizeOf(shape: Shape): number {
+  let n = 1;
+  for (let i = 0; i < shape.length; i++) n *= shape[i];
+  return n;
+}
 
 export const formatShape = (shape: Shape): string => (shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(",")})`);
 
@@ -32,6 +36,7 @@ export function checkShape(op: string, shape: unknown): number[] {
 
 /** NumPy broadcasting of any number of shapes; throws naming the operation. */
 export function broadcastShapes(op: string, ...shapes: Shape[]): number[] {
+  if (shapes.every((s) => sameShape(s, shapes[0]))) return shapes.length ? shapes[0].slice() : [];
   const nd = Math.max(0, ...shapes.map((s) => s.length));
   const out = new Array<number>(nd).fill(1);
   for (const s of shapes) {

@@ -114,6 +114,15 @@ describe("where and clip", () => {
   });
 });
 
+describe("elementwise with any scalar function", () => {
+  it("fuses a chain into one pass, even for a frozen function", () => {
+    const x = np.array([[0.5, 1], [2, 3]]);
+    const f = Object.freeze((a: number, b: number) => Math.tanh(a * b + a));
+    const r = np.elementwise("fused", f, [x, np.array([1, 2])], "float64");
+    expectClose(r, { shape: [2, 2], get: (i) => Math.tanh(at(x, i) * [1, 2][i[1]] + at(x, i)) });
+  });
+});
+
 describe("copy and astype", () => {
   it("have identity adjoints (astype casts back)", () => {
     const next = rng(9);
