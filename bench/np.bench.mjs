@@ -6,6 +6,7 @@
 import { Bench } from "tinybench";
 import * as np from "../dist/runtime/np/index.js";
 import * as tf from "@tensorflow/tfjs";
+import { cpus, loadavg } from "node:os";
 
 const quick = process.env.BENCH_QUICK === "1";
 await tf.setBackend("cpu");
@@ -33,7 +34,7 @@ async function row(name, variants, flops = 0) {
     ms[task.name] = task.result?.state === "completed" ? task.result.latency.p50 : task.result?.error?.message ?? "error";
   }
   rows.push({ name, ms, flops });
-  const cell = (k) => (typeof ms[k] === "number" ? ms[k].toFixed(3) : ms[k] ?? "-");
+  const cell = (k) => (typeof ms[k] === "number" ? (ms[k] < 0.1 ? ms[k].toPrecision(3) : ms[k].toFixed(2)) : ms[k] ?? "-");
   const ratio = typeof ms.tfjs === "number" && typeof ms.f64 === "number" ? (ms.tfjs / ms.f64).toFixed(2) : "-";
   const ratio32 = typeof ms.tfjs === "number" && typeof ms.f32 === "number" ? (ms.tfjs / ms.f32).toFixed(2) : "-";
   const gf = flops && typeof ms.f64 === "number" ? ` | ${(flops / ms.f64 / 1e6).toFixed(2)} GFLOP/s f64` : "";
@@ -52,6 +53,9 @@ function tfGrad(kernel, dy, saved, attrs = {}) {
 }
 const adj = (name) => np.adjoints[name].vjp;
 
+const load = () => loadavg().map((l) => l.toFixed(2)).join(" ");
+console.log(`machine: ${cpus().length} x ${cpus()[0]?.model}, node ${process.version}, ${new Date().toISOString()}`);
+console.log(`load average at start: ${load()} (other processes distort the timings; compare ratios)\n`);
 console.log("| operation | adjoint/np f64 ms | adjoint/np f32 ms | tfjs f32 ms | ratio f64 | ratio f32 |");
 console.log("| --- | ---: | ---: | ---: | ---: | ---: |");
 
@@ -79,6 +83,15 @@ await row("chain tanh(x*y+x) 1e6, in place (out=)", {
   f32: () => np.tanh(np.add(np.mul(x32, y32, t32), x32, t32), t32),
   tfjs: t(() => tf.tanh(tf.add(tf.mul(tx, ty), tx))),
 });
+const fusedChain = (a, b) => Math.tanh(a * b + a);
+await row("chain tanh(x*y+x) 1e6, fused (np.elementwise)", {
+  f64: () => np.elementwise("chain", fusedChain, [x, y], "float64"),
+  f32: () => np.elementwise("chain", fusedChain, [x32, y32], "float32"),
+  tfjs: t(() => tf.tanh(tf.add(tf.mul(tx, ty), tx))),
+});
+const [s4, u4] = [np.arange(4), np.ones(4)];
+const [ts4, tu4] = [tf.tensor([0, 1, 2, 3]), tf.ones([4])];
+await row("add of 4 elements (per-call overhead)", { f64: () => np.add(s4, u4), tfjs: t(() => tf.add(ts4, tu4)) });
 await row("broadcast add (1000,1000)+(1000,)", { f64: () => np.add(M, v), f32: () => np.add(M32, v32), tfjs: t(() => tf.add(tM, tv)) });
 
 // reductions
@@ -150,3 +163,4 @@ try {
 } finally {
   await tf.setBackend("cpu");
 }
+console.log(`\nload average at end: ${load()}`);
