@@ -43,3 +43,15 @@ export const nonDifferentiable: ReadonlySet<string> = new Set([
   "equal", "notEqual", "less", "lessEqual", "greater", "greaterEqual", "logicalAnd", "logicalOr", "logicalNot",
   "argmax", "argmin", "all", "any", "detach", "zerosLike", "onesLike", "fullLike", "emptyLike",
 ]);
+
+/** For the compiler: each differentiable `NDArray` method and the rule in `adjoints`
+ * that differentiates it. `x.m(a, b)` is `m(x, a, b)`, except where the method spreads
+ * a list: `x.reshape(2, 3)` is `reshape(x, [2, 3])`, `x.transpose(1, 0)` is
+ * `transpose(x, [1, 0])` (no arguments: `undefined`), `x.get(0, ":")` is
+ * `getItem(x, [0, ":"])`; the getter `x.T` is `transpose(x)`. */
+export const methodRules: Readonly<Record<string, string>> = Object.freeze({
+  T: "transpose", transpose: "transpose", reshape: "reshape", flatten: "flatten", ravel: "ravel", squeeze: "squeeze",
+  broadcastTo: "broadcastTo", get: "getItem", copy: "copy", astype: "astype",
+  sum: "sum", mean: "mean", prod: "prod", max: "max", min: "min",
+  add: "add", sub: "sub", mul: "mul", div: "div", pow: "pow", neg: "neg", abs: "abs", clip: "clip", dot: "dot", matmul: "matmul",
+});

@@ -86,6 +86,15 @@ describe("the adjoints table", () => {
     }
     for (const name of np.nonDifferentiable) expect(np.adjoints[name]).toBeUndefined();
   });
+  it("maps every differentiable method to a rule, and the method to the function", () => {
+    const x = np.arange(6).reshape(2, 3);
+    for (const [method, name] of Object.entries(np.methodRules)) {
+      expect(np.adjoints[name], method).toBeDefined();
+      expect(method in x, method).toBe(true);
+    }
+    expect(x.T.toArray()).toEqual(np.transpose(x).toArray());
+    expect(x.get(1, "1:").toArray()).toEqual(np.getItem(x, [1, "1:"]).toArray());
+  });
   it("skips adjoints marked not needed", () => {
     const [da, db] = np.adjoints.mul.vjp(np.ones([2]), np.array([1, 2]), 3, np.array([3, 6]), [true, false]);
     expect((da as np.NDArray).toArray()).toEqual([3, 3]);
