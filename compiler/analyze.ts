@@ -62,11 +62,18 @@ export function differentiableArg(expr: Expr, i: number): boolean {
 
 type Assign = Extract<Stmt, { kind: "assign" }>;
 
-/** Where a loaded element can be read again in the reverse sweep instead of being saved. */
+/**
+ * A temporary the reverse sweep computes again from its operands instead of saving it:
+ * a loaded element (`a[i]`) or cheap arithmetic on integers and flags (`i - 1`, `b > 0`).
+ */
 export interface Rematerialized {
-  array: string;
-  index: Operand;
+  assign: Assign;
 }
+
+/** Primitives cheap enough to compute again rather than save. */
+const CHEAP = new Set(["add", "sub", "mul", "mod", "neg", "pos", "lt", "le", "gt", "ge", "eq", "ne", "seq", "sne", "not", "and", "or", "length"]);
+/** Of those, the ones a gradient flows through: recomputed even when active. */
+const ARITHMETIC = new Set(["add", "sub", "mul", "neg", "pos"]);
 
 export function analyze(fn: IRFunction, wrt: Set<number>, filename: string): Analysis {
   const assigns: Assign[] = [];
@@ -163,7 +170,7 @@ export function analyze(fn: IRFunction, wrt: Set<number>, filename: string): Ana
     }
   }
 
-  const rematerialized = rematerializable(fn, stmts, classes, isArray);
+  const rematerialized = rematerializable(fn, stmts, classes, isArray, active);
   const needed = new Set<string>();
   /** Array classes whose elements the reverse sweep reads: their overwritten elements are saved. */
   const elementsNeeded = new Set<string>();
@@ -171,13 +178,13 @@ export function analyze(fn: IRFunction, wrt: Set<number>, filename: string): Ana
     const name = typeof op === "string" ? op : op.kind === "var" ? op.name : null;
     if (name === null) return;
     const remat = rematerialized.get(name);
-    if (remat) {
-      need(remat.array);
-      need(remat.index);
-      elementsNeeded.add(node(remat.array));
-    } else {
+    if (!remat) {
       needed.add(name);
+      return;
     }
+    const { expr } = remat.assign;
+    if (expr.kind === "load" && expr.array.kind === "var") elementsNeeded.add(node(expr.array.name));
+    for (const arg of exprArgs(expr)) need(arg);
   };
   for (const s of activeStmts) for (const name of readByAdjoint(s, active, pullbacks, isArray)) need(name);
 
@@ -200,6 +207,7 @@ export function analyze(fn: IRFunction, wrt: Set<number>, filename: string): Ana
   // needed, which may need saving in turn: iterate to a fixpoint.
   const saves = new Set<Stmt>();
   const reversed = new Set<Stmt>();
+  const conditionsNeeded = new Set<string>();
   fixpoint(() => {
     let changed = false;
     for (const s of stmts) {
@@ -222,8 +230,9 @@ export function analyze(fn: IRFunction, wrt: Set<number>, filename: string): Ana
           const a = mark(s.then);
           const b = mark(s.else);
           has = a || b;
-          if (has && s.cond.kind === "var" && !needed.has(s.cond.name)) {
-            needed.add(s.cond.name);
+          if (has && s.cond.kind === "var" && !conditionsNeeded.has(s.cond.name)) {
+            conditionsNeeded.add(s.cond.name);
+            need(s.cond);
             changed = true;
           }
         } else if (s.kind === "loop") {
@@ -292,49 +301,71 @@ function readByAdjoint(s: Stmt, active: Set<string>, pullbacks: Map<Stmt, string
 }
 
 /**
- * Loads `t = a[i]` whose every reader follows in the same block, with nothing in between
- * that writes the array or reassigns a or i: the reverse sweep reads `a[i]` again rather
- * than saving t.
+ * Temporaries (a load `t = a[i]`, or cheap arithmetic `t = i - 1`) whose every reader
+ * follows in the same block with nothing in between that changes what they were computed
+ * from: the reverse sweep computes them again where it needs them instead of saving them.
  */
-function rematerializable(fn: IRFunction, stmts: Stmt[], classes: UnionFind, isArray: (name: string) => boolean): Map<string, Rematerialized> {
+function rematerializable(fn: IRFunction, stmts: Stmt[], classes: UnionFind, isArray: (name: string) => boolean, active: Set<string>): Map<string, Rematerialized> {
   const found = new Map<string, Rematerialized>();
   const assignCount = new Map<string, number>();
   for (const s of stmts) if (s.kind === "assign") assignCount.set(s.target, (assignCount.get(s.target) ?? 0) + 1);
   const readers = new Map<string, number>();
   for (const s of stmts) for (const name of readsOf(s)) readers.set(name, (readers.get(name) ?? 0) + 1);
-  const visitBlock = (block: Stmt[]) => {
+  // Outside loops a temporary is never overwritten, so keeping it costs nothing.
+  const candidate = (s: Stmt, inLoop: boolean): s is Assign => {
+    if (!inLoop || s.kind !== "assign" || !fn.locals.get(s.target)?.temp || assignCount.get(s.target) !== 1) return false;
+    if (s.expr.kind === "load") return s.expr.array.kind === "var";
+    return s.expr.kind === "prim" && CHEAP.has(s.expr.op) && (!active.has(s.target) || ARITHMETIC.has(s.expr.op));
+  };
+  const visitBlock = (block: Stmt[], inLoop: boolean) => {
     block.forEach((s, at) => {
       if (s.kind === "if") {
-        visitBlock(s.then);
-        visitBlock(s.else);
+        visitBlock(s.then, inLoop);
+        visitBlock(s.else, inLoop);
       } else if (s.kind === "loop") {
-        visitBlock(s.pre);
-        visitBlock(s.body);
+        visitBlock(s.pre, true);
+        visitBlock(s.body, true);
       }
-      if (s.kind !== "assign" || s.expr.kind !== "load" || s.expr.array.kind !== "var") return;
-      const { array, index } = s.expr;
-      if (!fn.locals.get(s.target)?.temp || assignCount.get(s.target) !== 1) return;
-      const arrayClass = classes.find(array.name);
+      if (!candidate(s, inLoop)) return;
+      const { expr } = s;
+      // What it is computed from, through temporaries that are themselves computed again.
+      const sourcesOf = (op: Operand): string[] => {
+        if (op.kind !== "var") return [];
+        const inner = found.get(op.name);
+        return inner ? [op.name, ...exprArgs(inner.assign.expr).flatMap(sourcesOf)] : [op.name];
+      };
+      const sources = [s.target, ...exprArgs(expr).flatMap(sourcesOf)];
+      // The arrays it reads elements of, directly or through such temporaries.
+      const arrayClasses = new Set(
+        sources.flatMap((name) => {
+          const load = name === s.target ? s : found.get(name)?.assign;
+          return load?.expr.kind === "load" && load.expr.array.kind === "var" ? [classes.find(load.expr.array.name)] : [];
+        }),
+      );
       const clobbers = (inner: Stmt) =>
-        ((inner.kind === "store" || inner.kind === "fill") && classes.find(inner.array) === arrayClass) ||
-        (inner.kind === "assign" && (inner.target === array.name || (index.kind === "var" && inner.target === index.name) || (isArray(inner.target) && classes.find(inner.target) === arrayClass)));
+        ((inner.kind === "store" || inner.kind === "fill") && arrayClasses.has(classes.find(inner.array))) ||
+        (inner.kind === "assign" && inner.target !== s.target && (sources.includes(inner.target) || (isArray(inner.target) && arrayClasses.has(classes.find(inner.target)))));
       let remaining = readers.get(s.target) ?? 0;
       for (const later of block.slice(at + 1)) {
         if (remaining === 0) break;
+        // The reverse sweep tests an if's condition after undoing its branches, so branches
+        // that change what the condition was computed from rule it out like any other write.
         let reads = 0;
         let clobbered = false;
         forEachStmt([later], (inner) => {
           reads += readsOf(inner).filter((name) => name === s.target).length;
           clobbered ||= clobbers(inner);
         });
-        // A reader that also clobbers (t2 = t * a[i]; a[i] = t2) reads before it writes only if it is the assignment itself.
-        if (clobbered && !(reads > 0 && later.kind !== "if" && later.kind !== "loop" && remaining === reads)) return;
+        // A store may write what t was computed from as t's last reader: undoing a store
+        // never reads the value stored. Any other writer's adjoint might read t first.
+        const storesT = later.kind === "store" && later.value.kind === "var" && later.value.name === s.target && !(later.index.kind === "var" && later.index.name === s.target);
+        if (clobbered && !(storesT && reads === remaining)) return;
         remaining -= reads;
       }
-      if (remaining === 0) found.set(s.target, { array: array.name, index });
+      if (remaining === 0) found.set(s.target, { assign: s });
     });
   };
-  visitBlock(fn.body);
+  visitBlock(fn.body, false);
   return found;
 }
 

@@ -252,7 +252,7 @@ class ReverseBuilder {
           }
           break;
         case "store": {
-          const element = `[${this.code(s.index)}]`;
+          const element = `[${this.rcode(s.index)}]`;
           if (this.a.activeStmts.has(s)) {
             const darray = this.adjoint(s.array);
             if (s.value.kind === "var" && this.a.active.has(s.value.name)) out.push(line(`${this.adjoint(s.value.name)} += ${darray}${element};`, s.loc));
@@ -270,7 +270,7 @@ class ReverseBuilder {
           if (this.a.saves.has(s)) out.push(line(`${s.array}.set(${this.stack}.popRef());`, s.loc));
           break;
         case "if":
-          out.push({ kind: "if", cond: this.code(s.cond), then: this.reverse(s.then), else: this.reverse(s.else), loc: s.loc });
+          out.push({ kind: "if", cond: this.rcode(s.cond), then: this.reverse(s.then), else: this.reverse(s.else), loc: s.loc });
           break;
         case "loop": {
           const trips = this.tripCounters.get(s)!;
@@ -317,7 +317,7 @@ class ReverseBuilder {
       else out.push(line(`${dop} += ${contribution};`, s.loc));
     };
     if (expr.kind === "load") {
-      if (expr.array.kind === "var") out.push(line(`${this.adjoint(expr.array.name)}[${this.code(expr.index)}] += ${d};`, s.loc));
+      if (expr.array.kind === "var") out.push(line(`${this.adjoint(expr.array.name)}[${this.rcode(expr.index)}] += ${d};`, s.loc));
     } else if (expr.kind === "alloc") {
       // A copy's adjoint flows back to the array it copied; then this array's adjoint is spent.
       if (expr.arg.kind === "var" && isActive(expr.arg) && this.isArray(expr.arg.name)) {
@@ -394,10 +394,24 @@ class ReverseBuilder {
     }
   }
 
-  /** An operand as a rule reads it in the reverse sweep: a loaded element is read again as `a[i]`. */
-  private ruleArg(op: Operand) {
+  /** An operand as the reverse sweep reads it: a rematerialized temporary is computed again. */
+  private rcode(op: Operand): string {
     const remat = op.kind === "var" ? this.a.rematerialized.get(op.name) : undefined;
-    return remat ? { code: `${remat.array}[${this.code(remat.index)}]` } : argForRule(op);
+    if (!remat) return op.kind === "const" ? op.code : op.name;
+    const { expr } = remat.assign;
+    if (expr.kind === "load") return `${this.rcode(expr.array)}[${this.rcode(expr.index)}]`;
+    if (expr.kind !== "prim") return op.kind === "var" ? op.name : "";
+    const code = scalarRules[expr.op].js(expr.args.map((arg) => this.rarg(arg)));
+    return `(${code})`;
+  }
+
+  private rarg(op: Operand): string {
+    const text = this.rcode(op);
+    return op.kind === "const" && text.startsWith("-") ? `(${text})` : text;
+  }
+
+  private ruleArg(op: Operand) {
+    return op.kind === "var" && this.a.rematerialized.has(op.name) ? { code: this.rcode(op) } : argForRule(op);
   }
 
   /** `x = a + b`, written `x += b` when it accumulates into x. */
