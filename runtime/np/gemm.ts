@@ -116,7 +116,7 @@ function driverTemplate(H: Float64Array, micro: (kc: number, a: number, b: numbe
   };
 }
 
-/** Small products skip packing: a plain loop with the k loop innermost over rows. */
+/** A plain loop, the k loop innermost: for small and matrix-vector products. */
 function smallGemm(M: number, N: number, K: number, A: any, aO: number, aRs: number, aCs: number,
   B: any, bO: number, bRs: number, bCs: number, C: any, cO: number, cRs: number, cCs: number): void {
   for (let i = 0; i < M; i++) {
@@ -156,7 +156,8 @@ function checked(kernel: Gemm, fallback: () => Gemm): Gemm {
 /** `C += A B` with the kernel compiled for these storage types. */
 export function gemm(...args: Parameters<Gemm>): void {
   const [m, n, k, a, , , , b, , , , c] = args;
-  if (m * n * k <= 4096) return smallGemm(...args);
+  // Small products and matrix-vector products (one column: nothing to tile) skip packing.
+  if (m * n * k <= 4096 || n === 1) return smallGemm(...args);
   const key = a.constructor.name + b.constructor.name + c.constructor.name;
   let kernel = byType.get(key);
   if (kernel === undefined) {
