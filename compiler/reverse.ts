@@ -9,8 +9,15 @@ import { forEachStmt, readsOf, type Callee, type Expr, type IRFunction, type Ope
 import { argForRule, scalarRules } from "./rules.js";
 
 export interface ReverseOptions {
-  /** Name of the vjp function being generated. */
+  /** Name of the function being generated. */
   name: string;
+  /**
+   * Unset: a vjp, `(...args) => [value, pullback]`. Set: a gradient entry point that runs
+   * the reverse sweep right after the forward one, with no closure, returning the
+   * gradients of `order` (parameter positions; `single`: just the one) and, for
+   * valueAndGrad, the value first.
+   */
+  entry?: { kind: "grad" | "valueAndGrad"; order: number[]; single: boolean };
   /** Positions of the parameters to differentiate, ascending. */
   wrt: number[];
   /** The runtime namespace generated code imports (`adjoint`). */
@@ -64,15 +71,26 @@ class ReverseBuilder {
       ]),
     ].sort();
     const resultIsArray = this.isArray(fn.result);
+    const entry = options.entry;
     const head = resultIsArray ? this.fresh("dvalue") : this.adjoint(fn.result);
     const reverse = this.reverse(fn.body);
-    const pulledBack = a.restoresElements ? this.fresh("pulledBack") : null;
+    const pulledBack = a.restoresElements && !entry ? this.fresh("pulledBack") : null;
+    const name = fn.key.replace(/Target\d*$/, "");
 
     const pullback: Code[] = [];
-    if (pulledBack) pullback.push(line(`${pulledBack} = ${rt}.pullbackOnce(${pulledBack}, "${fn.key.replace(/Target\d*$/, "")}");`));
+    // The reverse sweep may restore the result variable: an entry point keeps the value first.
+    const value = entry?.kind === "valueAndGrad" ? this.fresh("value") : null;
+    if (entry) {
+      // The head gradient: 1 for a number, ones for an array (the gradient of its sum).
+      const seed = a.types.get(fn.result) === "number" ? "1" : `${rt}.seed(${fn.result}, "${name}")`;
+      pullback.push({ kind: "comment", text: "the reverse sweep" });
+      if (value) pullback.push(line(`const ${value} = ${fn.result};`));
+      pullback.push(line(`${resultIsArray ? "const" : "let"} ${head} = ${seed};`));
+    }
+    if (pulledBack) pullback.push(line(`${pulledBack} = ${rt}.pullbackOnce(${pulledBack}, "${name}");`));
     if (this.stack) {
       pullback.push(line(`${this.stack}.rewind();`));
-      for (const name of [...restored].reverse()) pullback.push(line(`${name} = ${this.stack}.${this.popOf(name)}();`));
+      if (!entry) for (const name of [...restored].reverse()) pullback.push(line(`${name} = ${this.stack}.${this.popOf(name)}();`));
     }
     const finals = new Map(a.restoredParams.map((p) => [p, this.fresh(`${p}Final`)]));
     for (const [param, copy] of finals) pullback.push(line(`const ${copy} = ${param}.slice();`));
@@ -94,25 +112,35 @@ class ReverseBuilder {
     if (this.extraLocals.length > 0) pullback.push(line(`let ${this.extraLocals.join(", ")};`));
     pullback.push(...reverse);
     for (const [param, copy] of finals) pullback.push(line(`${param}.set(${copy});`));
-    const grads = options.wrt.map((i) => (a.active.has(fn.params[i]) ? this.adjoint(fn.params[i]) : this.isArray(fn.params[i]) ? `${rt}.zerosLike(${fn.params[i]})` : "0"));
-    pullback.push(line(`return [${grads.join(", ")}];`));
+    const gradientOf = (i: number) => (a.active.has(fn.params[i]) ? this.adjoint(fn.params[i]) : this.isArray(fn.params[i]) ? `${rt}.zerosLike(${fn.params[i]})` : "0");
+    if (entry) {
+      if (this.stack) pullback.push(line(`${this.stack}.release();`));
+      const grads = entry.single ? gradientOf(entry.order[0]) : `[${entry.order.map(gradientOf).join(", ")}]`;
+      pullback.push(line(`return ${value ? `[${value}, ${grads}]` : grads};`));
+    } else {
+      pullback.push(line(`return [${options.wrt.map(gradientOf).join(", ")}];`));
+    }
 
     const body: Code[] = [];
     const activeParamArrays = activeArrays.filter((name) => fn.params.includes(name));
     if (activeParamArrays.length > 1) {
       body.push(line(`${rt}.assertDistinct(${activeParamArrays.map((p) => `${p}, "${p}"`).join(", ")});`));
     }
-    if (this.stack) body.push(line(`const ${this.stack} = new ${rt}.ValueStack();`));
+    if (this.stack) body.push(line(entry ? `const ${this.stack} = ${rt}.ValueStack.acquire();` : `const ${this.stack} = new ${rt}.ValueStack();`));
     if (this.arrayAdjoints) body.push(line(`const ${this.arrayAdjoints} = new Map();`));
     const locals = [...fn.locals.keys(), ...a.pullbacks.values(), ...this.forwardLocals].filter((name) => !fn.params.includes(name) && !this.inlined.has(name));
     if (pulledBack) locals.push(`${pulledBack} = false`);
     if (locals.length > 0) body.push(line(`let ${locals.join(", ")};`));
     body.push(...forward);
-    if (this.stack && restored.length > 0) {
-      body.push({ kind: "comment", text: "the values the reverse sweep starts from" });
-      for (const name of restored) body.push(line(`${this.stack}.${this.pushOf(name)}(${name});`));
+    if (entry) {
+      body.push(...pullback);
+    } else {
+      if (this.stack && restored.length > 0) {
+        body.push({ kind: "comment", text: "the values the reverse sweep starts from" });
+        for (const name of restored) body.push(line(`${this.stack}.${this.pushOf(name)}(${name});`));
+      }
+      body.push({ kind: "block", head: `return [${fn.result}, (${head}) =>`, body: pullback, tail: "];" });
     }
-    body.push({ kind: "block", head: `return [${fn.result}, (${head}) =>`, body: pullback, tail: "];" });
     return { kind: "block", head: `function ${options.name}(${fn.params.join(", ")})`, body, loc: fn.loc };
   }
 

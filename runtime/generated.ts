@@ -31,6 +31,11 @@ export function vjpOf(fn: unknown, name: string): Vjp {
   return vjp;
 }
 
+/** The head gradient of a gradient entry point's result. */
+export function seed(value: unknown, name: string): number | NumericArray {
+  return seedFor(value, `grad(${name})`);
+}
+
 /** The head gradient an output is seeded with: 1, or ones for an array (the gradient of its sum). */
 function seedFor(value: unknown, what: string): number | NumericArray {
   if (typeof value === "number") return 1;

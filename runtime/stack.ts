@@ -43,6 +43,20 @@ export class ValueStack {
     return this.refs[--this.refCursor] as T;
   }
 
+  private static pool: ValueStack[] = [];
+
+  /** A stack for a gradient entry point, which gives it back (`release`) when its reverse sweep is done. */
+  static acquire(): ValueStack {
+    return ValueStack.pool.pop() ?? new ValueStack();
+  }
+
+  release(): void {
+    this.floatCount = this.floatCursor = 0;
+    this.intCount = this.intCursor = 0;
+    this.refs.length = this.refCursor = 0;
+    ValueStack.pool.push(this);
+  }
+
   /** Starts a reverse sweep: every pop reads from the top again. */
   rewind(): void {
     this.floatCursor = this.floatCount;

@@ -68,13 +68,16 @@ function intoTemplate(f: (acc: number, a: number) => number, partials?: Partials
       let i = 0;
       if (as === 1 && n >= 8) {
         let a0 = f(acc, a[ai]), a1 = lift(a[ai + 1]), a2 = lift(a[ai + 2]), a3 = lift(a[ai + 3]);
-        for (i = 4; i + 3 < n; i += 4) {
-          a0 = f(a0, a[ai + i]);
-          a1 = f(a1, a[ai + i + 1]);
-          a2 = f(a2, a[ai + i + 2]);
-          a3 = f(a3, a[ai + i + 3]);
+        const end = ai + n - 3;
+        let j = ai + 4;
+        for (; j < end; j += 4) {
+          a0 = f(a0, a[j]);
+          a1 = f(a1, a[j + 1]);
+          a2 = f(a2, a[j + 2]);
+          a3 = f(a3, a[j + 3]);
         }
         acc = combine(combine(a0, a1), combine(a2, a3));
+        i = j - ai;
       }
       for (; i < n; i++) acc = f(acc, a[ai + i * as]);
       o[oi] = acc;
