@@ -332,10 +332,11 @@ class ReverseBuilder {
     const d = this.adjoint(target);
     const out: Code[] = [];
     const isActive = (op: Operand): op is { kind: "var"; name: string } => op.kind === "var" && this.a.active.has(op.name);
-    let self: string | null | undefined; // undefined: the target is not an argument
+    // The target's own contributions when it is also an argument, maybe more than once (`s = g(s, s)`).
+    let self: (string | null)[] | undefined;
     const contribute = (op: Operand, contribution: string | null) => {
       if (op.kind === "var" && op.name === target) {
-        self = contribution;
+        (self ??= []).push(contribution);
         return;
       }
       if (contribution === null || !isActive(op)) return;
@@ -377,10 +378,10 @@ class ReverseBuilder {
     } else if (self === undefined) {
       // The value this assignment overwrote has an adjoint of its own; none if there was none.
       if (!this.a.firstAssignments.has(s)) out.push(line(`${d} = 0;`, s.loc));
-    } else if (self === null) {
-      out.push(line(`${d} = 0;`, s.loc));
-    } else if (self !== d) {
-      out.push(line(`${d} = ${self};`, s.loc));
+    } else {
+      const own = self.filter((c): c is string => c !== null);
+      if (own.length === 0) out.push(line(`${d} = 0;`, s.loc));
+      else if (own.length > 1 || own[0] !== d) out.push(line(`${d} = ${own.join(" + ")};`, s.loc));
     }
     return out;
   }
