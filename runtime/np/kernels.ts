@@ -181,13 +181,33 @@ export function iterate(kernel: Kernel, shape: Shape, ops: readonly Operand[]): 
     }
   }
   const k = dims.length;
+  // A short last dimension would mean one kernel call per few elements: run the
+  // longest dimension innermost instead (strided, but in few calls).
+  if (k > 1 && dims[k - 1] < 32) {
+    const longest = dims.indexOf(Math.max(...dims));
+    if (dims[longest] > dims[k - 1]) {
+      const swap = (list: number[]) => ([list[longest], list[k - 1]] = [list[k - 1], list[longest]]);
+      swap(dims);
+      strides.forEach(swap);
+    }
+  }
   const offsets = ops.map((op) => op.offset);
   const n = k === 0 ? 1 : dims[k - 1];
   const inner = strides.map((s) => (k === 0 ? 0 : s[k - 1]));
-  const call = () => {
-    const args: any[] = [];
-    for (let j = 0; j < ops.length; j++) args.push(ops[j].data, offsets[j], inner[j]);
-    (kernel as (...a: any[]) => void)(n, ...args);
+  const data = ops.map((op) => op.data);
+  const run = kernel as (...a: any[]) => void;
+  const call = (): void => {
+    switch (ops.length) {
+      case 2:
+        return run(n, data[0], offsets[0], inner[0], data[1], offsets[1], inner[1]);
+      case 3:
+        return run(n, data[0], offsets[0], inner[0], data[1], offsets[1], inner[1], data[2], offsets[2], inner[2]);
+      default: {
+        const args: any[] = [];
+        for (let j = 0; j < ops.length; j++) args.push(data[j], offsets[j], inner[j]);
+        return run(n, ...args);
+      }
+    }
   };
   if (k <= 1) return call();
   const index = new Array<number>(k - 1).fill(0);
