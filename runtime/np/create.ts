@@ -44,22 +44,23 @@ export function asarray(x: Nested | NDArray | TypedArray, dtype?: DType): NDArra
   return x instanceof NDArray && (dtype === undefined || dtype === x.dtype) ? x : array(x, dtype);
 }
 
-export function full(shape: number | Shape, value: number | boolean, dtype?: DType): NDArray {
-  const s = checkShape("full", shape);
-  const d = checkDType("full", dtype ?? (typeof value === "boolean" ? "bool" : "float64"));
+function filled(op: string, shape: number | Shape, value: number | boolean, dtype?: DType): NDArray {
+  const s = checkShape(op, shape);
+  const d = checkDType(op, dtype ?? (typeof value === "boolean" ? "bool" : "float64"));
   const data = allocate(d, sizeOf(s));
   if (value !== 0 && value !== false) data.fill(Number(value));
   return new NDArray(data, s);
 }
-export const zeros = (shape: number | Shape, dtype?: DType): NDArray => full(shape, 0, dtype);
-export const ones = (shape: number | Shape, dtype?: DType): NDArray => full(shape, 1, dtype);
+export const full = (shape: number | Shape, value: number | boolean, dtype?: DType): NDArray => filled("full", shape, value, dtype);
+export const zeros = (shape: number | Shape, dtype?: DType): NDArray => filled("zeros", shape, 0, dtype);
+export const ones = (shape: number | Shape, dtype?: DType): NDArray => filled("ones", shape, 1, dtype);
 /** NumPy's `empty`; here it is zero-filled (typed arrays always are). */
 export const empty = zeros;
 
 export const fullLike = (x: NDArray, value: number | boolean, dtype?: DType): NDArray =>
-  full(x.shape, value, dtype ?? x.dtype);
-export const zerosLike = (x: NDArray, dtype?: DType): NDArray => full(x.shape, 0, dtype ?? x.dtype);
-export const onesLike = (x: NDArray, dtype?: DType): NDArray => full(x.shape, 1, dtype ?? x.dtype);
+  filled("fullLike", x.shape, value, dtype ?? x.dtype);
+export const zerosLike = (x: NDArray, dtype?: DType): NDArray => filled("zerosLike", x.shape, 0, dtype ?? x.dtype);
+export const onesLike = (x: NDArray, dtype?: DType): NDArray => filled("onesLike", x.shape, 1, dtype ?? x.dtype);
 export const emptyLike = zerosLike;
 
 function finite(op: string, values: Record<string, number>): void {

@@ -81,6 +81,12 @@ export class NDArray {
     return this.toArray();
   }
 
+  /** Sets every element to `value`, in place (NumPy's `fill`); returns this. */
+  fill(value: number | boolean): this {
+    shp.setItem(this, "...", Number(value));
+    return this;
+  }
+
   /** A contiguous copy with its own storage. */
   copy(): NDArray {
     return ew.copy(this);

@@ -27,7 +27,7 @@ describe("creation", () => {
     expect(np.zerosLike(f).dtype).toBe("float32");
     expect(np.onesLike(f, "float64").dtype).toBe("float64");
     expect(np.fullLike(f, 3).toArray()).toEqual([3, 3]);
-    expect(() => np.zeros([-1])).toThrow("full: a shape is a list of non-negative integers, got [-1]");
+    expect(() => np.zeros([-1])).toThrow("zeros: a shape is a list of non-negative integers, got [-1]");
   });
   it("arange and linspace", () => {
     expect(np.arange(4).toArray()).toEqual([0, 1, 2, 3]);

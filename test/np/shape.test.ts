@@ -54,6 +54,8 @@ describe("views", () => {
     x.set([0, "1:"], 5);
     x.set(1, np.array([1, 2, 3]));
     expect(x.toArray()).toEqual([[0, 5, 5], [1, 2, 3]]);
+    expect(x.get(0).fill(7).toArray()).toEqual([7, 7, 7]);
+    expect(x.toArray()).toEqual([[7, 7, 7], [1, 2, 3]]);
     expect(() => x.set(0, np.ones([2]))).toThrow("setItem: operands could not be broadcast together with shapes (3,) (2,)");
   });
   it("concat and stack", () => {
