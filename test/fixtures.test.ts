@@ -53,10 +53,12 @@ function normalize(code: string): string {
 }
 
 function checkGolden(path: string, actual: string): void {
-  if (update || !existsSync(path)) {
+  if (update) {
     writeFileSync(path, actual);
     return;
   }
+  // A missing golden is a failure: writing it here would record whatever the engine does now.
+  expect(existsSync(path), `${path} is missing: run npm run fixtures:update and review it`).toBe(true);
   expect(actual).toBe(readFileSync(path, "utf8"));
 }
 
