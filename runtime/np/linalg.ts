@@ -1,14 +1,13 @@
 // Linear algebra: matmul (batched, NumPy semantics), dot, outer, linalg.norm; and
 // their adjoints.
 import { allocate, floatOf, promote } from "./dtype.js";
-import { abs, elementwise, mul, pow, sign } from "./elementwise.js";
+import { abs, elementwise, mul, pow, rules as elementwiseRules, sign } from "./elementwise.js";
 import { gemm } from "./gemm.js";
 import { NDArray, operand, type ArrayOrScalar, type Axis } from "./ndarray.js";
 import { expandBack, max, min, reduce, rules as reduceRules, sum } from "./reduce.js";
-import { broadcastShapes, broadcastStrides, formatShape, normalizeAxes, sizeOf } from "./shape.js";
-import { expandDims, reshape, transpose, squeeze } from "./shapeops.js";
+import { broadcastShapes, broadcastStrides, formatShape, normalizeAxes, normalizeAxis, sizeOf } from "./shape.js";
+import { broadcastTo, expandDims, reshape, transpose, squeeze } from "./shapeops.js";
 import { rule, scalarOperands, unbroadcast, type AdjointRule } from "./vjp.js";
-import { rules as elementwiseRules } from "./elementwise.js";
 
 /** The matrix product with NumPy's `matmul` rules: 1-D operands are promoted to a
  * row (left) or column (right) and that axis removed; leading axes broadcast. */
@@ -99,7 +98,7 @@ export function norm(value: ArrayOrScalar, ord?: Ord, axis?: Axis, keepdims = fa
   }
   if (matrix) {
     if (ord !== 1 && ord !== Infinity) throw new Error(`norm: matrix norm ord=${ord} is not supported; use 'fro', 1 or Infinity`);
-    const [r, c] = axes;
+    const [r, c] = rowsThenColumns(axis, axes, x.ndim);
     const inner = ord === 1 ? r : c;
     const s = sum(abs(x), inner, true);
     const out = max(s, ord === 1 ? c : r, true);
@@ -112,6 +111,12 @@ export function norm(value: ArrayOrScalar, ord?: Ord, axis?: Axis, keepdims = fa
   if (ord === 0) return sum(elementwise("norm", (v) => (v !== 0 ? 1 : 0), [x], floatOf(x.dtype)), axes, keepdims);
   if (ord === 1) return reduce("norm", addAbs, 0, floatOf(x.dtype), x, axes, keepdims, absPartials);
   return pow(sum(pow(abs(x), ord), axes, keepdims), 1 / ord);
+}
+
+/** A matrix norm's (row axis, column axis), in the order given (NumPy: `axis=(1, 0)`
+ * is the norm of the transpose). */
+function rowsThenColumns(axis: Axis, sorted: number[], ndim: number): number[] {
+  return Array.isArray(axis) ? (axis as number[]).map((a) => normalizeAxis("norm", a, ndim)) : sorted;
 }
 
 export const linalg = { norm };
@@ -139,7 +144,14 @@ function normVjp(g: NDArray, x: NDArray, ord: Ord, axis: Axis, out: NDArray): ND
   const oe = expandBack(out, x, axes);
   const type = floatOf(x.dtype);
   if (ord === undefined || ord === null || ord === "fro" || ord === 2) return elementwise("vjp", safeRatio, [ge, x, oe], type);
-  if (axes.length === 2) throw new Error(`norm: no adjoint for matrix norm ord=${ord}; use 'fro'`);
+  if (axes.length === 2) {
+    // max over one axis of the sums of |x| over the other, as the forward computes it
+    const [r, c] = rowsThenColumns(axis, axes, x.ndim);
+    const [inner, outerAxis] = ord === 1 ? [r, c] : [c, r];
+    const s = sum(abs(x), inner, true);
+    const ds = reduceRules.max.vjp(g, s, outerAxis, true, max(s, outerAxis, true))[0] as NDArray;
+    return mul(broadcastTo(ds, x.shape), sign(x));
+  }
   if (ord === 1) return mul(ge, sign(x));
   if (ord === Infinity || ord === -Infinity) {
     const rule = ord === Infinity ? reduceRules.max : reduceRules.min;

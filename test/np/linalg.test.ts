@@ -83,6 +83,7 @@ describe("dot, outer, norm", () => {
     expect(np.linalg.norm(x, "fro", [0, 1], true).shape).toEqual([1, 1]);
     expect(np.linalg.norm(x, 1, [0, 1]).item()).toBe(16);
     expect(np.linalg.norm(x, Infinity, [0, 1]).item()).toBe(12);
+    expect(np.linalg.norm(x, Infinity, [1, 0]).item()).toBe(16);
     expect(np.linalg.norm(np.array([1, 2]), 3, 0).item()).toBeCloseTo(9 ** (1 / 3), 12);
     const long = np.arange(-10, 13);
     const squares = (long.toArray() as number[]).reduce((s, v) => s + v * v, 0);
@@ -112,7 +113,7 @@ describe("linear algebra adjoints", () => {
   });
   it("outer and norm", () => {
     checkVjp("outer", np.outer, [randomArray([3], next), randomArray([2, 2], next)], next);
-    for (const [ord, axis] of [[undefined, undefined], [2, 1], ["fro", [0, 1]], [1, 0], [Infinity, 1], [3, 1], [-Infinity, 0]] as const) {
+    for (const [ord, axis] of [[undefined, undefined], [2, 1], ["fro", [0, 1]], [1, 0], [Infinity, 1], [3, 1], [-Infinity, 0], [1, [0, 1]], [Infinity, [1, 0]], [1, undefined]] as const) {
       checkVjp("norm", np.linalg.norm, [randomArray([3, 4], next), ord, axis, false], next);
     }
   });
