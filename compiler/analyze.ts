@@ -36,6 +36,12 @@ export interface Analysis {
   restoresElements: boolean;
   /** Array parameters whose elements the reverse sweep puts back: copied back to their final values after it. */
   restoredParams: string[];
+  /**
+   * Temporaries read exactly once, by a later statement of their own block: their adjoint
+   * gets exactly one contribution, just before their own reverse, so it is assigned
+   * (`dt1 = ...`) rather than accumulated and reset.
+   */
+  directAdjoints: Set<string>;
   /** `i += c` steps of integer counters the reverse sweep needs: undone by `i -= c`. */
   inverted: Set<Stmt>;
   /** Writes into array parameters: not allowed in a function called from differentiated code. */
@@ -271,6 +277,7 @@ export function analyze(fn: IRFunction, wrt: Set<number>, filename: string): Ana
     restoredParams,
     paramWrites,
     inverted: new Set([...inverted].filter((s) => s.kind === "assign" && needed.has(s.target))),
+    directAdjoints: singleUseTemporaries(fn, stmts),
     diagnostics,
   };
 }
@@ -366,6 +373,32 @@ function rematerializable(fn: IRFunction, stmts: Stmt[], classes: UnionFind, isA
     });
   };
   visitBlock(fn.body, false);
+  return found;
+}
+
+function singleUseTemporaries(fn: IRFunction, stmts: Stmt[]): Set<string> {
+  const assignCount = new Map<string, number>();
+  const readCount = new Map<string, number>();
+  for (const s of stmts) {
+    if (s.kind === "assign") assignCount.set(s.target, (assignCount.get(s.target) ?? 0) + 1);
+    for (const name of readsOf(s)) readCount.set(name, (readCount.get(name) ?? 0) + 1);
+  }
+  const found = new Set<string>();
+  const visit = (block: Stmt[]) => {
+    block.forEach((s, at) => {
+      if (s.kind === "if") {
+        visit(s.then);
+        visit(s.else);
+      } else if (s.kind === "loop") {
+        visit(s.pre);
+        visit(s.body);
+      }
+      if (s.kind !== "assign" || !fn.locals.get(s.target)?.temp || assignCount.get(s.target) !== 1 || readCount.get(s.target) !== 1) return;
+      const reader = block.slice(at + 1).find((later) => readsOf(later).includes(s.target));
+      if (reader && (reader.kind === "assign" || reader.kind === "store")) found.add(s.target);
+    });
+  };
+  visit(fn.body);
   return found;
 }
 

@@ -283,7 +283,10 @@ class ReverseBuilder {
           const element = `[${this.rcode(s.index)}]`;
           if (this.a.activeStmts.has(s)) {
             const darray = this.adjoint(s.array);
-            if (s.value.kind === "var" && this.a.active.has(s.value.name)) out.push(line(`${this.adjoint(s.value.name)} += ${darray}${element};`, s.loc));
+            if (s.value.kind === "var" && this.a.active.has(s.value.name)) {
+              const op = this.a.directAdjoints.has(s.value.name) ? "=" : "+=";
+              out.push(line(`${this.adjoint(s.value.name)} ${op} ${darray}${element};`, s.loc));
+            }
             out.push(line(`${darray}${element} = 0;`, s.loc));
           }
           if (this.a.saves.has(s)) out.push(line(`${s.array}${element} = ${this.stack}.pop();`, s.loc));
@@ -342,6 +345,7 @@ class ReverseBuilder {
       if (contribution === null || !isActive(op)) return;
       const dop = this.adjoint(op.name);
       if (this.isArray(op.name)) out.push(line(`${this.options.runtime}.addInto(${dop}, ${contribution});`, s.loc));
+      else if (this.a.directAdjoints.has(op.name)) out.push(line(`${dop} = ${contribution};`, s.loc));
       else if (contribution === `-${d}`) out.push(line(`${dop} -= ${d};`, s.loc));
       else out.push(line(`${dop} += ${contribution};`, s.loc));
     };
@@ -377,7 +381,7 @@ class ReverseBuilder {
       out.push(line(`${d}.fill(0);`, s.loc)); // an array a call returned: its adjoint is spent
     } else if (self === undefined) {
       // The value this assignment overwrote has an adjoint of its own; none if there was none.
-      if (!this.a.firstAssignments.has(s)) out.push(line(`${d} = 0;`, s.loc));
+      if (!this.a.firstAssignments.has(s) && !this.a.directAdjoints.has(target)) out.push(line(`${d} = 0;`, s.loc));
     } else {
       const own = self.filter((c): c is string => c !== null);
       if (own.length === 0) out.push(line(`${d} = 0;`, s.loc));
