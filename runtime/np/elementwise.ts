@@ -8,6 +8,13 @@ import { rule, unbroadcast, type AdjointRule } from "./vjp.js";
 type Scalar = (...x: number[]) => number;
 
 
+/** NumPy's "same kind" rule for writing into an existing array: no float into an
+ * integer or bool array, no integer into a bool array. */
+export function checkCast(op: string, from: DType, to: DType): void {
+  const rank = { bool: 0, int32: 1, float32: 2, float64: 2 } as const;
+  if (rank[from] > rank[to]) throw new Error(`${op}: cannot write ${from} values into an array of ${to}`);
+}
+
 const dtypeOfOperand = (x: ArrayOrScalar): DType | number => (typeof x === "number" ? x : x.dtype);
 
 /** Applies scalar function `f` elementwise over the broadcast of `inputs`, into a new
@@ -16,8 +23,11 @@ export function elementwise(op: string, f: Scalar, inputs: readonly ArrayOrScala
   const arrays = inputs.map((x) => operand(op, x));
   const shape = broadcastShapes(op, ...arrays.map((a) => a.shape));
   if (out === undefined) out = new NDArray(allocate(dtype, sizeOf(shape)), shape);
-  else if (!sameShape(out.shape, shape)) {
-    throw new Error(`${op}: out has shape ${formatShape(out.shape)} but the result has shape ${formatShape(shape)}`);
+  else {
+    if (!sameShape(out.shape, shape)) {
+      throw new Error(`${op}: out has shape ${formatShape(out.shape)} but the result has shape ${formatShape(shape)}`);
+    }
+    checkCast(op, dtype, out.dtype);
   }
   const arity: Arity = (["unary", "binary", "ternary", "quaternary"] as const)[arrays.length - 1];
   let key: string = out.dtype;

@@ -64,7 +64,11 @@ function standardNormal(): number {
 
 function fill(op: string, size: number | Shape | undefined, dtype: DType | undefined, draw: () => number): NDArray {
   const shape = size === undefined ? [] : checkShape(`random.${op}`, size);
-  const data = allocate(checkDType(`random.${op}`, dtype), sizeOf(shape));
+  const type = checkDType(`random.${op}`, dtype);
+  if (op !== "randint" && type !== "float64" && type !== "float32") {
+    throw new Error(`random.${op}: dtype must be 'float64' or 'float32', got '${type}'`);
+  }
+  const data = allocate(type, sizeOf(shape));
   for (let i = 0; i < data.length; i++) data[i] = draw();
   return new NDArray(data, shape);
 }

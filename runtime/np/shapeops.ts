@@ -191,7 +191,7 @@ export function setItem(x: NDArray, index: Index | readonly Index[], value: Arra
   if (typeof value !== "number" && !sameShape(broadcastShapes("setItem", view.shape, value.shape), view.shape)) {
     throw new Error(`setItem: cannot assign shape ${formatShape(value.shape)} to a selection of shape ${formatShape(view.shape)}`);
   }
-  into("setItem", assignF, view, value);
+  into("setItem", assignF, view, value, true);
   return x;
 }
 

@@ -1,6 +1,7 @@
 // What adjoint rules share: the rule shape, reducing a broadcast adjoint back to its
 // operand (`unbroadcast`), and accumulating adjoints in place without allocating.
 import { allocate, type DType } from "./dtype.js";
+import { checkCast } from "./elementwise.js";
 import { iterate, kernelFor } from "./kernels.js";
 import { NDArray, type ArrayOrScalar } from "./ndarray.js";
 import { broadcastShapes, broadcastStrides, formatShape, sameShape, type Shape } from "./shape.js";
@@ -41,9 +42,11 @@ const subF = (acc: number, a: number) => acc - a;
 const mulF = (acc: number, a: number) => acc * a;
 
 /** `acc = f(acc, x)` in place over the broadcast of both shapes; where `acc` is the
- * smaller, the extra elements of `x` are folded in (a reduction). */
-export function into(op: string, f: (acc: number, a: number) => number, acc: NDArray, x: ArrayOrScalar): NDArray {
+ * smaller, the extra elements of `x` are folded in (a reduction). Floats do not go into
+ * an integer `acc` unless `unsafeCast` (assignment truncates, as NumPy's does). */
+export function into(op: string, f: (acc: number, a: number) => number, acc: NDArray, x: ArrayOrScalar, unsafeCast = false): NDArray {
   const xs = typeof x === "number" ? new NDArray(Float64Array.of(x), []) : x;
+  if (!unsafeCast) checkCast(op, typeof x === "number" && Number.isInteger(x) ? "int32" : xs.dtype, acc.dtype);
   const shape = broadcastShapes(op, acc.shape, xs.shape);
   const kernel = kernelFor("into", f, acc.dtype + xs.dtype);
   iterate(kernel, shape, [

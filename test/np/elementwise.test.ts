@@ -150,6 +150,13 @@ describe("dtypes", () => {
     expect(np.array([0, 0.5, -2]).astype("bool").toArray()).toEqual([false, true, true]);
     expect(np.array([1.7, -1.7]).astype("int32").toArray()).toEqual([1, -1]);
   });
+  it("refuses to write floats into integer arrays, except by assignment", () => {
+    expect(() => np.add(np.ones(2), 1, np.zeros(2, "int32"))).toThrow("add: cannot write float64 values into an array of int32");
+    expect(() => np.addInto(np.zeros(2, "int32"), 0.5)).toThrow("addInto: cannot write float64 values into an array of int32");
+    expect(np.addInto(np.zeros(2, "int32"), 2).toArray()).toEqual([2, 2]);
+    expect(np.zeros(2, "int32").fill(1.7).toArray()).toEqual([1, 1]);
+    expect(() => np.random.normal(0, 1, [2], "int32")).toThrow("random.normal: dtype must be 'float64' or 'float32', got 'int32'");
+  });
   it("rejects what is not an array or a number", () => {
     expect(() => np.add("x" as never, 1)).toThrow("add: expected an NDArray or a number, got string");
   });
