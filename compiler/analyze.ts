@@ -4,6 +4,7 @@
 import { diagnostic, type Diagnostic, type DiagnosticCode, type Span } from "./diagnostics.js";
 import { exprArgs, forEachStmt, readsOf, type Expr, type IRFunction, type Operand, type Stmt, type ValueType } from "./ir.js";
 import { argForRule, scalarRules } from "./rules.js";
+import { npRule } from "./np-rules.js";
 
 /** "unknown" values (call results, property reads) are treated as numbers for activity. */
 export type InferredType = ValueType | "unknown";
@@ -54,9 +55,12 @@ export function differentiableArg(expr: Expr, i: number): boolean {
   switch (expr.kind) {
     case "copy":
     case "call":
-    case "opaque":
     case "alloc":
       return true;
+    case "opaque":
+      return !expr.constant;
+    case "np":
+      return expr.rule !== null && (npRule(expr.rule)?.wrt.includes(i) ?? expr.rule === "item");
     case "stop":
       return false;
     case "load":
@@ -100,7 +104,7 @@ export function analyze(fn: IRFunction, wrt: Set<number>, filename: string): Ana
   const node = (name: string) => (isArray(name) ? `[]${classes.find(name)}` : name);
   const canCarry = (name: string) => {
     const type = types.get(name);
-    return type === "number" || type === "unknown" || type === "array";
+    return type === "number" || type === "unknown" || type === "array" || type === "ndarray";
   };
 
   // Dataflow edges from each differentiable source to what it flows into.
@@ -291,6 +295,8 @@ function readByAdjoint(s: Stmt, active: Set<string>, pullbacks: Map<Stmt, string
   const arrays = (ops: Operand[]) => ops.filter((op) => op.kind === "var" && isArray(op.name));
   if (expr.kind === "call") return [pullbacks.get(s)!, ...arrays(expr.args), ...(isArray(s.target) ? [s.target] : [])];
   if (expr.kind === "load") return [expr.array, expr.index];
+  // An adjoint/np rule is given every argument and the result.
+  if (expr.kind === "np") return [...expr.args, s.target];
   if (expr.kind === "alloc") return [s.target, ...arrays([expr.arg])];
   if (expr.kind !== "prim") return [];
   const rule = scalarRules[expr.op];
@@ -478,6 +484,8 @@ function inferTypes(fn: IRFunction, stmts: Stmt[]): Map<string, InferredType> {
         return "number";
       case "alloc":
         return "array";
+      case "np":
+        return expr.result;
       case "call":
       case "opaque":
         return "unknown";

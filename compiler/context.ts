@@ -25,6 +25,10 @@ export interface ModuleContext {
   markers: Map<string, MarkerName>;
   /** Namespace imports of "adjoint" (`import * as ad`). */
   namespaces: Set<string>;
+  /** Namespace imports of "adjoint/np" (`import * as np`). */
+  npNamespaces: Set<string>;
+  /** Named imports of "adjoint/np": local name -> exported name. */
+  npImports: Map<string, string>;
   /** Every identifier in the module: generated names avoid them. */
   reserved: Set<string>;
   diagnostics: Diagnostic[];

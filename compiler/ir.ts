@@ -34,6 +34,12 @@ export type Expr =
   | { kind: "call"; callee: Callee; args: Operand[] }
   /** `stopGradient(x)`: x's value, a constant for differentiation. */
   | { kind: "stop"; arg: Operand }
+  /**
+   * An `adjoint/np` operation or NDArray method. `rule` names its adjoint in the runtime's
+   * table (null: a constant, e.g. np.zeros or a comparison); `args` are the rule's
+   * parameters in order, `render` writes the call as the user did.
+   */
+  | { kind: "np"; rule: string | null; args: Operand[]; render: (args: string[]) => string; result: "ndarray" | "number" }
   /** `a[i]`: an element of a Float64Array, Float32Array or number[]. */
   | { kind: "load"; array: Operand; index: Operand }
   /**
@@ -53,6 +59,8 @@ export type Expr =
       render: (args: string[]) => string;
       args: Operand[];
       at: Span;
+      /** Not differentiable at all (an NDArray's shape): never active, never reported. */
+      constant?: boolean;
     };
 
 export type Stmt =
@@ -70,7 +78,7 @@ export type Stmt =
 
 export type ArrayKind = "Float64Array" | "Float32Array" | "Array";
 
-export type ValueType = "number" | "boolean" | "array" | "other";
+export type ValueType = "number" | "boolean" | "array" | "ndarray" | "other";
 
 export interface LocalInfo {
   /** Declared type of a parameter or annotated variable, if any. */
@@ -119,6 +127,7 @@ export function exprArgs(expr: Expr): Operand[] {
     case "prim":
     case "call":
     case "opaque":
+    case "np":
       return expr.args;
     case "load":
       return [expr.array, expr.index];

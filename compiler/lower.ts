@@ -6,6 +6,7 @@ import { diagnostic, type DiagnosticCode } from "./diagnostics.js";
 import type { FunctionNode, ModuleContext } from "./context.js";
 import { bool, forEachStmt, num, v, type ArrayKind, type Expr, type IRFunction, type LocalInfo, type Operand, type SourceLoc, type Stmt, type ValueType } from "./ir.js";
 import { argForRule, binaryOperators, mathConstants, scalarRules, updateNeedsTemporary } from "./rules.js";
+import { CONSTANT_PROPERTIES, npMethodRule, npPathRule, npRule, SPREAD_METHODS, type NpRule } from "./np-rules.js";
 
 /** A loop, switch or labelled block that break (and, for loops, continue) can target. */
 interface JumpTarget {
@@ -41,6 +42,8 @@ class Lowerer {
   private result = "";
   private returned = "";
   readonly outerReads = new Set<string>();
+  /** Locals known to hold NDArrays: their methods are adjoint/np operations. */
+  private ndarrays = new Set<string>();
 
   constructor(
     private ctx: ModuleContext,
@@ -138,6 +141,7 @@ class Lowerer {
     const name = this.fresh(sourceName);
     this.scopes[this.scopes.length - 1].set(sourceName, name);
     this.locals.set(name, info);
+    if (info.declared === "ndarray") this.ndarrays.add(name);
     return name;
   }
 
@@ -323,7 +327,9 @@ class Lowerer {
         // The name enters scope after its initializer: `let x = x + 1` in a block reads the outer x.
         const name = this.fresh(declarator.id.name);
         this.locals.set(name, { declared, temp: false });
-        this.expr(declarator.init, name);
+        if (declared === "ndarray") this.ndarrays.add(name);
+        const value = this.expr(declarator.init, name);
+        if (value.kind === "var" && this.ndarrays.has(value.name)) this.ndarrays.add(name);
         this.scopes[this.scopes.length - 1].set(declarator.id.name, name);
       } else {
         this.declare(declarator.id.name, { declared, temp: false });
@@ -580,6 +586,7 @@ class Lowerer {
     const value = this.value(node, target);
     if (target === undefined) return value;
     if (!(value.kind === "var" && value.name === target)) this.assign(target, { kind: "copy", arg: value });
+    if (value.kind === "var" && this.ndarrays.has(value.name)) this.ndarrays.add(target);
     return v(target);
   }
 
@@ -812,6 +819,18 @@ class Lowerer {
 
   private call(node: t.CallExpression, target?: string): Operand {
     const callee = unwrap(node.callee as t.Expression);
+    const path = memberPath(callee);
+    if (path && path.length > 1 && this.ctx.npNamespaces.has(path[0]) && !this.lookup(path[0])) {
+      return this.npCall(path.slice(1), node, target);
+    }
+    if (callee.type === "Identifier" && this.ctx.npImports.has(callee.name) && !this.lookup(callee.name)) {
+      return this.npCall([this.ctx.npImports.get(callee.name)!], node, target);
+    }
+    if (callee.type === "MemberExpression" && !callee.computed && callee.property.type === "Identifier") {
+      const receiver = unwrap(callee.object);
+      const local = receiver.type === "Identifier" ? this.lookup(receiver.name) : undefined;
+      if (local && this.ndarrays.has(local)) return this.npMethod(local, callee.property.name, node, target);
+    }
     if (callee.type === "MemberExpression" && !callee.computed && callee.property.type === "Identifier") {
       const object = unwrap(callee.object);
       const property = callee.property.name;
@@ -896,6 +915,10 @@ class Lowerer {
         return { kind: "const", code: `Math.${property}`, value: Math[property as "PI"] };
       }
       const receiver = this.expr(object);
+      if (receiver.kind === "var" && this.ndarrays.has(receiver.name)) {
+        if (property === "T") return this.np(npRule("transpose")!, [receiver], ([x]) => `${x}.T`, target);
+        if (CONSTANT_PROPERTIES.has(property)) return this.opaque(node, "ADJ012", `the property .${property}`, [receiver], ([r]) => `${r}.${property}`, target, true);
+      }
       if (property === "length") return this.compute({ kind: "prim", op: "length", args: [receiver] }, target, "number");
       return this.opaque(node, "ADJ012", `the property .${property}`, [receiver], ([r]) => `${r}.${property}`, target);
     }
@@ -939,8 +962,66 @@ class Lowerer {
     return this.compute({ kind: "alloc", ctor: kind as ArrayKind, arg }, target, "array");
   }
 
-  private opaque(node: t.Node, code: DiagnosticCode, describe: string, args: Operand[], render: (args: string[]) => string, target?: string): Operand {
-    return this.compute({ kind: "opaque", describe, diagnostic: code, render, args, at: spanOf(node) }, target);
+  private opaque(node: t.Node, code: DiagnosticCode, describe: string, args: Operand[], render: (args: string[]) => string, target?: string, constant = false): Operand {
+    return this.compute({ kind: "opaque", describe, diagnostic: code, render, args, at: spanOf(node), constant }, target);
+  }
+
+  // ---- adjoint/np ----
+
+  /** An NDArray-valued expression: its result is known to be an NDArray from here on. */
+  private np(rule: NpRule | null, args: Operand[], render: (args: string[]) => string, target?: string, result: "ndarray" | "number" = "ndarray"): Operand {
+    const name = target ?? this.temp(result === "ndarray" ? "ndarray" : "number");
+    const expr: Expr = { kind: "np", rule: rule?.name ?? null, args, render, result };
+    // The rule reads its arguments in the reverse sweep: never overwrite one in place.
+    if (args.some((a) => a.kind === "var" && a.name === name)) {
+      const tmp = this.temp(result === "ndarray" ? "ndarray" : "number");
+      this.emit({ kind: "assign", target: tmp, expr });
+      this.emit({ kind: "assign", target: name, expr: { kind: "copy", arg: v(tmp) } });
+      if (result === "ndarray") this.ndarrays.add(tmp);
+    } else {
+      this.emit({ kind: "assign", target: name, expr });
+    }
+    if (result === "ndarray") this.ndarrays.add(name);
+    return v(name);
+  }
+
+  /** `np.dot(x, y)`, `np.linalg.norm(b)`, `sum(x)` (imported), by the rule of that path. */
+  private npCall(path: string[], node: t.CallExpression, target?: string): Operand {
+    const callee = this.ctx.source.slice(node.callee.start!, node.callee.end!);
+    const args = this.arguments(node.arguments);
+    const rule = npPathRule(path);
+    if (rule) {
+      if (args.length > rule.params.length) {
+        this.report("ADJ023", node, `${path.join(".")} takes ${rule.params.length} arguments`);
+        return UNDEFINED;
+      }
+      const given = args.length;
+      const padded = [...args, ...Array.from({ length: rule.params.length - given }, () => UNDEFINED)];
+      return this.np(rule, padded, (a) => `${callee}(${a.slice(0, given).join(", ")})`, target);
+    }
+    if (NP_CONSTANTS.has(path[0]) || NP_CONSTANTS.has(path.join("."))) {
+      return this.np(null, args, (a) => `${callee}(${a.join(", ")})`, target);
+    }
+    return this.opaque(node, "ADJ010", `'${callee}' (adjoint/np has no adjoint rule for it)`, args, (a) => `${callee}(${a.join(", ")})`, target);
+  }
+
+  /** `x.sum()`, `x.reshape(2, 3)`, `x.detach()`, `x.item()` on a value known to be an NDArray. */
+  private npMethod(receiver: string, method: string, node: t.CallExpression, target?: string): Operand {
+    if (method === "detach" && node.arguments.length === 0) return this.compute({ kind: "stop", arg: v(receiver) }, target, "ndarray");
+    const rule = method === "item" ? ITEM_RULE : npMethodRule(method);
+    if (!rule) {
+      const args = this.arguments(node.arguments);
+      return this.opaque(node, "ADJ011", `the method .${method}() (no adjoint rule)`, [v(receiver), ...args], ([r, ...a]) => `${r}.${method}(${a.join(", ")})`, target);
+    }
+    let args = this.arguments(node.arguments);
+    const given = args.length;
+    if (SPREAD_METHODS.has(method) && !(given === 1 && node.arguments[0].type === "ArrayExpression")) {
+      // The rule takes the spread arguments as one list.
+      args = given === 0 ? [] : [this.value({ type: "ArrayExpression", elements: node.arguments } as t.ArrayExpression)];
+    }
+    const padded = [v(receiver), ...args, ...Array.from({ length: Math.max(0, rule.params.length - 1 - args.length) }, () => UNDEFINED)];
+    const render = (a: string[]) => `${a[0]}.${method}(${node.arguments.length === 0 ? "" : given === args.length ? a.slice(1, 1 + given).join(", ") : this.ctx.source.slice(node.arguments[0].start!, node.arguments[node.arguments.length - 1].end!)})`;
+    return this.np(rule, padded, render, target, method === "item" ? "number" : "ndarray");
   }
 
   // ---- positions and diagnostics ----
@@ -1011,7 +1092,9 @@ function declaredType(annotation: t.Identifier["typeAnnotation"]): ValueType | u
     case "TSArrayType":
       return type.elementType.type === "TSNumberKeyword" ? "array" : "other";
     case "TSTypeReference": {
+      if (type.typeName.type === "TSQualifiedName" && type.typeName.right.name === "NDArray") return "ndarray";
       const name = type.typeName.type === "Identifier" ? type.typeName.name : "";
+      if (name === "NDArray") return "ndarray";
       if (name === "Float64Array" || name === "Float32Array") return "array";
       const [element] = type.typeParameters?.params ?? [];
       return (name === "Array" || name === "ReadonlyArray") && element?.type === "TSNumberKeyword" ? "array" : "other";
@@ -1024,6 +1107,24 @@ function declaredType(annotation: t.Identifier["typeAnnotation"]): ValueType | u
 }
 
 const ARRAY_KINDS = new Set<string>(["Float64Array", "Float32Array", "Array"]);
+
+/** adjoint/np functions whose results are constants to differentiation. */
+const NP_CONSTANTS = new Set([
+  "array", "asarray", "zeros", "ones", "full", "empty", "arange", "linspace", "eye", "zerosLike", "onesLike", "fullLike", "emptyLike",
+  "random", "equal", "notEqual", "less", "lessEqual", "greater", "greaterEqual", "logicalAnd", "logicalOr", "logicalNot",
+  "argmax", "argmin", "all", "any", "repr", "str",
+]);
+
+/** `x.item()`: the only element as a number; its rule lives with the runtime's (generated.ts). */
+const ITEM_RULE: NpRule = { name: "item", params: ["x"], wrt: [0] };
+
+/** `np.linalg.norm` as ["np", "linalg", "norm"]; null for anything but a dotted name. */
+function memberPath(node: t.Expression): string[] | null {
+  if (node.type === "Identifier") return [node.name];
+  if (node.type !== "MemberExpression" || node.computed || node.property.type !== "Identifier") return null;
+  const head = memberPath(node.object as t.Expression);
+  return head ? [...head, node.property.name] : null;
+}
 
 function describeNode(node: t.Node): string {
   return node.type.replace(/(Statement|Expression|Declaration)$/, "").replace(/([a-z])([A-Z])/g, "$1 $2").toLowerCase();

@@ -15,6 +15,9 @@ export const RUNTIME_MODULE = "adjoint/runtime";
 
 type Entry = NonNullable<ReverseOptions["entry"]>;
 
+/** Parameter types a gradient can be taken with respect to. */
+const DIFFERENTIABLE_TYPES = new Set<string>(["number", "array", "ndarray"]);
+
 /** Generated code: its lines and, for each, the user's source line it came from. */
 export interface Generated {
   code: string;
@@ -50,6 +53,8 @@ function moduleContext(program: t.Program, source: string, filename: string): Mo
     source,
     functions: new Map(),
     attached: new Set(),
+    npNamespaces: new Set(),
+    npImports: new Map(),
     markers: new Map(),
     namespaces: new Set(),
     reserved: new Set(),
@@ -62,7 +67,10 @@ function moduleContext(program: t.Program, source: string, filename: string): Mo
     if (stmt.type === "ImportDeclaration") {
       if (stmt.importKind === "type") continue;
       for (const spec of stmt.specifiers) {
-        if (stmt.source.value === "adjoint") {
+        if (stmt.source.value === "adjoint/np") {
+          if (spec.type === "ImportNamespaceSpecifier") ctx.npNamespaces.add(spec.local.name);
+          else if (spec.type === "ImportSpecifier") ctx.npImports.set(spec.local.name, spec.imported.type === "Identifier" ? spec.imported.name : spec.imported.value);
+        } else if (stmt.source.value === "adjoint") {
           if (spec.type === "ImportNamespaceSpecifier") ctx.namespaces.add(spec.local.name);
           else if (spec.type === "ImportSpecifier") {
             const imported = spec.imported.type === "Identifier" ? spec.imported.name : spec.imported.value;
@@ -231,8 +239,8 @@ class ModuleCompiler {
     const ir = this.lower(fn);
     if (!ir) return;
     for (const i of indices) {
-      if (ir.paramTypes[i] !== "number" && ir.paramTypes[i] !== "array") {
-        this.fail(params[i], "ADJ020", `'${ir.params[i]}' is not a number or an array of numbers`);
+      if (!DIFFERENTIABLE_TYPES.has(ir.paramTypes[i])) {
+        this.fail(params[i], "ADJ020", `'${ir.params[i]}' is not a number, an array of numbers or an NDArray`);
         return;
       }
     }
@@ -296,7 +304,7 @@ class ModuleCompiler {
     }
     const ir = this.lower(fn);
     if (!ir) return;
-    const mask = ir.paramTypes.flatMap((type, i) => (type === "number" || type === "array" ? [i] : []));
+    const mask = ir.paramTypes.flatMap((type, i) => (DIFFERENTIABLE_TYPES.has(type) ? [i] : []));
     const name = this.vjpFor(fn.key, mask, true);
     if (!name) return;
     const original = this.ctx.source.slice(arg.start!, arg.end!);
@@ -343,7 +351,7 @@ class ModuleCompiler {
     if (existing) return existing;
     const ir = this.lower(this.ctx.functions.get(key)!);
     if (!ir) return null;
-    const everyNumber = ir.paramTypes.every((type, i) => (type !== "number" && type !== "array") || mask.includes(i));
+    const everyNumber = ir.paramTypes.every((type, i) => !DIFFERENTIABLE_TYPES.has(type) || mask.includes(i));
     const name = this.freshModuleName(everyNumber || full ? `${key}$vjp` : `${key}$vjp_${mask.map((i) => ir.params[i]).join("_")}`);
     this.vjpNames.set(id, name);
     return this.append(this.generate(ir, mask, name)) ? name : null;

@@ -7,6 +7,7 @@ import type { Analysis, InferredType } from "./analyze.js";
 import { line, negate, type Code } from "./emit.js";
 import { forEachStmt, readsOf, type Callee, type Expr, type IRFunction, type Operand, type Stmt } from "./ir.js";
 import { argForRule, scalarRules } from "./rules.js";
+import { differentiableArg } from "./analyze.js";
 
 export interface ReverseOptions {
   /** Name of the function being generated. */
@@ -94,7 +95,10 @@ class ReverseBuilder {
     }
     const finals = new Map(a.restoredParams.map((p) => [p, this.fresh(`${p}Final`)]));
     for (const [param, copy] of finals) pullback.push(line(`const ${copy} = ${param}.slice();`));
-    const scalarAdjoints = [...this.adjointNames].filter(([name]) => name !== fn.result && !this.isArray(name)).map(([, d]) => `${d} = 0`);
+    // NDArray adjoints start undefined: no gradient has reached them yet.
+    const scalarAdjoints = [...this.adjointNames]
+      .filter(([name]) => name !== fn.result && !this.isArray(name))
+      .map(([name, d]) => (this.isNdarray(name) ? d : `${d} = 0`));
     if (scalarAdjoints.length > 0) pullback.push(line(`let ${scalarAdjoints.join(", ")};`));
     if (activeArrays.length > 0) {
       const arrayAdjoints = this.arrayAdjoints;
@@ -112,7 +116,11 @@ class ReverseBuilder {
     if (this.extraLocals.length > 0) pullback.push(line(`let ${this.extraLocals.join(", ")};`));
     pullback.push(...reverse);
     for (const [param, copy] of finals) pullback.push(line(`${param}.set(${copy});`));
-    const gradientOf = (i: number) => (a.active.has(fn.params[i]) ? this.adjoint(fn.params[i]) : this.isArray(fn.params[i]) ? `${rt}.zerosLike(${fn.params[i]})` : "0");
+    const gradientOf = (i: number) => {
+      const param = fn.params[i];
+      if (this.isNdarray(param)) return `${rt}.orZerosLike(${a.active.has(param) ? this.adjoint(param) : "undefined"}, ${param})`;
+      return a.active.has(param) ? this.adjoint(param) : this.isArray(param) ? `${rt}.zerosLike(${param})` : "0";
+    };
     if (entry) {
       if (this.stack) pullback.push(line(`${this.stack}.release();`));
       const grads = entry.single ? gradientOf(entry.order[0]) : `[${entry.order.map(gradientOf).join(", ")}]`;
@@ -146,6 +154,15 @@ class ReverseBuilder {
 
   private isArray(name: string): boolean {
     return this.a.types.get(name) === "array";
+  }
+
+  private isNdarray(name: string): boolean {
+    return this.a.types.get(name) === "ndarray";
+  }
+
+  /** The value an adjoint is reset to: no gradient. */
+  private zero(name: string): string {
+    return this.isNdarray(name) ? "undefined" : "0";
   }
 
   /** After an array variable is restored, its adjoint is that of the array it holds again. */
@@ -267,7 +284,7 @@ class ReverseBuilder {
       switch (s.kind) {
         case "assign":
           if (this.a.activeStmts.has(s)) out.push(...this.adjointOf(s));
-          else if (this.a.resets.has(s) && !this.a.firstAssignments.has(s)) out.push(line(`${this.adjoint(s.target)} = 0;`, s.loc));
+          else if (this.a.resets.has(s) && !this.a.firstAssignments.has(s)) out.push(line(`${this.adjoint(s.target)} = ${this.zero(s.target)};`, s.loc));
           // Pops mirror the forward sweep's pushes: the target's old value, then the old pullback.
           if (this.a.savedPullbacks.has(s)) out.push(line(`${this.a.pullbacks.get(s)} = ${this.stack}.popRef();`, s.loc));
           if (this.a.saves.has(s)) {
@@ -345,11 +362,25 @@ class ReverseBuilder {
       if (contribution === null || !isActive(op)) return;
       const dop = this.adjoint(op.name);
       if (this.isArray(op.name)) out.push(line(`${this.options.runtime}.addInto(${dop}, ${contribution});`, s.loc));
+      else if (this.isNdarray(op.name) || this.isNdarray(target)) out.push(line(`${dop} = ${this.options.runtime}.accumulate(${dop}, ${contribution});`, s.loc));
       else if (this.a.directAdjoints.has(op.name)) out.push(line(`${dop} = ${contribution};`, s.loc));
       else if (contribution === `-${d}`) out.push(line(`${dop} -= ${d};`, s.loc));
       else out.push(line(`${dop} += ${contribution};`, s.loc));
     };
-    if (expr.kind === "load") {
+    if (expr.kind === "np") {
+      // The runtime's rule: one adjoint per argument, given the output's adjoint, the arguments and the output.
+      const adjoints = this.fresh(`${target}_adjoints`);
+      this.extraLocals.push(adjoints);
+      const args = expr.args.map((arg) => this.rcode(arg)).join(", ");
+      const body: Code[] = [line(`${adjoints} = ${this.options.runtime}.np.${expr.rule}.vjp(${d}, ${args}, ${target});`, s.loc)];
+      const before = out.length;
+      expr.args.forEach((arg, i) => {
+        if (differentiableArg(expr, i)) contribute(arg, `${adjoints}[${i}]`);
+      });
+      body.push(...out.splice(before));
+      if (this.isNdarray(target)) out.push({ kind: "if", cond: `${d} !== undefined`, then: body, else: [], loc: s.loc });
+      else out.push(...body);
+    } else if (expr.kind === "load") {
       if (expr.array.kind === "var") out.push(line(`${this.adjoint(expr.array.name)}[${this.rcode(expr.index)}] += ${d};`, s.loc));
     } else if (expr.kind === "alloc") {
       // A copy's adjoint flows back to the array it copied; then this array's adjoint is spent.
@@ -381,10 +412,10 @@ class ReverseBuilder {
       out.push(line(`${d}.fill(0);`, s.loc)); // an array a call returned: its adjoint is spent
     } else if (self === undefined) {
       // The value this assignment overwrote has an adjoint of its own; none if there was none.
-      if (!this.a.firstAssignments.has(s) && !this.a.directAdjoints.has(target)) out.push(line(`${d} = 0;`, s.loc));
+      if (!this.a.firstAssignments.has(s) && !this.a.directAdjoints.has(target)) out.push(line(`${d} = ${this.zero(target)};`, s.loc));
     } else {
       const own = self.filter((c): c is string => c !== null);
-      if (own.length === 0) out.push(line(`${d} = 0;`, s.loc));
+      if (own.length === 0) out.push(line(`${d} = ${this.zero(target)};`, s.loc));
       else if (own.length > 1 || own[0] !== d) out.push(line(`${d} = ${own.join(" + ")};`, s.loc));
     }
     return out;
@@ -414,6 +445,8 @@ class ReverseBuilder {
       case "call":
         return `${expr.callee.kind === "local" ? expr.callee.key : expr.callee.binding}(${expr.args.map((a) => this.code(a)).join(", ")})`;
       case "opaque":
+        return expr.render(expr.args.map((a) => this.argCode(a)));
+      case "np":
         return expr.render(expr.args.map((a) => this.argCode(a)));
       case "load":
         return `${this.code(expr.array)}[${this.code(expr.index)}]`;

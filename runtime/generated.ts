@@ -1,5 +1,20 @@
 // What generated code calls (imported as `adjoint/runtime`). Users never import this.
 import { ValueStack } from "./stack.js";
+import { adjoints, accumulate, full, NDArray, zerosLike as ndZerosLike, onesLike, type AdjointRule } from "./np/index.js";
+import { rule } from "./np/vjp.js";
+
+export { accumulate };
+
+/** The adjoint rules of adjoint/np that generated code calls, plus `x.item()`'s. */
+export const np: Readonly<Record<string, AdjointRule>> = Object.freeze({
+  ...adjoints,
+  item: rule(["x"], [0], (g: NDArray, x: NDArray) => [full(x.shape, g as unknown as number, x.dtype)]),
+});
+
+/** An NDArray parameter's gradient: zeros of its shape when no gradient reached it. */
+export function orZerosLike(gradient: NDArray | number | undefined, x: NDArray): NDArray | number {
+  return gradient ?? ndZerosLike(x);
+}
 
 export { ValueStack };
 
@@ -39,6 +54,7 @@ export function seed(value: unknown, name: string): number | NumericArray {
 /** The head gradient an output is seeded with: 1, or ones for an array (the gradient of its sum). */
 function seedFor(value: unknown, what: string): number | NumericArray {
   if (typeof value === "number") return 1;
+  if (value instanceof NDArray) return onesLike(value) as unknown as NumericArray;
   if (isNumericArray(value)) return zerosLike(value).fill(1);
   throw new Error(`adjoint: ${what}: the differentiated function returned ${describe(value)}, not a number or an array of numbers`);
 }

@@ -1,0 +1,34 @@
+// What the compiler knows of adjoint/np: which operations have an adjoint rule (in the
+// runtime's one table, `adjoints`), their parameters, and which NDArray methods map to
+// them. The derivative itself is never written here.
+import { adjoints, methodRules } from "../runtime/np/index.js";
+
+export interface NpRule {
+  name: string;
+  params: readonly string[];
+  wrt: readonly number[];
+}
+
+export function npRule(name: string): NpRule | undefined {
+  const rule = (adjoints as Record<string, { params: readonly string[]; wrt: readonly number[] }>)[name];
+  return rule ? { name, params: rule.params, wrt: rule.wrt } : undefined;
+}
+
+/** The rule of an `np.` path (`dot`, `linalg.norm`), or undefined for constants and unknowns. */
+export function npPathRule(path: string[]): NpRule | undefined {
+  if (path.length === 1) return npRule(path[0]);
+  if (path.length === 2 && path[0] === "linalg") return npRule(path[1]);
+  return undefined;
+}
+
+/** The rule an NDArray method is differentiated by (`x.sum()` is `sum`). */
+export function npMethodRule(method: string): NpRule | undefined {
+  const name = (methodRules as Record<string, string>)[method];
+  return name ? npRule(name) : undefined;
+}
+
+/** Methods whose arguments the rule takes as one list: `x.reshape(2, 3)` is `reshape(x, [2, 3])`. */
+export const SPREAD_METHODS = new Set(["reshape", "transpose", "get"]);
+
+/** Properties of an NDArray that are not differentiable values. */
+export const CONSTANT_PROPERTIES = new Set(["shape", "size", "ndim", "dtype", "strides", "offset", "isContiguous", "length"]);
