@@ -1,7 +1,7 @@
 // Reductions over axes (a number, a list, or all), with keepdims; and their adjoints.
-import { allocate, floatOf, type DType } from "./dtype.js";
+import { allocate, floatOf, type DType, type TypedArray } from "./dtype.js";
 import { div, elementwise, equal, mul } from "./elementwise.js";
-import { iterate, kernelFor, type Partials } from "./kernels.js";
+import { freshCopy, iterate, kernelFor, type Partials } from "./kernels.js";
 import { NDArray, operand, type ArrayOrScalar, type Axis } from "./ndarray.js";
 import { formatShape, normalizeAxes, normalizeAxis, reducedShape, sizeOf } from "./shape.js";
 import { broadcastTo, reshape, transpose } from "./shapeops.js";
@@ -9,8 +9,9 @@ import { rule, scalarOperands, type AdjointRule } from "./vjp.js";
 
 const addF = (acc: number, a: number) => acc + a;
 const mulF = (acc: number, a: number) => acc * a;
-const maxF = (acc: number, a: number) => (acc > a || acc !== acc ? acc : a);
-const minF = (acc: number, a: number) => (acc < a || acc !== acc ? acc : a);
+// Math.max/min propagate NaN as NumPy does, and V8 compiles them to one instruction.
+const maxF = (acc: number, a: number) => Math.max(acc, a);
+const minF = (acc: number, a: number) => Math.min(acc, a);
 const allF = (acc: number, a: number) => (acc !== 0 && a !== 0 ? 1 : 0);
 const anyF = (acc: number, a: number) => (acc !== 0 || a !== 0 ? 1 : 0);
 
@@ -69,29 +70,54 @@ function lanes(x: NDArray, axis: number): NDArray {
   return reshape(transpose(x, [...perm, axis]).copy(), [-1, x.shape[axis]]);
 }
 
-/** The first index of the extreme of each lane: the extreme by the fast reduction,
- * then a native `indexOf` (the first NaN when the extreme is NaN). */
-function argReduce(op: string, extreme: typeof max, value: ArrayOrScalar, axis: number | null | undefined, keepdims: boolean): NDArray {
+/** The index of the first best of `n` contiguous elements; a NaN is best of all. */
+function scanTemplate(better: (v: number, best: number) => boolean) {
+  return function scan(data: any, start: number, n: number): number { // eslint-disable-line @typescript-eslint/no-explicit-any
+    let best = data[start];
+    if (best !== best) return 0;
+    let at = 0;
+    for (let j = 1; j < n; j++) {
+      const v = data[start + j];
+      if (better(v, best)) {
+        if (v !== v) return j;
+        best = v;
+        at = j;
+      }
+    }
+    return at;
+  };
+}
+type Scan = ReturnType<typeof scanTemplate>;
+const scans = new Map<string, Scan>();
+// One comparison each: true when `v` is better or NaN.
+const above = (v: number, best: number) => !(v <= best);
+const below = (v: number, best: number) => !(v >= best);
+
+/** One scan per comparison and storage type, each its own compiled copy. */
+function scanFor(op: string, better: typeof above, data: TypedArray): Scan {
+  const key = op + data.constructor.name;
+  let scan = scans.get(key);
+  if (scan === undefined) scans.set(key, (scan = freshCopy(scanTemplate)(better)));
+  return scan;
+}
+
+function argReduce(op: string, better: typeof above, value: ArrayOrScalar, axis: number | null | undefined, keepdims: boolean): NDArray {
   const x = operand(op, value);
   const flat = axis === undefined || axis === null;
   const ax = flat ? 0 : normalizeAxis(op, axis, x.ndim);
   if ((flat && x.size === 0) || (!flat && x.shape[ax] === 0)) throw new Error(`${op}: attempt to get ${op} of an empty sequence`);
   const rows = flat ? reshape(x, [1, x.size]) : lanes(x, ax);
   const [m, n] = rows.shape;
-  const best = extreme(rows, 1);
   const out = new NDArray(allocate("int32", m), flat ? [] : reducedShape(x.shape, [ax], false));
-  for (let r = 0; r < m; r++) {
-    const lane = rows.data.subarray(rows.offset + r * n, rows.offset + (r + 1) * n);
-    const v = best.data[r];
-    out.data[r] = v === v ? lane.indexOf(v) : lane.findIndex((e: number) => e !== e);
-  }
+  const scan = scanFor(op, better, rows.data);
+  for (let r = 0; r < m; r++) out.data[r] = scan(rows.data, rows.offset + r * n, n);
   if (!keepdims) return out;
   return reshape(out, flat ? x.shape.map(() => 1) : reducedShape(x.shape, [ax], true));
 }
 
 /** Index of the first largest element (NaN counts as largest), flat or along `axis`. */
-export const argmax = (x: ArrayOrScalar, axis?: number | null, keepdims = false): NDArray => argReduce("argmax", max, x, axis, keepdims);
-export const argmin = (x: ArrayOrScalar, axis?: number | null, keepdims = false): NDArray => argReduce("argmin", min, x, axis, keepdims);
+export const argmax = (x: ArrayOrScalar, axis?: number | null, keepdims = false): NDArray => argReduce("argmax", above, x, axis, keepdims);
+export const argmin = (x: ArrayOrScalar, axis?: number | null, keepdims = false): NDArray => argReduce("argmin", below, x, axis, keepdims);
 
 // ------------------------------------------------------------------ adjoints
 
