@@ -827,11 +827,6 @@ class Lowerer {
       return this.npCall([this.ctx.npImports.get(callee.name)!], node, target);
     }
     if (callee.type === "MemberExpression" && !callee.computed && callee.property.type === "Identifier") {
-      const receiver = unwrap(callee.object);
-      const local = receiver.type === "Identifier" ? this.lookup(receiver.name) : undefined;
-      if (local && this.ndarrays.has(local)) return this.npMethod(local, callee.property.name, node, target);
-    }
-    if (callee.type === "MemberExpression" && !callee.computed && callee.property.type === "Identifier") {
       const object = unwrap(callee.object);
       const property = callee.property.name;
       if (object.type === "Identifier" && object.name === "Math" && !this.lookup("Math")) {
@@ -873,6 +868,7 @@ class Lowerer {
         return UNDEFINED;
       }
       const receiver = this.expr(object as t.Expression);
+      if (receiver.kind === "var" && this.ndarrays.has(receiver.name)) return this.npMethod(receiver.name, property, node, target);
       const args = this.arguments(node.arguments);
       return this.opaque(node, "ADJ011", `the method call .${property}()`, [receiver, ...args], ([r, ...a]) => `${r}.${property}(${a.join(", ")})`, target);
     }
@@ -971,6 +967,8 @@ class Lowerer {
   /** An NDArray-valued expression: its result is known to be an NDArray from here on. */
   private np(rule: NpRule | null, args: Operand[], render: (args: string[]) => string, target?: string, result: "ndarray" | "number" = "ndarray"): Operand {
     const name = target ?? this.temp(result === "ndarray" ? "ndarray" : "number");
+    // The rule is called with exactly its parameters: omitted optional ones as undefined.
+    if (rule && args.length < rule.params.length) args = [...args, ...Array.from({ length: rule.params.length - args.length }, () => UNDEFINED)];
     const expr: Expr = { kind: "np", rule: rule?.name ?? null, args, render, result };
     // The rule reads its arguments in the reverse sweep: never overwrite one in place.
     if (args.some((a) => a.kind === "var" && a.name === name)) {

@@ -362,6 +362,7 @@ class ReverseBuilder {
       if (contribution === null || !isActive(op)) return;
       const dop = this.adjoint(op.name);
       if (this.isArray(op.name)) out.push(line(`${this.options.runtime}.addInto(${dop}, ${contribution});`, s.loc));
+      // An NDArray adjoint owns its array (accumulate copies the first contribution): rules' results may alias.
       else if (this.isNdarray(op.name) || this.isNdarray(target)) out.push(line(`${dop} = ${this.options.runtime}.accumulate(${dop}, ${contribution});`, s.loc));
       else if (this.a.directAdjoints.has(op.name)) out.push(line(`${dop} = ${contribution};`, s.loc));
       else if (contribution === `-${d}`) out.push(line(`${dop} -= ${d};`, s.loc));
@@ -412,7 +413,8 @@ class ReverseBuilder {
       out.push(line(`${d}.fill(0);`, s.loc)); // an array a call returned: its adjoint is spent
     } else if (self === undefined) {
       // The value this assignment overwrote has an adjoint of its own; none if there was none.
-      if (!this.a.firstAssignments.has(s) && !this.a.directAdjoints.has(target)) out.push(line(`${d} = ${this.zero(target)};`, s.loc));
+      const assignedOnce = this.a.directAdjoints.has(target) && !this.isNdarray(target);
+      if (!this.a.firstAssignments.has(s) && !assignedOnce) out.push(line(`${d} = ${this.zero(target)};`, s.loc));
     } else {
       const own = self.filter((c): c is string => c !== null);
       if (own.length === 0) out.push(line(`${d} = ${this.zero(target)};`, s.loc));
