@@ -117,6 +117,9 @@ describe("fixtures", () => {
         writeFileSync(modulePath, result.code);
         const module = (await import(pathToFileURL(modulePath).href)) as { checks?: Check[] };
         expect(module.checks, "a numeric fixture exports `checks`").toBeDefined();
+        // A fixture that trains something exports its losses: they must go down.
+        const losses = (module as { losses?: number[] }).losses;
+        if (losses) expect(losses[losses.length - 1]).toBeLessThan(losses[0] / 2);
         for (const check of module.checks!) {
           expect(check.points.length).toBeGreaterThanOrEqual(1);
           for (const point of check.points) verify(check, point);
