@@ -71,4 +71,19 @@ describe("the seed notebook, by hand", () => {
     const dx = first(A.sin.vjp(np.onesLike(y), x, y));
     expect(np.max(np.abs(np.sub(dx, np.cos(x)))).item()).toBe(0);
   });
+
+  it("docs/np.md's reverse sweep by hand runs and matches finite differences", () => {
+    np.random.seed(5);
+    const w = np.random.normal(0, 1, [3, 4]);
+    const x = np.random.normal(0, 1, [4, 2]);
+    const h = np.matmul(w, x), t = np.tanh(h), y = np.sum(t);
+    const [dt] = A.sum.vjp(np.array(1), t, undefined, undefined, y);
+    const [dh] = A.tanh.vjp(dt as np.NDArray, h, t);
+    const [dw, dx] = A.matmul.vjp(dh as np.NDArray, w, x, h, [true, false]);
+    expect(dx).toBeUndefined();
+    const loss = (v: np.NDArray) => np.sum(np.tanh(np.matmul(v, x))).item();
+    const bumped = (d: number) => w.copy().set([1, 2], w.get(1, 2).item() + d);
+    const fd = (loss(bumped(1e-6)) - loss(bumped(-1e-6))) / 2e-6;
+    expect((dw as np.NDArray).get(1, 2).item()).toBeCloseTo(fd, 6);
+  });
 });
