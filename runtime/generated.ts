@@ -1,9 +1,19 @@
 // What generated code calls (imported as `adjoint/runtime`). Users never import this.
 import { ValueStack } from "./stack.js";
-import { adjoints, accumulate, full, NDArray, zerosLike as ndZerosLike, onesLike, type AdjointRule } from "./np/index.js";
+import { adjoints, add, full, NDArray, sumToNumber, zerosLike as ndZerosLike, onesLike, type AdjointRule } from "./np/index.js";
 import { rule } from "./np/vjp.js";
 
-export { accumulate };
+/**
+ * `acc + x` for NDArray adjoints. The first contribution is kept as it is, not copied: a
+ * rule's result may alias its input, so nothing here ever writes into an adjoint; a second
+ * contribution makes a new array.
+ */
+export function accumulate<T extends NDArray | number | undefined>(acc: T, x: NDArray | number | undefined): T {
+  if (x === undefined) return acc;
+  if (acc === undefined) return x as T;
+  if (typeof acc === "number") return (acc + (typeof x === "number" ? x : sumToNumber(x))) as T;
+  return add(acc as NDArray, x) as T;
+}
 
 /** The adjoint rules of adjoint/np that generated code calls, plus `x.item()`'s. */
 export const np: Readonly<Record<string, AdjointRule>> = Object.freeze({
