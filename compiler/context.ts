@@ -1,6 +1,7 @@
 // What lowering needs to know about the module around a function.
 import type * as t from "@babel/types";
 import type { Diagnostic } from "./diagnostics.js";
+import type { ValueType } from "./ir.js";
 
 export type MarkerName = "grad" | "valueAndGrad" | "vjp" | "differentiable" | "customGrad" | "stopGradient";
 export const markerNames: readonly MarkerName[] = ["grad", "valueAndGrad", "vjp", "differentiable", "customGrad", "stopGradient"];
@@ -14,9 +15,21 @@ export interface ModuleFunction {
   exported: boolean;
 }
 
+/**
+ * What a front end with a type checker (tspc) can tell the engine that the module's text
+ * alone cannot. Both are optional: without them the engine reads annotations only.
+ */
+export interface FrontEndHooks {
+  /** The type of the unannotated binding whose name starts at `start`, if the front end knows it. */
+  typeAt?: (start: number, end: number) => ValueType | undefined;
+  /** Why a call through an imported binding cannot be differentiated (it is not marked), or undefined. */
+  importProblem?: (localName: string) => string | undefined;
+}
+
 export interface ModuleContext {
   filename: string;
   source: string;
+  hooks?: FrontEndHooks;
   /** Functions of this module the compiler can read, by name. */
   functions: Map<string, ModuleFunction>;
   /** Bindings whose vjp is attached at run time: imports, `customGrad(...)` results. */

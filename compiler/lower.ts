@@ -68,7 +68,7 @@ class Lowerer {
         this.report(id.type === "RestElement" ? "ADJ019" : "ADJ008", id);
         continue;
       }
-      const type = declaredType(id.typeAnnotation) ?? "number";
+      const type = declaredType(id.typeAnnotation) ?? this.ctx.hooks?.typeAt?.(id.start!, id.end!) ?? "number";
       params.push(this.declare(id.name, { declared: type, temp: false }));
       paramTypes.push(type);
     }
@@ -322,7 +322,7 @@ class Lowerer {
         this.report("ADJ008", declarator.id);
         continue;
       }
-      const declared = declaredType(declarator.id.typeAnnotation);
+      const declared = declaredType(declarator.id.typeAnnotation) ?? this.ctx.hooks?.typeAt?.(declarator.id.start!, declarator.id.end!);
       if (declarator.init) {
         // The name enters scope after its initializer: `let x = x + 1` in a block reads the outer x.
         const name = this.fresh(declarator.id.name);
@@ -889,6 +889,8 @@ class Lowerer {
     if (marker) return this.marker(marker, node, target);
     const args = this.arguments(node.arguments);
     if (this.ctx.functions.has(name)) return this.compute({ kind: "call", callee: { kind: "local", key: name }, args }, target);
+    const importProblem = this.ctx.attached.has(name) ? this.ctx.hooks?.importProblem?.(name) : undefined;
+    if (importProblem) return this.opaque(node, "ADJ010", importProblem, args, (a) => `${name}(${a.join(", ")})`, target);
     if (this.ctx.attached.has(name)) return this.compute({ kind: "call", callee: { kind: "attached", binding: name }, args }, target);
     this.outerReads.add(name);
     return this.opaque(node, "ADJ010", `'${name}'`, args, (a) => `${name}(${a.join(", ")})`, target);

@@ -3,7 +3,7 @@
 // apply the result to their own AST; none has differentiation logic of its own.
 import type * as t from "@babel/types";
 import { analyze } from "./analyze.js";
-import { markerNames, type FunctionNode, type MarkerName, type ModuleContext, type ModuleFunction } from "./context.js";
+import { markerNames, type FrontEndHooks, type FunctionNode, type MarkerName, type ModuleContext, type ModuleFunction } from "./context.js";
 import { diagnostic, type Diagnostic, type Span } from "./diagnostics.js";
 import { print, withSourceComments, type PrintedLine } from "./emit.js";
 import type { Callee, IRFunction } from "./ir.js";
@@ -41,8 +41,9 @@ export function mayUseAdjoint(source: string): boolean {
   return source.includes("adjoint");
 }
 
-export function compileModule(file: t.File, source: string, filename: string): ModuleOutput {
+export function compileModule(file: t.File, source: string, filename: string, hooks?: FrontEndHooks): ModuleOutput {
   const ctx = moduleContext(file.program, source, filename);
+  ctx.hooks = hooks;
   if (ctx.markers.size === 0 && ctx.namespaces.size === 0) return EMPTY;
   return new ModuleCompiler(ctx, file.program).run();
 }
@@ -206,6 +207,11 @@ class ModuleCompiler {
 
     if (fnTarget.type === "Identifier" && this.ctx.attached.has(fnTarget.name) && !this.ctx.functions.has(fnTarget.name)) {
       // A customGrad or imported function: differentiate through its attached vjp.
+      const problem = this.ctx.hooks?.importProblem?.(fnTarget.name);
+      if (problem) {
+        this.fail(target, "ADJ018", problem);
+        return;
+      }
       const pick = Array.isArray(wrt) ? `[${wrt.join(", ")}]` : String(wrt);
       this.replace(call, `${this.runtime}.${helper}(${this.runtime}.vjpOf(${fnTarget.name}, "${fnTarget.name}"), ${pick})`);
       return;

@@ -373,7 +373,11 @@ class ReverseBuilder {
       const adjoints = this.fresh(`${target}_adjoints`);
       this.extraLocals.push(adjoints);
       const args = expr.args.map((arg) => this.rcode(arg)).join(", ");
-      const body: Code[] = [line(`${adjoints} = ${this.options.runtime}.np.${expr.rule}.vjp(${d}, ${args}, ${target});`, s.loc)];
+      // Tell the rule which adjoints are wanted, when some of its differentiable arguments are constants.
+      const wanted = expr.args.map((arg, i) => differentiableArg(expr, i) && arg.kind === "var" && this.a.active.has(arg.name));
+      const skips = expr.args.some((_, i) => differentiableArg(expr, i) && !wanted[i]);
+      const need = skips ? `, [${wanted.join(", ")}]` : "";
+      const body: Code[] = [line(`${adjoints} = ${this.options.runtime}.np.${expr.rule}.vjp(${d}, ${args}, ${target}${need});`, s.loc)];
       const before = out.length;
       expr.args.forEach((arg, i) => {
         if (differentiableArg(expr, i)) contribute(arg, `${adjoints}[${i}]`);

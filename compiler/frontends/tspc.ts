@@ -1,0 +1,112 @@
+// adjoint/tspc: the ts-patch transformer. Configured in tsconfig.json as
+//   "plugins": [{ "transform": "adjoint/tspc" }]
+// it runs before TypeScript's own transformers on every emitted file: it hands the file's
+// text to the engine (the same engine as adjoint/babel), splices what the engine returns
+// into the TypeScript AST, and reports the engine's diagnostics as TypeScript diagnostics.
+// The type checker answers what the engine cannot read from the file alone: the types of
+// values the source leaves unannotated, and whether an imported function is differentiable.
+// Declarations (.d.ts) are emitted from the untouched source, so they are what tsc writes.
+import { createRequire } from "node:module";
+import { isAbsolute, relative } from "node:path";
+import { parse } from "@babel/parser";
+import type * as TS from "typescript";
+import { compileModule, mayUseAdjoint, type ModuleOutput } from "../module.js";
+import { internalDiagnostic, toTsDiagnostic } from "./tspc/diagnostics.js";
+import { checkerHooks } from "./tspc/checker.js";
+import { synthesizeExpression, synthesizeStatements } from "./tspc/synthesize.js";
+
+/** The options of the tsconfig entry (none yet besides ts-patch's own). */
+export interface AdjointTspcConfig {
+  transform?: string;
+}
+
+/** What ts-patch passes a program-type source transformer (see ts-patch's `TransformerExtras`). */
+export interface AdjointTspcExtras {
+  ts?: typeof TS;
+  addDiagnostic?: (diagnostic: TS.Diagnostic) => number | void;
+  diagnostics?: readonly TS.Diagnostic[];
+}
+
+/**
+ * The ts-patch entry point: `(program, config, extras) => TransformerFactory`. It also works
+ * without ts-patch: `program.emit(undefined, undefined, undefined, false, { before: [adjointTspc(program, {}, { ts, addDiagnostic })] })`.
+ */
+export default function adjointTspc(program: TS.Program, _config: AdjointTspcConfig = {}, extras: AdjointTspcExtras = {}): TS.TransformerFactory<TS.SourceFile> {
+  const ts = extras.ts ?? (createRequire(import.meta.url)("typescript") as typeof TS);
+  const report = extras.addDiagnostic ?? (() => undefined);
+  // ts-patch keeps one diagnostics list per program and adds all of it to every emit's
+  // result; a watch build emits file by file, so drop what an earlier emit reported.
+  forgetEarlierReports(extras.diagnostics);
+  return (context) => (file) => {
+    if (file.isDeclarationFile || !mayUseAdjoint(file.text)) return file;
+    try {
+      return transformFile(ts, program, context, file, report);
+    } catch (error) {
+      report(internalDiagnostic(ts, file, error instanceof Error ? error.message : String(error)));
+      return file;
+    }
+  };
+}
+
+function transformFile(
+  ts: typeof TS,
+  program: TS.Program,
+  context: TS.TransformationContext,
+  file: TS.SourceFile,
+  report: (diagnostic: TS.Diagnostic) => unknown,
+): TS.SourceFile {
+  // A file TypeScript cannot parse gets TypeScript's own errors; adjoint adds none.
+  if (program.getSyntacticDiagnostics(file).length > 0) return file;
+  const source = file.text;
+  let ast;
+  try {
+    ast = parse(source, { sourceType: "module", plugins: file.fileName.endsWith("x") ? ["typescript", "jsx"] : ["typescript"] });
+  } catch (error) {
+    const at = (error as { pos?: number }).pos ?? 0;
+    report(internalDiagnostic(ts, file, `the Babel parser cannot read this file (${error instanceof Error ? error.message : String(error)})`, at));
+    return file;
+  }
+  const output = compileModule(ast, source, displayName(file.fileName), checkerHooks(ts, program, file));
+  if (output.diagnostics.length > 0) {
+    for (const d of output.diagnostics) report(toTsDiagnostic(ts, d, file));
+    return file;
+  }
+  return splice(ts, context, file, output);
+}
+
+/** Applies the engine's edits: marker calls replaced, vjps appended, the runtime imported. */
+function splice(ts: typeof TS, context: TS.TransformationContext, file: TS.SourceFile, output: ModuleOutput): TS.SourceFile {
+  if (output.replacements.length === 0 && !output.appended && !output.runtimeImport) return file;
+  const byStart = new Map(output.replacements.map((r) => [r.start, r]));
+  const starts = [...byStart.keys()];
+  const visit = (node: TS.Node): TS.Node => {
+    if (ts.isCallExpression(node)) {
+      const replacement = byStart.get(node.getStart(file));
+      if (replacement && replacement.end === node.end) {
+        byStart.delete(replacement.start);
+        return synthesizeExpression(ts, replacement.code, replacement.lines, file, { pos: node.getStart(file), end: node.end });
+      }
+    }
+    // Cheap exit: no marker call inside this subtree.
+    if (!starts.some((start) => start >= node.pos && start < node.end)) return node;
+    return ts.visitEachChild(node, visit, context);
+  };
+  const body = ts.visitNodes(file.statements, visit, ts.isStatement);
+  const statements = [...body];
+  if (output.runtimeImport) statements.unshift(...synthesizeStatements(ts, output.runtimeImport, [], file));
+  if (output.appended) statements.push(...synthesizeStatements(ts, output.appended.code, output.appended.lines, file));
+  if (byStart.size > 0) throw new Error(`no call at offset ${[...byStart.keys()].join(", ")} to replace`);
+  return ts.factory.updateSourceFile(file, statements);
+}
+
+function forgetEarlierReports(diagnostics: readonly TS.Diagnostic[] | undefined): void {
+  if (!Array.isArray(diagnostics)) return;
+  const list = diagnostics as TS.Diagnostic[];
+  for (let i = list.length - 1; i >= 0; i--) if (list[i].source === "adjoint") list.splice(i, 1);
+}
+
+/** The file as the engine names it: relative to the working directory when inside it. */
+function displayName(filename: string): string {
+  const relativePath = relative(process.cwd(), filename);
+  return relativePath.startsWith("..") || isAbsolute(relativePath) ? filename : relativePath;
+}
