@@ -5,12 +5,17 @@ import { checkShape, sizeOf, type Shape } from "./shape.js";
 import { stack } from "./shapeops.js";
 
 type Nested = number | boolean | NDArray | readonly Nested[];
+/** Typed arrays `array` accepts; the other integer ones are converted to float64. */
+type AnyTypedArray = TypedArray | Int8Array | Int16Array | Uint16Array | Uint32Array | Uint8ClampedArray;
 
 /** An NDArray from nested JS arrays (booleans give a bool array), a typed array
  * (1-D, sharing nothing), an NDArray (copied) or a number (0-d). */
-export function array(value: Nested | NDArray | TypedArray, dtype?: DType): NDArray {
+export function array(value: Nested | NDArray | AnyTypedArray, dtype?: DType): NDArray {
   if (value instanceof NDArray) return dtype === undefined || dtype === value.dtype ? value.copy() : value.astype(dtype);
   if (ArrayBuffer.isView(value)) {
+    if (!(value instanceof Float64Array || value instanceof Float32Array || value instanceof Int32Array || value instanceof Uint8Array)) {
+      return array(Array.from(value), dtype);
+    }
     const out = new NDArray(value.slice(), [value.length]);
     return dtype === undefined || dtype === out.dtype ? out : out.astype(dtype);
   }
@@ -40,7 +45,7 @@ export function array(value: Nested | NDArray | TypedArray, dtype?: DType): NDAr
 }
 
 /** `x` itself when it is an NDArray, else `array(x)`. */
-export function asarray(x: Nested | NDArray | TypedArray, dtype?: DType): NDArray {
+export function asarray(x: Nested | NDArray | AnyTypedArray, dtype?: DType): NDArray {
   return x instanceof NDArray && (dtype === undefined || dtype === x.dtype) ? x : array(x, dtype);
 }
 

@@ -31,7 +31,9 @@ export function dtypeOf(data: TypedArray): DType {
   if (data instanceof Float64Array) return "float64";
   if (data instanceof Float32Array) return "float32";
   if (data instanceof Int32Array) return "int32";
-  return "bool";
+  if (data instanceof Uint8Array) return "bool";
+  const name = (data as object)?.constructor?.name ?? typeof data;
+  throw new Error(`NDArray: storage must be a Float64Array, Float32Array, Int32Array or Uint8Array (bool), got ${name}`);
 }
 
 export const isFloat = (d: DType): boolean => d === "float64" || d === "float32";

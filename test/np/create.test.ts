@@ -9,6 +9,8 @@ describe("creation", () => {
     expect(np.array(7).shape).toEqual([]);
     expect(np.array([true, false]).dtype).toBe("bool");
     expect(np.array(Float32Array.of(1, 2)).dtype).toBe("float32");
+    expect(np.array(Int16Array.of(1, -2)).toArray()).toEqual([1, -2]);
+    expect(() => new np.NDArray(Int16Array.of(1) as never, [1])).toThrow("NDArray: storage must be a Float64Array");
     expect(np.array([1, 2], "float32").dtype).toBe("float32");
     expect(() => np.array([[1, 2], [3]])).toThrow("array: ragged nested list");
     expect(() => np.array([1, 2], "float16" as never)).toThrow("array: unknown dtype \"float16\"");
