@@ -127,6 +127,10 @@ for (const [name, args, out, kernel, saved] of [
   ["tanh", [x], th, "Tanh", [tth]],
   ["sigmoid", [x], sg, "Sigmoid", [tsg]],
   ["relu", [x], null, "Relu", [tx]],
+  ["log", [x], null, "Log", [tx]],
+  ["sqrt", [x], np.sqrt(x), "Sqrt", [tx]],
+  ["maximum", [x, y], null, "Maximum", [tx, ty]],
+  ["pow", [x, y], np.pow(x, y), "Pow", [tx, ty, tf.pow(tx, ty)]],
 ]) {
   await row(`vjp ${name} 1e6`, { f64: () => adj(name)(g, ...args, out), tfjs: tfGrad(kernel, tg, saved) });
 }
@@ -137,6 +141,8 @@ await row("vjp broadcast add (1000,1000)+(1000,)", {
 const gs = np.array(1);
 const tgs = tf.scalar(1);
 await row("vjp sum 1e6 (materialised)", { f64: () => adj("sum")(gs, x, undefined, false, null)[0].copy(), tfjs: tfGrad("Sum", tgs, [tx], { axis: [0], keepDims: false }) });
+await row("vjp mean 1e6 (materialised)", { f64: () => adj("mean")(gs, x, undefined, false, np.mean(x))[0].copy(), tfjs: tfGrad("Mean", tgs, [tx], { axis: [0], keepDims: false }) });
+await row("vjp prod 1e6", { f64: () => adj("prod")(gs, x, undefined, false, np.prod(x)), tfjs: tfGrad("Prod", tgs, [tx], { axis: [0], keepDims: false }) });
 await row("vjp max 1e6", { f64: () => adj("max")(gs, x, undefined, false, np.max(x)), tfjs: tfGrad("Max", tgs, [tx, tf.max(tx)], { reductionIndices: [0], keepDims: false }) });
 for (const n of [64, 256]) {
   const { a, b, ta, tb } = mats[n];
