@@ -461,10 +461,11 @@ function inferTypes(fn: IRFunction, stmts: Stmt[]): Map<string, InferredType> {
   const types = new Map<string, InferredType>();
   fn.params.forEach((p, i) => types.set(p, fn.paramTypes[i]));
   for (const [name, info] of fn.locals) if (info.declared) types.set(name, info.declared);
-  // Whatever is indexed or written element by element is an array.
+  // Whatever is indexed or written element by element is an array, unannotated parameters included.
+  const unannotated = new Set(fn.params.filter((_, i) => !fn.paramAnnotated[i]));
   for (const s of stmts) {
     const base = s.kind === "store" || s.kind === "fill" ? s.array : s.kind === "assign" && s.expr.kind === "load" && s.expr.array.kind === "var" ? s.expr.array.name : null;
-    if (base && !types.has(base)) types.set(base, "array");
+    if (base && (!types.has(base) || unannotated.has(base))) types.set(base, "array");
   }
   const typeOf = (op: Operand): InferredType | undefined => {
     if (op.kind === "var") return types.get(op.name);
@@ -500,7 +501,7 @@ function inferTypes(fn: IRFunction, stmts: Stmt[]): Map<string, InferredType> {
   fixpoint(() => {
     let changed = false;
     for (const s of assigns) {
-      if (fn.locals.get(s.target)?.declared || fn.params.includes(s.target)) continue;
+      if (fn.locals.get(s.target)?.declared || (fn.params.includes(s.target) && !unannotated.has(s.target))) continue;
       if (types.get(s.target) === "array" && s.expr.kind !== "alloc" && s.expr.kind !== "copy") continue;
       const next = join(types.get(s.target), exprType(s.expr));
       if (next !== undefined && next !== types.get(s.target)) {

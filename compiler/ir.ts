@@ -92,6 +92,8 @@ export interface IRFunction {
   key: string;
   params: string[];
   paramTypes: ValueType[];
+  /** Whether each parameter's type was written (else number is assumed until its use says otherwise). */
+  paramAnnotated: boolean[];
   body: Stmt[];
   /** The variable holding the return value. */
   result: string;

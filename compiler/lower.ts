@@ -57,6 +57,7 @@ class Lowerer {
     this.scopes.push(new Map());
     const params: string[] = [];
     const paramTypes: ValueType[] = [];
+    const paramAnnotated: boolean[] = [];
     const defaults: [string, t.Expression][] = [];
     for (const param of node.params) {
       let id: t.Node = param;
@@ -68,9 +69,11 @@ class Lowerer {
         this.report(id.type === "RestElement" ? "ADJ019" : "ADJ008", id);
         continue;
       }
-      const type = declaredType(id.typeAnnotation) ?? this.ctx.hooks?.typeAt?.(id.start!, id.end!) ?? "number";
-      params.push(this.declare(id.name, { declared: type, temp: false }));
+      const declared = declaredType(id.typeAnnotation) ?? this.ctx.hooks?.typeAt?.(id.start!, id.end!);
+      const type = declared ?? "number";
+      params.push(this.declare(id.name, { declared, temp: false }));
       paramTypes.push(type);
+      paramAnnotated.push(declared !== undefined);
     }
     this.result = this.fresh("result");
     this.locals.set(this.result, { temp: true });
@@ -93,6 +96,7 @@ class Lowerer {
       key,
       params,
       paramTypes,
+      paramAnnotated,
       body: this.block,
       result: this.result,
       locals: this.locals,
