@@ -20,7 +20,11 @@ export interface ModuleFunction {
  * alone cannot. Both are optional: without them the engine reads annotations only.
  */
 export interface FrontEndHooks {
-  /** The type of the unannotated binding whose name starts at `start`, if the front end knows it. */
+  /**
+   * The type of the unannotated parameter whose name starts at `start`, if the front end
+   * knows it (a contextually typed arrow). Locals are not asked: the engine infers them from
+   * their initialisers, and a checker's `any[]` for `new Array(n).fill(0)` would hide a gradient.
+   */
   typeAt?: (start: number, end: number) => ValueType | undefined;
   /** Why a call through an imported binding cannot be differentiated (it is not marked), or undefined. */
   importProblem?: (localName: string) => string | undefined;

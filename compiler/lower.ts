@@ -326,7 +326,7 @@ class Lowerer {
         this.report("ADJ008", declarator.id);
         continue;
       }
-      const declared = declaredType(declarator.id.typeAnnotation) ?? this.ctx.hooks?.typeAt?.(declarator.id.start!, declarator.id.end!);
+      const declared = declaredType(declarator.id.typeAnnotation);
       if (declarator.init) {
         // The name enters scope after its initializer: `let x = x + 1` in a block reads the outer x.
         const name = this.fresh(declarator.id.name);
