@@ -53,9 +53,14 @@ export const logisticGrad = grad(logistic);
 `;
 
 // ---- hand-written gradients with adjoint/np ----
+// Each computes the forward pass (the loss a training step reports) and then the
+// backward pass a person would write, as generated code and tf.grad also do.
 
 const hand = {
-  twiceDot: (x) => np.mul(4, x),
+  twiceDot: (x) => {
+    void np.mul(2, np.dot(x, x));
+    return np.mul(4, x);
+  },
   seed: (a) => {
     let b = np.mul(a, 2);
     let scale = 2;
@@ -63,11 +68,16 @@ const hand = {
       b = np.mul(b, 2);
       scale *= 2;
     }
+    void (b.sum().item() > 0 ? b : np.mul(100, b));
     return np.fullLike(a, b.sum().item() > 0 ? scale : 100 * scale);
   },
-  sumSin: (x) => np.cos(x),
+  sumSin: (x) => {
+    void np.sum(np.sin(x));
+    return np.cos(x);
+  },
   layer: (w, b, x) => {
     const h = np.tanh(np.add(np.matmul(x, w), b));
+    void np.sum(np.mul(h, h));
     const dz = np.mul(np.mul(2, h), np.sub(1, np.mul(h, h)));
     const dw = x.ndim === 1 ? np.outer(x, dz) : np.matmul(x.T, dz);
     const db = x.ndim === 1 ? dz : np.sum(dz, 0);
@@ -75,6 +85,7 @@ const hand = {
   },
   logistic: (w, xs, ys) => {
     const margins = np.mul(np.neg(ys), np.matmul(xs, w));
+    void np.mean(np.log1p(np.exp(margins)));
     const weights = np.mul(np.neg(ys), np.sigmoid(margins)); // d/dmargin log1p(exp(m)) = sigmoid(m)
     return np.div(np.matmul(xs.T, weights), xs.shape[0]);
   },
