@@ -124,3 +124,213 @@ for (const version of versions) {
     }
   });
 }
+
+describe("examples/tspc-project: built by tspc with adjoint/tspc, run by Node", () => {
+  const project = join(root, "examples", "tspc-project");
+  beforeAll(() => {
+    rmSync(join(project, "dist"), { recursive: true, force: true });
+    execFileSync(process.execPath, ["build.mjs"], { cwd: project, encoding: "utf8" });
+  }, 180_000);
+
+  it("fits the curve by gradient descent through a differentiable function of another module", () => {
+    const output = execFileSync(process.execPath, ["dist/fit.js"], { cwd: project, encoding: "utf8" });
+    const result = JSON.parse(output) as { amplitude: number; decay: number; initialLoss: number; finalLoss: number };
+    expect(result.finalLoss).toBeLessThan(result.initialLoss / 1000);
+    expect(result.amplitude).toBeCloseTo(2, 1);
+    expect(result.decay).toBeCloseTo(0.5, 1);
+  });
+
+  it("has gradients that match finite differences", async () => {
+    const module = (await import(pathToFileURL(join(project, "dist/fit.js")).href)) as {
+      loss: (a: number, b: number) => number;
+      lossGrad: (a: number, b: number) => [number, number];
+    };
+    for (const point of [[1, 1.5], [2.5, 0.2], [0.3, 0.9]]) {
+      const gradient = module.lossGrad(point[0], point[1]);
+      gradient.forEach((g, i) => expectClose(g, centralDifference(module.loss, point, i), { rtol: 1e-6, atol: 1e-8 }));
+    }
+  });
+
+  for (const version of versions) {
+    it(`writes the declarations tsc writes without the plugin (${version.name})`, () => {
+      const tscBin = join(root, "node_modules", version.major === "5.9" ? "typescript" : "typescript6", "bin", "tsc");
+      const outDir = join(tmp, `example-${version.major}`);
+      rmSync(outDir, { recursive: true, force: true });
+      // Plain tsc ignores the plugins entry: the reference declarations.
+      execFileSync(process.execPath, [tscBin, "-p", project, "--outDir", join(outDir, "plain")], { cwd: root });
+      const built = tspc(project, version.env, "--outDir", join(outDir, "tspc"));
+      expect(built.status, built.stdout).toBe(0);
+      for (const file of ["fit.d.ts", "model.d.ts"]) {
+        expect(readFileSync(join(outDir, "tspc", file), "utf8")).toBe(readFileSync(join(outDir, "plain", file), "utf8"));
+      }
+      expect(readFileSync(join(outDir, "tspc", "fit.js"), "utf8")).toContain("function loss$grad_amplitude_decay(");
+    });
+  }
+});
+
+describe("what only TypeScript knows", () => {
+  const files = {
+    "src/lib.ts": [
+      'import { differentiable } from "adjoint";',
+      "",
+      "export function helper(x: number): number {",
+      "  return x * x;",
+      "}",
+      "export const marked = differentiable((x: number) => Math.sin(x));",
+      "",
+    ].join("\n"),
+    "src/uses-lib.ts": [
+      'import { grad } from "adjoint";',
+      'import { helper, marked } from "./lib.js";',
+      "",
+      "function f(x: number): number {",
+      "  return helper(x) + marked(x);",
+      "}",
+      "export const df = grad(f);",
+      "export const dh = grad(helper);",
+      "export const dm = grad(marked);",
+      "",
+    ].join("\n"),
+    "src/contextual.ts": [
+      'import { grad } from "adjoint";',
+      "",
+      "type Loss = (w: number[], scale: number) => number;",
+      "// No annotation on w or a: the checker knows they are number[] from the function types.",
+      "const sumSquares: Loss = (w, scale) => {",
+      "  let s = 0;",
+      "  for (let i = 0; i < w.length; i++) s += w[i] * w[i] * scale;",
+      "  return s;",
+      "};",
+      "export const dSum = grad(sumSquares);",
+      "export const dScale = grad(sumSquares, { wrt: 1 });",
+      "",
+      "function product(a: number[], b: number[]): number {",
+      "  return a[0] * b[0];",
+      "}",
+      "const passOn: (a: number[], b: number[]) => number = (a, b) => product(a, b);",
+      "export const dPassOn = grad(passOn);",
+      "",
+    ].join("\n"),
+    "src/wrt-string.ts": [
+      'import { grad } from "adjoint";',
+      "",
+      "type Scaled = (x: number, label: string) => number;",
+      "const scaled: Scaled = (x, label) => x * label.length;",
+      "export const dLabel = grad(scaled, { wrt: 1 });",
+      "",
+    ].join("\n"),
+  };
+
+  for (const version of versions) {
+    describe(version.name, () => {
+      const dir = join(tmp, `checker-${version.major}`);
+      let run: SpawnSyncReturns<string>;
+      beforeAll(() => {
+        makeProject(dir, { rootDir: "src", outDir: "out" }, ["src"], files);
+        run = tspc(dir, version.env);
+      }, 180_000);
+
+      it("reports an imported function that is not marked differentiable, naming it and the fix", () => {
+        expect(run.status).not.toBe(0);
+        const file = join(".tmp", "tspc", `checker-${version.major}`, "src", "uses-lib.ts");
+        const ours = reported(run.stdout).filter((d) => d.file === file);
+        expect(ours.map((d) => `${d.line}:${d.column} ${d.code}`)).toEqual(["5:10 ADJ010", "8:24 ADJ018"]);
+        for (const d of ours) {
+          expect(d.message).toContain("'helper' is imported from ./lib.ts, where it is not marked differentiable");
+          expect(d.message).toContain("export const helper = differentiable(");
+        }
+        expect(run.stdout).toContain("hint: ");
+        expect(run.stdout + run.stderr).not.toMatch(/^\s+at /m);
+      });
+
+      it("types unannotated parameters from their contextual type", async () => {
+        expect(reported(run.stdout).filter((d) => d.file.endsWith("contextual.ts"))).toEqual([]);
+        const module = (await import(pathToFileURL(join(dir, "out", "contextual.js")).href)) as {
+          dSum: (w: number[], scale: number) => number[];
+          dScale: (w: number[], scale: number) => number;
+          dPassOn: (a: number[], b: number[]) => number[];
+        };
+        expect(module.dSum([1, 2, 3], 2)).toEqual([4, 8, 12]);
+        expect(module.dScale([1, 2, 3], 2)).toBe(14);
+        expect(Array.from(module.dPassOn([2, 3], [5, 7]))).toEqual([5, 0]);
+      });
+
+      it("refuses a gradient with respect to a parameter the checker knows is a string", () => {
+        const ours = reported(run.stdout).filter((d) => d.file.endsWith("wrt-string.ts"));
+        expect(ours.map((d) => `${d.line}:${d.column} ${d.code}`)).toEqual(["4:28 ADJ020"]);
+      });
+    });
+  }
+
+  it("without the checker (Babel), the string parameter is taken for a number", () => {
+    const { diagnostics } = transform(files["src/wrt-string.ts"], { filename: "wrt-string.ts", sourceMaps: false });
+    expect(diagnostics).toEqual([]);
+  });
+});
+
+describe("source maps", () => {
+  it("point a run-time error inside generated code back to the user's line", () => {
+    const dir = join(tmp, "source-maps");
+    const source = [
+      'import { grad } from "adjoint";',
+      "",
+      "function f(x: number): number {",
+      "  const y = x * 2;",
+      '  if (y > 10) throw new RangeError("too big");',
+      "  return y * y;",
+      "}",
+      "",
+      "export const df = grad(f);",
+      "",
+    ].join("\n");
+    makeProject(dir, { rootDir: "src", outDir: "out", sourceMap: true }, ["src"], { "src/input.ts": source });
+    const built = tspc(dir);
+    expect(built.status, built.stdout).toBe(0);
+    const run = spawnSync(process.execPath, ["--enable-source-maps", "-e", `import("./out/input.js").then((m) => m.df(6))`], { cwd: dir, encoding: "utf8" });
+    expect(run.status).not.toBe(0);
+    expect(run.stderr).toContain("too big");
+    expect(run.stderr).toMatch(/src\/input\.ts:5:\d+/);
+  });
+});
+
+describe("tspc --watch", () => {
+  it("rebuilds a changed file with its gradients, and reports and clears diagnostics", async () => {
+    const dir = join(tmp, "watch");
+    const example = join(root, "examples", "tspc-project");
+    makeProject(dir, { rootDir: "src", outDir: "out", types: ["node"] }, ["src"]);
+    cpSync(join(example, "src"), join(dir, "src"), { recursive: true });
+    const child = spawn(process.execPath, [tspcBin, "-p", dir, "--watch", "--preserveWatchOutput", "--pretty", "false"], { cwd: root });
+    let output = "";
+    child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    const model = join(dir, "out", "model.js");
+    const waitFor = async (what: string, test: () => boolean) => {
+      for (let waited = 0; !test(); waited += 100) {
+        if (waited > 60_000) throw new Error(`tspc --watch: no ${what} after 60 s; output:\n${output}`);
+        await new Promise((done) => setTimeout(done, 100));
+      }
+    };
+    const builds = () => output.match(/Watching for file changes/g)?.length ?? 0;
+    try {
+      await waitFor("first build", () => builds() >= 1);
+      expect(readFileSync(model, "utf8")).toContain("t6 = Math.cos(t5);");
+      const source = readFileSync(join(dir, "src", "model.ts"), "utf8");
+      // A change: the gradient code must follow (sin's derivative is cos).
+      writeFileSync(join(dir, "src", "model.ts"), source.replace("Math.cos(3 * t)", "Math.sin(3 * t)"));
+      await waitFor("rebuild", () => builds() >= 2);
+      await waitFor("new model.js", () => readFileSync(model, "utf8").includes("Math.sin(t5)"));
+      expect(readFileSync(model, "utf8")).toMatch(/dt5 = dt6 \* Math\.cos\(t5\)/);
+      // A change adjoint refuses: a diagnostic, then gone once fixed.
+      writeFileSync(join(dir, "src", "model.ts"), source.replace("return amplitude", "try { return amplitude").replace("});", "} finally {} });"));
+      await waitFor("rebuild with the error", () => builds() >= 3);
+      expect(reported(output).map((d) => d.code)).toEqual(["ADJ001"]);
+      const before = output.length;
+      writeFileSync(join(dir, "src", "model.ts"), source);
+      await waitFor("rebuild after the fix", () => builds() >= 4);
+      expect(reported(output.slice(before))).toEqual([]);
+      expect(output.slice(before)).toContain("Found 0 errors");
+    } finally {
+      child.kill();
+    }
+  }, 180_000);
+});
