@@ -95,6 +95,14 @@ describe("binary elementwise with broadcasting", () => {
   });
 });
 
+describe("pow's adjoint at zero and below", () => {
+  it("matches b a^(b-1) where out / a cannot be used", () => {
+    const a = np.array([0, -1.5, 2]);
+    const [da] = np.adjoints.pow.vjp(np.ones([3]), a, 3, np.pow(a, 3), [true, false]);
+    expect((da as np.NDArray).toArray()).toEqual([0, 6.75, 12]);
+  });
+});
+
 describe("where and clip", () => {
   it("where picks by condition with broadcasting", () => {
     const c = np.array([true, false, true]);
