@@ -1,0 +1,4 @@
+// adjoint/rollup: the rollup plugin (see unplugin.ts). Usage: plugins: [adjoint()].
+import { adjoint } from "./unplugin.js";
+
+export default adjoint.rollup;

@@ -1,0 +1,81 @@
+// adjoint's bundler plugins (Vite, Rollup, esbuild, webpack) from one unplugin factory.
+// Each module that imports "adjoint" goes through @babel/core with only the adjoint Babel
+// plugin and the TypeScript *syntax*: the output keeps its types, and the bundler's own
+// TypeScript handling strips them afterwards. Everything else is left to the bundler.
+import { transformAsync } from "@babel/core";
+import { createUnplugin, type UnpluginContext, type UnpluginInstance } from "unplugin";
+import { AdjointCompileError, formatDiagnostic } from "../diagnostics.js";
+import adjointBabel from "./babel.js";
+
+export interface AdjointBundlerOptions {
+  /** Which module ids to consider (default: .ts .tsx .mts .cts .js .mjs .cjs .jsx outside node_modules). */
+  include?: (id: string) => boolean;
+}
+
+const SCRIPT = /\.(?:[cm]?[jt]s|[jt]sx)$/;
+const NODE_MODULES = /[\\/]node_modules[\\/]/;
+/** The fast path: a module that never names "adjoint" in an import or require is not parsed. */
+const IMPORTS_ADJOINT = /(?:\bfrom|\bimport|\brequire\s*\()\s*["']adjoint["']/;
+
+/** The module's path without a bundler's query (`?v=…`) or hash. */
+function pathOf(id: string): string {
+  return id.replace(/[?#].*$/, "");
+}
+
+function defaultInclude(id: string): boolean {
+  return !id.startsWith("\0") && SCRIPT.test(id) && !NODE_MODULES.test(id);
+}
+
+/** Compiles one module; undefined when it has nothing for adjoint. Reports diagnostics on the bundler's channel. */
+async function transformModule(context: UnpluginContext, code: string, id: string) {
+  if (!IMPORTS_ADJOINT.test(code)) return undefined;
+  const filename = pathOf(id);
+  const plugins: Array<"typescript" | "jsx"> = /\.[cm]?tsx?$/.test(filename) ? ["typescript"] : [];
+  if (/\.[jt]sx$/.test(filename)) plugins.push("jsx");
+  try {
+    const result = await transformAsync(code, {
+      filename,
+      babelrc: false,
+      configFile: false,
+      sourceType: "module",
+      sourceMaps: true,
+      // Not read from an inline comment: the bundler chains this map onto the maps of the
+      // transforms before it (Babel accepts false; @types/babel__core lacks it).
+      inputSourceMap: false as unknown as undefined,
+      parserOpts: { plugins },
+      plugins: [adjointBabel],
+    });
+    if (!result?.code) return undefined;
+    return { code: result.code, map: result.map };
+  } catch (error) {
+    if (!(error instanceof AdjointCompileError)) throw error;
+    const [first] = error.diagnostics;
+    const count = error.diagnostics.length;
+    context.error({
+      id: filename,
+      plugin: "adjoint",
+      code: first.code,
+      message:
+        `adjoint found ${count} problem${count === 1 ? "" : "s"}:\n\n` +
+        error.diagnostics.map((d) => formatDiagnostic(d, code)).join("\n\n"),
+      loc: { file: filename, line: first.line, column: first.column },
+    });
+    // Rollup and Vite throw from error(); webpack and esbuild collect it and fail the build.
+    return { code };
+  }
+}
+
+export const adjoint: UnpluginInstance<AdjointBundlerOptions | undefined, false> = createUnplugin((options) => {
+  const include = options?.include ?? defaultInclude;
+  return {
+    name: "adjoint",
+    // Before the bundler strips TypeScript: the engine reads the type annotations.
+    enforce: "pre",
+    transformInclude: (id) => include(pathOf(id)),
+    transform(code, id) {
+      return transformModule(this, code, id);
+    },
+  };
+});
+
+export default adjoint;

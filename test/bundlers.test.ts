@@ -1,0 +1,177 @@
+// adjoint/vite, adjoint/rollup, adjoint/esbuild and adjoint/webpack, driven through each
+// real bundler's JavaScript API with the configurations in examples/bundlers/: the app
+// (two modules, a gradient-descent fit) bundled and run by Node prints what the same app
+// prints when built by tspc and by Babel; a module outside the differentiable subset
+// fails the build with adjoint's diagnostic; Vite's dev server and Rollup's watch pick up
+// an edit to a differentiated function; a user's Vitest run with the Vite plugin works.
+import { execFileSync, spawnSync } from "node:child_process";
+import { mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { basename, join, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import { transformFileAsync } from "@babel/core";
+import { beforeAll, describe, expect, it, vi } from "vitest";
+
+const root = resolve(__dirname, "..");
+const examples = join(root, "examples", "bundlers");
+const tmp = join(root, ".tmp", "bundlers");
+const app = join(examples, "app", "src");
+const entry = join(app, "fit.ts");
+const broken = join(examples, "broken", "broken.ts");
+
+/** Runs a built script with Node and returns what it printed. Inside the checkout, "adjoint" resolves to dist/. */
+function run(file: string): string {
+  return execFileSync(process.execPath, [file], { cwd: root, encoding: "utf8" }).trim();
+}
+
+async function config<T>(path: string, name = "default"): Promise<T> {
+  return (await import(pathToFileURL(join(examples, path)).href))[name] as T;
+}
+
+/** Each bundler with its example configuration, building `input` into `outDir`; returns the bundle's path. */
+const bundlers: Record<string, (input: string, outDir: string) => Promise<string>> = {
+  async vite(input, outDir) {
+    const { build } = await import("vite");
+    await build({ configFile: join(examples, "vite", "vite.config.mjs"), logLevel: "silent", build: { ssr: input, outDir, emptyOutDir: true } });
+    return join(outDir, basename(input).replace(/\.ts$/, ".js"));
+  },
+  async rollup(input, outDir) {
+    const { rollup } = await import("rollup");
+    const options = await config<import("rollup").RollupOptions & { output: import("rollup").OutputOptions }>("rollup/rollup.config.mjs");
+    const bundle = await rollup({ ...options, input });
+    await bundle.write({ ...options.output, dir: outDir });
+    await bundle.close();
+    return join(outDir, basename(input).replace(/\.ts$/, ".mjs"));
+  },
+  async esbuild(input, outDir) {
+    const { build } = await import("esbuild");
+    const options = await config<import("esbuild").BuildOptions>("esbuild/build.mjs", "options");
+    const outfile = join(outDir, basename(input).replace(/\.ts$/, ".mjs"));
+    await build({ ...options, entryPoints: [input], outfile, logLevel: "silent" });
+    return outfile;
+  },
+  async webpack(input, outDir) {
+    const { default: webpack } = await import("webpack");
+    const options = await config<import("webpack").Configuration>("webpack/webpack.config.mjs");
+    const stats = await new Promise<import("webpack").Stats>((done, fail) =>
+      webpack({ ...options, entry: input, output: { ...options.output, path: outDir } }, (error, result) => (error ? fail(error) : done(result!))),
+    );
+    if (stats.hasErrors()) throw new Error(stats.toString({ all: false, errors: true, colors: false }));
+    return join(outDir, "fit.mjs");
+  },
+};
+
+/** The same app built by tspc (as examples/tspc-project is) and by Babel (as examples/babel-project is). */
+function referenceBuilds(): { tspc: string; babel: Promise<string> } {
+  const tspcDir = join(tmp, "tspc");
+  rmSync(tspcDir, { recursive: true, force: true });
+  mkdirSync(join(tspcDir, "node_modules"), { recursive: true });
+  symlinkSync(root, join(tspcDir, "node_modules", "adjoint"), "dir");
+  const compilerOptions = { target: "ES2022", module: "NodeNext", moduleResolution: "NodeNext", strict: true, skipLibCheck: true, types: ["node"], rootDir: app, outDir: "dist" };
+  writeFileSync(join(tspcDir, "tsconfig.json"), JSON.stringify({ compilerOptions: { ...compilerOptions, plugins: [{ transform: "adjoint/tspc" }] }, include: [app] }));
+  execFileSync(process.execPath, [join(root, "node_modules", "ts-patch", "bin", "tspc.js"), "-p", tspcDir], { cwd: root });
+
+  const babelDir = join(tmp, "babel");
+  mkdirSync(babelDir, { recursive: true });
+  const babel = Promise.all(
+    ["model.ts", "fit.ts"].map(async (file) => {
+      const result = await transformFileAsync(join(app, file), { babelrc: false, configFile: false, presets: ["@babel/preset-typescript"], plugins: ["adjoint/babel"] });
+      writeFileSync(join(babelDir, file.replace(/\.ts$/, ".js")), result!.code!);
+    }),
+  ).then(() => run(join(babelDir, "fit.js")));
+  return { tspc: run(join(tspcDir, "dist", "fit.js")), babel };
+}
+
+let expected: { tspc: string; babel: string };
+
+beforeAll(async () => {
+  // The configurations load the plugins by name ("adjoint/vite", …), as a user's do: build dist/ first.
+  execFileSync(process.execPath, [join(root, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.build.json"], { cwd: root });
+  const { tspc, babel } = referenceBuilds();
+  expected = { tspc, babel: await babel };
+}, 60_000);
+
+describe.each(Object.keys(bundlers))("%s with adjoint's plugin", (name) => {
+  it("bundles the two-module app; run by Node it fits the curve exactly as the tspc and Babel builds do", async () => {
+    const bundle = await bundlers[name](entry, join(tmp, name, "app"));
+    const output = run(bundle);
+    const result = JSON.parse(output) as { amplitude: number; decay: number; initialLoss: number; finalLoss: number };
+    expect(result.finalLoss).toBeLessThan(result.initialLoss / 1000);
+    expect(result.amplitude).toBeCloseTo(2, 1);
+    expect(output).toBe(expected.tspc);
+    expect(output).toBe(expected.babel);
+  });
+
+  it("fails the build on an unsupported construct with adjoint's diagnostic: code, file, line, column, code frame", async () => {
+    const failure = await bundlers[name](broken, join(tmp, name, "broken")).then(
+      () => new Error("the build succeeded"),
+      (error: Error) => error,
+    );
+    expect(failure.message).toContain("error ADJ001: try/catch/finally is not differentiable");
+    expect(failure.message).toMatch(/broken\.ts:6:3 - error ADJ001/);
+    expect(failure.message).toContain("> 6 |   try {");
+    expect(failure.message).toContain("hint: move the try block outside");
+  });
+});
+
+describe("watch mode", () => {
+  const dir = join(tmp, "watch");
+  const source = (scale: number) => `import { grad } from "adjoint";\nfunction f(x: number): number {\n  return ${scale} * x * x;\n}\nexport const df = grad(f);\n`;
+
+  it("Vite's dev server serves the new gradient after an edit to the differentiated function", async () => {
+    const { createServer } = await import("vite");
+    const { default: adjoint } = (await import(pathToFileURL(join(root, "dist/compiler/frontends/vite.js")).href)) as { default: () => import("vite").Plugin };
+    mkdirSync(dir, { recursive: true });
+    const file = join(dir, "vite-model.ts");
+    writeFileSync(file, source(3));
+    const server = await createServer({ configFile: false, root: dir, logLevel: "silent", plugins: [adjoint()], server: { middlewareMode: true, hmr: false } });
+    try {
+      const load = async () => ((await server.ssrLoadModule(file)) as { df: (x: number) => number }).df(2);
+      expect(await load()).toBe(12);
+      writeFileSync(file, source(5));
+      // The watcher sees the edit, the module graph drops the module, the next load compiles it again.
+      await vi.waitFor(async () => expect(await load()).toBe(20), { timeout: 10_000, interval: 50 });
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("Rollup's watch rebuilds the gradient after an edit", async () => {
+    const { watch } = await import("rollup");
+    const options = await config<import("rollup").RollupOptions>("rollup/rollup.config.mjs");
+    mkdirSync(dir, { recursive: true });
+    const file = join(dir, "rollup-model.ts");
+    const out = join(dir, "rollup-out");
+    writeFileSync(file, `${source(3)}console.log(df(2));\n`);
+    const watcher = watch({ ...options, input: file, output: { dir: out, format: "es", entryFileNames: "[name].mjs" }, watch: { skipWrite: false } });
+    const outputs: string[] = [];
+    try {
+      await new Promise<void>((done, fail) => {
+        watcher.on("event", (event) => {
+          if (event.code === "ERROR") fail(event.error);
+          if (event.code === "BUNDLE_END") event.result.close();
+          if (event.code !== "END") return;
+          outputs.push(run(join(out, "rollup-model.mjs")));
+          if (outputs.length === 1) setTimeout(() => writeFileSync(file, `${source(5)}console.log(df(2));\n`), 100);
+          else done();
+        });
+      });
+    } finally {
+      await watcher.close();
+    }
+    expect(outputs).toEqual(["12", "20"]);
+  });
+});
+
+describe("Vitest with the Vite plugin in vitest.config", () => {
+  it("runs a user's tests of code that uses grad", () => {
+    const usage = join(examples, "vitest-usage");
+    const result = spawnSync(process.execPath, [join(root, "node_modules/vitest/vitest.mjs"), "run", "--config", join(usage, "vitest.config.mjs")], {
+      cwd: usage,
+      encoding: "utf8",
+      env: { ...process.env, CI: "1", NO_COLOR: "1" },
+    });
+    expect(result.stdout + result.stderr).toMatch(/Tests\s+3 passed/);
+    expect(result.status).toBe(0);
+    expect(readFileSync(join(usage, "src", "spring.ts"), "utf8")).toContain("grad(");
+  }, 60_000);
+});
