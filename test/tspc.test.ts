@@ -19,7 +19,7 @@ const tmp = join(root, ".tmp", "tspc");
 const tspcBin = join(root, "node_modules", "ts-patch", "bin", "tspc.js");
 
 /** The TypeScript versions tspc drives: the installed one, and 6.0 through ts-patch's TSP_COMPILER_TS_PATH. */
-const versions = [
+const versions: { name: string; major: string; env: Record<string, string> }[] = [
   { name: "TypeScript 5.9", major: "5.9", env: {} },
   { name: "TypeScript 6.0", major: "6.0", env: { TSP_COMPILER_TS_PATH: join(root, "node_modules", "typescript6") } },
 ];
@@ -211,6 +211,15 @@ describe("what only TypeScript knows", () => {
       "export const dPassOn = grad(passOn);",
       "",
     ].join("\n"),
+    "src/ndarray.ts": [
+      'import { grad } from "adjoint";',
+      'import * as np from "adjoint/np";',
+      "",
+      "type Layer = (w: np.NDArray, x: np.NDArray) => np.NDArray;",
+      "const layer: Layer = (w, x) => np.sum(np.tanh(np.matmul(w, x)));",
+      "export const dw = grad(layer);",
+      "",
+    ].join("\n"),
     "src/wrt-string.ts": [
       'import { grad } from "adjoint";',
       "",
@@ -253,6 +262,16 @@ describe("what only TypeScript knows", () => {
         expect(module.dSum([1, 2, 3], 2)).toEqual([4, 8, 12]);
         expect(module.dScale([1, 2, 3], 2)).toBe(14);
         expect(Array.from(module.dPassOn([2, 3], [5, 7]))).toEqual([5, 0]);
+      });
+
+      it("types an unannotated NDArray parameter", async () => {
+        expect(reported(run.stdout).filter((d) => d.file.endsWith("ndarray.ts"))).toEqual([]);
+        const np = await import("../runtime/np/index.js");
+        const module = (await import(pathToFileURL(join(dir, "out", "ndarray.js")).href)) as { dw: (w: unknown, x: unknown) => { toArray(): unknown } };
+        const dw = module.dw(np.array([[0.1, 0.2], [0.3, -0.4]]), np.array([[1], [2]]));
+        // d/dw sum(tanh(w x)) = (1 - tanh(w x)^2) x^T, and w x = [0.5, -0.5].
+        const slope = 1 - Math.tanh(0.5) ** 2;
+        (dw.toArray() as number[][]).flat().forEach((g, k) => expectClose(g, slope * [1, 2, 1, 2][k], { rtol: 1e-12 }));
       });
 
       it("refuses a gradient with respect to a parameter the checker knows is a string", () => {
