@@ -3,32 +3,29 @@
 // plugin and the TypeScript *syntax*: the output keeps its types, and the bundler's own
 // TypeScript handling strips them afterwards. Everything else is left to the bundler.
 import { transformAsync } from "@babel/core";
-import { createUnplugin, type UnpluginContext, type UnpluginInstance } from "unplugin";
+import { createUnplugin, type FilterPattern, type UnpluginContext, type UnpluginInstance } from "unplugin";
 import { AdjointCompileError, formatDiagnostic } from "../diagnostics.js";
 import adjointBabel from "./babel.js";
 
 export interface AdjointBundlerOptions {
-  /** Which module ids to consider (default: .ts .tsx .mts .cts .js .mjs .cjs .jsx outside node_modules). */
-  include?: (id: string) => boolean;
+  /** Module ids to consider (default: .ts .tsx .mts .cts .js .jsx .mjs .cjs). */
+  include?: FilterPattern;
+  /** Module ids to leave alone (default: anything under node_modules, and virtual modules). */
+  exclude?: FilterPattern;
 }
 
-const SCRIPT = /\.(?:[cm]?[jt]s|[jt]sx)$/;
-const NODE_MODULES = /[\\/]node_modules[\\/]/;
+const SCRIPT = /\.(?:[cm]?[jt]s|[jt]sx)(?:[?#]|$)/;
+const NOT_OURS = [/[\\/]node_modules[\\/]/, /^\0/];
 /** The fast path: a module that never names "adjoint" in an import or require is not parsed. */
-const IMPORTS_ADJOINT = /(?:\bfrom|\bimport|\brequire\s*\()\s*["']adjoint["']/;
+const IMPORTS_ADJOINT = /(?:from|import|require\s*\()\s*["']adjoint["']/;
 
 /** The module's path without a bundler's query (`?v=…`) or hash. */
 function pathOf(id: string): string {
   return id.replace(/[?#].*$/, "");
 }
 
-function defaultInclude(id: string): boolean {
-  return !id.startsWith("\0") && SCRIPT.test(id) && !NODE_MODULES.test(id);
-}
-
 /** Compiles one module; undefined when it has nothing for adjoint. Reports diagnostics on the bundler's channel. */
 async function transformModule(context: UnpluginContext, code: string, id: string) {
-  if (!IMPORTS_ADJOINT.test(code)) return undefined;
   const filename = pathOf(id);
   const plugins: Array<"typescript" | "jsx"> = /\.[cm]?tsx?$/.test(filename) ? ["typescript"] : [];
   if (/\.[jt]sx$/.test(filename)) plugins.push("jsx");
@@ -65,17 +62,21 @@ async function transformModule(context: UnpluginContext, code: string, id: strin
   }
 }
 
-export const adjoint: UnpluginInstance<AdjointBundlerOptions | undefined, false> = createUnplugin((options) => {
-  const include = options?.include ?? defaultInclude;
-  return {
-    name: "adjoint",
-    // Before the bundler strips TypeScript: the engine reads the type annotations.
-    enforce: "pre",
-    transformInclude: (id) => include(pathOf(id)),
-    transform(code, id) {
+export const adjoint: UnpluginInstance<AdjointBundlerOptions | undefined, false> = createUnplugin((options) => ({
+  name: "adjoint",
+  // Before the bundler strips TypeScript: the engine reads the type annotations.
+  enforce: "pre",
+  transform: {
+    // Vite (Rolldown) and Rollup apply these filters natively, without calling the handler;
+    // webpack attaches the loader only to ids that pass; esbuild tests them in JavaScript.
+    filter: {
+      id: { include: options?.include ?? SCRIPT, exclude: options?.exclude ?? NOT_OURS },
+      code: IMPORTS_ADJOINT,
+    },
+    handler(code, id) {
       return transformModule(this, code, id);
     },
-  };
-});
+  },
+}));
 
 export default adjoint;
