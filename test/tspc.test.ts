@@ -287,6 +287,35 @@ describe("what only TypeScript knows", () => {
   });
 });
 
+describe("CommonJS output", () => {
+  for (const version of versions) {
+    it(`rewrites imported names in generated code to their require() result (${version.name})`, () => {
+      const dir = join(tmp, `commonjs-${version.major}`);
+      const model = readFileSync(join(root, "examples", "tspc-project", "src", "model.ts"), "utf8");
+      const fit = [
+        'import { grad } from "adjoint";',
+        'import { curve } from "./model.js";',
+        "",
+        "function loss(a: number, b: number): number {",
+        "  return curve(a, b, 0.5) ** 2;",
+        "}",
+        "export const lossGrad = grad(loss, { wrt: [0, 1] });",
+        "",
+      ].join("\n");
+      makeProject(dir, { rootDir: "src", outDir: "out" }, ["src"], { "package.json": '{ "type": "commonjs" }', "src/model.ts": model, "src/fit.ts": fit });
+      const built = tspc(dir, version.env);
+      expect(reported(built.stdout)).toEqual([]);
+      expect(readFileSync(join(dir, "out", "fit.js"), "utf8")).toContain('require("./model.js")');
+      const run = spawnSync(process.execPath, ["-e", "console.log(JSON.stringify(require('./out/fit.js').lossGrad(1, 2)))"], { cwd: dir, encoding: "utf8" });
+      expect(run.stderr).toBe("");
+      const c = Math.exp(-1) * Math.cos(1.5);
+      const [da, db] = JSON.parse(run.stdout) as [number, number];
+      expectClose(da, 2 * c * c, { rtol: 1e-12 });
+      expectClose(db, -c * c, { rtol: 1e-12 });
+    });
+  }
+});
+
 describe("source maps", () => {
   it("point a run-time error inside generated code back to the user's line", () => {
     const dir = join(tmp, "source-maps");

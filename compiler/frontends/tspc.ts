@@ -79,12 +79,13 @@ function splice(ts: typeof TS, context: TS.TransformationContext, file: TS.Sourc
   if (output.replacements.length === 0 && !output.appended && !output.runtimeImport) return file;
   const byStart = new Map(output.replacements.map((r) => [r.start, r]));
   const starts = [...byStart.keys()];
+  const imports = importedNames(ts, file);
   const visit = (node: TS.Node): TS.Node => {
     if (ts.isCallExpression(node)) {
       const replacement = byStart.get(node.getStart(file));
       if (replacement && replacement.end === node.end) {
         byStart.delete(replacement.start);
-        return synthesizeExpression(ts, replacement.code, replacement.lines, file, { pos: node.getStart(file), end: node.end });
+        return synthesizeExpression(ts, replacement.code, replacement.lines, file, { pos: node.getStart(file), end: node.end }, imports);
       }
     }
     // Cheap exit: no marker call inside this subtree.
@@ -93,10 +94,24 @@ function splice(ts: typeof TS, context: TS.TransformationContext, file: TS.Sourc
   };
   const body = ts.visitNodes(file.statements, visit, ts.isStatement);
   const statements = [...body];
-  if (output.runtimeImport) statements.unshift(...synthesizeStatements(ts, output.runtimeImport, [], file));
-  if (output.appended) statements.push(...synthesizeStatements(ts, output.appended.code, output.appended.lines, file));
+  if (output.runtimeImport) statements.unshift(...synthesizeStatements(ts, output.runtimeImport, [], file, new Map()));
+  if (output.appended) statements.push(...synthesizeStatements(ts, output.appended.code, output.appended.lines, file, imports));
   if (byStart.size > 0) throw new Error(`no call at offset ${[...byStart.keys()].join(", ")} to replace`);
   return ts.factory.updateSourceFile(file, statements);
+}
+
+/** The file's value imports: local name -> the identifier that declares it. */
+function importedNames(ts: typeof TS, file: TS.SourceFile): Map<string, TS.Identifier> {
+  const names = new Map<string, TS.Identifier>();
+  for (const statement of file.statements) {
+    const clause = ts.isImportDeclaration(statement) ? statement.importClause : undefined;
+    if (!clause || clause.isTypeOnly) continue;
+    if (clause.name) names.set(clause.name.text, clause.name);
+    const bindings = clause.namedBindings;
+    if (bindings && ts.isNamespaceImport(bindings)) names.set(bindings.name.text, bindings.name);
+    else if (bindings) for (const element of bindings.elements) if (!element.isTypeOnly) names.set(element.name.text, element.name);
+  }
+  return names;
 }
 
 function forgetEarlierReports(diagnostics: readonly TS.Diagnostic[] | undefined): void {

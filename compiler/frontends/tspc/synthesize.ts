@@ -14,6 +14,7 @@ export function synthesizeExpression(
   lines: PrintedLine[],
   user: TS.SourceFile,
   fallback: TS.SourceMapRange,
+  imports: ReadonlyMap<string, TS.Identifier>,
 ): TS.Expression {
   // `(code)`: an expression statement may not start with `function` or `{`.
   const scratch = ts.createSourceFile("adjoint-generated.ts", `(${code})`, ts.ScriptTarget.Latest, false, ts.ScriptKind.TS);
@@ -23,16 +24,26 @@ export function synthesizeExpression(
   }
   const expression = statement.expression.expression;
   detach(ts, expression, scratch, lines, user, fallback);
+  linkImports(ts, expression, imports);
   return expression;
 }
 
 /** Parses `code` (declarations and statements) into synthesized statements. */
-export function synthesizeStatements(ts: typeof TS, code: string, lines: PrintedLine[], user: TS.SourceFile): TS.Statement[] {
+export function synthesizeStatements(
+  ts: typeof TS,
+  code: string,
+  lines: PrintedLine[],
+  user: TS.SourceFile,
+  imports: ReadonlyMap<string, TS.Identifier>,
+): TS.Statement[] {
   const scratch = ts.createSourceFile("adjoint-generated.ts", code, ts.ScriptTarget.Latest, false, ts.ScriptKind.TS);
   const syntaxErrors = (scratch as unknown as { parseDiagnostics?: unknown[] }).parseDiagnostics ?? [];
   if (syntaxErrors.length > 0) throw new Error(`adjoint generated code TypeScript cannot parse: ${code.slice(0, 80)}`);
   const statements = [...scratch.statements];
-  for (const statement of statements) detach(ts, statement, scratch, lines, user, undefined);
+  for (const statement of statements) {
+    detach(ts, statement, scratch, lines, user, undefined);
+    linkImports(ts, statement, imports);
+  }
   return statements;
 }
 
@@ -71,4 +82,35 @@ function positionOf(file: TS.SourceFile, line: number, column: number): number |
   const starts = file.getLineStarts();
   if (line < 1 || line > starts.length) return undefined;
   return Math.min(starts[line - 1] + column, file.text.length);
+}
+
+/**
+ * Links each imported name the generated code reads to the user's import of it, so that a
+ * CommonJS emit rewrites it (`curve` -> `model_js_1.curve`) as it rewrites the user's own
+ * references. A name the generated code itself declares (a parameter that shadows an
+ * import) stays as it is.
+ */
+function linkImports(ts: typeof TS, root: TS.Node, imports: ReadonlyMap<string, TS.Identifier>): void {
+  if (imports.size === 0) return;
+  const declared = new Set<string>();
+  const references: TS.Identifier[] = [];
+  const visit = (node: TS.Node, parent: TS.Node | undefined): void => {
+    if (ts.isIdentifier(node) && parent) {
+      const declares = ts.isParameter(parent) || ts.isVariableDeclaration(parent) || ts.isFunctionDeclaration(parent) || ts.isFunctionExpression(parent) || ts.isBindingElement(parent);
+      if (declares && parent.name === node) declared.add(node.text);
+      else if (!isNonReference(ts, node, parent)) references.push(node);
+    }
+    ts.forEachChild(node, (child) => visit(child, node));
+  };
+  visit(root, undefined);
+  for (const reference of references) {
+    const target = imports.get(reference.text);
+    if (target && !declared.has(reference.text)) ts.setOriginalNode(reference, target);
+  }
+}
+
+/** `o.name`, `{ name: v }`, labels: identifiers that name no binding. */
+function isNonReference(ts: typeof TS, node: TS.Identifier, parent: TS.Node): boolean {
+  if ((ts.isPropertyAccessExpression(parent) || ts.isPropertyAssignment(parent)) && parent.name === node) return true;
+  return ts.isLabeledStatement(parent) || ts.isBreakOrContinueStatement(parent);
 }
