@@ -459,7 +459,9 @@ class UnionFind {
 
 function inferTypes(fn: IRFunction, stmts: Stmt[]): Map<string, InferredType> {
   const types = new Map<string, InferredType>();
-  fn.params.forEach((p, i) => types.set(p, fn.paramTypes[i]));
+  // An unannotated parameter is whatever its use says (a number in arithmetic, an array
+  // when indexed); until then unknown.
+  fn.params.forEach((p, i) => types.set(p, fn.paramAnnotated[i] ? fn.paramTypes[i] : "unknown"));
   for (const [name, info] of fn.locals) if (info.declared) types.set(name, info.declared);
   // Whatever is indexed or written element by element is an array, unannotated parameters included.
   const unannotated = new Set(fn.params.filter((_, i) => !fn.paramAnnotated[i]));
@@ -512,6 +514,12 @@ function inferTypes(fn: IRFunction, stmts: Stmt[]): Map<string, InferredType> {
     return changed;
   });
   for (const name of fn.locals.keys()) if (!types.has(name)) types.set(name, "unknown");
+  // A value used in number arithmetic is a number; an unknown one that is only passed on
+  // (to a call, an np operation) may be an array, and its adjoint is accumulated generically.
+  for (const s of assigns) {
+    if (s.expr.kind !== "prim") continue;
+    for (const arg of s.expr.args) if (arg.kind === "var" && types.get(arg.name) === "unknown") types.set(arg.name, "number");
+  }
   return types;
 }
 

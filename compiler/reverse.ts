@@ -98,7 +98,7 @@ class ReverseBuilder {
     // NDArray adjoints start undefined: no gradient has reached them yet.
     const scalarAdjoints = [...this.adjointNames]
       .filter(([name]) => name !== fn.result && !this.isArray(name))
-      .map(([name, d]) => (this.isNdarray(name) ? d : `${d} = 0`));
+      .map(([name, d]) => (this.accumulates(name) ? d : `${d} = 0`));
     if (scalarAdjoints.length > 0) pullback.push(line(`let ${scalarAdjoints.join(", ")};`));
     if (activeArrays.length > 0) {
       const arrayAdjoints = this.arrayAdjoints;
@@ -118,7 +118,7 @@ class ReverseBuilder {
     for (const [param, copy] of finals) pullback.push(line(`${param}.set(${copy});`));
     const gradientOf = (i: number) => {
       const param = fn.params[i];
-      if (this.isNdarray(param)) return `${rt}.orZerosLike(${a.active.has(param) ? this.adjoint(param) : "undefined"}, ${param})`;
+      if (this.accumulates(param)) return `${rt}.orZerosLike(${a.active.has(param) ? this.adjoint(param) : "undefined"}, ${param})`;
       return a.active.has(param) ? this.adjoint(param) : this.isArray(param) ? `${rt}.zerosLike(${param})` : "0";
     };
     if (entry) {
@@ -160,9 +160,19 @@ class ReverseBuilder {
     return this.a.types.get(name) === "ndarray";
   }
 
+  /** A value whose kind is known only at run time (a number, an array, an NDArray). */
+  private isUnknown(name: string): boolean {
+    return this.a.types.get(name) === "unknown";
+  }
+
+  /** Adjoints accumulated with the runtime's `accumulate` rather than `+=`. */
+  private accumulates(name: string): boolean {
+    return this.isNdarray(name) || this.isUnknown(name);
+  }
+
   /** The value an adjoint is reset to: no gradient. */
   private zero(name: string): string {
-    return this.isNdarray(name) ? "undefined" : "0";
+    return this.accumulates(name) ? "undefined" : "0";
   }
 
   /** After an array variable is restored, its adjoint is that of the array it holds again. */
@@ -363,7 +373,7 @@ class ReverseBuilder {
       const dop = this.adjoint(op.name);
       if (this.isArray(op.name)) out.push(line(`${this.options.runtime}.addInto(${dop}, ${contribution});`, s.loc));
       // An NDArray adjoint owns its array (accumulate copies the first contribution): rules' results may alias.
-      else if (this.isNdarray(op.name) || this.isNdarray(target)) out.push(line(`${dop} = ${this.options.runtime}.accumulate(${dop}, ${contribution});`, s.loc));
+      else if (this.accumulates(op.name) || this.isNdarray(target)) out.push(line(`${dop} = ${this.options.runtime}.accumulate(${dop}, ${contribution});`, s.loc));
       else if (this.a.directAdjoints.has(op.name)) out.push(line(`${dop} = ${contribution};`, s.loc));
       else if (contribution === `-${d}`) out.push(line(`${dop} -= ${d};`, s.loc));
       else out.push(line(`${dop} += ${contribution};`, s.loc));
@@ -417,7 +427,7 @@ class ReverseBuilder {
       out.push(line(`${d}.fill(0);`, s.loc)); // an array a call returned: its adjoint is spent
     } else if (self === undefined) {
       // The value this assignment overwrote has an adjoint of its own; none if there was none.
-      const assignedOnce = this.a.directAdjoints.has(target) && !this.isNdarray(target);
+      const assignedOnce = this.a.directAdjoints.has(target) && !this.accumulates(target);
       if (!this.a.firstAssignments.has(s) && !assignedOnce) out.push(line(`${d} = ${this.zero(target)};`, s.loc));
     } else {
       const own = self.filter((c): c is string => c !== null);

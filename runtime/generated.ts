@@ -1,6 +1,6 @@
 // What generated code calls (imported as `adjoint/runtime`). Users never import this.
 import { ValueStack } from "./stack.js";
-import { adjoints, add, full, NDArray, sumToNumber, zerosLike as ndZerosLike, onesLike, type AdjointRule } from "./np/index.js";
+import { adjoints, add, addInto as npAddInto, full, NDArray, sumToNumber, zerosLike as ndZerosLike, onesLike, type AdjointRule } from "./np/index.js";
 import { rule } from "./np/vjp.js";
 
 /**
@@ -8,11 +8,23 @@ import { rule } from "./np/vjp.js";
  * rule's result may alias its input, so nothing here ever writes into an adjoint; a second
  * contribution makes a new array.
  */
-export function accumulate<T extends NDArray | number | undefined>(acc: T, x: NDArray | number | undefined): T {
+export function accumulate<T extends NDArray | NumericArray | number | undefined>(acc: T, x: NDArray | NumericArray | number | undefined): T {
   if (x === undefined) return acc;
   if (acc === undefined) return x as T;
-  if (typeof acc === "number") return (acc + (typeof x === "number" ? x : sumToNumber(x))) as T;
-  return add(acc as NDArray, x) as T;
+  if (typeof acc === "number") return (acc + (typeof x === "number" ? x : x instanceof NDArray ? sumToNumber(x) : sum(x))) as T;
+  if (isNumericArray(acc)) return addInto(addInto(zerosLike(acc), acc), x as NumericArray) as T;
+  // From the third contribution on, the sum is an array of ours: add in place.
+  if (owned.has(acc as NDArray) && sameShapeAs(acc as NDArray, x as NDArray | number)) return npAddInto(acc as NDArray, x as NDArray) as T;
+  const total = add(acc as NDArray, x as NDArray);
+  owned.add(total);
+  return total as T;
+}
+
+/** Adjoint arrays made by accumulate: nothing else holds them, so they may be written. */
+const owned = new WeakSet<NDArray>();
+
+function sameShapeAs(acc: NDArray, x: NDArray | number): boolean {
+  return typeof x !== "number" && x.shape.length === acc.shape.length && x.shape.every((n, i) => n === acc.shape[i]) && acc.dtype === x.dtype;
 }
 
 /** The adjoint rules of adjoint/np that generated code calls, plus `x.item()`'s. */
@@ -22,8 +34,17 @@ export const np: Readonly<Record<string, AdjointRule>> = Object.freeze({
 });
 
 /** An NDArray parameter's gradient: zeros of its shape when no gradient reached it. */
-export function orZerosLike(gradient: NDArray | number | undefined, x: NDArray): NDArray | number {
-  return gradient ?? ndZerosLike(x);
+export function orZerosLike(gradient: NDArray | NumericArray | number | undefined, x: unknown): NDArray | NumericArray | number {
+  if (gradient !== undefined) return gradient;
+  if (x instanceof NDArray) return ndZerosLike(x);
+  if (isNumericArray(x)) return zerosLike(x);
+  if (typeof x === "number") return 0;
+  throw new Error(`adjoint: cannot differentiate with respect to ${describe(x)}: a gradient is taken with respect to numbers, arrays of numbers and NDArrays`);
+}
+
+/** A vjp's head gradient: a number given for an NDArray result becomes that array's shape. */
+export function head(value: unknown, dvalue: unknown): unknown {
+  return value instanceof NDArray && typeof dvalue === "number" ? full(value.shape, dvalue, value.dtype) : dvalue;
 }
 
 export { ValueStack };
