@@ -40,15 +40,23 @@ export class ValueStack {
   }
 
   popRef<T>(): T {
-    return this.refs[--this.refCursor] as T;
+    const value = this.refs[--this.refCursor] as T;
+    // A gradient entry point's reverse sweep runs once: let go of arrays as it passes them.
+    if (this.once) this.refs[this.refCursor] = undefined;
+    return value;
   }
 
   private static pool: ValueStack[] = [];
 
   /** A stack for a gradient entry point, which gives it back (`release`) when its reverse sweep is done. */
   static acquire(): ValueStack {
-    return ValueStack.pool.pop() ?? new ValueStack();
+    const stack = ValueStack.pool.pop() ?? new ValueStack();
+    stack.once = true;
+    return stack;
   }
+
+  /** Popped references are dropped (set by acquire: its reverse sweep is not repeated). */
+  private once = false;
 
   release(): void {
     this.floatCount = this.floatCursor = 0;
