@@ -18,6 +18,22 @@ const app = join(examples, "app", "src");
 const entry = join(app, "fit.ts");
 const broken = join(examples, "broken", "broken.ts");
 
+/** A differentiated function that throws at line 7 of its module when called with x > 5; types to strip above it. */
+const THROWER = [
+  'import { grad } from "adjoint";',
+  "interface Unused {",
+  "  label: string;",
+  "}",
+  "function f(x: number): number {",
+  "  const y = x * 2;",
+  '  if (y > 10) throw new RangeError("too big");',
+  "  return y * y;",
+  "}",
+  "",
+  "console.log(grad(f)(6));",
+  "",
+].join("\n");
+
 /** Runs a built script with Node and returns what it printed. Inside the checkout, "adjoint" resolves to dist/. */
 function run(file: string): string {
   return execFileSync(process.execPath, [file], { cwd: root, encoding: "utf8" }).trim();
@@ -110,6 +126,36 @@ describe.each(Object.keys(bundlers))("%s with adjoint's plugin", (name) => {
     expect(failure.message).toMatch(/broken\.ts:6:3 - error ADJ001/);
     expect(failure.message).toContain("> 6 |   try {");
     expect(failure.message).toContain("hint: move the try block outside");
+  });
+
+  it("passes source maps through: an error thrown in generated code points at the user's TypeScript line", async () => {
+    const dir = join(tmp, name, "maps");
+    mkdirSync(dir, { recursive: true });
+    const thrower = join(dir, "thrower.ts");
+    writeFileSync(thrower, THROWER);
+    const bundle = await bundlers[name](thrower, join(dir, "out"));
+    const result = spawnSync(process.execPath, ["--enable-source-maps", bundle], { cwd: root, encoding: "utf8" });
+    expect(result.status).not.toBe(0);
+    expect(result.stderr).toContain("too big");
+    expect(result.stderr).toMatch(/thrower\.ts:7:\d+/);
+  });
+});
+
+describe("the fast path", () => {
+  it("parses only modules that import adjoint, outside node_modules", async () => {
+    const { adjoint } = await import("../compiler/frontends/unplugin.js");
+    const hook = adjoint.raw(undefined, { framework: "rollup", versions: {} }).transform as {
+      filter: { id: { include: RegExp; exclude: RegExp[] }; code: RegExp };
+    };
+    const imports = (code: string) => hook.filter.code.test(code);
+    expect(imports('import { grad } from "adjoint";')).toBe(true);
+    expect(imports("import * as ad from 'adjoint'")).toBe(true);
+    expect(imports('const { grad } = require("adjoint");')).toBe(true);
+    expect(imports('import * as np from "adjoint/np";')).toBe(false);
+    expect(imports('const name = "adjoint";')).toBe(false);
+    const considered = (id: string) => hook.filter.id.include.test(id) && !hook.filter.id.exclude.some((re) => re.test(id));
+    expect(["/app/src/fit.ts", "/app/a.tsx", "/app/b.mjs", "/app/c.mts?v=3"].every(considered)).toBe(true);
+    expect(["/app/node_modules/x/index.js", "/app/style.css", "\0virtual:x.ts"].some(considered)).toBe(false);
   });
 });
 

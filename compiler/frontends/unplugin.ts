@@ -36,6 +36,9 @@ async function transformModule(context: UnpluginContext, code: string, id: strin
       configFile: false,
       sourceType: "module",
       sourceMaps: true,
+      // The name the Babel plugin gives generated code's positions, so the map has one
+      // source (Rollup drops the mappings of a second source in a transform's map).
+      sourceFileName: filename,
       // Not read from an inline comment: the bundler chains this map onto the maps of the
       // transforms before it (Babel accepts false; @types/babel__core lacks it).
       inputSourceMap: false as unknown as undefined,

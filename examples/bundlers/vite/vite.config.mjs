@@ -10,5 +10,6 @@ export default defineConfig({
     outDir: fileURLToPath(new URL("dist", import.meta.url)),
     target: "node20",
     minify: false,
+    sourcemap: true,
   },
 });
