@@ -89,6 +89,8 @@ class ReverseBuilder {
       pullback.push(line(`${resultIsArray ? "const" : "let"} ${head} = ${seed};`));
     }
     if (pulledBack) pullback.push(line(`${pulledBack} = ${rt}.pullbackOnce(${pulledBack}, "${name}");`));
+    // A number given as the head gradient of an NDArray result means that array of it.
+    if (!entry && this.accumulates(fn.result)) pullback.push(line(`${head} = ${rt}.head(${fn.result}, ${head});`));
     if (this.stack) {
       pullback.push(line(`${this.stack}.rewind();`));
       if (!entry) for (const name of [...restored].reverse()) pullback.push(line(`${name} = ${this.stack}.${this.popOf(name)}();`));
