@@ -3,8 +3,8 @@
 // plugin and the TypeScript *syntax*: the output keeps its types, and the bundler's own
 // TypeScript handling strips them afterwards. Everything else is left to the bundler.
 import { transformAsync } from "@babel/core";
-import { createUnplugin, type FilterPattern, type UnpluginContext, type UnpluginInstance } from "unplugin";
-import { AdjointCompileError, formatDiagnostic } from "../diagnostics.js";
+import { createUnplugin, type FilterPattern, type SourceMapCompact, type UnpluginContext, type UnpluginInstance } from "unplugin";
+import { AdjointCompileError } from "../diagnostics.js";
 import adjointBabel from "./babel.js";
 
 export interface AdjointBundlerOptions {
@@ -24,8 +24,10 @@ function pathOf(id: string): string {
   return id.replace(/[?#].*$/, "");
 }
 
+type Compiled = { code: string; map: SourceMapCompact | null | undefined } | undefined;
+
 /** Compiles one module; undefined when it has nothing for adjoint. Reports diagnostics on the bundler's channel. */
-async function transformModule(context: UnpluginContext, code: string, id: string) {
+async function transformModule(context: UnpluginContext, code: string, id: string): Promise<Compiled> {
   const filename = pathOf(id);
   const plugins: Array<"typescript" | "jsx"> = /\.[cm]?tsx?$/.test(filename) ? ["typescript"] : [];
   if (/\.[jt]sx$/.test(filename)) plugins.push("jsx");
@@ -50,36 +52,43 @@ async function transformModule(context: UnpluginContext, code: string, id: strin
   } catch (error) {
     if (!(error instanceof AdjointCompileError)) throw error;
     const [first] = error.diagnostics;
-    const count = error.diagnostics.length;
     context.error({
       id: filename,
       plugin: "adjoint",
       code: first.code,
-      message:
-        `adjoint found ${count} problem${count === 1 ? "" : "s"}:\n\n` +
-        error.diagnostics.map((d) => formatDiagnostic(d, code)).join("\n\n"),
+      // Babel prefixed the message with the file name; the catalogue's own wording has it per diagnostic.
+      message: new AdjointCompileError(error.diagnostics, code).message,
       loc: { file: filename, line: first.line, column: first.column },
     });
     // Rollup and Vite throw from error(); webpack and esbuild collect it and fail the build.
-    return { code };
+    return { code, map: null };
   }
 }
 
-export const adjoint: UnpluginInstance<AdjointBundlerOptions | undefined, false> = createUnplugin((options) => ({
-  name: "adjoint",
-  // Before the bundler strips TypeScript: the engine reads the type annotations.
-  enforce: "pre",
-  transform: {
-    // Vite (Rolldown) and Rollup apply these filters natively, without calling the handler;
-    // webpack attaches the loader only to ids that pass; esbuild tests them in JavaScript.
-    filter: {
-      id: { include: options?.include ?? SCRIPT, exclude: options?.exclude ?? NOT_OURS },
-      code: IMPORTS_ADJOINT,
+export const adjoint: UnpluginInstance<AdjointBundlerOptions | undefined, false> = createUnplugin((options) => {
+  // A rebuild (esbuild's context.rebuild(), watch modes) compiles only the modules whose source changed.
+  const compiled = new Map<string, { source: string; output: Compiled }>();
+  return {
+    name: "adjoint",
+    // Before the bundler strips TypeScript: the engine reads the type annotations.
+    enforce: "pre",
+    transform: {
+      // Vite (Rolldown) and Rollup apply these filters natively, without calling the handler;
+      // webpack attaches the loader only to ids that pass; esbuild tests them in JavaScript.
+      filter: {
+        id: { include: options?.include ?? SCRIPT, exclude: options?.exclude ?? NOT_OURS },
+        code: IMPORTS_ADJOINT,
+      },
+      async handler(code, id) {
+        const cached = compiled.get(id);
+        if (cached?.source === code) return cached.output;
+        const output = await transformModule(this, code, id);
+        // A module with diagnostics is compiled again next time, so its errors are reported again.
+        if (output?.map) compiled.set(id, { source: code, output });
+        return output;
+      },
     },
-    handler(code, id) {
-      return transformModule(this, code, id);
-    },
-  },
-}));
+  };
+});
 
 export default adjoint;
