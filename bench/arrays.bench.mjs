@@ -9,6 +9,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { transform } from "../dist/compiler/index.js";
+import { time } from "./timing.mjs";
 import * as np from "../dist/runtime/np/index.js";
 
 const TARGET_VS_HAND = 1.3;
@@ -159,21 +160,9 @@ for (const c of cases) {
   }
 }
 
-function time(fn, minMs = 250) {
-  for (let i = 0; i < 3; i++) fn();
-  const samples = [];
-  const start = performance.now();
-  while (performance.now() - start < minMs || samples.length < 5) {
-    const t0 = performance.now();
-    fn();
-    samples.push(performance.now() - t0);
-  }
-  samples.sort((x, y) => x - y);
-  return samples[Math.floor(samples.length / 2)];
-}
 
 const rows = cases.map((c) => {
-  const generated = time(() => gen[`${c.key}Grad`](...c.args));
+  const generated = time(() => gen[`${c.key}Grad`](...c.args), 250);
   const handWritten = time(() => hand[c.key](...c.args));
   const tfMs = time(() =>
     tf.tidy(() => {

@@ -8,6 +8,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { transform } from "../dist/compiler/index.js";
+import { time } from "./timing.mjs";
 
 const TARGET_VS_HAND = 1.3;
 const TARGET_VS_PRIMAL = 4;
@@ -287,18 +288,6 @@ agree("heat", gen.heatGrad(heatInitial, 0.25), heatHand(heatInitial, 0.25));
 
 // ---- measure: the median of repeated runs ----
 
-function time(fn, minMs = 300) {
-  for (let i = 0; i < 3; i++) fn();
-  const samples = [];
-  const start = performance.now();
-  while (performance.now() - start < minMs || samples.length < 5) {
-    const t0 = performance.now();
-    fn();
-    samples.push(performance.now() - t0);
-  }
-  samples.sort((a, b) => a - b);
-  return samples[Math.floor(samples.length / 2)];
-}
 
 function timeTf(fn) {
   return time(() => tf.tidy(() => {
