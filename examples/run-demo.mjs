@@ -8,7 +8,9 @@ const project = join(dirname(fileURLToPath(import.meta.url)), "babel-project");
 const node = (...args) => execFileSync(process.execPath, args, { cwd: project, stdio: "inherit" });
 
 node("build.mjs");
-console.log("## The seed notebook's control flow, differentiated at compile time\n");
+console.log("## The seed notebook, with NDArrays, differentiated at compile time\n");
+node("dist/notebook.js");
+console.log("## The seed notebook's control flow over numbers\n");
 node("dist/seed.js");
 console.log("\n## Fitting a damped oscillation by gradient descent (2000 steps)\n");
 const fit = JSON.parse(execFileSync(process.execPath, ["dist/fit.js"], { cwd: project, encoding: "utf8" }));

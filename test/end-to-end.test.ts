@@ -1,7 +1,7 @@
 // End to end: a real Babel build of a two-module project (examples/babel-project) run by
 // Node, and source maps that send a run-time error in generated code to the user's line.
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { transform } from "../compiler/index.js";
@@ -23,6 +23,12 @@ describe("examples/babel-project: built by Babel with adjoint/babel, run by Node
 
   it("has gradients that match finite differences", async () => {
     await expectFitGradients(fitModule(project));
+  });
+
+  it("prints the seed notebook's outputs (NDArray gradients), as notebook.expected.txt", () => {
+    const transcript = execFileSync(process.execPath, ["dist/notebook.js"], { cwd: project, encoding: "utf8" });
+    expect(transcript).toBe(readFileSync(join(project, "notebook.expected.txt"), "utf8"));
+    expect(transcript).toContain("In [8]:\narray([ 0.,  4.,  8., 12.])");
   });
 });
 
