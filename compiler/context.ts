@@ -46,6 +46,8 @@ export interface ModuleContext {
   npNamespaces: Set<string>;
   /** Named imports of "adjoint/np": local name -> exported name. */
   npImports: Map<string, string>;
+  /** The module's type aliases (`type Scalar = number`), so annotations through them are read. */
+  typeAliases: Map<string, import("@babel/types").TSType>;
   /** Every identifier in the module: generated names avoid them. */
   reserved: Set<string>;
   diagnostics: Diagnostic[];

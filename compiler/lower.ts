@@ -20,6 +20,7 @@ interface JumpTarget {
 const UNDEFINED: Operand = { kind: "const", code: "undefined" };
 
 export function lowerFunction(node: FunctionNode, key: string, ctx: ModuleContext): IRFunction {
+  moduleAliases = ctx.typeAliases;
   // A local that takes the name of an outer binding the function also reads would
   // capture it once declarations are hoisted: lower again with that name avoided.
   let avoid = new Set<string>();
@@ -1085,9 +1086,21 @@ function alwaysLeaves(node: t.Statement): boolean {
   }
 }
 
+/** Type aliases of the module (`type Scalar = number`), by name. */
+let moduleAliases: Map<string, t.TSType> = new Map();
+
 function declaredType(annotation: t.Identifier["typeAnnotation"]): ValueType | undefined {
   if (!annotation || annotation.type !== "TSTypeAnnotation") return undefined;
-  const type = annotation.typeAnnotation;
+  return typeOfTs(annotation.typeAnnotation, 0);
+}
+
+function typeOfTs(type: t.TSType, depth: number): ValueType | undefined {
+  // A local alias stands for what it names.
+  if (type.type === "TSTypeReference" && type.typeName.type === "Identifier" && !type.typeParameters && depth < 8) {
+    const aliased = moduleAliases.get(type.typeName.name);
+    if (aliased) return typeOfTs(aliased, depth + 1);
+  }
+  if (type.type === "TSParenthesizedType") return typeOfTs(type.typeAnnotation, depth + 1);
   switch (type.type) {
     case "TSNumberKeyword":
       return "number";

@@ -55,6 +55,7 @@ function moduleContext(program: t.Program, source: string, filename: string): Mo
     functions: new Map(),
     attached: new Set(),
     npNamespaces: new Set(),
+    typeAliases: new Map(),
     npImports: new Map(),
     markers: new Map(),
     namespaces: new Set(),
@@ -89,6 +90,7 @@ function moduleContext(program: t.Program, source: string, filename: string): Mo
   };
   for (const top of program.body) {
     const stmt = top.type === "ExportNamedDeclaration" || top.type === "ExportDefaultDeclaration" ? top.declaration : top;
+    if (stmt?.type === "TSTypeAliasDeclaration" && !stmt.typeParameters) ctx.typeAliases.set(stmt.id.name, stmt.typeAnnotation);
     if (stmt?.type === "FunctionDeclaration" && stmt.id) {
       ctx.functions.set(stmt.id.name, { key: stmt.id.name, node: stmt, exported: false });
     } else if (stmt?.type === "VariableDeclaration") {

@@ -66,7 +66,7 @@ function displayName(filename: string): string {
 }
 
 /** Gives generated nodes the source position of the user's statement on their line. */
-function relocate(root: t.Node, lines: PrintedLine[], filename: string, fallback: t.SourceLocation | null | undefined): void {
+function relocate(root: t.Node, lines: PrintedLine[], _filename: string, fallback: t.SourceLocation | null | undefined): void {
   walk(root, (node) => {
     const generatedLine = node.loc?.start.line;
     const loc = generatedLine !== undefined ? lines[generatedLine - 1]?.loc : undefined;
@@ -76,7 +76,9 @@ function relocate(root: t.Node, lines: PrintedLine[], filename: string, fallback
     node.trailingComments = undefined as never;
     if (loc) {
       const position = { line: loc.line, column: loc.column, index: 0 };
-      node.loc = { start: position, end: position, filename, identifierName: undefined };
+      // No filename of our own: Babel names the source itself, and a second name would make
+      // a second source in the map (Rollup drops the mappings of all but the first).
+      node.loc = { start: position, end: position, filename: undefined as never, identifierName: undefined };
     } else {
       node.loc = fallback ?? (null as never);
     }
