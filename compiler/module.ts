@@ -83,6 +83,22 @@ function moduleContext(program: t.Program, source: string, filename: string): Mo
           ctx.attached.add(spec.local.name);
         }
       }
+    } else if (stmt.type === "VariableDeclaration") {
+      // CommonJS: `const { grad } = require("adjoint")`, `const ad = require("adjoint")`.
+      for (const decl of stmt.declarations) {
+        const from = requiredModule(decl.init);
+        if (from === "adjoint" && decl.id.type === "Identifier") ctx.namespaces.add(decl.id.name);
+        else if (from === "adjoint/np" && decl.id.type === "Identifier") ctx.npNamespaces.add(decl.id.name);
+        else if ((from === "adjoint" || from === "adjoint/np") && decl.id.type === "ObjectPattern") {
+          for (const prop of decl.id.properties) {
+            if (prop.type !== "ObjectProperty" || prop.key.type !== "Identifier" || prop.value.type !== "Identifier") continue;
+            if (from === "adjoint/np") ctx.npImports.set(prop.value.name, prop.key.name);
+            else if ((markerNames as readonly string[]).includes(prop.key.name)) ctx.markers.set(prop.value.name, prop.key.name as MarkerName);
+          }
+        } else if (from !== null) {
+          if (decl.id.type === "Identifier") ctx.attached.add(decl.id.name);
+        }
+      }
     }
   }
   const markerOf = (node: t.Node | null | undefined): MarkerName | undefined => {
@@ -113,6 +129,13 @@ function moduleContext(program: t.Program, source: string, filename: string): Mo
     }
   }
   return ctx;
+}
+
+/** The module a `require("...")` call loads, or null. */
+function requiredModule(node: t.Node | null | undefined): string | null {
+  if (node?.type !== "CallExpression" || node.callee.type !== "Identifier" || node.callee.name !== "require") return null;
+  const [arg] = node.arguments;
+  return arg?.type === "StringLiteral" ? arg.value : null;
 }
 
 function calleeMarker(callee: t.Node, ctx: ModuleContext): MarkerName | undefined {
