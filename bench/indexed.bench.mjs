@@ -65,8 +65,13 @@ export const heatGrad = grad(heat, { wrt: [0, 1] });
 
 // ---- hand-written adjoints ----
 
+/** The forward sweep (the value a training step reports) and the reverse one, as for the others. */
+let dotValue = 0;
 function dotHand(a, b) {
   const n = a.length;
+  let s = 0;
+  for (let i = 0; i < n; i++) s += a[i] * b[i];
+  dotValue = s;
   const da = new Float64Array(n);
   const db = new Float64Array(n);
   for (let i = 0; i < n; i++) {
