@@ -68,6 +68,18 @@ export class NDArray {
     return this.data[this.offset];
   }
 
+  /**
+   * As a number (`norm(b) < 1000`, `+x`), an array of one element is that element, as in
+   * NumPy; a larger one is ambiguous and throws. As a string it is its repr.
+   */
+  [Symbol.toPrimitive](hint: string): number | string {
+    if (hint !== "number") return this.toString();
+    if (this.size !== 1) {
+      throw new Error(`the truth value or number of an array of shape (${this.shape.join(",")}) is ambiguous: use .item(), .all() or .any()`);
+    }
+    return this.data[this.offset];
+  }
+
   /** Nested JS arrays (booleans for a bool array); a 0-d array gives its element. */
   toArray(): Nested {
     const cast = this.dtype === "bool" ? (v: number) => v !== 0 : (v: number) => v;
