@@ -1,11 +1,10 @@
 // adjoint's bundler plugins (Vite, Rollup, esbuild, webpack) from one unplugin factory.
-// Each module that imports "adjoint" goes through @babel/core with only the adjoint Babel
-// plugin and the TypeScript *syntax*: the output keeps its types, and the bundler's own
-// TypeScript handling strips them afterwards. Everything else is left to the bundler.
-import { transformAsync } from "@babel/core";
+// Each module that imports "adjoint" goes through the engine, whose edits are spliced into
+// its text (splice.ts): the output keeps its types, and the bundler's own TypeScript
+// handling strips them afterwards. Everything else is left to the bundler.
 import { createUnplugin, type FilterPattern, type SourceMapCompact, type UnpluginContext, type UnpluginInstance } from "unplugin";
 import { AdjointCompileError } from "../diagnostics.js";
-import adjointBabel from "./babel.js";
+import { spliceModule } from "./splice.js";
 
 export interface AdjointBundlerOptions {
   /** Module ids to consider (default: .ts .tsx .mts .cts .js .jsx .mjs .cjs). */
@@ -29,26 +28,12 @@ type Compiled = { code: string; map: SourceMapCompact | null | undefined } | und
 /** Compiles one module; undefined when it has nothing for adjoint. Reports diagnostics on the bundler's channel. */
 async function transformModule(context: UnpluginContext, code: string, id: string): Promise<Compiled> {
   const filename = pathOf(id);
-  const plugins: Array<"typescript" | "jsx"> = /\.[cm]?tsx?$/.test(filename) ? ["typescript"] : [];
-  if (/\.[jt]sx$/.test(filename)) plugins.push("jsx");
   try {
-    const result = await transformAsync(code, {
-      filename,
-      babelrc: false,
-      configFile: false,
-      sourceType: "module",
-      sourceMaps: true,
-      // The name the Babel plugin gives generated code's positions, so the map has one
-      // source (Rollup drops the mappings of a second source in a transform's map).
-      sourceFileName: filename,
-      // Not read from an inline comment: the bundler chains this map onto the maps of the
-      // transforms before it (Babel accepts false; @types/babel__core lacks it).
-      inputSourceMap: false as unknown as undefined,
-      parserOpts: { plugins },
-      plugins: [adjointBabel],
-    });
-    if (!result?.code) return undefined;
-    return { code: result.code, map: result.map };
+    // The engine's edits spliced into the text (no Babel traversal or printing): the bundler
+    // strips the types it leaves, and chains the source map onto its own.
+    const result = spliceModule(code, filename);
+    if (!result) return undefined;
+    return { code: result.code, map: result.map as unknown as SourceMapCompact };
   } catch (error) {
     if (!(error instanceof AdjointCompileError)) throw error;
     const [first] = error.diagnostics;
@@ -56,8 +41,7 @@ async function transformModule(context: UnpluginContext, code: string, id: strin
       id: filename,
       plugin: "adjoint",
       code: first.code,
-      // Babel prefixed the message with the file name; the catalogue's own wording has it per diagnostic.
-      message: new AdjointCompileError(error.diagnostics, code).message,
+      message: error.message,
       loc: { file: filename, line: first.line, column: first.column },
     });
     // Rollup and Vite throw from error(); webpack and esbuild collect it and fail the build.
