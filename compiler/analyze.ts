@@ -494,9 +494,11 @@ function inferTypes(fn: IRFunction, stmts: Stmt[]): Map<string, InferredType> {
         return "unknown";
     }
   };
+  // Something known beats unknown: a variable set from arithmetic and from a call result is
+  // a number (one that is sometimes an array is not supported).
   const join = (a: InferredType | undefined, b: InferredType | undefined): InferredType | undefined => {
-    if (a === undefined) return b;
-    if (b === undefined || a === b) return a;
+    if (a === undefined || a === "unknown") return b ?? a;
+    if (b === undefined || b === "unknown" || a === b) return a;
     return "unknown";
   };
   const assigns = stmts.filter((s): s is Assign => s.kind === "assign");

@@ -375,7 +375,8 @@ class ReverseBuilder {
       const dop = this.adjoint(op.name);
       if (this.isArray(op.name)) out.push(line(`${this.options.runtime}.addInto(${dop}, ${contribution});`, s.loc));
       // An NDArray adjoint owns its array (accumulate copies the first contribution): rules' results may alias.
-      else if (this.accumulates(op.name) || this.isNdarray(target)) out.push(line(`${dop} = ${this.options.runtime}.accumulate(${dop}, ${contribution});`, s.loc));
+      // (Also when the contribution comes from such a value: it may still be undefined.)
+      else if (this.accumulates(op.name) || this.accumulates(target)) out.push(line(`${dop} = ${this.options.runtime}.accumulate(${dop}, ${contribution});`, s.loc));
       else if (this.a.directAdjoints.has(op.name)) out.push(line(`${dop} = ${contribution};`, s.loc));
       else if (contribution === `-${d}`) out.push(line(`${dop} -= ${d};`, s.loc));
       else out.push(line(`${dop} += ${contribution};`, s.loc));
