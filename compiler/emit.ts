@@ -67,6 +67,9 @@ export function negate(cond: string): string {
 export function withSourceComments(nodes: Code[], last: { loc?: SourceLoc } = {}): Code[] {
   const out: Code[] = [];
   for (const node of nodes) {
+    // A comment of our own ("the reverse sweep") or a pullback starts the naming over, so
+    // the reverse sweep's first statement is named even if the forward sweep's last was it.
+    if (node.kind === "comment" || (node.kind === "block" && node.head.startsWith("return ["))) last.loc = undefined;
     // A function's own line needs no comment: the header above it names it.
     const loc = node.kind === "comment" || (node.kind === "block" && node.head.startsWith("function")) ? undefined : node.loc;
     if (loc && loc.text && (last.loc?.line !== loc.line || last.loc?.text !== loc.text)) {
