@@ -20,7 +20,6 @@ interface JumpTarget {
 const UNDEFINED: Operand = { kind: "const", code: "undefined" };
 
 export function lowerFunction(node: FunctionNode, key: string, ctx: ModuleContext): IRFunction {
-  moduleAliases = ctx.typeAliases;
   // A local that takes the name of an outer binding the function also reads would
   // capture it once declarations are hoisted: lower again with that name avoided.
   let avoid = new Set<string>();
@@ -70,7 +69,7 @@ class Lowerer {
         this.report(id.type === "RestElement" ? "ADJ019" : "ADJ008", id);
         continue;
       }
-      const declared = declaredType(id.typeAnnotation) ?? this.ctx.hooks?.typeAt?.(id.start!, id.end!);
+      const declared = declaredType(id.typeAnnotation, this.ctx.typeAliases) ?? this.ctx.hooks?.typeAt?.(id.start!, id.end!);
       const type = declared ?? "number";
       params.push(this.declare(id.name, { declared, temp: false }));
       paramTypes.push(type);
@@ -327,7 +326,7 @@ class Lowerer {
         this.report("ADJ008", declarator.id);
         continue;
       }
-      const declared = declaredType(declarator.id.typeAnnotation);
+      const declared = declaredType(declarator.id.typeAnnotation, this.ctx.typeAliases);
       if (declarator.init) {
         // The name enters scope after its initializer: `let x = x + 1` in a block reads the outer x.
         const name = this.fresh(declarator.id.name);
@@ -1086,21 +1085,18 @@ function alwaysLeaves(node: t.Statement): boolean {
   }
 }
 
-/** Type aliases of the module (`type Scalar = number`), by name. */
-let moduleAliases: Map<string, t.TSType> = new Map();
-
-function declaredType(annotation: t.Identifier["typeAnnotation"]): ValueType | undefined {
+/** The engine's type of an annotation; the module's aliases (`type Scalar = number`) are read through. */
+function declaredType(annotation: t.Identifier["typeAnnotation"], aliases: ReadonlyMap<string, t.TSType>): ValueType | undefined {
   if (!annotation || annotation.type !== "TSTypeAnnotation") return undefined;
-  return typeOfTs(annotation.typeAnnotation, 0);
+  return typeOfTs(annotation.typeAnnotation, aliases, 0);
 }
 
-function typeOfTs(type: t.TSType, depth: number): ValueType | undefined {
-  // A local alias stands for what it names.
+function typeOfTs(type: t.TSType, aliases: ReadonlyMap<string, t.TSType>, depth: number): ValueType | undefined {
   if (type.type === "TSTypeReference" && type.typeName.type === "Identifier" && !type.typeParameters && depth < 8) {
-    const aliased = moduleAliases.get(type.typeName.name);
-    if (aliased) return typeOfTs(aliased, depth + 1);
+    const aliased = aliases.get(type.typeName.name);
+    if (aliased) return typeOfTs(aliased, aliases, depth + 1);
   }
-  if (type.type === "TSParenthesizedType") return typeOfTs(type.typeAnnotation, depth + 1);
+  if (type.type === "TSParenthesizedType") return typeOfTs(type.typeAnnotation, aliases, depth + 1);
   switch (type.type) {
     case "TSNumberKeyword":
       return "number";
