@@ -197,6 +197,12 @@ export function analyze(fn: IRFunction, wrt: Set<number>, filename: string): Ana
     for (const arg of exprArgs(expr)) need(arg);
   };
   for (const s of activeStmts) for (const name of readByAdjoint(s, active, pullbacks, isArray)) need(name);
+  // A callee's pullback reads the arrays it was given as they were at the call: writes the
+  // caller makes after it are undone before the reverse sweep reaches the call.
+  for (const s of activeStmts) {
+    if (s.kind !== "assign" || s.expr.kind !== "call") continue;
+    for (const arg of s.expr.args) if (arg.kind === "var" && isArray(arg.name)) elementsNeeded.add(node(arg.name));
+  }
 
   const nestedLoops = new Set<Stmt>();
   const inLoopAssigns = new Set<Stmt>();

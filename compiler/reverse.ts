@@ -41,6 +41,9 @@ class ReverseBuilder {
   private tripCounters = new Map<Stmt, string>();
   private stack: string | null = null;
   private arrayAdjoints: string | null = null;
+  /** Array parameters the function rebinds, and the const holding the array each was given. */
+  private paramInputs = new Map<string, string>();
+  private inputAdjoints = new Map<string, string>();
   private inlined = new Map<string, string>();
   private readCounts: Map<string, number>;
   private assignCounts = new Map<string, number>();
@@ -62,6 +65,16 @@ class ReverseBuilder {
     const { fn, a, options } = this;
     const rt = options.runtime;
     const activeArrays = [...a.active].filter((name) => this.isArray(name)).sort();
+    const rebound = new Set<string>();
+    forEachStmt(fn.body, (stmt) => {
+      if (stmt.kind === "assign") rebound.add(stmt.target);
+    });
+    for (const param of activeArrays) {
+      if (!fn.params.includes(param) || !rebound.has(param)) continue;
+      const input = this.fresh(`${param}Input`);
+      this.paramInputs.set(param, input);
+      this.inputAdjoints.set(param, this.fresh(`d${input}`));
+    }
     // Adjoint arrays are found through the array they belong to, for arrays made inside the function.
     if (activeArrays.some((name) => !fn.params.includes(name))) this.arrayAdjoints = this.fresh("arrayAdjoints");
     const forward = this.forward(fn.body);
@@ -96,7 +109,9 @@ class ReverseBuilder {
       if (!entry) for (const name of [...restored].reverse()) pullback.push(line(`${name} = ${this.stack}.${this.popOf(name)}();`));
     }
     const finals = new Map(a.restoredParams.map((p) => [p, this.fresh(`${p}Final`)]));
-    for (const [param, copy] of finals) pullback.push(line(`const ${copy} = ${param}.slice();`));
+    // The array the caller passed (a rebound parameter's variable may hold another by now).
+    const given = (param: string) => this.paramInputs.get(param) ?? param;
+    for (const [param, copy] of finals) pullback.push(line(`const ${copy} = ${given(param)}.slice();`));
     // NDArray adjoints start undefined: no gradient has reached them yet.
     const scalarAdjoints = [...this.adjointNames]
       .filter(([name]) => name !== fn.result && !this.isArray(name))
@@ -107,19 +122,27 @@ class ReverseBuilder {
       const arrayDecls = activeArrays.filter((name) => !(name === fn.result && !resultIsArray)).map((name) => this.adjoint(name));
       pullback.push(line(`let ${arrayDecls.join(", ")};`));
       for (const param of activeArrays.filter((name) => fn.params.includes(name))) {
+        // A parameter the function rebinds (a swap) is registered by the array it was given.
+        const input = this.paramInputs.get(param);
+        if (input) {
+          pullback.push(line(`const ${this.inputAdjoint(param)} = ${rt}.zerosLike(${input});`));
+          pullback.push(line(`${arrayAdjoints}.set(${input}, ${this.inputAdjoint(param)});`));
+          continue;
+        }
         pullback.push(line(`${this.adjoint(param)} = ${rt}.zerosLike(${param});`));
         if (this.arrayAdjoints) pullback.push(line(`${arrayAdjoints}.set(${param}, ${this.adjoint(param)});`));
       }
-      for (const name of activeArrays.filter((name) => !fn.params.includes(name))) {
+      for (const name of activeArrays.filter((name) => !fn.params.includes(name) || this.paramInputs.has(name))) {
         pullback.push(line(`${this.adjoint(name)} = ${arrayAdjoints}.get(${name});`));
       }
       if (resultIsArray) pullback.push(line(`${rt}.addInto(${this.adjoint(fn.result)}, ${head});`));
     }
     if (this.extraLocals.length > 0) pullback.push(line(`let ${this.extraLocals.join(", ")};`));
     pullback.push(...reverse);
-    for (const [param, copy] of finals) pullback.push(line(`${param}.set(${copy});`));
+    for (const [param, copy] of finals) pullback.push(line(`${given(param)}.set(${copy});`));
     const gradientOf = (i: number) => {
       const param = fn.params[i];
+      if (this.paramInputs.has(param) && a.active.has(param)) return this.inputAdjoint(param);
       if (this.accumulates(param)) return `${rt}.orZerosLike(${a.active.has(param) ? this.adjoint(param) : "undefined"}, ${param})`;
       return a.active.has(param) ? this.adjoint(param) : this.isArray(param) ? `${rt}.zerosLike(${param})` : "0";
     };
@@ -138,6 +161,7 @@ class ReverseBuilder {
     }
     if (this.stack) body.push(line(entry ? `const ${this.stack} = ${rt}.ValueStack.acquire();` : `const ${this.stack} = new ${rt}.ValueStack();`));
     if (this.arrayAdjoints) body.push(line(`const ${this.arrayAdjoints} = new Map();`));
+    for (const [param, input] of this.paramInputs) body.push(line(`const ${input} = ${param};`));
     const locals = [...fn.locals.keys(), ...a.pullbacks.values(), ...this.forwardLocals].filter((name) => !fn.params.includes(name) && !this.inlined.has(name));
     if (pulledBack) locals.push(`${pulledBack} = false`);
     if (locals.length > 0) body.push(line(`let ${locals.join(", ")};`));
@@ -156,6 +180,11 @@ class ReverseBuilder {
 
   private isArray(name: string): boolean {
     return this.a.types.get(name) === "array";
+  }
+
+  /** The adjoint of the array a rebound parameter was given. */
+  private inputAdjoint(param: string): string {
+    return this.inputAdjoints.get(param)!;
   }
 
   private isNdarray(name: string): boolean {
