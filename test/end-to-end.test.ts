@@ -6,6 +6,7 @@ import { join, resolve } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { transform } from "../compiler/index.js";
 import { expectCurveFit, expectFitGradients, fitModule } from "./helpers/curve-fit.js";
+import { THROWING_MODULE } from "./helpers/throwing-module.js";
 
 const root = resolve(__dirname, "..");
 const project = join(root, "examples", "babel-project");
@@ -34,18 +35,7 @@ describe("examples/babel-project: built by Babel with adjoint/babel, run by Node
 
 describe("source maps", () => {
   it("point a run-time error inside generated code back to the user's line", () => {
-    const source = [
-      'import { grad } from "adjoint";',
-      "",
-      "function f(x: number): number {",
-      "  const y = x * 2;",
-      '  if (y > 10) throw new RangeError("too big");',
-      "  return y * y;",
-      "}",
-      "",
-      "export const df = grad(f);",
-      "",
-    ].join("\n");
+    const source = THROWING_MODULE;
     const dir = join(root, ".tmp", "source-maps");
     mkdirSync(dir, { recursive: true });
     const result = transform(source, { filename: join(dir, "input.ts") });

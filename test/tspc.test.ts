@@ -14,6 +14,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { transform } from "../compiler/index.js";
 import { centralDifference, expectClose } from "./helpers/finite-diff.js";
 import { expectCurveFit, expectFitGradients, fitModule } from "./helpers/curve-fit.js";
+import { THROWING_MODULE } from "./helpers/throwing-module.js";
 
 const root = resolve(__dirname, "..");
 const tmp = join(root, ".tmp", "tspc");
@@ -309,18 +310,7 @@ describe("CommonJS output", () => {
 describe("source maps", () => {
   it("point a run-time error inside generated code back to the user's line", () => {
     const dir = join(tmp, "source-maps");
-    const source = [
-      'import { grad } from "adjoint";',
-      "",
-      "function f(x: number): number {",
-      "  const y = x * 2;",
-      '  if (y > 10) throw new RangeError("too big");',
-      "  return y * y;",
-      "}",
-      "",
-      "export const df = grad(f);",
-      "",
-    ].join("\n");
+    const source = THROWING_MODULE;
     makeProject(dir, { rootDir: "src", outDir: "out", sourceMap: true }, ["src"], { "src/input.ts": source });
     const built = tspc(dir);
     expect(built.status, built.stdout).toBe(0);
