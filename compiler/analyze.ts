@@ -47,6 +47,11 @@ export interface Analysis {
   inverted: Set<Stmt>;
   /** Writes into array parameters: not allowed in a function called from differentiated code. */
   paramWrites: Span[];
+  /**
+   * For each output of a record block, the active variables (parameters aside) its
+   * backward() goes through: two outputs share saved values when these meet.
+   */
+  outputSlices?: string[][];
   diagnostics: Diagnostic[];
 }
 
@@ -62,6 +67,7 @@ export function differentiableArg(expr: Expr, i: number): boolean {
     case "np":
       return expr.rule !== null && (npRule(expr.rule)?.wrt.includes(i) ?? expr.rule === "item");
     case "stop":
+    case "leaf":
       return false;
     case "load":
       return i === 0;
@@ -122,11 +128,23 @@ export function analyze(fn: IRFunction, wrt: Set<number>, filename: string): Ana
       flow(s.value, s.array);
     }
   }
-  const seeds = fn.params.filter((p, i) => wrt.has(i) && canCarry(p)).map(node);
+  // A record block's attachGrad() leaves start gradients of their own, as parameters do.
+  const leaves = assigns.filter((s) => s.expr.kind === "leaf").map((s) => s.target);
+  const seeds = [...fn.params.filter((p, i) => wrt.has(i) && canCarry(p)), ...leaves].map(node);
   const carries = (n: string) => n.startsWith("[]") || canCarry(n);
   const varied = reach(seeds, edges, carries);
-  const useful = reach([node(fn.result)], edges.map(([a, b]) => [b, a]), () => true);
+  const backwards = edges.map(([a, b]): [string, string] => [b, a]);
+  // A record block's NDArray outputs can each start a backward(); numbers cannot.
+  const outputs = fn.outputs?.map((o) => (types.get(o) === "ndarray" || types.get(o) === "unknown" ? o : null)) ?? [fn.result];
+  const useful = reach(outputs.flatMap((o) => (o ? [node(o)] : [])), backwards, () => true);
   const activeNodes = new Set([...varied].filter((n) => useful.has(n) && carries(n)));
+  const inputs = new Set(fn.params.filter((_, i) => wrt.has(i)));
+  const outputSlices = fn.outputs?.map((_, i) => {
+    const o = outputs[i];
+    if (!o) return [];
+    const reached = reach([node(o)], backwards, () => true);
+    return [...activeNodes].filter((n) => reached.has(n) && !inputs.has(n)).sort();
+  });
   const isActiveVar = (name: string) => activeNodes.has(node(name));
   const active = new Set([...types.keys()].filter(isActiveVar));
   const isActive = (op: Operand) => op.kind === "var" && active.has(op.name);
@@ -143,8 +161,8 @@ export function analyze(fn: IRFunction, wrt: Set<number>, filename: string): Ana
     if (s.kind !== "assign" || !active.has(s.target)) continue;
     if (s.expr.kind === "copy" && isArray(s.target)) continue;
     const activeArgs = exprArgs(s.expr).some((a, i) => isActive(a) && differentiableArg(s.expr, i));
-    if (s.expr.kind === "alloc") {
-      activeStmts.add(s); // its adjoint array is zeroed (and a copy's flows back) in the reverse sweep
+    if (s.expr.kind === "alloc" || s.expr.kind === "leaf") {
+      activeStmts.add(s); // its adjoint array is zeroed (and a copy's flows back); a leaf's is returned
       continue;
     }
     if (!activeArgs) {
@@ -286,6 +304,7 @@ export function analyze(fn: IRFunction, wrt: Set<number>, filename: string): Ana
     restoresElements,
     restoredParams,
     paramWrites,
+    outputSlices,
     inverted: new Set([...inverted].filter((s) => s.kind === "assign" && needed.has(s.target))),
     directAdjoints: singleUseTemporaries(fn, stmts),
     diagnostics,
@@ -486,6 +505,7 @@ function inferTypes(fn: IRFunction, stmts: Stmt[]): Map<string, InferredType> {
     switch (expr.kind) {
       case "copy":
       case "stop":
+      case "leaf":
         return typeOf(expr.arg);
       case "prim":
         return scalarRules[expr.op].result;

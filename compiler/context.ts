@@ -40,6 +40,8 @@ export interface ModuleContext {
   attached: Set<string>;
   /** Local names of the markers (`import { grad as g }` maps g -> grad). */
   markers: Map<string, MarkerName>;
+  /** Local names of adjoint's `autograd` (`import { autograd } from "adjoint"`). */
+  autograd: Set<string>;
   /** Namespace imports of "adjoint" (`import * as ad`). */
   namespaces: Set<string>;
   /** Namespace imports of "adjoint/np" (`import * as np`). */

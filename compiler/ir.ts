@@ -35,6 +35,11 @@ export type Expr =
   /** `stopGradient(x)`: x's value, a constant for differentiation. */
   | { kind: "stop"; arg: Operand }
   /**
+   * `u.attachGrad()` inside a record block: u's value, a new leaf from here on. The
+   * adjoint reaching it is returned as leaf `index`'s gradient and goes no further.
+   */
+  | { kind: "leaf"; arg: Operand; index: number }
+  /**
    * An `adjoint/np` operation or NDArray method. `rule` names its adjoint in the runtime's
    * table (null: a constant, e.g. np.zeros or a comparison); `args` are the rule's
    * parameters in order, `render` writes the call as the user did.
@@ -97,6 +102,13 @@ export interface IRFunction {
   body: Stmt[];
   /** The variable holding the return value. */
   result: string;
+  /**
+   * A record block's outputs, if this is one: the return value, then the outer variables
+   * it assigns. Its vjp returns all their values and its pullback takes a head for each.
+   */
+  outputs?: string[];
+  /** How many `attachGrad()` leaves a record block makes. */
+  leaves?: number;
   locals: Map<string, LocalInfo>;
   /** Every identifier name in the module, so fresh names never collide. */
   reserved: Set<string>;
@@ -125,6 +137,7 @@ export function exprArgs(expr: Expr): Operand[] {
   switch (expr.kind) {
     case "copy":
     case "stop":
+    case "leaf":
       return [expr.arg];
     case "prim":
     case "call":

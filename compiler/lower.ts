@@ -19,12 +19,23 @@ interface JumpTarget {
 
 const UNDEFINED: Operand = { kind: "const", code: "undefined" };
 
-export function lowerFunction(node: FunctionNode, key: string, ctx: ModuleContext): IRFunction {
+/** `autograd` calls that run a block of code in a mode: inlined in a record block. */
+const MODE_SCOPES = new Set(["pause", "trainMode", "predictMode"]);
+
+/** A record block lowered as a function: its parameters are the outer variables it uses. */
+export interface RecordBlock {
+  /** The parameters that are outer variables the block assigns: its outputs after the return value. */
+  outputs: string[];
+  /** What the module says about a parameter's type where its declaration has no annotation. */
+  types: ReadonlyMap<string, ValueType>;
+}
+
+export function lowerFunction(node: FunctionNode, key: string, ctx: ModuleContext, record?: RecordBlock): IRFunction {
   // A local that takes the name of an outer binding the function also reads would
   // capture it once declarations are hoisted: lower again with that name avoided.
   let avoid = new Set<string>();
   for (;;) {
-    const lowerer = new Lowerer(ctx, avoid);
+    const lowerer = new Lowerer(ctx, avoid, record);
     const fn = lowerer.lowerFunction(node, key);
     const clashes = [...lowerer.outerReads].filter((name) => fn.locals.has(name) && !avoid.has(name));
     if (clashes.length === 0) return fn;
@@ -44,10 +55,15 @@ class Lowerer {
   readonly outerReads = new Set<string>();
   /** Locals known to hold NDArrays: their methods are adjoint/np operations. */
   private ndarrays = new Set<string>();
+  /** Whether a `return` gives a value (a record block's first output is then that value). */
+  private returnsValue = false;
+  /** `attachGrad()` leaves made so far in a record block. */
+  private leaves = 0;
 
   constructor(
     private ctx: ModuleContext,
     private avoid: Set<string>,
+    private record?: RecordBlock,
   ) {}
 
   lowerFunction(node: FunctionNode, key: string): IRFunction {
@@ -69,7 +85,7 @@ class Lowerer {
         this.report(id.type === "RestElement" ? "ADJ019" : "ADJ008", id);
         continue;
       }
-      const declared = declaredType(id.typeAnnotation, this.ctx.typeAliases) ?? this.ctx.hooks?.typeAt?.(id.start!, id.end!);
+      const declared = declaredType(id.typeAnnotation, this.ctx.typeAliases) ?? this.ctx.hooks?.typeAt?.(id.start!, id.end!) ?? this.record?.types.get(id.name);
       const type = declared ?? "number";
       params.push(this.declare(id.name, { declared, temp: false }));
       paramTypes.push(type);
@@ -91,6 +107,8 @@ class Lowerer {
       this.loc = this.locOf(node.body);
       this.expr(node.body, this.result);
     }
+    const assigned = this.record?.outputs.map((name) => this.lookup(name)!);
+    const outputs = assigned && (this.returnsValue ? [this.result, ...assigned] : assigned);
     this.scopes.pop();
     return {
       key,
@@ -99,6 +117,7 @@ class Lowerer {
       paramAnnotated,
       body: this.block,
       result: this.result,
+      ...(outputs && { outputs, leaves: this.leaves }),
       locals: this.locals,
       reserved: this.ctx.reserved,
       loc: this.locOf(node),
@@ -281,6 +300,7 @@ class Lowerer {
         return this.ifStatement(node, branch(node.consequent), branch(node.alternate));
       }
       case "ReturnStatement": {
+        if (node.argument) this.returnsValue = true;
         if (node.argument) this.expr(node.argument, this.result);
         else this.emit({ kind: "assign", target: this.result, expr: { kind: "copy", arg: UNDEFINED } });
         this.emit({ kind: "assign", target: this.returned, expr: { kind: "copy", arg: bool(true) } });
@@ -554,6 +574,7 @@ class Lowerer {
   /** An expression whose value is not used. */
   private effect(node: t.Expression): void {
     const inner = unwrap(node);
+    if (this.record && inner.type === "CallExpression" && this.recordStatement(inner)) return;
     if (inner.type === "AssignmentExpression" || inner.type === "UpdateExpression") {
       this.expr(inner);
       return;
@@ -572,6 +593,84 @@ class Lowerer {
         this.emit({ kind: "effect", expr: last.expr, loc: last.loc });
       }
     }
+  }
+
+  /**
+   * Statements with a meaning of their own in a record block: `u.attachGrad()` (u becomes a
+   * leaf) and `autograd.pause/trainMode/predictMode(() => ...)` (the code runs in place, in
+   * that mode; what `pause` assigns is a constant afterwards). False for anything else.
+   */
+  private recordStatement(call: t.CallExpression): boolean {
+    const callee = unwrap(call.callee as t.Expression);
+    if (callee.type !== "MemberExpression" || callee.computed || callee.property.type !== "Identifier") return false;
+    const method = callee.property.name;
+    const object = unwrap(callee.object);
+    if (method === "attachGrad" && object.type === "Identifier" && this.lookup(object.name)) {
+      const local = this.lookup(object.name)!;
+      if (this.targets.length > 0) {
+        this.report("ADJ016", call, "attachGrad() inside a loop or switch of a record block");
+        return true;
+      }
+      const args = this.arguments(call.arguments);
+      this.emit({ kind: "effect", expr: this.constantCall(call, `${object.name}.attachGrad`, ([r, ...a]) => `${r}.attachGrad(${a.join(", ")})`, [v(local), ...args]) });
+      this.emit({ kind: "assign", target: local, expr: { kind: "leaf", arg: v(local), index: this.leaves++ } });
+      this.ndarrays.add(local);
+      return true;
+    }
+    if (!MODE_SCOPES.has(method) || !this.isAutograd(object)) return false;
+    const [body, options] = call.arguments;
+    if (!body || (body.type !== "ArrowFunctionExpression" && body.type !== "FunctionExpression") || body.params.length > 0 || body.async || call.arguments.length > 2) {
+      this.report("ADJ023", call, `autograd.${method}(() => { ... }) takes the code it applies to, written inline`);
+      return true;
+    }
+    const autograd = this.ctx.source.slice(callee.object.start!, callee.object.end!);
+    const optionsCode = options ? this.ctx.source.slice(options.start!, options.end!) : undefined;
+    // pause(train_mode=False) as MXNet has it: not recording, predicting unless told otherwise.
+    const modes: [string, string][] =
+      method === "pause"
+        ? [["setRecording", "false"], ["setTraining", optionsCode ? `(${optionsCode}).trainMode ?? false` : "false"]]
+        : [["setTraining", String(method === "trainMode")]];
+    const previous = modes.map(([setter, value]) => {
+      const flag = this.temp("boolean");
+      this.emit({ kind: "assign", target: flag, expr: this.constantCall(call, `${autograd}.${setter}`, () => `${autograd}.${setter}(${value})`, []) });
+      return [setter, flag] as const;
+    });
+    const stmts = this.collect(() => {
+      const exits = body.body.type === "BlockStatement" ? this.scoped(() => this.statements((body.body as t.BlockStatement).body, 0)) : (this.effect(body.body), new Set<string>());
+      if (exits.size > 0) this.report("ADJ016", body, `return inside autograd.${method}(...)`);
+    });
+    this.block.push(...stmts);
+    for (const [setter, flag] of previous.reverse()) {
+      this.emit({ kind: "effect", expr: this.constantCall(call, `${autograd}.${setter}`, ([f]) => `${autograd}.${setter}(${f})`, [v(flag)]) });
+    }
+    if (method === "pause") {
+      // Nothing inside pause is recorded: what it assigns is a constant from here on.
+      const assigned = new Set<string>();
+      forEachStmt(stmts, (s) => {
+        if (s.kind === "assign" && !this.locals.get(s.target)?.temp) assigned.add(s.target);
+      });
+      for (const name of assigned) this.emit({ kind: "assign", target: name, expr: { kind: "stop", arg: v(name) } });
+    }
+    return true;
+  }
+
+  /** A call with no derivative: `autograd.setRecording(false)`, `u.attachGrad()`. */
+  private constantCall(node: t.Node, describe: string, render: (args: string[]) => string, args: Operand[]): Expr {
+    return { kind: "opaque", describe, diagnostic: "ADJ011", render, args, at: spanOf(node), constant: true };
+  }
+
+  /** Whether `node` is adjoint's `autograd` (imported by name or read from a namespace import). */
+  private isAutograd(node: t.Expression): boolean {
+    if (node.type === "Identifier") return this.ctx.autograd.has(node.name) && !this.lookup(node.name);
+    return (
+      node.type === "MemberExpression" &&
+      !node.computed &&
+      node.property.type === "Identifier" &&
+      node.property.name === "autograd" &&
+      node.object.type === "Identifier" &&
+      this.ctx.namespaces.has(node.object.name) &&
+      !this.lookup(node.object.name)
+    );
   }
 
   /** `target = expr`, through a temporary when the rule would need the old value of target. */
@@ -848,6 +947,11 @@ class Lowerer {
       if (object.type === "Identifier" && property === "from" && ARRAY_KINDS.has(object.name)) {
         const allocated = this.allocation(object.name, node, target);
         if (allocated) return allocated;
+      }
+      if ((property === "fill" || property === "set") && object.type === "Identifier" && this.ndarrays.has(this.lookup(object.name) ?? "")) {
+        // The reverse sweep reads arrays as the forward sweep left them: writing one in place would corrupt it.
+        this.report("ADJ025", node, `${object.name}.${property}(…)`);
+        return UNDEFINED;
       }
       if ((property === "slice" || property === "fill") && object.type === "Identifier" && this.lookup(object.name)) {
         const array = this.lookup(object.name)!;

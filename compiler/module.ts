@@ -11,6 +11,8 @@ import type { Callee, IRFunction } from "./ir.js";
 import { lowerFunction, spanOf } from "./lower.js";
 import { optimize } from "./optimize.js";
 import { reverseFunction, type ReverseOptions } from "./reverse.js";
+import { autogradMethod, ndarrayNamesOf, recordedBlock, type BlockNode } from "./record.js";
+import type { Analysis } from "./analyze.js";
 
 export const RUNTIME_MODULE = "adjoint/runtime";
 
@@ -45,7 +47,7 @@ export function mayUseAdjoint(source: string): boolean {
 export function compileModule(file: t.File, source: string, filename: string, hooks?: FrontEndHooks): ModuleOutput {
   const ctx = moduleContext(file.program, source, filename);
   ctx.hooks = hooks;
-  if (ctx.markers.size === 0 && ctx.namespaces.size === 0) return EMPTY;
+  if (ctx.markers.size === 0 && ctx.namespaces.size === 0 && ctx.autograd.size === 0) return EMPTY;
   return new ModuleCompiler(ctx, file.program).run();
 }
 
@@ -59,6 +61,7 @@ function moduleContext(program: t.Program, source: string, filename: string): Mo
     typeAliases: new Map(),
     npImports: new Map(),
     markers: new Map(),
+    autograd: new Set(),
     namespaces: new Set(),
     reserved: new Set(),
     diagnostics: [],
@@ -78,6 +81,7 @@ function moduleContext(program: t.Program, source: string, filename: string): Mo
           else if (spec.type === "ImportSpecifier") {
             const imported = spec.imported.type === "Identifier" ? spec.imported.name : spec.imported.value;
             if ((markerNames as readonly string[]).includes(imported)) ctx.markers.set(spec.local.name, imported as MarkerName);
+            if (imported === "autograd") ctx.autograd.add(spec.local.name);
           }
         } else if (!(spec.type === "ImportSpecifier" && spec.importKind === "type")) {
           ctx.attached.add(spec.local.name);
@@ -94,6 +98,7 @@ function moduleContext(program: t.Program, source: string, filename: string): Mo
             if (prop.type !== "ObjectProperty" || prop.key.type !== "Identifier" || prop.value.type !== "Identifier") continue;
             if (from === "adjoint/np") ctx.npImports.set(prop.value.name, prop.key.name);
             else if ((markerNames as readonly string[]).includes(prop.key.name)) ctx.markers.set(prop.value.name, prop.key.name as MarkerName);
+            else if (prop.key.name === "autograd") ctx.autograd.add(prop.value.name);
           }
         } else if (from !== null) {
           if (decl.id.type === "Identifier") ctx.attached.add(decl.id.name);
@@ -166,6 +171,8 @@ class ModuleCompiler {
   private inlineCount = 0;
   /** For each generated vjp, where its function writes into an array parameter. */
   private paramWrites = new Map<string, Span[]>();
+  private ndarrayNames: Set<string> | null = null;
+  private recordBlocks: t.CallExpression[] = [];
 
   constructor(
     private ctx: ModuleContext,
@@ -185,6 +192,7 @@ class ModuleCompiler {
       try {
         if (marker === "grad" || marker === "valueAndGrad" || marker === "vjp") this.derivativeSite(node, marker, parents.get(node));
         else if (marker === "differentiable") this.differentiableSite(node);
+        else if (autogradMethod(node.callee, this.ctx) === "record") this.recordSite(node, parents);
       } catch (error) {
         // A bug in adjoint: report it where it happened rather than crash the build.
         this.fail(node, "ADJ000", error instanceof Error ? error.message : String(error));
@@ -341,6 +349,51 @@ class ModuleCompiler {
     return true;
   }
 
+  /**
+   * `autograd.record(() => { ... })`: the block becomes a function of the outer variables it
+   * uses; the site runs its vjp, assigns what the block assigned and leaves the pullback
+   * with the runtime for `backward()`.
+   */
+  private recordSite(call: t.CallExpression, parents: Map<t.Node, t.Node>): void {
+    if (this.recordBlocks.some((outer) => outer.start! <= call.start! && call.end! <= outer.end!)) {
+      this.fail(call, "ADJ016", "autograd.record inside a record block");
+      return;
+    }
+    this.recordBlocks.push(call);
+    const args = call.arguments;
+    const block = args.find((a): a is BlockNode => a.type === "ArrowFunctionExpression" || a.type === "FunctionExpression");
+    const options = args.find((a) => a !== block);
+    if (!block || args.length > 2 || (options && options.type !== "ObjectExpression") || block.params.length > 0 || block.async || block.generator) {
+      this.fail(call, "ADJ023", "autograd.record takes the recorded code inline, with no parameters: autograd.record(() => { ... }), optionally with { trainMode }");
+      return;
+    }
+    this.ndarrayNames ??= ndarrayNamesOf(this.program);
+    const recorded = recordedBlock(block, call, parents, this.ctx, this.ndarrayNames);
+    const key = this.freshModuleName(`record${this.recordBlocks.length}`);
+    const before = this.ctx.diagnostics.length;
+    const ir = optimize(lowerFunction(recorded.fn, key, this.ctx, { outputs: recorded.outputs, types: recorded.types }));
+    if (this.ctx.diagnostics.length > before) return;
+    // The NDArrays the block reads get gradients; numbers are constants, as in MXNet.
+    const { types } = analyze(ir, new Set(), this.ctx.filename);
+    const mask = ir.params.flatMap((p, i) => (types.get(p) === "ndarray" || types.get(p) === "unknown" ? [i] : []));
+    const name = this.freshModuleName(`${key}$vjp`);
+    const generated = this.generate(ir, mask, name);
+    if (!generated || !this.append(generated)) return;
+    const slices = generated.analysis.outputSlices ?? [];
+    const ids = [...new Set(slices.flat())].sort();
+    const returns = ir.outputs!.length > recorded.outputs.length;
+    const meta = [
+      ...(returns ? ["returns: true"] : []),
+      `inputs: [${mask.join(", ")}]`,
+      `slices: [${slices.map((slice) => `[${slice.map((n) => ids.indexOf(n)).join(", ")}]`).join(", ")}]`,
+      `at: "${this.ctx.filename.split(/[\\/]/).pop()}:${call.loc?.start.line ?? 0}"`,
+    ];
+    const params = recorded.fn.params.map((p) => (p as t.Identifier).name);
+    const assign = recorded.outputs.length > 0 ? `, (outputs) => { [${recorded.outputs.join(", ")}] = outputs; }` : options ? ", null" : "";
+    const optionsCode = options ? `, ${this.ctx.source.slice(options.start!, options.end!)}` : "";
+    this.replace(call, `${this.runtime}.record(${name}, [${params.join(", ")}], { ${meta.join(", ")} }${assign}${optionsCode})`);
+  }
+
   /** `differentiable(f)`: attach f's full vjp where f is defined. */
   private differentiableSite(call: t.CallExpression): void {
     const [arg] = call.arguments;
@@ -408,7 +461,7 @@ class ModuleCompiler {
     return this.append(this.generate(ir, mask, name)) ? name : null;
   }
 
-  private generate(ir: IRFunction, mask: number[], name: string, entry?: Entry): Generated | null {
+  private generate(ir: IRFunction, mask: number[], name: string, entry?: Entry): (Generated & { analysis: Analysis }) | null {
     const analysis = analyze(ir, new Set(mask), this.ctx.filename);
     this.paramWrites.set(name, analysis.paramWrites);
     for (const d of analysis.diagnostics) this.report(d);
@@ -424,7 +477,7 @@ class ModuleCompiler {
     const what = entry ? (entry.kind === "grad" ? "gradient" : "value and gradient") : "vjp";
     const header = { kind: "comment" as const, text: `${what} of ${ir.key.replace(/Target\d*$/, "")} with respect to ${wrtNames || "nothing"} (line ${ir.loc.line}); generated by adjoint` };
     const lines = print(withSourceComments([header, code]));
-    return { code: lines.map((l) => l.text).join("\n"), lines };
+    return { code: lines.map((l) => l.text).join("\n"), lines, analysis };
   }
 
   private calleeVjp(callee: Callee, activeArgs: number[]): string {

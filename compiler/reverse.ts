@@ -46,6 +46,9 @@ class ReverseBuilder {
   private inputAdjoints = new Map<string, string>();
   private inlined = new Map<string, string>();
   private readCounts: Map<string, number>;
+  /** A record block's attachGrad() leaves: their values, then their gradients. */
+  private leafValues: string | null = null;
+  private leafGradients: string | null = null;
   private assignCounts = new Map<string, number>();
 
   constructor(
@@ -56,6 +59,10 @@ class ReverseBuilder {
     this.taken = new Set([...fn.locals.keys(), ...fn.params, ...a.pullbacks.values(), options.name]);
     if (a.saves.size > 0 || a.nestedLoops.size > 0 || a.savedPullbacks.size > 0 || a.inverted.size > 0) this.stack = this.fresh("stack");
     this.readCounts = countReads(fn.body, new Map());
+    if (fn.leaves) {
+      this.leafValues = this.fresh("leaves");
+      this.leafGradients = this.fresh("dleaves");
+    }
     forEachStmt(fn.body, (stmt) => {
       if (stmt.kind === "assign") this.assignCounts.set(stmt.target, (this.assignCounts.get(stmt.target) ?? 0) + 1);
     });
@@ -86,8 +93,12 @@ class ReverseBuilder {
     ].sort();
     const resultIsArray = this.isArray(fn.result);
     const entry = options.entry;
-    const head = resultIsArray ? this.fresh("dvalue") : this.adjoint(fn.result);
+    const outputs = fn.outputs;
+    const head = resultIsArray ? this.fresh("dvalue") : outputs ? "" : this.adjoint(fn.result);
     const reverse = this.reverse(fn.body);
+    // A record block's pullback takes a head gradient per output (undefined: none given).
+    const heads = outputs?.map((o) => [o, this.fresh(`d${o}Head`)] as const) ?? [];
+    const seeds = heads.filter(([o]) => a.active.has(o)).map(([o, h]) => line(`${this.adjoint(o)} = ${h};`));
     const pulledBack = a.restoresElements && !entry ? this.fresh("pulledBack") : null;
     const name = fn.key.replace(/Target\d*$/, "");
 
@@ -103,7 +114,7 @@ class ReverseBuilder {
     }
     if (pulledBack) pullback.push(line(`${pulledBack} = ${rt}.pullbackOnce(${pulledBack}, "${name}");`));
     // A number given as the head gradient of an NDArray result means that array of it.
-    if (!entry && this.accumulates(fn.result)) pullback.push(line(`${head} = ${rt}.head(${fn.result}, ${head});`));
+    if (!entry && !outputs && this.accumulates(fn.result)) pullback.push(line(`${head} = ${rt}.head(${fn.result}, ${head});`));
     if (this.stack) {
       pullback.push(line(`${this.stack}.rewind();`));
       if (!entry) for (const name of [...restored].reverse()) pullback.push(line(`${name} = ${this.stack}.${this.popOf(name)}();`));
@@ -114,7 +125,7 @@ class ReverseBuilder {
     for (const [param, copy] of finals) pullback.push(line(`const ${copy} = ${given(param)}.slice();`));
     // NDArray adjoints start undefined: no gradient has reached them yet.
     const scalarAdjoints = [...this.adjointNames]
-      .filter(([name]) => name !== fn.result && !this.isArray(name))
+      .filter(([name]) => (outputs || name !== fn.result) && !this.isArray(name))
       .map(([name, d]) => (this.accumulates(name) ? d : `${d} = 0`));
     if (scalarAdjoints.length > 0) pullback.push(line(`let ${scalarAdjoints.join(", ")};`));
     if (activeArrays.length > 0) {
@@ -138,6 +149,8 @@ class ReverseBuilder {
       if (resultIsArray) pullback.push(line(`${rt}.addInto(${this.adjoint(fn.result)}, ${head});`));
     }
     if (this.extraLocals.length > 0) pullback.push(line(`let ${this.extraLocals.join(", ")};`));
+    pullback.push(...seeds);
+    if (this.leafGradients) pullback.push(line(`const ${this.leafGradients} = [];`));
     pullback.push(...reverse);
     for (const [param, copy] of finals) pullback.push(line(`${given(param)}.set(${copy});`));
     const gradientOf = (i: number) => {
@@ -151,7 +164,9 @@ class ReverseBuilder {
       const grads = entry.single ? gradientOf(entry.order[0]) : `[${entry.order.map(gradientOf).join(", ")}]`;
       pullback.push(line(`return ${value ? `[${value}, ${grads}]` : grads};`));
     } else {
-      pullback.push(line(`return [${options.wrt.map(gradientOf).join(", ")}];`));
+      const grads = options.wrt.map(gradientOf);
+      if (this.leafGradients) grads.push(this.leafGradients);
+      pullback.push(line(`return [${grads.join(", ")}];`));
     }
 
     const body: Code[] = [];
@@ -161,6 +176,7 @@ class ReverseBuilder {
     }
     if (this.stack) body.push(line(entry ? `const ${this.stack} = ${rt}.ValueStack.acquire();` : `const ${this.stack} = new ${rt}.ValueStack();`));
     if (this.arrayAdjoints) body.push(line(`const ${this.arrayAdjoints} = new Map();`));
+    if (this.leafValues) body.push(line(`const ${this.leafValues} = [];`));
     for (const [param, input] of this.paramInputs) body.push(line(`const ${input} = ${param};`));
     const locals = [...fn.locals.keys(), ...a.pullbacks.values(), ...this.forwardLocals].filter((name) => !fn.params.includes(name) && !this.inlined.has(name));
     if (pulledBack) locals.push(`${pulledBack} = false`);
@@ -173,7 +189,9 @@ class ReverseBuilder {
         body.push({ kind: "comment", text: "the values the reverse sweep starts from" });
         for (const name of restored) body.push(line(`${this.stack}.${this.pushOf(name)}(${name});`));
       }
-      body.push({ kind: "block", head: `return [${fn.result}, (${head}) =>`, body: pullback, tail: "];" });
+      const value = outputs ? `[${outputs.join(", ")}]` : fn.result;
+      const params = outputs ? heads.map(([, h]) => h).join(", ") : head;
+      body.push({ kind: "block", head: `return [${value}, (${params}) =>`, body: pullback, tail: this.leafValues ? `, ${this.leafValues}];` : "];" });
     }
     return { kind: "block", head: `function ${options.name}(${fn.params.join(", ")})`, body, loc: fn.loc };
   }
@@ -259,6 +277,11 @@ class ReverseBuilder {
             const pullback = this.a.pullbacks.get(s);
             if (this.a.savedPullbacks.has(s)) out.push(line(`${this.stack}.pushRef(${pullback});`, s.loc));
             out.push(line(`[${s.target}, ${pullback}] = ${vjp}(${s.expr.args.map((a) => this.code(a)).join(", ")});`, s.loc));
+          } else if (s.expr.kind === "leaf") {
+            // attachGrad(): the array from here on is a leaf whose gradient the pullback returns.
+            const value = this.code(s.expr.arg);
+            out.push(line(`${this.leafValues}[${s.expr.index}] = ${value};`, s.loc));
+            if (value !== s.target) out.push(line(`${s.target} = ${value};`, s.loc));
           } else {
             out.push(line(this.assignment(s.target, s.expr), s.loc));
           }
@@ -438,6 +461,11 @@ class ReverseBuilder {
       return out;
     } else if (expr.kind === "copy") {
       contribute(expr.arg, d);
+    } else if (expr.kind === "leaf") {
+      // The gradient stops at the leaf: it is the leaf's, and the value it was made from gets none.
+      const dleaf = `${this.leafGradients}[${expr.index}]`;
+      out.push(line(`${dleaf} = ${this.options.runtime}.accumulate(${dleaf}, ${d});`, s.loc));
+      contribute(expr.arg, null);
     } else if (expr.kind === "prim") {
       const contributions = scalarRules[expr.op].adjoint!(d, expr.args.map((arg) => this.ruleArg(arg)), target);
       expr.args.forEach((arg, i) => contribute(arg, contributions[i]));
@@ -485,8 +513,11 @@ class ReverseBuilder {
 
   private exprCode(expr: Expr): string {
     switch (expr.kind) {
-      case "copy":
       case "stop":
+        // A detached NDArray is an array of its own (sharing the elements), as x.detach() gives.
+        return expr.arg.kind === "var" && this.isNdarray(expr.arg.name) ? `${this.argCode(expr.arg)}.detach()` : this.code(expr.arg);
+      case "copy":
+      case "leaf":
         return this.code(expr.arg);
       case "prim":
         return scalarRules[expr.op].js(expr.args.map((a) => this.argCode(a)));

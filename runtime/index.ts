@@ -1,6 +1,7 @@
 // The markers users import from "adjoint". The compiler replaces every call to them
 // with generated code; reaching one at run time means the file was not compiled.
 import { VJP, type Vjp } from "./generated.js";
+import { modes } from "./autograd.js";
 
 type AnyFunction = (...args: any[]) => any;
 
@@ -104,3 +105,59 @@ function callerFile(): string {
   const match = outside?.match(/\(?((?:file:\/\/)?[^\s()]+?):\d+:\d+\)?\s*$/);
   return match ? match[1] : "an unknown file";
 }
+
+export interface RecordOptions {
+  /** Run the block in training mode (default) or prediction mode, as MXNet's train_mode. */
+  trainMode?: boolean;
+}
+
+/** Runs `block` with the autograd modes set to `recording` and `training`, then restores them. */
+function inModes<T>(recording: boolean | undefined, training: boolean, block: () => T): T {
+  const wasRecording = recording === undefined ? modes.isRecording() : modes.setRecording(recording);
+  const wasTraining = modes.setTraining(training);
+  try {
+    return block();
+  } finally {
+    modes.setRecording(wasRecording);
+    modes.setTraining(wasTraining);
+  }
+}
+
+/**
+ * Records the block for `backward()`: arrays with `attachGrad()` that it reads are its
+ * inputs, outer variables it assigns are its outputs. Returns what the block returns.
+ * The options may come first or last: `record({ trainMode: false }, () => { ... })`.
+ */
+function record<T = void>(block: () => T, options?: RecordOptions): T;
+function record<T = void>(options: RecordOptions, block: () => T): T;
+function record(first: unknown, second?: unknown): never {
+  return notCompiled("autograd.record", typeof first === "function" ? first : second);
+}
+
+/**
+ * MXNet's imperative autograd. `record` blocks are compiled: each becomes generated forward
+ * code and one generated pullback, which `y.backward()` calls.
+ */
+export const autograd = {
+  record,
+  /** Runs `block` unrecorded (its results are constants), in prediction mode unless `trainMode`. */
+  pause<T>(block: () => T, options?: RecordOptions): T {
+    return inModes(false, options?.trainMode ?? false, block);
+  },
+  /** Runs `block` in training mode (dropout on, for instance), recording or not as around it. */
+  trainMode<T>(block: () => T): T {
+    return inModes(undefined, true, block);
+  },
+  /** Runs `block` in prediction mode, recording or not as around it. */
+  predictMode<T>(block: () => T): T {
+    return inModes(undefined, false, block);
+  },
+  /** True inside `record` (and not inside `pause`). */
+  isRecording: modes.isRecording,
+  /** True inside `record` unless `trainMode: false`, and inside `trainMode`. */
+  isTraining: modes.isTraining,
+  /** Sets recording; returns the previous setting. Generated code uses it for `pause` inside a block. */
+  setRecording: modes.setRecording,
+  /** Sets training mode; returns the previous setting. */
+  setTraining: modes.setTraining,
+};

@@ -7,7 +7,7 @@ import { rules as shapeRules } from "./shapeops.js";
 import type { AdjointRule } from "./vjp.js";
 
 export { NDArray } from "./ndarray.js";
-export type { ArrayOrScalar, Axis, Index } from "./ndarray.js";
+export type { ArrayOrScalar, Axis, Index, GradReq, BackwardOptions } from "./ndarray.js";
 export type { DType, TypedArray } from "./dtype.js";
 export type { Shape } from "./shape.js";
 export { array, asarray, zeros, ones, full, empty, zerosLike, onesLike, fullLike, emptyLike, arange, linspace, eye } from "./create.js";

@@ -1,0 +1,193 @@
+// `autograd.record(() => { ... })`: a block of code recorded for `backward()`. The engine
+// compiles it as a function whose parameters are the outer variables the block uses and
+// whose outputs are its return value and the outer variables it assigns; the front end's
+// call site runs that function's vjp and hands the pullback to the runtime.
+import type * as t from "@babel/types";
+import type { ModuleContext } from "./context.js";
+import type { ValueType } from "./ir.js";
+import { walk } from "./module.js";
+
+export type BlockNode = t.ArrowFunctionExpression | t.FunctionExpression;
+
+export interface RecordedBlock {
+  /** The block as a function of the outer variables it uses, in order of first use. */
+  fn: t.FunctionExpression;
+  /** The parameters the block assigns. */
+  outputs: string[];
+  /** Types known from the module for parameters declared without an annotation. */
+  types: Map<string, ValueType>;
+}
+
+/** Whether `callee` is `autograd.<method>` (or `ns.autograd.<method>`), adjoint's autograd. */
+export function autogradMethod(callee: t.Node, ctx: ModuleContext): string | undefined {
+  if (callee.type !== "MemberExpression" || callee.computed || callee.property.type !== "Identifier") return undefined;
+  const object = callee.object;
+  const isAutograd =
+    (object.type === "Identifier" && ctx.autograd.has(object.name)) ||
+    (object.type === "MemberExpression" &&
+      !object.computed &&
+      object.property.type === "Identifier" &&
+      object.property.name === "autograd" &&
+      object.object.type === "Identifier" &&
+      ctx.namespaces.has(object.object.name));
+  return isAutograd ? callee.property.name : undefined;
+}
+
+export function recordedBlock(block: BlockNode, call: t.CallExpression, parents: Map<t.Node, t.Node>, ctx: ModuleContext, ndarrayNames: Set<string>): RecordedBlock {
+  const visible = enclosingBindings(call, parents);
+  const inner = new Set<string>();
+  walk(block.body, (node) => {
+    if (node.type === "VariableDeclarator") for (const name of patternNames(node.id)) inner.add(name);
+    if (node.type === "FunctionDeclaration" && node.id) inner.add(node.id.name);
+  });
+  const used: string[] = [];
+  const outputs = new Set<string>();
+  const isOuter = (name: string) => visible.has(name) && !inner.has(name) && !ctx.functions.has(name);
+  walk(block.body, (node, parent) => {
+    if (node.type === "Identifier" && isReference(node, parent) && isOuter(node.name) && !used.includes(node.name)) used.push(node.name);
+    if (node.type === "AssignmentExpression" && node.left.type === "Identifier" && isOuter(node.left.name)) outputs.add(node.left.name);
+    if (node.type === "UpdateExpression" && node.argument.type === "Identifier" && isOuter(node.argument.name)) outputs.add(node.argument.name);
+  });
+  // Outputs the block sets before anything reads them are not inputs: their old values are never used.
+  const fresh = assignedBeforeRead(block.body, new Set(used));
+  const types = new Map<string, ValueType>();
+  const declaredAs = (name: string) => {
+    const declared = visible.get(name)!;
+    const type = ndarrayNames.has(name) ? "ndarray" : initializerType(declared.init, ctx, ndarrayNames);
+    if (type) types.set(name, type);
+    // It stands where the variable was declared: its annotation, and its type for tspc's checker.
+    return { type: "Identifier", name, typeAnnotation: declared.id.typeAnnotation, start: declared.id.start, end: declared.id.end, loc: declared.id.loc } as t.Identifier;
+  };
+  const params = used.filter((name) => !fresh.has(name)).map(declaredAs);
+  const locals = used.filter((name) => fresh.has(name)).map(declaredAs);
+  const statements: t.Statement[] = block.body.type === "BlockStatement" ? block.body.body : [{ type: "ReturnStatement", argument: block.body, start: block.body.start, end: block.body.end, loc: block.body.loc } as t.ReturnStatement];
+  const declarations = locals.map((id) => ({ type: "VariableDeclaration", kind: "let", declarations: [{ type: "VariableDeclarator", id, init: null }] }) as unknown as t.Statement);
+  const body = { type: "BlockStatement", body: [...declarations, ...statements], directives: [] } as unknown as t.BlockStatement;
+  const fn = { type: "FunctionExpression", id: null, params, body, async: false, generator: false, start: block.start, end: block.end, loc: block.loc } as t.FunctionExpression;
+  return { fn, outputs: used.filter((name) => outputs.has(name)), types };
+}
+
+/**
+ * The variables among `names` that the block's own top-level statements assign (`y = ...`)
+ * before any statement reads them: anything nested (a branch, a loop) may not run.
+ */
+function assignedBeforeRead(body: t.BlockStatement | t.Expression, names: Set<string>): Set<string> {
+  const assigned = new Set<string>();
+  const read = new Set<string>();
+  const noteReads = (node: t.Node) =>
+    walk(node, (n, parent) => {
+      if (n.type === "Identifier" && names.has(n.name) && !assigned.has(n.name) && isReference(n, parent) && !isPlainTarget(n, parent)) read.add(n.name);
+    });
+  if (body.type !== "BlockStatement") return assigned;
+  for (const stmt of body.body) {
+    const expr = stmt.type === "ExpressionStatement" ? stmt.expression : null;
+    if (expr?.type === "AssignmentExpression" && expr.operator === "=" && expr.left.type === "Identifier" && names.has(expr.left.name)) {
+      noteReads(expr.right);
+      if (!read.has(expr.left.name)) assigned.add(expr.left.name);
+    } else {
+      noteReads(stmt);
+    }
+  }
+  return assigned;
+}
+
+/** `y` in `y = ...`: written, not read. */
+function isPlainTarget(node: t.Identifier, parent: t.Node | null): boolean {
+  return parent?.type === "AssignmentExpression" && parent.left === node && parent.operator === "=";
+}
+
+/**
+ * Names the module uses as NDArrays whatever their declarations say: those it calls
+ * `attachGrad()` or `backward()` on or reads `.grad` of.
+ */
+export function ndarrayNamesOf(program: t.Program): Set<string> {
+  const names = new Set<string>();
+  walk(program, (node) => {
+    if (node.type !== "MemberExpression" || node.computed || node.object.type !== "Identifier" || node.property.type !== "Identifier") return;
+    if (["attachGrad", "backward", "grad"].includes(node.property.name)) names.add(node.object.name);
+  });
+  return names;
+}
+
+interface Declared {
+  id: t.Identifier;
+  init?: t.Expression | null;
+}
+
+/** The variables in scope at `node` (innermost first wins), with where each was declared. */
+function enclosingBindings(node: t.Node, parents: Map<t.Node, t.Node>): Map<string, Declared> {
+  const found = new Map<string, Declared>();
+  const add = (id: t.Identifier, init?: t.Expression | null) => {
+    if (!found.has(id.name)) found.set(id.name, { id, init });
+  };
+  const declareIn = (stmt: t.Node | null | undefined) => {
+    if (!stmt) return;
+    if (stmt.type === "ExportNamedDeclaration") return declareIn(stmt.declaration);
+    if (stmt.type === "VariableDeclaration") {
+      for (const d of stmt.declarations) if (d.id.type === "Identifier") add(d.id, d.init);
+    } else if ((stmt.type === "FunctionDeclaration" || stmt.type === "ClassDeclaration") && stmt.id) {
+      add(stmt.id);
+    }
+  };
+  for (let at: t.Node | undefined = parents.get(node); at; at = parents.get(at)) {
+    switch (at.type) {
+      case "Program":
+      case "BlockStatement":
+      case "StaticBlock":
+        at.body.forEach(declareIn);
+        break;
+      case "SwitchCase":
+        at.consequent.forEach(declareIn);
+        break;
+      case "ForStatement":
+        declareIn(at.init);
+        break;
+      case "ForOfStatement":
+      case "ForInStatement":
+        declareIn(at.left);
+        break;
+      case "CatchClause":
+        if (at.param?.type === "Identifier") add(at.param);
+        break;
+      case "FunctionDeclaration":
+      case "FunctionExpression":
+      case "ArrowFunctionExpression":
+      case "ObjectMethod":
+      case "ClassMethod":
+        for (const p of at.params) {
+          const id = p.type === "AssignmentPattern" ? p.left : p;
+          if (id.type === "Identifier") add(id);
+        }
+        break;
+    }
+  }
+  return found;
+}
+
+/** The type a declaration's initializer gives: `np.arange(4)` an NDArray, `0.1` a number. */
+function initializerType(init: t.Expression | null | undefined, ctx: ModuleContext, ndarrayNames: Set<string>): ValueType | undefined {
+  if (!init) return undefined;
+  if (init.type === "NumericLiteral") return "number";
+  if (init.type !== "CallExpression") return undefined;
+  let root: t.Node = init.callee;
+  while (root.type === "MemberExpression" || root.type === "CallExpression") root = root.type === "MemberExpression" ? root.object : root.callee;
+  if (root.type !== "Identifier") return undefined;
+  return ctx.npNamespaces.has(root.name) || ctx.npImports.has(root.name) || ndarrayNames.has(root.name) ? "ndarray" : undefined;
+}
+
+function patternNames(node: t.Node): string[] {
+  const names: string[] = [];
+  walk(node, (n, parent) => {
+    if (n.type === "Identifier" && isReference(n, parent)) names.push(n.name);
+  });
+  return names;
+}
+
+/** An identifier that names a variable (not a property, a key or a label). */
+function isReference(node: t.Identifier, parent: t.Node | null): boolean {
+  if (!parent) return true;
+  if ((parent.type === "MemberExpression" || parent.type === "OptionalMemberExpression") && parent.property === node && !parent.computed) return false;
+  if ((parent.type === "ObjectProperty" || parent.type === "ObjectMethod") && parent.key === node && !parent.computed && !(parent.type === "ObjectProperty" && parent.shorthand)) return false;
+  if (parent.type === "LabeledStatement" || parent.type === "BreakStatement" || parent.type === "ContinueStatement") return false;
+  return true;
+}

@@ -1,0 +1,155 @@
+// The run-time half of MXNet's imperative API. A record block is compiled into one vjp
+// (forward code plus one pullback); `record` runs it and remembers, for each output, the
+// block and the pullback. `backward()` walks these blocks, newest first, never a
+// per-operation tape: one pullback call per block.
+import { add } from "./np/elementwise.js";
+import { full } from "./np/create.js";
+import { setItem } from "./np/shapeops.js";
+import { addInto } from "./np/vjp.js";
+import { NDArray, setBackward } from "./np/ndarray.js";
+
+let recording = false;
+let training = false;
+
+/** MXNet's autograd state: recording inside `record`, training unless told otherwise. */
+export const modes = {
+  isRecording: (): boolean => recording,
+  isTraining: (): boolean => training,
+  /** Sets whether operations are recorded; returns the previous setting. */
+  setRecording(flag: boolean): boolean {
+    const previous = recording;
+    recording = flag;
+    return previous;
+  },
+  /** Sets training (true) or prediction mode; returns the previous setting. */
+  setTraining(flag: boolean): boolean {
+    const previous = training;
+    training = flag;
+    return previous;
+  },
+};
+
+/** What the compiler knows about a record block. */
+export interface BlockInfo {
+  /** The block returns a value: the first output. The others are the outer variables it assigns. */
+  returns?: boolean;
+  /** Positions of the arguments the pullback returns gradients for (the NDArrays the block reads). */
+  inputs: number[];
+  /**
+   * For each output, the saved values its gradient goes through (ids local to the block):
+   * a backward() without retainGraph releases them.
+   */
+  slices: number[][];
+  /** `file:line` of the block, for messages. */
+  at: string;
+}
+
+type BlockVjp = (...args: any[]) => [unknown[], (...heads: unknown[]) => unknown[], NDArray[]?]; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+interface Recorded {
+  block: RecordedBlock;
+  index: number;
+}
+
+let blocksMade = 0;
+
+class RecordedBlock {
+  readonly order = ++blocksMade;
+  private released = new Set<number>();
+  private readonly saved: number;
+
+  constructor(
+    private pullback: ((...heads: unknown[]) => unknown[]) | null,
+    readonly inputs: unknown[],
+    readonly leaves: NDArray[],
+    private readonly info: BlockInfo,
+  ) {
+    this.saved = new Set(info.slices.flat()).size;
+  }
+
+  /** The gradients of the inputs (then the leaves'), given heads for some outputs. */
+  pull(heads: unknown[], retainGraph: boolean): unknown[] {
+    const ids = new Set(heads.flatMap((head, i) => (head === undefined ? [] : this.info.slices[i] ?? [])));
+    if (this.pullback === null || [...ids].some((id) => this.released.has(id))) {
+      throw new Error(
+        `backward: the values recorded by autograd.record at ${this.info.at} that this gradient needs were released by an earlier backward(). ` +
+          `To differentiate the same graph twice, pass { retainGraph: true } to every backward() but the last (MXNet's retain_graph=True).`,
+      );
+    }
+    const gradients = this.pullback(...heads);
+    if (!retainGraph) {
+      for (const id of ids) this.released.add(id);
+      // Nothing left that another backward could use: let the saved values go.
+      if (this.released.size === this.saved && this.saved > 0) this.pullback = null;
+    }
+    return gradients;
+  }
+}
+
+/**
+ * Runs a compiled record block: its vjp in recording (and training) mode, then `assign`
+ * with the outer variables' new values. Returns what the block returned.
+ */
+export function record(vjp: BlockVjp, args: unknown[], info: BlockInfo, assign?: ((outputs: unknown[]) => void) | null, options?: { trainMode?: boolean }): unknown {
+  const wasRecording = modes.setRecording(true);
+  const wasTraining = modes.setTraining(options?.trainMode ?? true);
+  let ran;
+  try {
+    ran = vjp(...args);
+  } finally {
+    modes.setRecording(wasRecording);
+    modes.setTraining(wasTraining);
+  }
+  const [outputs, pullback, leaves = []] = ran;
+  const block = new RecordedBlock(pullback, info.inputs.map((i) => args[i]), leaves, info);
+  outputs.forEach((output, index) => {
+    // An input passed through unchanged keeps what it was (a leaf, or another block's output).
+    if (output instanceof NDArray && output.gradRequest === undefined && !args.includes(output)) output.recordedBy = { block, index } satisfies Recorded;
+  });
+  assign?.(info.returns ? outputs.slice(1) : outputs);
+  return info.returns ? outputs[0] : undefined;
+}
+
+function backward(y: NDArray, head: NDArray | number | undefined, retainGraph: boolean): void {
+  const start = y.recordedBy as Recorded;
+  let seed: NDArray;
+  if (head === undefined || typeof head === "number") seed = full(y.shape, head ?? 1, y.dtype);
+  else if (head.shape.length !== y.shape.length || head.shape.some((n, i) => n !== y.shape[i])) {
+    throw new Error(`backward: the head gradient has shape (${head.shape.join(", ")}) but the array has shape (${y.shape.join(", ")})`);
+  } else seed = head;
+
+  // Heads gathered per block; a block's inputs come from older blocks, so newest first sees them all.
+  const pending = new Map<RecordedBlock, unknown[]>();
+  const addHead = ({ block, index }: Recorded, gradient: unknown) => {
+    const heads = pending.get(block) ?? [];
+    heads[index] = heads[index] === undefined ? gradient : add(heads[index] as NDArray, gradient as NDArray);
+    pending.set(block, heads);
+  };
+  const leafGradients = new Map<NDArray, NDArray>();
+  const reach = (array: unknown, gradient: unknown) => {
+    if (!(array instanceof NDArray) || gradient === undefined) return;
+    if (array.gradRequest !== undefined) {
+      const sum = leafGradients.get(array);
+      leafGradients.set(array, sum === undefined ? (gradient as NDArray) : add(sum, gradient as NDArray));
+    } else if (array.recordedBy !== undefined) {
+      addHead(array.recordedBy as Recorded, gradient);
+    }
+  };
+  addHead(start, seed);
+  while (pending.size > 0) {
+    let block = pending.keys().next().value!;
+    for (const b of pending.keys()) if (b.order > block.order) block = b;
+    const heads = pending.get(block)!;
+    pending.delete(block);
+    const gradients = block.pull(heads, retainGraph);
+    block.inputs.forEach((input, k) => reach(input, gradients[k]));
+    const leaves = (gradients[block.inputs.length] ?? []) as unknown[];
+    block.leaves.forEach((leaf, j) => reach(leaf, leaves[j]));
+  }
+  for (const [array, gradient] of leafGradients) {
+    if (array.gradRequest === "add") addInto(array.grad, gradient);
+    else setItem(array.grad, "...", gradient);
+  }
+}
+
+setBackward(backward);
