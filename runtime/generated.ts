@@ -48,6 +48,8 @@ export function head(value: unknown, dvalue: unknown): unknown {
 }
 
 export { ValueStack };
+/** Runs a compiled `autograd.record` block (see ./autograd.ts). */
+export { record } from "./autograd.js";
 
 /** A function's vector-Jacobian product: `(...args) => [value, pullback]`, where
  * `pullback(dvalue)` returns one adjoint per parameter. */

@@ -1,7 +1,7 @@
 // The NDArray: typed storage viewed through shape, strides and offset. Reshape,
 // transpose, broadcasting and basic slicing make views; nothing here copies unless
 // its name says so. The methods are NumPy's, delegating to the functions of adjoint/np.
-import { dtypeOf, type DType, type TypedArray } from "./dtype.js";
+import { allocate, dtypeOf, isFloat, type DType, type TypedArray } from "./dtype.js";
 import { contiguousStrides, sizeOf, type Shape } from "./shape.js";
 import * as ew from "./elementwise.js";
 import * as red from "./reduce.js";
@@ -25,6 +25,20 @@ export function operand(op: string, x: unknown): NDArray {
   if (typeof x === "number") return new NDArray(Float64Array.of(x), []);
   if (typeof x === "boolean") return new NDArray(Uint8Array.of(x ? 1 : 0), []);
   throw new Error(`${op}: expected an NDArray or a number, got ${x === null ? "null" : typeof x}`);
+}
+
+export type GradReq = "write" | "add";
+
+export interface BackwardOptions {
+  /** Keep the values the gradient needs, so a later backward() can use them again. */
+  retainGraph?: boolean;
+}
+
+let backwardHook: ((y: NDArray, head: NDArray | number | undefined, retainGraph: boolean) => void) | undefined;
+
+/** @internal adjoint's runtime supplies backward() (the record blocks' graph lives there). */
+export function setBackward(hook: typeof backwardHook): void {
+  backwardHook = hook;
 }
 
 export class NDArray {
@@ -205,6 +219,59 @@ export class NDArray {
   }
   matmul(y: NDArray): NDArray {
     return la.matmul(this, y);
+  }
+
+  // ---- MXNet's imperative autograd: the recording itself is compiled (see adjoint's autograd) ----
+
+  /** The buffer `attachGrad()` made; backward() writes or adds the gradient into it. */
+  declare private gradBuffer?: NDArray;
+  declare private gradReq?: GradReq;
+  /** @internal Which output of which record block this array is, set by adjoint's runtime. */
+  declare recordedBy?: unknown;
+
+  /**
+   * Makes this array a variable to differentiate with respect to: `x.grad` becomes zeros of
+   * its shape, and each `backward()` that reaches it overwrites `x.grad` (`"add"`: adds to
+   * it, MXNet's grad_req). An array computed inside a record block is detached from what
+   * computed it: its gradient stops here.
+   */
+  attachGrad(gradReq: GradReq = "write"): void {
+    if (!isFloat(this.dtype)) {
+      throw new Error(`attachGrad: gradients need a floating-point array, this one is ${this.dtype}; convert it first with x.astype("float64")`);
+    }
+    if (gradReq !== "write" && gradReq !== "add") throw new Error(`attachGrad: gradReq must be "write" or "add", got ${String(gradReq)}`);
+    this.gradBuffer = new NDArray(allocate(this.dtype, this.size), this.shape);
+    this.gradReq = gradReq;
+    this.recordedBy = undefined;
+  }
+
+  /** The gradient `backward()` computed for this array (zeros until then). */
+  get grad(): NDArray {
+    if (!this.gradBuffer) throw new Error("x.grad: no gradient is attached to this array; call x.attachGrad() before recording the computation");
+    return this.gradBuffer;
+  }
+
+  /** How `backward()` stores into `grad`: overwrite or add. Undefined without `attachGrad()`. */
+  get gradRequest(): GradReq | undefined {
+    return this.gradReq;
+  }
+
+  /**
+   * Computes the gradient of this array, recorded in `autograd.record`, with respect to every
+   * array with a gradient attached, and stores it in their `.grad`. A non-scalar array is
+   * seeded with ones (the gradient of its sum) unless `headGrad` says otherwise. The saved
+   * values it used are released unless `{ retainGraph: true }`.
+   */
+  backward(options?: BackwardOptions): void;
+  backward(headGrad: NDArray | number, options?: BackwardOptions): void;
+  backward(headOrOptions?: NDArray | number | BackwardOptions, options?: BackwardOptions): void {
+    const isOptions = headOrOptions !== undefined && typeof headOrOptions === "object" && !(headOrOptions instanceof NDArray);
+    const head = isOptions ? undefined : (headOrOptions as NDArray | number | undefined);
+    const retainGraph = ((isOptions ? headOrOptions : options) as BackwardOptions | undefined)?.retainGraph ?? false;
+    if (!backwardHook || this.recordedBy === undefined) {
+      throw new Error("backward: this array was not computed inside autograd.record(() => { ... }), so nothing recorded how to differentiate it");
+    }
+    backwardHook(this, head, retainGraph);
   }
 
   /** NumPy's `repr`: `array([0., 1., 2.])`. */
