@@ -17,6 +17,8 @@ export {
   notEqual, less, lessEqual, greater, greaterEqual, logicalAnd, logicalOr, where, clip, copy, astype,
 } from "./elementwise.js";
 export { sum, mean, prod, max, min, argmax, argmin, all, any } from "./reduce.js";
+export { isclose, allclose } from "./compare.js";
+export type { CloseOptions } from "./compare.js";
 export {
   reshape, transpose, expandDims, squeeze, flatten, ravel, broadcastTo, concat, concatenate, stack, getItem, setItem,
   slice, Slice,
@@ -41,7 +43,7 @@ export const adjoints: Readonly<Record<string, AdjointRule>> = Object.freeze({
 /** Operations with no adjoint: their results are constants to differentiation. */
 export const nonDifferentiable: ReadonlySet<string> = new Set([
   "equal", "notEqual", "less", "lessEqual", "greater", "greaterEqual", "logicalAnd", "logicalOr", "logicalNot",
-  "argmax", "argmin", "all", "any", "detach", "zerosLike", "onesLike", "fullLike", "emptyLike",
+  "argmax", "argmin", "all", "any", "isclose", "allclose", "detach", "zerosLike", "onesLike", "fullLike", "emptyLike",
 ]);
 
 /** For the compiler: each differentiable `NDArray` method and the rule in `adjoints`
