@@ -617,6 +617,10 @@ class Lowerer {
       this.ndarrays.add(local);
       return true;
     }
+    if (method === "record" && this.isAutograd(object)) {
+      this.report("ADJ016", call, "autograd.record inside a record block");
+      return true;
+    }
     if (!MODE_SCOPES.has(method) || !this.isAutograd(object)) return false;
     const [body, options] = call.arguments;
     if (!body || (body.type !== "ArrowFunctionExpression" && body.type !== "FunctionExpression") || body.params.length > 0 || body.async || call.arguments.length > 2) {
@@ -639,19 +643,24 @@ class Lowerer {
       const exits = body.body.type === "BlockStatement" ? this.scoped(() => this.statements((body.body as t.BlockStatement).body, 0)) : (this.effect(body.body), new Set<string>());
       if (exits.size > 0) this.report("ADJ016", body, `return inside autograd.${method}(...)`);
     });
-    this.block.push(...stmts);
+    // Nothing inside pause is recorded: each value it assigns is a constant from the start.
+    this.block.push(...(method === "pause" ? this.detached(stmts) : stmts));
     for (const [setter, flag] of previous.reverse()) {
       this.emit({ kind: "effect", expr: this.constantCall(call, `${autograd}.${setter}`, ([f]) => `${autograd}.${setter}(${f})`, [v(flag)]) });
     }
-    if (method === "pause") {
-      // Nothing inside pause is recorded: what it assigns is a constant from here on.
-      const assigned = new Set<string>();
-      forEachStmt(stmts, (s) => {
-        if (s.kind === "assign" && !this.locals.get(s.target)?.temp) assigned.add(s.target);
-      });
-      for (const name of assigned) this.emit({ kind: "assign", target: name, expr: { kind: "stop", arg: v(name) } });
-    }
     return true;
+  }
+
+  /** The statements with each user variable's assignment made through a constant: `t = ...; v = stop(t)`. */
+  private detached(stmts: Stmt[]): Stmt[] {
+    return stmts.flatMap((s): Stmt[] => {
+      if (s.kind === "if") return [{ ...s, then: this.detached(s.then), else: this.detached(s.else) }];
+      if (s.kind === "loop") return [{ ...s, pre: this.detached(s.pre), body: this.detached(s.body) }];
+      if (s.kind !== "assign" || this.locals.get(s.target)?.temp) return [s];
+      const value = this.temp(this.locals.get(s.target)?.declared);
+      if (this.ndarrays.has(s.target)) this.ndarrays.add(value);
+      return [{ ...s, target: value }, { kind: "assign", target: s.target, expr: { kind: "stop", arg: v(value) }, loc: s.loc }];
+    });
   }
 
   /** A call with no derivative: `autograd.setRecording(false)`, `u.attachGrad()`. */

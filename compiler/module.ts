@@ -355,10 +355,8 @@ class ModuleCompiler {
    * with the runtime for `backward()`.
    */
   private recordSite(call: t.CallExpression, parents: Map<t.Node, t.Node>): void {
-    if (this.recordBlocks.some((outer) => outer.start! <= call.start! && call.end! <= outer.end!)) {
-      this.fail(call, "ADJ016", "autograd.record inside a record block");
-      return;
-    }
+    // A block inside another is reported where the outer one is lowered.
+    if (this.recordBlocks.some((outer) => outer.start! <= call.start! && call.end! <= outer.end!)) return;
     this.recordBlocks.push(call);
     const args = call.arguments;
     const block = args.find((a): a is BlockNode => a.type === "ArrowFunctionExpression" || a.type === "FunctionExpression");
@@ -375,7 +373,10 @@ class ModuleCompiler {
     if (this.ctx.diagnostics.length > before) return;
     // The NDArrays the block reads get gradients; numbers are constants, as in MXNet.
     const { types } = analyze(ir, new Set(), this.ctx.filename);
-    const mask = ir.params.flatMap((p, i) => (types.get(p) === "ndarray" || types.get(p) === "unknown" ? [i] : []));
+    const sourceNames = recorded.fn.params.map((p) => (p as t.Identifier).name);
+    const arrays = ir.params.flatMap((p, i) => (types.get(p) === "ndarray" || types.get(p) === "unknown" ? [i] : []));
+    const mask = arrays.filter((i) => !recorded.constants.has(sourceNames[i]));
+    const constants = arrays.filter((i) => recorded.constants.has(sourceNames[i]));
     const name = this.freshModuleName(`${key}$vjp`);
     const generated = this.generate(ir, mask, name);
     if (!generated || !this.append(generated)) return;
@@ -385,10 +386,11 @@ class ModuleCompiler {
     const meta = [
       ...(returns ? ["returns: true"] : []),
       `inputs: [${mask.join(", ")}]`,
+      ...(constants.length > 0 ? [`constants: { ${constants.map((i) => `${sourceNames[i]}: ${i}`).join(", ")} }`] : []),
       `slices: [${slices.map((slice) => `[${slice.map((n) => ids.indexOf(n)).join(", ")}]`).join(", ")}]`,
       `at: "${this.ctx.filename.split(/[\\/]/).pop()}:${call.loc?.start.line ?? 0}"`,
     ];
-    const params = recorded.fn.params.map((p) => (p as t.Identifier).name);
+    const params = sourceNames;
     const assign = recorded.outputs.length > 0 ? `, (outputs) => { [${recorded.outputs.join(", ")}] = outputs; }` : options ? ", null" : "";
     const optionsCode = options ? `, ${this.ctx.source.slice(options.start!, options.end!)}` : "";
     this.replace(call, `${this.runtime}.record(${name}, [${params.join(", ")}], { ${meta.join(", ")} }${assign}${optionsCode})`);

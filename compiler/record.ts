@@ -16,6 +16,11 @@ export interface RecordedBlock {
   outputs: string[];
   /** Types known from the module for parameters declared without an annotation. */
   types: Map<string, ValueType>;
+  /**
+   * Parameters compiled as constants: `const` bindings the module never calls attachGrad()
+   * on (data, labels). The runtime checks that none of them turns out to need a gradient.
+   */
+  constants: Set<string>;
 }
 
 /** Whether `callee` is `autograd.<method>` (or `ns.autograd.<method>`), adjoint's autograd. */
@@ -49,7 +54,7 @@ export function recordedBlock(block: BlockNode, call: t.CallExpression, parents:
     if (node.type === "UpdateExpression" && node.argument.type === "Identifier" && isOuter(node.argument.name)) outputs.add(node.argument.name);
   });
   // Outputs the block sets before anything reads them are not inputs: their old values are never used.
-  const fresh = assignedBeforeRead(block.body, new Set(used));
+  const fresh = assignedBeforeRead(block.body, new Set(used), ctx);
   const types = new Map<string, ValueType>();
   const declaredAs = (name: string) => {
     const declared = visible.get(name)!;
@@ -64,31 +69,46 @@ export function recordedBlock(block: BlockNode, call: t.CallExpression, parents:
   const declarations = locals.map((id) => ({ type: "VariableDeclaration", kind: "let", declarations: [{ type: "VariableDeclarator", id, init: null }] }) as unknown as t.Statement);
   const body = { type: "BlockStatement", body: [...declarations, ...statements], directives: [] } as unknown as t.BlockStatement;
   const fn = { type: "FunctionExpression", id: null, params, body, async: false, generator: false, start: block.start, end: block.end, loc: block.loc } as t.FunctionExpression;
-  return { fn, outputs: used.filter((name) => outputs.has(name)), types };
+  const constants = new Set(params.map((p) => p.name).filter((name) => visible.get(name)!.constant && !ndarrayNames.has(name)));
+  return { fn, outputs: used.filter((name) => outputs.has(name)), types, constants };
 }
 
 /**
  * The variables among `names` that the block's own top-level statements assign (`y = ...`)
  * before any statement reads them: anything nested (a branch, a loop) may not run.
  */
-function assignedBeforeRead(body: t.BlockStatement | t.Expression, names: Set<string>): Set<string> {
+function assignedBeforeRead(body: t.BlockStatement | t.Expression, names: Set<string>, ctx: ModuleContext): Set<string> {
   const assigned = new Set<string>();
   const read = new Set<string>();
   const noteReads = (node: t.Node) =>
     walk(node, (n, parent) => {
       if (n.type === "Identifier" && names.has(n.name) && !assigned.has(n.name) && isReference(n, parent) && !isPlainTarget(n, parent)) read.add(n.name);
     });
-  if (body.type !== "BlockStatement") return assigned;
-  for (const stmt of body.body) {
-    const expr = stmt.type === "ExpressionStatement" ? stmt.expression : null;
-    if (expr?.type === "AssignmentExpression" && expr.operator === "=" && expr.left.type === "Identifier" && names.has(expr.left.name)) {
-      noteReads(expr.right);
-      if (!read.has(expr.left.name)) assigned.add(expr.left.name);
-    } else {
-      noteReads(stmt);
+  const visit = (stmts: t.Statement[]) => {
+    for (const stmt of stmts) {
+      const expr = stmt.type === "ExpressionStatement" ? stmt.expression : null;
+      if (expr?.type === "AssignmentExpression" && expr.operator === "=" && expr.left.type === "Identifier" && names.has(expr.left.name)) {
+        noteReads(expr.right);
+        if (!read.has(expr.left.name)) assigned.add(expr.left.name);
+      } else if (expr?.type === "CallExpression" && isModeScope(expr, ctx)) {
+        // autograd.pause(() => { ... }) runs its code right there, once.
+        const inner = expr.arguments[0] as BlockNode;
+        if (inner.body.type === "BlockStatement") visit(inner.body.body);
+        else noteReads(inner.body);
+      } else {
+        noteReads(stmt);
+      }
     }
-  }
+  };
+  if (body.type === "BlockStatement") visit(body.body);
   return assigned;
+}
+
+/** `autograd.pause(() => ...)`, `trainMode`, `predictMode` with the code written inline. */
+function isModeScope(call: t.CallExpression, ctx: ModuleContext): boolean {
+  const method = autogradMethod(call.callee, ctx);
+  const [body] = call.arguments;
+  return (method === "pause" || method === "trainMode" || method === "predictMode") && (body?.type === "ArrowFunctionExpression" || body?.type === "FunctionExpression");
 }
 
 /** `y` in `y = ...`: written, not read. */
@@ -112,19 +132,21 @@ export function ndarrayNamesOf(program: t.Program): Set<string> {
 interface Declared {
   id: t.Identifier;
   init?: t.Expression | null;
+  /** Declared with `const`: always the same array. */
+  constant?: boolean;
 }
 
 /** The variables in scope at `node` (innermost first wins), with where each was declared. */
 function enclosingBindings(node: t.Node, parents: Map<t.Node, t.Node>): Map<string, Declared> {
   const found = new Map<string, Declared>();
-  const add = (id: t.Identifier, init?: t.Expression | null) => {
-    if (!found.has(id.name)) found.set(id.name, { id, init });
+  const add = (id: t.Identifier, init?: t.Expression | null, constant = false) => {
+    if (!found.has(id.name)) found.set(id.name, { id, init, constant });
   };
   const declareIn = (stmt: t.Node | null | undefined) => {
     if (!stmt) return;
     if (stmt.type === "ExportNamedDeclaration") return declareIn(stmt.declaration);
     if (stmt.type === "VariableDeclaration") {
-      for (const d of stmt.declarations) if (d.id.type === "Identifier") add(d.id, d.init);
+      for (const d of stmt.declarations) if (d.id.type === "Identifier") add(d.id, d.init, stmt.kind === "const");
     } else if ((stmt.type === "FunctionDeclaration" || stmt.type === "ClassDeclaration") && stmt.id) {
       add(stmt.id);
     }

@@ -155,6 +155,8 @@ class ReverseBuilder {
     for (const [param, copy] of finals) pullback.push(line(`${given(param)}.set(${copy});`));
     const gradientOf = (i: number) => {
       const param = fn.params[i];
+      // A record block's inputs: the runtime takes undefined as no gradient.
+      if (outputs) return a.active.has(param) ? this.adjoint(param) : "undefined";
       if (this.paramInputs.has(param) && a.active.has(param)) return this.inputAdjoint(param);
       if (this.accumulates(param)) return `${rt}.orZerosLike(${a.active.has(param) ? this.adjoint(param) : "undefined"}, ${param})`;
       return a.active.has(param) ? this.adjoint(param) : this.isArray(param) ? `${rt}.zerosLike(${param})` : "0";

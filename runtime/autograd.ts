@@ -3,7 +3,7 @@
 // block and the pullback. `backward()` walks these blocks, newest first, never a
 // per-operation tape: one pullback call per block.
 import { add } from "./np/elementwise.js";
-import { full } from "./np/create.js";
+import { full, zerosLike } from "./np/create.js";
 import { setItem } from "./np/shapeops.js";
 import { addInto } from "./np/vjp.js";
 import { NDArray, setBackward } from "./np/ndarray.js";
@@ -35,6 +35,8 @@ export interface BlockInfo {
   returns?: boolean;
   /** Positions of the arguments the pullback returns gradients for (the NDArrays the block reads). */
   inputs: number[];
+  /** Arrays compiled as constants (`const` data the module never attaches a gradient to), by name: position. */
+  constants?: Record<string, number>;
   /**
    * For each output, the saved values its gradient goes through (ids local to the block):
    * a backward() without retainGraph releases them.
@@ -91,6 +93,16 @@ class RecordedBlock {
  * with the outer variables' new values. Returns what the block returned.
  */
 export function record(vjp: BlockVjp, args: unknown[], info: BlockInfo, assign?: ((outputs: unknown[]) => void) | null, options?: { trainMode?: boolean }): unknown {
+  for (const [name, i] of Object.entries(info.constants ?? {})) {
+    const array = args[i];
+    if (array instanceof NDArray && (array.gradRequest !== undefined || array.recordedBy !== undefined)) {
+      throw new Error(
+        `autograd.record at ${info.at}: '${name}' was compiled as a constant (a const this module never calls attachGrad() on), ` +
+          `but its array ${array.gradRequest !== undefined ? "has a gradient attached" : "was computed in a record block"}. ` +
+          `Call ${name}.attachGrad() by that name in this module, or declare it with let, so the block differentiates it.`,
+      );
+    }
+  }
   const wasRecording = modes.setRecording(true);
   const wasTraining = modes.setTraining(options?.trainMode ?? true);
   let ran;
@@ -127,11 +139,13 @@ function backward(y: NDArray, head: NDArray | number | undefined, retainGraph: b
   };
   const leafGradients = new Map<NDArray, NDArray>();
   const reach = (array: unknown, gradient: unknown) => {
-    if (!(array instanceof NDArray) || gradient === undefined) return;
+    if (!(array instanceof NDArray)) return;
     if (array.gradRequest !== undefined) {
+      // A variable the graph reaches gets a gradient, zeros if nothing flowed to it (MXNet's write).
       const sum = leafGradients.get(array);
-      leafGradients.set(array, sum === undefined ? (gradient as NDArray) : add(sum, gradient as NDArray));
-    } else if (array.recordedBy !== undefined) {
+      if (gradient === undefined) leafGradients.set(array, sum ?? zerosLike(array));
+      else leafGradients.set(array, sum === undefined ? (gradient as NDArray) : add(sum, gradient as NDArray));
+    } else if (gradient !== undefined && array.recordedBy !== undefined) {
       addHead(array.recordedBy as Recorded, gradient);
     }
   };
