@@ -19,6 +19,9 @@ interface JumpTarget {
 
 const UNDEFINED: Operand = { kind: "const", code: "undefined" };
 
+/** adjoint/np functions that write into their first argument. */
+const IN_PLACE_NP = new Set(["setItem", "addInto", "subInto", "mulInto", "accumulate"]);
+
 /** `autograd` calls that run a block of code in a mode: inlined in a record block. */
 const MODE_SCOPES = new Set(["pause", "trainMode", "predictMode"]);
 
@@ -1105,6 +1108,10 @@ class Lowerer {
   /** `np.dot(x, y)`, `np.linalg.norm(b)`, `sum(x)` (imported), by the rule of that path. */
   private npCall(path: string[], node: t.CallExpression, target?: string): Operand {
     const callee = this.ctx.source.slice(node.callee.start!, node.callee.end!);
+    if (IN_PLACE_NP.has(path.join("."))) {
+      this.report("ADJ025", node, `${callee}(…)`);
+      return UNDEFINED;
+    }
     const args = this.arguments(node.arguments);
     const rule = npPathRule(path);
     if (rule) {
