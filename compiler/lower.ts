@@ -2,6 +2,7 @@
 // every loop becomes `loop { pre; if (!cond) break; body }`, and break/continue/return
 // become flags that guard the code they skip, so the reverse pass sees only structured code.
 import type * as t from "@babel/types";
+import { VISITOR_KEYS } from "@babel/types";
 import { diagnostic, type DiagnosticCode } from "./diagnostics.js";
 import type { FunctionNode, ModuleContext } from "./context.js";
 import { bool, forEachStmt, num, v, type ArrayKind, type Expr, type IRFunction, type LocalInfo, type Operand, type SourceLoc, type Stmt, type ValueType } from "./ir.js";
@@ -357,6 +358,8 @@ class Lowerer {
         if (declared === "ndarray") this.ndarrays.add(name);
         const value = this.expr(declarator.init, name);
         if (value.kind === "var" && this.ndarrays.has(value.name)) this.ndarrays.add(name);
+        // The checker (tspc) may know an NDArray the initializer does not show: an imported function's result.
+        else if (!declared && this.ctx.hooks?.typeAt?.(declarator.id.start!, declarator.id.end!) === "ndarray") this.ndarrays.add(name);
         this.scopes[this.scopes.length - 1].set(declarator.id.name, name);
       } else {
         this.declare(declarator.id.name, { declared, temp: false });
@@ -1008,7 +1011,12 @@ class Lowerer {
     const marker = this.ctx.markers.get(name);
     if (marker) return this.marker(marker, node, target);
     const args = this.arguments(node.arguments);
-    if (this.ctx.functions.has(name)) return this.compute({ kind: "call", callee: { kind: "local", key: name }, args }, target);
+    if (this.ctx.functions.has(name)) {
+      const result = this.compute({ kind: "call", callee: { kind: "local", key: name }, args }, target);
+      // Its methods are adjoint/np operations when the callee returns an NDArray.
+      if (result.kind === "var" && returnsNdarray(this.ctx.functions.get(name)!.node, this.ctx)) this.ndarrays.add(result.name);
+      return result;
+    }
     const importProblem = this.ctx.attached.has(name) ? this.ctx.hooks?.importProblem?.(name) : undefined;
     if (importProblem) return this.opaque(node, "ADJ010", importProblem, args, (a) => `${name}(${a.join(", ")})`, target);
     if (this.ctx.attached.has(name)) return this.compute({ kind: "call", callee: { kind: "attached", binding: name }, args }, target);
@@ -1206,6 +1214,37 @@ function alwaysLeaves(node: t.Statement): boolean {
 }
 
 /** The engine's type of an annotation; the module's aliases (`type Scalar = number`) are read through. */
+/**
+ * Whether a module function returns an NDArray: its return type says so, or every value it
+ * returns is an adjoint/np call or an NDArray method's result.
+ */
+function returnsNdarray(fn: FunctionNode, ctx: ModuleContext): boolean {
+  const declared = fn.returnType?.type === "TSTypeAnnotation" ? declaredType(fn.returnType, ctx.typeAliases) : undefined;
+  if (declared) return declared === "ndarray";
+  const returned: t.Expression[] = [];
+  if (fn.body.type !== "BlockStatement") returned.push(fn.body);
+  else {
+    const visit = (node: t.Node) => {
+      if (node.type === "ReturnStatement") {
+        if (node.argument) returned.push(node.argument);
+      } else if (!node.type.includes("Function")) {
+        for (const key of VISITOR_KEYS[node.type] ?? []) {
+          const child = (node as unknown as Record<string, unknown>)[key];
+          for (const c of Array.isArray(child) ? child : [child]) if (c && typeof c === "object" && "type" in c) visit(c as t.Node);
+        }
+      }
+    };
+    visit(fn.body);
+  }
+  const isNpCall = (e: t.Expression): boolean => {
+    if (e.type !== "CallExpression") return false;
+    let root: t.Node = e.callee;
+    while (root.type === "MemberExpression") root = root.object;
+    return root.type === "Identifier" && (ctx.npNamespaces.has(root.name) || ctx.npImports.has(root.name));
+  };
+  return returned.length > 0 && returned.every((e) => isNpCall(unwrap(e)));
+}
+
 function declaredType(annotation: t.Identifier["typeAnnotation"], aliases: ReadonlyMap<string, t.TSType>): ValueType | undefined {
   if (!annotation || annotation.type !== "TSTypeAnnotation") return undefined;
   return typeOfTs(annotation.typeAnnotation, aliases, 0);

@@ -205,10 +205,25 @@ describe("what only TypeScript knows", () => {
     "src/ndarray.ts": [
       'import { grad } from "adjoint";',
       'import * as np from "adjoint/np";',
+      'import { dense } from "./layers.js";',
       "",
       "type Layer = (w: np.NDArray, x: np.NDArray) => np.NDArray;",
       "const layer: Layer = (w, x) => np.sum(np.tanh(np.matmul(w, x)));",
       "export const dw = grad(layer);",
+      "",
+      "// Only the checker knows h is an NDArray (dense is imported): its .sum() is differentiated.",
+      "function viaImport(w: np.NDArray, x: np.NDArray) {",
+      "  const h = dense(w, x);",
+      "  return h.sum();",
+      "}",
+      "export const dImported = grad(viaImport);",
+      "",
+    ].join("\n"),
+    "src/layers.ts": [
+      'import { differentiable } from "adjoint";',
+      'import * as np from "adjoint/np";',
+      "",
+      "export const dense = differentiable((w: np.NDArray, x: np.NDArray) => np.tanh(np.matmul(w, x)));",
       "",
     ].join("\n"),
     "src/wrt-string.ts": [
@@ -255,14 +270,17 @@ describe("what only TypeScript knows", () => {
         expect(Array.from(module.dPassOn([2, 3], [5, 7]))).toEqual([5, 0]);
       });
 
-      it("types an unannotated NDArray parameter", async () => {
+      it("types an unannotated NDArray parameter, and a local only the checker knows is an NDArray", async () => {
         expect(reported(run.stdout).filter((d) => d.file.endsWith("ndarray.ts"))).toEqual([]);
         const np = await import("../runtime/np/index.js");
-        const module = (await import(pathToFileURL(join(dir, "out", "ndarray.js")).href)) as { dw: (w: unknown, x: unknown) => { toArray(): unknown } };
-        const dw = module.dw(np.array([[0.1, 0.2], [0.3, -0.4]]), np.array([[1], [2]]));
-        // d/dw sum(tanh(w x)) = (1 - tanh(w x)^2) x^T, and w x = [0.5, -0.5].
-        const slope = 1 - Math.tanh(0.5) ** 2;
-        (dw.toArray() as number[][]).flat().forEach((g, k) => expectClose(g, slope * [1, 2, 1, 2][k], { rtol: 1e-12 }));
+        type Gradient = (w: unknown, x: unknown) => { toArray(): unknown };
+        const module = (await import(pathToFileURL(join(dir, "out", "ndarray.js")).href)) as { dw: Gradient; dImported: Gradient };
+        for (const gradient of [module.dw, module.dImported]) {
+          const dw = gradient(np.array([[0.1, 0.2], [0.3, -0.4]]), np.array([[1], [2]]));
+          // d/dw sum(tanh(w x)) = (1 - tanh(w x)^2) x^T, and w x = [0.5, -0.5].
+          const slope = 1 - Math.tanh(0.5) ** 2;
+          (dw.toArray() as number[][]).flat().forEach((g, k) => expectClose(g, slope * [1, 2, 1, 2][k], { rtol: 1e-12 }));
+        }
       });
 
       it("refuses a gradient with respect to a parameter the checker knows is a string", () => {
