@@ -1,30 +1,32 @@
 // What generated code calls (imported as `adjoint/runtime`). Users never import this.
 import { ValueStack } from "./stack.js";
 import { adjoints, add, addInto as npAddInto, full, NDArray, sumToNumber, zerosLike as ndZerosLike, onesLike, type AdjointRule } from "./np/index.js";
-import { rule } from "./np/vjp.js";
+import { disown, fresh, isOwned, rule } from "./np/vjp.js";
 
 /**
  * `acc + x` for NDArray adjoints. The first contribution is kept as it is, not copied: a
- * rule's result may alias its input, so nothing here ever writes into an adjoint; a second
- * contribution makes a new array.
+ * rule's result may alias its input or `dout`. An array is written only when it is owned
+ * (np/vjp.ts's `fresh`: allocated by a rule, or by accumulate, and held by nothing else):
+ * the second contribution is added into whichever of the two is owned; when neither is, the
+ * sum is a new array, owned from then on.
  */
 export function accumulate<T extends NDArray | NumericArray | number | undefined>(acc: T, x: NDArray | NumericArray | number | undefined): T {
   if (x === undefined) return acc;
   if (acc === undefined) return x as T;
   if (typeof acc === "number") return (acc + (typeof x === "number" ? x : x instanceof NDArray ? sumToNumber(x) : sum(x))) as T;
   if (isNumericArray(acc)) return addInto(addInto(zerosLike(acc), acc), x as NumericArray) as T;
-  // From the third contribution on, the sum is an array of ours: add in place.
-  if (owned.has(acc as NDArray) && sameShapeAs(acc as NDArray, x as NDArray | number)) return npAddInto(acc as NDArray, x as NDArray) as T;
-  const total = add(acc as NDArray, x as NDArray);
-  owned.add(total);
-  return total as T;
+  const a = acc as NDArray;
+  if (x instanceof NDArray && sameLayout(a, x)) {
+    if (isOwned(a)) return npAddInto(a, x) as T;
+    if (isOwned(x)) return npAddInto(x, a) as T; // addition commutes: the same sum, bit for bit
+  }
+  return fresh(add(a, x as NDArray)) as T;
 }
 
-/** Adjoint arrays made by accumulate: nothing else holds them, so they may be written. */
-const owned = new WeakSet<NDArray>();
-
-function sameShapeAs(acc: NDArray, x: NDArray | number): boolean {
-  return typeof x !== "number" && x.shape.length === acc.shape.length && x.shape.every((n, i) => n === acc.shape[i]) && acc.dtype === x.dtype;
+function sameLayout(acc: NDArray, x: NDArray): boolean {
+  if (acc.dtype !== x.dtype || acc.shape.length !== x.shape.length) return false;
+  for (let i = 0; i < acc.shape.length; i++) if (acc.shape[i] !== x.shape[i]) return false;
+  return true;
 }
 
 /** The adjoint rules of adjoint/np that generated code calls, plus `x.item()`'s. */
@@ -35,7 +37,8 @@ export const np: Readonly<Record<string, AdjointRule>> = Object.freeze({
 
 /** An NDArray parameter's gradient: zeros of its shape when no gradient reached it. */
 export function orZerosLike(gradient: NDArray | NumericArray | number | undefined, x: unknown): NDArray | NumericArray | number {
-  if (gradient !== undefined) return gradient;
+  // The caller keeps it: no later accumulate may write into it.
+  if (gradient !== undefined) return disown(gradient);
   if (x instanceof NDArray) return ndZerosLike(x);
   if (isNumericArray(x)) return zerosLike(x);
   if (typeof x === "number") return 0;
@@ -44,7 +47,8 @@ export function orZerosLike(gradient: NDArray | NumericArray | number | undefine
 
 /** A vjp's head gradient: a number given for an NDArray result becomes that array's shape. */
 export function head(value: unknown, dvalue: unknown): unknown {
-  return value instanceof NDArray && typeof dvalue === "number" ? full(value.shape, dvalue, value.dtype) : dvalue;
+  // The caller's array stays the caller's: never written by the reverse sweep.
+  return value instanceof NDArray && typeof dvalue === "number" ? fresh(full(value.shape, dvalue, value.dtype)) : disown(dvalue);
 }
 
 export { ValueStack };
@@ -87,7 +91,7 @@ export function seed(value: unknown, name: string): number | NumericArray {
 /** The head gradient an output is seeded with: 1, or ones for an array (the gradient of its sum). */
 function seedFor(value: unknown, what: string): number | NumericArray {
   if (typeof value === "number") return 1;
-  if (value instanceof NDArray) return onesLike(value) as unknown as NumericArray;
+  if (value instanceof NDArray) return fresh(onesLike(value)) as unknown as NumericArray;
   if (isNumericArray(value)) return zerosLike(value).fill(1);
   throw new Error(`adjoint: ${what}: the differentiated function returned ${describe(value)}, not a number or an array of numbers`);
 }

@@ -3,7 +3,7 @@ import { allocate, floatOf, promote, type DType } from "./dtype.js";
 import { iterate, kernelFor, type Arity } from "./kernels.js";
 import { NDArray, operand, type ArrayOrScalar } from "./ndarray.js";
 import { broadcastShapes, broadcastStrides, formatShape, sameShape, sizeOf } from "./shape.js";
-import { rule, unbroadcast, type AdjointRule } from "./vjp.js";
+import { disown, fresh, rule, unbroadcast, type AdjointRule } from "./vjp.js";
 
 type Scalar = (...x: number[]) => number;
 
@@ -166,10 +166,20 @@ const gradOf = {
   whereY: (g: number, c: number) => (c !== 0 ? 0 : g),
 };
 
-/** The adjoint of a fused rule, summed back to `target`'s shape. */
+/** The adjoint of a fused rule, summed back to `target`'s shape (a new array). */
 function fused(f: Scalar, inputs: ArrayOrScalar[], dout: NDArray, target: ArrayOrScalar): NDArray | number {
-  return unbroadcast(elementwise("vjp", f, [dout, ...inputs], dout.dtype), target);
+  return fresh(unbroadcast(elementwise("vjp", f, [dout, ...inputs], dout.dtype), target));
 }
+/** `dout` summed back to `target`'s shape: `dout` itself when the shapes agree, else a new array. */
+const passed = (g: NDArray, target: ArrayOrScalar): NDArray | number => {
+  const r = unbroadcast(g, target);
+  return r === g ? r : fresh(r);
+};
+/** `dout * other` summed back to `target`'s shape, a new array. */
+const product = (g: NDArray, other: ArrayOrScalar, target: ArrayOrScalar): NDArray | number => fresh(unbroadcast(mul(g, other), target));
+/** Both operands are one array (`x * x`) and both adjoints are wanted. */
+const sameArray = (a: ArrayOrScalar, b: ArrayOrScalar, need: Need): a is NDArray =>
+  a === b && typeof a !== "number" && needs(need, 0) && needs(need, 1);
 type Need = readonly boolean[] | undefined;
 const needs = (need: Need, i: number) => need === undefined || need[i] !== false;
 
@@ -180,7 +190,7 @@ const unaryRule = (f: Scalar, usesOut = false): AdjointRule =>
 /** One rule per elementwise primitive: `vjp(dout, ...args, out, need?)`; `need[i] ===
  * false` skips computing adjoint `i` (it is returned as `undefined`). */
 export const rules: Record<string, AdjointRule> = {
-  neg: rule(["x"], [0], (g, x) => [typeof x === "number" ? -sumAll(g) : neg(g)]),
+  neg: rule(["x"], [0], (g, x) => [typeof x === "number" ? -sumAll(g) : fresh(neg(g))]),
   abs: unaryRule(gradOf.abs),
   sign: rule(["x"], [0], (g, x) => [zeroAdjoint(x)]),
   floor: rule(["x"], [0], (g, x) => [zeroAdjoint(x)]),
@@ -203,20 +213,23 @@ export const rules: Record<string, AdjointRule> = {
   acos: unaryRule(gradOf.acos),
   atan: unaryRule(gradOf.atan),
   sigmoid: unaryRule(gradOf.sigmoid, true),
-  add: rule(["a", "b"], [0, 1], (g, a, b, _out, need?: Need) => [
-    needs(need, 0) ? unbroadcast(g, a) : undefined,
-    needs(need, 1) ? unbroadcast(g, b) : undefined,
-  ]),
+  add: rule(["a", "b"], [0, 1], (g, a, b, _out, need?: Need) => {
+    const da = needs(need, 0) ? passed(g, a) : undefined;
+    const db = needs(need, 1) ? passed(g, b) : undefined;
+    if (da === db) disown(g); // one array, the adjoint of both operands
+    return [da, db];
+  }),
   sub: rule(["a", "b"], [0, 1], (g, a, b, _out, need?: Need) => [
-    needs(need, 0) ? unbroadcast(g, a) : undefined,
-    needs(need, 1) ? negated(unbroadcast(g, b)) : undefined,
+    needs(need, 0) ? passed(g, a) : undefined,
+    needs(need, 1) ? fresh(negated(unbroadcast(g, b))) : undefined,
   ]),
-  mul: rule(["a", "b"], [0, 1], (g, a, b, _out, need?: Need) => [
-    needs(need, 0) ? unbroadcast(mul(g, b), a) : undefined,
-    needs(need, 1) ? unbroadcast(mul(g, a), b) : undefined,
-  ]),
+  mul: rule(["a", "b"], [0, 1], (g, a, b, _out, need?: Need) =>
+    // x * x: d/dx is 2 g x, one pass and one array, at the first position.
+    sameArray(a, b, need)
+      ? [fused(gradOf.square, [a], g, a), undefined]
+      : [needs(need, 0) ? product(g, b, a) : undefined, needs(need, 1) ? product(g, a, b) : undefined]),
   div: rule(["a", "b"], [0, 1], (g, a, b, out, need?: Need) => [
-    needs(need, 0) ? unbroadcast(div(g, b), a) : undefined,
+    needs(need, 0) ? fresh(unbroadcast(div(g, b), a)) : undefined,
     needs(need, 1) ? fused(gradOf.divB, [out, b], g, b) : undefined,
   ]),
   pow: rule(["a", "b"], [0, 1], (g, a, b, out, need?: Need) => [
@@ -242,7 +255,7 @@ export const rules: Record<string, AdjointRule> = {
     needs(need, 2) ? fused(gradOf.whereY, [c], g, y) : undefined,
   ]),
   copy: rule(["x"], [0], (g) => [g]),
-  astype: rule(["x", "dtype"], [0], (g, x: NDArray) => [g.dtype === x.dtype ? g : astype(g, x.dtype)]),
+  astype: rule(["x", "dtype"], [0], (g, x: NDArray) => [g.dtype === x.dtype ? g : fresh(astype(g, x.dtype))]),
 };
 
 function sumAll(g: NDArray): number {
@@ -250,4 +263,4 @@ function sumAll(g: NDArray): number {
 }
 const negated = (x: NDArray | number) => (typeof x === "number" ? -x : neg(x));
 const zeroAdjoint = (x: ArrayOrScalar) =>
-  typeof x === "number" ? 0 : new NDArray(allocate(floatOf(x.dtype), x.size), x.shape);
+  typeof x === "number" ? 0 : fresh(new NDArray(allocate(floatOf(x.dtype), x.size), x.shape));

@@ -7,7 +7,7 @@ import { NDArray, operand, type ArrayOrScalar, type Axis } from "./ndarray.js";
 import { expandBack, max, min, reduce, rules as reduceRules, sum } from "./reduce.js";
 import { broadcastShapes, broadcastStrides, formatShape, normalizeAxes, normalizeAxis, sizeOf } from "./shape.js";
 import { broadcastTo, expandDims, reshape, transpose, squeeze } from "./shapeops.js";
-import { rule, scalarOperands, unbroadcast, type AdjointRule } from "./vjp.js";
+import { fresh, rule, scalarOperands, unbroadcast, type AdjointRule } from "./vjp.js";
 
 /** The matrix product with NumPy's `matmul` rules: 1-D operands are promoted to a
  * row (left) or column (right) and that axis removed; leading axes broadcast. */
@@ -129,11 +129,14 @@ function matmulVjp(g: NDArray, a: NDArray, b: NDArray, need?: readonly boolean[]
   let g2 = g;
   if (a.ndim === 1) g2 = expandDims(g2, g2.ndim - (b.ndim === 1 ? 0 : 1));
   if (b.ndim === 1) g2 = expandDims(g2, g2.ndim);
-  const da = need?.[0] === false ? undefined : reshape(unbroadcast(matmul(g2, swap(b2)), a2.shape) as NDArray, a.shape);
-  const db = need?.[1] === false ? undefined : reshape(unbroadcast(matmul(swap(a2), g2), b2.shape) as NDArray, b.shape);
+  // New arrays (reshape gives a view of the product, which nothing else holds).
+  const da = need?.[0] === false ? undefined : fresh(reshape(unbroadcast(matmul(g2, swap(b2)), a2.shape) as NDArray, a.shape));
+  const db = need?.[1] === false ? undefined : fresh(reshape(unbroadcast(matmul(swap(a2), g2), b2.shape) as NDArray, b.shape));
   return [da, db];
 }
 
+const product = (g: number, x: number) => g * x;
+const twiceProduct = (g: number, x: number) => 2 * g * x;
 const safeRatio = (g: number, x: number, n: number) => (n === 0 ? 0 : (g * x) / n);
 const pNormGrad = (g: number, x: number, n: number, p: number) =>
   n === 0 ? 0 : (g * Math.sign(x) * Math.pow(Math.abs(x), p - 1)) / Math.pow(n, p - 1);
@@ -167,18 +170,27 @@ export const rules: Record<string, AdjointRule> = {
     const plan = typeof a === "number" || typeof b === "number" ? undefined : dotPlan(a, b);
     if (plan === undefined) return elementwiseRules.mul.vjp(g, a, b, out, need);
     const [A, B] = [a as NDArray, b as NDArray];
+    // The inner product of vectors: g is 0-d, d/da = g b and d/db = g a (one pass each, not
+    // a k = 1 matrix product); dot(x, x) gives 2 g x once, at the first position.
+    if (A.ndim === 1 && B.ndim === 1) {
+      if (A === B && need?.[0] !== false && need?.[1] !== false) return [fresh(elementwise("vjp", twiceProduct, [g, A], promote(g.dtype, A.dtype))), undefined];
+      return [
+        need?.[0] === false ? undefined : fresh(elementwise("vjp", product, [g, B], promote(g.dtype, B.dtype))),
+        need?.[1] === false ? undefined : fresh(elementwise("vjp", product, [g, A], promote(g.dtype, A.dtype))),
+      ];
+    }
     if (!plan.perm) return matmulVjp(g, A, plan.b2, need);
     const a2 = A.ndim > 2 ? reshape(A, [-1, A.shape[A.ndim - 1]]) : A;
     const [da, db2] = matmulVjp(reshape(g, [a2.shape[0], -1]), a2, plan.b2, need);
     const permuted = plan.perm.map((p) => B.shape[p]);
     const db = db2 && transpose(reshape(db2, permuted), plan.perm.map((_, i) => plan.perm!.indexOf(i)));
-    return [da && reshape(da, A.shape), db];
+    return [da && fresh(reshape(da, A.shape)), fresh(db)];
   }),
   outer: rule(["a", "b"], [0, 1], (g, a: NDArray, b: NDArray) => [
-    reshape(matmul(g, reshape(b, [-1])), a.shape),
-    reshape(matmul(swap(g), reshape(a, [-1])), b.shape),
+    fresh(reshape(matmul(g, reshape(b, [-1])), a.shape)),
+    fresh(reshape(matmul(swap(g), reshape(a, [-1])), b.shape)),
   ]),
 };
 Object.assign(rules, scalarOperands({
-  norm: rule(["x", "ord", "axis", "keepdims"], [0], (g, x, ord, axis, _k, out) => [normVjp(g, x, ord, axis, out), undefined, undefined, undefined]),
+  norm: rule(["x", "ord", "axis", "keepdims"], [0], (g, x, ord, axis, _k, out) => [fresh(normVjp(g, x, ord, axis, out)), undefined, undefined, undefined]),
 }));

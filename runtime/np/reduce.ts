@@ -5,7 +5,7 @@ import { freshCopy, iterate, kernelFor, type Partials } from "./kernels.js";
 import { NDArray, operand, type ArrayOrScalar, type Axis } from "./ndarray.js";
 import { formatShape, normalizeAxes, normalizeAxis, reducedShape, sizeOf } from "./shape.js";
 import { broadcastTo, reshape, transpose } from "./shapeops.js";
-import { rule, scalarOperands, type AdjointRule } from "./vjp.js";
+import { fresh, rule, scalarOperands, type AdjointRule } from "./vjp.js";
 
 const addF = (acc: number, a: number) => acc + a;
 const mulF = (acc: number, a: number) => acc * a;
@@ -165,7 +165,7 @@ export const rules: Record<string, AdjointRule> = scalarOperands({
   mean: rule(["x", "axis", "keepdims"], [0], (g, x: NDArray, axis, _k, out: NDArray) => [
     expandBack(div(g, x.size / Math.max(out.size, 1)), x, axis), undefined, undefined,
   ]),
-  prod: rule(["x", "axis", "keepdims"], [0], (g, x, axis, _k, out) => [prodGrad(g, x, axis, out), undefined, undefined]),
-  max: rule(["x", "axis", "keepdims"], [0], (g, x, axis, _k, out) => [extremumGrad(g, x, axis, out), undefined, undefined]),
-  min: rule(["x", "axis", "keepdims"], [0], (g, x, axis, _k, out) => [extremumGrad(g, x, axis, out), undefined, undefined]),
+  prod: rule(["x", "axis", "keepdims"], [0], (g, x, axis, _k, out) => [fresh(prodGrad(g, x, axis, out)), undefined, undefined]),
+  max: rule(["x", "axis", "keepdims"], [0], (g, x, axis, _k, out) => [fresh(extremumGrad(g, x, axis, out)), undefined, undefined]),
+  min: rule(["x", "axis", "keepdims"], [0], (g, x, axis, _k, out) => [fresh(extremumGrad(g, x, axis, out)), undefined, undefined]),
 });

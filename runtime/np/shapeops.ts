@@ -6,7 +6,7 @@ import { NDArray, type ArrayOrScalar, type Axis, type Index } from "./ndarray.js
 import {
   broadcastShapes, checkShape, formatShape, normalizeAxes, normalizeAxis, sameShape, sizeOf, type Shape,
 } from "./shape.js";
-import { into, rule, unbroadcast, type AdjointRule } from "./vjp.js";
+import { fresh, into, rule, unbroadcast, type AdjointRule } from "./vjp.js";
 
 /** `reshape(x, [2, -1])`: one `-1` is inferred. A view when `x` is contiguous. */
 export function reshape(x: NDArray, shape: number | Shape): NDArray {
@@ -196,6 +196,7 @@ export function setItem(x: NDArray, index: Index | readonly Index[], value: Arra
 }
 
 // ------------------------------------------------------------------ adjoints
+const addF = (acc: number, v: number) => acc + v;
 const back = (g: NDArray, x: NDArray) => reshape(g, x.shape);
 
 export const rules: Record<string, AdjointRule> = {
@@ -221,7 +222,7 @@ export const rules: Record<string, AdjointRule> = {
   }),
   getItem: rule(["x", "index"], [0], (g, x: NDArray, index) => {
     const dx = new NDArray(allocate(g.dtype, x.size), x.shape);
-    into("getItem", (acc, v) => acc + v, getItem(dx, index), g);
-    return [dx, undefined];
+    into("getItem", addF, getItem(dx, index), g);
+    return [fresh(dx), undefined];
   }),
 };

@@ -14,7 +14,10 @@ export type Adjoint = NDArray | number | undefined | (NDArray | number)[];
  * adjoint of the output, exactly `params.length` forward arguments (omitted optional
  * ones as `undefined`) and the forward output, and returns one adjoint per parameter.
  * Returned arrays may alias `dout` or be broadcast views: read them, or accumulate
- * them with `accumulate`/`addInto`; never write into them. */
+ * them with `accumulate`/`addInto`; never write into them. When two operands are the
+ * same array object (`mul(x, x)`, `dot(x, x)`) and both adjoints are wanted, a rule may
+ * return their sum at the first position and `undefined` at the other: the adjoint of
+ * that one array, computed in one pass. */
 export interface AdjointRule {
   /** The forward parameters, in order. */
   readonly params: readonly string[];
@@ -24,6 +27,29 @@ export interface AdjointRule {
 }
 
 export const rule = (params: string[], wrt: number[], vjp: AdjointRule["vjp"]): AdjointRule => ({ params, wrt, vjp });
+
+// ---- ownership of adjoint arrays
+// Generated code accumulates adjoints with `accumulate` (runtime/generated.ts). It may add
+// into an array in place only when nothing else can see that array: the array is marked
+// here. A rule marks only arrays it allocated itself, holds no other reference to and
+// returns at one position (never `dout`, an input, or a view of either; never a broadcast
+// view). When a rule passes `dout` through at more than one position, it unmarks `dout`
+// (`disown`): the same array is then the adjoint of two operands.
+const ownedArrays = new WeakSet<NDArray>();
+
+/** Marks `x` (an array just allocated by the caller, referenced nowhere else) as an
+ * adjoint that may be written in place; returns `x`. Numbers and `undefined` pass through. */
+export function fresh<T extends NDArray | number | undefined>(x: T): T {
+  if (x instanceof NDArray) ownedArrays.add(x);
+  return x;
+}
+/** Whether `x` is an adjoint array nothing else holds (see `fresh`). */
+export const isOwned = (x: unknown): x is NDArray => ownedArrays.has(x as NDArray);
+/** Takes the mark off `x` (it is about to be shared, or handed to code that keeps it); returns `x`. */
+export function disown<T>(x: T): T {
+  if (x instanceof NDArray) ownedArrays.delete(x);
+  return x;
+}
 
 /** The same rules, made to accept a `number` as their first operand (a 0-d array to the
  * rule; its adjoint comes back as a number). */
