@@ -1145,14 +1145,16 @@ class Lowerer {
       const args = this.arguments(node.arguments);
       return this.opaque(node, "ADJ011", `the method .${method}() (no adjoint rule)`, [v(receiver), ...args], ([r, ...a]) => `${r}.${method}(${a.join(", ")})`, target);
     }
-    let args = this.arguments(node.arguments);
+    // The rule takes a spread method's arguments (`x.get(0, ":")`) as one list; the call spreads it again.
+    const packed = SPREAD_METHODS.has(method) && node.arguments.length > 0 && !(node.arguments.length === 1 && node.arguments[0].type === "ArrayExpression");
+    const elements = packed ? this.arguments(node.arguments) : [];
+    const args = packed ? [this.compute(this.constantCall(node, "a list", (e) => `[${e.join(", ")}]`, elements), undefined)] : this.arguments(node.arguments);
     const given = args.length;
-    if (SPREAD_METHODS.has(method) && !(given === 1 && node.arguments[0].type === "ArrayExpression")) {
-      // The rule takes the spread arguments as one list.
-      args = given === 0 ? [] : [this.value({ type: "ArrayExpression", elements: node.arguments } as t.ArrayExpression)];
-    }
     const padded = [v(receiver), ...args, ...Array.from({ length: Math.max(0, rule.params.length - 1 - args.length) }, () => UNDEFINED)];
-    const render = (a: string[]) => `${a[0]}.${method}(${node.arguments.length === 0 ? "" : given === args.length ? a.slice(1, 1 + given).join(", ") : this.ctx.source.slice(node.arguments[0].start!, node.arguments[node.arguments.length - 1].end!)})`;
+    // Literals and the user's variables are written as the user wrote the call; temporaries through the list.
+    const plain = elements.every((e) => e.kind === "const" || (e.kind === "var" && !this.locals.get(e.name)?.temp));
+    const spread = plain ? elements.map((e) => (e.kind === "const" ? e.code : e.kind === "var" ? e.name : "")).join(", ") : undefined;
+    const render = (a: string[]) => `${a[0]}.${method}(${packed ? (spread ?? `...${a[1]}`) : a.slice(1, 1 + given).join(", ")})`;
     return this.np(rule, padded, render, target, method === "item" ? "number" : "ndarray");
   }
 

@@ -3,6 +3,7 @@
 // whose outputs are its return value and the outer variables it assigns; the front end's
 // call site runs that function's vjp and hands the pullback to the runtime.
 import type * as t from "@babel/types";
+import { VISITOR_KEYS } from "@babel/types";
 import type { ModuleContext } from "./context.js";
 import type { ValueType } from "./ir.js";
 import { walk } from "./module.js";
@@ -40,18 +41,13 @@ export function autogradMethod(callee: t.Node, ctx: ModuleContext): string | und
 
 export function recordedBlock(block: BlockNode, call: t.CallExpression, parents: Map<t.Node, t.Node>, ctx: ModuleContext, ndarrayNames: Set<string>): RecordedBlock {
   const visible = enclosingBindings(call, parents);
-  const inner = new Set<string>();
-  walk(block.body, (node) => {
-    if (node.type === "VariableDeclarator") for (const name of patternNames(node.id)) inner.add(name);
-    if (node.type === "FunctionDeclaration" && node.id) inner.add(node.id.name);
-  });
   const used: string[] = [];
   const outputs = new Set<string>();
-  const isOuter = (name: string) => visible.has(name) && !inner.has(name) && !ctx.functions.has(name);
-  walk(block.body, (node, parent) => {
-    if (node.type === "Identifier" && isReference(node, parent) && isOuter(node.name) && !used.includes(node.name)) used.push(node.name);
-    if (node.type === "AssignmentExpression" && node.left.type === "Identifier" && isOuter(node.left.name)) outputs.add(node.left.name);
-    if (node.type === "UpdateExpression" && node.argument.type === "Identifier" && isOuter(node.argument.name)) outputs.add(node.argument.name);
+  const isOuter = (name: string) => visible.has(name) && !ctx.functions.has(name);
+  freeIdentifiers(block.body, (node, parent) => {
+    if (!isOuter(node.name)) return;
+    if (!used.includes(node.name)) used.push(node.name);
+    if ((parent?.type === "AssignmentExpression" && parent.left === node) || parent?.type === "UpdateExpression") outputs.add(node.name);
   });
   // Outputs the block sets before anything reads them are not inputs: their old values are never used.
   const fresh = assignedBeforeRead(block.body, new Set(used), ctx);
@@ -128,6 +124,68 @@ export function ndarrayNamesOf(program: t.Program): Set<string> {
   });
   return names;
 }
+
+/**
+ * Calls `visit` for each identifier under `root` that names a variable declared outside
+ * it: names the code declares (in a block, a loop head, a nested function, a catch) shadow
+ * outer ones where they are in scope.
+ */
+function freeIdentifiers(root: t.Node, visit: (node: t.Identifier, parent: t.Node | null) => void): void {
+  const scopes: Set<string>[] = [];
+  const bound = (name: string) => scopes.some((scope) => scope.has(name));
+  const declaredIn = (stmts: t.Node[]) => {
+    const names = new Set<string>();
+    for (const stmt of stmts) {
+      const decl = stmt.type === "ExportNamedDeclaration" ? stmt.declaration : stmt;
+      if (decl?.type === "VariableDeclaration") for (const d of decl.declarations) for (const name of patternNames(d.id)) names.add(name);
+      else if ((decl?.type === "FunctionDeclaration" || decl?.type === "ClassDeclaration") && decl.id) names.add(decl.id.name);
+    }
+    return names;
+  };
+  const visitNode = (node: t.Node, parent: t.Node | null): void => {
+    let scope: Set<string> | null = null;
+    switch (node.type) {
+      case "BlockStatement":
+      case "Program":
+        scope = declaredIn(node.body);
+        break;
+      case "ForStatement":
+        scope = node.init ? declaredIn([node.init]) : new Set();
+        break;
+      case "ForOfStatement":
+      case "ForInStatement":
+        scope = declaredIn([node.left]);
+        break;
+      case "CatchClause":
+        scope = new Set(node.param ? patternNames(node.param) : []);
+        break;
+      case "FunctionExpression":
+      case "ArrowFunctionExpression":
+      case "FunctionDeclaration":
+      case "ObjectMethod":
+        scope = new Set(node.params.flatMap((p) => patternNames(p)));
+        if (node.type === "FunctionExpression" && node.id) scope.add(node.id.name);
+        break;
+      case "Identifier":
+        if (isReference(node, parent) && !bound(node.name)) visit(node, parent);
+        return;
+      case "VariableDeclarator":
+        // The declared names are bound by the enclosing scope; only the initializer reads.
+        if (node.init) visitNode(node.init, node);
+        return;
+    }
+    if (scope) scopes.push(scope);
+    for (const key of VISITOR_KEYS[node.type] ?? []) {
+      if (TYPE_KEYS.has(key)) continue;
+      const child = (node as unknown as Record<string, unknown>)[key];
+      for (const c of Array.isArray(child) ? child : [child]) if (c && typeof c === "object" && typeof (c as t.Node).type === "string") visitNode(c as t.Node, node);
+    }
+    if (scope) scopes.pop();
+  };
+  visitNode(root, null);
+}
+
+const TYPE_KEYS = new Set(["typeAnnotation", "returnType", "typeParameters", "superTypeParameters", "implements"]);
 
 interface Declared {
   id: t.Identifier;
@@ -211,5 +269,6 @@ function isReference(node: t.Identifier, parent: t.Node | null): boolean {
   if ((parent.type === "MemberExpression" || parent.type === "OptionalMemberExpression") && parent.property === node && !parent.computed) return false;
   if ((parent.type === "ObjectProperty" || parent.type === "ObjectMethod") && parent.key === node && !parent.computed && !(parent.type === "ObjectProperty" && parent.shorthand)) return false;
   if (parent.type === "LabeledStatement" || parent.type === "BreakStatement" || parent.type === "ContinueStatement") return false;
+  if ((parent.type === "FunctionDeclaration" || parent.type === "FunctionExpression" || parent.type === "ClassDeclaration") && parent.id === node) return false;
   return true;
 }
