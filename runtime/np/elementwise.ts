@@ -1,6 +1,6 @@
 // Elementwise operations with NumPy broadcasting, and their adjoints beside them.
 import { allocate, floatOf, promote, type DType } from "./dtype.js";
-import { iterate, kernelFor, type Arity } from "./kernels.js";
+import { dtypeCode, iterate, kernelFor, type Arity } from "./kernels.js";
 import { NDArray, operand, type ArrayOrScalar } from "./ndarray.js";
 import { broadcastShapes, broadcastStrides, formatShape, sameShape, sizeOf } from "./shape.js";
 import { disown, fresh, rule, unbroadcast, type AdjointRule } from "./vjp.js";
@@ -20,6 +20,85 @@ const dtypeOfOperand = (x: ArrayOrScalar): DType | number => (typeof x === "numb
 /** Applies scalar function `f` elementwise over the broadcast of `inputs`, into a new
  * array of `dtype` or into `out` (which must have the broadcast shape). */
 export function elementwise(op: string, f: Scalar, inputs: readonly ArrayOrScalar[], dtype: DType, out?: NDArray): NDArray {
+  return sameShapeOperands(inputs, out) ? flatElementwise(op, f, inputs, dtype, out) : broadcastElementwise(op, f, inputs, dtype, out);
+}
+
+/** Whether every array operand (and `out`) is contiguous with one shape, and the rest are
+ * numbers: the common case, run without broadcasting or building 0-d arrays. */
+function sameShapeOperands(inputs: readonly ArrayOrScalar[], out: NDArray | undefined): boolean {
+  const n = inputs.length;
+  if (n > 3) return false;
+  let shape: readonly number[] | undefined = out?.shape;
+  if (out !== undefined && !out.isContiguous) return false;
+  let arrays = 0;
+  for (let i = 0; i < n; i++) {
+    const x = inputs[i];
+    if (x instanceof NDArray) {
+      if (shape === undefined) shape = x.shape;
+      else if (x.shape !== shape && !sameShape(x.shape, shape)) return false;
+      if (!x.isContiguous) return false;
+      arrays++;
+    } else if (typeof x !== "number") return false;
+  }
+  // Numbers alone make a 0-d result: a larger `out` is an error, reported by the general path.
+  return arrays > 0 || out === undefined || out.ndim === 0;
+}
+
+/** A number as a kernel operand: one element read with stride 0. */
+function scalarData(x: number): Float64Array {
+  const data = new Float64Array(1);
+  data[0] = x;
+  return data;
+}
+
+const ARITIES: readonly Arity[] = ["unary", "binary", "ternary", "quaternary"];
+
+function flatElementwise(op: string, f: Scalar, inputs: readonly ArrayOrScalar[], dtype: DType, out: NDArray | undefined): NDArray {
+  const n = inputs.length;
+  if (out === undefined) {
+    let shape: readonly number[] = [];
+    for (let i = 0; i < n; i++) {
+      const x = inputs[i];
+      if (typeof x !== "number") {
+        shape = x.shape;
+        break;
+      }
+    }
+    out = new NDArray(allocate(dtype, sizeOf(shape)), shape);
+  } else checkCast(op, dtype, out.dtype);
+  // The key of the kernel: the storage types of out and of each operand (a number is float64).
+  let key = 4 + dtypeCode[out.dtype];
+  for (let i = 0; i < n; i++) {
+    const x = inputs[i];
+    key = key * 4 + (typeof x === "number" ? 0 : dtypeCode[x.dtype]);
+  }
+  const kernel = kernelFor(ARITIES[n - 1], f, key) as (...a: unknown[]) => void;
+  const size = out.size;
+  const a = inputs[0];
+  const ad = typeof a === "number" ? scalarData(a) : a.data;
+  const ao = typeof a === "number" ? 0 : a.offset;
+  const as = typeof a === "number" || size === 1 ? 0 : 1;
+  if (n === 1) {
+    kernel(size, out.data, out.offset, 1, ad, ao, as);
+    return out;
+  }
+  const b = inputs[1];
+  const bd = typeof b === "number" ? scalarData(b) : b.data;
+  const bo = typeof b === "number" ? 0 : b.offset;
+  const bs = typeof b === "number" || size === 1 ? 0 : 1;
+  if (n === 2) {
+    kernel(size, out.data, out.offset, 1, ad, ao, as, bd, bo, bs);
+    return out;
+  }
+  const c = inputs[2];
+  const cd = typeof c === "number" ? scalarData(c) : c.data;
+  const co = typeof c === "number" ? 0 : c.offset;
+  const cs = typeof c === "number" || size === 1 ? 0 : 1;
+  kernel(size, out.data, out.offset, 1, ad, ao, as, bd, bo, bs, cd, co, cs);
+  return out;
+}
+
+function broadcastElementwise(op: string, f: Scalar, inputs: readonly ArrayOrScalar[], dtype: DType, out?: NDArray): NDArray {
   const arrays = inputs.map((x) => operand(op, x));
   const shape = broadcastShapes(op, ...arrays.map((a) => a.shape));
   if (out === undefined) out = new NDArray(allocate(dtype, sizeOf(shape)), shape);
@@ -29,10 +108,9 @@ export function elementwise(op: string, f: Scalar, inputs: readonly ArrayOrScala
     }
     checkCast(op, dtype, out.dtype);
   }
-  const arity: Arity = (["unary", "binary", "ternary", "quaternary"] as const)[arrays.length - 1];
-  let key: string = out.dtype;
-  for (let i = 0; i < arrays.length; i++) key += arrays[i].dtype;
-  const kernel = kernelFor(arity, f, key);
+  let key = 4 + dtypeCode[out.dtype];
+  for (let i = 0; i < arrays.length; i++) key = key * 4 + dtypeCode[arrays[i].dtype];
+  const kernel = kernelFor(ARITIES[arrays.length - 1], f, key);
   // Fast path: every operand contiguous, of the full shape or a single element.
   const flat = out.isContiguous && arrays.every((a) => a.size === 1 || (a.isContiguous && sameShape(a.shape, shape)));
   if (flat) {

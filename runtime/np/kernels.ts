@@ -7,7 +7,7 @@
 // one scalar function and one typed-array type per call site and inlines `f`: six times
 // faster than a shared loop calling `f` through a closure. Where code generation is
 // not allowed (a strict CSP) or a tool rewrote the template, the template itself runs.
-import type { TypedArray } from "./dtype.js";
+import type { DType, TypedArray } from "./dtype.js";
 import type { Shape } from "./shape.js";
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -133,12 +133,19 @@ function agrees(fresh: Kernel, reference: Kernel, arity: Arity): boolean {
 }
 
 const KERNELS = Symbol("adjoint.kernels");
-type WithKernels = Scalar & { [KERNELS]?: Map<string, Kernel> };
-const frozen = new WeakMap<Scalar, Map<string, Kernel>>();
+type WithKernels = Scalar & { [KERNELS]?: Map<string | number, Kernel> };
+const frozen = new WeakMap<Scalar, Map<string | number, Kernel>>();
 
-/** The kernel of scalar function `f` for one combination of storage types (`partials`
- * belong to `f`, which identifies the kernel). Kept on `f` itself, for a fast lookup. */
-export function kernelFor(arity: Arity, f: Scalar, key: string, partials?: Partials): Kernel {
+/** Storage types as small integers, for kernel keys: `kernelKey` packs a list of them into
+ * one number (a leading 1 marks the length), which a Map finds faster than a joined string. */
+export const dtypeCode: Readonly<Record<DType, number>> = { float64: 0, float32: 1, int32: 2, bool: 3 };
+/** The key of an `into` kernel (accumulator and operand types): negative, apart from the others. */
+export const intoKey = (acc: DType, x: DType): number => -(16 + dtypeCode[acc] * 4 + dtypeCode[x]);
+
+/** The kernel of scalar function `f` for one combination of storage types (`key`: a string
+ * or a number naming them; `partials` belong to `f`, which identifies the kernel). Kept on
+ * `f` itself, for a fast lookup. */
+export function kernelFor(arity: Arity, f: Scalar, key: string | number, partials?: Partials): Kernel {
   let byKey = (f as WithKernels)[KERNELS] ?? frozen.get(f);
   if (byKey === undefined) {
     byKey = new Map();

@@ -93,7 +93,7 @@ export function norm(value: ArrayOrScalar, ord?: Ord, axis?: Axis, keepdims = fa
   const matrix = axes.length === 2 && ord !== undefined && ord !== null;
   if (ord === undefined || ord === null || ord === "fro" || (!matrix && ord === 2)) {
     if (ord === "fro" && axes.length !== 2) throw new Error("norm: ord 'fro' is for matrices (two axes)");
-    const squares = reduce("norm", addSquare, 0, floatOf(x.dtype), x, axes, keepdims, squarePartials);
+    const squares = reduce("norm", addSquare, 0, floatOf(x.dtype), x, axis ?? null, keepdims, squarePartials);
     return elementwise("norm", Math.sqrt, [squares], squares.dtype, squares);
   }
   if (matrix) {

@@ -1,7 +1,7 @@
 // Reductions over axes (a number, a list, or all), with keepdims; and their adjoints.
 import { allocate, floatOf, type DType, type TypedArray } from "./dtype.js";
 import { div, elementwise, equal, mul } from "./elementwise.js";
-import { freshCopy, iterate, kernelFor, type Partials } from "./kernels.js";
+import { freshCopy, intoKey, iterate, kernelFor, type Partials } from "./kernels.js";
 import { NDArray, operand, type ArrayOrScalar, type Axis } from "./ndarray.js";
 import { formatShape, normalizeAxes, normalizeAxis, reducedShape, sizeOf } from "./shape.js";
 import { broadcastTo, reshape, transpose } from "./shapeops.js";
@@ -18,6 +18,14 @@ const anyF = (acc: number, a: number) => (acc !== 0 || a !== 0 ? 1 : 0);
 /** Folds `f` (with `partials`, see kernels.ts) over the `axis` of `x` into a new array initialised to `init`. */
 export function reduce(op: string, f: (acc: number, a: number) => number, init: number, dtype: DType, value: ArrayOrScalar, axis: Axis, keepdims: boolean, partials?: Partials): NDArray {
   const x = operand(op, value);
+  const kernel = kernelFor("into", f, intoKey(dtype, x.dtype), partials);
+  if ((axis === undefined || axis === null) && x.isContiguous) {
+    // Everything into one element: one kernel call.
+    const out = new NDArray(allocate(dtype, 1), keepdims ? x.shape.map(() => 1) : []);
+    if (init !== 0) out.data[0] = init;
+    kernel(x.size, out.data, 0, 0, x.data, x.offset, 1);
+    return out;
+  }
   const axes = normalizeAxes(op, axis, x.ndim);
   const shape = reducedShape(x.shape, axes, keepdims);
   const out = new NDArray(allocate(dtype, sizeOf(shape)), shape);
@@ -30,7 +38,6 @@ export function reduce(op: string, f: (acc: number, a: number) => number, init: 
     s /= d;
     outStrides.push(d === 1 ? 0 : s);
   });
-  const kernel = kernelFor("into", f, dtype + x.dtype, partials);
   iterate(kernel, x.shape, [{ data: out.data, offset: 0, strides: outStrides }, x]);
   return out;
 }

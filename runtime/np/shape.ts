@@ -36,7 +36,9 @@ export function checkShape(op: string, shape: unknown): number[] {
 
 /** NumPy broadcasting of any number of shapes; throws naming the operation. */
 export function broadcastShapes(op: string, ...shapes: Shape[]): number[] {
-  if (shapes.every((s) => sameShape(s, shapes[0]))) return shapes.length ? shapes[0].slice() : [];
+  let same = true;
+  for (let i = 1; i < shapes.length && same; i++) same = sameShape(shapes[i], shapes[0]);
+  if (same) return shapes.length ? shapes[0].slice() : [];
   const nd = Math.max(0, ...shapes.map((s) => s.length));
   const out = new Array<number>(nd).fill(1);
   for (const s of shapes) {
@@ -72,7 +74,11 @@ export function normalizeAxis(op: string, axis: number, ndim: number): number {
 
 /** `axis` as a sorted list of distinct non-negative axes; `undefined`/`null` is all. */
 export function normalizeAxes(op: string, axis: number | readonly number[] | null | undefined, ndim: number): number[] {
-  if (axis === undefined || axis === null) return Array.from({ length: ndim }, (_, i) => i);
+  if (axis === undefined || axis === null) {
+    const all = new Array<number>(ndim);
+    for (let i = 0; i < ndim; i++) all[i] = i;
+    return all;
+  }
   const list = (typeof axis === "number" ? [axis] : axis).map((a) => normalizeAxis(op, a, ndim));
   if (new Set(list).size !== list.length) throw new Error(`${op}: repeated axis in ${JSON.stringify(axis)}`);
   return list.sort((a, b) => a - b);

@@ -2,7 +2,7 @@
 // operand (`unbroadcast`), and accumulating adjoints in place without allocating.
 import { allocate, type DType } from "./dtype.js";
 import { checkCast } from "./elementwise.js";
-import { iterate, kernelFor } from "./kernels.js";
+import { intoKey, iterate, kernelFor } from "./kernels.js";
 import { NDArray, type ArrayOrScalar } from "./ndarray.js";
 import { broadcastShapes, broadcastStrides, formatShape, sameShape, type Shape } from "./shape.js";
 
@@ -73,8 +73,19 @@ const mulF = (acc: number, a: number) => acc * a;
 export function into(op: string, f: (acc: number, a: number) => number, acc: NDArray, x: ArrayOrScalar, unsafeCast = false): NDArray {
   const xs = typeof x === "number" ? new NDArray(Float64Array.of(x), []) : x;
   if (!unsafeCast) checkCast(op, typeof x === "number" && Number.isInteger(x) ? "int32" : xs.dtype, acc.dtype);
+  const kernel = kernelFor("into", f, intoKey(acc.dtype, xs.dtype));
+  // Contiguous operands of one shape, or all of x into a 0-d acc: one kernel call.
+  if (acc.isContiguous && xs.isContiguous) {
+    if (sameShape(acc.shape, xs.shape)) {
+      kernel(acc.size, acc.data, acc.offset, 1, xs.data, xs.offset, 1);
+      return acc;
+    }
+    if (acc.ndim === 0) {
+      kernel(xs.size, acc.data, acc.offset, 0, xs.data, xs.offset, 1);
+      return acc;
+    }
+  }
   const shape = broadcastShapes(op, acc.shape, xs.shape);
-  const kernel = kernelFor("into", f, acc.dtype + xs.dtype);
   iterate(kernel, shape, [
     { data: acc.data, offset: acc.offset, strides: broadcastStrides(acc.shape, acc.strides, shape) },
     { data: xs.data, offset: xs.offset, strides: broadcastStrides(xs.shape, xs.strides, shape) },
