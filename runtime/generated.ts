@@ -2,6 +2,7 @@
 import { ValueStack } from "./stack.js";
 import { adjoints, add, addInto as npAddInto, full, NDArray, sumToNumber, zerosLike as ndZerosLike, onesLike, type AdjointRule } from "./np/index.js";
 import { disown, fresh, isOwned, rule } from "./np/vjp.js";
+import { rulesReusingDout } from "./np/elementwise.js";
 
 /**
  * `acc + x` for NDArray adjoints. The first contribution is kept as it is, not copied: a
@@ -32,6 +33,7 @@ function sameLayout(acc: NDArray, x: NDArray): boolean {
 /** The adjoint rules of adjoint/np that generated code calls, plus `x.item()`'s. */
 export const np: Readonly<Record<string, AdjointRule>> = Object.freeze({
   ...adjoints,
+  ...rulesReusingDout,
   item: rule(["x"], [0], (g: NDArray, x: NDArray) => [full(x.shape, g as unknown as number, x.dtype)]),
 });
 

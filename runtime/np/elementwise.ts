@@ -3,7 +3,7 @@ import { allocate, floatOf, promote, type DType } from "./dtype.js";
 import { dtypeCode, iterate, kernelFor, type Arity } from "./kernels.js";
 import { NDArray, operand, type ArrayOrScalar } from "./ndarray.js";
 import { broadcastShapes, broadcastStrides, formatShape, sameShape, sizeOf } from "./shape.js";
-import { disown, fresh, rule, unbroadcast, type AdjointRule } from "./vjp.js";
+import { disown, fresh, isOwned, rule, unbroadcast, type AdjointRule } from "./vjp.js";
 
 type Scalar = (...x: number[]) => number;
 
@@ -255,6 +255,25 @@ const passed = (g: NDArray, target: ArrayOrScalar): NDArray | number => {
 };
 /** `dout * other` summed back to `target`'s shape, a new array. */
 const product = (g: NDArray, other: ArrayOrScalar, target: ArrayOrScalar): NDArray | number => fresh(unbroadcast(mul(g, other), target));
+/** Whether `dout` can take an adjoint in place: it is owned (see vjp.ts: nothing else holds
+ * it), contiguous, of the adjoint's shape and storage type, and no input shares its storage. */
+function reusable(g: NDArray, inputs: readonly ArrayOrScalar[], target: ArrayOrScalar, dtype: DType): boolean {
+  if (typeof target === "number" || g.dtype !== dtype || !isOwned(g) || !sameShape(target.shape, g.shape) || !g.isContiguous) return false;
+  for (let i = 0; i < inputs.length; i++) {
+    const x = inputs[i];
+    if (typeof x !== "number" && (x.data === g.data || !sameShape(x.shape, g.shape))) return false;
+  }
+  return true;
+}
+/** `fused`, written into `dout` when it is reusable. */
+function fusedInPlace(f: Scalar, inputs: ArrayOrScalar[], g: NDArray, target: ArrayOrScalar): NDArray | number {
+  return reusable(g, inputs, target, g.dtype) ? elementwise("vjp", f, [g, ...inputs], g.dtype, g) : fused(f, inputs, g, target);
+}
+/** `product`, written into `dout` when it is reusable. */
+function productInPlace(g: NDArray, other: ArrayOrScalar, target: ArrayOrScalar): NDArray | number {
+  const single = [other];
+  return reusable(g, single, target, promoted(g, other)) ? mul(g, other, g) : product(g, other, target);
+}
 /** Both operands are one array (`x * x`) and both adjoints are wanted. */
 const sameArray = (a: ArrayOrScalar, b: ArrayOrScalar, need: Need): a is NDArray =>
   a === b && typeof a !== "number" && needs(need, 0) && needs(need, 1);
@@ -262,8 +281,18 @@ type Need = readonly boolean[] | undefined;
 const needs = (need: Need, i: number) => need === undefined || need[i] !== false;
 
 // x is the operand; `usesOut` rules read the forward output instead of x.
-const unaryRule = (f: Scalar, usesOut = false): AdjointRule =>
-  rule(["x"], [0], (g, x, out) => [fused(f, [usesOut ? out : x], g, x)]);
+const unaryRule = (f: Scalar, usesOut = false, inPlace = false): AdjointRule =>
+  rule(["x"], [0], (g, x, out) => [(inPlace ? fusedInPlace : fused)(f, [usesOut ? out : x], g, x)]);
+
+/** `x * y`'s rule; `inPlace`: an owned `dout` takes the last adjoint computed. */
+const mulRule = (inPlace: boolean): AdjointRule =>
+  rule(["a", "b"], [0, 1], (g, a, b, _out, need?: Need) => {
+    // x * x: d/dx is 2 g x, one pass and one array, at the first position.
+    if (sameArray(a, b, need)) return [(inPlace ? fusedInPlace : fused)(gradOf.square, [a], g, a), undefined];
+    const last = inPlace ? productInPlace : product;
+    const db = needs(need, 1) ? (needs(need, 0) ? product : last)(g, a, b) : undefined;
+    return [needs(need, 0) ? last(g, b, a) : undefined, db];
+  });
 
 /** One rule per elementwise primitive: `vjp(dout, ...args, out, need?)`; `need[i] ===
  * false` skips computing adjoint `i` (it is returned as `undefined`). */
@@ -301,11 +330,7 @@ export const rules: Record<string, AdjointRule> = {
     needs(need, 0) ? passed(g, a) : undefined,
     needs(need, 1) ? fresh(negated(unbroadcast(g, b))) : undefined,
   ]),
-  mul: rule(["a", "b"], [0, 1], (g, a, b, _out, need?: Need) =>
-    // x * x: d/dx is 2 g x, one pass and one array, at the first position.
-    sameArray(a, b, need)
-      ? [fused(gradOf.square, [a], g, a), undefined]
-      : [needs(need, 0) ? product(g, b, a) : undefined, needs(need, 1) ? product(g, a, b) : undefined]),
+  mul: mulRule(false),
   div: rule(["a", "b"], [0, 1], (g, a, b, out, need?: Need) => [
     needs(need, 0) ? fresh(unbroadcast(div(g, b), a)) : undefined,
     needs(need, 1) ? fused(gradOf.divB, [out, b], g, b) : undefined,
@@ -334,6 +359,18 @@ export const rules: Record<string, AdjointRule> = {
   ]),
   copy: rule(["x"], [0], (g) => [g]),
   astype: rule(["x", "dtype"], [0], (g, x: NDArray) => [g.dtype === x.dtype ? g : fresh(astype(g, x.dtype))]),
+};
+
+/** @internal The rules generated code calls where they differ from `rules`: an owned `dout`
+ * (see vjp.ts; generated code never reads an adjoint again once it has passed it to its
+ * rule) is overwritten with the adjoint instead of allocating one. Not for hand-written
+ * sweeps, which may read `dout` again. */
+export const rulesReusingDout: Record<string, AdjointRule> = {
+  mul: mulRule(true),
+  ...Object.fromEntries(
+    (["abs", "square", "relu", "log", "log1p", "sin", "cos", "sinh", "cosh", "asin", "acos", "atan"] as const).map((name) => [name, unaryRule(gradOf[name], false, true)]),
+  ),
+  ...Object.fromEntries((["exp", "expm1", "sqrt", "tan", "tanh", "sigmoid"] as const).map((name) => [name, unaryRule(gradOf[name], true, true)])),
 };
 
 function sumAll(g: NDArray): number {

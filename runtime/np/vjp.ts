@@ -3,7 +3,7 @@
 import { allocate, type DType } from "./dtype.js";
 import { checkCast } from "./elementwise.js";
 import { intoKey, iterate, kernelFor } from "./kernels.js";
-import { NDArray, type ArrayOrScalar } from "./ndarray.js";
+import { isOwnedArray, NDArray, setOwnedArray, type ArrayOrScalar } from "./ndarray.js";
 import { broadcastShapes, broadcastStrides, formatShape, sameShape, type Shape } from "./shape.js";
 
 /** An adjoint: an array, or a number for a `number` operand, or `undefined` for a
@@ -35,19 +35,17 @@ export const rule = (params: string[], wrt: number[], vjp: AdjointRule["vjp"]): 
 // returns at one position (never `dout`, an input, or a view of either; never a broadcast
 // view). When a rule passes `dout` through at more than one position, it unmarks `dout`
 // (`disown`): the same array is then the adjoint of two operands.
-const ownedArrays = new WeakSet<NDArray>();
-
 /** Marks `x` (an array just allocated by the caller, referenced nowhere else) as an
  * adjoint that may be written in place; returns `x`. Numbers and `undefined` pass through. */
 export function fresh<T extends NDArray | number | undefined>(x: T): T {
-  if (x instanceof NDArray) ownedArrays.add(x);
+  if (x instanceof NDArray) setOwnedArray(x, true);
   return x;
 }
 /** Whether `x` is an adjoint array nothing else holds (see `fresh`). */
-export const isOwned = (x: unknown): x is NDArray => ownedArrays.has(x as NDArray);
+export const isOwned = (x: unknown): x is NDArray => x instanceof NDArray && isOwnedArray(x);
 /** Takes the mark off `x` (it is about to be shared, or handed to code that keeps it); returns `x`. */
 export function disown<T>(x: T): T {
-  if (x instanceof NDArray) ownedArrays.delete(x);
+  if (x instanceof NDArray) setOwnedArray(x, false);
   return x;
 }
 

@@ -140,6 +140,50 @@ describe("accumulate writes only into arrays it owns", () => {
   });
 });
 
+describe("the rules generated code calls reuse an owned dout", () => {
+  const x = np.array([0.5, -1, 2]);
+
+  it("write the adjoint into an owned dout and return it", () => {
+    const g = fresh(np.array([1, 2, 3]));
+    const [dx] = rt.np.mul.vjp(g, x, 2, np.mul(x, 2), [true, false]);
+    expect(dx).toBe(g);
+    expect(values(g)).toEqual([2, 4, 6]);
+    const h = fresh(np.array([1, 1, 1]));
+    const t = np.tanh(x);
+    const [dt] = rt.np.tanh.vjp(h, x, t);
+    expect(dt).toBe(h);
+    expectAllClose(h, values(t).map((v) => 1 - v * v), 0);
+  });
+
+  it("mul with both adjoints wanted computes the other one before overwriting dout", () => {
+    const y = np.array([3, 4, 5]);
+    const g = fresh(np.array([1, 2, 3]));
+    const [dx, dy] = rt.np.mul.vjp(g, x, y, np.mul(x, y));
+    expect(values(dx)).toEqual([3, 8, 15]);
+    expect(values(dy)).toEqual([0.5, -2, 6]);
+  });
+
+  it("leave a dout that is not owned, or of another shape, as it is", () => {
+    const g = np.array([1, 2, 3]);
+    const [dx] = rt.np.mul.vjp(g, x, 2, np.mul(x, 2), [true, false]);
+    expect(dx).not.toBe(g);
+    expect(values(g)).toEqual([1, 2, 3]);
+    // a of shape (1,) broadcast against x: its adjoint is summed down, a new array.
+    const owned = fresh(np.array([1, 2, 3]));
+    const [da] = rt.np.mul.vjp(owned, np.array([2]), x, np.mul(np.array([2]), x), [true, false]);
+    expect(values(owned)).toEqual([1, 2, 3]);
+    expect(values(da)).toEqual([0.5 - 2 + 6]);
+  });
+
+  it("adjoint/np's own rules never write into dout, owned or not (hand-written sweeps may read it again)", () => {
+    const g = fresh(np.array([1, 2, 3]));
+    A.mul.vjp(g, x, 2, np.mul(x, 2), [true, false]);
+    A.exp.vjp(g, x, np.exp(x));
+    A.mul.vjp(g, x, x, np.mul(x, x));
+    expect(values(g)).toEqual([1, 2, 3]);
+  });
+});
+
 describe("compiled programs with one array in two places", () => {
   it("2 * dot(x, x) and sum(x * x) match finite differences", async () => {
     const m = await compile(`
