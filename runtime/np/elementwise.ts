@@ -1,6 +1,6 @@
 // Elementwise operations with NumPy broadcasting, and their adjoints beside them.
 import { allocate, floatOf, promote, type DType } from "./dtype.js";
-import { dtypeCode, iterate, kernelFor, type Arity } from "./kernels.js";
+import { dtypeCode, iterate, kernelFor, type Arity, type Kernel } from "./kernels.js";
 import { NDArray, operand, type ArrayOrScalar } from "./ndarray.js";
 import { broadcastShapes, broadcastStrides, formatShape, sameShape, sizeOf } from "./shape.js";
 import { disown, fresh, isOwned, rule, unbroadcast, type AdjointRule } from "./vjp.js";
@@ -20,11 +20,22 @@ const dtypeOfOperand = (x: ArrayOrScalar): DType | number => (typeof x === "numb
 /** Applies scalar function `f` elementwise over the broadcast of `inputs`, into a new
  * array of `dtype` or into `out` (which must have the broadcast shape). */
 export function elementwise(op: string, f: Scalar, inputs: readonly ArrayOrScalar[], dtype: DType, out?: NDArray): NDArray {
-  return sameShapeOperands(inputs, out) ? flatElementwise(op, f, inputs, dtype, out) : broadcastElementwise(op, f, inputs, dtype, out);
+  return sameShapeOperands(inputs, out) ? flatElementwise(op, f, inputs, dtype, out, undefined) : broadcastElementwise(op, f, inputs, dtype, out);
+}
+
+/** An operation's last kernel and its key: most calls of an operation see the same types. */
+interface LastKernel {
+  key: number;
+  kernel: Kernel | undefined;
+}
+
+/** `elementwise`, for an operation that keeps its last kernel in `last`. */
+function elementwiseOp(op: string, f: Scalar, inputs: readonly ArrayOrScalar[], dtype: DType, out: NDArray | undefined, last: LastKernel): NDArray {
+  return sameShapeOperands(inputs, out) ? flatElementwise(op, f, inputs, dtype, out, last) : broadcastElementwise(op, f, inputs, dtype, out);
 }
 
 /** Whether every array operand (and `out`) is contiguous with one shape, and the rest are
- * numbers: the common case, run without broadcasting or building 0-d arrays. */
+ * numbers or 0-d arrays: the common case, run without broadcasting or building 0-d arrays. */
 function sameShapeOperands(inputs: readonly ArrayOrScalar[], out: NDArray | undefined): boolean {
   const n = inputs.length;
   if (n > 3) return false;
@@ -34,9 +45,10 @@ function sameShapeOperands(inputs: readonly ArrayOrScalar[], out: NDArray | unde
   for (let i = 0; i < n; i++) {
     const x = inputs[i];
     if (x instanceof NDArray) {
+      if (x.ndim === 0) continue; // broadcasts to any shape, one element read with stride 0
       if (shape === undefined) shape = x.shape;
       else if (x.shape !== shape && !sameShape(x.shape, shape)) return false;
-      if (!x.isContiguous) return false;
+      if (!x.isContiguous && !uniform(x)) return false;
       arrays++;
     } else if (typeof x !== "number") return false;
   }
@@ -44,22 +56,33 @@ function sameShapeOperands(inputs: readonly ArrayOrScalar[], out: NDArray | unde
   return arrays > 0 || out === undefined || out.ndim === 0;
 }
 
-/** A number as a kernel operand: one element read with stride 0. */
-function scalarData(x: number): Float64Array {
-  const data = new Float64Array(1);
+/** One element repeated (every stride 0: a broadcast number, `sum`'s adjoint): read with stride 0. */
+function uniform(x: NDArray): boolean {
+  const strides = x.strides;
+  for (let d = 0; d < strides.length; d++) if (strides[d] !== 0) return false;
+  return x.size > 0;
+}
+
+// Numbers as kernel operands: one element read with stride 0, from a buffer per operand
+// position and per depth (a scalar function may itself call an operation).
+let depth = 0;
+const scalars: Float64Array[] = [];
+function scalarData(position: number, x: number): Float64Array {
+  const k = depth * 3 + position;
+  const data = scalars[k] ?? (scalars[k] = new Float64Array(1));
   data[0] = x;
   return data;
 }
 
 const ARITIES: readonly Arity[] = ["unary", "binary", "ternary", "quaternary"];
 
-function flatElementwise(op: string, f: Scalar, inputs: readonly ArrayOrScalar[], dtype: DType, out: NDArray | undefined): NDArray {
+function flatElementwise(op: string, f: Scalar, inputs: readonly ArrayOrScalar[], dtype: DType, out: NDArray | undefined, last: LastKernel | undefined): NDArray {
   const n = inputs.length;
   if (out === undefined) {
     let shape: readonly number[] = [];
     for (let i = 0; i < n; i++) {
       const x = inputs[i];
-      if (typeof x !== "number") {
+      if (typeof x !== "number" && x.ndim > 0) {
         shape = x.shape;
         break;
       }
@@ -72,30 +95,40 @@ function flatElementwise(op: string, f: Scalar, inputs: readonly ArrayOrScalar[]
     const x = inputs[i];
     key = key * 4 + (typeof x === "number" ? 0 : dtypeCode[x.dtype]);
   }
-  const kernel = kernelFor(ARITIES[n - 1], f, key) as (...a: unknown[]) => void;
-  const size = out.size;
-  const a = inputs[0];
-  const ad = typeof a === "number" ? scalarData(a) : a.data;
-  const ao = typeof a === "number" ? 0 : a.offset;
-  const as = typeof a === "number" || size === 1 ? 0 : 1;
-  if (n === 1) {
-    kernel(size, out.data, out.offset, 1, ad, ao, as);
-    return out;
+  let kernel: Kernel;
+  if (last !== undefined && last.key === key) kernel = last.kernel!;
+  else {
+    kernel = kernelFor(ARITIES[n - 1], f, key);
+    if (last !== undefined) [last.key, last.kernel] = [key, kernel];
   }
-  const b = inputs[1];
-  const bd = typeof b === "number" ? scalarData(b) : b.data;
-  const bo = typeof b === "number" ? 0 : b.offset;
-  const bs = typeof b === "number" || size === 1 ? 0 : 1;
-  if (n === 2) {
-    kernel(size, out.data, out.offset, 1, ad, ao, as, bd, bo, bs);
+  depth++;
+  try {
+    const size = out.size;
+    const a = inputs[0];
+    const ad = typeof a === "number" ? scalarData(0, a) : a.data;
+    const ao = typeof a === "number" ? 0 : a.offset;
+    const as = typeof a === "number" || size === 1 || a.ndim === 0 || !a.isContiguous ? 0 : 1;
+    if (n === 1) {
+      kernel(size, out.data, out.offset, 1, ad, ao, as);
+      return out;
+    }
+    const b = inputs[1];
+    const bd = typeof b === "number" ? scalarData(1, b) : b.data;
+    const bo = typeof b === "number" ? 0 : b.offset;
+    const bs = typeof b === "number" || size === 1 || b.ndim === 0 || !b.isContiguous ? 0 : 1;
+    if (n === 2) {
+      kernel(size, out.data, out.offset, 1, ad, ao, as, bd, bo, bs);
+      return out;
+    }
+    const c = inputs[2];
+    const cd = typeof c === "number" ? scalarData(2, c) : c.data;
+    const co = typeof c === "number" ? 0 : c.offset;
+    const cs = typeof c === "number" || size === 1 || c.ndim === 0 || !c.isContiguous ? 0 : 1;
+    kernel(size, out.data, out.offset, 1, ad, ao, as, bd, bo, bs, cd, co, cs);
     return out;
+  } finally {
+    depth--;
   }
-  const c = inputs[2];
-  const cd = typeof c === "number" ? scalarData(c) : c.data;
-  const co = typeof c === "number" ? 0 : c.offset;
-  const cs = typeof c === "number" || size === 1 ? 0 : 1;
-  kernel(size, out.data, out.offset, 1, ad, ao, as, bd, bo, bs, cd, co, cs);
-  return out;
 }
 
 function broadcastElementwise(op: string, f: Scalar, inputs: readonly ArrayOrScalar[], dtype: DType, out?: NDArray): NDArray {
@@ -134,10 +167,12 @@ const sameType = (x: ArrayOrScalar): DType => {
 const floatType = (x: ArrayOrScalar): DType => floatOf(dtypeOfOperand(x));
 
 function unary(name: string, f: (a: number) => number, type: (x: ArrayOrScalar) => DType = floatType) {
-  return (x: ArrayOrScalar, out?: NDArray): NDArray => elementwise(name, f, [x], type(x), out);
+  const last: LastKernel = { key: -1, kernel: undefined };
+  return (x: ArrayOrScalar, out?: NDArray): NDArray => elementwiseOp(name, f, [x], type(x), out, last);
 }
 function binary(name: string, f: (a: number, b: number) => number, type: (a: ArrayOrScalar, b: ArrayOrScalar) => DType) {
-  return (a: ArrayOrScalar, b: ArrayOrScalar, out?: NDArray): NDArray => elementwise(name, f, [a, b], type(a, b), out);
+  const last: LastKernel = { key: -1, kernel: undefined };
+  return (a: ArrayOrScalar, b: ArrayOrScalar, out?: NDArray): NDArray => elementwiseOp(name, f, [a, b], type(a, b), out, last);
 }
 const promoted = (a: ArrayOrScalar, b: ArrayOrScalar) => promote(dtypeOfOperand(a), dtypeOfOperand(b));
 const promotedFloat = (a: ArrayOrScalar, b: ArrayOrScalar) => floatOf(promoted(a, b));
@@ -271,8 +306,13 @@ function fusedInPlace(f: Scalar, inputs: ArrayOrScalar[], g: NDArray, target: Ar
 }
 /** `product`, written into `dout` when it is reusable. */
 function productInPlace(g: NDArray, other: ArrayOrScalar, target: ArrayOrScalar): NDArray | number {
-  const single = [other];
-  return reusable(g, single, target, promoted(g, other)) ? mul(g, other, g) : product(g, other, target);
+  if (typeof other === "number" && (g.dtype === "float64" || g.dtype === "float32") && reusable(g, [], target, g.dtype)) {
+    // g *= other, the loop mul's kernel runs, without its dispatch (the common `b = b * 2`)
+    const data = g.data;
+    for (let i = g.offset, end = g.offset + g.size; i < end; i++) data[i] = data[i] * other;
+    return g;
+  }
+  return reusable(g, [other], target, promoted(g, other)) ? mul(g, other, g) : product(g, other, target);
 }
 /** Both operands are one array (`x * x`) and both adjoints are wanted. */
 const sameArray = (a: ArrayOrScalar, b: ArrayOrScalar, need: Need): a is NDArray =>

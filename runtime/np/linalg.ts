@@ -67,10 +67,26 @@ function dotPlan(a: NDArray, b: NDArray): { b2: NDArray; perm?: number[]; shape:
  * array), and otherwise a sum over the last axis of `a` and the second-to-last of `b`. */
 export function dot(a: ArrayOrScalar, b: ArrayOrScalar): NDArray {
   if (typeof a === "number" || typeof b === "number") return mul(a, b);
+  if (a.ndim === 1 && b.ndim === 1 && a.shape[0] === b.shape[0]) return inner(a, b);
   const plan = dotPlan(a, b);
   if (plan === undefined) return mul(a, b);
   if (a.ndim === 1 && b.ndim >= 2) return matmul(a, plan.b2); // (k) . (..., k, n)
   return reshape(matmul(a.ndim > 2 && plan.perm ? reshape(a, [-1, a.shape[a.ndim - 1]]) : a, plan.b2), plan.shape);
+}
+
+/** The inner product of two vectors of one length, a 0-d array: the sum taken in order, as
+ * the matrix product of a row and a column computes it, without building either. */
+function inner(a: NDArray, b: NDArray): NDArray {
+  const out = new NDArray(allocate(promote(a.dtype, b.dtype), 1), []);
+  const x = a.data;
+  const y = b.data;
+  const n = a.shape[0];
+  const as = a.strides[0];
+  const bs = b.strides[0];
+  let s = 0;
+  for (let p = 0, i = a.offset, j = b.offset; p < n; p++, i += as, j += bs) s += x[i] * y[j];
+  out.data[0] += s;
+  return out;
 }
 
 /** The outer product of the flattened operands. */
@@ -167,18 +183,19 @@ function normVjp(g: NDArray, x: NDArray, ord: Ord, axis: Axis, out: NDArray): ND
 export const rules: Record<string, AdjointRule> = {
   matmul: rule(["a", "b"], [0, 1], (g, a, b, _out, need) => matmulVjp(g, a, b, need)),
   dot: rule(["a", "b"], [0, 1], (g, a: ArrayOrScalar, b: ArrayOrScalar, out, need) => {
-    const plan = typeof a === "number" || typeof b === "number" ? undefined : dotPlan(a, b);
-    if (plan === undefined) return elementwiseRules.mul.vjp(g, a, b, out, need);
-    const [A, B] = [a as NDArray, b as NDArray];
     // The inner product of vectors: g is 0-d, d/da = g b and d/db = g a (one pass each, not
     // a k = 1 matrix product); dot(x, x) gives 2 g x once, at the first position.
-    if (A.ndim === 1 && B.ndim === 1) {
+    if (typeof a !== "number" && typeof b !== "number" && a.ndim === 1 && b.ndim === 1 && a.shape[0] === b.shape[0]) {
+      const [A, B] = [a, b];
       if (A === B && need?.[0] !== false && need?.[1] !== false) return [fresh(elementwise("vjp", twiceProduct, [g, A], promote(g.dtype, A.dtype))), undefined];
       return [
         need?.[0] === false ? undefined : fresh(elementwise("vjp", product, [g, B], promote(g.dtype, B.dtype))),
         need?.[1] === false ? undefined : fresh(elementwise("vjp", product, [g, A], promote(g.dtype, A.dtype))),
       ];
     }
+    const plan = typeof a === "number" || typeof b === "number" ? undefined : dotPlan(a, b);
+    if (plan === undefined) return elementwiseRules.mul.vjp(g, a, b, out, need);
+    const [A, B] = [a as NDArray, b as NDArray];
     if (!plan.perm) return matmulVjp(g, A, plan.b2, need);
     const a2 = A.ndim > 2 ? reshape(A, [-1, A.shape[A.ndim - 1]]) : A;
     const [da, db2] = matmulVjp(reshape(g, [a2.shape[0], -1]), a2, plan.b2, need);

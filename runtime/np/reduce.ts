@@ -130,6 +130,7 @@ export const argmin = (x: ArrayOrScalar, axis?: number | null, keepdims = false)
 
 /** A reduced array broadcast back over `x`'s shape (a view, no copy). */
 export function expandBack(r: NDArray, x: NDArray, axis: Axis): NDArray {
+  if ((axis === undefined || axis === null) && r.size === 1) return broadcastTo(r, x.shape); // one value over all of x
   const axes = normalizeAxes("vjp", axis, x.ndim);
   return broadcastTo(reshape(r, reducedShape(x.shape, axes, true)), x.shape);
 }
