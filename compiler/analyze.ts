@@ -4,7 +4,7 @@
 import { diagnostic, type Diagnostic, type DiagnosticCode, type Span } from "./diagnostics.js";
 import { exprArgs, forEachStmt, readsOf, type Expr, type IRFunction, type Operand, type Stmt, type ValueType } from "./ir.js";
 import { argForRule, scalarRules } from "./rules.js";
-import { npRule } from "./np-rules.js";
+import { npRule, ruleReads } from "./np-rules.js";
 
 /** "unknown" values (call results, property reads) are treated as numbers for activity. */
 export type InferredType = ValueType | "unknown";
@@ -320,8 +320,8 @@ function readByAdjoint(s: Stmt, active: Set<string>, pullbacks: Map<Stmt, string
   const arrays = (ops: Operand[]) => ops.filter((op) => op.kind === "var" && isArray(op.name));
   if (expr.kind === "call") return [pullbacks.get(s)!, ...arrays(expr.args), ...(isArray(s.target) ? [s.target] : [])];
   if (expr.kind === "load") return [expr.array, expr.index];
-  // An adjoint/np rule is given every argument and the result.
-  if (expr.kind === "np") return [...expr.args, s.target];
+  // An adjoint/np rule is given the arguments and the result it reads (all, unless it says).
+  if (expr.kind === "np") return [...expr.args.filter((_, i) => expr.rule === null || ruleReads(expr.rule, i)), ...(expr.rule === null || ruleReads(expr.rule, "out") ? [s.target] : [])];
   if (expr.kind === "alloc") return [s.target, ...arrays([expr.arg])];
   if (expr.kind !== "prim") return [];
   const rule = scalarRules[expr.op];

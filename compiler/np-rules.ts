@@ -7,11 +7,19 @@ export interface NpRule {
   name: string;
   params: readonly string[];
   wrt: readonly number[];
+  /** What the rule reads besides the output's adjoint: parameter positions and "out" (all, if unsaid). */
+  reads?: readonly (number | "out")[];
 }
 
 export function npRule(name: string): NpRule | undefined {
-  const rule = (adjoints as Record<string, { params: readonly string[]; wrt: readonly number[] }>)[name];
-  return rule ? { name, params: rule.params, wrt: rule.wrt } : undefined;
+  const rule = (adjoints as Record<string, Omit<NpRule, "name">>)[name];
+  return rule ? { name, params: rule.params, wrt: rule.wrt, reads: rule.reads } : undefined;
+}
+
+/** Whether a rule reads its parameter `i` ("out": its output) in the reverse sweep. */
+export function ruleReads(name: string, i: number | "out"): boolean {
+  const reads = (adjoints as Record<string, Omit<NpRule, "name">>)[name]?.reads;
+  return reads === undefined || reads.includes(i);
 }
 
 /** The rule of an `np.` path (`dot`, `linalg.norm`), or undefined for constants and unknowns. */

@@ -8,6 +8,7 @@ import { line, negate, type Code } from "./emit.js";
 import { forEachStmt, readsOf, type Callee, type Expr, type IRFunction, type Operand, type Stmt } from "./ir.js";
 import { argForRule, scalarRules } from "./rules.js";
 import { differentiableArg } from "./analyze.js";
+import { ruleReads } from "./np-rules.js";
 
 export interface ReverseOptions {
   /** Name of the function being generated. */
@@ -439,12 +440,15 @@ class ReverseBuilder {
       // The runtime's rule: one adjoint per argument, given the output's adjoint, the arguments and the output.
       const adjoints = this.fresh(`${target}_adjoints`);
       this.extraLocals.push(adjoints);
-      const args = expr.args.map((arg) => this.rcode(arg)).join(", ");
+      // What the rule does not read is passed as undefined: the reverse sweep need not keep it.
+      const rule = expr.rule!;
+      const args = expr.args.map((arg, i) => (ruleReads(rule, i) ? this.rcode(arg) : "undefined")).join(", ");
+      const output = ruleReads(rule, "out") ? target : "undefined";
       // Tell the rule which adjoints are wanted, when some of its differentiable arguments are constants.
       const wanted = expr.args.map((arg, i) => differentiableArg(expr, i) && arg.kind === "var" && this.a.active.has(arg.name));
       const skips = expr.args.some((_, i) => differentiableArg(expr, i) && !wanted[i]);
       const need = skips ? `, [${wanted.join(", ")}]` : "";
-      const body: Code[] = [line(`${adjoints} = ${this.options.runtime}.np.${expr.rule}.vjp(${d}, ${args}, ${target}${need});`, s.loc)];
+      const body: Code[] = [line(`${adjoints} = ${this.options.runtime}.np.${expr.rule}.vjp(${d}, ${args}, ${output}${need});`, s.loc)];
       const before = out.length;
       expr.args.forEach((arg, i) => {
         if (differentiableArg(expr, i)) contribute(arg, `${adjoints}[${i}]`);
