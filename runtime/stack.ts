@@ -12,6 +12,7 @@ export class ValueStack {
   private intCount = 0;
   private intCursor = 0;
   private refs: unknown[] = [];
+  private refCount = 0;
   private refCursor = 0;
 
   /** Saves a number (a value the forward sweep is about to overwrite). */
@@ -36,7 +37,12 @@ export class ValueStack {
 
   /** Saves an object: a callee's pullback, an array. */
   pushRef(value: unknown): void {
-    this.refs.push(value);
+    // Slots are reused from one run to the next (release() empties them but keeps the array).
+    if (this.refCount < this.refs.length) this.refs[this.refCount++] = value;
+    else {
+      this.refs.push(value);
+      this.refCount++;
+    }
   }
 
   popRef<T>(): T {
@@ -61,7 +67,11 @@ export class ValueStack {
   release(): void {
     this.floatCount = this.floatCursor = 0;
     this.intCount = this.intCursor = 0;
-    this.refs.length = this.refCursor = 0;
+    // Let go of every saved reference, but keep the slots for the next run.
+    const refs = this.refs;
+    for (let i = 0; i < this.refCount; i++) refs[i] = undefined;
+    this.refCount = this.refCursor = 0;
+    if (refs.length > 4096) refs.length = 0; // a very long run: give the slots back too
     ValueStack.pool.push(this);
   }
 
@@ -69,7 +79,7 @@ export class ValueStack {
   rewind(): void {
     this.floatCursor = this.floatCount;
     this.intCursor = this.intCount;
-    this.refCursor = this.refs.length;
+    this.refCursor = this.refCount;
   }
 }
 
