@@ -77,13 +77,49 @@ function lanes(x: NDArray, axis: number): NDArray {
   return reshape(transpose(x, [...perm, axis]).copy(), [-1, x.shape[axis]]);
 }
 
-/** The index of the first best of `n` contiguous elements; a NaN is best of all. */
+/** The index of the first best of `n` contiguous elements; a NaN is best of all. Four
+ * running bests (elements j, j+1, j+2, j+3), so the comparisons do not wait on each other. */
 function scanTemplate(better: (v: number, best: number) => boolean) {
   return function scan(data: any, start: number, n: number): number { // eslint-disable-line @typescript-eslint/no-explicit-any
     let best = data[start];
     if (best !== best) return 0;
     let at = 0;
-    for (let j = 1; j < n; j++) {
+    let j = 1;
+    if (n >= 16) {
+      for (let k = 1; k < 4; k++) if (data[start + k] !== data[start + k]) return k;
+      let b1 = data[start + 1], b2 = data[start + 2], b3 = data[start + 3];
+      let i1 = 1, i2 = 2, i3 = 3;
+      const end = n - 3;
+      for (j = 4; j < end; j += 4) {
+        // In index order, so the first NaN met is the first NaN.
+        const v0 = data[start + j], v1 = data[start + j + 1], v2 = data[start + j + 2], v3 = data[start + j + 3];
+        if (better(v0, best)) {
+          if (v0 !== v0) return j;
+          best = v0;
+          at = j;
+        }
+        if (better(v1, b1)) {
+          if (v1 !== v1) return j + 1;
+          b1 = v1;
+          i1 = j + 1;
+        }
+        if (better(v2, b2)) {
+          if (v2 !== v2) return j + 2;
+          b2 = v2;
+          i2 = j + 2;
+        }
+        if (better(v3, b3)) {
+          if (v3 !== v3) return j + 3;
+          b3 = v3;
+          i3 = j + 3;
+        }
+      }
+      // The best of the four; of equal ones, the first.
+      if (better(b1, best) || (!better(best, b1) && i1 < at)) [best, at] = [b1, i1];
+      if (better(b2, best) || (!better(best, b2) && i2 < at)) [best, at] = [b2, i2];
+      if (better(b3, best) || (!better(best, b3) && i3 < at)) [best, at] = [b3, i3];
+    }
+    for (; j < n; j++) {
       const v = data[start + j];
       if (better(v, best)) {
         if (v !== v) return j;
