@@ -300,13 +300,14 @@ function reusable(g: NDArray, inputs: readonly ArrayOrScalar[], target: ArrayOrS
   }
   return true;
 }
+const NO_INPUTS: readonly ArrayOrScalar[] = [];
 /** `fused`, written into `dout` when it is reusable. */
 function fusedInPlace(f: Scalar, inputs: ArrayOrScalar[], g: NDArray, target: ArrayOrScalar): NDArray | number {
   return reusable(g, inputs, target, g.dtype) ? elementwise("vjp", f, [g, ...inputs], g.dtype, g) : fused(f, inputs, g, target);
 }
 /** `product`, written into `dout` when it is reusable. */
 function productInPlace(g: NDArray, other: ArrayOrScalar, target: ArrayOrScalar): NDArray | number {
-  if (typeof other === "number" && (g.dtype === "float64" || g.dtype === "float32") && reusable(g, [], target, g.dtype)) {
+  if (typeof other === "number" && (g.dtype === "float64" || g.dtype === "float32") && reusable(g, NO_INPUTS, target, g.dtype)) {
     // g *= other, the loop mul's kernel runs, without its dispatch (the common `b = b * 2`)
     const data = g.data;
     for (let i = g.offset, end = g.offset + g.size; i < end; i++) data[i] = data[i] * other;
