@@ -181,7 +181,9 @@ class ReverseBuilder {
     if (this.arrayAdjoints) body.push(line(`const ${this.arrayAdjoints} = new Map();`));
     if (this.leafValues) body.push(line(`const ${this.leafValues} = [];`));
     for (const [param, input] of this.paramInputs) body.push(line(`const ${input} = ${param};`));
-    const locals = [...fn.locals.keys(), ...a.pullbacks.values(), ...this.forwardLocals].filter((name) => !fn.params.includes(name) && !this.inlined.has(name));
+    // A record block that returns nothing has no result variable.
+    const unused = outputs && !outputs.includes(fn.result) ? fn.result : null;
+    const locals = [...fn.locals.keys(), ...a.pullbacks.values(), ...this.forwardLocals].filter((name) => !fn.params.includes(name) && !this.inlined.has(name) && name !== unused);
     if (pulledBack) locals.push(`${pulledBack} = false`);
     if (locals.length > 0) body.push(line(`let ${locals.join(", ")};`));
     body.push(...forward);
