@@ -293,7 +293,7 @@ const product = (g: NDArray, other: ArrayOrScalar, target: ArrayOrScalar): NDArr
 /** Whether `dout` can take an adjoint in place: it is owned (see vjp.ts: nothing else holds
  * it), contiguous, of the adjoint's shape and storage type, and no input shares its storage. */
 function reusable(g: NDArray, inputs: readonly ArrayOrScalar[], target: ArrayOrScalar, dtype: DType): boolean {
-  if (typeof target === "number" || g.dtype !== dtype || !isOwned(g) || !sameShape(target.shape, g.shape) || !g.isContiguous) return false;
+  if (!(target instanceof NDArray) || g.dtype !== dtype || !isOwned(g) || !sameShape(target.shape, g.shape) || !g.isContiguous) return false;
   for (let i = 0; i < inputs.length; i++) {
     const x = inputs[i];
     if (typeof x !== "number" && (x.data === g.data || !sameShape(x.shape, g.shape))) return false;
