@@ -213,6 +213,7 @@ const { execFileSync } = await import("node:child_process");
 const memory = JSON.parse(execFileSync(process.execPath, ["--expose-gc", memoryScript], { encoding: "utf8" }));
 console.log(
   `long loop (500 steps, 1e4 elements, ${memory.stepMb.toFixed(2)} MB per array): ${memory.held.toFixed(1)} MB held between the sweeps ` +
-    `(${(memory.held / 500 / memory.stepMb).toFixed(2)} arrays per step: the rules are given every argument and result), ${memory.after.toFixed(1)} MB after ` +
+    `(${(memory.held / 500 / memory.stepMb).toFixed(2)} arrays per step: each step's h, which mul's rule reads and tanh's rule reads as its output; ` +
+    `the product h * w is not kept, since tanh's rule reads only its output), ${memory.after.toFixed(1)} MB after ` +
     `the pullback ran (a vjp keeps them, since its pullback may run again; grad's reverse sweep drops each as it passes it).`,
 );

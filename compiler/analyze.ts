@@ -214,7 +214,7 @@ export function analyze(fn: IRFunction, wrt: Set<number>, filename: string): Ana
     if (expr.kind === "load" && expr.array.kind === "var") elementsNeeded.add(node(expr.array.name));
     for (const arg of exprArgs(expr)) need(arg);
   };
-  for (const s of activeStmts) for (const name of readByAdjoint(s, active, pullbacks, isArray)) need(name);
+  for (const s of activeStmts) for (const name of readByAdjoint(s, active, pullbacks, isArray, (name) => types.get(name) === "ndarray")) need(name);
   // A callee's pullback reads the arrays it was given as they were at the call: writes the
   // caller makes after it are undone before the reverse sweep reaches the call.
   for (const s of activeStmts) {
@@ -312,7 +312,7 @@ export function analyze(fn: IRFunction, wrt: Set<number>, filename: string): Ana
 }
 
 /** The variables an active statement's adjoint reads: operands its rule uses, indices, arrays, pullbacks. */
-function readByAdjoint(s: Stmt, active: Set<string>, pullbacks: Map<Stmt, string>, isArray: (name: string) => boolean): (Operand | string)[] {
+function readByAdjoint(s: Stmt, active: Set<string>, pullbacks: Map<Stmt, string>, isArray: (name: string) => boolean, isNdarray: (name: string) => boolean): (Operand | string)[] {
   if (s.kind === "store") return [s.array, s.index];
   if (s.kind === "fill") return [s.array];
   if (s.kind !== "assign") return [];
@@ -321,7 +321,10 @@ function readByAdjoint(s: Stmt, active: Set<string>, pullbacks: Map<Stmt, string
   if (expr.kind === "call") return [pullbacks.get(s)!, ...arrays(expr.args), ...(isArray(s.target) ? [s.target] : [])];
   if (expr.kind === "load") return [expr.array, expr.index];
   // An adjoint/np rule is given the arguments and the result it reads (all, unless it says).
-  if (expr.kind === "np") return [...expr.args.filter((_, i) => expr.rule === null || ruleReads(expr.rule, i)), ...(expr.rule === null || ruleReads(expr.rule, "out") ? [s.target] : [])];
+  if (expr.kind === "np") {
+    const kept = (op: Operand | string, i: number | "out") => expr.rule === null || ruleReads(expr.rule, i) || !isNdarray(typeof op === "string" ? op : op.kind === "var" ? op.name : "");
+    return [...expr.args.filter((arg, i) => kept(arg, i)), ...(kept(s.target, "out") ? [s.target] : [])];
+  }
   if (expr.kind === "alloc") return [s.target, ...arrays([expr.arg])];
   if (expr.kind !== "prim") return [];
   const rule = scalarRules[expr.op];

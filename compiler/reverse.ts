@@ -442,10 +442,11 @@ class ReverseBuilder {
       // The runtime's rule: one adjoint per argument, given the output's adjoint, the arguments and the output.
       const adjoints = this.fresh(`${target}_adjoints`);
       this.extraLocals.push(adjoints);
-      // What the rule does not read is passed as undefined: the reverse sweep need not keep it.
+      // An array the rule does not read is passed as undefined: the reverse sweep need not keep it.
       const rule = expr.rule!;
-      const args = expr.args.map((arg, i) => (ruleReads(rule, i) ? this.rcode(arg) : "undefined")).join(", ");
-      const output = ruleReads(rule, "out") ? target : "undefined";
+      const unread = (name: string, i: number | "out") => !ruleReads(rule, i) && this.isNdarray(name);
+      const args = expr.args.map((arg, i) => (arg.kind === "var" && unread(arg.name, i) ? "undefined" : this.rcode(arg))).join(", ");
+      const output = unread(target, "out") ? "undefined" : target;
       // Tell the rule which adjoints are wanted, when some of its differentiable arguments are constants.
       const wanted = expr.args.map((arg, i) => differentiableArg(expr, i) && arg.kind === "var" && this.a.active.has(arg.name));
       const skips = expr.args.some((_, i) => differentiableArg(expr, i) && !wanted[i]);

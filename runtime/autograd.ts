@@ -6,7 +6,7 @@ import { add } from "./np/elementwise.js";
 import { full, zerosLike } from "./np/create.js";
 import { setItem } from "./np/shapeops.js";
 import { addInto } from "./np/vjp.js";
-import { NDArray, setBackward } from "./np/ndarray.js";
+import { NDArray, setBackward, setOwnedArray } from "./np/ndarray.js";
 
 let recording = false;
 let training = false;
@@ -128,7 +128,11 @@ function backward(y: NDArray, head: NDArray | number | undefined, retainGraph: b
   if (head === undefined || typeof head === "number") seed = full(y.shape, head ?? 1, y.dtype);
   else if (head.shape.length !== y.shape.length || head.shape.some((n, i) => n !== y.shape[i])) {
     throw new Error(`backward: the head gradient has shape (${head.shape.join(", ")}) but the array has shape (${y.shape.join(", ")})`);
-  } else seed = head;
+  } else {
+    // The user's array: generated rules may write into an adjoint they own, never into this.
+    setOwnedArray(head, false);
+    seed = head;
+  }
 
   // Heads gathered per block; a block's inputs come from older blocks, so newest first sees them all.
   const pending = new Map<RecordedBlock, unknown[]>();

@@ -59,6 +59,25 @@ describe("record and backward", () => {
     expect(() => m.run(np.array([1, 0]))).toThrow("the head gradient has shape (2) but the array has shape (3)");
   });
 
+  it("never writes into the head gradient it is given, whoever made it", async () => {
+    const m = await compile<{ run: (head: np.NDArray) => number[] }>(`
+      export function run(head: np.NDArray) {
+        const x = np.array([1, 2, 3]);
+        x.attachGrad();
+        let y!: np.NDArray;
+        autograd.record(() => { y = np.sin(np.mul(x, 3)); });
+        y.backward(head);
+        return x.grad.toArray() as number[];
+      }
+    `);
+    // A rule's result is an array adjoint's rules may treat as their own: the head must stay as given.
+    const head = np.adjoints.mul.vjp(np.array([1, 2, 3]), np.array([2, 2, 2]), 2, undefined)[0] as np.NDArray;
+    const before = head.toArray();
+    const grads = m.run(head);
+    expect(head.toArray()).toEqual(before);
+    grads.forEach((g, i) => expect(g).toBeCloseTo(3 * Math.cos(3 * (i + 1)) * [2, 4, 6][i], 12));
+  });
+
   it("returns the block's value, recorded", async () => {
     const m = await compile<{ run: () => [number, number[]] }>(`
       export function run(): [number, number[]] {

@@ -321,9 +321,15 @@ const sameArray = (a: ArrayOrScalar, b: ArrayOrScalar, need: Need): a is NDArray
 type Need = readonly boolean[] | undefined;
 const needs = (need: Need, i: number) => need === undefined || need[i] !== false;
 
-// x is the operand; `usesOut` rules read the forward output instead of x.
+// x is the operand; `usesOut` rules read only the forward output (x may be passed as
+// undefined when it is an array: the output has its shape).
 const unaryRule = (f: Scalar, usesOut = false, inPlace = false): AdjointRule =>
-  rule(["x"], [0], (g, x, out) => [(inPlace ? fusedInPlace : fused)(f, [usesOut ? out : x], g, x)]);
+  usesOut
+    ? rule(["x"], [0], (g, x, out) => [(inPlace ? fusedInPlace : fused)(f, [out], g, x ?? out)], ["out"])
+    : rule(["x"], [0], (g, x) => [(inPlace ? fusedInPlace : fused)(f, [x], g, x)]);
+
+/** Rules of two operands that never read their output: it need not be kept for them. */
+const NOT_OUT2 = [0, 1] as const;
 
 /** `x * y`'s rule; `inPlace`: an owned `dout` takes the last adjoint computed. */
 const mulRule = (inPlace: boolean): AdjointRule =>
@@ -333,7 +339,7 @@ const mulRule = (inPlace: boolean): AdjointRule =>
     const last = inPlace ? productInPlace : product;
     const db = needs(need, 1) ? (needs(need, 0) ? product : last)(g, a, b) : undefined;
     return [needs(need, 0) ? last(g, b, a) : undefined, db];
-  });
+  }, NOT_OUT2);
 
 /** One rule per elementwise primitive: `vjp(dout, ...args, out, need?)`; `need[i] ===
  * false` skips computing adjoint `i` (it is returned as `undefined`). */
@@ -366,11 +372,11 @@ export const rules: Record<string, AdjointRule> = {
     const db = needs(need, 1) ? passed(g, b) : undefined;
     if (da === db) disown(g); // one array, the adjoint of both operands
     return [da, db];
-  }),
+  }, NOT_OUT2),
   sub: rule(["a", "b"], [0, 1], (g, a, b, _out, need?: Need) => [
     needs(need, 0) ? passed(g, a) : undefined,
     needs(need, 1) ? fresh(negated(unbroadcast(g, b))) : undefined,
-  ]),
+  ], NOT_OUT2),
   mul: mulRule(false),
   div: rule(["a", "b"], [0, 1], (g, a, b, out, need?: Need) => [
     needs(need, 0) ? fresh(unbroadcast(div(g, b), a)) : undefined,

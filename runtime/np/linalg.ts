@@ -181,7 +181,7 @@ function normVjp(g: NDArray, x: NDArray, ord: Ord, axis: Axis, out: NDArray): ND
 }
 
 export const rules: Record<string, AdjointRule> = {
-  matmul: rule(["a", "b"], [0, 1], (g, a, b, _out, need) => matmulVjp(g, a, b, need)),
+  matmul: rule(["a", "b"], [0, 1], (g, a, b, _out, need) => matmulVjp(g, a, b, need), [0, 1]),
   dot: rule(["a", "b"], [0, 1], (g, a: ArrayOrScalar, b: ArrayOrScalar, out, need) => {
     // The inner product of vectors: g is 0-d, d/da = g b and d/db = g a (one pass each, not
     // a k = 1 matrix product); dot(x, x) gives 2 g x once, at the first position.

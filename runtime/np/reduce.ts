@@ -205,7 +205,7 @@ function extremumGrad(g: NDArray, x: NDArray, axis: Axis, out: NDArray): NDArray
 }
 
 export const rules: Record<string, AdjointRule> = scalarOperands({
-  sum: rule(["x", "axis", "keepdims"], [0], (g, x, axis) => [expandBack(g, x, axis), undefined, undefined]),
+  sum: rule(["x", "axis", "keepdims"], [0], (g, x, axis) => [expandBack(g, x, axis), undefined, undefined], [0, 1, 2]),
   mean: rule(["x", "axis", "keepdims"], [0], (g, x: NDArray, axis, _k, out: NDArray) => [
     expandBack(div(g, x.size / Math.max(out.size, 1)), x, axis), undefined, undefined,
   ]),

@@ -200,7 +200,7 @@ const addF = (acc: number, v: number) => acc + v;
 const back = (g: NDArray, x: NDArray) => reshape(g, x.shape);
 
 export const rules: Record<string, AdjointRule> = {
-  reshape: rule(["x", "shape"], [0], (g, x) => [back(g, x), undefined]),
+  reshape: rule(["x", "shape"], [0], (g, x) => [back(g, x), undefined], [0, 1]),
   flatten: rule(["x"], [0], (g, x) => [back(g, x)]),
   ravel: rule(["x"], [0], (g, x) => [back(g, x)]),
   squeeze: rule(["x", "axis"], [0], (g, x) => [back(g, x), undefined]),
@@ -210,7 +210,7 @@ export const rules: Record<string, AdjointRule> = {
     const inverse = perm.map((_, i) => perm.indexOf(i));
     return [transpose(g, inverse), undefined];
   }),
-  broadcastTo: rule(["x", "shape"], [0], (g, x) => [unbroadcast(g, x), undefined]),
+  broadcastTo: rule(["x", "shape"], [0], (g, x) => [unbroadcast(g, x), undefined], [0, 1]),
   concat: rule(["arrays", "axis"], [0], (g, arrays: NDArray[], axis = 0) => {
     const ax = normalizeAxis("concat", axis, g.ndim);
     let at = 0;

@@ -24,9 +24,16 @@ export interface AdjointRule {
   /** Positions in `params` that have adjoints (the others are always `undefined`). */
   readonly wrt: readonly number[];
   readonly vjp: (dout: NDArray, ...argsThenOut: any[]) => Adjoint[]; // eslint-disable-line @typescript-eslint/no-explicit-any
+  /**
+   * What `vjp` reads besides `dout`: parameter positions and "out". Unset: everything.
+   * A caller may pass `undefined` for an NDArray argument not listed (so it need not keep
+   * it alive until the reverse sweep); numbers are always passed.
+   */
+  readonly reads?: readonly (number | "out")[];
 }
 
-export const rule = (params: string[], wrt: number[], vjp: AdjointRule["vjp"]): AdjointRule => ({ params, wrt, vjp });
+export const rule = (params: string[], wrt: number[], vjp: AdjointRule["vjp"], reads?: AdjointRule["reads"]): AdjointRule =>
+  reads ? { params, wrt, vjp, reads } : { params, wrt, vjp };
 
 // ---- ownership of adjoint arrays
 // Generated code accumulates adjoints with `accumulate` (runtime/generated.ts). It may add
