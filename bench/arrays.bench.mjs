@@ -16,7 +16,7 @@ const TARGET_VS_HAND = 1.3;
 const TARGET_VS_TF_SMALL = 3;
 
 const source = `
-import { grad, vjp } from "adjoint";
+import { autograd, grad, vjp } from "adjoint";
 import * as np from "adjoint/np";
 
 export function twiceDot(x: np.NDArray): np.NDArray {
@@ -50,6 +50,18 @@ export function longLoop(x: np.NDArray, w: np.NDArray): np.NDArray {
   let h = x;
   for (let i = 0; i < 500; i++) h = np.tanh(np.mul(h, w));
   return np.sum(h);
+}
+
+// The notebook's style: attachGrad, a record block, backward (the block reads xs and ys,
+// parameters here, so its one pullback computes their adjoints too; backward drops them).
+export function logisticRecordGrad(w: np.NDArray, xs: np.NDArray, ys: np.NDArray): np.NDArray {
+  w.attachGrad();
+  let loss!: np.NDArray;
+  autograd.record(() => {
+    loss = logistic(w, xs, ys);
+  });
+  loss.backward();
+  return w.grad;
 }
 
 export const longLoopVjp = vjp(longLoop);
@@ -92,6 +104,7 @@ const hand = {
     const db = x.ndim === 1 ? dz : np.sum(dz, 0);
     return [dw, db];
   },
+  logisticRecord: (w, xs, ys) => hand.logistic(w, xs, ys),
   logistic: (w, xs, ys) => {
     const margins = np.mul(np.neg(ys), np.matmul(xs, w));
     void np.mean(np.log1p(np.exp(margins)));
@@ -118,6 +131,7 @@ const tfFns = {
   // tf.grad differentiates a function of one tensor (its second argument is dy): close over the data.
   logistic: (w, xs, ys) => tf.grad((v) => tf.mean(tf.log1p(tf.exp(tf.mul(tf.neg(ys), tf.dot(xs, v))))))(w),
 };
+tfFns.logisticRecord = tfFns.logistic;
 
 // ---- compile and load ----
 
@@ -145,7 +159,9 @@ add("sum(sin(x)), n = 1e6", "sumSin", [normal(1_000_000)], false);
 add("MLP layer 256x256", "layer", [np.mul(0.05, normal(256, 256)), normal(256), normal(256)], false);
 add("MLP layer 256x256, batch 64", "layer", [np.mul(0.05, normal(256, 256)), normal(256), normal(64, 256)], false);
 const xsLog = normal(10000, 100);
-add("logistic regression N=1e4, d=100", "logistic", [np.mul(0.1, normal(100)), xsLog, np.sign(normal(10000))], false);
+const logisticArgs = [np.mul(0.1, normal(100)), xsLog, np.sign(normal(10000))];
+add("logistic regression N=1e4, d=100", "logistic", logisticArgs, false);
+add("logistic regression, record + backward", "logisticRecord", [logisticArgs[0].copy(), ...logisticArgs.slice(1)], false);
 
 // Check: generated and hand-written gradients agree.
 const flat = (g) => (Array.isArray(g) ? g : [g]).flatMap((x) => Array.from(x.copy().data));

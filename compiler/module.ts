@@ -11,7 +11,7 @@ import type { Callee, IRFunction } from "./ir.js";
 import { lowerFunction, spanOf } from "./lower.js";
 import { optimize } from "./optimize.js";
 import { reverseFunction, type ReverseOptions } from "./reverse.js";
-import { autogradMethod, ndarrayNamesOf, recordedBlock, type BlockNode } from "./record.js";
+import { autogradMethod, ndarrayNamesOf, recordedBlock, recordOutputNames, type BlockNode } from "./record.js";
 import type { Analysis } from "./analyze.js";
 
 export const RUNTIME_MODULE = "adjoint/runtime";
@@ -172,6 +172,8 @@ class ModuleCompiler {
   /** For each generated vjp, where its function writes into an array parameter. */
   private paramWrites = new Map<string, Span[]>();
   private ndarrayNames: Set<string> | null = null;
+  /** Names whose arrays may need gradients in a record block: attached ones, and record blocks' outputs. */
+  private gradientNames: Set<string> | null = null;
   private recordBlocks: t.CallExpression[] = [];
 
   constructor(
@@ -377,23 +379,32 @@ class ModuleCompiler {
     const arrays = ir.params.flatMap((p, i) => (types.get(p) === "ndarray" || types.get(p) === "unknown" ? [i] : []));
     const mask = arrays.filter((i) => !recorded.constants.has(sourceNames[i]));
     const constants = arrays.filter((i) => recorded.constants.has(sourceNames[i]));
-    const name = this.freshModuleName(`${key}$vjp`);
-    const generated = this.generate(ir, mask, name);
-    if (!generated || !this.append(generated)) return;
-    const slices = generated.analysis.outputSlices ?? [];
-    const ids = [...new Set(slices.flat())].sort();
+    // A narrower variant for the usual case: only arrays the module attaches gradients to (or
+    // that record blocks compute) get them; data passed in need not. The runtime picks the
+    // narrowest variant that covers the arrays that turn out to need gradients.
+    this.gradientNames ??= new Set([...this.ndarrayNames, ...recordOutputNames(this.program, this.ctx)]);
+    const likely = mask.filter((i) => this.gradientNames!.has(sourceNames[i]));
+    const masks = likely.length < mask.length ? [likely, mask] : [mask];
+    const variants: string[] = [];
+    let slices: string[][] = [];
+    for (const variantMask of masks) {
+      const name = this.freshModuleName(variantMask === mask ? `${key}$vjp` : `${key}$vjp_${variantMask.map((i) => sourceNames[i]).join("_") || "none"}`);
+      const generated = this.generate(ir, variantMask, name);
+      if (!generated || !this.append(generated)) return;
+      slices = generated.analysis.outputSlices ?? [];
+      const ids = [...new Set(slices.flat())].sort();
+      const sliceCode = `[${slices.map((slice) => `[${slice.map((n) => ids.indexOf(n)).join(", ")}]`).join(", ")}]`;
+      variants.push(`{ vjp: ${name}, inputs: [${variantMask.join(", ")}], slices: ${sliceCode} }`);
+    }
     const returns = ir.outputs!.length > recorded.outputs.length;
     const meta = [
       ...(returns ? ["returns: true"] : []),
-      `inputs: [${mask.join(", ")}]`,
       ...(constants.length > 0 ? [`constants: { ${constants.map((i) => `${sourceNames[i]}: ${i}`).join(", ")} }`] : []),
-      `slices: [${slices.map((slice) => `[${slice.map((n) => ids.indexOf(n)).join(", ")}]`).join(", ")}]`,
       `at: "${this.ctx.filename.split(/[\\/]/).pop()}:${call.loc?.start.line ?? 0}"`,
     ];
-    const params = sourceNames;
     const assign = recorded.outputs.length > 0 ? `, (outputs) => { [${recorded.outputs.join(", ")}] = outputs; }` : options ? ", null" : "";
     const optionsCode = options ? `, ${this.ctx.source.slice(options.start!, options.end!)}` : "";
-    this.replace(call, `${this.runtime}.record(${name}, [${params.join(", ")}], { ${meta.join(", ")} }${assign}${optionsCode})`);
+    this.replace(call, `${this.runtime}.record([${variants.join(", ")}], [${sourceNames.join(", ")}], { ${meta.join(", ")} }${assign}${optionsCode})`);
   }
 
   /** `differentiable(f)`: attach f's full vjp where f is defined. */

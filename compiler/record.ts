@@ -112,6 +112,20 @@ function isPlainTarget(node: t.Identifier, parent: t.Node | null): boolean {
   return parent?.type === "AssignmentExpression" && parent.left === node && parent.operator === "=";
 }
 
+/** The names record blocks of the module assign: their arrays carry recorded gradients. */
+export function recordOutputNames(program: t.Program, ctx: ModuleContext): Set<string> {
+  const names = new Set<string>();
+  walk(program, (node) => {
+    if (node.type !== "CallExpression" || autogradMethod(node.callee, ctx) !== "record") return;
+    for (const arg of node.arguments) {
+      walk(arg, (n) => {
+        if (n.type === "AssignmentExpression" && n.left.type === "Identifier") names.add(n.left.name);
+      });
+    }
+  });
+  return names;
+}
+
 /**
  * Names the module uses as NDArrays whatever their declarations say: those it calls
  * `attachGrad()` or `backward()` on or reads `.grad` of.

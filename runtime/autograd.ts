@@ -29,19 +29,24 @@ export const modes = {
   },
 };
 
+/** One compiled form of a record block: its vjp and what its pullback differentiates. */
+export interface BlockVariant {
+  vjp: BlockVjp;
+  /** Positions of the arguments the pullback returns gradients for. */
+  inputs: number[];
+  /**
+   * For each output, the saved values its gradient goes through (ids local to the variant):
+   * a backward() without retainGraph releases them.
+   */
+  slices: number[][];
+}
+
 /** What the compiler knows about a record block. */
 export interface BlockInfo {
   /** The block returns a value: the first output. The others are the outer variables it assigns. */
   returns?: boolean;
-  /** Positions of the arguments the pullback returns gradients for (the NDArrays the block reads). */
-  inputs: number[];
   /** Arrays compiled as constants (`const` data the module never attaches a gradient to), by name: position. */
   constants?: Record<string, number>;
-  /**
-   * For each output, the saved values its gradient goes through (ids local to the block):
-   * a backward() without retainGraph releases them.
-   */
-  slices: number[][];
   /** `file:line` of the block, for messages. */
   at: string;
 }
@@ -64,17 +69,18 @@ class RecordedBlock {
     private pullback: ((...heads: unknown[]) => unknown[]) | null,
     readonly inputs: unknown[],
     readonly leaves: NDArray[],
-    private readonly info: BlockInfo,
+    private readonly slices: number[][],
+    private readonly at: string,
   ) {
-    this.saved = new Set(info.slices.flat()).size;
+    this.saved = new Set(slices.flat()).size;
   }
 
   /** The gradients of the inputs (then the leaves'), given heads for some outputs. */
   pull(heads: unknown[], retainGraph: boolean): unknown[] {
-    const ids = new Set(heads.flatMap((head, i) => (head === undefined ? [] : this.info.slices[i] ?? [])));
+    const ids = new Set(heads.flatMap((head, i) => (head === undefined ? [] : this.slices[i] ?? [])));
     if (this.pullback === null || [...ids].some((id) => this.released.has(id))) {
       throw new Error(
-        `backward: the values recorded by autograd.record at ${this.info.at} that this gradient needs were released by an earlier backward(). ` +
+        `backward: the values recorded by autograd.record at ${this.at} that this gradient needs were released by an earlier backward(). ` +
           `To differentiate the same graph twice, pass { retainGraph: true } to every backward() but the last (MXNet's retain_graph=True).`,
       );
     }
@@ -90,30 +96,35 @@ class RecordedBlock {
 
 /**
  * Runs a compiled record block: its vjp in recording (and training) mode, then `assign`
- * with the outer variables' new values. Returns what the block returned.
+ * with the outer variables' new values. Returns what the block returned. `variants` go
+ * from the fewest inputs to all; the first that covers every argument needing a gradient
+ * (one with attachGrad(), or computed by a record block) runs.
  */
-export function record(vjp: BlockVjp, args: unknown[], info: BlockInfo, assign?: ((outputs: unknown[]) => void) | null, options?: { trainMode?: boolean }): unknown {
+export function record(variants: BlockVariant[], args: unknown[], info: BlockInfo, assign?: ((outputs: unknown[]) => void) | null, options?: { trainMode?: boolean }): unknown {
+  const needsGradient = (array: unknown) => array instanceof NDArray && (array.gradRequest !== undefined || array.recordedBy !== undefined);
   for (const [name, i] of Object.entries(info.constants ?? {})) {
     const array = args[i];
-    if (array instanceof NDArray && (array.gradRequest !== undefined || array.recordedBy !== undefined)) {
+    if (needsGradient(array)) {
       throw new Error(
         `autograd.record at ${info.at}: '${name}' was compiled as a constant (a const this module never calls attachGrad() on), ` +
-          `but its array ${array.gradRequest !== undefined ? "has a gradient attached" : "was computed in a record block"}. ` +
+          `but its array ${(array as NDArray).gradRequest !== undefined ? "has a gradient attached" : "was computed in a record block"}. ` +
           `Call ${name}.attachGrad() by that name in this module, or declare it with let, so the block differentiates it.`,
       );
     }
   }
+  const all = variants[variants.length - 1];
+  const variant = variants.find((v) => all.inputs.every((i) => v.inputs.includes(i) || !needsGradient(args[i]))) ?? all;
   const wasRecording = modes.setRecording(true);
   const wasTraining = modes.setTraining(options?.trainMode ?? true);
   let ran;
   try {
-    ran = vjp(...args);
+    ran = variant.vjp(...args);
   } finally {
     modes.setRecording(wasRecording);
     modes.setTraining(wasTraining);
   }
   const [outputs, pullback, leaves = []] = ran;
-  const block = new RecordedBlock(pullback, info.inputs.map((i) => args[i]), leaves, info);
+  const block = new RecordedBlock(pullback, variant.inputs.map((i) => args[i]), leaves, variant.slices, info.at);
   outputs.forEach((output, index) => {
     // An input passed through unchanged keeps what it was (a leaf, or another block's output).
     if (output instanceof NDArray && output.gradRequest === undefined && !args.includes(output)) output.recordedBy = { block, index } satisfies Recorded;

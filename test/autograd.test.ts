@@ -132,6 +132,27 @@ describe("record and backward", () => {
     expect(m.run()).toEqual([7, 13, 19]); // 6x + 1
   });
 
+  it("skips the gradients of data arrays, and still gives gradients to arrays attached under other names", async () => {
+    const m = await compile<{ run: () => number[][]; source: string }>(`
+      function step(p: np.NDArray, data: np.NDArray) {
+        let y!: np.NDArray;
+        autograd.record(() => { y = np.sum(np.mul(p, data)); });
+        y.backward();
+      }
+      export function run() {
+        const w = np.array([1, 2]);
+        const q = np.array([3, 4]);
+        w.attachGrad();
+        q.attachGrad();
+        step(w, q);          // both need gradients: the block's full form runs
+        const before = [w.grad.toArray() as number[], q.grad.toArray() as number[]];
+        step(w, np.array([5, 6])); // only w (the data array has none)
+        return [...before, w.grad.toArray() as number[]];
+      }
+    `);
+    expect(m.run()).toEqual([[3, 4], [1, 2], [5, 6]]);
+  });
+
   it("stops at an array given a gradient inside the block (seed cell 14)", async () => {
     const m = await compile<{ run: () => number[][] }>(`
       export function run() {
