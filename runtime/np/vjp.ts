@@ -59,12 +59,17 @@ export function disown<T>(x: T): T {
 /** The same rules, made to accept a `number` as their first operand (a 0-d array to the
  * rule; its adjoint comes back as a number). */
 export function scalarOperands(rules: Record<string, AdjointRule>): Record<string, AdjointRule> {
-  const wrap = ({ params, wrt, vjp }: AdjointRule): AdjointRule =>
-    rule(params.slice(), wrt.slice(), (g, x, ...rest) => {
-      if (typeof x !== "number") return vjp(g, x, ...rest);
-      const grads = vjp(g, new NDArray(Float64Array.of(x), []), ...rest);
-      return [sumToNumber(grads[0] as NDArray), ...grads.slice(1)];
-    });
+  const wrap = ({ params, wrt, vjp, reads }: AdjointRule): AdjointRule =>
+    rule(
+      params.slice(),
+      wrt.slice(),
+      (g, x, ...rest) => {
+        if (typeof x !== "number") return vjp(g, x, ...rest);
+        const grads = vjp(g, new NDArray(Float64Array.of(x), []), ...rest);
+        return [sumToNumber(grads[0] as NDArray), ...grads.slice(1)];
+      },
+      reads,
+    );
   return Object.fromEntries(Object.entries(rules).map(([name, r]) => [name, wrap(r)]));
 }
 
