@@ -133,28 +133,36 @@ export function record(variants: BlockVariant[], args: unknown[], info: BlockInf
   return info.returns ? outputs[0] : undefined;
 }
 
-function backward(y: NDArray, head: NDArray | number | undefined, retainGraph: boolean): void {
-  const start = y.recordedBy as Recorded;
-  let seed: NDArray;
-  if (head === undefined || typeof head === "number") seed = full(y.shape, head ?? 1, y.dtype);
-  else if (head.shape.length !== y.shape.length || head.shape.some((n, i) => n !== y.shape[i])) {
-    throw new Error(`backward: the head gradient has shape (${head.shape.join(", ")}) but the array has shape (${y.shape.join(", ")})`);
-  } else {
-    // The user's array: generated rules may write into an adjoint they own, never into this.
-    setOwnedArray(head, false);
-    seed = head;
-  }
+type Head = NDArray | number | undefined;
 
-  // Heads gathered per block; a block's inputs come from older blocks, so newest first sees them all.
+/** The head gradient for `y`: ones (MXNet's default), a number's array, or the user's array checked. */
+function seedOf(caller: string, y: NDArray, head: Head): NDArray {
+  if (head === undefined || typeof head === "number") return full(y.shape, head ?? 1, y.dtype);
+  if (head.shape.length !== y.shape.length || head.shape.some((n, i) => n !== y.shape[i])) {
+    throw new Error(`${caller}: the head gradient has shape (${head.shape.join(", ")}) but the array has shape (${y.shape.join(", ")})`);
+  }
+  // The user's array: generated rules may write into an adjoint they own, never into this.
+  setOwnedArray(head, false);
+  return head;
+}
+
+/**
+ * The gradients of `heads` (with their head gradients) with respect to every array with
+ * attachGrad() they reach through record blocks: each block's pullback runs once, newest
+ * block first (a block's inputs come from older blocks, so by then all its heads are in).
+ */
+function propagate(caller: string, heads: [NDArray, Head][], retainGraph: boolean): Map<NDArray, NDArray> {
   const pending = new Map<RecordedBlock, unknown[]>();
   const addHead = ({ block, index }: Recorded, gradient: unknown) => {
-    const heads = pending.get(block) ?? [];
-    heads[index] = heads[index] === undefined ? gradient : add(heads[index] as NDArray, gradient as NDArray);
-    pending.set(block, heads);
+    const given = pending.get(block) ?? [];
+    given[index] = given[index] === undefined ? gradient : add(given[index] as NDArray, gradient as NDArray);
+    pending.set(block, given);
   };
   const leafGradients = new Map<NDArray, NDArray>();
   const reach = (array: unknown, gradient: unknown) => {
     if (!(array instanceof NDArray)) return;
+    // A gradient handed on is read by more than one owner from here: no rule may write into it.
+    if (gradient instanceof NDArray) setOwnedArray(gradient, false);
     if (array.gradRequest !== undefined) {
       // A variable the graph reaches gets a gradient, zeros if nothing flowed to it (MXNet's write).
       const sum = leafGradients.get(array);
@@ -164,21 +172,66 @@ function backward(y: NDArray, head: NDArray | number | undefined, retainGraph: b
       addHead(array.recordedBy as Recorded, gradient);
     }
   };
-  addHead(start, seed);
+  for (const [y, head] of heads) {
+    if (!(y instanceof NDArray) || y.recordedBy === undefined) {
+      throw new Error(`${caller}: an array it was given was not computed inside autograd.record(() => { ... }), so nothing recorded how to differentiate it`);
+    }
+    addHead(y.recordedBy as Recorded, seedOf(caller, y, head));
+  }
   while (pending.size > 0) {
     let block = pending.keys().next().value!;
     for (const b of pending.keys()) if (b.order > block.order) block = b;
-    const heads = pending.get(block)!;
+    const given = pending.get(block)!;
     pending.delete(block);
-    const gradients = block.pull(heads, retainGraph);
+    const gradients = block.pull(given, retainGraph);
     block.inputs.forEach((input, k) => reach(input, gradients[k]));
     const leaves = (gradients[block.inputs.length] ?? []) as unknown[];
     block.leaves.forEach((leaf, j) => reach(leaf, leaves[j]));
   }
-  for (const [array, gradient] of leafGradients) {
+  return leafGradients;
+}
+
+/** Stores gradients into `.grad`: overwriting, or adding for attachGrad("add"). */
+function store(gradients: Map<NDArray, NDArray>): void {
+  for (const [array, gradient] of gradients) {
     if (array.gradRequest === "add") addInto(array.grad, gradient);
     else setItem(array.grad, "...", gradient);
   }
+}
+
+function backward(y: NDArray, head: Head, retainGraph: boolean): void {
+  store(propagate("backward", [[y, head]], retainGraph));
+}
+
+/** The heads (one array or several) with their head gradients, paired. */
+function paired(caller: string, heads: NDArray | NDArray[], headGrads: Head | Head[] | undefined): [NDArray, Head][] {
+  const list = Array.isArray(heads) ? heads : [heads];
+  const grads = headGrads === undefined ? [] : Array.isArray(headGrads) ? headGrads : [headGrads];
+  if (grads.length > 0 && grads.length !== list.length) throw new Error(`${caller}: ${list.length} heads but ${grads.length} head gradients`);
+  return list.map((y, i) => [y, grads[i]]);
+}
+
+/** MXNet's autograd.backward: the gradient of several heads at once, stored into `.grad`. */
+export function backwardOf(heads: NDArray | NDArray[], headGrads?: Head | Head[], options?: { retainGraph?: boolean }): void {
+  store(propagate("autograd.backward", paired("autograd.backward", heads, headGrads), options?.retainGraph ?? false));
+}
+
+/**
+ * MXNet's autograd.grad: the gradients of the heads with respect to `variables` (arrays with
+ * attachGrad()), returned rather than stored; `.grad` is left alone.
+ */
+export function gradOf(heads: NDArray | NDArray[], variables: NDArray | NDArray[], headGrads?: Head | Head[], options?: { retainGraph?: boolean }): NDArray[] {
+  const list = Array.isArray(variables) ? variables : [variables];
+  list.forEach((v, i) => {
+    if (!(v instanceof NDArray) || v.gradRequest === undefined) {
+      throw new Error(`autograd.grad: variable ${i} has no gradient attached; call attachGrad() on it before recording`);
+    }
+  });
+  const gradients = propagate("autograd.grad", paired("autograd.grad", heads, headGrads), options?.retainGraph ?? false);
+  return list.map((v) => {
+    const g = gradients.get(v);
+    return g === undefined ? zerosLike(v) : g.isContiguous && g.shape.length === v.shape.length ? g : g.copy();
+  });
 }
 
 setBackward(backward);

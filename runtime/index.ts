@@ -1,7 +1,8 @@
 // The markers users import from "adjoint". The compiler replaces every call to them
 // with generated code; reaching one at run time means the file was not compiled.
 import { VJP, type Vjp } from "./generated.js";
-import { modes } from "./autograd.js";
+import { backwardOf, gradOf, modes } from "./autograd.js";
+import type { NDArray } from "./np/ndarray.js";
 
 type AnyFunction = (...args: any[]) => any;
 
@@ -151,6 +152,20 @@ export const autograd = {
   /** Runs `block` in prediction mode, recording or not as around it. */
   predictMode<T>(block: () => T): T {
     return inModes(undefined, false, block);
+  },
+  /**
+   * MXNet's `autograd.backward(heads, head_grads)`: the gradient of several recorded arrays
+   * at once (each seeded with ones, or its head gradient), stored into `.grad`.
+   */
+  backward(heads: NDArray | NDArray[], headGrads?: NDArray | number | (NDArray | number | undefined)[], options?: { retainGraph?: boolean }): void {
+    backwardOf(heads, headGrads, options);
+  },
+  /**
+   * MXNet's `autograd.grad(heads, variables)`: the gradients of the heads with respect to
+   * `variables` (arrays with attachGrad()), returned in order; `.grad` is left alone.
+   */
+  grad(heads: NDArray | NDArray[], variables: NDArray | NDArray[], headGrads?: NDArray | number | (NDArray | number | undefined)[], options?: { retainGraph?: boolean }): NDArray[] {
+    return gradOf(heads, variables, headGrads, options);
   },
   /** True inside `record` (and not inside `pause`). */
   isRecording: modes.isRecording,

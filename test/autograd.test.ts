@@ -174,6 +174,46 @@ describe("record and backward", () => {
   });
 });
 
+describe("autograd.backward and autograd.grad (MXNet's functions of several heads)", () => {
+  it("backward of several heads adds their gradients; grad returns them and leaves .grad alone", async () => {
+    const m = await compile<{ run: () => number[][] }>(`
+      export function run() {
+        const x = np.array([1, 2, 3]);
+        const w = np.array([0.5, -1, 2]);
+        x.attachGrad();
+        w.attachGrad();
+        let y!: np.NDArray, z!: np.NDArray;
+        autograd.record(() => {
+          y = np.sum(np.mul(x, w));
+          z = np.mul(x, x);
+        });
+        autograd.backward([y, z], [2, undefined], { retainGraph: true });
+        const stored = [x.grad.toArray() as number[], w.grad.toArray() as number[]];
+        const [dx, dw] = autograd.grad(y, [x, w]);
+        return [...stored, dx.toArray() as number[], dw.toArray() as number[], x.grad.toArray() as number[]];
+      }
+    `);
+    const [xGrad, wGrad, dx, dw, xGradAfter] = m.run();
+    expect(xGrad).toEqual([2 * 0.5 + 2, 2 * -1 + 4, 2 * 2 + 6]); // 2 w + 2 x
+    expect(wGrad).toEqual([2, 4, 6]); // 2 x
+    expect(dx).toEqual([0.5, -1, 2]);
+    expect(dw).toEqual([1, 2, 3]);
+    expect(xGradAfter).toEqual(xGrad);
+  });
+
+  it("grad refuses a variable with no gradient attached", async () => {
+    const m = await compile<{ run: () => void }>(`
+      export function run() {
+        const x = np.array([1, 2]);
+        x.attachGrad();
+        const loss = autograd.record(() => np.sum(np.mul(x, x)));
+        autograd.grad(loss, [x, np.array([3, 4])]);
+      }
+    `);
+    expect(() => m.run()).toThrow("autograd.grad: variable 1 has no gradient attached; call attachGrad() on it before recording");
+  });
+});
+
 describe("retainGraph", () => {
   it("refuses a second backward over released values, with MXNet's advice", async () => {
     const m = await compile<{ run: () => void }>(`

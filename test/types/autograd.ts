@@ -31,3 +31,8 @@ const inPrediction: number = autograd.predictMode(() => 1);
 autograd.record((a: number) => a);
 
 export { nothing, loss, predicted, alsoPredicted, g, training, recording, paused, inTraining, inPrediction };
+
+autograd.backward([y, loss], [np.ones(4), undefined], { retainGraph: true });
+autograd.backward(loss);
+const [dx]: np.NDArray[] = autograd.grad(loss, [x]);
+export { dx };
