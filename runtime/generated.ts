@@ -93,7 +93,11 @@ export function seed(value: unknown, name: string): number | NumericArray {
 /** The head gradient an output is seeded with: 1, or ones for an array (the gradient of its sum). */
 function seedFor(value: unknown, what: string): number | NumericArray {
   if (typeof value === "number") return 1;
-  if (value instanceof NDArray) return fresh(onesLike(value)) as unknown as NumericArray;
+  if (value instanceof NDArray) {
+    // Made directly for the usual float64 result: onesLike's checks cost as much as a small gradient.
+    const ones = value.dtype === "float64" ? new NDArray(new Float64Array(value.size).fill(1), value.shape) : onesLike(value);
+    return fresh(ones) as unknown as NumericArray;
+  }
   if (isNumericArray(value)) return zerosLike(value).fill(1);
   throw new Error(`adjoint: ${what}: the differentiated function returned ${describe(value)}, not a number or an array of numbers`);
 }
