@@ -11,7 +11,7 @@ import type { Callee, IRFunction } from "./ir.js";
 import { lowerFunction, spanOf } from "./lower.js";
 import { optimize } from "./optimize.js";
 import { reverseFunction, type ReverseOptions } from "./reverse.js";
-import { autogradMethod, ndarrayNamesOf, recordedBlock, recordOutputNames, type BlockNode } from "./record.js";
+import { autogradMethod, localFunctionNamed, ndarrayNamesOf, recordedBlock, recordOutputNames, type BlockNode } from "./record.js";
 import type { Analysis } from "./analyze.js";
 
 export const RUNTIME_MODULE = "adjoint/runtime";
@@ -175,6 +175,7 @@ class ModuleCompiler {
   /** Names whose arrays may need gradients in a record block: attached ones, and record blocks' outputs. */
   private gradientNames: Set<string> | null = null;
   private recordBlocks: t.CallExpression[] = [];
+  private parents: Map<t.Node, t.Node> | null = null;
 
   constructor(
     private ctx: ModuleContext,
@@ -188,6 +189,7 @@ class ModuleCompiler {
     walk(this.program, (node, parent) => {
       if (parent) parents.set(node, parent);
     });
+    this.parents = parents;
     walk(this.program, (node) => {
       if (node.type !== "CallExpression") return;
       const marker = calleeMarker(node.callee, this.ctx);
@@ -254,8 +256,17 @@ class ModuleCompiler {
     }
     let fn: ModuleFunction | undefined;
     let inline = false;
-    if (fnTarget.type === "Identifier") fn = this.ctx.functions.get(fnTarget.name);
-    else if (fnTarget.type === "FunctionExpression" && fnTarget.id && !this.ctx.functions.has(fnTarget.id.name)) {
+    if (fnTarget.type === "Identifier") {
+      // A local binding shadows the module's; a local function is read where it is declared.
+      const local = localFunctionNamed(fnTarget.name, call, this.parents!);
+      if (local === null) fn = this.ctx.functions.get(fnTarget.name);
+      if (local) {
+        // A function of an enclosing function: generated in place, where what it captures is in scope.
+        fn = { key: this.freshModuleName(`${fnTarget.name}Target`), node: local, exported: false };
+        this.ctx.functions.set(fn.key, fn);
+        inline = true;
+      }
+    } else if (fnTarget.type === "FunctionExpression" && fnTarget.id && !this.ctx.functions.has(fnTarget.id.name)) {
       // A named function expression may call itself: emit it like a module function.
       fn = { key: fnTarget.id.name, node: fnTarget, exported: false };
       this.ctx.functions.set(fn.key, fn);

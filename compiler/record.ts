@@ -112,6 +112,52 @@ function isPlainTarget(node: t.Identifier, parent: t.Node | null): boolean {
   return parent?.type === "AssignmentExpression" && parent.left === node && parent.operator === "=";
 }
 
+/**
+ * The function a name refers to at `node` when it is declared in an enclosing function
+ * (`const f = (x) => ...` or `function f(x) { ... }` inside main): grad(f) is then
+ * generated in place, where what f captures is in scope. Undefined when the nearest
+ * binding of the name is something else; null when it is at module level (or none).
+ */
+export function localFunctionNamed(name: string, node: t.Node, parents: Map<t.Node, t.Node>): BlockNode | t.FunctionDeclaration | undefined | null {
+  for (let at: t.Node | undefined = parents.get(node); at; at = parents.get(at)) {
+    if (at.type === "Program") return null;
+    const found = declarationIn(at, name);
+    if (found !== null) return found;
+  }
+  return null;
+}
+
+/** In one scope: the function bound to `name` (undefined: bound to something else; null: not bound here). */
+function declarationIn(scope: t.Node, name: string): BlockNode | t.FunctionDeclaration | undefined | null {
+  const statements = scope.type === "BlockStatement" ? scope.body : scope.type === "SwitchCase" ? scope.consequent : null;
+  if (statements) {
+    for (const stmt of statements) {
+      if (stmt.type === "FunctionDeclaration" && stmt.id?.name === name) return stmt;
+      if (stmt.type !== "VariableDeclaration") continue;
+      for (const d of stmt.declarations) {
+        if (d.id.type !== "Identifier" || d.id.name !== name) continue;
+        const init = d.init && unwrapExpression(d.init);
+        return stmt.kind === "const" && init && (init.type === "ArrowFunctionExpression" || init.type === "FunctionExpression") ? init : undefined;
+      }
+    }
+    return null;
+  }
+  if (scope.type === "FunctionDeclaration" || scope.type === "FunctionExpression" || scope.type === "ArrowFunctionExpression" || scope.type === "ObjectMethod" || scope.type === "ClassMethod") {
+    return scope.params.some((p) => patternNames(p).includes(name)) ? undefined : null;
+  }
+  if (scope.type === "ForStatement" || scope.type === "ForOfStatement" || scope.type === "ForInStatement") {
+    const head = scope.type === "ForStatement" ? scope.init : scope.left;
+    return head?.type === "VariableDeclaration" && head.declarations.some((d) => patternNames(d.id).includes(name)) ? undefined : null;
+  }
+  if (scope.type === "CatchClause") return scope.param && patternNames(scope.param).includes(name) ? undefined : null;
+  return null;
+}
+
+function unwrapExpression(node: t.Expression): t.Expression {
+  while (node.type === "TSAsExpression" || node.type === "TSSatisfiesExpression" || node.type === "TSNonNullExpression" || node.type === "ParenthesizedExpression") node = node.expression;
+  return node;
+}
+
 /** The names record blocks of the module assign: their arrays carry recorded gradients. */
 export function recordOutputNames(program: t.Program, ctx: ModuleContext): Set<string> {
   const names = new Set<string>();
