@@ -32,6 +32,8 @@ export interface RecordBlock {
   outputs: string[];
   /** What the module says about a parameter's type where its declaration has no annotation. */
   types: ReadonlyMap<string, ValueType>;
+  /** Parameters that are functions of the enclosing function: called through the vjp passed beside them. */
+  functions: ReadonlySet<string>;
 }
 
 export function lowerFunction(node: FunctionNode, key: string, ctx: ModuleContext, record?: RecordBlock): IRFunction {
@@ -1000,6 +1002,9 @@ class Lowerer {
       return UNDEFINED;
     }
     const name = callee.name;
+    if (this.record?.functions.has(name) && this.lookup(name)) {
+      return this.compute({ kind: "call", callee: { kind: "attached", binding: this.lookup(name)! }, args: this.arguments(node.arguments) }, target);
+    }
     if (this.lookup(name)) {
       this.report("ADJ007", callee, `'${name}' is a local value`);
       return UNDEFINED;

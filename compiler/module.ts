@@ -176,6 +176,8 @@ class ModuleCompiler {
   private gradientNames: Set<string> | null = null;
   private recordBlocks: t.CallExpression[] = [];
   private parents: Map<t.Node, t.Node> | null = null;
+  /** While a record block is generated: its function parameters and the vjp parameter beside each. */
+  private blockVjps = new Map<string, string>();
 
   constructor(
     private ctx: ModuleContext,
@@ -382,12 +384,27 @@ class ModuleCompiler {
     const recorded = recordedBlock(block, call, parents, this.ctx, this.ndarrayNames);
     const key = this.freshModuleName(`record${this.recordBlocks.length}`);
     const before = this.ctx.diagnostics.length;
-    const ir = optimize(lowerFunction(recorded.fn, key, this.ctx, { outputs: recorded.outputs, types: recorded.types }));
+    const ir = optimize(lowerFunction(recorded.fn, key, this.ctx, { outputs: recorded.outputs, types: recorded.types, functions: new Set(recorded.functions.keys()) }));
     if (this.ctx.diagnostics.length > before) return;
+    // Each local function the block calls: its full vjp, written at the block (what it captures is there).
+    const localVjps: string[] = [];
+    for (const [name, node] of recorded.functions) {
+      const local: ModuleFunction = { key: this.freshModuleName(`${name}Target`), node, exported: false };
+      this.ctx.functions.set(local.key, local);
+      const localIr = this.lower(local);
+      if (!localIr) return;
+      const full = localIr.paramTypes.flatMap((type, i) => (DIFFERENTIABLE_TYPES.has(type) ? [i] : []));
+      const generated = this.generate(localIr, full, `${name}$vjp`);
+      if (!generated) return;
+      localVjps.push(generated.code);
+      const given = recorded.fn.params.map((p) => (p as t.Identifier).name);
+      this.blockVjps.set(ir.params[given.indexOf(name)], ir.params[given.indexOf(`${name}$vjp`)]);
+    }
     // The NDArrays the block reads get gradients; numbers are constants, as in MXNet.
     const { types } = analyze(ir, new Set(), this.ctx.filename);
     const sourceNames = recorded.fn.params.map((p) => (p as t.Identifier).name);
-    const arrays = ir.params.flatMap((p, i) => (types.get(p) === "ndarray" || types.get(p) === "unknown" ? [i] : []));
+    const isFunction = (name: string) => recorded.functions.has(name) || recorded.functions.has(name.replace(/\$vjp$/, ""));
+    const arrays = ir.params.flatMap((p, i) => ((types.get(p) === "ndarray" || types.get(p) === "unknown") && !isFunction(sourceNames[i]) ? [i] : []));
     const mask = arrays.filter((i) => !recorded.constants.has(sourceNames[i]));
     const constants = arrays.filter((i) => recorded.constants.has(sourceNames[i]));
     // A narrower variant for the usual case: only arrays the module attaches gradients to (or
@@ -415,7 +432,10 @@ class ModuleCompiler {
     ];
     const assign = recorded.outputs.length > 0 ? `, (outputs) => { [${recorded.outputs.join(", ")}] = outputs; }` : options ? ", null" : "";
     const optionsCode = options ? `, ${this.ctx.source.slice(options.start!, options.end!)}` : "";
-    this.replace(call, `${this.runtime}.record([${variants.join(", ")}], [${sourceNames.join(", ")}], { ${meta.join(", ")} }${assign}${optionsCode})`);
+    this.blockVjps.clear();
+    const functionNames = [...recorded.functions.keys()];
+    const given = sourceNames.map((n) => (n.endsWith("$vjp") && functionNames.includes(n.slice(0, -4)) ? localVjps[functionNames.indexOf(n.slice(0, -4))] : n));
+    this.replace(call, `${this.runtime}.record([${variants.join(", ")}], [${given.join(", ")}], { ${meta.join(", ")} }${assign}${optionsCode})`);
   }
 
   /** `differentiable(f)`: attach f's full vjp where f is defined. */
@@ -505,6 +525,8 @@ class ModuleCompiler {
   }
 
   private calleeVjp(callee: Callee, activeArgs: number[]): string {
+    const passed = callee.kind === "attached" ? this.blockVjps.get(callee.binding) : undefined;
+    if (passed) return passed;
     if (callee.kind === "attached") return `${this.runtime}.vjpOf(${callee.binding}, "${callee.binding}")`;
     const name = this.vjpFor(callee.key, activeArgs) ?? "undefined";
     for (const at of this.paramWrites.get(name) ?? []) this.report(diagnostic("ADJ024", this.ctx.filename, at, `${callee.key} writes to an array parameter`));

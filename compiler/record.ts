@@ -22,6 +22,8 @@ export interface RecordedBlock {
    * on (data, labels). The runtime checks that none of them turns out to need a gradient.
    */
   constants: Set<string>;
+  /** Functions of the enclosing function the block calls; each has a parameter `name$vjp` after the others. */
+  functions: Map<string, BlockNode | t.FunctionDeclaration>;
 }
 
 /** Whether `callee` is `autograd.<method>` (or `ns.autograd.<method>`), adjoint's autograd. */
@@ -61,12 +63,19 @@ export function recordedBlock(block: BlockNode, call: t.CallExpression, parents:
   };
   const params = used.filter((name) => !fresh.has(name)).map(declaredAs);
   const locals = used.filter((name) => fresh.has(name)).map(declaredAs);
+  // Functions of the enclosing function the block calls: passed in with their vjps beside them.
+  const functions = new Map<string, BlockNode | t.FunctionDeclaration>();
+  for (const name of used) {
+    const local = localFunctionNamed(name, call, parents);
+    if (local) functions.set(name, local);
+  }
+  for (const name of functions.keys()) params.push({ type: "Identifier", name: `${name}$vjp` } as t.Identifier);
   const statements: t.Statement[] = block.body.type === "BlockStatement" ? block.body.body : [{ type: "ReturnStatement", argument: block.body, start: block.body.start, end: block.body.end, loc: block.body.loc } as t.ReturnStatement];
   const declarations = locals.map((id) => ({ type: "VariableDeclaration", kind: "let", declarations: [{ type: "VariableDeclarator", id, init: null }] }) as unknown as t.Statement);
   const body = { type: "BlockStatement", body: [...declarations, ...statements], directives: [] } as unknown as t.BlockStatement;
   const fn = { type: "FunctionExpression", id: null, params, body, async: false, generator: false, start: block.start, end: block.end, loc: block.loc } as t.FunctionExpression;
-  const constants = new Set(params.map((p) => p.name).filter((name) => visible.get(name)!.constant && !ndarrayNames.has(name)));
-  return { fn, outputs: used.filter((name) => outputs.has(name)), types, constants };
+  const constants = new Set(params.map((p) => p.name).filter((name) => visible.get(name)?.constant && !ndarrayNames.has(name) && !functions.has(name)));
+  return { fn, outputs: used.filter((name) => outputs.has(name)), types, constants, functions };
 }
 
 /**
