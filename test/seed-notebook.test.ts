@@ -26,6 +26,13 @@ describe.each(["tspc", "babel"])("the seed notebook built with %s", (tool) => {
     expect(transcript).toBe(expected);
   });
 
+  it("keeps the user's comments where they were, none inside generated code", () => {
+    const built = readFileSync(join(root, "examples", ".build", tool, "seed-notebook.js"), "utf8");
+    const headings = readFileSync(join(root, "examples", "seed-notebook.ts"), "utf8").match(/^\/\/ #.*$/gm)!;
+    expect(headings.length).toBeGreaterThan(5);
+    for (const heading of headings) expect(built.split(heading).length - 1, heading).toBe(1);
+  });
+
   it("draws docs/sin-grad.svg (the README's picture) exactly", () => {
     expect(readFileSync(svg, "utf8")).toBe(readFileSync(join(root, "docs", "sin-grad.svg"), "utf8"));
   });

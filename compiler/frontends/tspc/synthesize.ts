@@ -72,7 +72,13 @@ function detach(
       if (comment.kind !== ts.SyntaxKind.SingleLineCommentTrivia) continue;
       ts.addSyntheticLeadingComment(node, comment.kind, scratch.text.slice(comment.pos + 2, comment.end), true);
     }
-    ts.forEachChild(node, visit);
+    ts.forEachChild(node, visit, (nodes) => {
+      // A list keeps its scratch positions too: the emitter would read the user's comments at them.
+      const list = nodes as unknown as { pos: number; end: number };
+      list.pos = -1;
+      list.end = -1;
+      nodes.forEach(visit);
+    });
   };
   visit(root);
 }
