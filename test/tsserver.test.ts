@@ -51,6 +51,30 @@ describe("adjoint/tsserver", () => {
     expect(plugged.getQuickInfoAtPosition(file, 10)).toEqual(service.getQuickInfoAtPosition(file, 10));
   });
 
+  it("shows an in-place write inside a record block where it is", () => {
+    const init = require(resolve(root, "tsserver")) as (modules: { typescript: typeof ts }) => { create(info: unknown): ts.LanguageService };
+    const file = resolve(root, ".tmp", "editor-record.ts");
+    const service = languageService({
+      [file]: [
+        'import { autograd } from "adjoint";',
+        'import * as np from "adjoint/np";',
+        "const x = np.array([1, 2]);",
+        "x.attachGrad();",
+        "let y!: np.NDArray;",
+        "autograd.record(() => {",
+        "  y = np.mul(x, x);",
+        "  y.fill(0);",
+        "});",
+        "",
+      ].join("\n"),
+    });
+    const plugged = init({ typescript: ts }).create({ languageService: service } as unknown as ts.server.PluginCreateInfo);
+    const adjoint = plugged.getSemanticDiagnostics(file).filter((d) => d.source === "adjoint");
+    expect(adjoint.map((d) => ts.flattenDiagnosticMessageText(d.messageText, "\n").split(":")[0])).toEqual(["ADJ025"]);
+    const { line } = ts.getLineAndCharacterOfPosition(plugged.getProgram()!.getSourceFile(file)!, adjoint[0].start!);
+    expect(line + 1).toBe(8);
+  });
+
   it("adds nothing to a file adjoint accepts", () => {
     const init = require(resolve(root, "tsserver")) as (modules: { typescript: typeof ts }) => { create(info: unknown): ts.LanguageService };
     const file = resolve(root, ".tmp", "editor-ok.ts");
