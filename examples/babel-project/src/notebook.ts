@@ -2,7 +2,7 @@ import { grad, vjp } from "adjoint";
 import * as np from "adjoint/np";
 
 // The seed notebook's cells (../../shared/seed/autograd-notebook.txt), written with grad
-// and vjp. (The notebook's own attachGrad/record/backward style is the next step.)
+// and vjp. (examples/seed-notebook.ts is the same notebook in its own attachGrad/record/backward style.)
 const show = (cell: string, value: unknown) => console.log(`In [${cell}]:\n${String(value)}\n`);
 
 const x = np.arange(4);
