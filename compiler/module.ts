@@ -376,7 +376,8 @@ class ModuleCompiler {
     const args = call.arguments;
     const block = args.find((a): a is BlockNode => a.type === "ArrowFunctionExpression" || a.type === "FunctionExpression");
     const options = args.find((a) => a !== block);
-    if (!block || args.length > 2 || (options && options.type !== "ObjectExpression") || block.params.length > 0 || block.async || block.generator) {
+    const badOptions = options && (options.type === "SpreadElement" || options.type === "ArgumentPlaceholder" || options.type === "ArrowFunctionExpression" || options.type === "FunctionExpression");
+    if (!block || args.length > 2 || badOptions || block.params.length > 0 || block.async || block.generator) {
       this.fail(call, "ADJ023", "autograd.record takes the recorded code inline, with no parameters: autograd.record(() => { ... }), optionally with { trainMode }");
       return;
     }

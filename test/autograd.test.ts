@@ -298,11 +298,12 @@ describe("modes", () => {
             seen.push([autograd.isRecording(), autograd.isTraining()]);
           });
         });
+        const options = { trainMode: true };
         autograd.record(() => {
           autograd.predictMode(() => {
             seen.push([autograd.isRecording(), autograd.isTraining()]);
           });
-        }, { trainMode: true });
+        }, options);
         seen.push([autograd.isRecording(), autograd.isTraining()]);
         return seen;
       }
