@@ -38,5 +38,5 @@ export function npMethodRule(method: string): NpRule | undefined {
 /** Methods whose arguments the rule takes as one list: `x.reshape(2, 3)` is `reshape(x, [2, 3])`. */
 export const SPREAD_METHODS = new Set(["reshape", "transpose", "get"]);
 
-/** Properties of an NDArray that are not differentiable values. */
-export const CONSTANT_PROPERTIES = new Set(["shape", "size", "ndim", "dtype", "strides", "offset", "isContiguous", "length"]);
+/** Properties of an NDArray that are not differentiable values (a gradient buffer is a constant too). */
+export const CONSTANT_PROPERTIES = new Set(["shape", "size", "ndim", "dtype", "strides", "offset", "isContiguous", "length", "grad", "gradRequest"]);
