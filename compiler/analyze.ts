@@ -2,7 +2,7 @@
 // activity (varied: depends on a `wrt` input; useful: reaches the result), which values
 // the reverse sweep reads, and which assignments must save the value they overwrite.
 import { diagnostic, type Diagnostic, type DiagnosticCode, type Span } from "./diagnostics.js";
-import { exprArgs, forEachStmt, readsOf, type Expr, type IRFunction, type Operand, type Stmt, type ValueType } from "./ir.js";
+import { exprArgs, forEachStmt, npParam, readsOf, type Expr, type IRFunction, type Operand, type Stmt, type ValueType } from "./ir.js";
 import { argForRule, scalarRules } from "./rules.js";
 import { npRule, ruleReads } from "./np-rules.js";
 
@@ -65,7 +65,7 @@ export function differentiableArg(expr: Expr, i: number): boolean {
     case "opaque":
       return !expr.constant;
     case "np":
-      return expr.rule !== null && (npRule(expr.rule)?.wrt.includes(i) ?? expr.rule === "item");
+      return expr.rule !== null && (npRule(expr.rule)?.wrt.includes(npParam(expr, i)) ?? expr.rule === "item");
     case "stop":
     case "leaf":
       return false;
@@ -323,7 +323,7 @@ function readByAdjoint(s: Stmt, active: Set<string>, pullbacks: Map<Stmt, string
   // An adjoint/np rule is given the arguments and the result it reads (all, unless it says).
   if (expr.kind === "np") {
     const kept = (op: Operand | string, i: number | "out") => expr.rule === null || ruleReads(expr.rule, i) || !isNdarray(typeof op === "string" ? op : op.kind === "var" ? op.name : "");
-    return [...expr.args.filter((arg, i) => kept(arg, i)), ...(kept(s.target, "out") ? [s.target] : [])];
+    return [...expr.args.filter((arg, i) => kept(arg, npParam(expr, i))), ...(kept(s.target, "out") ? [s.target] : [])];
   }
   if (expr.kind === "alloc") return [s.target, ...arrays([expr.arg])];
   if (expr.kind !== "prim") return [];

@@ -44,7 +44,15 @@ export type Expr =
    * table (null: a constant, e.g. np.zeros or a comparison); `args` are the rule's
    * parameters in order, `render` writes the call as the user did.
    */
-  | { kind: "np"; rule: string | null; args: Operand[]; render: (args: string[]) => string; result: "ndarray" | "number" }
+  | {
+      kind: "np";
+      rule: string | null;
+      args: Operand[];
+      render: (args: string[]) => string;
+      result: "ndarray" | "number";
+      /** The first `list` args are the elements of the rule's first parameter, a list of arrays (`np.concat([a, b])`). */
+      list?: number;
+    }
   /** `a[i]`: an element of a Float64Array, Float32Array or number[]. */
   | { kind: "load"; array: Operand; index: Operand }
   /**
@@ -116,6 +124,11 @@ export interface IRFunction {
 }
 
 export const v = (name: string): Operand => ({ kind: "var", name });
+
+/** The rule parameter an np expression's argument `i` belongs to (list elements all belong to the first). */
+export function npParam(expr: { list?: number }, i: number): number {
+  return expr.list === undefined ? i : i < expr.list ? 0 : i - expr.list + 1;
+}
 export const num = (value: number): Operand => ({ kind: "const", code: String(value), value });
 export const bool = (value: boolean): Operand => ({ kind: "const", code: String(value), value });
 

@@ -1125,8 +1125,9 @@ class Lowerer {
       this.report("ADJ025", node, `${callee}(…)`);
       return UNDEFINED;
     }
-    const args = this.arguments(node.arguments);
     const rule = npPathRule(path);
+    if (rule?.params[0] === "arrays") return this.npListCall(rule, callee, node, target);
+    const args = this.arguments(node.arguments);
     if (rule) {
       if (args.length > rule.params.length) {
         this.report("ADJ023", node, `${path.join(".")} takes ${rule.params.length} arguments`);
@@ -1140,6 +1141,39 @@ class Lowerer {
       return this.np(null, args, (a) => `${callee}(${a.join(", ")})`, target);
     }
     return this.opaque(node, "ADJ010", `'${callee}' (adjoint/np has no adjoint rule for it)`, args, (a) => `${callee}(${a.join(", ")})`, target);
+  }
+
+  /**
+   * `np.concat([a, b], axis)`, `np.stack(...)`: the list is written in the call, so each array
+   * in it gets its own adjoint. A list from elsewhere is refused where gradient would flow.
+   */
+  private npListCall(rule: NpRule, callee: string, node: t.CallExpression, target?: string): Operand {
+    const [list, ...rest] = node.arguments;
+    if (list?.type !== "ArrayExpression" || list.elements.some((e) => !e || e.type === "SpreadElement") || rest.length > rule.params.length - 1) {
+      const args = this.arguments(node.arguments);
+      return this.opaque(node, "ADJ016", `${callee} of a list not written in the call (write it there: ${callee}([a, b]))`, args, (a) => `${callee}(${a.join(", ")})`, target);
+    }
+    const elements = this.arguments(list.elements as t.Expression[]);
+    const others = this.arguments(rest);
+    const padded = [...elements, ...others, ...Array.from({ length: rule.params.length - 1 - others.length }, () => UNDEFINED)];
+    const count = elements.length;
+    const expr: Expr = {
+      kind: "np",
+      rule: rule.name,
+      args: padded,
+      list: count,
+      render: (a) => `${callee}([${a.slice(0, count).join(", ")}]${others.length > 0 ? `, ${a.slice(count, count + others.length).join(", ")}` : ""})`,
+      result: "ndarray",
+    };
+    const name = target ?? this.temp("ndarray");
+    // `h = np.concat([h, x])` grows h: the rule reads the old h, so the new one goes through a temporary.
+    const grows = padded.some((a) => a.kind === "var" && a.name === name);
+    const into = grows ? this.temp("ndarray") : name;
+    this.emit({ kind: "assign", target: into, expr });
+    if (grows) this.emit({ kind: "assign", target: name, expr: { kind: "copy", arg: v(into) } });
+    this.ndarrays.add(into);
+    this.ndarrays.add(name);
+    return v(name);
   }
 
   /** `x.sum()`, `x.reshape(2, 3)`, `x.detach()`, `x.item()` on a value known to be an NDArray. */

@@ -22,9 +22,12 @@ export function ruleReads(name: string, i: number | "out"): boolean {
   return reads === undefined || reads.includes(i);
 }
 
+/** adjoint/np functions exported under a second name (NumPy's): the rule of the first. */
+const ALIASES: Record<string, string> = { concatenate: "concat" };
+
 /** The rule of an `np.` path (`dot`, `linalg.norm`), or undefined for constants and unknowns. */
 export function npPathRule(path: string[]): NpRule | undefined {
-  if (path.length === 1) return npRule(path[0]);
+  if (path.length === 1) return npRule(ALIASES[path[0]] ?? path[0]);
   if (path.length === 2 && path[0] === "linalg") return npRule(path[1]);
   return undefined;
 }

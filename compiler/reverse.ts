@@ -5,7 +5,7 @@
 // rule and popping saved values so every variable reads as it did in the forward sweep.
 import type { Analysis, InferredType } from "./analyze.js";
 import { line, negate, type Code } from "./emit.js";
-import { forEachStmt, readsOf, type Callee, type Expr, type IRFunction, type Operand, type Stmt } from "./ir.js";
+import { forEachStmt, npParam, readsOf, type Callee, type Expr, type IRFunction, type Operand, type Stmt } from "./ir.js";
 import { argForRule, scalarRules } from "./rules.js";
 import { differentiableArg } from "./analyze.js";
 import { ruleReads } from "./np-rules.js";
@@ -29,6 +29,9 @@ export interface ReverseOptions {
 }
 
 type Assign = Extract<Stmt, { kind: "assign" }>;
+
+/** Words a generated name must not be (those a prefix such as `d` can make from a user's name). */
+const KEYWORDS = new Set(["do", "delete", "default", "debugger", "in", "if", "for", "new", "try", "var", "let", "case", "else", "enum", "eval", "this", "void", "with", "await", "break", "catch", "class", "const", "super", "throw", "while", "yield", "export", "import", "return", "static", "switch", "typeof", "extends", "finally", "package", "private", "continue", "function", "arguments", "interface", "protected", "implements", "instanceof", "public", "null", "true", "false"]);
 
 export function reverseFunction(fn: IRFunction, analysis: Analysis, options: ReverseOptions): Code {
   return new ReverseBuilder(fn, analysis, options).build();
@@ -238,7 +241,8 @@ class ReverseBuilder {
 
   private fresh(base: string): string {
     let name = base;
-    for (let i = 1; this.taken.has(name) || this.fn.reserved.has(name); i++) name = `${base}${i}`;
+    // `d` + a user's name can be a keyword: the adjoint of `o` is not `do`.
+    for (let i = 1; this.taken.has(name) || this.fn.reserved.has(name) || KEYWORDS.has(name); i++) name = `${base}${i}`;
     this.taken.add(name);
     return name;
   }
@@ -445,16 +449,21 @@ class ReverseBuilder {
       // An array the rule does not read is passed as undefined: the reverse sweep need not keep it.
       const rule = expr.rule!;
       const unread = (name: string, i: number | "out") => !ruleReads(rule, i) && this.isNdarray(name);
-      const args = expr.args.map((arg, i) => (arg.kind === "var" && unread(arg.name, i) ? "undefined" : this.rcode(arg))).join(", ");
+      const codes = expr.args.map((arg, i) => (arg.kind === "var" && unread(arg.name, npParam(expr, i)) ? "undefined" : this.rcode(arg)));
+      // A list parameter's elements go in as the list the user wrote.
+      const args = (expr.list === undefined ? codes : [`[${codes.slice(0, expr.list).join(", ")}]`, ...codes.slice(expr.list)]).join(", ");
       const output = unread(target, "out") ? "undefined" : target;
-      // Tell the rule which adjoints are wanted, when some of its differentiable arguments are constants.
-      const wanted = expr.args.map((arg, i) => differentiableArg(expr, i) && arg.kind === "var" && this.a.active.has(arg.name));
-      const skips = expr.args.some((_, i) => differentiableArg(expr, i) && !wanted[i]);
+      // Tell the rule which adjoints are wanted (by parameter), when some of its differentiable arguments are constants.
+      const active = expr.args.map((arg, i) => differentiableArg(expr, i) && arg.kind === "var" && this.a.active.has(arg.name));
+      const params = expr.args.length - (expr.list === undefined ? 0 : expr.list - 1);
+      const wanted = Array.from({ length: params }, (_, p) => expr.args.some((_, i) => npParam(expr, i) === p && active[i]));
+      const skips = expr.args.some((_, i) => differentiableArg(expr, i) && !wanted[npParam(expr, i)]);
       const need = skips ? `, [${wanted.join(", ")}]` : "";
       const body: Code[] = [line(`${adjoints} = ${this.options.runtime}.np.${expr.rule}.vjp(${d}, ${args}, ${output}${need});`, s.loc)];
       const before = out.length;
       expr.args.forEach((arg, i) => {
-        if (differentiableArg(expr, i)) contribute(arg, `${adjoints}[${i}]`);
+        if (!differentiableArg(expr, i)) return;
+        contribute(arg, expr.list !== undefined && i < expr.list ? `${adjoints}[0][${i}]` : `${adjoints}[${npParam(expr, i)}]`);
       });
       body.push(...out.splice(before));
       if (this.isNdarray(target)) out.push({ kind: "if", cond: `${d} !== undefined`, then: body, else: [], loc: s.loc });

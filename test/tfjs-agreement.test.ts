@@ -358,15 +358,9 @@ const cases: Case[] = [
         const s = tf.stack([row(a, 0), row(b, 1), tf.mul(row(a, 1), row(b, 2))], 1);
         return tf.add(tf.sum(tf.max(c, 1)), tf.mean(tf.square(s)));
       },
-      // BUG (both): a list literal of NDArrays passed to np.concat / np.stack gets the adjoint
-      // of an indexed number[] (`dt2 = zerosLike(t2)`, `da += dt2[0]`), so gradients come back
-      // as strings: grad(f, { wrt: [0, 1] }) of
-      //   function f(a: np.NDArray, b: np.NDArray) { return np.sum(np.concat([a, b], 0)); }
-      // at ([1, 2], [3, 4]) returns ["undefined0array([1., 1.])", ...], not [ones(2), ones(2)];
-      // with another use of `a`, or a tanh inside the list, it throws "... got string".
-      // And docs/np.md lists `concatenate` as an alias of `concat`, but the compiler refuses
-      // it: "ADJ010 ... 'np.concatenate' (adjoint/np has no adjoint rule for it)".
-      bug: fn === "concatenate" ? "np.concatenate has no adjoint rule (np.concat has)" : "an NDArray list literal gets a number[] adjoint",
+      // Both spellings: the list is written in the call, so each array in it gets its own
+      // adjoint (this found that list literals got a number[] adjoint, and that
+      // np.concatenate had no rule; both fixed).
     }),
   ),
   {
@@ -469,10 +463,7 @@ const cases: Case[] = [
       wrt: [0, 1, 2],
       args: () => [rand([3], 171), rand([4], 172), rand([3, 4], 173)],
       twin: ([u, v, m]) => tf.add(tf.sum(tf.mul(tf.outerProduct(u as tf.Tensor1D, v as tf.Tensor1D), m)), tf.mul(tf.dot(u, u), tf.sum(tf.dot(m, v)))),
-      // BUG: the adjoint of a variable named `o` is named `do`, a keyword, so transform()
-      // throws a SyntaxError ("Unexpected keyword 'do'") parsing its own generated code.
-      // Scalar code too: function f(o: number) { return o * o; } grad(f).
-      bug: name === "o" ? "the adjoint of a variable 'o' is named 'do', a keyword" : undefined,
+      // A variable named `o`: its adjoint is not `do`, a keyword (this found that; fixed).
     }),
   ),
   {
