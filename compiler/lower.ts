@@ -809,6 +809,10 @@ class Lowerer {
           }
           return this.expr(e);
         });
+        if (elements.some((e) => e.kind === "var" && this.ndarrays.has(e.name))) {
+          // A list of NDArrays is no array of numbers: refused where gradient would flow through it.
+          return this.opaque(node, "ADJ016", "a list of NDArrays (np.concat and np.stack take one, written in their call)", elements, (a) => `[${a.join(", ")}]`, target);
+        }
         const array = this.compute({ kind: "alloc", ctor: "Array", arg: num(elements.length) }, target, "array");
         elements.forEach((value, i) => this.emit({ kind: "store", array: (array as { name: string }).name, index: num(i), value }));
         return array;
