@@ -15,6 +15,7 @@ import { transform } from "../compiler/index.js";
 import { centralDifference, expectClose } from "./helpers/finite-diff.js";
 import { expectCurveFit, expectFitGradients, fitModule } from "./helpers/curve-fit.js";
 import { THROWING_MODULE } from "./helpers/throwing-module.js";
+import { verifyFixture } from "./helpers/fixture-checks.js";
 
 const root = resolve(__dirname, "..");
 const tmp = join(root, ".tmp", "tspc");
@@ -121,6 +122,9 @@ for (const version of versions) {
           expect(reported(run.stdout).filter((d) => d.file === filename)).toEqual([]);
           const built = readFileSync(join(dir, "out", name, "input.js"), "utf8");
           expect(normalize(built)).toBe(normalize(code));
+        });
+        it(`${name}: tspc's build has gradients that match finite differences`, async () => {
+          verifyFixture(await import(pathToFileURL(join(dir, "out", name, "input.js")).href));
         });
       }
     }
