@@ -5,12 +5,15 @@
 // fails the build with adjoint's diagnostic; Vite's dev server and Rollup's watch pick up
 // an edit to a differentiated function; a user's Vitest run with the Vite plugin works.
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { transformFileAsync } from "@babel/core";
 import { beforeAll, describe, expect, it, vi } from "vitest";
+import { transform as esbuildTransform } from "esbuild";
+import { spliceModule } from "../compiler/frontends/splice.js";
 import { expectCurveFit, expectFitGradients } from "./helpers/curve-fit.js";
+import { verifyFixture } from "./helpers/fixture-checks.js";
 
 const root = resolve(__dirname, "..");
 const examples = join(root, "examples", "bundlers");
@@ -219,4 +222,22 @@ describe("Vitest with the Vite plugin in vitest.config", () => {
     expect(result.status).toBe(0);
     expect(readFileSync(join(usage, "src", "spring.ts"), "utf8")).toContain("grad(");
   }, 60_000);
+});
+
+describe("every numeric fixture as the bundler plugins compile it", () => {
+  // The plugins splice the engine's edits into the module's text and the bundler strips the
+  // types: here esbuild does, as in a Vite or esbuild build.
+  const fixtures = join(root, "fixtures");
+  const names = readdirSync(fixtures).filter((name) => !name.startsWith("error-") && existsSync(join(fixtures, name, "input.ts"))).sort();
+  const out = join(tmp, "fixtures");
+
+  it.each(names)("%s: spliced, then stripped by esbuild, has gradients that match finite differences", async (name) => {
+    const filename = join(fixtures, name, "input.ts");
+    const spliced = spliceModule(readFileSync(filename, "utf8"), filename)!;
+    const { code } = await esbuildTransform(spliced.code, { loader: "ts", format: "esm", target: "es2022" });
+    mkdirSync(out, { recursive: true });
+    const file = join(out, `${name}.mjs`);
+    writeFileSync(file, code);
+    verifyFixture(await import(pathToFileURL(file).href));
+  });
 });
