@@ -229,6 +229,22 @@ describe("retainGraph", () => {
     expect(() => m.run()).toThrow(/released by an earlier backward\(\)\. To differentiate the same graph twice, pass \{ retainGraph: true \}/);
   });
 
+  it("takes MXNet's positional form too: backward(null, true) retains", async () => {
+    const m = await compile<{ run: () => number[] }>(`
+      export function run() {
+        const x = np.ones(2);
+        x.attachGrad("add");
+        let y!: np.NDArray;
+        autograd.record(() => { y = np.sum(np.mul(3, x)); });
+        y.backward(null, true);
+        y.backward(undefined, { retainGraph: true });
+        y.backward();
+        return x.grad.toArray() as number[];
+      }
+    `);
+    expect(m.run()).toEqual([9, 9]);
+  });
+
   it("keeps outputs of a block that share nothing with the released one (seed cell 13), and refuses those that do", async () => {
     const m = await compile<{ independent: () => number[]; dependent: () => void }>(`
       export function independent() {

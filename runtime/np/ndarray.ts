@@ -274,11 +274,13 @@ export class NDArray {
    * values it used are released unless `{ retainGraph: true }`.
    */
   backward(options?: BackwardOptions): void;
-  backward(headGrad: NDArray | number, options?: BackwardOptions): void;
-  backward(headOrOptions?: NDArray | number | BackwardOptions, options?: BackwardOptions): void {
-    const isOptions = headOrOptions !== undefined && typeof headOrOptions === "object" && !(headOrOptions instanceof NDArray);
-    const head = isOptions ? undefined : (headOrOptions as NDArray | number | undefined);
-    const retainGraph = ((isOptions ? headOrOptions : options) as BackwardOptions | undefined)?.retainGraph ?? false;
+  backward(headGrad: NDArray | number | null | undefined, options?: BackwardOptions | boolean): void;
+  backward(headOrOptions?: NDArray | number | BackwardOptions | null, options?: BackwardOptions | boolean): void {
+    // MXNet's positional form works too: backward(null, true) retains the graph.
+    const isOptions = headOrOptions !== undefined && headOrOptions !== null && typeof headOrOptions === "object" && !(headOrOptions instanceof NDArray);
+    const head = isOptions || headOrOptions === null ? undefined : (headOrOptions as NDArray | number | undefined);
+    const given = isOptions ? (headOrOptions as BackwardOptions) : options;
+    const retainGraph = typeof given === "boolean" ? given : (given?.retainGraph ?? false);
     if (!backwardHook || this.recordedBy === undefined) {
       throw new Error("backward: this array was not computed inside autograd.record(() => { ... }), so nothing recorded how to differentiate it");
     }
