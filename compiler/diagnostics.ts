@@ -1,6 +1,11 @@
 // Every compile-time diagnostic adjoint reports, in one catalogue: a stable code, the
 // message (what is wrong) and the hint (what to do instead). docs/diagnostics.md lists them.
-import { codeFrameColumns } from "@babel/code-frame";
+import { createRequire } from "node:module";
+
+// Loaded on the first diagnostic printed: a build with none never pays for it.
+let codeFrames: typeof import("@babel/code-frame") | undefined;
+const codeFrameColumns: typeof import("@babel/code-frame").codeFrameColumns = (...args) =>
+  (codeFrames ??= createRequire(import.meta.url)("@babel/code-frame") as typeof import("@babel/code-frame")).codeFrameColumns(...args);
 
 export const catalogue = {
   ADJ000: { name: "internal-error", message: "adjoint failed to compile this (a bug in adjoint)", hint: "please report it with this code; meanwhile, rewrite the construct named here or move it out of the differentiated function" },

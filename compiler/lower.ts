@@ -2,7 +2,7 @@
 // every loop becomes `loop { pre; if (!cond) break; body }`, and break/continue/return
 // become flags that guard the code they skip, so the reverse pass sees only structured code.
 import type * as t from "@babel/types";
-import { VISITOR_KEYS } from "@babel/types";
+import { forEachChild } from "./ast.js";
 import { diagnostic, type DiagnosticCode } from "./diagnostics.js";
 import type { FunctionNode, ModuleContext } from "./context.js";
 import { bool, forEachStmt, num, v, type ArrayKind, type Expr, type IRFunction, type LocalInfo, type Operand, type SourceLoc, type Stmt, type ValueType } from "./ir.js";
@@ -1273,10 +1273,7 @@ function returnsNdarray(fn: FunctionNode, ctx: ModuleContext): boolean {
       if (node.type === "ReturnStatement") {
         if (node.argument) returned.push(node.argument);
       } else if (!node.type.includes("Function")) {
-        for (const key of VISITOR_KEYS[node.type] ?? []) {
-          const child = (node as unknown as Record<string, unknown>)[key];
-          for (const c of Array.isArray(child) ? child : [child]) if (c && typeof c === "object" && "type" in c) visit(c as t.Node);
-        }
+        forEachChild(node, visit);
       }
     };
     visit(fn.body);

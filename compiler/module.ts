@@ -2,7 +2,7 @@
 // from "adjoint"), generate each needed vjp once, and say what to put where. Front ends
 // apply the result to their own AST; none has differentiation logic of its own.
 import type * as t from "@babel/types";
-import { VISITOR_KEYS } from "@babel/types";
+import { forEachChild } from "./ast.js";
 import { analyze } from "./analyze.js";
 import { markerNames, type FrontEndHooks, type FunctionNode, type MarkerName, type ModuleContext, type ModuleFunction } from "./context.js";
 import { diagnostic, type Diagnostic, type Span } from "./diagnostics.js";
@@ -546,24 +546,8 @@ function unwrapTs(node: t.Expression): t.Expression {
   return node;
 }
 
-/** Child keys that hold types, not values: nothing in them is code to walk. */
-const TYPE_KEYS = new Set(["typeAnnotation", "returnType", "typeParameters", "superTypeParameters", "implements"]);
-const childKeys = new Map<string, string[]>();
-
 /** Visits every AST node below `root` (types excepted), parents before children. */
 export function walk(root: t.Node, visit: (node: t.Node, parent: t.Node | null) => void, parent: t.Node | null = null): void {
   visit(root, parent);
-  let keys = childKeys.get(root.type);
-  if (!keys) {
-    keys = (VISITOR_KEYS[root.type] ?? []).filter((key) => !TYPE_KEYS.has(key));
-    childKeys.set(root.type, keys);
-  }
-  for (const key of keys) {
-    const child = (root as unknown as Record<string, unknown>)[key];
-    if (Array.isArray(child)) {
-      for (const c of child) if (c && typeof c === "object" && typeof (c as t.Node).type === "string") walk(c as t.Node, visit, root);
-    } else if (child && typeof child === "object" && typeof (child as t.Node).type === "string") {
-      walk(child as t.Node, visit, root);
-    }
-  }
+  forEachChild(root, (child) => walk(child, visit, root));
 }

@@ -3,7 +3,7 @@
 // whose outputs are its return value and the outer variables it assigns; the front end's
 // call site runs that function's vjp and hands the pullback to the runtime.
 import type * as t from "@babel/types";
-import { VISITOR_KEYS } from "@babel/types";
+import { forEachChild } from "./ast.js";
 import type { ModuleContext } from "./context.js";
 import type { ValueType } from "./ir.js";
 import { walk } from "./module.js";
@@ -244,17 +244,11 @@ function freeIdentifiers(root: t.Node, visit: (node: t.Identifier, parent: t.Nod
         return;
     }
     if (scope) scopes.push(scope);
-    for (const key of VISITOR_KEYS[node.type] ?? []) {
-      if (TYPE_KEYS.has(key)) continue;
-      const child = (node as unknown as Record<string, unknown>)[key];
-      for (const c of Array.isArray(child) ? child : [child]) if (c && typeof c === "object" && typeof (c as t.Node).type === "string") visitNode(c as t.Node, node);
-    }
+    forEachChild(node, (child) => visitNode(child, node));
     if (scope) scopes.pop();
   };
   visitNode(root, null);
 }
-
-const TYPE_KEYS = new Set(["typeAnnotation", "returnType", "typeParameters", "superTypeParameters", "implements"]);
 
 interface Declared {
   id: t.Identifier;

@@ -1,0 +1,25 @@
+// The children of a Babel AST node, without @babel/types' tables: loading them costs a
+// bundler's fresh process about 100 ms, more than compiling a module. A node's children are
+// its properties that hold nodes, in the order the parser set them (source order); types,
+// comments and positions are not code to walk.
+import type * as t from "@babel/types";
+
+const NOT_CODE = new Set([
+  "loc", "start", "end", "range", "extra", "leadingComments", "trailingComments", "innerComments",
+  "typeAnnotation", "returnType", "typeParameters", "typeArguments", "superTypeParameters", "implements", "predicate",
+]);
+
+const isNode = (value: unknown): value is t.Node => typeof value === "object" && value !== null && typeof (value as t.Node).type === "string";
+
+/** Calls `visit` on each child node of `node` (types excepted), in source order. */
+export function forEachChild(node: t.Node, visit: (child: t.Node) => void): void {
+  for (const key in node) {
+    if (NOT_CODE.has(key)) continue;
+    const value = (node as unknown as Record<string, unknown>)[key];
+    if (Array.isArray(value)) {
+      for (const item of value) if (isNode(item)) visit(item);
+    } else if (isNode(value)) {
+      visit(value);
+    }
+  }
+}
