@@ -412,7 +412,7 @@ class ModuleCompiler {
     // that record blocks compute) get them; data passed in need not. The runtime picks the
     // narrowest variant that covers the arrays that turn out to need gradients.
     this.gradientNames ??= new Set([...this.ndarrayNames, ...recordOutputNames(this.program, this.ctx)]);
-    const likely = mask.filter((i) => this.gradientNames!.has(sourceNames[i]));
+    const likely = mask.filter((i) => this.gradientNames!.has(recorded.paths.get(sourceNames[i]) ?? sourceNames[i]));
     const masks = likely.length < mask.length ? [likely, mask] : [mask];
     const variants: string[] = [];
     let slices: string[][] = [];
@@ -435,7 +435,7 @@ class ModuleCompiler {
     const optionsCode = options ? `, ${this.ctx.source.slice(options.start!, options.end!)}` : "";
     this.blockVjps.clear();
     const functionNames = [...recorded.functions.keys()];
-    const given = sourceNames.map((n) => (n.endsWith("$vjp") && functionNames.includes(n.slice(0, -4)) ? localVjps[functionNames.indexOf(n.slice(0, -4))] : n));
+    const given = sourceNames.map((n) => (n.endsWith("$vjp") && functionNames.includes(n.slice(0, -4)) ? localVjps[functionNames.indexOf(n.slice(0, -4))] : (recorded.paths.get(n) ?? n)));
     this.replace(call, `${this.runtime}.record([${variants.join(", ")}], [${given.join(", ")}], { ${meta.join(", ")} }${assign}${optionsCode})`);
   }
 

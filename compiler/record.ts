@@ -4,6 +4,7 @@
 // call site runs that function's vjp and hands the pullback to the runtime.
 import type * as t from "@babel/types";
 import { forEachChild } from "./ast.js";
+import { CONSTANT_PROPERTIES } from "./np-rules.js";
 import type { ModuleContext } from "./context.js";
 import type { ValueType } from "./ir.js";
 import { walk } from "./module.js";
@@ -22,6 +23,8 @@ export interface RecordedBlock {
    * on (data, labels). The runtime checks that none of them turns out to need a gradient.
    */
   constants: Set<string>;
+  /** Parameters standing for member paths of outer objects (`params$w` for `params.w`). */
+  paths: Map<string, string>;
   /** Functions of the enclosing function the block calls; each has a parameter `name$vjp` after the others. */
   functions: Map<string, BlockNode | t.FunctionDeclaration>;
 }
@@ -45,9 +48,25 @@ export function recordedBlock(block: BlockNode, call: t.CallExpression, parents:
   const visible = enclosingBindings(call, parents);
   const used: string[] = [];
   const outputs = new Set<string>();
+  /** Member paths of outer objects the block reads (`params.w`), by the parameter standing for each. */
+  const paths = new Map<string, string>();
   const isOuter = (name: string) => visible.has(name) && !ctx.functions.has(name);
+  const parentOf = new Map<t.Node, t.Node>();
+  walk(block.body, (node, parent) => {
+    if (parent) parentOf.set(node, parent);
+  });
   freeIdentifiers(block.body, (node, parent) => {
     if (!isOuter(node.name)) return;
+    const path = isArrayVariable(visible.get(node.name)!, node.name, ctx, ndarrayNames) ? null : memberPath(node, parentOf);
+    if (path) {
+      // `params.w`: its value when the block runs is an input of its own.
+      const name = `${node.name}$${path.properties.join("$")}`;
+      paths.set(name, [node.name, ...path.properties].join("."));
+      const replacement = { type: "Identifier", name, start: path.node.start, end: path.node.end, loc: path.node.loc } as t.Identifier;
+      replaceChild(parentOf.get(path.node)!, path.node, replacement);
+      if (!used.includes(name)) used.push(name);
+      return;
+    }
     if (!used.includes(node.name)) used.push(node.name);
     if ((parent?.type === "AssignmentExpression" && parent.left === node) || parent?.type === "UpdateExpression") outputs.add(node.name);
   });
@@ -55,6 +74,11 @@ export function recordedBlock(block: BlockNode, call: t.CallExpression, parents:
   const fresh = assignedBeforeRead(block.body, new Set(used), ctx);
   const types = new Map<string, ValueType>();
   const declaredAs = (name: string) => {
+    const dotted = paths.get(name);
+    if (dotted !== undefined) {
+      if (ndarrayNames.has(dotted)) types.set(name, "ndarray");
+      return { type: "Identifier", name } as t.Identifier;
+    }
     const declared = visible.get(name)!;
     const type = ndarrayNames.has(name) ? "ndarray" : initializerType(declared.init, ctx, ndarrayNames);
     if (type) types.set(name, type);
@@ -75,7 +99,49 @@ export function recordedBlock(block: BlockNode, call: t.CallExpression, parents:
   const body = { type: "BlockStatement", body: [...declarations, ...statements], directives: [] } as unknown as t.BlockStatement;
   const fn = { type: "FunctionExpression", id: null, params, body, async: false, generator: false, start: block.start, end: block.end, loc: block.loc } as t.FunctionExpression;
   const constants = new Set(params.map((p) => p.name).filter((name) => visible.get(name)?.constant && !ndarrayNames.has(name) && !functions.has(name)));
-  return { fn, outputs: used.filter((name) => outputs.has(name)), types, constants, functions };
+  return { fn, outputs: used.filter((name) => outputs.has(name)), types, constants, functions, paths };
+}
+
+/**
+ * The longest member path `a.b.c` read from the identifier `a` (not a method called on it,
+ * not written, not an array's shape or gradient), or null when there is none.
+ */
+function memberPath(root: t.Identifier, parentOf: Map<t.Node, t.Node>): { node: t.MemberExpression; properties: string[] } | null {
+  const chain: t.MemberExpression[] = [];
+  let at: t.Node = root;
+  for (let up = parentOf.get(at); up?.type === "MemberExpression" && up.object === at && !up.computed && up.property.type === "Identifier"; up = parentOf.get(at)) {
+    chain.push(up);
+    at = up;
+  }
+  // A method called on the path (`losses.push(...)`) or a property of an array (`.shape`) stays as written.
+  const top = chain[chain.length - 1];
+  const parent = top && parentOf.get(top);
+  if (top && parent?.type === "CallExpression" && parent.callee === top) chain.pop();
+  while (chain.length > 0 && CONSTANT_PROPERTIES.has((chain[chain.length - 1].property as t.Identifier).name)) chain.pop();
+  const last = chain[chain.length - 1];
+  if (!last) return null;
+  const written = parentOf.get(last);
+  if ((written?.type === "AssignmentExpression" && written.left === last) || written?.type === "UpdateExpression") return null;
+  return { node: last, properties: chain.map((m) => (m.property as t.Identifier).name) };
+}
+
+/** Puts `replacement` where `child` is in `parent`. */
+function replaceChild(parent: t.Node, child: t.Node, replacement: t.Node): void {
+  const record = parent as unknown as Record<string, unknown>;
+  for (const key of Object.keys(record)) {
+    const value = record[key];
+    if (value === child) record[key] = replacement;
+    else if (Array.isArray(value)) value.forEach((item, i) => item === child && (value[i] = replacement));
+  }
+}
+
+/** Whether an outer variable holds an NDArray (its members are the array's, not inputs of their own). */
+function isArrayVariable(declared: Declared, name: string, ctx: ModuleContext, ndarrayNames: Set<string>): boolean {
+  if (ndarrayNames.has(name) || initializerType(declared.init, ctx, ndarrayNames) === "ndarray") return true;
+  const annotation = declared.id.typeAnnotation;
+  if (annotation?.type !== "TSTypeAnnotation" || annotation.typeAnnotation.type !== "TSTypeReference") return false;
+  const typeName = annotation.typeAnnotation.typeName;
+  return (typeName.type === "Identifier" ? typeName.name : typeName.right.name) === "NDArray";
 }
 
 /**
@@ -187,9 +253,12 @@ export function recordOutputNames(program: t.Program, ctx: ModuleContext): Set<s
  */
 export function ndarrayNamesOf(program: t.Program): Set<string> {
   const names = new Set<string>();
+  const dotted = (node: t.Node): string | null =>
+    node.type === "Identifier" ? node.name : node.type === "MemberExpression" && !node.computed && node.property.type === "Identifier" ? ((o) => (o === null ? null : `${o}.${(node.property as t.Identifier).name}`))(dotted(node.object)) : null;
   walk(program, (node) => {
-    if (node.type !== "MemberExpression" || node.computed || node.object.type !== "Identifier" || node.property.type !== "Identifier") return;
-    if (["attachGrad", "backward", "grad"].includes(node.property.name)) names.add(node.object.name);
+    if (node.type !== "MemberExpression" || node.computed || node.property.type !== "Identifier") return;
+    const object = dotted(node.object);
+    if (object !== null && ["attachGrad", "backward", "grad"].includes(node.property.name)) names.add(object);
   });
   return names;
 }

@@ -113,6 +113,15 @@ export function record(variants: BlockVariant[], args: unknown[], info: BlockInf
     }
   }
   const all = variants[variants.length - 1];
+  const constants = new Set(Object.values(info.constants ?? {}));
+  args.forEach((array, i) => {
+    if (!all.inputs.includes(i) && !constants.has(i) && needsGradient(array)) {
+      throw new Error(
+        `autograd.record at ${info.at}: the block reads an array that needs a gradient (argument ${i}) where the compiler saw no NDArray; ` +
+          `give its variable a type (let w: np.NDArray) so the block differentiates it.`,
+      );
+    }
+  });
   const variant = variants.find((v) => all.inputs.every((i) => v.inputs.includes(i) || !needsGradient(args[i]))) ?? all;
   const wasRecording = modes.setRecording(true);
   const wasTraining = modes.setTraining(options?.trainMode ?? true);
