@@ -390,6 +390,19 @@ describe("misuse", () => {
     expect(() => m.run()).toThrow("autograd.record at autograd.ts:9: 'data' was compiled as a constant (a const this module never calls attachGrad() on), but its array has a gradient attached. Call data.attachGrad() by that name in this module, or declare it with let");
   });
 
+  it("an array that needs a gradient where the compiler saw a number", async () => {
+    const m = await compile<{ run: () => void }>(`
+      export function run() {
+        const array = np.array([1, 2]);
+        array.attachGrad();
+        const scale: number = array as unknown as number; // a wrong annotation
+        let y!: np.NDArray;
+        autograd.record(() => { y = np.sum(np.mul(array, scale)); });
+      }
+    `);
+    expect(() => m.run()).toThrow(/autograd.record at autograd.ts:\d+: the block reads an array that needs a gradient \(argument 1\) where the compiler saw no NDArray/);
+  });
+
   it("an autograd.record the build did not compile", () => {
     expect(() => autograd.record(() => 1)).toThrow(/autograd\.record\(.*\) ran uncompiled in .*: that file was not transformed by adjoint/);
   });
