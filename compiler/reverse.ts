@@ -435,8 +435,10 @@ class ReverseBuilder {
       if (contribution === null || !isActive(op)) return;
       const dop = this.adjoint(op.name);
       if (this.isArray(op.name)) out.push(line(`${this.options.runtime}.addInto(${dop}, ${contribution});`, s.loc));
-      // An NDArray adjoint owns its array (accumulate copies the first contribution): rules' results may alias.
-      // (Also when the contribution comes from such a value: it may still be undefined.)
+      // An NDArray temporary's one contribution is its adjoint as it is (undefined: none).
+      else if (this.accumulates(op.name) && this.a.directAdjoints.has(op.name)) out.push(line(`${dop} = ${contribution};`, s.loc));
+      // NDArray adjoints add through the runtime, which knows which arrays it may write;
+      // so do contributions from such a value (they may be undefined).
       else if (this.accumulates(op.name) || this.accumulates(target)) out.push(line(`${dop} = ${this.options.runtime}.accumulate(${dop}, ${contribution});`, s.loc));
       else if (this.a.directAdjoints.has(op.name)) out.push(line(`${dop} = ${contribution};`, s.loc));
       else if (contribution === `-${d}`) out.push(line(`${dop} -= ${d};`, s.loc));
