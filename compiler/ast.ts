@@ -1,7 +1,7 @@
-// The children of a Babel AST node, without @babel/types' tables: loading them costs a
-// bundler's fresh process about 100 ms, more than compiling a module. A node's children are
-// its properties that hold nodes, in the order the parser set them (source order); types,
-// comments and positions are not code to walk.
+// Walking Babel ASTs without @babel/types' tables (loading them costs a bundler's fresh
+// process about 100 ms, more than compiling a module). A node's children are its properties
+// that hold nodes, in the order the parser set them (source order); types, comments and
+// positions are not code to walk.
 import type * as t from "@babel/types";
 
 const NOT_CODE = new Set([
@@ -22,4 +22,24 @@ export function forEachChild(node: t.Node, visit: (child: t.Node) => void): void
       visit(value);
     }
   }
+}
+
+/** Visits every AST node below `root` (types excepted), parents before children. */
+export function walk(root: t.Node, visit: (node: t.Node, parent: t.Node | null) => void, parent: t.Node | null = null): void {
+  visit(root, parent);
+  forEachChild(root, (child) => walk(child, visit, root));
+}
+
+/** The expression inside parentheses and TypeScript's assertions (`x as T`, `x!`, `<T>x`). */
+export function unwrap(node: t.Expression): t.Expression {
+  while (
+    node.type === "ParenthesizedExpression" ||
+    node.type === "TSAsExpression" ||
+    node.type === "TSNonNullExpression" ||
+    node.type === "TSSatisfiesExpression" ||
+    node.type === "TSTypeAssertion"
+  ) {
+    node = node.expression;
+  }
+  return node;
 }

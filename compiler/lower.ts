@@ -2,7 +2,7 @@
 // every loop becomes `loop { pre; if (!cond) break; body }`, and break/continue/return
 // become flags that guard the code they skip, so the reverse pass sees only structured code.
 import type * as t from "@babel/types";
-import { forEachChild } from "./ast.js";
+import { forEachChild, unwrap } from "./ast.js";
 import { diagnostic, type DiagnosticCode } from "./diagnostics.js";
 import type { FunctionNode, ModuleContext } from "./context.js";
 import { bool, forEachStmt, num, v, type ArrayKind, type Expr, type IRFunction, type LocalInfo, type Operand, type SourceLoc, type Stmt, type ValueType } from "./ir.js";
@@ -1220,18 +1220,6 @@ export function spanOf(node: t.Node) {
   return { start: node.start ?? 0, end: node.end ?? 0, line: node.loc?.start.line ?? 0, column: node.loc?.start.column ?? 0 };
 }
 
-function unwrap(node: t.Expression): t.Expression {
-  while (
-    node.type === "ParenthesizedExpression" ||
-    node.type === "TSAsExpression" ||
-    node.type === "TSNonNullExpression" ||
-    node.type === "TSSatisfiesExpression" ||
-    node.type === "TSTypeAssertion"
-  ) {
-    node = node.expression;
-  }
-  return node;
-}
 
 function assignsWithin(stmts: Stmt[], name: string): boolean {
   let found = false;

@@ -2,7 +2,7 @@
 // from "adjoint"), generate each needed vjp once, and say what to put where. Front ends
 // apply the result to their own AST; none has differentiation logic of its own.
 import type * as t from "@babel/types";
-import { forEachChild } from "./ast.js";
+import { unwrap, walk } from "./ast.js";
 import { analyze } from "./analyze.js";
 import { markerNames, type FrontEndHooks, type FunctionNode, type MarkerName, type ModuleContext, type ModuleFunction } from "./context.js";
 import { diagnostic, type Diagnostic, type Span } from "./diagnostics.js";
@@ -119,7 +119,7 @@ function moduleContext(program: t.Program, source: string, filename: string): Mo
       for (const decl of stmt.declarations) {
         if (decl.id.type !== "Identifier" || !decl.init) continue;
         const name = decl.id.name;
-        const init = unwrapTs(decl.init);
+        const init = unwrap(decl.init);
         if (init.type === "ArrowFunctionExpression" || init.type === "FunctionExpression") {
           ctx.functions.set(name, { key: name, node: init, exported: false });
         } else if (markerOf(init) === "differentiable") {
@@ -243,7 +243,7 @@ class ModuleCompiler {
     const wrt = this.wrtOption(options, call);
     if (wrt === null) return;
     const helper = { grad: "gradOf", valueAndGrad: "valueAndGradOf", vjp: "vjpWith" }[marker];
-    const fnTarget = unwrapTs(target as t.Expression);
+    const fnTarget = unwrap(target as t.Expression);
 
     if (fnTarget.type === "Identifier" && this.ctx.attached.has(fnTarget.name) && !this.ctx.functions.has(fnTarget.name)) {
       // A customGrad or imported function: differentiate through its attached vjp.
@@ -470,7 +470,7 @@ class ModuleCompiler {
       (p): p is t.ObjectProperty => p.type === "ObjectProperty" && !p.computed && p.key.type === "Identifier" && p.key.name === "wrt",
     );
     if (!prop) return 0;
-    const value = unwrapTs(prop.value as t.Expression);
+    const value = unwrap(prop.value as t.Expression);
     if (value.type === "NumericLiteral") return value.value;
     if (value.type === "ArrayExpression" && value.elements.length > 0 && value.elements.every((e) => e?.type === "NumericLiteral")) {
       return value.elements.map((e) => (e as t.NumericLiteral).value);
@@ -537,17 +537,4 @@ class ModuleCompiler {
 
 function keyName(fn: ModuleFunction): string {
   return fn.key;
-}
-
-function unwrapTs(node: t.Expression): t.Expression {
-  while (node.type === "TSAsExpression" || node.type === "TSSatisfiesExpression" || node.type === "TSNonNullExpression" || node.type === "ParenthesizedExpression") {
-    node = node.expression;
-  }
-  return node;
-}
-
-/** Visits every AST node below `root` (types excepted), parents before children. */
-export function walk(root: t.Node, visit: (node: t.Node, parent: t.Node | null) => void, parent: t.Node | null = null): void {
-  visit(root, parent);
-  forEachChild(root, (child) => walk(child, visit, root));
 }

@@ -3,11 +3,10 @@
 // whose outputs are its return value and the outer variables it assigns; the front end's
 // call site runs that function's vjp and hands the pullback to the runtime.
 import type * as t from "@babel/types";
-import { forEachChild } from "./ast.js";
+import { forEachChild, unwrap, walk } from "./ast.js";
 import { CONSTANT_PROPERTIES } from "./np-rules.js";
 import type { ModuleContext } from "./context.js";
 import type { ValueType } from "./ir.js";
-import { walk } from "./module.js";
 
 export type BlockNode = t.ArrowFunctionExpression | t.FunctionExpression;
 
@@ -194,43 +193,8 @@ function isPlainTarget(node: t.Identifier, parent: t.Node | null): boolean {
  * binding of the name is something else; null when it is at module level (or none).
  */
 export function localFunctionNamed(name: string, node: t.Node, parents: Map<t.Node, t.Node>): BlockNode | t.FunctionDeclaration | undefined | null {
-  for (let at: t.Node | undefined = parents.get(node); at; at = parents.get(at)) {
-    if (at.type === "Program") return null;
-    const found = declarationIn(at, name);
-    if (found !== null) return found;
-  }
-  return null;
-}
-
-/** In one scope: the function bound to `name` (undefined: bound to something else; null: not bound here). */
-function declarationIn(scope: t.Node, name: string): BlockNode | t.FunctionDeclaration | undefined | null {
-  const statements = scope.type === "BlockStatement" ? scope.body : scope.type === "SwitchCase" ? scope.consequent : null;
-  if (statements) {
-    for (const stmt of statements) {
-      if (stmt.type === "FunctionDeclaration" && stmt.id?.name === name) return stmt;
-      if (stmt.type !== "VariableDeclaration") continue;
-      for (const d of stmt.declarations) {
-        if (d.id.type !== "Identifier" || d.id.name !== name) continue;
-        const init = d.init && unwrapExpression(d.init);
-        return stmt.kind === "const" && init && (init.type === "ArrowFunctionExpression" || init.type === "FunctionExpression") ? init : undefined;
-      }
-    }
-    return null;
-  }
-  if (scope.type === "FunctionDeclaration" || scope.type === "FunctionExpression" || scope.type === "ArrowFunctionExpression" || scope.type === "ObjectMethod" || scope.type === "ClassMethod") {
-    return scope.params.some((p) => patternNames(p).includes(name)) ? undefined : null;
-  }
-  if (scope.type === "ForStatement" || scope.type === "ForOfStatement" || scope.type === "ForInStatement") {
-    const head = scope.type === "ForStatement" ? scope.init : scope.left;
-    return head?.type === "VariableDeclaration" && head.declarations.some((d) => patternNames(d.id).includes(name)) ? undefined : null;
-  }
-  if (scope.type === "CatchClause") return scope.param && patternNames(scope.param).includes(name) ? undefined : null;
-  return null;
-}
-
-function unwrapExpression(node: t.Expression): t.Expression {
-  while (node.type === "TSAsExpression" || node.type === "TSSatisfiesExpression" || node.type === "TSNonNullExpression" || node.type === "ParenthesizedExpression") node = node.expression;
-  return node;
+  const declared = enclosingBindings(node, parents).get(name);
+  return !declared || declared.moduleLevel ? null : declared.fn;
 }
 
 /** The names record blocks of the module assign: their arrays carry recorded gradients. */
@@ -324,24 +288,37 @@ interface Declared {
   init?: t.Expression | null;
   /** Declared with `const`: always the same array. */
   constant?: boolean;
+  /** The function it names: a function declaration, or a `const` bound to an arrow or function expression. */
+  fn?: BlockNode | t.FunctionDeclaration;
+  /** Declared at the top of the module. */
+  moduleLevel?: boolean;
 }
 
 /** The variables in scope at `node` (innermost first wins), with where each was declared. */
 function enclosingBindings(node: t.Node, parents: Map<t.Node, t.Node>): Map<string, Declared> {
   const found = new Map<string, Declared>();
-  const add = (id: t.Identifier, init?: t.Expression | null, constant = false) => {
-    if (!found.has(id.name)) found.set(id.name, { id, init, constant });
+  let moduleLevel = false;
+  const add = (id: t.Identifier, declared: Omit<Declared, "id"> = {}) => {
+    if (!found.has(id.name)) found.set(id.name, { id, ...declared, moduleLevel });
   };
   const declareIn = (stmt: t.Node | null | undefined) => {
     if (!stmt) return;
     if (stmt.type === "ExportNamedDeclaration") return declareIn(stmt.declaration);
     if (stmt.type === "VariableDeclaration") {
-      for (const d of stmt.declarations) if (d.id.type === "Identifier") add(d.id, d.init, stmt.kind === "const");
-    } else if ((stmt.type === "FunctionDeclaration" || stmt.type === "ClassDeclaration") && stmt.id) {
+      for (const d of stmt.declarations) {
+        if (d.id.type !== "Identifier") continue;
+        const init = d.init && unwrap(d.init);
+        const fn = stmt.kind === "const" && (init?.type === "ArrowFunctionExpression" || init?.type === "FunctionExpression") ? init : undefined;
+        add(d.id, { init: d.init, constant: stmt.kind === "const", fn });
+      }
+    } else if (stmt.type === "FunctionDeclaration" && stmt.id) {
+      add(stmt.id, { fn: stmt });
+    } else if (stmt.type === "ClassDeclaration" && stmt.id) {
       add(stmt.id);
     }
   };
   for (let at: t.Node | undefined = parents.get(node); at; at = parents.get(at)) {
+    moduleLevel = at.type === "Program";
     switch (at.type) {
       case "Program":
       case "BlockStatement":

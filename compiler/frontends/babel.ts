@@ -7,7 +7,8 @@ import { parse, parseExpression } from "@babel/parser";
 import type * as t from "@babel/types";
 import { AdjointCompileError, type Diagnostic } from "../diagnostics.js";
 import type { PrintedLine } from "../emit.js";
-import { compileModule, mayUseAdjoint, walk } from "../module.js";
+import { walk } from "../ast.js";
+import { compileModule, mayUseAdjoint } from "../module.js";
 
 export interface AdjointBabelOptions {
   /** Receive diagnostics instead of failing the build (used by `adjoint/compiler`'s transform). */
