@@ -1252,6 +1252,15 @@ function alwaysLeaves(node: t.Statement): boolean {
  * returns is an adjoint/np call or an NDArray method's result.
  */
 function returnsNdarray(fn: FunctionNode, ctx: ModuleContext): boolean {
+  let known = returnsNdarrayOf.get(fn);
+  if (known === undefined) returnsNdarrayOf.set(fn, (known = readReturnsNdarray(fn, ctx)));
+  return known;
+}
+
+/** What returnsNdarray found for each function, read once per function rather than per call. */
+const returnsNdarrayOf = new WeakMap<FunctionNode, boolean>();
+
+function readReturnsNdarray(fn: FunctionNode, ctx: ModuleContext): boolean {
   const declared = fn.returnType?.type === "TSTypeAnnotation" ? declaredType(fn.returnType, ctx.typeAliases) : undefined;
   if (declared) return declared === "ndarray";
   const returned: t.Expression[] = [];
