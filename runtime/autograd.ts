@@ -29,6 +29,18 @@ export const modes = {
   },
 };
 
+/** Runs `block` with the modes set (`recording` undefined: as it is), then restores them. */
+export function inModes<T>(recording: boolean | undefined, training: boolean, block: () => T): T {
+  const wasRecording = recording === undefined ? modes.isRecording() : modes.setRecording(recording);
+  const wasTraining = modes.setTraining(training);
+  try {
+    return block();
+  } finally {
+    modes.setRecording(wasRecording);
+    modes.setTraining(wasTraining);
+  }
+}
+
 /** One compiled form of a record block: its vjp and what its pullback differentiates. */
 export interface BlockVariant {
   vjp: BlockVjp;
@@ -123,16 +135,7 @@ export function record(variants: BlockVariant[], args: unknown[], info: BlockInf
     }
   });
   const variant = variants.find((v) => all.inputs.every((i) => v.inputs.includes(i) || !needsGradient(args[i]))) ?? all;
-  const wasRecording = modes.setRecording(true);
-  const wasTraining = modes.setTraining(options?.trainMode ?? true);
-  let ran;
-  try {
-    ran = variant.vjp(...args);
-  } finally {
-    modes.setRecording(wasRecording);
-    modes.setTraining(wasTraining);
-  }
-  const [outputs, pullback, leaves = []] = ran;
+  const [outputs, pullback, leaves = []] = inModes(true, options?.trainMode ?? true, () => variant.vjp(...args));
   const block = new RecordedBlock(pullback, variant.inputs.map((i) => args[i]), leaves, variant.slices, info.at);
   outputs.forEach((output, index) => {
     // An input passed through unchanged keeps what it was (a leaf, or another block's output).

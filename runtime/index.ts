@@ -1,7 +1,7 @@
 // The markers users import from "adjoint". The compiler replaces every call to them
 // with generated code; reaching one at run time means the file was not compiled.
 import { VJP, type Vjp } from "./generated.js";
-import { backwardOf, gradOf, modes } from "./autograd.js";
+import { backwardOf, gradOf, inModes, modes } from "./autograd.js";
 import type { NDArray } from "./np/ndarray.js";
 
 type AnyFunction = (...args: any[]) => any;
@@ -110,18 +110,6 @@ function callerFile(): string {
 export interface RecordOptions {
   /** Run the block in training mode (default) or prediction mode, as MXNet's train_mode. */
   trainMode?: boolean;
-}
-
-/** Runs `block` with the autograd modes set to `recording` and `training`, then restores them. */
-function inModes<T>(recording: boolean | undefined, training: boolean, block: () => T): T {
-  const wasRecording = recording === undefined ? modes.isRecording() : modes.setRecording(recording);
-  const wasTraining = modes.setTraining(training);
-  try {
-    return block();
-  } finally {
-    modes.setRecording(wasRecording);
-    modes.setTraining(wasTraining);
-  }
 }
 
 /**
