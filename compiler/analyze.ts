@@ -3,8 +3,8 @@
 // the reverse sweep reads, and which assignments must save the value they overwrite.
 import { diagnostic, type Diagnostic, type DiagnosticCode, type Span } from "./diagnostics.js";
 import { exprArgs, forEachStmt, npParam, readsOf, type Expr, type IRFunction, type Operand, type Stmt, type ValueType } from "./ir.js";
-import { argForRule, scalarRules } from "./rules.js";
-import { npRule, ruleReads } from "./np-rules.js";
+import { argForRule, scalarRules } from "./rules/scalar.js";
+import { npRule, ruleReads } from "./rules/np.js";
 
 /** "unknown" values (call results, property reads) are treated as numbers for activity. */
 export type InferredType = ValueType | "unknown";

@@ -6,8 +6,8 @@ import { forEachChild, unwrap } from "./ast.js";
 import { diagnostic, type DiagnosticCode } from "./diagnostics.js";
 import type { FunctionNode, ModuleContext } from "./context.js";
 import { bool, forEachStmt, num, v, type ArrayKind, type Expr, type IRFunction, type LocalInfo, type Operand, type SourceLoc, type Stmt, type ValueType } from "./ir.js";
-import { argForRule, binaryOperators, mathConstants, scalarRules, updateNeedsTemporary } from "./rules.js";
-import { CONSTANT_PROPERTIES, npMethodRule, npPathRule, npRule, SPREAD_METHODS, type NpRule } from "./np-rules.js";
+import { argForRule, binaryOperators, mathConstants, scalarRules, updateNeedsTemporary } from "./rules/scalar.js";
+import { CONSTANT_PROPERTIES, npMethodRule, npPathRule, npRule, SPREAD_METHODS, type NpRule } from "./rules/np.js";
 
 /** A loop, switch or labelled block that break (and, for loops, continue) can target. */
 interface JumpTarget {

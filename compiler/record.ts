@@ -4,7 +4,7 @@
 // call site runs that function's vjp and hands the pullback to the runtime.
 import type * as t from "@babel/types";
 import { forEachChild, unwrap, walk } from "./ast.js";
-import { CONSTANT_PROPERTIES } from "./np-rules.js";
+import { CONSTANT_PROPERTIES } from "./rules/np.js";
 import type { ModuleContext } from "./context.js";
 import type { ValueType } from "./ir.js";
 

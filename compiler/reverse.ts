@@ -6,9 +6,9 @@
 import type { Analysis, InferredType } from "./analyze.js";
 import { line, negate, type Code } from "./emit.js";
 import { forEachStmt, npParam, readsOf, type Callee, type Expr, type IRFunction, type Operand, type Stmt } from "./ir.js";
-import { argForRule, scalarRules } from "./rules.js";
+import { argForRule, scalarRules } from "./rules/scalar.js";
 import { differentiableArg } from "./analyze.js";
-import { ruleReads } from "./np-rules.js";
+import { ruleReads } from "./rules/np.js";
 
 export interface ReverseOptions {
   /** Name of the function being generated. */

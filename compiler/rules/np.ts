@@ -1,7 +1,7 @@
 // What the compiler knows of adjoint/np: which operations have an adjoint rule (in the
 // runtime's one table, `adjoints`), their parameters, and which NDArray methods map to
 // them. The derivative itself is never written here.
-import { adjoints, methodRules } from "../runtime/np/index.js";
+import { adjoints, methodRules } from "../../runtime/np/index.js";
 
 export interface NpRule {
   name: string;
