@@ -2,7 +2,7 @@
 // activity (varied: depends on a `wrt` input; useful: reaches the result), which values
 // the reverse sweep reads, and which assignments must save the value they overwrite.
 import { diagnostic, type Diagnostic, type DiagnosticCode, type Span } from "./diagnostics.js";
-import { exprArgs, forEachStmt, npParam, readsOf, type Expr, type IRFunction, type Operand, type Stmt, type ValueType } from "./ir.js";
+import { exprArgs, forEachStmt, npParam, readsOf, type Expr, type IRFunction, type Operand, type Stmt, type ValueType } from "./ir/index.js";
 import { argForRule, scalarRules } from "./rules/scalar.js";
 import { npRule, ruleReads } from "./rules/np.js";
 

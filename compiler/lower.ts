@@ -4,8 +4,8 @@
 import type * as t from "@babel/types";
 import { forEachChild, unwrap } from "./ast.js";
 import { diagnostic, type DiagnosticCode } from "./diagnostics.js";
-import type { FunctionNode, ModuleContext } from "./context.js";
-import { bool, forEachStmt, num, v, type ArrayKind, type Expr, type IRFunction, type LocalInfo, type Operand, type SourceLoc, type Stmt, type ValueType } from "./ir.js";
+import type { FunctionNode, ModuleContext } from "./ir/context.js";
+import { bool, forEachStmt, num, v, type ArrayKind, type Expr, type IRFunction, type LocalInfo, type Operand, type SourceLoc, type Stmt, type ValueType } from "./ir/index.js";
 import { argForRule, binaryOperators, mathConstants, scalarRules, updateNeedsTemporary } from "./rules/scalar.js";
 import { CONSTANT_PROPERTIES, npMethodRule, npPathRule, npRule, SPREAD_METHODS, type NpRule } from "./rules/np.js";
 

@@ -4,12 +4,12 @@
 import type * as t from "@babel/types";
 import { unwrap, walk } from "./ast.js";
 import { analyze } from "./analyze.js";
-import { markerNames, type FrontEndHooks, type FunctionNode, type MarkerName, type ModuleContext, type ModuleFunction } from "./context.js";
+import { markerNames, type FrontEndHooks, type FunctionNode, type MarkerName, type ModuleContext, type ModuleFunction } from "./ir/context.js";
 import { diagnostic, type Diagnostic, type Span } from "./diagnostics.js";
-import { print, withSourceComments, type PrintedLine } from "./emit.js";
-import type { Callee, IRFunction } from "./ir.js";
+import { print, withSourceComments, type PrintedLine } from "./emit/index.js";
+import type { Callee, IRFunction } from "./ir/index.js";
 import { lowerFunction, spanOf } from "./lower.js";
-import { optimize } from "./optimize.js";
+import { optimize } from "./optimize/index.js";
 import { reverseFunction, type ReverseOptions } from "./reverse.js";
 import { autogradMethod, localFunctionNamed, ndarrayNamesOf, recordedBlock, recordOutputNames, type BlockNode } from "./record.js";
 import type { Analysis } from "./analyze.js";

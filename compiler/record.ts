@@ -5,8 +5,8 @@
 import type * as t from "@babel/types";
 import { forEachChild, unwrap, walk } from "./ast.js";
 import { CONSTANT_PROPERTIES } from "./rules/np.js";
-import type { ModuleContext } from "./context.js";
-import type { ValueType } from "./ir.js";
+import type { ModuleContext } from "./ir/context.js";
+import type { ValueType } from "./ir/index.js";
 
 export type BlockNode = t.ArrowFunctionExpression | t.FunctionExpression;
 

@@ -4,8 +4,8 @@
 // reverse sweep walks the statements backwards, accumulating adjoints by each primitive's
 // rule and popping saved values so every variable reads as it did in the forward sweep.
 import type { Analysis, InferredType } from "./analyze.js";
-import { line, negate, type Code } from "./emit.js";
-import { forEachStmt, npParam, readsOf, type Callee, type Expr, type IRFunction, type Operand, type Stmt } from "./ir.js";
+import { line, negate, type Code } from "./emit/index.js";
+import { forEachStmt, npParam, readsOf, type Callee, type Expr, type IRFunction, type Operand, type Stmt } from "./ir/index.js";
 import { argForRule, scalarRules } from "./rules/scalar.js";
 import { differentiableArg } from "./analyze.js";
 import { ruleReads } from "./rules/np.js";

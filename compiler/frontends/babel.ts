@@ -6,7 +6,7 @@ import type { NodePath, PluginObj, PluginPass } from "@babel/core";
 import { parse, parseExpression } from "@babel/parser";
 import type * as t from "@babel/types";
 import { AdjointCompileError, type Diagnostic } from "../diagnostics.js";
-import type { PrintedLine } from "../emit.js";
+import type { PrintedLine } from "../emit/index.js";
 import { walk } from "../ast.js";
 import { compileModule, mayUseAdjoint } from "../module.js";
 

@@ -5,7 +5,7 @@
 import { parse } from "@babel/parser";
 import { addMapping, GenMapping, setSourceContent, toEncodedMap, type EncodedSourceMap } from "@jridgewell/gen-mapping";
 import { AdjointCompileError } from "../diagnostics.js";
-import type { PrintedLine } from "../emit.js";
+import type { PrintedLine } from "../emit/index.js";
 import { compileModule, mayUseAdjoint } from "../module.js";
 
 export interface Spliced {

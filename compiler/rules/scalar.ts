@@ -1,4 +1,4 @@
-import type { Operand } from "../ir.js";
+import type { Operand } from "../ir/index.js";
 
 // One rule per scalar primitive: how it is written in JavaScript, and its adjoint.
 // `adjoint(g, args, z)` gives, for each argument, the code of its contribution `g * ∂z/∂arg`

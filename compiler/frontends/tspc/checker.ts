@@ -3,8 +3,8 @@
 // and whether an imported function is differentiable where the program defines it.
 import { relative } from "node:path";
 import type * as TS from "typescript";
-import type { FrontEndHooks } from "../../context.js";
-import type { ValueType } from "../../ir.js";
+import type { FrontEndHooks } from "../../ir/context.js";
+import type { ValueType } from "../../ir/index.js";
 
 const MARKS = new Set(["differentiable", "customGrad"]);
 

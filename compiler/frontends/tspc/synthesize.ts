@@ -5,7 +5,7 @@
 // statement its line came from, and the `// statement (line n)` comments become synthetic
 // comments, because comments of detached nodes are otherwise lost.
 import type * as TS from "typescript";
-import type { PrintedLine } from "../../emit.js";
+import type { PrintedLine } from "../../emit/index.js";
 
 /** Parses `code` (one expression) into a synthesized expression. */
 export function synthesizeExpression(

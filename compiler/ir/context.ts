@@ -1,7 +1,7 @@
 // What lowering needs to know about the module around a function.
 import type * as t from "@babel/types";
-import type { Diagnostic } from "./diagnostics.js";
-import type { ValueType } from "./ir.js";
+import type { Diagnostic } from "../diagnostics.js";
+import type { ValueType } from "./index.js";
 
 export type MarkerName = "grad" | "valueAndGrad" | "vjp" | "differentiable" | "customGrad" | "stopGradient";
 export const markerNames: readonly MarkerName[] = ["grad", "valueAndGrad", "vjp", "differentiable", "customGrad", "stopGradient"];

@@ -1,6 +1,6 @@
 // Prints generated code: a small tree of lines and blocks, one statement per line, with
 // the user's statement as a comment above the code generated for it.
-import type { SourceLoc } from "./ir.js";
+import type { SourceLoc } from "../ir/index.js";
 
 export type Code =
   | { kind: "line"; code: string; loc?: SourceLoc }

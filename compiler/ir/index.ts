@@ -1,4 +1,4 @@
-import type { DiagnosticCode, Span } from "./diagnostics.js";
+import type { DiagnosticCode, Span } from "../diagnostics.js";
 
 // The IR: three-address code with structured control flow. Lowering produces it from
 // the source AST; analysis, the reverse pass and the emitter only ever see this.

@@ -1,7 +1,7 @@
 // IR clean-up before analysis: drop assignments nobody reads (the break/continue/return
 // flags lowering adds defensively, temporaries of dropped branches) and empty branches,
 // to a fixed point.
-import { exprArgs, readsOf, type IRFunction, type Stmt } from "./ir.js";
+import { exprArgs, readsOf, type IRFunction, type Stmt } from "../ir/index.js";
 
 export function optimize(fn: IRFunction): IRFunction {
   let body = fn.body;
