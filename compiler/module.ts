@@ -3,7 +3,7 @@
 // apply the result to their own AST; none has differentiation logic of its own.
 import type * as t from "@babel/types";
 import { unwrap, walk } from "./ast.js";
-import { analyze } from "./analyze.js";
+import { analyze } from "./analyze/index.js";
 import { markerNames, type FrontEndHooks, type FunctionNode, type MarkerName, type ModuleContext, type ModuleFunction } from "./ir/context.js";
 import { diagnostic, type Diagnostic, type Span } from "./diagnostics.js";
 import { print, withSourceComments, type PrintedLine } from "./emit/index.js";
@@ -12,7 +12,7 @@ import { lowerFunction, spanOf } from "./lower.js";
 import { optimize } from "./optimize/index.js";
 import { reverseFunction, type ReverseOptions } from "./reverse.js";
 import { autogradMethod, localFunctionNamed, ndarrayNamesOf, recordedBlock, recordOutputNames, type BlockNode } from "./record.js";
-import type { Analysis } from "./analyze.js";
+import type { Analysis } from "./analyze/index.js";
 
 export const RUNTIME_MODULE = "adjoint/runtime";
 

@@ -3,11 +3,12 @@
 // The forward sweep is the primal plus pushes of values about to be overwritten; the
 // reverse sweep walks the statements backwards, accumulating adjoints by each primitive's
 // rule and popping saved values so every variable reads as it did in the forward sweep.
-import type { Analysis, InferredType } from "./analyze.js";
+import type { Analysis } from "./analyze/index.js";
+import type { InferredType } from "./analyze/types.js";
 import { line, negate, type Code } from "./emit/index.js";
 import { forEachStmt, npParam, readsOf, type Callee, type Expr, type IRFunction, type Operand, type Stmt } from "./ir/index.js";
 import { argForRule, scalarRules } from "./rules/scalar.js";
-import { differentiableArg } from "./analyze.js";
+import { differentiableArg } from "./analyze/activity.js";
 import { ruleReads } from "./rules/np.js";
 
 export interface ReverseOptions {

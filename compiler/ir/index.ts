@@ -89,6 +89,8 @@ export type Stmt =
   /** `a.fill(value)`. */
   | { kind: "fill"; array: string; value: Operand; loc?: SourceLoc };
 
+export type Assign = Extract<Stmt, { kind: "assign" }>;
+
 export type ArrayKind = "Float64Array" | "Float32Array" | "Array";
 
 export type ValueType = "number" | "boolean" | "array" | "ndarray" | "other";

@@ -1,0 +1,92 @@
+// Analyses run on the IR before any code is generated (as Clad does): value types,
+// activity (varied: depends on a `wrt` input; useful: reaches the result), which values
+// the reverse sweep reads, and which assignments must save the value they overwrite.
+// Each has its file (types, activity, saves); analyze() runs them in that order.
+import type { Diagnostic, Span } from "../diagnostics.js";
+import { forEachStmt, type Assign, type IRFunction, type Stmt } from "../ir/index.js";
+import { activityOf, paramWritesOf } from "./activity.js";
+import { pullbackNames, savesOf, type Rematerialized } from "./saves.js";
+import { inferTypes, type InferredType } from "./types.js";
+
+export interface Analysis {
+  types: Map<string, InferredType>;
+  /** Varied and useful number variables: the ones with adjoints. */
+  active: Set<string>;
+  /** Assignments that need reverse code (their target and some argument are active). */
+  activeStmts: Set<Stmt>;
+  /** Assignments of a constant to an active variable: the reverse sweep resets its adjoint. */
+  resets: Set<Stmt>;
+  /** Variables whose values the reverse sweep reads. */
+  needed: Set<string>;
+  /** Assignments that push the value they overwrite (restored in the reverse sweep). */
+  saves: Set<Stmt>;
+  /** Statements that have reverse code at all (adjoint or restore, or such statements inside). */
+  reversed: Set<Stmt>;
+  /** Loops nested in other loops: their trip counts go on the stack. */
+  nestedLoops: Set<Stmt>;
+  /** Assignments that certainly run before any other assignment to their target. */
+  firstAssignments: Set<Stmt>;
+  /** For each active call, the variable holding the callee's pullback. */
+  pullbacks: Map<Stmt, string>;
+  /** Active calls in loops: each iteration's pullback is saved before the next overwrites it. */
+  savedPullbacks: Set<Stmt>;
+  /** Loaded temporaries the reverse sweep reads again as `a[i]`. */
+  rematerialized: Map<string, Rematerialized>;
+  /** The reverse sweep puts overwritten array elements back: its pullback runs once. */
+  restoresElements: boolean;
+  /** Array parameters whose elements the reverse sweep puts back: copied back to their final values after it. */
+  restoredParams: string[];
+  /**
+   * Temporaries read exactly once, by a later statement of their own block: their adjoint
+   * gets exactly one contribution, just before their own reverse, so it is assigned
+   * (`dt1 = ...`) rather than accumulated and reset.
+   */
+  directAdjoints: Set<string>;
+  /** `i += c` steps of integer counters the reverse sweep needs: undone by `i -= c`. */
+  inverted: Set<Stmt>;
+  /** Writes into array parameters: not allowed in a function called from differentiated code. */
+  paramWrites: Span[];
+  /**
+   * For each output of a record block, the active variables (parameters aside) its
+   * backward() goes through: two outputs share saved values when these meet.
+   */
+  outputSlices?: string[][];
+  diagnostics: Diagnostic[];
+}
+
+export function analyze(fn: IRFunction, wrt: Set<number>, filename: string): Analysis {
+  const assigns: Assign[] = [];
+  const stmts: Stmt[] = [];
+  forEachStmt(fn.body, (stmt) => {
+    stmts.push(stmt);
+    if (stmt.kind === "assign") assigns.push(stmt);
+  });
+  const types = inferTypes(fn, stmts);
+  const isArray = (name: string) => types.get(name) === "array";
+  const activity = activityOf(fn, wrt, stmts, assigns, types, filename);
+  const paramWrites = paramWritesOf(fn, stmts, isArray, activity.node);
+  const pullbacks = pullbackNames(fn, activity.activeStmts, types);
+  const saves = savesOf(fn, stmts, assigns, types, activity, pullbacks);
+  const { active, activeStmts, resets, outputSlices, diagnostics } = activity;
+  return {
+    types,
+    active,
+    activeStmts,
+    resets,
+    needed: saves.needed,
+    saves: saves.saves,
+    reversed: saves.reversed,
+    nestedLoops: saves.nestedLoops,
+    firstAssignments: saves.firstAssignments,
+    pullbacks,
+    savedPullbacks: saves.savedPullbacks,
+    rematerialized: saves.rematerialized,
+    restoresElements: saves.restoresElements,
+    restoredParams: saves.restoredParams,
+    paramWrites,
+    outputSlices,
+    inverted: saves.inverted,
+    directAdjoints: saves.directAdjoints,
+    diagnostics,
+  };
+}
