@@ -282,7 +282,7 @@ describe("the docs' code blocks, run", () => {
   const runs = blocks.filter((b) => "run" in (decisions[b.id] ?? {}));
   it.concurrent.each(runs.map((b) => [`${b.file}:${b.line} ${b.heading} › ${b.firstLine}`, b] as const))("%s", async (_, b) => {
     await (decisions[b.id] as { run: (b: Block) => Promise<void> }).run(b);
-  });
+  }, 120_000);
 });
 
 describe("relative links", () => {
