@@ -10,7 +10,7 @@ import { print, withSourceComments, type PrintedLine } from "./emit/index.js";
 import type { Callee, IRFunction } from "./ir/index.js";
 import { lowerFunction, spanOf } from "./lower.js";
 import { optimize } from "./optimize/index.js";
-import { reverseFunction, type ReverseOptions } from "./reverse.js";
+import { reverseFunction, type ReverseOptions } from "./reverse/index.js";
 import { autogradMethod, localFunctionNamed, ndarrayNamesOf, recordedBlock, recordOutputNames, type BlockNode } from "./record.js";
 import type { Analysis } from "./analyze/index.js";
 

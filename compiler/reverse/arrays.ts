@@ -1,0 +1,83 @@
+// Adjoints of array code: adjoint/np operations (by the runtime's rule table), element
+// reads and writes of typed arrays and number[], fills and copies.
+import { line, type Code } from "../emit/index.js";
+import { npParam, type Expr, type Stmt } from "../ir/index.js";
+import { ruleReads } from "../rules/np.js";
+import { differentiableArg } from "../analyze/activity.js";
+import { rcode } from "./code.js";
+import type { AdjointSite, Reverser } from "./reverser.js";
+
+/** `y = np.op(...)`: the runtime rule's vjp, then each differentiable argument's share. */
+export function npAdjoint(r: Reverser, site: AdjointSite, expr: Extract<Expr, { kind: "np" }>): void {
+  const { s, d, out, contribute } = site;
+  const { target } = s;
+  // The runtime's rule: one adjoint per argument, given the output's adjoint, the arguments and the output.
+  const adjoints = r.fresh(`${target}_adjoints`);
+  r.extraLocals.push(adjoints);
+  // An array the rule does not read is passed as undefined: the reverse sweep need not keep it.
+  const rule = expr.rule!;
+  const unread = (name: string, i: number | "out") => !ruleReads(rule, i) && r.isNdarray(name);
+  const codes = expr.args.map((arg, i) => (arg.kind === "var" && unread(arg.name, npParam(expr, i)) ? "undefined" : rcode(r, arg)));
+  // A list parameter's elements go in as the list the user wrote.
+  const args = (expr.list === undefined ? codes : [`[${codes.slice(0, expr.list).join(", ")}]`, ...codes.slice(expr.list)]).join(", ");
+  const output = unread(target, "out") ? "undefined" : target;
+  // Tell the rule which adjoints are wanted (by parameter), when some of its differentiable arguments are constants.
+  const active = expr.args.map((arg, i) => differentiableArg(expr, i) && arg.kind === "var" && r.a.active.has(arg.name));
+  const params = expr.args.length - (expr.list === undefined ? 0 : expr.list - 1);
+  const wanted = Array.from({ length: params }, (_, p) => expr.args.some((_, i) => npParam(expr, i) === p && active[i]));
+  const skips = expr.args.some((_, i) => differentiableArg(expr, i) && !wanted[npParam(expr, i)]);
+  const need = skips ? `, [${wanted.join(", ")}]` : "";
+  const body: Code[] = [line(`${adjoints} = ${r.options.runtime}.np.${expr.rule}.vjp(${d}, ${args}, ${output}${need});`, s.loc)];
+  const before = out.length;
+  expr.args.forEach((arg, i) => {
+    if (!differentiableArg(expr, i)) return;
+    contribute(arg, expr.list !== undefined && i < expr.list ? `${adjoints}[0][${i}]` : `${adjoints}[${npParam(expr, i)}]`);
+  });
+  body.push(...out.splice(before));
+  if (r.isNdarray(target)) out.push({ kind: "if", cond: `${d} !== undefined`, then: body, else: [], loc: s.loc });
+  else out.push(...body);
+}
+
+/** `t = a[i]`: the element's adjoint gets t's. */
+export function loadAdjoint(r: Reverser, site: AdjointSite, expr: Extract<Expr, { kind: "load" }>): void {
+  const { s, d, out } = site;
+  if (expr.array.kind === "var") out.push(line(`${r.adjoint(expr.array.name)}[${rcode(r, expr.index)}] += ${d};`, s.loc));
+}
+
+/** A new array, or a copy of one. */
+export function allocAdjoint(r: Reverser, site: AdjointSite, expr: Extract<Expr, { kind: "alloc" }>): void {
+  const { s, d, out, isActive } = site;
+  // A copy's adjoint flows back to the array it copied; then this array's adjoint is spent.
+  if (expr.arg.kind === "var" && isActive(expr.arg) && r.isArray(expr.arg.name)) {
+    out.push(line(`${r.options.runtime}.addInto(${r.adjoint(expr.arg.name)}, ${d});`, s.loc));
+  }
+  out.push(line(`${d}.fill(0);`, s.loc));
+}
+
+/** The reverse of `a[i] = v`: v's adjoint takes the element's, which is then spent; the old element comes back. */
+export function storeReverse(r: Reverser, s: Extract<Stmt, { kind: "store" }>): Code[] {
+  const out: Code[] = [];
+  const element = `[${rcode(r, s.index)}]`;
+  if (r.a.activeStmts.has(s)) {
+    const darray = r.adjoint(s.array);
+    if (s.value.kind === "var" && r.a.active.has(s.value.name)) {
+      const op = r.a.directAdjoints.has(s.value.name) ? "=" : "+=";
+      out.push(line(`${r.adjoint(s.value.name)} ${op} ${darray}${element};`, s.loc));
+    }
+    out.push(line(`${darray}${element} = 0;`, s.loc));
+  }
+  if (r.a.saves.has(s)) out.push(line(`${s.array}${element} = ${r.stack}.pop();`, s.loc));
+  return out;
+}
+
+/** The reverse of `a.fill(v)`: v's adjoint takes the sum of the array's; the old elements come back. */
+export function fillReverse(r: Reverser, s: Extract<Stmt, { kind: "fill" }>): Code[] {
+  const out: Code[] = [];
+  if (r.a.activeStmts.has(s)) {
+    const darray = r.adjoint(s.array);
+    if (s.value.kind === "var" && r.a.active.has(s.value.name)) out.push(line(`${r.adjoint(s.value.name)} += ${r.options.runtime}.sum(${darray});`, s.loc));
+    out.push(line(`${darray}.fill(0);`, s.loc));
+  }
+  if (r.a.saves.has(s)) out.push(line(`${s.array}.set(${r.stack}.popRef());`, s.loc));
+  return out;
+}

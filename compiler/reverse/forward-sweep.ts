@@ -1,0 +1,98 @@
+// The forward sweep: the primal code, with pushes of the values the reverse sweep needs
+// before they are overwritten, callees called through their vjps, and loop trip counts.
+import { line, negate, type Code } from "../emit/index.js";
+import { readsOf, type Expr, type Operand, type Stmt } from "../ir/index.js";
+import { assignment, code, exprCode } from "./code.js";
+import type { Reverser } from "./reverser.js";
+
+export function forwardSweep(r: Reverser, stmts: Stmt[], then?: Operand): Code[] {
+  const out: Code[] = [];
+  stmts.forEach((s, i) => {
+    if (s.kind === "assign" && inlinable(r, s, i + 1 < stmts.length ? stmts[i + 1] : then)) {
+      r.inlined.set(s.target, exprCode(r, s.expr));
+      return;
+    }
+    switch (s.kind) {
+      case "assign":
+        if (r.a.saves.has(s)) out.push(line(`${r.stack}.${r.pushOf(s.target)}(${s.target});`, s.loc));
+        if (r.a.activeStmts.has(s) && s.expr.kind === "call") {
+          const vjp = calleeVjp(r, s.expr);
+          const pullback = r.a.pullbacks.get(s);
+          if (r.a.savedPullbacks.has(s)) out.push(line(`${r.stack}.pushRef(${pullback});`, s.loc));
+          out.push(line(`[${s.target}, ${pullback}] = ${vjp}(${s.expr.args.map((a) => code(r, a)).join(", ")});`, s.loc));
+        } else if (s.expr.kind === "leaf") {
+          // attachGrad(): the array from here on is a leaf whose gradient the pullback returns.
+          const value = code(r, s.expr.arg);
+          out.push(line(`${r.leafValues}[${s.expr.index}] = ${value};`, s.loc));
+          if (value !== s.target) out.push(line(`${s.target} = ${value};`, s.loc));
+        } else {
+          out.push(line(assignment(r, s.target, s.expr), s.loc));
+        }
+        // A new array that carries gradient gets its adjoint array beside it.
+        if (r.arrayAdjoints && r.isArray(s.target) && r.a.active.has(s.target) && (s.expr.kind === "alloc" || s.expr.kind === "call")) {
+          out.push(line(`${r.arrayAdjoints}.set(${s.target}, ${r.options.runtime}.zerosLike(${s.target}));`, s.loc));
+        }
+        break;
+      case "effect":
+        out.push(line(`${exprCode(r, s.expr)};`, s.loc));
+        break;
+      case "store": {
+        const element = `${s.array}[${code(r, s.index)}]`;
+        if (r.a.saves.has(s)) out.push(line(`${r.stack}.push(${element});`, s.loc));
+        out.push(line(`${element} = ${code(r, s.value)};`, s.loc));
+        break;
+      }
+      case "fill":
+        if (r.a.saves.has(s)) out.push(line(`${r.stack}.pushRef(${s.array}.slice());`, s.loc));
+        out.push(line(`${s.array}.fill(${code(r, s.value)});`, s.loc));
+        break;
+      case "throw":
+        out.push(line(`throw ${code(r, s.arg)};`, s.loc));
+        break;
+      case "if":
+        out.push({ kind: "if", cond: code(r, s.cond), then: forwardSweep(r, s.then), else: forwardSweep(r, s.else), loc: s.loc });
+        break;
+      case "loop": {
+        const pre = forwardSweep(r, s.pre, s.cond);
+        const body = forwardSweep(r, s.body);
+        const cond = code(r, s.cond);
+        const counted = r.a.reversed.has(s);
+        const trips = counted ? r.fresh("trips") : "";
+        if (counted) {
+          r.tripCounters.set(s, trips);
+          r.forwardLocals.push(trips);
+          out.push(line(`${trips} = 0;`, s.loc));
+          body.push(line(`${trips}++;`));
+        }
+        const loop: Code =
+          pre.length === 0
+            ? { kind: "block", head: `while (${cond})`, body, loc: s.loc }
+            : { kind: "block", head: "while (true)", body: [...pre, line(`if (${negate(cond)}) break;`), ...body], loc: s.loc };
+        out.push(loop);
+        if (counted && r.a.nestedLoops.has(s)) out.push(line(`${r.stack}.pushInt(${trips});`));
+        break;
+      }
+    }
+  });
+  return out;
+}
+
+export function calleeVjp(r: Reverser, expr: Extract<Expr, { kind: "call" }>): string {
+  const activeArgs = expr.args.flatMap((arg, i) => (arg.kind === "var" && r.a.active.has(arg.name) ? [i] : []));
+  return r.options.calleeVjp(expr.callee, activeArgs);
+}
+
+/**
+ * An inactive temporary read once, by the very next statement, and never by the reverse sweep is
+ * not stored: its expression is written where it is read (`while (i < n)`, `s += t2 * y`).
+ */
+export function inlinable(r: Reverser, s: Stmt, next: Stmt | Operand | undefined): boolean {
+  if (s.kind !== "assign" || !r.fn.locals.get(s.target)?.temp || s.target === r.fn.result) return false;
+  if (r.readCounts.get(s.target) !== 1 || r.assignCounts.get(s.target) !== 1) return false;
+  if (r.a.needed.has(s.target) || r.a.saves.has(s)) return false;
+  // Active temporaries stay, so each adjoint (dt1) has its variable (t1) in the forward sweep.
+  if (r.a.active.has(s.target)) return false;
+  if (next === undefined) return false;
+  if ("kind" in next && (next.kind === "var" || next.kind === "const" || next.kind === "outer")) return next.kind === "var" && next.name === s.target;
+  return readsOf(next as Stmt).includes(s.target);
+}

@@ -1,0 +1,279 @@
+// Reverse mode: from the IR and its analysis, the vjp function
+//   function f$vjp(x, y) { forward sweep; return [value, (dvalue) => reverse sweep] }
+// The forward sweep is the primal plus pushes of values about to be overwritten; the
+// reverse sweep walks the statements backwards, accumulating adjoints by each primitive's
+// rule and popping saved values so every variable reads as it did in the forward sweep.
+// Each part has its file: forward-sweep.ts, reverse-sweep.ts, the adjoints of scalar and of
+// array code (scalar.ts, arrays.ts) and the code of operands (code.ts); this file assembles the function.
+import type { Analysis } from "../analyze/index.js";
+import type { InferredType } from "../analyze/types.js";
+import { line, type Code } from "../emit/index.js";
+import { forEachStmt, readsOf, type Callee, type IRFunction, type Stmt } from "../ir/index.js";
+import { forwardSweep } from "./forward-sweep.js";
+import { reverseSweep } from "./reverse-sweep.js";
+import type { Reverser } from "./reverser.js";
+
+export interface ReverseOptions {
+  /** Name of the function being generated. */
+  name: string;
+  /**
+   * Unset: a vjp, `(...args) => [value, pullback]`. Set: a gradient entry point that runs
+   * the reverse sweep right after the forward one, with no closure, returning the
+   * gradients of `order` (parameter positions; `single`: just the one) and, for
+   * valueAndGrad, the value first.
+   */
+  entry?: { kind: "grad" | "valueAndGrad"; order: number[]; single: boolean };
+  /** Positions of the parameters to differentiate, ascending. */
+  wrt: number[];
+  /** The runtime namespace generated code imports (`adjoint`). */
+  runtime: string;
+  /** The vjp function to call for a callee, given which of its arguments are active. */
+  calleeVjp: (callee: Callee, activeArgs: number[]) => string;
+}
+
+/** Words a generated name must not be (those a prefix such as `d` can make from a user's name). */
+const KEYWORDS = new Set(["do", "delete", "default", "debugger", "in", "if", "for", "new", "try", "var", "let", "case", "else", "enum", "eval", "this", "void", "with", "await", "break", "catch", "class", "const", "super", "throw", "while", "yield", "export", "import", "return", "static", "switch", "typeof", "extends", "finally", "package", "private", "continue", "function", "arguments", "interface", "protected", "implements", "instanceof", "public", "null", "true", "false"]);
+
+export function reverseFunction(fn: IRFunction, analysis: Analysis, options: ReverseOptions): Code {
+  return new ReverseBuilder(fn, analysis, options).build();
+}
+
+class ReverseBuilder implements Reverser {
+  private taken: Set<string>;
+  private adjointNames = new Map<string, string>();
+  extraLocals: string[] = [];
+  forwardLocals: string[] = [];
+  tripCounters = new Map<Stmt, string>();
+  stack: string | null = null;
+  arrayAdjoints: string | null = null;
+  /** Array parameters the function rebinds, and the const holding the array each was given. */
+  private paramInputs = new Map<string, string>();
+  private inputAdjoints = new Map<string, string>();
+  inlined = new Map<string, string>();
+  readCounts: Map<string, number>;
+  /** A record block's attachGrad() leaves: their values, then their gradients. */
+  leafValues: string | null = null;
+  leafGradients: string | null = null;
+  assignCounts = new Map<string, number>();
+
+  constructor(
+    readonly fn: IRFunction,
+    readonly a: Analysis,
+    readonly options: ReverseOptions,
+  ) {
+    this.taken = new Set([...fn.locals.keys(), ...fn.params, ...a.pullbacks.values(), options.name]);
+    if (a.saves.size > 0 || a.nestedLoops.size > 0 || a.savedPullbacks.size > 0 || a.inverted.size > 0) this.stack = this.fresh("stack");
+    this.readCounts = countReads(fn.body, new Map());
+    if (fn.leaves) {
+      this.leafValues = this.fresh("leaves");
+      this.leafGradients = this.fresh("dleaves");
+    }
+    forEachStmt(fn.body, (stmt) => {
+      if (stmt.kind === "assign") this.assignCounts.set(stmt.target, (this.assignCounts.get(stmt.target) ?? 0) + 1);
+    });
+  }
+
+  build(): Code {
+    const { fn, a, options } = this;
+    const rt = options.runtime;
+    const activeArrays = [...a.active].filter((name) => this.isArray(name)).sort();
+    const rebound = new Set<string>();
+    forEachStmt(fn.body, (stmt) => {
+      if (stmt.kind === "assign") rebound.add(stmt.target);
+    });
+    for (const param of activeArrays) {
+      if (!fn.params.includes(param) || !rebound.has(param)) continue;
+      const input = this.fresh(`${param}Input`);
+      this.paramInputs.set(param, input);
+      this.inputAdjoints.set(param, this.fresh(`d${input}`));
+    }
+    // Adjoint arrays are found through the array they belong to, for arrays made inside the function.
+    if (activeArrays.some((name) => !fn.params.includes(name))) this.arrayAdjoints = this.fresh("arrayAdjoints");
+    const forward = forwardSweep(this, fn.body);
+    const restored = [
+      ...new Set([
+        ...[...a.saves, ...a.inverted].flatMap((s) => (s.kind === "assign" ? [s.target] : [])),
+        ...[...a.savedPullbacks].map((s) => a.pullbacks.get(s)!),
+      ]),
+    ].sort();
+    const resultIsArray = this.isArray(fn.result);
+    const entry = options.entry;
+    const outputs = fn.outputs;
+    const head = resultIsArray ? this.fresh("dvalue") : outputs ? "" : this.adjoint(fn.result);
+    const reverse = reverseSweep(this, fn.body);
+    // A record block's pullback takes a head gradient per output (undefined: none given).
+    const heads = outputs?.map((o) => [o, this.fresh(`d${o}Head`)] as const) ?? [];
+    const seeds = heads.filter(([o]) => a.active.has(o)).map(([o, h]) => line(`${this.adjoint(o)} = ${h};`));
+    const pulledBack = a.restoresElements && !entry ? this.fresh("pulledBack") : null;
+    const name = fn.key.replace(/Target\d*$/, "");
+
+    const pullback: Code[] = [];
+    // The reverse sweep may restore the result variable: an entry point keeps the value first.
+    const value = entry?.kind === "valueAndGrad" ? this.fresh("value") : null;
+    if (entry) {
+      // The head gradient: 1 for a number, ones for an array (the gradient of its sum).
+      const seed = a.types.get(fn.result) === "number" ? "1" : `${rt}.seed(${fn.result}, "${name}")`;
+      pullback.push({ kind: "comment", text: "the reverse sweep" });
+      if (value) pullback.push(line(`const ${value} = ${fn.result};`));
+      pullback.push(line(`${resultIsArray ? "const" : "let"} ${head} = ${seed};`));
+    }
+    if (pulledBack) pullback.push(line(`${pulledBack} = ${rt}.pullbackOnce(${pulledBack}, "${name}");`));
+    // A number given as the head gradient of an NDArray result means that array of it.
+    if (!entry && !outputs && this.accumulates(fn.result)) pullback.push(line(`${head} = ${rt}.head(${fn.result}, ${head});`));
+    if (this.stack) {
+      pullback.push(line(`${this.stack}.rewind();`));
+      if (!entry) for (const name of [...restored].reverse()) pullback.push(line(`${name} = ${this.stack}.${this.popOf(name)}();`));
+    }
+    const finals = new Map(a.restoredParams.map((p) => [p, this.fresh(`${p}Final`)]));
+    // The array the caller passed (a rebound parameter's variable may hold another by now).
+    const given = (param: string) => this.paramInputs.get(param) ?? param;
+    for (const [param, copy] of finals) pullback.push(line(`const ${copy} = ${given(param)}.slice();`));
+    // NDArray adjoints start undefined: no gradient has reached them yet.
+    const scalarAdjoints = [...this.adjointNames]
+      .filter(([name]) => (outputs || name !== fn.result) && !this.isArray(name))
+      .map(([name, d]) => (this.accumulates(name) ? d : `${d} = 0`));
+    if (scalarAdjoints.length > 0) pullback.push(line(`let ${scalarAdjoints.join(", ")};`));
+    if (activeArrays.length > 0) {
+      const arrayAdjoints = this.arrayAdjoints;
+      const arrayDecls = activeArrays.filter((name) => !(name === fn.result && !resultIsArray)).map((name) => this.adjoint(name));
+      pullback.push(line(`let ${arrayDecls.join(", ")};`));
+      for (const param of activeArrays.filter((name) => fn.params.includes(name))) {
+        // A parameter the function rebinds (a swap) is registered by the array it was given.
+        const input = this.paramInputs.get(param);
+        if (input) {
+          pullback.push(line(`const ${this.inputAdjoint(param)} = ${rt}.zerosLike(${input});`));
+          pullback.push(line(`${arrayAdjoints}.set(${input}, ${this.inputAdjoint(param)});`));
+          continue;
+        }
+        pullback.push(line(`${this.adjoint(param)} = ${rt}.zerosLike(${param});`));
+        if (this.arrayAdjoints) pullback.push(line(`${arrayAdjoints}.set(${param}, ${this.adjoint(param)});`));
+      }
+      for (const name of activeArrays.filter((name) => !fn.params.includes(name) || this.paramInputs.has(name))) {
+        pullback.push(line(`${this.adjoint(name)} = ${arrayAdjoints}.get(${name});`));
+      }
+      if (resultIsArray) pullback.push(line(`${rt}.addInto(${this.adjoint(fn.result)}, ${head});`));
+    }
+    if (this.extraLocals.length > 0) pullback.push(line(`let ${this.extraLocals.join(", ")};`));
+    pullback.push(...seeds);
+    if (this.leafGradients) pullback.push(line(`const ${this.leafGradients} = [];`));
+    pullback.push(...reverse);
+    for (const [param, copy] of finals) pullback.push(line(`${given(param)}.set(${copy});`));
+    const gradientOf = (i: number) => {
+      const param = fn.params[i];
+      // A record block's inputs: the runtime takes undefined as no gradient.
+      if (outputs) return a.active.has(param) ? this.adjoint(param) : "undefined";
+      if (this.paramInputs.has(param) && a.active.has(param)) return this.inputAdjoint(param);
+      if (this.accumulates(param)) return `${rt}.orZerosLike(${a.active.has(param) ? this.adjoint(param) : "undefined"}, ${param})`;
+      return a.active.has(param) ? this.adjoint(param) : this.isArray(param) ? `${rt}.zerosLike(${param})` : "0";
+    };
+    if (entry) {
+      if (this.stack) pullback.push(line(`${this.stack}.release();`));
+      const grads = entry.single ? gradientOf(entry.order[0]) : `[${entry.order.map(gradientOf).join(", ")}]`;
+      pullback.push(line(`return ${value ? `[${value}, ${grads}]` : grads};`));
+    } else {
+      const grads = options.wrt.map(gradientOf);
+      if (this.leafGradients) grads.push(this.leafGradients);
+      pullback.push(line(`return [${grads.join(", ")}];`));
+    }
+
+    const body: Code[] = [];
+    const activeParamArrays = activeArrays.filter((name) => fn.params.includes(name));
+    if (activeParamArrays.length > 1) {
+      body.push(line(`${rt}.assertDistinct(${activeParamArrays.map((p) => `${p}, "${p}"`).join(", ")});`));
+    }
+    if (this.stack) body.push(line(entry ? `const ${this.stack} = ${rt}.ValueStack.acquire();` : `const ${this.stack} = new ${rt}.ValueStack();`));
+    if (this.arrayAdjoints) body.push(line(`const ${this.arrayAdjoints} = new Map();`));
+    if (this.leafValues) body.push(line(`const ${this.leafValues} = [];`));
+    for (const [param, input] of this.paramInputs) body.push(line(`const ${input} = ${param};`));
+    // A record block that returns nothing has no result variable.
+    const unused = outputs && !outputs.includes(fn.result) ? fn.result : null;
+    const locals = [...fn.locals.keys(), ...a.pullbacks.values(), ...this.forwardLocals].filter((name) => !fn.params.includes(name) && !this.inlined.has(name) && name !== unused);
+    if (pulledBack) locals.push(`${pulledBack} = false`);
+    if (locals.length > 0) body.push(line(`let ${locals.join(", ")};`));
+    body.push(...forward);
+    if (entry) {
+      body.push(...pullback);
+    } else {
+      if (this.stack && restored.length > 0) {
+        body.push({ kind: "comment", text: "the values the reverse sweep starts from" });
+        for (const name of restored) body.push(line(`${this.stack}.${this.pushOf(name)}(${name});`));
+      }
+      const value = outputs ? `[${outputs.join(", ")}]` : fn.result;
+      const params = outputs ? heads.map(([, h]) => h).join(", ") : head;
+      body.push({ kind: "block", head: `return [${value}, (${params}) =>`, body: pullback, tail: this.leafValues ? `, ${this.leafValues}];` : "];" });
+    }
+    return { kind: "block", head: `function ${options.name}(${fn.params.join(", ")})`, body, loc: fn.loc };
+  }
+
+  isArray(name: string): boolean {
+    return this.a.types.get(name) === "array";
+  }
+
+  /** The adjoint of the array a rebound parameter was given. */
+  private inputAdjoint(param: string): string {
+    return this.inputAdjoints.get(param)!;
+  }
+
+  isNdarray(name: string): boolean {
+    return this.a.types.get(name) === "ndarray";
+  }
+
+  /** A value whose kind is known only at run time (a number, an array, an NDArray). */
+  private isUnknown(name: string): boolean {
+    return this.a.types.get(name) === "unknown";
+  }
+
+  /** Adjoints accumulated with the runtime's `accumulate` rather than `+=`. */
+  accumulates(name: string): boolean {
+    return this.isNdarray(name) || this.isUnknown(name);
+  }
+
+  /** The value an adjoint is reset to: no gradient. */
+  zero(name: string): string {
+    return this.accumulates(name) ? "undefined" : "0";
+  }
+
+  /** After an array variable is restored, its adjoint is that of the array it holds again. */
+  relookup(name: string, loc: Stmt["loc"]): Code[] {
+    return this.isArray(name) && this.a.active.has(name) ? [line(`${this.adjoint(name)} = ${this.arrayAdjoints}.get(${name});`, loc)] : [];
+  }
+
+  // ---- names ----
+
+  fresh(base: string): string {
+    let name = base;
+    // `d` + a user's name can be a keyword: the adjoint of `o` is not `do`.
+    for (let i = 1; this.taken.has(name) || this.fn.reserved.has(name) || KEYWORDS.has(name); i++) name = `${base}${i}`;
+    this.taken.add(name);
+    return name;
+  }
+
+  adjoint(name: string): string {
+    let d = this.adjointNames.get(name);
+    if (!d) {
+      d = this.fresh(`d${name}`);
+      this.adjointNames.set(name, d);
+    }
+    return d;
+  }
+
+  private stackKind(name: string): "" | "Int" | "Ref" {
+    const type: InferredType | undefined = this.a.types.get(name);
+    return type === "number" ? "" : type === "boolean" ? "Int" : "Ref";
+  }
+
+  pushOf(name: string): string {
+    return `push${this.stackKind(name)}`;
+  }
+
+  popOf(name: string): string {
+    return `pop${this.stackKind(name)}`;
+  }
+}
+
+function countReads(stmts: Stmt[], counts: Map<string, number>): Map<string, number> {
+  forEachStmt(stmts, (s) => {
+    for (const name of readsOf(s)) counts.set(name, (counts.get(name) ?? 0) + 1);
+  });
+  return counts;
+}

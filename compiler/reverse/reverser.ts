@@ -1,0 +1,45 @@
+// What the reverse pass's files share (types only): the builder's state and helpers as the
+// sweeps and the adjoint families see them, so none of them imports the builder.
+import type { Analysis } from "../analyze/index.js";
+import type { Code } from "../emit/index.js";
+import type { Assign, IRFunction, Operand, Stmt } from "../ir/index.js";
+import type { ReverseOptions } from "./index.js";
+
+export interface Reverser {
+  readonly fn: IRFunction;
+  readonly a: Analysis;
+  readonly options: ReverseOptions;
+  /** The value stack's name, if the function saves anything. */
+  readonly stack: string | null;
+  /** The map from arrays made inside the function to their adjoint arrays. */
+  readonly arrayAdjoints: string | null;
+  /** A record block's attachGrad() leaves: their values, then their gradients. */
+  readonly leafValues: string | null;
+  readonly leafGradients: string | null;
+  /** Temporaries the forward sweep writes where they are read, by their expressions' code. */
+  readonly inlined: Map<string, string>;
+  readonly tripCounters: Map<Stmt, string>;
+  /** Locals the forward sweep adds (trip counters) and those the pullback adds. */
+  readonly forwardLocals: string[];
+  readonly extraLocals: string[];
+  readonly readCounts: Map<string, number>;
+  readonly assignCounts: Map<string, number>;
+  fresh(base: string): string;
+  adjoint(name: string): string;
+  isArray(name: string): boolean;
+  isNdarray(name: string): boolean;
+  accumulates(name: string): boolean;
+  zero(name: string): string;
+  relookup(name: string, loc: Stmt["loc"]): Code[];
+  pushOf(name: string): string;
+  popOf(name: string): string;
+}
+
+/** One assignment's adjoint being written: its target's adjoint `d`, the code so far, and how an argument gets its share. */
+export interface AdjointSite {
+  s: Assign;
+  d: string;
+  out: Code[];
+  contribute: (op: Operand, contribution: string | null) => void;
+  isActive: (op: Operand) => op is { kind: "var"; name: string };
+}

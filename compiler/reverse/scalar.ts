@@ -1,0 +1,41 @@
+// Adjoints of scalar code: primitives by their rule (rules/scalar.ts), attachGrad() leaves,
+// and calls through the callee's pullback.
+import { line } from "../emit/index.js";
+import type { Expr } from "../ir/index.js";
+import { scalarRules } from "../rules/scalar.js";
+import { ruleArg } from "./code.js";
+import type { AdjointSite, Reverser } from "./reverser.js";
+
+/** An attachGrad() leaf. */
+export function leafAdjoint(r: Reverser, site: AdjointSite, expr: Extract<Expr, { kind: "leaf" }>): void {
+  const { s, d, out, contribute } = site;
+  // The gradient stops at the leaf: it is the leaf's, and the value it was made from gets none.
+  const dleaf = `${r.leafGradients}[${expr.index}]`;
+  out.push(line(`${dleaf} = ${r.options.runtime}.accumulate(${dleaf}, ${d});`, s.loc));
+  contribute(expr.arg, null);
+}
+
+/** A primitive: its rule gives each argument's contribution. */
+export function primAdjoint(r: Reverser, site: AdjointSite, expr: Extract<Expr, { kind: "prim" }>): void {
+  const { s, d, contribute } = site;
+  const { target } = s;
+  const contributions = scalarRules[expr.op].adjoint!(d, expr.args.map((arg) => ruleArg(r, arg)), target);
+  expr.args.forEach((arg, i) => contribute(arg, contributions[i]));
+}
+
+/** A call: the pullback its vjp returned in the forward sweep gives the arguments' adjoints. */
+export function callAdjoint(r: Reverser, site: AdjointSite, expr: Extract<Expr, { kind: "call" }>): void {
+  const { s, d, out, contribute, isActive } = site;
+  // A local callee's vjp returns adjoints of its active arguments only; an attached one, of all.
+  const pullback = r.a.pullbacks.get(s)!;
+  const activeArgs = expr.args.flatMap((arg, i) => (isActive(arg) ? [i] : []));
+  const resultIndex = (argIndex: number) => (expr.callee.kind === "local" ? activeArgs.indexOf(argIndex) : argIndex);
+  if (activeArgs.length === 1) {
+    contribute(expr.args[activeArgs[0]], `${pullback}(${d})[${resultIndex(activeArgs[0])}]`);
+  } else {
+    const adjoints = r.fresh(`${pullback.replace(/_pullback\d*$/, "")}_adjoints`);
+    r.extraLocals.push(adjoints);
+    out.push(line(`${adjoints} = ${pullback}(${d});`, s.loc));
+    for (const argIndex of activeArgs) contribute(expr.args[argIndex], `${adjoints}[${resultIndex(argIndex)}]`);
+  }
+}
