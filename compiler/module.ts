@@ -35,9 +35,16 @@ export interface ModuleOutput {
   appended: Generated | null;
   /** The import the generated code needs, to put at the top. */
   runtimeImport: string | null;
+  /**
+   * Only when there are diagnostics: every marker call of the module (outermost ones), with
+   * code to put in its place if a front end writes the module anyway (tspc without
+   * noEmitOnError). The code throws when called, naming the diagnostics of that call, or
+   * all of the module's if none is its own. `replacements` and `appended` are then to be ignored.
+   */
+  refused: (Generated & { start: number; end: number; diagnostics: Diagnostic[] })[];
 }
 
-const EMPTY: ModuleOutput = { diagnostics: [], replacements: [], appended: null, runtimeImport: null };
+const EMPTY: ModuleOutput = { diagnostics: [], replacements: [], appended: null, runtimeImport: null, refused: [] };
 
 /** A cheap test before parsing: modules that never mention "adjoint" are left alone. */
 export function mayUseAdjoint(source: string): boolean {
@@ -168,6 +175,9 @@ class ModuleCompiler {
   private replacements: ModuleOutput["replacements"] = [];
   private seenDiagnostics = new Set<string>();
   private diagnostics: Diagnostic[] = [];
+  /** While a marker call is compiled: the diagnostics it leads to, reported before or not. */
+  private siteProblems: Diagnostic[] | null = null;
+  private loweringProblems = new Map<string, Diagnostic[]>();
   private inlineCount = 0;
   /** For each generated vjp, where its function writes into an array parameter. */
   private paramWrites = new Map<string, Span[]>();
@@ -192,30 +202,60 @@ class ModuleCompiler {
       if (parent) parents.set(node, parent);
     });
     this.parents = parents;
+    const sites: { call: t.CallExpression; problems: Diagnostic[]; immediate: boolean }[] = [];
     walk(this.program, (node) => {
       if (node.type !== "CallExpression") return;
       const marker = calleeMarker(node.callee, this.ctx);
+      const before = this.ctx.diagnostics.length;
+      this.siteProblems = [];
+      let site = true;
       try {
         if (marker === "grad" || marker === "valueAndGrad" || marker === "vjp") this.derivativeSite(node, marker, parents.get(node));
         else if (marker === "differentiable") this.differentiableSite(node);
         else if (autogradMethod(node.callee, this.ctx) === "record") this.recordSite(node, parents);
+        else site = false;
       } catch (error) {
         // A bug in adjoint: report it where it happened rather than crash the build.
         this.fail(node, "ADJ000", error instanceof Error ? error.message : String(error));
       }
+      if (site) sites.push({ call: node, problems: [...this.siteProblems, ...this.ctx.diagnostics.slice(before)], immediate: !marker });
+      this.siteProblems = null;
     });
     for (const d of this.ctx.diagnostics) this.report(d);
     const diagnostics = this.diagnostics.sort((a, b) => a.start - b.start || a.code.localeCompare(b.code));
-    const used = this.replacements.length > 0;
+    const refused = diagnostics.length > 0 ? this.refusals(sites, diagnostics) : [];
+    const used = this.replacements.length > 0 || refused.length > 0;
     return {
       diagnostics,
       replacements: this.replacements,
       appended: this.appendedLines.length > 0 ? { code: this.appendedLines.map((l) => l.text).join("\n"), lines: this.appendedLines } : null,
       runtimeImport: used ? `import * as ${this.runtime} from "${RUNTIME_MODULE}";` : null,
+      refused,
     };
   }
 
+  /**
+   * What each marker call becomes in a module written despite its diagnostics: a function
+   * (for autograd.record, a call) that throws the diagnostics, with file, line and column.
+   */
+  private refusals(sites: { call: t.CallExpression; problems: Diagnostic[]; immediate: boolean }[], all: Diagnostic[]): ModuleOutput["refused"] {
+    const refused: ModuleOutput["refused"] = [];
+    for (const { call, problems, immediate } of sites) {
+      if (refused.some((outer) => outer.start <= call.start! && call.end! <= outer.end)) continue;
+      const own = all.filter((d) => problems.some((p) => p.code === d.code && p.start === d.start));
+      const named = own.length > 0 ? own : all;
+      const [target] = call.arguments;
+      const callee = this.ctx.source.slice(call.callee.start!, call.callee.end!);
+      const what = `${callee}(${target?.type === "Identifier" ? target.name : "…"})`;
+      const listed = named.map((d) => JSON.stringify(`${d.filename}:${d.line}:${d.column + 1} ${d.code}: ${d.message}`));
+      const code = `${this.runtime}.refused(${JSON.stringify(what)}, [${listed.join(", ")}])${immediate ? "()" : ""}`;
+      refused.push({ start: call.start!, end: call.end!, code, lines: [{ text: code }], diagnostics: named });
+    }
+    return refused;
+  }
+
   private report(d: Diagnostic): void {
+    this.siteProblems?.push(d);
     const key = `${d.code}@${d.start}`;
     if (this.seenDiagnostics.has(key)) return;
     this.seenDiagnostics.add(key);
@@ -489,7 +529,9 @@ class ModuleCompiler {
       const before = this.ctx.diagnostics.length;
       const ir = optimize(lowerFunction(fn.node as FunctionNode, fn.key, this.ctx));
       this.lowered.set(fn.key, this.ctx.diagnostics.length > before ? null : ir);
+      this.loweringProblems.set(fn.key, this.ctx.diagnostics.slice(before));
     }
+    this.siteProblems?.push(...(this.loweringProblems.get(fn.key) ?? []));
     return this.lowered.get(fn.key) ?? null;
   }
 

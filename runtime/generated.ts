@@ -186,3 +186,20 @@ export function vjpWith(vjp: Vjp, pick: Pick) {
     return [value, (dvalue: unknown) => picked(pullback(dvalue), pick)];
   };
 }
+
+/**
+ * What a marker call becomes when adjoint refused its module at build time and the build
+ * wrote the module anyway (tspc without noEmitOnError): a function that throws the build's
+ * diagnostics ("file:line:column ADJ010: message"), so the error names the problem rather
+ * than a missing plugin. An autograd.record block calls it at once.
+ */
+export function refused(marker: string, problems: readonly string[]): (...args: unknown[]) => never {
+  const fail = (): never => {
+    throw new Error(
+      `adjoint: ${marker} has no generated code, because the build refused it: ${problems.join("; ")}. ` +
+        `Fix ${problems.length === 1 ? "that" : "those"} and rebuild (the build reported ${problems.length === 1 ? "it" : "them"} and wrote this file anyway).`,
+    );
+  };
+  // Called through from a gradient in another module, it throws the same.
+  return withVjp(fail, fail);
+}

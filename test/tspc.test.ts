@@ -5,8 +5,8 @@
 // project builds and fits its curve; `tspc --watch` rebuilds gradients; declarations and
 // source maps are what tsc would write.
 import { execFileSync, spawn, spawnSync, type SpawnSyncReturns } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { cpSync, existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import babelGenerator from "@babel/generator";
 import { parse } from "@babel/parser";
@@ -16,17 +16,9 @@ import { centralDifference, expectClose } from "./helpers/finite-diff.js";
 import { expectCurveFit, expectFitGradients, fitModule } from "./helpers/curve-fit.js";
 import { THROWING_MODULE } from "./helpers/throwing-module.js";
 import { verifyFixture } from "./helpers/fixture-checks.js";
+import { buildPackage, makeProject, reported, root, tspc, tspcBin, versions } from "./helpers/tspc-project.js";
 
-const root = resolve(__dirname, "..");
 const tmp = join(root, ".tmp", "tspc");
-const tspcBin = join(root, "node_modules", "ts-patch", "bin", "tspc.js");
-
-/** The TypeScript versions tspc drives: the installed one, and 6.0 through ts-patch's TSP_COMPILER_TS_PATH. */
-const versions: { name: string; major: string; env: Record<string, string> }[] = [
-  { name: "TypeScript 5.9", major: "5.9", env: {} },
-  { name: "TypeScript 6.0", major: "6.0", env: { TSP_COMPILER_TS_PATH: join(root, "node_modules", "typescript6") } },
-];
-
 // @babel/generator is CommonJS: its default export sits on .default under Node's ESM interop.
 type Generate = (ast: ReturnType<typeof parse>, options: { comments: boolean }) => { code: string };
 const generate = ((babelGenerator as unknown as { default?: Generate }).default ?? babelGenerator) as unknown as Generate;
@@ -36,46 +28,7 @@ function normalize(code: string): string {
   return generate(parse(code, { sourceType: "module" }), { comments: false }).code;
 }
 
-/** A folder with a tsconfig.json and `node_modules/adjoint` linked to this checkout, as an installed project has. */
-function makeProject(dir: string, compilerOptions: object, include: string[], files: Record<string, string> = {}): void {
-  rmSync(dir, { recursive: true, force: true });
-  mkdirSync(join(dir, "node_modules"), { recursive: true });
-  symlinkSync(root, join(dir, "node_modules", "adjoint"), "dir");
-  const options = { target: "ES2022", module: "NodeNext", moduleResolution: "NodeNext", strict: true, skipLibCheck: true, types: [], ...compilerOptions };
-  writeFileSync(join(dir, "tsconfig.json"), JSON.stringify({ compilerOptions: { ...options, plugins: [{ transform: "adjoint/tspc" }] }, include }, null, 2));
-  for (const [path, text] of Object.entries(files)) {
-    mkdirSync(join(dir, path, ".."), { recursive: true });
-    writeFileSync(join(dir, path), text);
-  }
-}
-
-function tspc(project: string, env: Record<string, string> = {}, ...args: string[]): SpawnSyncReturns<string> {
-  return spawnSync(process.execPath, [tspcBin, "-p", project, "--pretty", "false", ...args], { cwd: root, encoding: "utf8", env: { ...process.env, ...env } });
-}
-
-interface Reported {
-  file: string;
-  line: number;
-  column: number;
-  code: string;
-  message: string;
-}
-
-/** `file(line,col): error TS990010: ADJ010: message` lines of tsc's plain output. */
-function reported(output: string): Reported[] {
-  return [...output.matchAll(/^(.+?)\((\d+),(\d+)\): error TS99(\d{4}): (ADJ\d{3}): (.*)$/gm)].map((m) => ({
-    file: m[1],
-    line: Number(m[2]),
-    column: Number(m[3]),
-    code: m[5],
-    message: m[6],
-  }));
-}
-
-beforeAll(() => {
-  // tspc loads "adjoint/tspc" by name from the package's dist/, as a user's build does.
-  execFileSync(process.execPath, [join(root, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.build.json"], { cwd: root });
-}, 180_000);
+beforeAll(buildPackage, 180_000);
 
 const fixtureNames = readdirSync(join(root, "fixtures"), { withFileTypes: true })
   .filter((entry) => entry.isDirectory() && existsSync(join(root, "fixtures", entry.name, "input.ts")))

@@ -30,6 +30,8 @@ export interface AdjointTspcExtras {
 /**
  * The ts-patch entry point: `(program, config, extras) => TransformerFactory`. It also works
  * without ts-patch: `program.emit(undefined, undefined, undefined, false, { before: [adjointTspc(program, {}, { ts, addDiagnostic })] })`.
+ * ts-patch calls it at the start of every `program.emit`, before TypeScript's own
+ * `noEmitOnError` check; that check then reads adjoint's diagnostics too (see holdBackOnError).
  */
 export default function adjointTspc(program: TS.Program, _config: AdjointTspcConfig = {}, extras: AdjointTspcExtras = {}): TS.TransformerFactory<TS.SourceFile> {
   const ts = extras.ts ?? (createRequire(import.meta.url)("typescript") as typeof TS);
@@ -37,10 +39,15 @@ export default function adjointTspc(program: TS.Program, _config: AdjointTspcCon
   // ts-patch keeps one diagnostics list per program and adds all of it to every emit's
   // result; a watch build emits file by file, so drop what an earlier emit reported.
   forgetEarlierReports(extras.diagnostics);
+  holdBackOnError(ts, program);
   return (context) => (file) => {
     if (file.isDeclarationFile || !mayUseAdjoint(file.text)) return file;
+    const { diagnostics, output } = compiled(ts, program, file);
+    for (const d of diagnostics) report(d);
+    if (!output) return file;
     try {
-      return transformFile(ts, program, context, file, report);
+      // A refused module, written anyway (noEmitOnError off): each marker call throws its diagnostics.
+      return splice(ts, context, file, output.diagnostics.length > 0 ? { ...output, replacements: output.refused, appended: null } : output);
     } catch (error) {
       report(internalDiagnostic(ts, file, error instanceof Error ? error.message : String(error)));
       return file;
@@ -48,30 +55,65 @@ export default function adjointTspc(program: TS.Program, _config: AdjointTspcCon
   };
 }
 
-function transformFile(
-  ts: typeof TS,
-  program: TS.Program,
-  context: TS.TransformationContext,
-  file: TS.SourceFile,
-  report: (diagnostic: TS.Diagnostic) => unknown,
-): TS.SourceFile {
+interface Compiled {
+  /** adjoint's diagnostics on the file, as TypeScript diagnostics. */
+  diagnostics: TS.Diagnostic[];
+  /** What the engine returned; undefined where it did not run or failed. */
+  output?: ModuleOutput;
+}
+
+/** Per program (a watch build makes a new one per change) and file: the engine runs once for both the check and the emit. */
+const compiledFiles = new WeakMap<TS.Program, WeakMap<TS.SourceFile, Compiled>>();
+
+function compiled(ts: typeof TS, program: TS.Program, file: TS.SourceFile): Compiled {
+  let files = compiledFiles.get(program);
+  if (!files) compiledFiles.set(program, (files = new WeakMap()));
+  let result = files.get(file);
+  if (!result) {
+    try {
+      result = compileFile(ts, program, file);
+    } catch (error) {
+      result = { diagnostics: [internalDiagnostic(ts, file, error instanceof Error ? error.message : String(error))] };
+    }
+    files.set(file, result);
+  }
+  return result;
+}
+
+function compileFile(ts: typeof TS, program: TS.Program, file: TS.SourceFile): Compiled {
   // A file TypeScript cannot parse gets TypeScript's own errors; adjoint adds none.
-  if (program.getSyntacticDiagnostics(file).length > 0) return file;
+  if (file.isDeclarationFile || !mayUseAdjoint(file.text) || program.getSyntacticDiagnostics(file).length > 0) return { diagnostics: [] };
   const source = file.text;
   let ast;
   try {
     ast = parse(source, { sourceType: "module", plugins: file.fileName.endsWith("x") ? ["typescript", "jsx"] : ["typescript"] });
   } catch (error) {
     const at = (error as { pos?: number }).pos ?? 0;
-    report(internalDiagnostic(ts, file, `the Babel parser cannot read this file (${error instanceof Error ? error.message : String(error)})`, at));
-    return file;
+    return { diagnostics: [internalDiagnostic(ts, file, `the Babel parser cannot read this file (${error instanceof Error ? error.message : String(error)})`, at)] };
   }
   const output = compileModule(ast, source, displayName(file.fileName), checkerHooks(ts, program, file));
-  if (output.diagnostics.length > 0) {
-    for (const d of output.diagnostics) report(toTsDiagnostic(ts, d, file));
-    return file;
-  }
-  return splice(ts, context, file, output);
+  return { diagnostics: output.diagnostics.map((d) => toTsDiagnostic(ts, d, file)), output };
+}
+
+const holding = new WeakSet<TS.Program>();
+
+/**
+ * With `noEmitOnError`, adjoint's diagnostics become semantic diagnostics of the program, so
+ * that the check TypeScript's emit makes first (`handleNoEmitOptions`: options, syntactic,
+ * global and semantic diagnostics of the program, or of the one file a watch build emits)
+ * finds them and writes nothing, as for its own errors. The diagnostics it finds are the
+ * emit's result, which tsc prints.
+ */
+function holdBackOnError(ts: typeof TS, program: TS.Program): void {
+  if (!program.getCompilerOptions().noEmitOnError || holding.has(program)) return;
+  holding.add(program);
+  const semantic = program.getSemanticDiagnostics;
+  const mutable = program as { getSemanticDiagnostics: TS.Program["getSemanticDiagnostics"] };
+  mutable.getSemanticDiagnostics = (sourceFile, cancellationToken) => {
+    const own = semantic.call(program, sourceFile, cancellationToken);
+    const ours = (sourceFile ? [sourceFile] : program.getSourceFiles()).flatMap((file) => compiled(ts, program, file).diagnostics);
+    return ours.length > 0 ? [...own, ...ours] : own;
+  };
 }
 
 /** Applies the engine's edits: marker calls replaced, vjps appended, the runtime imported. */
