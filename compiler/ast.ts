@@ -3,6 +3,7 @@
 // that hold nodes, in the order the parser set them (source order); types, comments and
 // positions are not code to walk.
 import type * as t from "@babel/types";
+import type { Span } from "./diagnostics.js";
 
 const NOT_CODE = new Set([
   "loc", "start", "end", "range", "extra", "leadingComments", "trailingComments", "innerComments",
@@ -42,4 +43,9 @@ export function unwrap(node: t.Expression): t.Expression {
     node = node.expression;
   }
   return node;
+}
+
+/** Where a node is in the source, for diagnostics. */
+export function spanOf(node: t.Node): Span {
+  return { start: node.start ?? 0, end: node.end ?? 0, line: node.loc?.start.line ?? 0, column: node.loc?.start.column ?? 0 };
 }

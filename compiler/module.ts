@@ -2,16 +2,17 @@
 // from "adjoint"), generate each needed vjp once, and say what to put where. Front ends
 // apply the result to their own AST; none has differentiation logic of its own.
 import type * as t from "@babel/types";
-import { unwrap, walk } from "./ast.js";
+import { spanOf, unwrap, walk } from "./ast.js";
 import { analyze } from "./analyze/index.js";
 import { markerNames, type FrontEndHooks, type FunctionNode, type MarkerName, type ModuleContext, type ModuleFunction } from "./ir/context.js";
 import { diagnostic, type Diagnostic, type Span } from "./diagnostics.js";
 import { print, withSourceComments, type PrintedLine } from "./emit/index.js";
 import type { Callee, IRFunction } from "./ir/index.js";
-import { lowerFunction, spanOf } from "./lower.js";
+import { lowerFunction } from "./lower/index.js";
 import { optimize } from "./optimize/index.js";
 import { reverseFunction, type ReverseOptions } from "./reverse/index.js";
-import { autogradMethod, localFunctionNamed, ndarrayNamesOf, recordedBlock, recordOutputNames, type BlockNode } from "./record.js";
+import { autogradMethod, ndarrayNamesOf, recordedBlock, recordOutputNames } from "./lower/record.js";
+import { localFunctionNamed, type BlockNode } from "./lower/scopes.js";
 import type { Analysis } from "./analyze/index.js";
 
 export const RUNTIME_MODULE = "adjoint/runtime";

@@ -2,13 +2,100 @@
 // compiles it as a function whose parameters are the outer variables the block uses and
 // whose outputs are its return value and the outer variables it assigns; the front end's
 // call site runs that function's vjp and hands the pullback to the runtime.
+// Here both halves: the block as such a function (recordedBlock, for the driver), and the
+// statements with a meaning of their own inside it (attachGrad, autograd.pause/trainMode/predictMode).
 import type * as t from "@babel/types";
-import { forEachChild, unwrap, walk } from "./ast.js";
-import { CONSTANT_PROPERTIES } from "./rules/np.js";
-import type { ModuleContext } from "./ir/context.js";
-import type { ValueType } from "./ir/index.js";
+import { unwrap, walk } from "../ast.js";
+import type { ModuleContext } from "../ir/context.js";
+import { v, type Stmt, type ValueType } from "../ir/index.js";
+import { CONSTANT_PROPERTIES } from "../rules/np.js";
+import { constantCall, type Lowering } from "./lowerer.js";
+import { enclosingBindings, freeIdentifiers, isReference, localFunctionNamed, type BlockNode, type Declared } from "./scopes.js";
 
-export type BlockNode = t.ArrowFunctionExpression | t.FunctionExpression;
+/** `autograd` calls that run a block of code in a mode: inlined in a record block. */
+const MODE_SCOPES = new Set(["pause", "trainMode", "predictMode"]);
+
+/**
+ * Statements with a meaning of their own in a record block: `u.attachGrad()` (u becomes a
+ * leaf) and `autograd.pause/trainMode/predictMode(() => ...)` (the code runs in place, in
+ * that mode; what `pause` assigns is a constant afterwards). False for anything else.
+ */
+export function recordStatement(l: Lowering, call: t.CallExpression): boolean {
+  const callee = unwrap(call.callee as t.Expression);
+  if (callee.type !== "MemberExpression" || callee.computed || callee.property.type !== "Identifier") return false;
+  const method = callee.property.name;
+  const object = unwrap(callee.object);
+  if (method === "attachGrad" && object.type === "Identifier" && l.lookup(object.name)) {
+    const local = l.lookup(object.name)!;
+    if (l.targets.length > 0) {
+      l.report("ADJ016", call, "attachGrad() inside a loop or switch of a record block");
+      return true;
+    }
+    const args = l.arguments(call.arguments);
+    l.emit({ kind: "effect", expr: constantCall(call, `${object.name}.attachGrad`, ([r, ...a]) => `${r}.attachGrad(${a.join(", ")})`, [v(local), ...args]) });
+    l.emit({ kind: "assign", target: local, expr: { kind: "leaf", arg: v(local), index: l.leaves++ } });
+    l.ndarrays.add(local);
+    return true;
+  }
+  if (method === "record" && isAutograd(l, object)) {
+    l.report("ADJ016", call, "autograd.record inside a record block");
+    return true;
+  }
+  if (!MODE_SCOPES.has(method) || !isAutograd(l, object)) return false;
+  const [body, options] = call.arguments;
+  if (!body || (body.type !== "ArrowFunctionExpression" && body.type !== "FunctionExpression") || body.params.length > 0 || body.async || call.arguments.length > 2) {
+    l.report("ADJ023", call, `autograd.${method}(() => { ... }) takes the code it applies to, written inline`);
+    return true;
+  }
+  const autograd = l.ctx.source.slice(callee.object.start!, callee.object.end!);
+  const optionsCode = options ? l.ctx.source.slice(options.start!, options.end!) : undefined;
+  // pause(train_mode=False) as MXNet has it: not recording, predicting unless told otherwise.
+  const modes: [string, string][] =
+    method === "pause"
+      ? [["setRecording", "false"], ["setTraining", optionsCode ? `(${optionsCode}).trainMode ?? false` : "false"]]
+      : [["setTraining", String(method === "trainMode")]];
+  const previous = modes.map(([setter, value]) => {
+    const flag = l.temp("boolean");
+    l.emit({ kind: "assign", target: flag, expr: constantCall(call, `${autograd}.${setter}`, () => `${autograd}.${setter}(${value})`, []) });
+    return [setter, flag] as const;
+  });
+  const stmts = l.collect(() => {
+    const exits = body.body.type === "BlockStatement" ? l.scoped(() => l.statements((body.body as t.BlockStatement).body, 0)) : (l.effect(body.body), new Set<string>());
+    if (exits.size > 0) l.report("ADJ016", body, `return inside autograd.${method}(...)`);
+  });
+  // Nothing inside pause is recorded: each value it assigns is a constant from the start.
+  l.block.push(...(method === "pause" ? detached(l, stmts) : stmts));
+  for (const [setter, flag] of previous.reverse()) {
+    l.emit({ kind: "effect", expr: constantCall(call, `${autograd}.${setter}`, ([f]) => `${autograd}.${setter}(${f})`, [v(flag)]) });
+  }
+  return true;
+}
+
+/** The statements with each user variable's assignment made through a constant: `t = ...; v = stop(t)`. */
+export function detached(l: Lowering, stmts: Stmt[]): Stmt[] {
+  return stmts.flatMap((s): Stmt[] => {
+    if (s.kind === "if") return [{ ...s, then: detached(l, s.then), else: detached(l, s.else) }];
+    if (s.kind === "loop") return [{ ...s, pre: detached(l, s.pre), body: detached(l, s.body) }];
+    if (s.kind !== "assign" || l.locals.get(s.target)?.temp) return [s];
+    const value = l.temp(l.locals.get(s.target)?.declared);
+    if (l.ndarrays.has(s.target)) l.ndarrays.add(value);
+    return [{ ...s, target: value }, { kind: "assign", target: s.target, expr: { kind: "stop", arg: v(value) }, loc: s.loc }];
+  });
+}
+
+/** Whether `node` is adjoint's `autograd` (imported by name or read from a namespace import). */
+export function isAutograd(l: Lowering, node: t.Expression): boolean {
+  if (node.type === "Identifier") return l.ctx.autograd.has(node.name) && !l.lookup(node.name);
+  return (
+    node.type === "MemberExpression" &&
+    !node.computed &&
+    node.property.type === "Identifier" &&
+    node.property.name === "autograd" &&
+    node.object.type === "Identifier" &&
+    l.ctx.namespaces.has(node.object.name) &&
+    !l.lookup(node.object.name)
+  );
+}
 
 export interface RecordedBlock {
   /** The block as a function of the outer variables it uses, in order of first use. */
@@ -186,17 +273,6 @@ function isPlainTarget(node: t.Identifier, parent: t.Node | null): boolean {
   return parent?.type === "AssignmentExpression" && parent.left === node && parent.operator === "=";
 }
 
-/**
- * The function a name refers to at `node` when it is declared in an enclosing function
- * (`const f = (x) => ...` or `function f(x) { ... }` inside main): grad(f) is then
- * generated in place, where what f captures is in scope. Undefined when the nearest
- * binding of the name is something else; null when it is at module level (or none).
- */
-export function localFunctionNamed(name: string, node: t.Node, parents: Map<t.Node, t.Node>): BlockNode | t.FunctionDeclaration | undefined | null {
-  const declared = enclosingBindings(node, parents).get(name);
-  return !declared || declared.moduleLevel ? null : declared.fn;
-}
-
 /** The names record blocks of the module assign: their arrays carry recorded gradients. */
 export function recordOutputNames(program: t.Program, ctx: ModuleContext): Set<string> {
   const names = new Set<string>();
@@ -227,132 +303,6 @@ export function ndarrayNamesOf(program: t.Program): Set<string> {
   return names;
 }
 
-/**
- * Calls `visit` for each identifier under `root` that names a variable declared outside
- * it: names the code declares (in a block, a loop head, a nested function, a catch) shadow
- * outer ones where they are in scope.
- */
-function freeIdentifiers(root: t.Node, visit: (node: t.Identifier, parent: t.Node | null) => void): void {
-  const scopes: Set<string>[] = [];
-  const bound = (name: string) => scopes.some((scope) => scope.has(name));
-  const declaredIn = (stmts: t.Node[]) => {
-    const names = new Set<string>();
-    for (const stmt of stmts) {
-      const decl = stmt.type === "ExportNamedDeclaration" ? stmt.declaration : stmt;
-      if (decl?.type === "VariableDeclaration") for (const d of decl.declarations) for (const name of patternNames(d.id)) names.add(name);
-      else if ((decl?.type === "FunctionDeclaration" || decl?.type === "ClassDeclaration") && decl.id) names.add(decl.id.name);
-    }
-    return names;
-  };
-  const visitNode = (node: t.Node, parent: t.Node | null): void => {
-    let scope: Set<string> | null = null;
-    switch (node.type) {
-      case "BlockStatement":
-      case "Program":
-        scope = declaredIn(node.body);
-        break;
-      case "ForStatement":
-        scope = node.init ? declaredIn([node.init]) : new Set();
-        break;
-      case "ForOfStatement":
-      case "ForInStatement":
-        scope = declaredIn([node.left]);
-        break;
-      case "CatchClause":
-        scope = new Set(node.param ? patternNames(node.param) : []);
-        break;
-      case "FunctionExpression":
-      case "ArrowFunctionExpression":
-      case "FunctionDeclaration":
-      case "ObjectMethod":
-        scope = new Set(node.params.flatMap((p) => patternNames(p)));
-        if (node.type === "FunctionExpression" && node.id) scope.add(node.id.name);
-        break;
-      case "Identifier":
-        if (isReference(node, parent) && !bound(node.name)) visit(node, parent);
-        return;
-      case "VariableDeclarator":
-        // The declared names are bound by the enclosing scope; only the initializer reads.
-        if (node.init) visitNode(node.init, node);
-        return;
-    }
-    if (scope) scopes.push(scope);
-    forEachChild(node, (child) => visitNode(child, node));
-    if (scope) scopes.pop();
-  };
-  visitNode(root, null);
-}
-
-interface Declared {
-  id: t.Identifier;
-  init?: t.Expression | null;
-  /** Declared with `const`: always the same array. */
-  constant?: boolean;
-  /** The function it names: a function declaration, or a `const` bound to an arrow or function expression. */
-  fn?: BlockNode | t.FunctionDeclaration;
-  /** Declared at the top of the module. */
-  moduleLevel?: boolean;
-}
-
-/** The variables in scope at `node` (innermost first wins), with where each was declared. */
-function enclosingBindings(node: t.Node, parents: Map<t.Node, t.Node>): Map<string, Declared> {
-  const found = new Map<string, Declared>();
-  let moduleLevel = false;
-  const add = (id: t.Identifier, declared: Omit<Declared, "id"> = {}) => {
-    if (!found.has(id.name)) found.set(id.name, { id, ...declared, moduleLevel });
-  };
-  const declareIn = (stmt: t.Node | null | undefined) => {
-    if (!stmt) return;
-    if (stmt.type === "ExportNamedDeclaration") return declareIn(stmt.declaration);
-    if (stmt.type === "VariableDeclaration") {
-      for (const d of stmt.declarations) {
-        if (d.id.type !== "Identifier") continue;
-        const init = d.init && unwrap(d.init);
-        const fn = stmt.kind === "const" && (init?.type === "ArrowFunctionExpression" || init?.type === "FunctionExpression") ? init : undefined;
-        add(d.id, { init: d.init, constant: stmt.kind === "const", fn });
-      }
-    } else if (stmt.type === "FunctionDeclaration" && stmt.id) {
-      add(stmt.id, { fn: stmt });
-    } else if (stmt.type === "ClassDeclaration" && stmt.id) {
-      add(stmt.id);
-    }
-  };
-  for (let at: t.Node | undefined = parents.get(node); at; at = parents.get(at)) {
-    moduleLevel = at.type === "Program";
-    switch (at.type) {
-      case "Program":
-      case "BlockStatement":
-      case "StaticBlock":
-        at.body.forEach(declareIn);
-        break;
-      case "SwitchCase":
-        at.consequent.forEach(declareIn);
-        break;
-      case "ForStatement":
-        declareIn(at.init);
-        break;
-      case "ForOfStatement":
-      case "ForInStatement":
-        declareIn(at.left);
-        break;
-      case "CatchClause":
-        if (at.param?.type === "Identifier") add(at.param);
-        break;
-      case "FunctionDeclaration":
-      case "FunctionExpression":
-      case "ArrowFunctionExpression":
-      case "ObjectMethod":
-      case "ClassMethod":
-        for (const p of at.params) {
-          const id = p.type === "AssignmentPattern" ? p.left : p;
-          if (id.type === "Identifier") add(id);
-        }
-        break;
-    }
-  }
-  return found;
-}
-
 /** The type a declaration's initializer gives: `np.arange(4)` an NDArray, `0.1` a number. */
 function initializerType(init: t.Expression | null | undefined, ctx: ModuleContext, ndarrayNames: Set<string>): ValueType | undefined {
   if (!init) return undefined;
@@ -364,20 +314,3 @@ function initializerType(init: t.Expression | null | undefined, ctx: ModuleConte
   return ctx.npNamespaces.has(root.name) || ctx.npImports.has(root.name) || ndarrayNames.has(root.name) ? "ndarray" : undefined;
 }
 
-function patternNames(node: t.Node): string[] {
-  const names: string[] = [];
-  walk(node, (n, parent) => {
-    if (n.type === "Identifier" && isReference(n, parent)) names.push(n.name);
-  });
-  return names;
-}
-
-/** An identifier that names a variable (not a property, a key or a label). */
-function isReference(node: t.Identifier, parent: t.Node | null): boolean {
-  if (!parent) return true;
-  if ((parent.type === "MemberExpression" || parent.type === "OptionalMemberExpression") && parent.property === node && !parent.computed) return false;
-  if ((parent.type === "ObjectProperty" || parent.type === "ObjectMethod") && parent.key === node && !parent.computed && !(parent.type === "ObjectProperty" && parent.shorthand)) return false;
-  if (parent.type === "LabeledStatement" || parent.type === "BreakStatement" || parent.type === "ContinueStatement") return false;
-  if ((parent.type === "FunctionDeclaration" || parent.type === "FunctionExpression" || parent.type === "ClassDeclaration") && parent.id === node) return false;
-  return true;
-}

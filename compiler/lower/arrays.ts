@@ -1,0 +1,114 @@
+// Indexed code on typed arrays and number[]: element reads and writes (`a[i]`, `a[i] += v`),
+// allocations and copies, array literals, fill/slice; and property reads (`.length`, NDArray's).
+import type * as t from "@babel/types";
+import { unwrap } from "../ast.js";
+import { num, v, type ArrayKind, type Operand } from "../ir/index.js";
+import { UNDEFINED, type Lowering } from "./lowerer.js";
+import { mathConstants } from "../rules/scalar.js";
+import { CONSTANT_PROPERTIES, npRule } from "../rules/np.js";
+
+export function member(l: Lowering, node: t.MemberExpression, target?: string): Operand {
+  const object = unwrap(node.object);
+  if (!node.computed && node.property.type === "Identifier") {
+    const property = node.property.name;
+    if (object.type === "Identifier" && object.name === "Math" && !l.lookup("Math") && mathConstants.has(property)) {
+      return { kind: "const", code: `Math.${property}`, value: Math[property as "PI"] };
+    }
+    const receiver = l.expr(object);
+    if (receiver.kind === "var" && l.ndarrays.has(receiver.name)) {
+      if (property === "T") return l.np(npRule("transpose")!, [receiver], ([x]) => `${x}.T`, target);
+      if (CONSTANT_PROPERTIES.has(property)) return l.opaque(node, "ADJ012", `the property .${property}`, [receiver], ([r]) => `${r}.${property}`, target, true);
+    }
+    if (property === "length") return l.compute({ kind: "prim", op: "length", args: [receiver] }, target, "number");
+    return l.opaque(node, "ADJ012", `the property .${property}`, [receiver], ([r]) => `${r}.${property}`, target);
+  }
+  const array = l.expr(object);
+  const index = l.expr(node.property as t.Expression);
+  return l.compute({ kind: "load", array, index }, target);
+}
+
+/** The local array an element write goes to; reports writes to anything else. */
+export function arrayTarget(l: Lowering, node: t.MemberExpression): { array: string; index: Operand } | undefined {
+  const object = unwrap(node.object);
+  if (!node.computed || object.type !== "Identifier") {
+    l.report(node.computed ? "ADJ014" : "ADJ016", node, node.computed ? "the array is computed here" : "assignment to a property");
+    return undefined;
+  }
+  const array = l.lookup(object.name);
+  if (!array) {
+    l.report("ADJ009", node, `'${object.name}' (an element of an array declared outside the function)`);
+    return undefined;
+  }
+  return { array, index: l.expr(node.property as t.Expression) };
+}
+
+/** `a[i] op= value` (op "" for plain `=`): a load, the arithmetic, a store. */
+export function elementUpdate(l: Lowering, node: t.MemberExpression, op: string | null, value: () => Operand): Operand {
+  const place = arrayTarget(l, node);
+  if (!place) return UNDEFINED;
+  let result = value();
+  if (op) {
+    const old = l.compute({ kind: "load", array: v(place.array), index: place.index }, undefined);
+    result = l.compute({ kind: "prim", op, args: [old, result] }, undefined, "number");
+  }
+  l.emit({ kind: "store", array: place.array, index: place.index, value: result });
+  return result;
+}
+
+/** `new Float64Array(n)`, `new Float64Array(a)`, `Array.from(a)`, `new Array(n)`: an array allocation. */
+export function allocation(l: Lowering, kind: string, node: t.NewExpression | t.CallExpression, target?: string): Operand | undefined {
+  if (!ARRAY_KINDS.has(kind) || l.lookup(kind) || node.arguments.length !== 1) return undefined;
+  const [arg] = l.arguments(node.arguments);
+  return l.compute({ kind: "alloc", ctor: kind as ArrayKind, arg }, target, "array");
+}
+
+export function arrayLiteral(l: Lowering, node: t.ArrayExpression, target?: string): Operand {
+  const elements = node.elements.map((e) => {
+    if (e === null || e.type === "SpreadElement") {
+      l.report("ADJ019", e ?? node);
+      return UNDEFINED;
+    }
+    return l.expr(e);
+  });
+  if (elements.some((e) => e.kind === "var" && l.ndarrays.has(e.name))) {
+    // A list of NDArrays is no array of numbers: refused where gradient would flow through it.
+    return l.opaque(node, "ADJ016", "a list of NDArrays (np.concat and np.stack take one, written in their call)", elements, (a) => `[${a.join(", ")}]`, target);
+  }
+  const array = l.compute({ kind: "alloc", ctor: "Array", arg: num(elements.length) }, target, "array");
+  elements.forEach((value, i) => l.emit({ kind: "store", array: (array as { name: string }).name, index: num(i), value }));
+  return array;
+}
+
+/** Array methods and constructors compiled as such: `Float64Array.from(a)`, `a.slice()`, `a.fill(v)`, `new Array(n).fill(0)`. */
+export function arrayMethod(l: Lowering, object: t.Expression, property: string, node: t.CallExpression, target?: string): Operand | undefined {
+  if (object.type === "Identifier" && property === "from" && ARRAY_KINDS.has(object.name)) {
+    const allocated = allocation(l, object.name, node, target);
+    if (allocated) return allocated;
+  }
+  if ((property === "fill" || property === "set") && object.type === "Identifier" && l.ndarrays.has(l.lookup(object.name) ?? "")) {
+    // The reverse sweep reads arrays as the forward sweep left them: writing one in place would corrupt it.
+    l.report("ADJ025", node, `${object.name}.${property}(…)`);
+    return UNDEFINED;
+  }
+  if ((property === "slice" || property === "fill") && object.type === "Identifier" && l.lookup(object.name)) {
+    const array = l.lookup(object.name)!;
+    if (property === "slice" && node.arguments.length === 0) {
+      return l.compute({ kind: "alloc", ctor: "same", arg: v(array) }, target, "array");
+    }
+    if (property === "fill" && node.arguments.length === 1) {
+      const [value] = l.arguments(node.arguments);
+      l.emit({ kind: "fill", array, value });
+      return v(array);
+    }
+  }
+  if (property === "fill" && node.arguments.length === 1 && object.type === "NewExpression") {
+    // `new Array(n).fill(0)`
+    const array = l.value(object, target);
+    const [value] = l.arguments(node.arguments);
+    if (array.kind === "var") l.emit({ kind: "fill", array: array.name, value });
+    return array;
+  }
+  return undefined;
+}
+
+const ARRAY_KINDS = new Set<string>(["Float64Array", "Float32Array", "Array"]);

@@ -1,0 +1,144 @@
+// Calls: Math functions, functions of the module (differentiated with them), functions with an
+// attached vjp (imports, customGrad, differentiable), markers, constructors; anything else is opaque.
+import type * as t from "@babel/types";
+import { forEachChild, unwrap } from "../ast.js";
+import type { Operand } from "../ir/index.js";
+import { UNDEFINED, type Lowering } from "./lowerer.js";
+import type { FunctionNode, ModuleContext } from "../ir/context.js";
+import { scalarRules } from "../rules/scalar.js";
+import { declaredType } from "./types.js";
+
+export function call(l: Lowering, node: t.CallExpression, target?: string): Operand {
+  const callee = unwrap(node.callee as t.Expression);
+  const path = memberPath(callee);
+  if (path && path.length > 1 && l.ctx.npNamespaces.has(path[0]) && !l.lookup(path[0])) {
+    return l.npCall(path.slice(1), node, target);
+  }
+  if (callee.type === "Identifier" && l.ctx.npImports.has(callee.name) && !l.lookup(callee.name)) {
+    return l.npCall([l.ctx.npImports.get(callee.name)!], node, target);
+  }
+  if (callee.type === "MemberExpression" && !callee.computed && callee.property.type === "Identifier") {
+    const object = unwrap(callee.object);
+    const property = callee.property.name;
+    if (object.type === "Identifier" && object.name === "Math" && !l.lookup("Math")) {
+      const rule = scalarRules[`Math.${property}`];
+      if (!rule) {
+        l.report("ADJ022", callee, `Math.${property}`);
+        return UNDEFINED;
+      }
+      const args = l.arguments(node.arguments);
+      return l.compute({ kind: "prim", op: `Math.${property}`, args }, target, rule.result);
+    }
+    if (object.type === "Identifier" && l.ctx.namespaces.has(object.name) && !l.lookup(object.name)) {
+      return marker(l, property, node, target);
+    }
+    const arrayMethod = l.arrayMethod(object, property, node, target);
+    if (arrayMethod) return arrayMethod;
+    if (object.type === "Identifier" && object.name === "eval") {
+      l.report("ADJ005", node);
+      return UNDEFINED;
+    }
+    const receiver = l.expr(object as t.Expression);
+    if (receiver.kind === "var" && l.ndarrays.has(receiver.name)) return l.npMethod(receiver.name, property, node, target);
+    const args = l.arguments(node.arguments);
+    return l.opaque(node, "ADJ011", `the method call .${property}()`, [receiver, ...args], ([r, ...a]) => `${r}.${property}(${a.join(", ")})`, target);
+  }
+  if (callee.type !== "Identifier") {
+    l.report("ADJ016", callee, "a call through a computed function");
+    return UNDEFINED;
+  }
+  const name = callee.name;
+  if (l.record?.functions.has(name) && l.lookup(name)) {
+    return l.compute({ kind: "call", callee: { kind: "attached", binding: l.lookup(name)! }, args: l.arguments(node.arguments) }, target);
+  }
+  if (l.lookup(name)) {
+    l.report("ADJ007", callee, `'${name}' is a local value`);
+    return UNDEFINED;
+  }
+  if (name === "eval") {
+    l.report("ADJ005", node);
+    return UNDEFINED;
+  }
+  const markerName = l.ctx.markers.get(name);
+  if (markerName) return marker(l, markerName, node, target);
+  const args = l.arguments(node.arguments);
+  if (l.ctx.functions.has(name)) {
+    const result = l.compute({ kind: "call", callee: { kind: "local", key: name }, args }, target);
+    // Its methods are adjoint/np operations when the callee returns an NDArray.
+    if (result.kind === "var" && returnsNdarray(l.ctx.functions.get(name)!.node, l.ctx)) l.ndarrays.add(result.name);
+    return result;
+  }
+  const importProblem = l.ctx.attached.has(name) ? l.ctx.hooks?.importProblem?.(name) : undefined;
+  if (importProblem) return l.opaque(node, "ADJ010", importProblem, args, (a) => `${name}(${a.join(", ")})`, target);
+  if (l.ctx.attached.has(name)) return l.compute({ kind: "call", callee: { kind: "attached", binding: name }, args }, target);
+  l.outerReads.add(name);
+  return l.opaque(node, "ADJ010", `'${name}'`, args, (a) => `${name}(${a.join(", ")})`, target);
+}
+
+export function marker(l: Lowering, name: string, node: t.CallExpression, target?: string): Operand {
+  if (name === "stopGradient" && node.arguments.length === 1) {
+    const [arg] = l.arguments(node.arguments);
+    return l.compute({ kind: "stop", arg }, target);
+  }
+  l.report("ADJ016", node, `${name}(…) inside a differentiated function (higher-order derivatives are not supported yet)`);
+  return UNDEFINED;
+}
+
+export function newExpression(l: Lowering, node: t.NewExpression, target?: string): Operand {
+  if (node.callee.type === "Identifier") {
+    const allocated = l.allocation(node.callee.name, node, target);
+    if (allocated) return allocated;
+  }
+  const args = l.arguments(node.arguments);
+  const callee = node.callee.type === "Identifier" ? l.identifier(node.callee) : null;
+  if (!callee) {
+    l.report("ADJ016", node.callee);
+    return UNDEFINED;
+  }
+  return l.opaque(node, "ADJ021", `new ${node.callee.type === "Identifier" ? node.callee.name : "…"}`, [callee, ...args], ([c, ...a]) => `new ${c}(${a.join(", ")})`, target);
+}
+
+/**
+ * Whether a module function returns an NDArray: its return type says so, or every value it
+ * returns is an adjoint/np call or an NDArray method's result.
+ */
+function returnsNdarray(fn: FunctionNode, ctx: ModuleContext): boolean {
+  let known = returnsNdarrayOf.get(fn);
+  if (known === undefined) returnsNdarrayOf.set(fn, (known = readReturnsNdarray(fn, ctx)));
+  return known;
+}
+
+/** What returnsNdarray found for each function, read once per function rather than per call. */
+const returnsNdarrayOf = new WeakMap<FunctionNode, boolean>();
+
+function readReturnsNdarray(fn: FunctionNode, ctx: ModuleContext): boolean {
+  const declared = fn.returnType?.type === "TSTypeAnnotation" ? declaredType(fn.returnType, ctx.typeAliases) : undefined;
+  if (declared) return declared === "ndarray";
+  const returned: t.Expression[] = [];
+  if (fn.body.type !== "BlockStatement") returned.push(fn.body);
+  else {
+    const visit = (node: t.Node) => {
+      if (node.type === "ReturnStatement") {
+        if (node.argument) returned.push(node.argument);
+      } else if (!node.type.includes("Function")) {
+        forEachChild(node, visit);
+      }
+    };
+    visit(fn.body);
+  }
+  const isNpCall = (e: t.Expression): boolean => {
+    if (e.type !== "CallExpression") return false;
+    let root: t.Node = e.callee;
+    while (root.type === "MemberExpression") root = root.object;
+    return root.type === "Identifier" && (ctx.npNamespaces.has(root.name) || ctx.npImports.has(root.name));
+  };
+  return returned.length > 0 && returned.every((e) => isNpCall(unwrap(e)));
+}
+
+/** `np.linalg.norm` as ["np", "linalg", "norm"]; null for anything but a dotted name. */
+function memberPath(node: t.Expression): string[] | null {
+  if (node.type === "Identifier") return [node.name];
+  if (node.type !== "MemberExpression" || node.computed || node.property.type !== "Identifier") return null;
+  const head = memberPath(node.object as t.Expression);
+  return head ? [...head, node.property.name] : null;
+}

@@ -1,0 +1,443 @@
+// Lowers a function's Babel AST to the IR: every right-hand side becomes `t = op(a, b)`,
+// every loop becomes `loop { pre; if (!cond) break; body }`, and break/continue/return
+// become flags that guard the code they skip, so the reverse pass sees only structured code.
+// This file holds the lowerer's state, names, blocks and the two dispatchers (statements,
+// expressions); each family of constructs has its file, written against the Lowering interface.
+import type * as t from "@babel/types";
+import { spanOf } from "../ast.js";
+import { diagnostic, type DiagnosticCode } from "../diagnostics.js";
+import type { FunctionNode, ModuleContext } from "../ir/context.js";
+import { bool, forEachStmt, num, v, type Expr, type IRFunction, type LocalInfo, type Operand, type SourceLoc, type Stmt, type ValueType } from "../ir/index.js";
+import { argForRule, updateNeedsTemporary } from "../rules/scalar.js";
+import type { NpRule } from "../rules/np.js";
+import * as arrays from "./arrays.js";
+import * as calls from "./calls.js";
+import * as controlFlow from "./control-flow.js";
+import * as expressions from "./expressions.js";
+import { UNDEFINED, type JumpTarget, type Lowering, type RecordBlock } from "./lowerer.js";
+import * as ndarray from "./ndarray.js";
+import * as record from "./record.js";
+import { declaredType } from "./types.js";
+
+export type { RecordBlock } from "./lowerer.js";
+
+export function lowerFunction(node: FunctionNode, key: string, ctx: ModuleContext, record?: RecordBlock): IRFunction {
+  // A local that takes the name of an outer binding the function also reads would
+  // capture it once declarations are hoisted: lower again with that name avoided.
+  let avoid = new Set<string>();
+  for (;;) {
+    const lowerer = new Lowerer(ctx, avoid, record);
+    const fn = lowerer.lowerFunction(node, key);
+    const clashes = [...lowerer.outerReads].filter((name) => fn.locals.has(name) && !avoid.has(name));
+    if (clashes.length === 0) return fn;
+    avoid = new Set([...avoid, ...clashes]);
+  }
+}
+
+class Lowerer implements Lowering {
+  scopes: Map<string, string>[] = [];
+  locals = new Map<string, LocalInfo>();
+  private taken = new Set<string>();
+  block: Stmt[] = [];
+  targets: JumpTarget[] = [];
+  loc: SourceLoc = { line: 0, column: 0, text: "" };
+  result = "";
+  returned = "";
+  readonly outerReads = new Set<string>();
+  /** Locals known to hold NDArrays: their methods are adjoint/np operations. */
+  ndarrays = new Set<string>();
+  /** Whether a `return` gives a value (a record block's first output is then that value). */
+  returnsValue = false;
+  /** `attachGrad()` leaves made so far in a record block. */
+  leaves = 0;
+  private tempCount = 0;
+
+  constructor(
+    readonly ctx: ModuleContext,
+    private avoid: Set<string>,
+    readonly record?: RecordBlock,
+  ) {}
+
+  lowerFunction(node: FunctionNode, key: string): IRFunction {
+    this.loc = this.locOf(node);
+    if (node.async) this.report("ADJ002", node);
+    if (node.generator) this.report("ADJ003", node);
+    this.scopes.push(new Map());
+    const params: string[] = [];
+    const paramTypes: ValueType[] = [];
+    const paramAnnotated: boolean[] = [];
+    const defaults: [string, t.Expression][] = [];
+    for (const param of node.params) {
+      let id: t.Node = param;
+      if (id.type === "AssignmentPattern") {
+        defaults.push([(id.left as t.Identifier).name, id.right]);
+        id = id.left;
+      }
+      if (id.type !== "Identifier") {
+        this.report(id.type === "RestElement" ? "ADJ019" : "ADJ008", id);
+        continue;
+      }
+      const declared = declaredType(id.typeAnnotation, this.ctx.typeAliases) ?? this.ctx.hooks?.typeAt?.(id.start!, id.end!) ?? this.record?.types.get(id.name);
+      const type = declared ?? "number";
+      params.push(this.declare(id.name, { declared, temp: false }));
+      paramTypes.push(type);
+      paramAnnotated.push(declared !== undefined);
+    }
+    this.result = this.fresh("result");
+    this.locals.set(this.result, { temp: true });
+    this.returned = this.fresh("returned");
+    this.locals.set(this.returned, { temp: true, declared: "boolean" });
+    for (const [name, init] of defaults) {
+      const param = this.lookup(name)!;
+      const missing = this.temp("boolean");
+      this.emit({ kind: "assign", target: missing, expr: { kind: "prim", op: "seq", args: [v(param), UNDEFINED] } });
+      this.emit({ kind: "if", cond: v(missing), then: this.collect(() => this.expr(init, param)), else: [] });
+    }
+    if (node.body.type === "BlockStatement") {
+      controlFlow.statements(this, node.body.body, 0);
+    } else {
+      this.loc = this.locOf(node.body);
+      this.expr(node.body, this.result);
+    }
+    const assigned = this.record?.outputs.map((name) => this.lookup(name)!);
+    const outputs = assigned && (this.returnsValue ? [this.result, ...assigned] : assigned);
+    this.scopes.pop();
+    return {
+      key,
+      params,
+      paramTypes,
+      paramAnnotated,
+      body: this.block,
+      result: this.result,
+      ...(outputs && { outputs, leaves: this.leaves }),
+      locals: this.locals,
+      reserved: this.ctx.reserved,
+      loc: this.locOf(node),
+    };
+  }
+
+  /** A name for a new local: the user's own if free, else with a numeric suffix. */
+  private fresh(base: string): string {
+    let name = base;
+    for (let i = 1; this.taken.has(name) || this.avoid.has(name) || (name !== base && this.ctx.reserved.has(name)); i++) {
+      name = `${base}_${i}`;
+    }
+    this.taken.add(name);
+    return name;
+  }
+
+  /** A temporary: t1, t2, … skipping every name the module uses. */
+  temp(declared?: ValueType): string {
+    let name: string;
+    do name = `t${++this.tempCount}`;
+    while (this.taken.has(name) || this.ctx.reserved.has(name));
+    this.taken.add(name);
+    this.locals.set(name, { temp: true, declared });
+    return name;
+  }
+
+  flag(base: string): string {
+    const name = this.freshGenerated(base);
+    this.locals.set(name, { temp: true, declared: "boolean" });
+    return name;
+  }
+
+  freshGenerated(base: string): string {
+    let name = base;
+    for (let i = 1; this.taken.has(name) || this.ctx.reserved.has(name); i++) name = `${base}${i}`;
+    this.taken.add(name);
+    return name;
+  }
+
+  private declare(sourceName: string, info: LocalInfo): string {
+    const name = this.fresh(sourceName);
+    this.scopes[this.scopes.length - 1].set(sourceName, name);
+    this.locals.set(name, info);
+    if (info.declared === "ndarray") this.ndarrays.add(name);
+    return name;
+  }
+
+  lookup(sourceName: string): string | undefined {
+    for (let i = this.scopes.length - 1; i >= 0; i--) {
+      const name = this.scopes[i].get(sourceName);
+      if (name !== undefined) return name;
+    }
+    return undefined;
+  }
+
+  emit(stmt: Stmt): void {
+    stmt.loc ??= this.loc;
+    // The reverse sweep re-tests an if's condition: it must still hold the value it had,
+    // so a condition the branches reassign (a flag, a user variable) is read into a copy.
+    if (stmt.kind === "if" && stmt.cond.kind === "var" && assignsWithin([...stmt.then, ...stmt.else], stmt.cond.name)) {
+      const copy = this.temp(this.locals.get(stmt.cond.name)?.declared);
+      this.block.push({ kind: "assign", target: copy, expr: { kind: "copy", arg: stmt.cond }, loc: stmt.loc });
+      stmt = { ...stmt, cond: v(copy) };
+    }
+    this.block.push(stmt);
+  }
+
+  collect(lower: () => void): Stmt[] {
+    const saved = this.block;
+    this.block = [];
+    try {
+      lower();
+      return this.block;
+    } finally {
+      this.block = saved;
+    }
+  }
+
+  scoped<T>(lower: () => T): T {
+    this.scopes.push(new Map());
+    try {
+      return lower();
+    } finally {
+      this.scopes.pop();
+    }
+  }
+
+  condition(node: t.Expression): Operand {
+    return this.expr(node);
+  }
+
+  statement(node: t.Statement): Set<string> {
+    this.loc = this.locOf(node);
+    const none = new Set<string>();
+    switch (node.type) {
+      case "ExpressionStatement":
+        expressions.effect(this, node.expression);
+        return none;
+      case "VariableDeclaration":
+        this.variableDeclaration(node);
+        return none;
+      case "BlockStatement":
+        return this.scoped(() => controlFlow.statements(this, node.body, 0));
+      case "EmptyStatement":
+        return none;
+      case "IfStatement": {
+        const branch = (s: t.Statement | null | undefined) => () => (s ? this.scoped(() => controlFlow.statements(this, [s], 0)) : new Set<string>());
+        return controlFlow.ifStatement(this, node, branch(node.consequent), branch(node.alternate));
+      }
+      case "ReturnStatement":
+        return controlFlow.returnStatement(this, node);
+      case "BreakStatement":
+      case "ContinueStatement":
+        return controlFlow.jump(this, node);
+      case "WhileStatement":
+      case "DoWhileStatement":
+      case "ForStatement":
+        return controlFlow.loop(this, node, []);
+      case "LabeledStatement":
+        return controlFlow.labeled(this, node);
+      case "SwitchStatement":
+        return controlFlow.switchStatement(this, node, []);
+      case "ThrowStatement":
+        this.emit({ kind: "throw", arg: this.expr(node.argument) });
+        return none;
+      case "TryStatement":
+        this.report("ADJ001", node);
+        return none;
+      case "ForInStatement":
+        this.report("ADJ013", node);
+        return none;
+      case "ForOfStatement":
+        return controlFlow.forOf(this, node, []);
+      case "FunctionDeclaration":
+        this.report("ADJ007", node);
+        return none;
+      case "TSTypeAliasDeclaration":
+      case "TSInterfaceDeclaration":
+        return none;
+      default:
+        this.report("ADJ015", node, describeNode(node));
+        return none;
+    }
+  }
+
+  variableDeclaration(node: t.VariableDeclaration): void {
+    for (const declarator of node.declarations) {
+      if (declarator.id.type !== "Identifier") {
+        this.report("ADJ008", declarator.id);
+        continue;
+      }
+      const declared = declaredType(declarator.id.typeAnnotation, this.ctx.typeAliases);
+      if (declarator.init) {
+        // The name enters scope after its initializer: `let x = x + 1` in a block reads the outer x.
+        const name = this.fresh(declarator.id.name);
+        this.locals.set(name, { declared, temp: false });
+        if (declared === "ndarray") this.ndarrays.add(name);
+        const value = this.expr(declarator.init, name);
+        if (value.kind === "var" && this.ndarrays.has(value.name)) this.ndarrays.add(name);
+        // The checker (tspc) may know an NDArray the initializer does not show: an imported function's result.
+        else if (!declared && this.ctx.hooks?.typeAt?.(declarator.id.start!, declarator.id.end!) === "ndarray") this.ndarrays.add(name);
+        this.scopes[this.scopes.length - 1].set(declarator.id.name, name);
+      } else {
+        this.declare(declarator.id.name, { declared, temp: false });
+      }
+    }
+  }
+
+  /** `target = expr`, through a temporary when the rule would need the old value of target. */
+  assign(target: string, expr: Expr): void {
+    if (expr.kind === "prim" && updateNeedsTemporary(target, expr.op, expr.args.map(argForRule))) {
+      const tmp = this.temp();
+      this.emit({ kind: "assign", target: tmp, expr });
+      this.emit({ kind: "assign", target, expr: { kind: "copy", arg: v(tmp) } });
+      return;
+    }
+    this.emit({ kind: "assign", target, expr });
+  }
+
+  /** Emits `expr` into `target` (or a fresh temporary) and returns the operand holding its value. */
+  expr(node: t.Expression, target?: string): Operand {
+    const value = this.value(node, target);
+    if (target === undefined) return value;
+    if (!(value.kind === "var" && value.name === target)) this.assign(target, { kind: "copy", arg: value });
+    if (value.kind === "var" && this.ndarrays.has(value.name)) this.ndarrays.add(target);
+    return v(target);
+  }
+
+  /** Emits an Expr computing `node`, into `target` if given, and returns its operand. */
+  compute(expr: Expr, target: string | undefined, declared?: ValueType): Operand {
+    const name = target ?? this.temp(declared);
+    this.assign(name, expr);
+    return v(name);
+  }
+
+  value(node: t.Expression, target?: string): Operand {
+    switch (node.type) {
+      case "NumericLiteral":
+        return num(node.value);
+      case "BooleanLiteral":
+        return bool(node.value);
+      case "StringLiteral":
+        return { kind: "const", code: JSON.stringify(node.value) };
+      case "NullLiteral":
+        return { kind: "const", code: "null" };
+      case "Identifier":
+        return expressions.identifier(this, node);
+      case "ParenthesizedExpression":
+      case "TSAsExpression":
+      case "TSSatisfiesExpression":
+      case "TSNonNullExpression":
+      case "TSTypeAssertion":
+        return this.value(node.expression, target);
+      case "UnaryExpression":
+        return expressions.unary(this, node, target);
+      case "BinaryExpression":
+        return expressions.binary(this, node, target);
+      case "LogicalExpression":
+        return expressions.logical(this, node, target);
+      case "ConditionalExpression":
+        return expressions.conditional(this, node, target);
+      case "AssignmentExpression":
+        return expressions.assignment(this, node);
+      case "UpdateExpression":
+        return expressions.update(this, node, target);
+      case "SequenceExpression": {
+        node.expressions.slice(0, -1).forEach((e) => expressions.effect(this, e));
+        return this.value(node.expressions[node.expressions.length - 1], target);
+      }
+      case "CallExpression":
+        return calls.call(this, node, target);
+      case "MemberExpression":
+        return arrays.member(this, node, target);
+      case "NewExpression":
+        return calls.newExpression(this, node, target);
+      case "ArrayExpression":
+        return arrays.arrayLiteral(this, node, target);
+      case "TemplateLiteral":
+        return expressions.template(this, node, target);
+      case "ThisExpression":
+        this.report("ADJ004", node);
+        return UNDEFINED;
+      case "ArrowFunctionExpression":
+      case "FunctionExpression":
+        this.report("ADJ007", node);
+        return UNDEFINED;
+      case "AwaitExpression":
+        this.report("ADJ002", node);
+        return UNDEFINED;
+      case "YieldExpression":
+        this.report("ADJ003", node);
+        return UNDEFINED;
+      case "ObjectExpression":
+        this.report("ADJ016", node, "an object literal");
+        return UNDEFINED;
+      default:
+        this.report("ADJ016", node, describeNode(node));
+        return UNDEFINED;
+    }
+  }
+
+  arguments(args: t.CallExpression["arguments"]): Operand[] {
+    return args.map((arg) => {
+      if (arg.type === "SpreadElement" || arg.type === "ArgumentPlaceholder") {
+        this.report("ADJ019", arg);
+        return UNDEFINED;
+      }
+      return this.expr(arg as t.Expression);
+    });
+  }
+
+  opaque(node: t.Node, code: DiagnosticCode, describe: string, args: Operand[], render: (args: string[]) => string, target?: string, constant = false): Operand {
+    return this.compute({ kind: "opaque", describe, diagnostic: code, render, args, at: spanOf(node), constant }, target);
+  }
+
+  report(code: DiagnosticCode, node: t.Node, detail?: string): void {
+    this.ctx.diagnostics.push(diagnostic(code, this.ctx.filename, spanOf(node), detail));
+  }
+
+  locOf(node: t.Node): SourceLoc {
+    const start = node.start ?? 0;
+    const lineEnd = this.ctx.source.indexOf("\n", start);
+    const text = this.ctx.source.slice(start, Math.min(node.end ?? start, lineEnd < 0 ? Infinity : lineEnd)).trim();
+    return { line: node.loc?.start.line ?? 0, column: node.loc?.start.column ?? 0, text, start, end: node.end ?? start };
+  }
+
+  // ---- the families' entry points, for one another (see Lowering) ----
+
+  statements(list: t.Statement[], start: number): Set<string> {
+    return controlFlow.statements(this, list, start);
+  }
+  effect(node: t.Expression): void {
+    expressions.effect(this, node);
+  }
+  identifier(node: t.Identifier): Operand {
+    return expressions.identifier(this, node);
+  }
+  elementUpdate(node: t.MemberExpression, op: string | null, value: () => Operand): Operand {
+    return arrays.elementUpdate(this, node, op, value);
+  }
+  allocation(kind: string, node: t.NewExpression | t.CallExpression, target?: string): Operand | undefined {
+    return arrays.allocation(this, kind, node, target);
+  }
+  arrayMethod(object: t.Expression, property: string, node: t.CallExpression, target?: string): Operand | undefined {
+    return arrays.arrayMethod(this, object, property, node, target);
+  }
+  np(rule: NpRule | null, args: Operand[], render: (args: string[]) => string, target?: string, result: "ndarray" | "number" = "ndarray"): Operand {
+    return ndarray.np(this, rule, args, render, target, result);
+  }
+  npCall(path: string[], node: t.CallExpression, target?: string): Operand {
+    return ndarray.npCall(this, path, node, target);
+  }
+  npMethod(receiver: string, method: string, node: t.CallExpression, target?: string): Operand {
+    return ndarray.npMethod(this, receiver, method, node, target);
+  }
+  recordStatement(call: t.CallExpression): boolean {
+    return record.recordStatement(this, call);
+  }
+}
+
+function assignsWithin(stmts: Stmt[], name: string): boolean {
+  let found = false;
+  forEachStmt(stmts, (s) => {
+    if (s.kind === "assign" && s.target === name) found = true;
+  });
+  return found;
+}
+
+function describeNode(node: t.Node): string {
+  return node.type.replace(/(Statement|Expression|Declaration)$/, "").replace(/([a-z])([A-Z])/g, "$1 $2").toLowerCase();
+}

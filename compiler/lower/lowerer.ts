@@ -1,0 +1,88 @@
+// What the lowering's files share: the Lowering interface (the lowerer's state and the
+// entry points one family of constructs calls in another), so that no family imports the
+// class; and a few IR helpers of their own.
+import type * as t from "@babel/types";
+import { spanOf } from "../ast.js";
+import type { DiagnosticCode } from "../diagnostics.js";
+import type { ModuleContext } from "../ir/context.js";
+import type { Expr, LocalInfo, Operand, SourceLoc, Stmt, ValueType } from "../ir/index.js";
+import type { NpRule } from "../rules/np.js";
+
+/** A loop, switch or labelled block that break (and, for loops, continue) can target. */
+export interface JumpTarget {
+  labels: string[];
+  /** Flag set by `break`. */
+  stop: string;
+  /** Flag set by `continue`; null for a switch or a labelled block. */
+  skip: string | null;
+}
+
+/** A record block lowered as a function: its parameters are the outer variables it uses. */
+export interface RecordBlock {
+  /** The parameters that are outer variables the block assigns: its outputs after the return value. */
+  outputs: string[];
+  /** What the module says about a parameter's type where its declaration has no annotation. */
+  types: ReadonlyMap<string, ValueType>;
+  /** Parameters that are functions of the enclosing function: called through the vjp passed beside them. */
+  functions: ReadonlySet<string>;
+}
+
+export interface Lowering {
+  readonly ctx: ModuleContext;
+  readonly record?: RecordBlock;
+  /** Source names to local names, innermost scope last. */
+  readonly scopes: Map<string, string>[];
+  readonly locals: Map<string, LocalInfo>;
+  /** The statements being emitted (collect() swaps it). */
+  block: Stmt[];
+  readonly targets: JumpTarget[];
+  /** The statement being lowered: where emitted statements say they come from. */
+  loc: SourceLoc;
+  /** The variable holding the return value, and the flag set by `return`. */
+  readonly result: string;
+  readonly returned: string;
+  readonly outerReads: Set<string>;
+  /** Locals known to hold NDArrays: their methods are adjoint/np operations. */
+  readonly ndarrays: Set<string>;
+  returnsValue: boolean;
+  leaves: number;
+
+  // the core (index.ts)
+  temp(declared?: ValueType): string;
+  flag(base: string): string;
+  freshGenerated(base: string): string;
+  lookup(sourceName: string): string | undefined;
+  emit(stmt: Stmt): void;
+  collect(lower: () => void): Stmt[];
+  scoped<T>(lower: () => T): T;
+  statement(node: t.Statement): Set<string>;
+  variableDeclaration(node: t.VariableDeclaration): void;
+  condition(node: t.Expression): Operand;
+  expr(node: t.Expression, target?: string): Operand;
+  value(node: t.Expression, target?: string): Operand;
+  compute(expr: Expr, target: string | undefined, declared?: ValueType): Operand;
+  assign(target: string, expr: Expr): void;
+  arguments(args: t.CallExpression["arguments"]): Operand[];
+  opaque(node: t.Node, code: DiagnosticCode, describe: string, args: Operand[], render: (args: string[]) => string, target?: string, constant?: boolean): Operand;
+  report(code: DiagnosticCode, node: t.Node, detail?: string): void;
+  locOf(node: t.Node): SourceLoc;
+
+  // the families, where one calls into another
+  statements(list: t.Statement[], start: number): Set<string>;
+  effect(node: t.Expression): void;
+  identifier(node: t.Identifier): Operand;
+  elementUpdate(node: t.MemberExpression, op: string | null, value: () => Operand): Operand;
+  allocation(kind: string, node: t.NewExpression | t.CallExpression, target?: string): Operand | undefined;
+  arrayMethod(object: t.Expression, property: string, node: t.CallExpression, target?: string): Operand | undefined;
+  np(rule: NpRule | null, args: Operand[], render: (args: string[]) => string, target?: string, result?: "ndarray" | "number"): Operand;
+  npCall(path: string[], node: t.CallExpression, target?: string): Operand;
+  npMethod(receiver: string, method: string, node: t.CallExpression, target?: string): Operand;
+  recordStatement(call: t.CallExpression): boolean;
+}
+
+export const UNDEFINED: Operand = { kind: "const", code: "undefined" };
+
+/** A call with no derivative: `autograd.setRecording(false)`, `u.attachGrad()`. */
+export function constantCall(node: t.Node, describe: string, render: (args: string[]) => string, args: Operand[]): Expr {
+  return { kind: "opaque", describe, diagnostic: "ADJ011", render, args, at: spanOf(node), constant: true };
+}
