@@ -132,7 +132,7 @@ const recordStatement = fc.oneof(
   fc.constant("{ let k = 0; while (np.sum(h).item() < 1 && k < 3) { h = np.add(h, np.mul(w, w)); k++; } }"),
   fc.constant("{ const t = np.mul(h, w); h = np.sub(t, np.mul(t, t)); }"),
   // A block local shadowing the parameter x. Fails today in the record block (viaBlock,
-  // viaOuterLocals, viaReturn): compiler/record.ts takes every name declared anywhere in the
+  // viaOuterLocals, viaReturn): compiler/lower/record.ts takes every name declared anywhere in the
   // block for a block local, so the outer x is not passed in ("x is not defined" at run time).
   fc.constant("{ const x = np.sin(h); h = np.add(h, np.mul(x, w)); }"),
   fc.constant("h = np.mul(h, h);"),
@@ -141,7 +141,7 @@ const recordStatement = fc.oneof(
   fc.constant("s = np.add(s, np.dot(x, w));"),
   fc.constant("h = np.add(h, mix(h, m));"),
   fc.constant("s = np.add(s, h.sum());"),
-  // Fails today under grad too: a one-index x.get(i) is compiled to x.get([i]) (compiler/lower.ts),
+  // Fails today under grad too: a one-index x.get(i) is compiled to x.get([i]) (compiler/lower/ndarray.ts),
   // which getItem refuses ('an index may hold one "..." only'); x.get(i, ":") works.
   fc.constant("h = np.add(h, np.mul(m.get(0), w));"),
   fc.constant("s = np.add(s, np.sum(np.mul(h.detach(), w)));"),
