@@ -5,7 +5,7 @@ import adjointBabel from "./frontends/babel.js";
 import type { Diagnostic } from "./diagnostics.js";
 
 export { catalogue, formatDiagnostic, AdjointCompileError, type Diagnostic, type DiagnosticCode } from "./diagnostics.js";
-export { compileModule, mayUseAdjoint, type ModuleOutput } from "./module.js";
+export { compileModule, mayUseAdjoint, type ModuleOutput } from "./driver/index.js";
 
 export interface TransformOptions {
   filename: string;

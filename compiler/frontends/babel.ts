@@ -8,7 +8,7 @@ import type * as t from "@babel/types";
 import { AdjointCompileError, type Diagnostic } from "../diagnostics.js";
 import type { PrintedLine } from "../emit/index.js";
 import { walk } from "../ast.js";
-import { compileModule, mayUseAdjoint } from "../module.js";
+import { compileModule, mayUseAdjoint } from "../driver/index.js";
 
 export interface AdjointBabelOptions {
   /** Receive diagnostics instead of failing the build (used by `adjoint/compiler`'s transform). */

@@ -6,7 +6,7 @@ import { parse } from "@babel/parser";
 import { addMapping, GenMapping, setSourceContent, toEncodedMap, type EncodedSourceMap } from "@jridgewell/gen-mapping";
 import { AdjointCompileError } from "../diagnostics.js";
 import type { PrintedLine } from "../emit/index.js";
-import { compileModule, mayUseAdjoint } from "../module.js";
+import { compileModule, mayUseAdjoint } from "../driver/index.js";
 
 export interface Spliced {
   code: string;

@@ -10,7 +10,7 @@ import { createRequire } from "node:module";
 import { isAbsolute, relative } from "node:path";
 import { parse } from "@babel/parser";
 import type * as TS from "typescript";
-import { compileModule, mayUseAdjoint, type ModuleOutput } from "../module.js";
+import { compileModule, mayUseAdjoint, type ModuleOutput } from "../driver/index.js";
 import { internalDiagnostic, toTsDiagnostic } from "./tspc/diagnostics.js";
 import { checkerHooks } from "./tspc/checker.js";
 import { synthesizeExpression, synthesizeStatements } from "./tspc/synthesize.js";

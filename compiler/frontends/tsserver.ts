@@ -5,7 +5,7 @@
 // transformer is what compiles.
 import { parse } from "@babel/parser";
 import type * as TS from "typescript";
-import { compileModule, mayUseAdjoint } from "../module.js";
+import { compileModule, mayUseAdjoint } from "../driver/index.js";
 import { checkerHooks } from "./tspc/checker.js";
 import { internalDiagnostic, toTsDiagnostic } from "./tspc/diagnostics.js";
 

@@ -1,177 +1,33 @@
-// The engine's entry: given a parsed module, find the markers (by their import binding
-// from "adjoint"), generate each needed vjp once, and say what to put where. Front ends
-// apply the result to their own AST; none has differentiation logic of its own.
+// Compiles the marker calls of one module: each grad/valueAndGrad/vjp/differentiable site
+// and record block runs the pipeline (lower, optimize, analyze, reverse, emit) once per
+// function and mask; the generated functions are appended once and shared by every site.
 import type * as t from "@babel/types";
-import { spanOf, unwrap, walk } from "./ast.js";
-import { analyze } from "./analyze/index.js";
-import { markerNames, type FrontEndHooks, type FunctionNode, type MarkerName, type ModuleContext, type ModuleFunction } from "./ir/context.js";
-import { diagnostic, type Diagnostic, type Span } from "./diagnostics.js";
-import { print, withSourceComments, type PrintedLine } from "./emit/index.js";
-import type { Callee, IRFunction } from "./ir/index.js";
-import { lowerFunction } from "./lower/index.js";
-import { optimize } from "./optimize/index.js";
-import { reverseFunction, type ReverseOptions } from "./reverse/index.js";
-import { autogradMethod, ndarrayNamesOf, recordedBlock, recordOutputNames } from "./lower/record.js";
-import { localFunctionNamed, type BlockNode } from "./lower/scopes.js";
-import type { Analysis } from "./analyze/index.js";
+import { spanOf, unwrap, walk } from "../ast.js";
+import { calleeMarker } from "./bindings.js";
+import { RUNTIME_MODULE, type Generated, type ModuleOutput } from "./output.js";
+import { analyze } from "../analyze/index.js";
+import type { FunctionNode, ModuleContext, ModuleFunction } from "../ir/context.js";
+import { diagnostic, type Diagnostic, type Span } from "../diagnostics.js";
+import { print, withSourceComments, type PrintedLine } from "../emit/index.js";
+import type { Callee, IRFunction } from "../ir/index.js";
+import { lowerFunction } from "../lower/index.js";
+import { optimize } from "../optimize/index.js";
+import { reverseFunction, type ReverseOptions } from "../reverse/index.js";
+import { autogradMethod, ndarrayNamesOf, recordedBlock, recordOutputNames } from "../lower/record.js";
+import { localFunctionNamed, type BlockNode } from "../lower/scopes.js";
+import type { Analysis } from "../analyze/index.js";
 
-export const RUNTIME_MODULE = "adjoint/runtime";
 
 type Entry = NonNullable<ReverseOptions["entry"]>;
 
 /** Parameter types a gradient can be taken with respect to. */
 const DIFFERENTIABLE_TYPES = new Set<string>(["number", "array", "ndarray"]);
 
-/** Generated code: its lines and, for each, the user's source line it came from. */
-export interface Generated {
-  code: string;
-  lines: PrintedLine[];
-}
-
-export interface ModuleOutput {
-  diagnostics: Diagnostic[];
-  /** Marker calls to replace by an expression, by source range. */
-  replacements: (Generated & { start: number; end: number })[];
-  /** Function declarations to append to the module. */
-  appended: Generated | null;
-  /** The import the generated code needs, to put at the top. */
-  runtimeImport: string | null;
-  /**
-   * Only when there are diagnostics: every marker call of the module (outermost ones), with
-   * code to put in its place if a front end writes the module anyway (tspc without
-   * noEmitOnError). The code throws when called, naming the diagnostics of that call, or
-   * all of the module's if none is its own. `replacements` and `appended` are then to be ignored.
-   */
-  refused: (Generated & { start: number; end: number; diagnostics: Diagnostic[] })[];
-}
-
-const EMPTY: ModuleOutput = { diagnostics: [], replacements: [], appended: null, runtimeImport: null, refused: [] };
-
-/** A cheap test before parsing: modules that never mention "adjoint" are left alone. */
-export function mayUseAdjoint(source: string): boolean {
-  return source.includes("adjoint");
-}
-
-export function compileModule(file: t.File, source: string, filename: string, hooks?: FrontEndHooks): ModuleOutput {
-  const ctx = moduleContext(file.program, source, filename);
-  ctx.hooks = hooks;
-  if (ctx.markers.size === 0 && ctx.namespaces.size === 0 && ctx.autograd.size === 0) return EMPTY;
-  return new ModuleCompiler(ctx, file.program).run();
-}
-
-function moduleContext(program: t.Program, source: string, filename: string): ModuleContext {
-  const ctx: ModuleContext = {
-    filename,
-    source,
-    functions: new Map(),
-    attached: new Set(),
-    npNamespaces: new Set(),
-    typeAliases: new Map(),
-    npImports: new Map(),
-    markers: new Map(),
-    autograd: new Set(),
-    namespaces: new Set(),
-    reserved: new Set(),
-    diagnostics: [],
-  };
-  walk(program, (node) => {
-    if (node.type === "Identifier") ctx.reserved.add(node.name);
-  });
-  for (const stmt of program.body) {
-    if (stmt.type === "ImportDeclaration") {
-      if (stmt.importKind === "type") continue;
-      for (const spec of stmt.specifiers) {
-        if (stmt.source.value === "adjoint/np") {
-          if (spec.type === "ImportNamespaceSpecifier") ctx.npNamespaces.add(spec.local.name);
-          else if (spec.type === "ImportSpecifier") ctx.npImports.set(spec.local.name, spec.imported.type === "Identifier" ? spec.imported.name : spec.imported.value);
-        } else if (stmt.source.value === "adjoint") {
-          if (spec.type === "ImportNamespaceSpecifier") ctx.namespaces.add(spec.local.name);
-          else if (spec.type === "ImportSpecifier") {
-            const imported = spec.imported.type === "Identifier" ? spec.imported.name : spec.imported.value;
-            if ((markerNames as readonly string[]).includes(imported)) ctx.markers.set(spec.local.name, imported as MarkerName);
-            if (imported === "autograd") ctx.autograd.add(spec.local.name);
-          }
-        } else if (!(spec.type === "ImportSpecifier" && spec.importKind === "type")) {
-          ctx.attached.add(spec.local.name);
-        }
-      }
-    } else if (stmt.type === "VariableDeclaration") {
-      // CommonJS: `const { grad } = require("adjoint")`, `const ad = require("adjoint")`.
-      for (const decl of stmt.declarations) {
-        const from = requiredModule(decl.init);
-        if (from === "adjoint" && decl.id.type === "Identifier") ctx.namespaces.add(decl.id.name);
-        else if (from === "adjoint/np" && decl.id.type === "Identifier") ctx.npNamespaces.add(decl.id.name);
-        else if ((from === "adjoint" || from === "adjoint/np") && decl.id.type === "ObjectPattern") {
-          for (const prop of decl.id.properties) {
-            if (prop.type !== "ObjectProperty" || prop.key.type !== "Identifier" || prop.value.type !== "Identifier") continue;
-            if (from === "adjoint/np") ctx.npImports.set(prop.value.name, prop.key.name);
-            else if ((markerNames as readonly string[]).includes(prop.key.name)) ctx.markers.set(prop.value.name, prop.key.name as MarkerName);
-            else if (prop.key.name === "autograd") ctx.autograd.add(prop.value.name);
-          }
-        } else if (from !== null) {
-          if (decl.id.type === "Identifier") ctx.attached.add(decl.id.name);
-        }
-      }
-    }
-  }
-  const markerOf = (node: t.Node | null | undefined): MarkerName | undefined => {
-    if (node?.type !== "CallExpression") return undefined;
-    return calleeMarker(node.callee, ctx);
-  };
-  for (const top of program.body) {
-    const stmt = top.type === "ExportNamedDeclaration" || top.type === "ExportDefaultDeclaration" ? top.declaration : top;
-    if (stmt?.type === "TSTypeAliasDeclaration" && !stmt.typeParameters) ctx.typeAliases.set(stmt.id.name, stmt.typeAnnotation);
-    if (stmt?.type === "FunctionDeclaration" && stmt.id) {
-      ctx.functions.set(stmt.id.name, { key: stmt.id.name, node: stmt, exported: false });
-    } else if (stmt?.type === "VariableDeclaration") {
-      for (const decl of stmt.declarations) {
-        if (decl.id.type !== "Identifier" || !decl.init) continue;
-        const name = decl.id.name;
-        const init = unwrap(decl.init);
-        if (init.type === "ArrowFunctionExpression" || init.type === "FunctionExpression") {
-          ctx.functions.set(name, { key: name, node: init, exported: false });
-        } else if (markerOf(init) === "differentiable") {
-          const arg = (init as t.CallExpression).arguments[0];
-          if (arg && (arg.type === "ArrowFunctionExpression" || arg.type === "FunctionExpression")) {
-            ctx.functions.set(name, { key: name, node: arg, exported: true });
-          }
-        } else if (markerOf(init) === "customGrad") {
-          ctx.attached.add(name);
-        }
-      }
-    }
-  }
-  return ctx;
-}
-
-/** The module a `require("...")` call loads, or null. */
-function requiredModule(node: t.Node | null | undefined): string | null {
-  if (node?.type !== "CallExpression" || node.callee.type !== "Identifier" || node.callee.name !== "require") return null;
-  const [arg] = node.arguments;
-  return arg?.type === "StringLiteral" ? arg.value : null;
-}
-
-function calleeMarker(callee: t.Node, ctx: ModuleContext): MarkerName | undefined {
-  if (callee.type === "Identifier") return ctx.markers.get(callee.name);
-  if (
-    callee.type === "MemberExpression" &&
-    callee.object.type === "Identifier" &&
-    ctx.namespaces.has(callee.object.name) &&
-    !callee.computed &&
-    callee.property.type === "Identifier" &&
-    (markerNames as readonly string[]).includes(callee.property.name)
-  ) {
-    return callee.property.name as MarkerName;
-  }
-  return undefined;
-}
-
-class ModuleCompiler {
+export class ModuleCompiler {
   private runtime: string;
   private lowered = new Map<string, IRFunction | null>();
   private vjpNames = new Map<string, string>();
   private takenNames = new Set<string>();
-  private appended: string[][] = [];
   private appendedLines: PrintedLine[] = [];
   private replacements: ModuleOutput["replacements"] = [];
   private seenDiagnostics = new Set<string>();
