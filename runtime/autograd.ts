@@ -2,44 +2,12 @@
 // (forward code plus one pullback); `record` runs it and remembers, for each output, the
 // block and the pullback. `backward()` walks these blocks, newest first, never a
 // per-operation tape: one pullback call per block.
-import { add } from "./np/elementwise.js";
+import { add, copy } from "./np/elementwise.js";
 import { full, zerosLike } from "./np/create.js";
+import { inModes } from "./modes.js";
 import { setItem } from "./np/shapeops.js";
 import { addInto } from "./np/vjp.js";
 import { NDArray, setBackward, setOwnedArray } from "./np/ndarray.js";
-
-let recording = false;
-let training = false;
-
-/** MXNet's autograd state: recording inside `record`, training unless told otherwise. */
-export const modes = {
-  isRecording: (): boolean => recording,
-  isTraining: (): boolean => training,
-  /** Sets whether operations are recorded; returns the previous setting. */
-  setRecording(flag: boolean): boolean {
-    const previous = recording;
-    recording = flag;
-    return previous;
-  },
-  /** Sets training (true) or prediction mode; returns the previous setting. */
-  setTraining(flag: boolean): boolean {
-    const previous = training;
-    training = flag;
-    return previous;
-  },
-};
-
-/** Runs `block` with the modes set (`recording` undefined: as it is), then restores them. */
-export function inModes<T>(recording: boolean | undefined, training: boolean, block: () => T): T {
-  const wasRecording = recording === undefined ? modes.isRecording() : modes.setRecording(recording);
-  const wasTraining = modes.setTraining(training);
-  try {
-    return block();
-  } finally {
-    modes.setRecording(wasRecording);
-    modes.setTraining(wasTraining);
-  }
-}
 
 /** One compiled form of a record block: its vjp and what its pullback differentiates. */
 export interface BlockVariant {
@@ -135,6 +103,8 @@ export function record(variants: BlockVariant[], args: unknown[], info: BlockInf
     }
   });
   const variant = variants.find((v) => all.inputs.every((i) => v.inputs.includes(i) || !needsGradient(args[i]))) ?? all;
+  // Only arrays a record block computed can call backward(): hooked here, not at load, so a bundle without record leaves this module out.
+  setBackward(backward);
   const [outputs, pullback, leaves = []] = inModes(true, options?.trainMode ?? true, () => variant.vjp(...args));
   const block = new RecordedBlock(pullback, variant.inputs.map((i) => args[i]), leaves, variant.slices, info.at);
   outputs.forEach((output, index) => {
@@ -242,8 +212,7 @@ export function gradOf(heads: NDArray | NDArray[], variables: NDArray | NDArray[
   const gradients = propagate("autograd.grad", paired("autograd.grad", heads, headGrads), options?.retainGraph ?? false);
   return list.map((v) => {
     const g = gradients.get(v);
-    return g === undefined ? zerosLike(v) : g.isContiguous && g.shape.length === v.shape.length ? g : g.copy();
+    return g === undefined ? zerosLike(v) : g.isContiguous && g.shape.length === v.shape.length ? g : copy(g);
   });
 }
 
-setBackward(backward);

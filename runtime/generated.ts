@@ -1,56 +1,42 @@
 // What generated code calls (imported as `adjoint/runtime`). Users never import this.
 import { ValueStack } from "./stack.js";
-import { adjoints, add, addInto as npAddInto, full, NDArray, sumToNumber, zerosLike as ndZerosLike, onesLike, type AdjointRule } from "./np/index.js";
-import { disown, fresh, isOwned, rule } from "./np/vjp.js";
-import { rulesReusingDout } from "./np/elementwise.js";
+import { ndarrays, type NDArraySupport } from "./ndarray-slot.js";
+import type { NDArray } from "./np/ndarray.js";
+
+/** The NDArray half, which adjoint/np loads: an NDArray reaching generated code means it is there. */
+function nd(): NDArraySupport {
+  if (ndarrays === undefined) throw new Error("adjoint: generated code was given an object that is not a number or an array of numbers, and adjoint/np is not loaded");
+  return ndarrays;
+}
 
 /**
- * `acc + x` for NDArray adjoints. The first contribution is kept as it is, not copied: a
- * rule's result may alias its input or `dout`. An array is written only when it is owned
- * (np/vjp.ts's `fresh`: allocated by a rule, or by accumulate, and held by nothing else):
- * the second contribution is added into whichever of the two is owned; when neither is, the
- * sum is a new array, owned from then on.
+ * `acc + x`: numbers add, arrays of numbers add into a new array; NDArrays through
+ * ./generated-ndarray.ts, which may add in place into an adjoint nothing else holds.
  */
 export function accumulate<T extends NDArray | NumericArray | number | undefined>(acc: T, x: NDArray | NumericArray | number | undefined): T {
   if (x === undefined) return acc;
   if (acc === undefined) return x as T;
-  if (typeof acc === "number") return (acc + (typeof x === "number" ? x : x instanceof NDArray ? sumToNumber(x) : sum(x))) as T;
+  if (typeof acc === "number") return (acc + (typeof x === "number" ? x : isNumericArray(x) ? sum(x) : nd().sumToNumber(x))) as T;
   if (isNumericArray(acc)) return addInto(addInto(zerosLike(acc), acc), x as NumericArray) as T;
-  const a = acc as NDArray;
-  if (x instanceof NDArray && sameLayout(a, x)) {
-    if (isOwned(a)) return npAddInto(a, x) as T;
-    if (isOwned(x)) return npAddInto(x, a) as T; // addition commutes: the same sum, bit for bit
-  }
-  return fresh(add(a, x as NDArray)) as T;
+  return nd().accumulate(acc, x) as T;
 }
 
-function sameLayout(acc: NDArray, x: NDArray): boolean {
-  if (acc.dtype !== x.dtype || acc.shape.length !== x.shape.length) return false;
-  for (let i = 0; i < acc.shape.length; i++) if (acc.shape[i] !== x.shape[i]) return false;
-  return true;
-}
-
-/** The adjoint rules of adjoint/np that generated code calls, plus `x.item()`'s. */
-export const np: Readonly<Record<string, AdjointRule>> = Object.freeze({
-  ...adjoints,
-  ...rulesReusingDout,
-  item: rule(["x"], [0], (g: NDArray, x: NDArray) => [full(x.shape, g as unknown as number, x.dtype)]),
-});
+/** The adjoint rules of adjoint/np that generated code calls, plus `x.item()`'s (filled in by adjoint/np). */
+export { rules as np } from "./ndarray-slot.js";
 
 /** An NDArray parameter's gradient: zeros of its shape when no gradient reached it. */
 export function orZerosLike(gradient: NDArray | NumericArray | number | undefined, x: unknown): NDArray | NumericArray | number {
   // The caller keeps it: no later accumulate may write into it.
-  if (gradient !== undefined) return disown(gradient);
-  if (x instanceof NDArray) return ndZerosLike(x);
+  if (gradient !== undefined) return ndarrays === undefined ? gradient : ndarrays.disown(gradient);
   if (isNumericArray(x)) return zerosLike(x);
   if (typeof x === "number") return 0;
+  if (ndarrays?.isNDArray(x)) return ndarrays.zerosLike(x) as NDArray;
   throw new Error(`adjoint: cannot differentiate with respect to ${describe(x)}: a gradient is taken with respect to numbers, arrays of numbers and NDArrays`);
 }
 
 /** A vjp's head gradient: a number given for an NDArray result becomes that array's shape. */
 export function head(value: unknown, dvalue: unknown): unknown {
-  // The caller's array stays the caller's: never written by the reverse sweep.
-  return value instanceof NDArray && typeof dvalue === "number" ? fresh(full(value.shape, dvalue, value.dtype)) : disown(dvalue);
+  return ndarrays === undefined ? dvalue : ndarrays.head(value, dvalue);
 }
 
 export { ValueStack };
@@ -93,12 +79,8 @@ export function seed(value: unknown, name: string): number | NumericArray {
 /** The head gradient an output is seeded with: 1, or ones for an array (the gradient of its sum). */
 function seedFor(value: unknown, what: string): number | NumericArray {
   if (typeof value === "number") return 1;
-  if (value instanceof NDArray) {
-    // Made directly for the usual float64 result: onesLike's checks cost as much as a small gradient.
-    const ones = value.dtype === "float64" ? new NDArray(new Float64Array(value.size).fill(1), value.shape) : onesLike(value);
-    return fresh(ones) as unknown as NumericArray;
-  }
   if (isNumericArray(value)) return zerosLike(value).fill(1);
+  if (ndarrays?.isNDArray(value)) return ndarrays.onesLike(value) as NumericArray;
   throw new Error(`adjoint: ${what}: the differentiated function returned ${describe(value)}, not a number or an array of numbers`);
 }
 

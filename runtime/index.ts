@@ -1,7 +1,8 @@
 // The markers users import from "adjoint". The compiler replaces every call to them
 // with generated code; reaching one at run time means the file was not compiled.
 import { VJP, type Vjp } from "./generated.js";
-import { backwardOf, gradOf, inModes, modes } from "./autograd.js";
+import { backwardOf, gradOf } from "./autograd.js";
+import { inModes, modes } from "./modes.js";
 import type { NDArray } from "./np/ndarray.js";
 
 type AnyFunction = (...args: any[]) => any;

@@ -14,6 +14,8 @@ import { transform as esbuildTransform } from "esbuild";
 import { spliceModule } from "../compiler/frontends/splice.js";
 import { expectCurveFit, expectFitGradients } from "./helpers/curve-fit.js";
 import { verifyFixture } from "./helpers/fixture-checks.js";
+// @ts-expect-error a plain .mjs module shared with bench/bundle-size.bench.mjs, no declarations
+import { bundlers as minifiedBundlers, programs } from "../bench/bundles.mjs";
 
 const root = resolve(__dirname, "..");
 const examples = join(root, "examples", "bundlers");
@@ -140,6 +142,28 @@ describe.each(Object.keys(bundlers))("%s with adjoint's plugin", (name) => {
     expect(result.status).not.toBe(0);
     expect(result.stderr).toContain("too big");
     expect(result.stderr).toMatch(/thrower\.ts:7:\d+/);
+  });
+});
+
+/** Strings only NDArray code has: the class (item's error), the kernels (their cache's symbol), the formatter. */
+const NDARRAY_CODE = ["can only convert an array of size 1", "adjoint.kernels", "dtype="];
+
+describe.each(["vite", "esbuild"])("what %s bundles of the runtime (minified, everything bundled)", (name) => {
+  const build = (entry: string): Promise<string> => minifiedBundlers[name](entry);
+  it("a program of numbers only (the curve fit) gets no NDArray code: not the class, its kernels or the formatter", async () => {
+    const code = await build(programs().scalar);
+    for (const marker of NDARRAY_CODE) expect(code).not.toContain(marker);
+    expect(code).not.toMatch(/\bNDArray\b/);
+  });
+
+  it("an NDArray program gets all of it, and runs", async () => {
+    const code = await build(programs().ndarray);
+    for (const marker of NDARRAY_CODE) expect(code).toContain(marker);
+    const file = join(tmp, `${name}-ndarray.mjs`);
+    mkdirSync(tmp, { recursive: true });
+    writeFileSync(file, code);
+    const gradient = JSON.parse(run(file)) as number[][];
+    expect(gradient.map((row) => row.length)).toEqual([4, 4, 4]);
   });
 });
 

@@ -1,5 +1,6 @@
 // Creating arrays: from nested JS arrays, filled, ranges, identity.
 import { allocate, checkDType, type DType, type TypedArray } from "./dtype.js";
+import { astype, copy } from "./elementwise.js";
 import { NDArray } from "./ndarray.js";
 import { checkShape, sizeOf, type Shape } from "./shape.js";
 import { stack } from "./shapeops.js";
@@ -11,16 +12,16 @@ type AnyTypedArray = TypedArray | Int8Array | Int16Array | Uint16Array | Uint32A
 /** An NDArray from nested JS arrays (booleans give a bool array), a typed array
  * (1-D, sharing nothing), an NDArray (copied) or a number (0-d). */
 export function array(value: Nested | NDArray | AnyTypedArray, dtype?: DType): NDArray {
-  if (value instanceof NDArray) return dtype === undefined || dtype === value.dtype ? value.copy() : value.astype(dtype);
+  if (value instanceof NDArray) return dtype === undefined || dtype === value.dtype ? copy(value) : astype(value, dtype);
   if (ArrayBuffer.isView(value)) {
     if (!(value instanceof Float64Array || value instanceof Float32Array || value instanceof Int32Array || value instanceof Uint8Array)) {
       return array(Array.from(value), dtype);
     }
     const out = new NDArray(value.slice(), [value.length]);
-    return dtype === undefined || dtype === out.dtype ? out : out.astype(dtype);
+    return dtype === undefined || dtype === out.dtype ? out : astype(out, dtype);
   }
   if (Array.isArray(value) && value.length > 0 && value.every((v) => v instanceof NDArray)) {
-    return stack(value as unknown as NDArray[]).astype(dtype ?? (value[0] as NDArray).dtype);
+    return astype(stack(value as unknown as NDArray[]), dtype ?? (value[0] as NDArray).dtype);
   }
   const shape: number[] = [];
   for (let v: Nested = value; Array.isArray(v); v = (v as readonly Nested[])[0]) shape.push(v.length);

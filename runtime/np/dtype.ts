@@ -41,6 +41,13 @@ export function dtypeOf(data: TypedArray): DType {
   throw new Error(`NDArray: storage must be a Float64Array, Float32Array, Int32Array or Uint8Array (bool), got ${name}`);
 }
 
+/** NumPy's "same kind" rule for writing into an existing array: no float into an
+ * integer or bool array, no integer into a bool array. */
+export function checkCast(op: string, from: DType, to: DType): void {
+  const rank = { bool: 0, int32: 1, float32: 2, float64: 2 } as const;
+  if (rank[from] > rank[to]) throw new Error(`${op}: cannot write ${from} values into an array of ${to}`);
+}
+
 export const isFloat = (d: DType): boolean => d === "float64" || d === "float32";
 
 /** The result type of arithmetic on two operands (NumPy 2 rules, with JS numbers as

@@ -1,19 +1,11 @@
 // Elementwise operations with NumPy broadcasting, and their adjoints beside them.
-import { allocate, floatOf, promote, type DType } from "./dtype.js";
+import { allocate, checkCast, floatOf, promote, type DType } from "./dtype.js";
 import { dtypeCode, iterate, kernelFor, type Arity, type Kernel } from "./kernels.js";
 import { NDArray, operand, type ArrayOrScalar } from "./ndarray.js";
 import { broadcastShapes, broadcastStrides, formatShape, sameShape, sizeOf } from "./shape.js";
 import { disown, fresh, isOwned, rule, unbroadcast, type AdjointRule } from "./vjp.js";
 
 type Scalar = (...x: number[]) => number;
-
-
-/** NumPy's "same kind" rule for writing into an existing array: no float into an
- * integer or bool array, no integer into a bool array. */
-export function checkCast(op: string, from: DType, to: DType): void {
-  const rank = { bool: 0, int32: 1, float32: 2, float64: 2 } as const;
-  if (rank[from] > rank[to]) throw new Error(`${op}: cannot write ${from} values into an array of ${to}`);
-}
 
 const dtypeOfOperand = (x: ArrayOrScalar): DType | number => (typeof x === "number" ? x : x.dtype);
 

@@ -1,13 +1,9 @@
-// The NDArray: typed storage viewed through shape, strides and offset. Reshape,
-// transpose, broadcasting and basic slicing make views; nothing here copies unless
-// its name says so. The methods are NumPy's, delegating to the functions of adjoint/np.
+// The NDArray core: typed storage viewed through shape, strides and offset, and what needs
+// no operation (item, toArray, detach, attachGrad). It imports no operation: the ops import
+// it, and ./methods.ts puts NumPy's methods (x.sum(), x.T, toString…) on its prototype.
 import { allocate, dtypeOf, isFloat, type DType, type TypedArray } from "./dtype.js";
 import { contiguousStrides, sizeOf, type Shape } from "./shape.js";
-import * as ew from "./elementwise.js";
-import * as red from "./reduce.js";
-import * as shp from "./shapeops.js";
-import * as la from "./linalg.js";
-import { repr, str } from "./format.js";
+import type { Slice } from "./shapeops.js";
 
 export type Scalar = number;
 /** Anything an operation accepts as an array operand. */
@@ -15,7 +11,7 @@ export type ArrayOrScalar = NDArray | number;
 export type Axis = number | readonly number[] | null | undefined;
 /** A basic index: an integer (drops the axis), a slice (`np.slice(1, 3)` or the
  * string `"1:3"`, `"::-1"`, `":"`), `null` (a new axis) or `"..."`. */
-export type Index = number | shp.Slice | string | null;
+export type Index = number | Slice | string | null;
 type Nested = number | boolean | Nested[];
 
 /** `x` as an array: a number (or boolean) becomes a 0-d array; anything else throws,
@@ -118,120 +114,10 @@ export class NDArray {
     return this.toArray();
   }
 
-  /** Sets every element to `value`, in place (NumPy's `fill`); returns this. */
-  fill(value: number | boolean): this {
-    shp.setItem(this, "...", Number(value));
-    return this;
-  }
-
-  /** A contiguous copy with its own storage. */
-  copy(): NDArray {
-    return ew.copy(this);
-  }
   /** The same storage as a new array that differentiation treats as a constant. */
   detach(): NDArray {
     return new NDArray(this.data, this.shape, this.strides, this.offset);
   }
-  astype(dtype: DType): NDArray {
-    return ew.astype(this, dtype);
-  }
-
-  // shape
-  get T(): NDArray {
-    return shp.transpose(this);
-  }
-  transpose(...axes: number[]): NDArray {
-    return shp.transpose(this, axes.length === 0 ? undefined : axes);
-  }
-  reshape(...shape: (number | readonly number[])[]): NDArray {
-    return shp.reshape(this, shape.length === 1 && typeof shape[0] !== "number" ? shape[0] : (shape as number[]));
-  }
-  flatten(): NDArray {
-    return shp.flatten(this);
-  }
-  ravel(): NDArray {
-    return shp.ravel(this);
-  }
-  squeeze(axis?: Axis): NDArray {
-    return shp.squeeze(this, axis);
-  }
-  broadcastTo(shape: Shape): NDArray {
-    return shp.broadcastTo(this, shape);
-  }
-  /** Basic indexing `x[i, 1:3, None, ...]` as a view (`x.get(0, "1:3", null, "...")`). */
-  get(...index: Index[]): NDArray {
-    return shp.getItem(this, index);
-  }
-  /** `x[index] = value`, in place; returns this. */
-  set(index: Index | Index[], value: ArrayOrScalar): this {
-    shp.setItem(this, Array.isArray(index) ? index : [index], value);
-    return this;
-  }
-
-  // reductions
-  sum(axis?: Axis, keepdims = false): NDArray {
-    return red.sum(this, axis, keepdims);
-  }
-  mean(axis?: Axis, keepdims = false): NDArray {
-    return red.mean(this, axis, keepdims);
-  }
-  prod(axis?: Axis, keepdims = false): NDArray {
-    return red.prod(this, axis, keepdims);
-  }
-  max(axis?: Axis, keepdims = false): NDArray {
-    return red.max(this, axis, keepdims);
-  }
-  min(axis?: Axis, keepdims = false): NDArray {
-    return red.min(this, axis, keepdims);
-  }
-  argmax(axis?: number | null, keepdims = false): NDArray {
-    return red.argmax(this, axis, keepdims);
-  }
-  argmin(axis?: number | null, keepdims = false): NDArray {
-    return red.argmin(this, axis, keepdims);
-  }
-  all(axis?: Axis, keepdims = false): NDArray {
-    return red.all(this, axis, keepdims);
-  }
-  any(axis?: Axis, keepdims = false): NDArray {
-    return red.any(this, axis, keepdims);
-  }
-
-  // arithmetic
-  add(y: ArrayOrScalar): NDArray {
-    return ew.add(this, y);
-  }
-  sub(y: ArrayOrScalar): NDArray {
-    return ew.sub(this, y);
-  }
-  mul(y: ArrayOrScalar): NDArray {
-    return ew.mul(this, y);
-  }
-  div(y: ArrayOrScalar): NDArray {
-    return ew.div(this, y);
-  }
-  pow(y: ArrayOrScalar): NDArray {
-    return ew.pow(this, y);
-  }
-  neg(): NDArray {
-    return ew.neg(this);
-  }
-  abs(): NDArray {
-    return ew.abs(this);
-  }
-  clip(min: ArrayOrScalar | null, max: ArrayOrScalar | null): NDArray {
-    return ew.clip(this, min, max);
-  }
-  equal(y: ArrayOrScalar): NDArray {
-    return ew.equal(this, y);
-  }
-  dot(y: ArrayOrScalar): NDArray {
-    return la.dot(this, y);
-  }
-  matmul(y: NDArray): NDArray {
-    return la.matmul(this, y);
-  }
-
   // ---- MXNet's imperative autograd: the recording itself is compiled (see adjoint's autograd) ----
 
   /** The buffer `attachGrad()` made; backward() writes or adds the gradient into it. */
@@ -285,17 +171,5 @@ export class NDArray {
       throw new Error("backward: this array was not computed inside autograd.record(() => { ... }), so nothing recorded how to differentiate it");
     }
     backwardHook(this, head, retainGraph);
-  }
-
-  /** NumPy's `repr`: `array([0., 1., 2.])`. */
-  toString(): string {
-    return repr(this);
-  }
-  /** NumPy's `str` (what `print(x)` shows): `[0. 1. 2.]`. */
-  str(): string {
-    return str(this);
-  }
-  [Symbol.for("nodejs.util.inspect.custom")](): string {
-    return repr(this);
   }
 }

@@ -1,6 +1,6 @@
 // Reductions over axes (a number, a list, or all), with keepdims; and their adjoints.
 import { allocate, floatOf, type DType, type TypedArray } from "./dtype.js";
-import { div, elementwise, equal, mul } from "./elementwise.js";
+import { copy, div, elementwise, equal, mul } from "./elementwise.js";
 import { freshCopy, intoKey, iterate, kernelFor, type Partials } from "./kernels.js";
 import { NDArray, operand, type ArrayOrScalar, type Axis } from "./ndarray.js";
 import { formatShape, normalizeAxes, normalizeAxis, reducedShape, sizeOf } from "./shape.js";
@@ -74,7 +74,7 @@ export const any = (x: ArrayOrScalar, axis?: Axis, keepdims = false): NDArray =>
 /** `x` with `axis` moved last, as a contiguous (rows, length) array. */
 function lanes(x: NDArray, axis: number): NDArray {
   const perm = x.shape.map((_, i) => i).filter((i) => i !== axis);
-  return reshape(transpose(x, [...perm, axis]).copy(), [-1, x.shape[axis]]);
+  return reshape(copy(transpose(x, [...perm, axis])), [-1, x.shape[axis]]);
 }
 
 /** The index of the first best of `n` contiguous elements; a NaN is best of all. Four
@@ -183,8 +183,8 @@ function prodGrad(g: NDArray, x: NDArray, axis: Axis, out: NDArray): NDArray {
   const rest = x.shape.map((_, i) => i).filter((i) => !axes.includes(i));
   const perm = [...rest, ...axes];
   const k = axes.reduce((p, a) => p * x.shape[a], 1);
-  const rows = reshape(transpose(x, perm).copy(), [-1, k]);
-  const gr = reshape(expandBack(g, x, axis).transpose(...perm).copy(), [-1, k]);
+  const rows = reshape(copy(transpose(x, perm)), [-1, k]);
+  const gr = reshape(copy(transpose(expandBack(g, x, axis), perm)), [-1, k]);
   const others = new Float64Array(rows.size);
   for (let r = 0; r < rows.shape[0]; r++) {
     let p = 1;
@@ -193,7 +193,7 @@ function prodGrad(g: NDArray, x: NDArray, axis: Axis, out: NDArray): NDArray {
     for (let j = k - 1; j >= 0; j--) [others[r * k + j], p] = [others[r * k + j] * p * gr.data[r * k + j], p * rows.data[r * k + j]];
   }
   const permuted = new NDArray(others, perm.map((p) => x.shape[p]));
-  return transpose(permuted, perm.map((_, i) => perm.indexOf(i))).copy();
+  return copy(transpose(permuted, perm.map((_, i) => perm.indexOf(i))));
 }
 
 /** Ties share the adjoint equally (as JAX does). */

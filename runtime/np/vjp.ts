@@ -1,7 +1,6 @@
 // What adjoint rules share: the rule shape, reducing a broadcast adjoint back to its
 // operand (`unbroadcast`), and accumulating adjoints in place without allocating.
-import { allocate, type DType } from "./dtype.js";
-import { checkCast } from "./elementwise.js";
+import { allocate, checkCast, type DType } from "./dtype.js";
 import { intoKey, iterate, kernelFor } from "./kernels.js";
 import { isOwnedArray, NDArray, setOwnedArray, type ArrayOrScalar } from "./ndarray.js";
 import { broadcastShapes, broadcastStrides, formatShape, sameShape, type Shape } from "./shape.js";
@@ -76,6 +75,7 @@ export function scalarOperands(rules: Record<string, AdjointRule>): Record<strin
 const addF = (acc: number, a: number) => acc + a;
 const subF = (acc: number, a: number) => acc - a;
 const mulF = (acc: number, a: number) => acc * a;
+const setF = (_acc: number, a: number) => a;
 
 /** `acc = f(acc, x)` in place over the broadcast of both shapes; where `acc` is the
  * smaller, the extra elements of `x` are folded in (a reduction). Floats do not go into
@@ -133,11 +133,14 @@ export function unbroadcast(x: NDArray, target: ArrayOrScalar | Shape): NDArray 
   return into("unbroadcast", addF, new NDArray(allocate(dtype, shape.reduce((p, d) => p * d, 1)), shape), x);
 }
 
+/** A contiguous copy (elementwise's `copy`, which imports this module). */
+const copyOf = (x: NDArray): NDArray => into("accumulate", setF, new NDArray(allocate(x.dtype, x.size), x.shape), x);
+
 /** Adds adjoint `x` into `acc` and returns the sum, allocating only when `acc` is
  * `undefined` (then a copy of `x` that the caller owns). Numbers add as numbers. */
 export function accumulate<T extends NDArray | number | undefined>(acc: T | undefined, x: T): T {
   if (x === undefined) return acc as T;
-  if (acc === undefined) return (typeof x === "number" ? x : (x as NDArray).copy()) as T;
+  if (acc === undefined) return (typeof x === "number" ? x : copyOf(x as NDArray)) as T;
   if (typeof acc === "number") return (acc + sumToNumber(x as ArrayOrScalar)) as T;
   return addInto(acc as NDArray, x as ArrayOrScalar) as T;
 }

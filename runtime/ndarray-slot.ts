@@ -1,0 +1,27 @@
+// Where the NDArray half of adjoint/runtime (./generated-ndarray.ts) hands itself to
+// ./generated.ts. generated.ts imports nothing of NDArray, so a program of numbers bundles
+// no NDArray code; adjoint/np loads the NDArray half, and an NDArray cannot exist before that.
+import type { AdjointRule } from "./np/vjp.js";
+
+/** What generated code does with NDArrays (see ./generated-ndarray.ts). */
+export interface NDArraySupport {
+  isNDArray(x: unknown): boolean;
+  /** `acc + x` where `acc` is an NDArray (or `x` one, added to a number acc). */
+  accumulate(acc: unknown, x: unknown): unknown;
+  sumToNumber(x: unknown): number;
+  zerosLike(x: unknown): unknown;
+  /** Ones of `value`'s shape, owned: the seed of an NDArray result. */
+  onesLike(value: unknown): unknown;
+  head(value: unknown, dvalue: unknown): unknown;
+  disown<T>(x: T): T;
+}
+
+export let ndarrays: NDArraySupport | undefined;
+
+/** The adjoint rules generated code calls (`adjointRuntime.np.tanh.vjp(…)`); empty until adjoint/np loads. */
+export let rules: Readonly<Record<string, AdjointRule>> = Object.freeze({});
+
+export function provide(support: NDArraySupport, table: Readonly<Record<string, AdjointRule>>): void {
+  ndarrays = support;
+  rules = table;
+}

@@ -1,0 +1,34 @@
+// The rule table: every differentiable primitive's adjoint by its exported name, what has
+// none, and which NDArray method is which primitive. The compiler reads it (through ./index.ts).
+import { rules as elementwiseRules } from "./elementwise.js";
+import { rules as linalgRules } from "./linalg.js";
+import { rules as reduceRules } from "./reduce.js";
+import { rules as shapeRules } from "./shapeops.js";
+import type { AdjointRule } from "./vjp.js";
+
+/** Every differentiable primitive's reverse-mode rule, by the name it is exported
+ * under (`norm` is `linalg.norm`). See docs/np.md for the calling convention. */
+export const adjoints: Readonly<Record<string, AdjointRule>> = Object.freeze({
+  ...elementwiseRules,
+  ...reduceRules,
+  ...shapeRules,
+  ...linalgRules,
+});
+
+/** Operations with no adjoint: their results are constants to differentiation. */
+export const nonDifferentiable: ReadonlySet<string> = new Set([
+  "equal", "notEqual", "less", "lessEqual", "greater", "greaterEqual", "logicalAnd", "logicalOr", "logicalNot",
+  "argmax", "argmin", "all", "any", "isclose", "allclose", "detach", "zerosLike", "onesLike", "fullLike", "emptyLike",
+]);
+
+/** For the compiler: each differentiable `NDArray` method and the rule in `adjoints`
+ * that differentiates it. `x.m(a, b)` is `m(x, a, b)`, except where the method spreads
+ * a list: `x.reshape(2, 3)` is `reshape(x, [2, 3])`, `x.transpose(1, 0)` is
+ * `transpose(x, [1, 0])` (no arguments: `undefined`), `x.get(0, ":")` is
+ * `getItem(x, [0, ":"])`; the getter `x.T` is `transpose(x)`. */
+export const methodRules: Readonly<Record<string, string>> = Object.freeze({
+  T: "transpose", transpose: "transpose", reshape: "reshape", flatten: "flatten", ravel: "ravel", squeeze: "squeeze",
+  broadcastTo: "broadcastTo", get: "getItem", copy: "copy", astype: "astype",
+  sum: "sum", mean: "mean", prod: "prod", max: "max", min: "min",
+  add: "add", sub: "sub", mul: "mul", div: "div", pow: "pow", neg: "neg", abs: "abs", clip: "clip", dot: "dot", matmul: "matmul",
+});
