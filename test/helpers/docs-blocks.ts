@@ -31,25 +31,25 @@ export function documentationPages(root: string): string[] {
   return ["README.md", ...docs];
 }
 
-/** Every fenced block of a page (``` or ~~~ fences at the start of a line). */
+/** Every fenced block of a page (``` or ~~~ fences, indented ones inside list items too, their indentation removed). */
 export function extractBlocks(root: string, file: string): Block[] {
   const lines = readFileSync(join(root, file), "utf8").split("\n");
   const blocks: Block[] = [];
   let heading = "";
   for (let i = 0; i < lines.length; i++) {
-    const open = /^(```+|~~~+)\s*([\w-]*)/.exec(lines[i]);
+    const open = /^( *)(```+|~~~+)\s*([\w-]*)/.exec(lines[i]);
     if (!open) {
       const title = /^#{1,6}\s+(.*)$/.exec(lines[i]);
       if (title) heading = title[1].trim();
       continue;
     }
-    const fence = open[1];
+    const [, indent, fence, lang] = open;
     const start = i;
     const body: string[] = [];
-    for (i++; i < lines.length && !lines[i].startsWith(fence); i++) body.push(lines[i]);
+    for (i++; i < lines.length && !lines[i].startsWith(indent + fence); i++) body.push(lines[i].startsWith(indent) ? lines[i].slice(indent.length) : lines[i]);
     if (i === lines.length) throw new Error(`${file}:${start + 1}: a code fence is never closed`);
     const firstLine = body.find((line) => line.trim() !== "")?.trim() ?? "";
-    blocks.push({ file, line: start + 1, lang: open[2], heading, firstLine, text: `${body.join("\n")}\n`, id: `${file} § ${heading} › ${firstLine}` });
+    blocks.push({ file, line: start + 1, lang, heading, firstLine, text: `${body.join("\n")}\n`, id: `${file} § ${heading} › ${firstLine}` });
   }
   return blocks;
 }
