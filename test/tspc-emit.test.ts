@@ -7,12 +7,13 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
+import { VJP } from "../runtime/generated.js";
 import { buildPackage, makeProject, reported, root, tspc, tspcBin, versions } from "./helpers/tspc-project.js";
 
 const tmp = join(root, ".tmp", "tspc-emit");
 
 const model = [
-  'import { grad } from "adjoint";',
+  'import { differentiable, grad } from "adjoint";',
   "",
   "function f(x: number): number {",
   "  try {",
@@ -27,6 +28,7 @@ const model = [
   "export const df = grad(f);",
   "export const dg = grad(g);",
   "export const value = g(0.5);",
+  "export const square = differentiable((x: number) => x * x);",
   "",
 ].join("\n");
 
@@ -59,9 +61,15 @@ for (const version of versions) {
       // The declarations are tsc's: the markers' types, not the throwing stand-ins'.
       expect(readFileSync(join(dir, "out", "model.d.ts"), "utf8")).toContain("export declare const df: (x: number) => number;");
 
-      const module = (await import(pathToFileURL(join(dir, "out", "model.js")).href)) as { df: (x: number) => number; dg: (x: number) => number; value: number };
-      // Importing it works, and code that is no marker runs.
+      const module = (await import(pathToFileURL(join(dir, "out", "model.js")).href)) as {
+        df: (x: number) => number;
+        dg: (x: number) => number;
+        value: number;
+        square: ((x: number) => number) & { [VJP]?: (...args: unknown[]) => unknown };
+      };
+      // Importing it works, and code that is no marker runs; a differentiable function still computes.
       expect(module.value).toBe(Math.sin(0.5));
+      expect(module.square(3)).toBe(9);
       const where = `${join(".tmp", "tspc-emit", `written-${version.major}`, "src", "model.ts")}:4:3`;
       const message = (fn: () => unknown) => {
         try {
@@ -77,6 +85,8 @@ for (const version of versions) {
       expect(refused).not.toContain("uncompiled");
       // grad(g) compiled, but its module was not written as compiled: it names the module's diagnostic.
       expect(message(() => module.dg(2))).toContain(`${where} ADJ001`);
+      // A gradient through it, from another module, throws the same.
+      expect(message(() => module.square[VJP]!(3))).toContain(`${where} ADJ001`);
 
       // The module without diagnostics is compiled as always.
       const { dsq } = (await import(pathToFileURL(join(dir, "out", "fine.js")).href)) as { dsq: (x: number) => number };

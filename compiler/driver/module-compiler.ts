@@ -105,7 +105,12 @@ export class ModuleCompiler {
       const callee = this.ctx.source.slice(call.callee.start!, call.callee.end!);
       const what = `${callee}(${target?.type === "Identifier" ? target.name : "…"})`;
       const listed = named.map((d) => JSON.stringify(`${d.filename}:${d.line}:${d.column + 1} ${d.code}: ${d.message}`));
-      const code = `${this.runtime}.refused(${JSON.stringify(what)}, [${listed.join(", ")}])${immediate ? "()" : ""}`;
+      const thrower = `${this.runtime}.refused(${JSON.stringify(what)}, [${listed.join(", ")}])`;
+      // differentiable(f) still computes f; only a gradient through it throws.
+      const code =
+        calleeMarker(call.callee, this.ctx) === "differentiable" && target && target.type !== "SpreadElement" && target.type !== "ArgumentPlaceholder"
+          ? `${this.runtime}.withVjp(${this.ctx.source.slice(target.start!, target.end!)}, ${thrower})`
+          : `${thrower}${immediate ? "()" : ""}`;
       refused.push({ start: call.start!, end: call.end!, code, lines: [{ text: code }], diagnostics: named });
     }
     return refused;
