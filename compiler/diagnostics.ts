@@ -74,14 +74,24 @@ export function diagnostic(code: DiagnosticCode, filename: string, at: Span, det
   };
 }
 
+export interface FormatOptions {
+  color?: boolean;
+  /**
+   * What the printed column counts from, to match the host printing beside it (docs/diagnostics.md):
+   * 1 (the default) as tsc and editors; 0 as Babel, Rollup, Vite, esbuild and webpack print theirs.
+   */
+  columnBase?: 0 | 1;
+}
+
 /** `file:line:col - error ADJ010: message`, the code frame, and the hint. */
-export function formatDiagnostic(d: Diagnostic, source: string, color = false): string {
+export function formatDiagnostic(d: Diagnostic, source: string, options: boolean | FormatOptions = {}): string {
+  const { color = false, columnBase = 1 } = typeof options === "boolean" ? { color: options } : options;
   const frame = codeFrameColumns(
     source,
     { start: { line: d.line, column: d.column + 1 } },
     { highlightCode: color, linesAbove: 1, linesBelow: 1 },
   );
-  return `${d.filename}:${d.line}:${d.column + 1} - error ${d.code}: ${d.message}\n${frame}\n  hint: ${d.hint}`;
+  return `${d.filename}:${d.line}:${d.column + columnBase} - error ${d.code}: ${d.message}\n${frame}\n  hint: ${d.hint}`;
 }
 
 /** Thrown by the Babel front end (and the bundlers on top of it) when a module has diagnostics. */
@@ -89,10 +99,12 @@ export class AdjointCompileError extends Error {
   constructor(
     readonly diagnostics: Diagnostic[],
     source: string,
+    /** The host's: the Babel plugin and the bundlers print 0-based columns (formatDiagnostic). */
+    columnBase: 0 | 1 = 1,
   ) {
     super(
       `adjoint found ${diagnostics.length} problem${diagnostics.length === 1 ? "" : "s"}:\n\n` +
-        diagnostics.map((d) => formatDiagnostic(d, source)).join("\n\n"),
+        diagnostics.map((d) => formatDiagnostic(d, source, { columnBase })).join("\n\n"),
     );
     this.name = "AdjointCompileError";
   }

@@ -4,7 +4,7 @@ import transformTypeScript from "@babel/plugin-transform-typescript";
 import adjointBabel from "./frontends/babel.js";
 import type { Diagnostic } from "./diagnostics.js";
 
-export { catalogue, formatDiagnostic, AdjointCompileError, type Diagnostic, type DiagnosticCode } from "./diagnostics.js";
+export { catalogue, formatDiagnostic, AdjointCompileError, type Diagnostic, type DiagnosticCode, type FormatOptions } from "./diagnostics.js";
 export { compileModule, mayUseAdjoint, type ModuleOutput } from "./driver/index.js";
 
 export interface TransformOptions {

@@ -189,7 +189,7 @@ export class ModuleCompiler {
     const indices = Array.isArray(wrt) ? wrt : [wrt];
     for (const i of indices) {
       if (i < 0 || i >= params.length || !Number.isInteger(i)) {
-        this.fail(options ?? call, "ADJ017", `${i} (${keyName(fn)} has ${params.length} parameter${params.length === 1 ? "" : "s"})`);
+        this.fail(options ?? call, "ADJ017", `${i} (${this.userName(fn)} has ${params.length} parameter${params.length === 1 ? "" : "s"})`);
         return;
       }
     }
@@ -197,12 +197,15 @@ export class ModuleCompiler {
     if (!ir) return;
     for (const i of indices) {
       if (!DIFFERENTIABLE_TYPES.has(ir.paramTypes[i])) {
-        this.fail(params[i], "ADJ020", `'${ir.params[i]}' is not a number, an array of numbers or an NDArray`);
+        // The source's name: lowering may have renamed the parameter.
+        const param = params[i].type === "AssignmentPattern" ? params[i].left : params[i];
+        const name = param.type === "Identifier" ? `'${param.name}'` : `parameter ${i}`;
+        this.fail(params[i], "ADJ020", `${name} is not a number, an array of numbers or an NDArray`);
         return;
       }
     }
     const mask = [...new Set(indices)].sort((a, b) => a - b);
-    const base = keyName(fn).replace(/Target\d*$/, "");
+    const base = fn.key.replace(/Target\d*$/, "");
     if (marker !== "vjp") {
       // grad and valueAndGrad get an entry point of their own: both sweeps, no closure.
       const entry: Entry = { kind: marker, order: indices, single: !Array.isArray(wrt) };
@@ -434,11 +437,21 @@ export class ModuleCompiler {
     if (passed) return passed;
     if (callee.kind === "attached") return `${this.runtime}.vjpOf(${callee.binding}, "${callee.binding}")`;
     const name = this.vjpFor(callee.key, activeArgs) ?? "undefined";
-    for (const at of this.paramWrites.get(name) ?? []) this.report(diagnostic("ADJ024", this.ctx.filename, at, `${callee.key} writes to an array parameter`));
+    const fn = this.ctx.functions.get(callee.key);
+    for (const at of this.paramWrites.get(name) ?? []) this.report(diagnostic("ADJ024", this.ctx.filename, at, `${fn ? this.userName(fn) : "the callee"} writes to an array parameter`));
     return name;
   }
-}
 
-function keyName(fn: ModuleFunction): string {
-  return fn.key;
+  /**
+   * fn as a message names it: by the user's name ('f'), else where it is written (`the arrow
+   * function at line 12`); never by its key, which may be generated (lambda1Target).
+   */
+  private userName(fn: ModuleFunction): string {
+    const node = fn.node;
+    if (node.type !== "ArrowFunctionExpression" && node.id) return `'${node.id.name}'`;
+    let up = this.parents?.get(node);
+    if (up?.type === "CallExpression" && calleeMarker(up.callee, this.ctx) === "differentiable") up = this.parents?.get(up);
+    if (up?.type === "VariableDeclarator" && up.id.type === "Identifier") return `'${up.id.name}'`;
+    return `the ${node.type === "ArrowFunctionExpression" ? "arrow function" : "function"} at line ${node.loc?.start.line ?? 0}`;
+  }
 }

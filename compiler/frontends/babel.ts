@@ -31,7 +31,8 @@ export default function adjointBabel(_api: unknown, options: AdjointBabelOptions
             options.onDiagnostics(output.diagnostics);
             return;
           }
-          throw new AdjointCompileError(output.diagnostics, source);
+          // Babel prints its own errors' columns 0-based, `(3:13)`: so does this message.
+          throw new AdjointCompileError(output.diagnostics, source, 0);
         }
         if (output.replacements.length === 0) return;
         const byStart = new Map(output.replacements.map((r) => [r.start, r]));

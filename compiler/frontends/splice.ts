@@ -24,7 +24,8 @@ export function spliceModule(source: string, filename: string): Spliced | undefi
   if (/\.[jt]sx$/.test(filename)) plugins.push("jsx");
   const ast = parse(source, { sourceType: "module", plugins });
   const output = compileModule(ast, source, filename);
-  if (output.diagnostics.length > 0) throw new AdjointCompileError(output.diagnostics, source);
+  // Columns 0-based, as the bundlers print the error's `loc` beside this message.
+  if (output.diagnostics.length > 0) throw new AdjointCompileError(output.diagnostics, source, 0);
   if (output.replacements.length === 0 && !output.appended) return undefined;
 
   const out = new Output(source, filename);

@@ -3,7 +3,7 @@
 import type * as t from "@babel/types";
 import { unwrap } from "../ast.js";
 import { num, v, type ArrayKind, type Operand } from "../ir/index.js";
-import { UNDEFINED, type Lowering } from "./lowerer.js";
+import { sourceName, UNDEFINED, type Lowering } from "./lowerer.js";
 import { mathConstants } from "../rules/scalar.js";
 import { CONSTANT_PROPERTIES, npRule } from "../rules/np.js";
 
@@ -36,7 +36,7 @@ export function arrayTarget(l: Lowering, node: t.MemberExpression): { array: str
   }
   const array = l.lookup(object.name);
   if (!array) {
-    l.report("ADJ009", node, `'${object.name}' (an element of an array declared outside the function)`);
+    l.report("ADJ009", node, `'${sourceName(l, object)}' (an element of an array declared outside the function)`);
     return undefined;
   }
   return { array, index: l.expr(node.property as t.Expression) };
@@ -87,7 +87,7 @@ export function arrayMethod(l: Lowering, object: t.Expression, property: string,
   }
   if ((property === "fill" || property === "set") && object.type === "Identifier" && l.ndarrays.has(l.lookup(object.name) ?? "")) {
     // The reverse sweep reads arrays as the forward sweep left them: writing one in place would corrupt it.
-    l.report("ADJ025", node, `${object.name}.${property}(…)`);
+    l.report("ADJ025", node, `${sourceName(l, object)}.${property}(…)`);
     return UNDEFINED;
   }
   if ((property === "slice" || property === "fill") && object.type === "Identifier" && l.lookup(object.name)) {

@@ -3,7 +3,7 @@
 import type * as t from "@babel/types";
 import { forEachChild, unwrap } from "../ast.js";
 import type { Operand } from "../ir/index.js";
-import { UNDEFINED, type Lowering } from "./lowerer.js";
+import { sourceName, UNDEFINED, type Lowering } from "./lowerer.js";
 import type { FunctionNode, ModuleContext } from "../ir/context.js";
 import { scalarRules } from "../rules/scalar.js";
 import { declaredType } from "./types.js";
@@ -52,7 +52,7 @@ export function call(l: Lowering, node: t.CallExpression, target?: string): Oper
     return l.compute({ kind: "call", callee: { kind: "attached", binding: l.lookup(name)! }, args: l.arguments(node.arguments) }, target);
   }
   if (l.lookup(name)) {
-    l.report("ADJ007", callee, `'${name}' is a local value`);
+    l.report("ADJ007", callee, `'${sourceName(l, callee)}' is a local value`);
     return UNDEFINED;
   }
   if (name === "eval") {

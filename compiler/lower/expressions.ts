@@ -3,7 +3,7 @@
 import type * as t from "@babel/types";
 import { unwrap } from "../ast.js";
 import { num, v, type Operand } from "../ir/index.js";
-import { UNDEFINED, type Lowering } from "./lowerer.js";
+import { sourceName, UNDEFINED, type Lowering } from "./lowerer.js";
 import { binaryOperators, scalarRules } from "../rules/scalar.js";
 
 /** An expression whose value is not used. */
@@ -47,7 +47,7 @@ export function identifier(l: Lowering, node: t.Identifier): Operand {
 export function writable(l: Lowering, node: t.Identifier): string | undefined {
   const local = l.lookup(node.name);
   if (local) return local;
-  l.report("ADJ009", node, `'${node.name}'`);
+  l.report("ADJ009", node, `'${sourceName(l, node)}'`);
   return undefined;
 }
 

@@ -82,6 +82,11 @@ export interface Lowering {
 
 export const UNDEFINED: Operand = { kind: "const", code: "undefined" };
 
+/** How a message names an identifier: its source text (a record block's `model$w` reads `model.w` there). */
+export function sourceName(l: Lowering, node: t.Identifier): string {
+  return node.start != null && node.end != null ? l.ctx.source.slice(node.start, node.end) : node.name;
+}
+
 /** A call with no derivative: `autograd.setRecording(false)`, `u.attachGrad()`. */
 export function constantCall(node: t.Node, describe: string, render: (args: string[]) => string, args: Operand[]): Expr {
   return { kind: "opaque", describe, diagnostic: "ADJ011", render, args, at: spanOf(node), constant: true };
