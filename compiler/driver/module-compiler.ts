@@ -13,8 +13,9 @@ import type { Callee, IRFunction } from "../ir/index.js";
 import { lowerFunction } from "../lower/index.js";
 import { optimize } from "../optimize/index.js";
 import { reverseFunction, type ReverseOptions } from "../reverse/index.js";
-import { autogradMethod, ndarrayNamesOf, recordedBlock, recordOutputNames } from "../lower/record.js";
-import { localFunctionNamed, type BlockNode } from "../lower/scopes.js";
+import { autogradMethod, ndarrayNamesOf, recordedBlock } from "../lower/record.js";
+import { enclosingBindings, localFunctionNamed, type BlockNode } from "../lower/scopes.js";
+import { gradientSources, type GradientSources } from "../analyze/gradient-sources.js";
 import type { Analysis } from "../analyze/index.js";
 
 
@@ -39,8 +40,8 @@ export class ModuleCompiler {
   /** For each generated vjp, where its function writes into an array parameter. */
   private paramWrites = new Map<string, Span[]>();
   private ndarrayNames: Set<string> | null = null;
-  /** Names whose arrays may need gradients in a record block: attached ones, and record blocks' outputs. */
-  private gradientNames: Set<string> | null = null;
+  /** The bindings whose arrays may need gradients in a record block: attached ones, record blocks' outputs, their aliases. */
+  private gradients: GradientSources | null = null;
   private recordBlocks: t.CallExpression[] = [];
   private parents: Map<t.Node, t.Node> | null = null;
   /** While a record block is generated: its function parameters and the vjp parameter beside each. */
@@ -287,7 +288,15 @@ export class ModuleCompiler {
       return;
     }
     this.ndarrayNames ??= ndarrayNamesOf(this.program);
-    const recorded = recordedBlock(block, call, parents, this.ctx, this.ndarrayNames);
+    this.gradients ??= gradientSources(this.program, this.ctx);
+    const visible = enclosingBindings(call, parents);
+    // Whether the outer variable (or member path, `params.w`) an input stands for may need a gradient.
+    const mayNeedGradient = (input: string) => {
+      const [root, ...path] = input.split(".");
+      const declared = visible.get(root);
+      return declared !== undefined && this.gradients!.has(declared.id, path.join("."));
+    };
+    const recorded = recordedBlock(block, call, parents, this.ctx, this.ndarrayNames, mayNeedGradient);
     const key = this.freshModuleName(`record${this.recordBlocks.length}`);
     const before = this.ctx.diagnostics.length;
     const ir = optimize(lowerFunction(recorded.fn, key, this.ctx, { outputs: recorded.outputs, types: recorded.types, functions: new Set(recorded.functions.keys()) }));
@@ -314,10 +323,9 @@ export class ModuleCompiler {
     const mask = arrays.filter((i) => !recorded.constants.has(sourceNames[i]));
     const constants = arrays.filter((i) => recorded.constants.has(sourceNames[i]));
     // A narrower variant for the usual case: only arrays the module attaches gradients to (or
-    // that record blocks compute) get them; data passed in need not. The runtime picks the
-    // narrowest variant that covers the arrays that turn out to need gradients.
-    this.gradientNames ??= new Set([...this.ndarrayNames, ...recordOutputNames(this.program, this.ctx)]);
-    const likely = mask.filter((i) => this.gradientNames!.has(recorded.paths.get(sourceNames[i]) ?? sourceNames[i]));
+    // that record blocks compute), under any name, get them; data passed in need not. The
+    // runtime picks the narrowest variant that covers the arrays that turn out to need gradients.
+    const likely = mask.filter((i) => mayNeedGradient(recorded.paths.get(sourceNames[i]) ?? sourceNames[i]));
     const masks = likely.length < mask.length ? [likely, mask] : [mask];
     const variants: string[] = [];
     let slices: string[][] = [];

@@ -105,8 +105,8 @@ export interface RecordedBlock {
   /** Types known from the module for parameters declared without an annotation. */
   types: Map<string, ValueType>;
   /**
-   * Parameters compiled as constants: `const` bindings the module never calls attachGrad()
-   * on (data, labels). The runtime checks that none of them turns out to need a gradient.
+   * Parameters compiled as constants: `const` bindings that never hold an array the module
+   * attaches or records (data, labels). The runtime checks that none turns out to need a gradient.
    */
   constants: Set<string>;
   /** Parameters standing for member paths of outer objects (`params$w` for `params.w`). */
@@ -130,7 +130,8 @@ export function autogradMethod(callee: t.Node, ctx: ModuleContext): string | und
   return isAutograd ? callee.property.name : undefined;
 }
 
-export function recordedBlock(block: BlockNode, call: t.CallExpression, parents: Map<t.Node, t.Node>, ctx: ModuleContext, ndarrayNames: Set<string>): RecordedBlock {
+/** `mayNeedGradient(name)`: whether the outer variable may hold an array with a gradient (compiler/analyze/gradient-sources.ts). */
+export function recordedBlock(block: BlockNode, call: t.CallExpression, parents: Map<t.Node, t.Node>, ctx: ModuleContext, ndarrayNames: Set<string>, mayNeedGradient: (name: string) => boolean): RecordedBlock {
   const visible = enclosingBindings(call, parents);
   const used: string[] = [];
   const outputs = new Set<string>();
@@ -184,7 +185,7 @@ export function recordedBlock(block: BlockNode, call: t.CallExpression, parents:
   const declarations = locals.map((id) => ({ type: "VariableDeclaration", kind: "let", declarations: [{ type: "VariableDeclarator", id, init: null }] }) as unknown as t.Statement);
   const body = { type: "BlockStatement", body: [...declarations, ...statements], directives: [] } as unknown as t.BlockStatement;
   const fn = { type: "FunctionExpression", id: null, params, body, async: false, generator: false, start: block.start, end: block.end, loc: block.loc } as t.FunctionExpression;
-  const constants = new Set(params.map((p) => p.name).filter((name) => visible.get(name)?.constant && !ndarrayNames.has(name) && !functions.has(name)));
+  const constants = new Set(params.map((p) => p.name).filter((name) => visible.get(name)?.constant && !mayNeedGradient(name) && !functions.has(name)));
   return { fn, outputs: used.filter((name) => outputs.has(name)), types, constants, functions, paths };
 }
 
@@ -271,20 +272,6 @@ function isModeScope(call: t.CallExpression, ctx: ModuleContext): boolean {
 /** `y` in `y = ...`: written, not read. */
 function isPlainTarget(node: t.Identifier, parent: t.Node | null): boolean {
   return parent?.type === "AssignmentExpression" && parent.left === node && parent.operator === "=";
-}
-
-/** The names record blocks of the module assign: their arrays carry recorded gradients. */
-export function recordOutputNames(program: t.Program, ctx: ModuleContext): Set<string> {
-  const names = new Set<string>();
-  walk(program, (node) => {
-    if (node.type !== "CallExpression" || autogradMethod(node.callee, ctx) !== "record") return;
-    for (const arg of node.arguments) {
-      walk(arg, (n) => {
-        if (n.type === "AssignmentExpression" && n.left.type === "Identifier") names.add(n.left.name);
-      });
-    }
-  });
-  return names;
 }
 
 /**
