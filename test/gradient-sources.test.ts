@@ -31,6 +31,8 @@ describe("gradient sources", () => {
       export function run(d: np.NDArray) { const w = np.ones([2]); attach(w); return step(w, d); }`)).toEqual(["0", "0, 1"]);
     expect(masks(`${step}
       export function run(d: np.NDArray) { const params = { w: np.ones([2]) }; const w = params.w; w.attachGrad(); return step(params.w, d); }`)).toEqual(["0", "0, 1"]);
+    expect(masks(`${step}
+      export function run(d: np.NDArray) { const params = { w: np.ones([2]) }; params.w.attachGrad(); const { w: weights } = params; return step(weights, d); }`)).toEqual(["0", "0, 1"]);
   });
 
   it("an object literal's members and a record block's outputs, under other names", () => {

@@ -7,8 +7,8 @@
 // - it is attached: `attachGrad()` or `backward()` is called on it or its `.grad` read, or it
 //   is an alias of one that is (attaching `w` after `const w = params.w` attaches params.w);
 // - a record block assigns it (`y = ...` in the block, `const l = autograd.record(...)`);
-// - it aliases such a binding: `const w = params.w`, `h = y`, `{ w }`, or is a parameter of a
-//   module function that some call in the module passes one to.
+// - it aliases such a binding: `const w = params.w`, `h = y`, `{ w }`, `const { w } = params`,
+//   or is a parameter of a module function that some call in the module passes one to.
 // Only identity flows count: outside a record block an np operation makes an array with no
 // gradient. Callers outside the module (an exported function, a function passed as a value)
 // are not seen; their arrays get the full variant when they need one.
@@ -89,6 +89,15 @@ export function gradientSources(program: t.Program, ctx: ModuleContext): Gradien
     switch (node.type) {
       case "VariableDeclarator":
         if (node.id.type === "Identifier" && node.init) flowInto({ binding: node.id, path: "" }, node.init);
+        // `const { w, b: bias } = params`: each name holds its member.
+        if (node.id.type === "ObjectPattern" && node.init) {
+          for (const from of refsOf(node.init)) {
+            for (const p of node.id.properties) {
+              const value = p.type === "ObjectProperty" && p.value.type === "AssignmentPattern" ? p.value.left : p.type === "ObjectProperty" ? p.value : null;
+              if (p.type === "ObjectProperty" && !p.computed && p.key.type === "Identifier" && value?.type === "Identifier") flows.push({ to: { binding: value, path: "" }, from: { binding: from.binding, path: join(from.path, p.key.name) } });
+            }
+          }
+        }
         if (node.id.type === "Identifier" && node.init && isFunction(unwrap(node.init))) functions.set(node.id, unwrap(node.init) as t.Function);
         break;
       case "FunctionDeclaration":
