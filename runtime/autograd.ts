@@ -86,9 +86,9 @@ export function record(variants: BlockVariant[], args: unknown[], info: BlockInf
     const array = args[i];
     if (needsGradient(array)) {
       throw new Error(
-        `autograd.record at ${info.at}: '${name}' was compiled as a constant (a const this module never calls attachGrad() on), ` +
+        `autograd.record at ${info.at}: '${name}' was compiled as a constant (a const that, as far as the compiler follows it in this module, never gets a gradient), ` +
           `but its array ${(array as NDArray).gradRequest !== undefined ? "has a gradient attached" : "was computed in a record block"}. ` +
-          `Call ${name}.attachGrad() by that name in this module, or declare it with let, so the block differentiates it.`,
+          `Call attachGrad() on it (or on what it was taken from) in this module, or declare it with let, so the block differentiates it.`,
       );
     }
   }

@@ -391,7 +391,7 @@ describe("misuse", () => {
         autograd.record(() => { y = np.sum(np.mul(data, 2)); });
       }
     `);
-    expect(() => m.run()).toThrow("autograd.record at autograd.ts:9: 'data' was compiled as a constant (a const this module never calls attachGrad() on), but its array has a gradient attached. Call data.attachGrad() by that name in this module, or declare it with let");
+    expect(() => m.run()).toThrow("autograd.record at autograd.ts:9: 'data' was compiled as a constant (a const that, as far as the compiler follows it in this module, never gets a gradient), but its array has a gradient attached. Call attachGrad() on it (or on what it was taken from) in this module, or declare it with let");
   });
 
   it("an array that needs a gradient where the compiler saw a number", async () => {
