@@ -24,6 +24,21 @@ export function accumulate<T extends NDArray | NumericArray | number | undefined
 /** The adjoint rules of adjoint/np that generated code calls, plus `x.item()`'s (filled in by adjoint/np). */
 export { rules as np } from "./ndarray-slot.js";
 
+/** An NDArray's shape and dtype without its data (np/vjp.ts's `ArrayMeta`): what the reverse
+ * sweep keeps for a rule that reads an operand only for its shape. */
+class Meta {
+  constructor(
+    readonly shape: readonly number[],
+    readonly dtype: NDArray["dtype"],
+    readonly size: number,
+    readonly ndim: number,
+  ) {}
+}
+/** `x`'s stand-in for a rule's `shapeOnly` parameter; a number is its own. */
+export function shapeOf(x: NDArray | number): Meta | number {
+  return typeof x === "number" ? x : new Meta(x.shape, x.dtype, x.size, x.shape.length);
+}
+
 /** An NDArray parameter's gradient: zeros of its shape when no gradient reached it. */
 export function orZerosLike(gradient: NDArray | NumericArray | number | undefined, x: unknown): NDArray | NumericArray | number {
   // The caller keeps it: no later accumulate may write into it.

@@ -21,6 +21,7 @@ export function differentiableArg(expr: Expr, i: number): boolean {
       return expr.rule !== null && (npRule(expr.rule)?.wrt.includes(npParam(expr, i)) ?? expr.rule === "item");
     case "stop":
     case "leaf":
+    case "shape":
       return false;
     case "load":
       return i === 0;

@@ -160,10 +160,12 @@ function readByAdjoint(s: Stmt, active: Set<string>, pullbacks: Map<Stmt, string
   const arrays = (ops: Operand[]) => ops.filter((op) => op.kind === "var" && isArray(op.name));
   if (expr.kind === "call") return [pullbacks.get(s)!, ...arrays(expr.args), ...(isArray(s.target) ? [s.target] : [])];
   if (expr.kind === "load") return [expr.array, expr.index];
-  // An adjoint/np rule is given the arguments and the result it reads (all, unless it says).
+  // An adjoint/np rule is given the arguments and the result it reads (all, unless it says),
+  // or their stand-ins where it reads only the shape.
   if (expr.kind === "np") {
     const kept = (op: Operand | string, i: number | "out") => expr.rule === null || ruleReads(expr.rule, i) || !isNdarray(typeof op === "string" ? op : op.kind === "var" ? op.name : "");
-    return [...expr.args.filter((arg, i) => kept(arg, npParam(expr, i))), ...(kept(s.target, "out") ? [s.target] : [])];
+    const args = expr.reverseArgs ?? expr.args;
+    return [...args.filter((arg, i) => kept(arg, npParam(expr, i))), ...(kept(s.target, "out") ? [s.target] : [])];
   }
   if (expr.kind === "alloc") return [s.target, ...arrays([expr.arg])];
   if (expr.kind !== "prim") return [];
@@ -253,9 +255,11 @@ function rematerializable(fn: IRFunction, stmts: Stmt[], classes: UnionFind, isA
 function singleUseTemporaries(fn: IRFunction, stmts: Stmt[]): Set<string> {
   const assignCount = new Map<string, number>();
   const readCount = new Map<string, number>();
+  // A shape stand-in's read of an array passes no adjoint on: it is not a use here.
+  const uses = (s: Stmt) => (s.kind === "assign" && s.expr.kind === "shape" ? [] : readsOf(s));
   for (const s of stmts) {
     if (s.kind === "assign") assignCount.set(s.target, (assignCount.get(s.target) ?? 0) + 1);
-    for (const name of readsOf(s)) readCount.set(name, (readCount.get(name) ?? 0) + 1);
+    for (const name of uses(s)) readCount.set(name, (readCount.get(name) ?? 0) + 1);
   }
   const found = new Set<string>();
   const visit = (block: Stmt[]) => {
@@ -268,7 +272,7 @@ function singleUseTemporaries(fn: IRFunction, stmts: Stmt[]): Set<string> {
         visit(s.body);
       }
       if (s.kind !== "assign" || !fn.locals.get(s.target)?.temp || assignCount.get(s.target) !== 1 || readCount.get(s.target) !== 1) return;
-      const reader = block.slice(at + 1).find((later) => readsOf(later).includes(s.target));
+      const reader = block.slice(at + 1).find((later) => uses(later).includes(s.target));
       if (reader && (reader.kind === "assign" || reader.kind === "store")) found.add(s.target);
     });
   };

@@ -38,6 +38,8 @@ export function inferTypes(fn: IRFunction, stmts: Stmt[]): Map<string, InferredT
         return "number";
       case "alloc":
         return "array";
+      case "shape":
+        return "other";
       case "np":
         return expr.result;
       case "call":

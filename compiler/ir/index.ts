@@ -52,7 +52,14 @@ export type Expr =
       result: "ndarray" | "number";
       /** The first `list` args are the elements of the rule's first parameter, a list of arrays (`np.concat([a, b])`). */
       list?: number;
+      /**
+       * What the reverse sweep passes the rule in place of `args`, where it differs: the
+       * stand-in (a `shape` value) of an array the rule reads only for its shape.
+       */
+      reverseArgs?: Operand[];
     }
+  /** An NDArray's shape and dtype without its data, for a rule that reads no more (`shapeOf(h)`). */
+  | { kind: "shape"; arg: Operand }
   /** `a[i]`: an element of a Float64Array, Float32Array or number[]. */
   | { kind: "load"; array: Operand; index: Operand }
   /**
@@ -153,6 +160,7 @@ export function exprArgs(expr: Expr): Operand[] {
     case "copy":
     case "stop":
     case "leaf":
+    case "shape":
       return [expr.arg];
     case "prim":
     case "call":

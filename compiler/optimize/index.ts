@@ -1,7 +1,8 @@
 // IR clean-up before analysis: drop assignments nobody reads (the break/continue/return
 // flags lowering adds defensively, temporaries of dropped branches) and empty branches,
-// to a fixed point.
+// to a fixed point; then stand-ins for arrays rules read only the shape of (shapes.ts).
 import { exprArgs, readsOf, type IRFunction, type Stmt } from "../ir/index.js";
+import { shapeStandIns } from "./shapes.js";
 
 export function optimize(fn: IRFunction): IRFunction {
   let body = fn.body;
@@ -9,7 +10,7 @@ export function optimize(fn: IRFunction): IRFunction {
     const read = new Set<string>([fn.result]);
     collectReads(body, read);
     const next = prune(body, read);
-    if (size(next) === size(body)) return { ...fn, body: next, locals: liveLocals(fn, next) };
+    if (size(next) === size(body)) return shapeStandIns({ ...fn, body: next, locals: liveLocals(fn, next) });
     body = next;
   }
 }

@@ -17,7 +17,7 @@ export function npAdjoint(r: Reverser, site: AdjointSite, expr: Extract<Expr, { 
   // An array the rule does not read is passed as undefined: the reverse sweep need not keep it.
   const rule = expr.rule!;
   const unread = (name: string, i: number | "out") => !ruleReads(rule, i) && r.isNdarray(name);
-  const codes = expr.args.map((arg, i) => (arg.kind === "var" && unread(arg.name, npParam(expr, i)) ? "undefined" : rcode(r, arg)));
+  const codes = (expr.reverseArgs ?? expr.args).map((arg, i) => (arg.kind === "var" && unread(arg.name, npParam(expr, i)) ? "undefined" : rcode(r, arg)));
   // A list parameter's elements go in as the list the user wrote.
   const args = (expr.list === undefined ? codes : [`[${codes.slice(0, expr.list).join(", ")}]`, ...codes.slice(expr.list)]).join(", ");
   const output = unread(target, "out") ? "undefined" : target;

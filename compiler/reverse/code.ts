@@ -34,6 +34,8 @@ export function exprCode(r: Reverser, expr: Expr): string {
       return expr.render(expr.args.map((a) => argCode(r, a)));
     case "load":
       return `${code(r, expr.array)}[${code(r, expr.index)}]`;
+    case "shape":
+      return `${r.options.runtime}.shapeOf(${code(r, expr.arg)})`;
     case "alloc": {
       const arg = code(r, expr.arg);
       const copies = expr.arg.kind === "var" && r.isArray(expr.arg.name);

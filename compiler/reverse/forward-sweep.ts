@@ -87,6 +87,8 @@ export function calleeVjp(r: Reverser, expr: Extract<Expr, { kind: "call" }>): s
  * not stored: its expression is written where it is read (`while (i < n)`, `s += t2 * y`).
  */
 export function inlinable(r: Reverser, s: Stmt, next: Stmt | Operand | undefined): boolean {
+  // A stand-in of an inactive operation's operand: read by no code at all.
+  if (s.kind === "assign" && s.expr.kind === "shape") return !r.a.needed.has(s.target);
   if (s.kind !== "assign" || !r.fn.locals.get(s.target)?.temp || s.target === r.fn.result) return false;
   if (r.readCounts.get(s.target) !== 1 || r.assignCounts.get(s.target) !== 1) return false;
   if (r.a.needed.has(s.target) || r.a.saves.has(s)) return false;

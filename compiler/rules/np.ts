@@ -9,17 +9,24 @@ export interface NpRule {
   wrt: readonly number[];
   /** What the rule reads besides the output's adjoint: parameter positions and "out" (all, if unsaid). */
   reads?: readonly (number | "out")[];
+  /** Parameters it reads only for their shape and dtype: it may be given `shapeOf(x)` instead. */
+  shapeOnly?: readonly number[];
 }
 
 export function npRule(name: string): NpRule | undefined {
   const rule = (adjoints as Record<string, Omit<NpRule, "name">>)[name];
-  return rule ? { name, params: rule.params, wrt: rule.wrt, reads: rule.reads } : undefined;
+  return rule ? { name, params: rule.params, wrt: rule.wrt, reads: rule.reads, shapeOnly: rule.shapeOnly } : undefined;
 }
 
-/** Whether a rule reads its parameter `i` ("out": its output) in the reverse sweep. */
+/** Whether a rule reads its parameter `i` ("out": its output) in the reverse sweep, if only its shape. */
 export function ruleReads(name: string, i: number | "out"): boolean {
-  const reads = (adjoints as Record<string, Omit<NpRule, "name">>)[name]?.reads;
-  return reads === undefined || reads.includes(i);
+  const rule = (adjoints as Record<string, Omit<NpRule, "name">>)[name];
+  return rule?.reads === undefined || rule.reads.includes(i) || (typeof i === "number" && ruleReadsShapeOnly(name, i));
+}
+
+/** Whether a rule reads its parameter `i` only for its shape and dtype. */
+export function ruleReadsShapeOnly(name: string, i: number): boolean {
+  return (adjoints as Record<string, Omit<NpRule, "name">>)[name]?.shapeOnly?.includes(i) ?? false;
 }
 
 /** adjoint/np functions exported under a second name (NumPy's): the rule of the first. */

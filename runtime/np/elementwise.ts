@@ -3,7 +3,7 @@ import { allocate, checkCast, floatOf, promote, type DType } from "./dtype.js";
 import { dtypeCode, iterate, kernelFor, type Arity, type Kernel } from "./kernels.js";
 import { NDArray, operand, type ArrayOrScalar } from "./ndarray.js";
 import { broadcastShapes, broadcastStrides, formatShape, sameShape, sizeOf } from "./shape.js";
-import { disown, fresh, isOwned, rule, unbroadcast, type AdjointRule } from "./vjp.js";
+import { disown, fresh, isOwned, rule, unbroadcast, type AdjointRule, type ArrayMeta } from "./vjp.js";
 
 type Scalar = (...x: number[]) => number;
 
@@ -313,12 +313,16 @@ const sameArray = (a: ArrayOrScalar, b: ArrayOrScalar, need: Need): a is NDArray
 type Need = readonly boolean[] | undefined;
 const needs = (need: Need, i: number) => need === undefined || need[i] !== false;
 
+/** Parameter positions: what a rule reads, or reads only for its shape (see vjp.ts). */
+const SHAPE_X = [0] as const;
+const SHAPE_AB = [0, 1] as const;
+
 // x is the operand; `usesOut` rules read only the forward output (x may be passed as
 // undefined when it is an array: the output has its shape).
 const unaryRule = (f: Scalar, usesOut = false, inPlace = false): AdjointRule =>
   usesOut
     ? rule(["x"], [0], (g, x, out) => [(inPlace ? fusedInPlace : fused)(f, [out], g, x ?? out)], ["out"])
-    : rule(["x"], [0], (g, x) => [(inPlace ? fusedInPlace : fused)(f, [x], g, x)]);
+    : rule(["x"], [0], (g, x) => [(inPlace ? fusedInPlace : fused)(f, [x], g, x)], SHAPE_X);
 
 /** Rules of two operands that never read their output: it need not be kept for them. */
 const NOT_OUT2 = [0, 1] as const;
@@ -336,12 +340,12 @@ const mulRule = (inPlace: boolean): AdjointRule =>
 /** One rule per elementwise primitive: `vjp(dout, ...args, out, need?)`; `need[i] ===
  * false` skips computing adjoint `i` (it is returned as `undefined`). */
 export const rules: Record<string, AdjointRule> = {
-  neg: rule(["x"], [0], (g, x) => [typeof x === "number" ? -sumAll(g) : fresh(neg(g))]),
+  neg: rule(["x"], [0], (g, x) => [typeof x === "number" ? -sumAll(g) : fresh(neg(g))], [0], SHAPE_X),
   abs: unaryRule(gradOf.abs),
-  sign: rule(["x"], [0], (g, x) => [zeroAdjoint(x)]),
-  floor: rule(["x"], [0], (g, x) => [zeroAdjoint(x)]),
-  ceil: rule(["x"], [0], (g, x) => [zeroAdjoint(x)]),
-  round: rule(["x"], [0], (g, x) => [zeroAdjoint(x)]),
+  sign: rule(["x"], [0], (g, x) => [zeroAdjoint(x)], [0], SHAPE_X),
+  floor: rule(["x"], [0], (g, x) => [zeroAdjoint(x)], [0], SHAPE_X),
+  ceil: rule(["x"], [0], (g, x) => [zeroAdjoint(x)], [0], SHAPE_X),
+  round: rule(["x"], [0], (g, x) => [zeroAdjoint(x)], [0], SHAPE_X),
   square: unaryRule(gradOf.square),
   relu: unaryRule(gradOf.relu),
   exp: unaryRule(gradOf.exp, true),
@@ -364,16 +368,16 @@ export const rules: Record<string, AdjointRule> = {
     const db = needs(need, 1) ? passed(g, b) : undefined;
     if (da === db) disown(g); // one array, the adjoint of both operands
     return [da, db];
-  }, NOT_OUT2),
+  }, NOT_OUT2, SHAPE_AB),
   sub: rule(["a", "b"], [0, 1], (g, a, b, _out, need?: Need) => [
     needs(need, 0) ? passed(g, a) : undefined,
     needs(need, 1) ? fresh(negated(unbroadcast(g, b))) : undefined,
-  ], NOT_OUT2),
+  ], NOT_OUT2, SHAPE_AB),
   mul: mulRule(false),
   div: rule(["a", "b"], [0, 1], (g, a, b, out, need?: Need) => [
     needs(need, 0) ? fresh(unbroadcast(div(g, b), a)) : undefined,
     needs(need, 1) ? fused(gradOf.divB, [out, b], g, b) : undefined,
-  ]),
+  ], [0, 1, "out"], SHAPE_X),
   pow: rule(["a", "b"], [0, 1], (g, a, b, out, need?: Need) => [
     needs(need, 0) ? fused(gradOf.powA, [a, b, out], g, a) : undefined,
     needs(need, 1) ? fused(gradOf.powB, [out, a], g, b) : undefined,
@@ -395,9 +399,9 @@ export const rules: Record<string, AdjointRule> = {
     undefined,
     needs(need, 1) ? fused(gradOf.whereX, [c], g, x) : undefined,
     needs(need, 2) ? fused(gradOf.whereY, [c], g, y) : undefined,
-  ]),
-  copy: rule(["x"], [0], (g) => [g]),
-  astype: rule(["x", "dtype"], [0], (g, x: NDArray) => [g.dtype === x.dtype ? g : fresh(astype(g, x.dtype))]),
+  ], [0, 1, 2], [1, 2]),
+  copy: rule(["x"], [0], (g) => [g], []),
+  astype: rule(["x", "dtype"], [0], (g, x: ArrayMeta) => [g.dtype === x.dtype ? g : fresh(astype(g, x.dtype))], [0, 1], SHAPE_X),
 };
 
 /** @internal The rules generated code calls where they differ from `rules`: an owned `dout`
@@ -416,5 +420,5 @@ function sumAll(g: NDArray): number {
   return unbroadcast(g, 0) as number;
 }
 const negated = (x: NDArray | number) => (typeof x === "number" ? -x : neg(x));
-const zeroAdjoint = (x: ArrayOrScalar) =>
+const zeroAdjoint = (x: ArrayMeta | number) =>
   typeof x === "number" ? 0 : fresh(new NDArray(allocate(floatOf(x.dtype), x.size), x.shape));

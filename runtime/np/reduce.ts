@@ -5,7 +5,7 @@ import { freshCopy, intoKey, iterate, kernelFor, type Partials } from "./kernels
 import { NDArray, operand, type ArrayOrScalar, type Axis } from "./ndarray.js";
 import { formatShape, normalizeAxes, normalizeAxis, reducedShape, sizeOf } from "./shape.js";
 import { broadcastTo, reshape, transpose } from "./shapeops.js";
-import { fresh, rule, scalarOperands, type AdjointRule } from "./vjp.js";
+import { fresh, rule, scalarOperands, type AdjointRule, type ArrayMeta } from "./vjp.js";
 
 const addF = (acc: number, a: number) => acc + a;
 const mulF = (acc: number, a: number) => acc * a;
@@ -165,7 +165,7 @@ export const argmin = (x: ArrayOrScalar, axis?: number | null, keepdims = false)
 // ------------------------------------------------------------------ adjoints
 
 /** A reduced array broadcast back over `x`'s shape (a view, no copy). */
-export function expandBack(r: NDArray, x: NDArray, axis: Axis): NDArray {
+export function expandBack(r: NDArray, x: ArrayMeta, axis: Axis): NDArray {
   if ((axis === undefined || axis === null) && r.size === 1) return broadcastTo(r, x.shape); // one value over all of x
   const axes = normalizeAxes("vjp", axis, x.ndim);
   return broadcastTo(reshape(r, reducedShape(x.shape, axes, true)), x.shape);
@@ -205,10 +205,11 @@ function extremumGrad(g: NDArray, x: NDArray, axis: Axis, out: NDArray): NDArray
 }
 
 export const rules: Record<string, AdjointRule> = scalarOperands({
-  sum: rule(["x", "axis", "keepdims"], [0], (g, x, axis) => [expandBack(g, x, axis), undefined, undefined], [0, 1, 2]),
-  mean: rule(["x", "axis", "keepdims"], [0], (g, x: NDArray, axis, _k, out: NDArray) => [
-    expandBack(div(g, x.size / Math.max(out.size, 1)), x, axis), undefined, undefined,
-  ]),
+  sum: rule(["x", "axis", "keepdims"], [0], (g, x, axis) => [expandBack(g, x, axis), undefined, undefined], [0, 1, 2], [0]),
+  // dout has the output's shape: its size is the output's.
+  mean: rule(["x", "axis", "keepdims"], [0], (g, x: ArrayMeta, axis) => [
+    expandBack(div(g, x.size / Math.max(g.size, 1)), x, axis), undefined, undefined,
+  ], [0, 1, 2], [0]),
   prod: rule(["x", "axis", "keepdims"], [0], (g, x, axis, _k, out) => [fresh(prodGrad(g, x, axis, out)), undefined, undefined]),
   max: rule(["x", "axis", "keepdims"], [0], (g, x, axis, _k, out) => [fresh(extremumGrad(g, x, axis, out)), undefined, undefined]),
   min: rule(["x", "axis", "keepdims"], [0], (g, x, axis, _k, out) => [fresh(extremumGrad(g, x, axis, out)), undefined, undefined]),

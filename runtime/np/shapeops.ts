@@ -6,7 +6,7 @@ import { NDArray, type ArrayOrScalar, type Axis, type Index } from "./ndarray.js
 import {
   broadcastShapes, checkShape, formatShape, normalizeAxes, normalizeAxis, sameShape, sizeOf, type Shape,
 } from "./shape.js";
-import { fresh, into, rule, unbroadcast, type AdjointRule } from "./vjp.js";
+import { fresh, into, rule, unbroadcast, type AdjointRule, type ArrayMeta } from "./vjp.js";
 
 /** `reshape(x, [2, -1])`: one `-1` is inferred. A view when `x` is contiguous. */
 export function reshape(x: NDArray, shape: number | Shape): NDArray {
@@ -197,32 +197,34 @@ export function setItem(x: NDArray, index: Index | readonly Index[], value: Arra
 
 // ------------------------------------------------------------------ adjoints
 const addF = (acc: number, v: number) => acc + v;
-const back = (g: NDArray, x: NDArray) => reshape(g, x.shape);
+const back = (g: NDArray, x: ArrayMeta) => reshape(g, x.shape);
+/** The rules here read their array operand only for its shape (see vjp.ts). */
+const SHAPE_X = [0] as const;
 
 export const rules: Record<string, AdjointRule> = {
-  reshape: rule(["x", "shape"], [0], (g, x) => [back(g, x), undefined], [0, 1]),
-  flatten: rule(["x"], [0], (g, x) => [back(g, x)]),
-  ravel: rule(["x"], [0], (g, x) => [back(g, x)]),
-  squeeze: rule(["x", "axis"], [0], (g, x) => [back(g, x), undefined]),
-  expandDims: rule(["x", "axis"], [0], (g, x) => [back(g, x), undefined]),
-  transpose: rule(["x", "axes"], [0], (g, x: NDArray, axes?: number[]) => {
+  reshape: rule(["x", "shape"], [0], (g, x) => [back(g, x), undefined], [0, 1], SHAPE_X),
+  flatten: rule(["x"], [0], (g, x) => [back(g, x)], [0], SHAPE_X),
+  ravel: rule(["x"], [0], (g, x) => [back(g, x)], [0], SHAPE_X),
+  squeeze: rule(["x", "axis"], [0], (g, x) => [back(g, x), undefined], [0, 1], SHAPE_X),
+  expandDims: rule(["x", "axis"], [0], (g, x) => [back(g, x), undefined], [0, 1], SHAPE_X),
+  transpose: rule(["x", "axes"], [0], (g, x: ArrayMeta, axes?: number[]) => {
     const perm = axes === undefined ? x.shape.map((_, i) => x.ndim - 1 - i) : axes.map((a) => normalizeAxis("transpose", a, x.ndim));
     const inverse = perm.map((_, i) => perm.indexOf(i));
     return [transpose(g, inverse), undefined];
-  }),
-  broadcastTo: rule(["x", "shape"], [0], (g, x) => [unbroadcast(g, x), undefined], [0, 1]),
-  concat: rule(["arrays", "axis"], [0], (g, arrays: NDArray[], axis = 0) => {
+  }, [0, 1], SHAPE_X),
+  broadcastTo: rule(["x", "shape"], [0], (g, x) => [unbroadcast(g, x), undefined], [0, 1], SHAPE_X),
+  concat: rule(["arrays", "axis"], [0], (g, arrays: ArrayMeta[], axis = 0) => {
     const ax = normalizeAxis("concat", axis, g.ndim);
     let at = 0;
     return [arrays.map((a) => sliceAxis(g, ax, at, (at += a.shape[ax]))), undefined];
-  }),
-  stack: rule(["arrays", "axis"], [0], (g, arrays: NDArray[], axis = 0) => {
+  }, [0, 1], SHAPE_X),
+  stack: rule(["arrays", "axis"], [0], (g, arrays: ArrayMeta[], axis = 0) => {
     const ax = normalizeAxis("stack", axis, g.ndim);
     return [arrays.map((_, i) => squeeze(sliceAxis(g, ax, i, i + 1), ax)), undefined];
-  }),
-  getItem: rule(["x", "index"], [0], (g, x: NDArray, index) => {
+  }, [0, 1], SHAPE_X),
+  getItem: rule(["x", "index"], [0], (g, x: ArrayMeta, index) => {
     const dx = new NDArray(allocate(g.dtype, x.size), x.shape);
     into("getItem", addF, getItem(dx, index), g);
     return [fresh(dx), undefined];
-  }),
+  }, [0, 1], SHAPE_X),
 };

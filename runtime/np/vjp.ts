@@ -29,10 +29,29 @@ export interface AdjointRule {
    * it alive until the reverse sweep); numbers are always passed.
    */
   readonly reads?: readonly (number | "out")[];
+  /**
+   * Parameters `vjp` reads only for their `shape`, `dtype`, `ndim` and `size` (to sum an
+   * adjoint back to an operand, or reshape it). A caller may pass an `ArrayMeta` (generated
+   * code: `adjointRuntime.shapeOf(x)`) instead of such an NDArray, so the array need not be
+   * kept. The output never needs one: `dout` has its shape.
+   */
+  readonly shapeOnly?: readonly number[];
 }
 
-export const rule = (params: string[], wrt: number[], vjp: AdjointRule["vjp"], reads?: AdjointRule["reads"]): AdjointRule =>
-  reads ? { params, wrt, vjp, reads } : { params, wrt, vjp };
+/** What a rule may be given for a parameter in `shapeOnly`: an NDArray, or its shape and dtype alone. */
+export interface ArrayMeta {
+  readonly shape: readonly number[];
+  readonly dtype: DType;
+  readonly ndim: number;
+  readonly size: number;
+}
+
+export const rule = (params: string[], wrt: number[], vjp: AdjointRule["vjp"], reads?: AdjointRule["reads"], shapeOnly?: readonly number[]): AdjointRule => {
+  const r: { -readonly [K in keyof AdjointRule]: AdjointRule[K] } = { params, wrt, vjp };
+  if (reads) r.reads = reads;
+  if (shapeOnly) r.shapeOnly = shapeOnly;
+  return r;
+};
 
 // ---- ownership of adjoint arrays
 // Generated code accumulates adjoints with `accumulate` (runtime/generated.ts). It may add
@@ -58,7 +77,7 @@ export function disown<T>(x: T): T {
 /** The same rules, made to accept a `number` as their first operand (a 0-d array to the
  * rule; its adjoint comes back as a number). */
 export function scalarOperands(rules: Record<string, AdjointRule>): Record<string, AdjointRule> {
-  const wrap = ({ params, wrt, vjp, reads }: AdjointRule): AdjointRule =>
+  const wrap = ({ params, wrt, vjp, reads, shapeOnly }: AdjointRule): AdjointRule =>
     rule(
       params.slice(),
       wrt.slice(),
@@ -68,6 +87,7 @@ export function scalarOperands(rules: Record<string, AdjointRule>): Record<strin
         return [sumToNumber(grads[0] as NDArray), ...grads.slice(1)];
       },
       reads,
+      shapeOnly,
     );
   return Object.fromEntries(Object.entries(rules).map(([name, r]) => [name, wrap(r)]));
 }
@@ -125,9 +145,9 @@ export function sumToNumber(x: ArrayOrScalar): number {
 
 /** `x` summed down to `target`'s shape (the adjoint of broadcasting `target`):
  * `x` itself when the shapes agree, a number when `target` is a number. */
-export function unbroadcast(x: NDArray, target: ArrayOrScalar | Shape): NDArray | number {
+export function unbroadcast(x: NDArray, target: ArrayOrScalar | ArrayMeta | Shape): NDArray | number {
   if (typeof target === "number") return sumToNumber(x);
-  const shape = target instanceof NDArray ? target.shape : target;
+  const shape = "shape" in target ? target.shape : target;
   if (sameShape(shape, x.shape)) return x;
   const dtype: DType = x.dtype === "float32" ? "float32" : "float64";
   return into("unbroadcast", addF, new NDArray(allocate(dtype, shape.reduce((p, d) => p * d, 1)), shape), x);

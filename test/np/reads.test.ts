@@ -1,12 +1,17 @@
-// A rule's `reads` is a promise generated code relies on: it passes undefined for an array
-// the rule does not read. Each declared rule must give the same adjoints either way.
+// A rule's `reads` and `shapeOnly` are promises generated code relies on: it passes undefined
+// for an array the rule does not read, and `shapeOf(x)` (no data) for one it reads only the
+// shape of. Each declared rule must give the same adjoints either way.
 import { describe, expect, it } from "vitest";
 import * as np from "../../runtime/np/index.js";
+import { shapeOf } from "../../runtime/generated.js";
 
 np.random.seed(5);
 const x = np.random.uniform(0.2, 0.9, [3, 4]);
 const w = np.random.uniform(-1, 1, [4, 2]);
 const row = np.random.uniform(-1, 1, [4]);
+const col = np.random.uniform(-1, 1, [3, 1]);
+const mask = np.greater(x, 0.5);
+const UNARY = ["abs", "square", "relu", "log", "log1p", "sin", "cos", "sinh", "cosh", "asin", "acos", "atan"] as const;
 
 /** Each rule with `reads`, with arguments to call its forward operation on. */
 const cases: [string, unknown[], (...args: any[]) => np.NDArray][] = [ // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -23,13 +28,32 @@ const cases: [string, unknown[], (...args: any[]) => np.NDArray][] = [ // eslint
   ["sum", [x, 1, true], np.sum],
   ["reshape", [x, [4, 3]], np.reshape],
   ["broadcastTo", [row, [3, 4]], np.broadcastTo],
+  ...UNARY.map((name): (typeof cases)[number] => [name, [x], np[name] as (x: np.NDArray) => np.NDArray]),
+  ["neg", [x], np.neg],
+  ["sign", [x], np.sign],
+  ["floor", [x], np.floor],
+  ["ceil", [x], np.ceil],
+  ["round", [x], np.round],
+  ["copy", [x], np.copy],
+  ["astype", [x, "float32"], np.astype],
+  ["div", [row, x], np.div],
+  ["where", [mask, x, col], np.where],
+  ["mean", [x, 0, false], np.mean],
+  ["flatten", [x], np.flatten],
+  ["ravel", [x], np.ravel],
+  ["squeeze", [col, 1], np.squeeze],
+  ["expandDims", [row, 0], np.expandDims],
+  ["transpose", [x, [1, 0]], np.transpose],
+  ["concat", [[x, col], 1], np.concat],
+  ["stack", [[x, x], 0], np.stack],
+  ["getItem", [x, [1, "1:3"]], np.getItem],
 ];
 
-const values = (g: unknown) => (g instanceof np.NDArray ? g.toArray() : g);
+const values = (g: unknown): unknown => (g instanceof np.NDArray ? g.toArray() : Array.isArray(g) ? g.map(values) : g);
 
 describe("rules' reads", () => {
   it("every rule that declares reads is covered here", () => {
-    const declared = Object.entries(np.adjoints).filter(([, rule]) => rule.reads !== undefined).map(([name]) => name).sort();
+    const declared = Object.entries(np.adjoints).filter(([, rule]) => rule.reads !== undefined || rule.shapeOnly !== undefined).map(([name]) => name).sort();
     expect(declared).toEqual(cases.map(([name]) => name).sort());
   });
 
@@ -38,8 +62,20 @@ describe("rules' reads", () => {
     const out = forward(...args);
     const dout = np.random.uniform(-1, 1, out.shape as number[]);
     const full = rule.vjp(dout.copy(), ...args, out);
-    const given = args.map((arg, i) => (rule.reads!.includes(i) || !(arg instanceof np.NDArray) ? arg : undefined));
-    const partial = rule.vjp(dout.copy(), ...given, rule.reads!.includes("out") ? out : undefined);
+    const reads = rule.reads ?? [...args.keys(), "out"];
+    const given = args.map((arg, i) => (reads.includes(i) || !(arg instanceof np.NDArray) ? arg : undefined));
+    const partial = rule.vjp(dout.copy(), ...given, reads.includes("out") ? out : undefined);
+    expect(partial.map(values)).toEqual(full.map(values));
+  });
+
+  it.each(cases.filter(([name]) => np.adjoints[name].shapeOnly !== undefined))("%s gives the same adjoints given only the shapes it reads", (name, args, forward) => {
+    const rule = np.adjoints[name];
+    const out = forward(...args);
+    const dout = np.random.uniform(-1, 1, out.shape as number[]);
+    const full = rule.vjp(dout.copy(), ...args, out);
+    const standIn = (arg: unknown): unknown => (Array.isArray(arg) && arg[0] instanceof np.NDArray ? arg.map(standIn) : arg instanceof np.NDArray ? shapeOf(arg) : arg);
+    const given = args.map((arg, i) => (rule.shapeOnly!.includes(i) ? standIn(arg) : arg));
+    const partial = rule.vjp(dout.copy(), ...given, out);
     expect(partial.map(values)).toEqual(full.map(values));
   });
 });
