@@ -4,7 +4,7 @@ import { add, rulesReusingDout } from "./np/elementwise.js";
 import { full, onesLike, zerosLike } from "./np/create.js";
 import { NDArray } from "./np/ndarray.js";
 import { adjoints } from "./np/rules.js";
-import { addInto, disown, fresh, isOwned, rule, sumToNumber } from "./np/vjp.js";
+import { addInto, disown, fresh, isOwned, sumToNumber } from "./np/vjp.js";
 import { provide } from "./ndarray-slot.js";
 
 /**
@@ -46,6 +46,5 @@ provide(
   Object.freeze({
     ...adjoints,
     ...rulesReusingDout,
-    item: rule(["x"], [0], (g: NDArray, x: NDArray) => [full(x.shape, g as unknown as number, x.dtype)]),
   }),
 );

@@ -26,6 +26,7 @@ const uses: Record<string, string> = {
   concat: "np.square(np.concat([x, np.sin(x)], 1))", stack: "np.square(np.stack([x, np.cos(x)], 0))", getItem: "np.square(np.getItem(x, [1]))",
   matmul: "np.matmul(np.transpose(x), x)", dot: "np.dot(np.reshape(x, [6]), np.reshape(np.exp(x), [6]))",
   outer: "np.outer(np.reshape(x, [6]), np.reshape(x, [6]))", norm: "np.linalg.norm(x, null, 1)",
+  item: "np.mul(np.sum(np.square(x)).item(), x)",
 };
 
 /** For each NDArray method with a rule: an expression of `x` using it. */
@@ -36,6 +37,7 @@ const methods: Record<string, string> = {
   mean: "np.mul(x.mean(), x)", prod: "x.prod(0)", max: "np.exp(x).max(1)", min: "np.exp(x).min()", add: "x.add(np.square(x))",
   sub: "x.sub(np.square(x))", mul: "x.mul(np.sin(x))", div: "x.div(np.add(x, 1))", pow: "x.pow(3)", neg: "np.exp(x).neg()",
   abs: "x.sub(0.5).abs()", clip: "x.mul(2).clip(0.7, 1.3)", dot: "x.reshape(6).dot(np.exp(x).reshape(6))", matmul: "x.matmul(x.T)",
+  item: "np.mul(np.sin(x).sum().item(), x)",
 };
 
 const dir = resolve(__dirname, "..", ".tmp", "np-coverage");

@@ -88,7 +88,7 @@ export function npListCall(l: Lowering, rule: NpRule, callee: string, node: t.Ca
 /** `x.sum()`, `x.reshape(2, 3)`, `x.detach()`, `x.item()` on a value known to be an NDArray. */
 export function npMethod(l: Lowering, receiver: string, method: string, node: t.CallExpression, target?: string): Operand {
   if (method === "detach" && node.arguments.length === 0) return l.compute({ kind: "stop", arg: v(receiver) }, target, "ndarray");
-  const rule = method === "item" ? ITEM_RULE : npMethodRule(method);
+  const rule = npMethodRule(method);
   if (!rule) {
     const args = l.arguments(node.arguments);
     return l.opaque(node, "ADJ011", `the method .${method}() (no adjoint rule)`, [v(receiver), ...args], ([r, ...a]) => `${r}.${method}(${a.join(", ")})`, target);
@@ -112,6 +112,3 @@ const NP_CONSTANTS = new Set([
   "random", "equal", "notEqual", "less", "lessEqual", "greater", "greaterEqual", "logicalAnd", "logicalOr", "logicalNot",
   "argmax", "argmin", "all", "any", "repr", "str",
 ]);
-
-/** `x.item()`: the only element as a number; its rule lives with the runtime's (generated.ts). */
-const ITEM_RULE: NpRule = { name: "item", params: ["x"], wrt: [0] };

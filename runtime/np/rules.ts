@@ -4,7 +4,13 @@ import { rules as elementwiseRules } from "./elementwise.js";
 import { rules as linalgRules } from "./linalg.js";
 import { rules as reduceRules } from "./reduce.js";
 import { rules as shapeRules } from "./shapeops.js";
-import type { AdjointRule } from "./vjp.js";
+import { full } from "./create.js";
+import type { NDArray } from "./ndarray.js";
+import { fresh, rule, type AdjointRule } from "./vjp.js";
+
+/** `x.item()`: the number's adjoint goes to x's one element. (It reads only x's shape, but a
+ * stand-in for it would keep loop conditions such as `norm(b).item() < 1000` from inlining.) */
+const item = rule(["x"], [0], (g: unknown, x: NDArray) => [fresh(full(x.shape, g as number, x.dtype))]);
 
 /** Every differentiable primitive's reverse-mode rule, by the name it is exported
  * under (`norm` is `linalg.norm`). See docs/np.md for the calling convention. */
@@ -13,6 +19,7 @@ export const adjoints: Readonly<Record<string, AdjointRule>> = Object.freeze({
   ...reduceRules,
   ...shapeRules,
   ...linalgRules,
+  item,
 });
 
 /** Operations with no adjoint: their results are constants to differentiation. */
@@ -29,6 +36,6 @@ export const nonDifferentiable: ReadonlySet<string> = new Set([
 export const methodRules: Readonly<Record<string, string>> = Object.freeze({
   T: "transpose", transpose: "transpose", reshape: "reshape", flatten: "flatten", ravel: "ravel", squeeze: "squeeze",
   broadcastTo: "broadcastTo", get: "getItem", copy: "copy", astype: "astype",
-  sum: "sum", mean: "mean", prod: "prod", max: "max", min: "min",
+  item: "item", sum: "sum", mean: "mean", prod: "prod", max: "max", min: "min",
   add: "add", sub: "sub", mul: "mul", div: "div", pow: "pow", neg: "neg", abs: "abs", clip: "clip", dot: "dot", matmul: "matmul",
 });
