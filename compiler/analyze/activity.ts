@@ -118,6 +118,14 @@ export function activityOf(fn: IRFunction, wrt: Set<number>, stmts: Stmt[], assi
     }
     activeStmts.add(s);
   }
+  // A method writing into its array (or viewing it) changes memory no assignment shows: refused
+  // wherever a gradient is involved, the array's or an argument's, rather than ignored.
+  const involved = (op: Operand) => op.kind === "var" && (varied.has(node(op.name)) || useful.has(node(op.name)));
+  for (const s of stmts) {
+    if ((s.kind === "assign" || s.kind === "effect") && s.expr.kind === "opaque" && s.expr.writesReceiver && s.expr.args.some(involved)) {
+      report(s.expr.diagnostic, s.expr.at, s.expr.describe);
+    }
+  }
   return { classes, node, active, activeStmts, resets, outputSlices, diagnostics };
 }
 

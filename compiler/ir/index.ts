@@ -81,6 +81,12 @@ export type Expr =
       at: Span;
       /** Not differentiable at all (an NDArray's shape): never active, never reported. */
       constant?: boolean;
+      /**
+       * A method that writes into its receiver (args[0]) or returns a view of it (`a.set(x)`,
+       * `a.push(v)`, `a.subarray(1)`): memory changes no assignment shows, so it is refused
+       * wherever the receiver or an argument carries a gradient.
+       */
+      writesReceiver?: boolean;
     };
 
 export type Stmt =

@@ -1,7 +1,7 @@
 // Calls: Math functions, functions of the module (differentiated with them), functions with an
 // attached vjp (imports, customGrad, differentiable), markers, constructors; anything else is opaque.
 import type * as t from "@babel/types";
-import { forEachChild, unwrap } from "../ast.js";
+import { forEachChild, spanOf, unwrap } from "../ast.js";
 import type { Operand } from "../ir/index.js";
 import { sourceName, UNDEFINED, type Lowering } from "./lowerer.js";
 import type { FunctionNode, ModuleContext } from "../ir/context.js";
@@ -41,7 +41,12 @@ export function call(l: Lowering, node: t.CallExpression, target?: string): Oper
     const receiver = l.expr(object as t.Expression);
     if (receiver.kind === "var" && l.ndarrays.has(receiver.name)) return l.npMethod(receiver.name, property, node, target);
     const args = l.arguments(node.arguments);
-    return l.opaque(node, "ADJ011", `the method call .${property}()`, [receiver, ...args], ([r, ...a]) => `${r}.${property}(${a.join(", ")})`, target);
+    const render = ([r, ...a]: string[]) => `${r}.${property}(${a.join(", ")})`;
+    if (WRITES_RECEIVER.has(property)) {
+      const describe = `the method call .${property}(), which writes into its array or makes a view of it`;
+      return l.compute({ kind: "opaque", describe, diagnostic: "ADJ011", render, args: [receiver, ...args], at: spanOf(node), writesReceiver: true }, target);
+    }
+    return l.opaque(node, "ADJ011", `the method call .${property}()`, [receiver, ...args], render, target);
   }
   if (callee.type !== "Identifier") {
     l.report("ADJ016", callee, "a call through a computed function");
@@ -142,3 +147,6 @@ function memberPath(node: t.Expression): string[] | null {
   const head = memberPath(node.object as t.Expression);
   return head ? [...head, node.property.name] : null;
 }
+
+/** Array methods that write into their receiver or return a view of it (issue 15 differentiates them; until then they are refused where a gradient is involved). */
+const WRITES_RECEIVER = new Set(["set", "copyWithin", "reverse", "sort", "push", "pop", "shift", "unshift", "splice", "subarray", "fill"]);
