@@ -2,7 +2,7 @@
 // (reaches the result), over array alias classes: variables that may hold the same array
 // share one activity node, hence one adjoint.
 import { diagnostic, type Diagnostic, type DiagnosticCode, type Span } from "../diagnostics.js";
-import { exprArgs, npParam, type Assign, type Expr, type IRFunction, type Operand, type Stmt } from "../ir/index.js";
+import { exprArgs, npParam, v, type Assign, type Expr, type IRFunction, type Operand, type Stmt } from "../ir/index.js";
 import { scalarRules } from "../rules/scalar.js";
 import { npRule } from "../rules/np.js";
 import { reach, UnionFind } from "./dataflow.js";
@@ -39,6 +39,8 @@ export interface Activity {
   activeStmts: Set<Stmt>;
   resets: Set<Stmt>;
   outputSlices?: string[][];
+  /** Variables a gradient flows through or towards (varied or useful): an effect on them matters. */
+  involved: Set<string>;
   diagnostics: Diagnostic[];
 }
 
@@ -126,7 +128,8 @@ export function activityOf(fn: IRFunction, wrt: Set<number>, stmts: Stmt[], assi
       report(s.expr.diagnostic, s.expr.at, s.expr.describe);
     }
   }
-  return { classes, node, active, activeStmts, resets, outputSlices, diagnostics };
+  const involvedVars = new Set([...types.keys()].filter((name) => involved(v(name))));
+  return { classes, node, active, activeStmts, resets, outputSlices, involved: involvedVars, diagnostics };
 }
 
 /**

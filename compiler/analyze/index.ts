@@ -2,11 +2,11 @@
 // activity (varied: depends on a `wrt` input; useful: reaches the result), which values
 // the reverse sweep reads, and which assignments must save the value they overwrite.
 // Each has its file (types, activity, saves); analyze() runs them in that order.
-import type { Diagnostic, Span } from "../diagnostics.js";
+import { diagnostic, type Diagnostic, type Span } from "../diagnostics.js";
 import { forEachStmt, type Assign, type IRFunction, type Stmt } from "../ir/index.js";
 import { activityOf, paramWritesOf } from "./activity.js";
 import { pullbackNames, savesOf, type Rematerialized } from "./saves.js";
-import { inferTypes, type InferredType } from "./types.js";
+import { inferTypes, kindConflicts, type InferredType } from "./types.js";
 
 export interface Analysis {
   types: Map<string, InferredType>;
@@ -51,6 +51,8 @@ export interface Analysis {
    * backward() goes through: two outputs share saved values when these meet.
    */
   outputSlices?: string[][];
+  /** Variables a gradient flows through or towards (varied or useful): an effect on them matters. */
+  involved: Set<string>;
   diagnostics: Diagnostic[];
 }
 
@@ -67,7 +69,8 @@ export function analyze(fn: IRFunction, wrt: Set<number>, filename: string): Ana
   const paramWrites = paramWritesOf(fn, stmts, isArray, activity.node);
   const pullbacks = pullbackNames(fn, activity.activeStmts, types);
   const saves = savesOf(fn, stmts, assigns, types, activity, pullbacks);
-  const { active, activeStmts, resets, outputSlices, diagnostics } = activity;
+  const { active, activeStmts, resets, outputSlices } = activity;
+  const diagnostics = [...activity.diagnostics, ...kindConflicts(fn, stmts, types).flatMap((s) => (s.loc ? [kindDiagnostic(fn, s, filename)] : []))];
   return {
     types,
     active,
@@ -85,8 +88,15 @@ export function analyze(fn: IRFunction, wrt: Set<number>, filename: string): Ana
     restoredParams: saves.restoredParams,
     paramWrites,
     outputSlices,
+    involved: activity.involved,
     inverted: saves.inverted,
     directAdjoints: saves.directAdjoints,
     diagnostics,
   };
+}
+
+function kindDiagnostic(fn: IRFunction, s: Assign, filename: string): Diagnostic {
+  const at = { start: s.loc!.start ?? 0, end: s.loc!.end ?? 0, line: s.loc!.line, column: s.loc!.column };
+  const what = s.target === fn.result ? "the function's return value" : fn.locals.get(s.target)?.temp ? undefined : `'${s.target}'`;
+  return diagnostic("ADJ026", filename, at, what);
 }

@@ -43,8 +43,9 @@ export function inferTypes(fn: IRFunction, stmts: Stmt[]): Map<string, InferredT
       case "np":
         return expr.result;
       case "call":
-      case "opaque":
         return "unknown";
+      case "opaque":
+        return expr.result ?? "unknown";
     }
   };
   // Something known beats unknown: a variable set from arithmetic and from a call result is
@@ -76,4 +77,39 @@ export function inferTypes(fn: IRFunction, stmts: Stmt[]): Map<string, InferredT
     for (const arg of s.expr.args) if (arg.kind === "var" && types.get(arg.name) === "unknown") types.set(arg.name, "number");
   }
   return types;
+}
+
+const KINDS = new Set<InferredType>(["number", "array", "ndarray"]);
+
+/**
+ * Assignments giving a variable a kind other than the one it has elsewhere (an array on one
+ * path, a number on another): the generated code has one kind per variable, so these are
+ * refused rather than guessed (the generated code called array methods on a number).
+ */
+export function kindConflicts(fn: IRFunction, stmts: Stmt[], types: Map<string, InferredType>): Assign[] {
+  const kindOf = (expr: Expr): InferredType | undefined => {
+    if (expr.kind === "copy" && expr.arg.kind === "var") return types.get(expr.arg.name);
+    if (expr.kind === "copy" && expr.arg.kind === "const" && typeof expr.arg.value === "number") return "number";
+    if (expr.kind === "prim") return scalarRules[expr.op]?.result;
+    if (expr.kind === "load") return "number";
+    if (expr.kind === "alloc") return "array";
+    if (expr.kind === "np") return expr.result;
+    return undefined;
+  };
+  // The first kind each variable is given (its declared or inferred one where it has one), then any other.
+  const first = new Map<string, InferredType>();
+  for (const [name, type] of types) if (KINDS.has(type) && (fn.locals.get(name)?.declared || fn.params.includes(name))) first.set(name, type);
+  return stmts.filter((s): s is Assign => {
+    if (s.kind !== "assign") return false;
+    const given = kindOf(s.expr);
+    if (given === undefined || !KINDS.has(given)) return false;
+    const held = first.get(s.target) ?? types.get(s.target);
+    if (held === undefined || !KINDS.has(held)) {
+      first.set(s.target, given);
+      return false;
+    }
+    // Numbers and NDArrays mix (`total = 0` then `total = np.add(total, l)`): the runtime's
+    // adjoints take either. An indexed array with anything else does not.
+    return held !== given && (held === "array" || given === "array");
+  });
 }

@@ -87,6 +87,8 @@ export type Expr =
        * wherever the receiver or an argument carries a gradient.
        */
       writesReceiver?: boolean;
+      /** What it makes, where known (`typeof x`: a string, "other", which carries no derivative). */
+      result?: ValueType;
     };
 
 export type Stmt =

@@ -1,7 +1,7 @@
 // Expressions: literals, identifiers, operators (arithmetic, comparison, logical as control
 // flow, assignment and update), template strings, and expressions evaluated for effect.
 import type * as t from "@babel/types";
-import { unwrap } from "../ast.js";
+import { spanOf, unwrap } from "../ast.js";
 import { num, v, type Operand } from "../ir/index.js";
 import { sourceName, UNDEFINED, type Lowering } from "./lowerer.js";
 import { binaryOperators, scalarRules } from "../rules/scalar.js";
@@ -61,8 +61,10 @@ export function unary(l: Lowering, node: t.UnaryExpression, target?: string): Op
     return l.compute({ kind: "prim", op, args: [arg] }, target, scalarRules[op].result);
   }
   if (operator === "typeof" || operator === "void") {
+    // A string or undefined, piecewise constant in its argument: no derivative flows through
+    // it, and it is never saved on the number stack.
     const arg = l.expr(argument);
-    return l.opaque(node, "ADJ012", operator, [arg], ([a]) => `${operator} ${a}`, target);
+    return l.compute({ kind: "opaque", describe: operator, diagnostic: "ADJ012", render: ([a]) => `${operator} ${a}`, args: [arg], at: spanOf(node), result: "other" }, target);
   }
   l.report("ADJ016", node, `the ${operator} operator`);
   return UNDEFINED;
@@ -162,5 +164,6 @@ export function update(l: Lowering, node: t.UpdateExpression, target?: string): 
 export function template(l: Lowering, node: t.TemplateLiteral, target?: string): Operand {
   const parts = node.expressions.map((e) => l.expr(e as t.Expression));
   const quasis = node.quasis.map((q) => q.value.raw);
+  // Its text depends on the parts (parseFloat would read it back): it carries their activity.
   return l.opaque(node, "ADJ012", "a template string", parts, (a) => "`" + quasis.map((q, i) => q + (i < a.length ? `\${${a[i]}}` : "")).join("") + "`", target);
 }
