@@ -39,6 +39,8 @@ export class ModuleCompiler {
   private inlineCount = 0;
   /** For each generated vjp, where its function writes into an array parameter. */
   private paramWrites = new Map<string, Span[]>();
+  /** Whether each function of the module writes into an array parameter, by key (read once). */
+  private writesParams = new Map<string, boolean>();
   private ndarrayNames: Set<string> | null = null;
   /** The bindings whose arrays may need gradients in a record block: attached ones, record blocks' outputs, their aliases. */
   private gradients: GradientSources | null = null;
@@ -452,12 +454,17 @@ export class ModuleCompiler {
       const involved = s.expr.args.some((a) => a.kind === "var" && analysis.types.get(a.name) === "array" && analysis.involved.has(a.name));
       const callee = this.ctx.functions.get(s.expr.callee.key);
       const calleeIr = involved && callee ? this.lower(callee) : null;
-      if (!calleeIr || analyze(calleeIr, new Set(), this.ctx.filename).paramWrites.length === 0) return;
+      if (!calleeIr || !this.writesArrayParams(s.expr.callee.key, calleeIr)) return;
       const at = { start: s.loc.start ?? 0, end: s.loc.end ?? 0, line: s.loc.line, column: s.loc.column };
       this.report(diagnostic("ADJ024", this.ctx.filename, at, `${this.userName(callee!)} (called for its effect: the arrays it writes carry the result)`));
       refused = true;
     });
     return refused;
+  }
+
+  private writesArrayParams(key: string, ir: IRFunction): boolean {
+    if (!this.writesParams.has(key)) this.writesParams.set(key, analyze(ir, new Set(), this.ctx.filename).paramWrites.length > 0);
+    return this.writesParams.get(key)!;
   }
 
   private calleeVjp(callee: Callee, activeArgs: number[]): string {
