@@ -1,0 +1,464 @@
+// Random programs with effects, for test/property-effects.test.ts (issue 15).
+//
+// A program is a module with one differentiated function `f(x, c)` over an array input
+// `x` (Float64Array or number[], length N) and a number `c`, built from a list of
+// ingredients: out-parameter helpers (void, and value-returning), aliased arguments,
+// aliases by assignment, subarray views, mutating methods of number[] and Float64Array,
+// buffers swapped across loop iterations, guards on the input, helpers returning a
+// different kind by branch, and plain arithmetic. Each ingredient says which categories
+// it belongs to, so the test can count refusals per category.
+//
+// Every program is rendered twice: TypeScript (annotated) and untyped JavaScript (the
+// same text without annotations). The primal is the untyped text with the marker and the
+// import removed, evaluated as a plain function.
+import fc from "fast-check";
+
+export const N = 6;
+
+export const CATEGORIES = [
+  "arithmetic",
+  "branch",
+  "loop",
+  "array-read",
+  "local-write",
+  "input-write",
+  "reading-helper",
+  "outparam-void",
+  "outparam-value",
+  "alias-args",
+  "alias-assign",
+  "view",
+  "stack-methods",
+  "typed-methods",
+  "swap-buffers",
+  "guard",
+  "kind-by-branch",
+] as const;
+export type Category = (typeof CATEGORIES)[number];
+
+export type Kind = "Float64Array" | "number[]";
+export type Marker = "grad" | "valueAndGrad" | "vjp";
+/** "both": wrt [0, 1], a gradient for x and for c; "array": the default wrt 0, x only. */
+export type Wrt = "both" | "array";
+
+/** What an ingredient's text is made from: constants, indices, and how the program is typed. */
+interface Parts {
+  k: string;
+  l: string;
+  i: number;
+  j: number;
+  /** The array type (`Float64Array` or `number[]`). */
+  A: string;
+  /** An annotation, or nothing in the untyped rendering. */
+  t: (annotation: string) => string;
+  /** A fresh zero array of length n, of the program's kind. */
+  zeros: string;
+  /** A copy of an array expression, of the program's kind. */
+  copy: (e: string) => string;
+  kind: Kind;
+}
+
+export type HelperName = "weigh" | "dot" | "axpy" | "matvec" | "square0" | "scaleInto" | "addSin" | "checkLength" | "pick";
+
+export interface Ingredient {
+  id: string;
+  categories: Category[];
+  helpers?: HelperName[];
+  /** Only for Float64Array programs (subarray, set). */
+  typedOnly?: boolean;
+  /** Declares or reassigns names that a wrapper would scope wrongly (the x/b swap). */
+  noWrap?: boolean;
+  code: (p: Parts) => string;
+}
+
+const HELPERS: Record<HelperName, (p: Parts) => string> = {
+  weigh: ({ A, t }) =>
+    `function weigh(v${t(`: ${A}`)}, k${t(": number")})${t(": number")} {
+  let total = 0;
+  for (let i = 0; i < v.length; i++) total += Math.sin(v[i] * k) * (i + 1);
+  return total * 0.25;
+}`,
+  dot: ({ A, t }) =>
+    `function dot(u${t(`: ${A}`)}, v${t(`: ${A}`)})${t(": number")} {
+  let total = 0;
+  for (let i = 0; i < u.length; i++) total += u[i] * v[i];
+  return total;
+}`,
+  axpy: ({ A, t }) =>
+    `function axpy(y${t(`: ${A}`)}, a${t(": number")}, v${t(`: ${A}`)})${t(": void")} {
+  for (let i = 0; i < y.length; i++) y[i] += a * v[i];
+}`,
+  matvec: ({ A, t }) =>
+    `function matvec(out${t(`: ${A}`)}, m${t(`: ${A}`)}, v${t(`: ${A}`)}, size${t(": number")})${t(": void")} {
+  for (let i = 0; i < size; i++) {
+    let total = 0;
+    for (let j = 0; j < size; j++) total += m[i * size + j] * v[j];
+    out[i] = total;
+  }
+}`,
+  square0: ({ A, t }) =>
+    `function square0(v${t(`: ${A}`)})${t(": void")} {
+  v[0] = v[0] * v[0];
+}`,
+  scaleInto: ({ A, t }) =>
+    `function scaleInto(out${t(`: ${A}`)}, v${t(`: ${A}`)}, k${t(": number")})${t(": number")} {
+  let total = 0;
+  for (let i = 0; i < out.length; i++) {
+    out[i] = v[i] * k;
+    total += out[i];
+  }
+  return total;
+}`,
+  addSin: ({ A, t }) =>
+    `function addSin(out${t(`: ${A}`)}, v${t(`: ${A}`)})${t(`: ${A}`)} {
+  for (let i = 0; i < out.length; i++) out[i] += Math.sin(v[i]);
+  return out;
+}`,
+  checkLength: ({ A, t }) =>
+    `function checkLength(v${t(`: ${A}`)}, size${t(": number")})${t(": number")} {
+  if (!Number.isInteger(size) || v.length !== size) throw new Error("checkLength: bad length");
+  return v[0];
+}`,
+  pick: ({ A, t }) =>
+    `function pick(v${t(`: ${A}`)}, k${t(": number")})${t(`: ${A} | number`)} {
+  if (k > 0) return v;
+  return v[0] * k;
+}`,
+};
+
+const HELPER_ORDER = Object.keys(HELPERS) as HelperName[];
+
+export const INGREDIENTS: Ingredient[] = [
+  // plain arithmetic
+  { id: "arith-sin", categories: ["arithmetic"], code: ({ k, l }) => `s = s * ${k} + Math.sin(c * ${l});` },
+  { id: "arith-div", categories: ["arithmetic"], code: ({ k }) => `s += Math.cos(s) * ${k} + c / (1 + s * s);` },
+  { id: "arith-read", categories: ["arithmetic", "array-read"], code: ({ k, i, j }) => `s += x[${i}] * x[${j}] * ${k} / (2 + Math.cos(c));` },
+  { id: "arith-while", categories: ["arithmetic", "loop"], code: () => `{
+  let q = 0;
+  while (q < 3) {
+    s = s * 0.5 + Math.sin(s + c);
+    q++;
+  }
+}` },
+  // loops and array reads
+  { id: "loop-tanh", categories: ["loop", "array-read"], code: ({ k }) => `for (let i = 0; i < n; i++) s += Math.tanh(x[i] * c) * ${k};` },
+  { id: "loop-branch", categories: ["loop", "array-read", "branch"], code: ({ k, l }) => `for (let i = 0; i < n; i++) {
+  if (x[i] > 0) s += x[i] * b[i] * ${k};
+  else s -= Math.sin(b[i] + c) * ${l};
+}` },
+  { id: "loop-for-of", categories: ["loop", "array-read"], code: ({ k }) => `for (const v of x) s += Math.sin(v) * ${k};` },
+  // element writes into the local buffer b
+  { id: "local-loop", categories: ["loop", "local-write", "array-read"], code: () => `for (let i = 0; i < n; i++) b[i] = Math.sin(b[i] + x[i] * c);` },
+  { id: "local-elem", categories: ["local-write", "array-read"], code: ({ k, i, j }) => `b[${i}] = b[${j}] * ${k} + c * x[${i}];` },
+  { id: "local-compound", categories: ["local-write"], code: ({ k, i }) => `b[${i}] += s * ${k};` },
+  { id: "local-backward", categories: ["loop", "local-write", "array-read"], code: ({ k }) => `for (let i = n - 1; i >= 1; i--) b[i - 1] += b[i] * ${k};` },
+  { id: "local-copy", categories: ["local-write", "array-read"], code: ({ copy, i, j }) => `{
+  const w = ${copy("x")};
+  w[${i}] = w[${j}] * c;
+  s += w[${i}] + w[0];
+}` },
+  // element writes into the caller's array
+  { id: "input-elem", categories: ["input-write", "array-read"], code: ({ k, i, j }) => `x[${i}] = x[${j}] * ${k} + Math.sin(c);` },
+  { id: "input-loop", categories: ["input-write", "loop", "array-read"], code: () => `for (let i = 1; i < n; i++) x[i] = x[i] * 0.5 + Math.sin(x[i - 1] * c) * 0.5;` },
+  { id: "input-compound", categories: ["input-write"], code: ({ k, i }) => `x[${i}] *= ${k};` },
+  // helpers that only read their arrays
+  { id: "read-helper-x", categories: ["reading-helper"], helpers: ["weigh"], code: () => `s += weigh(x, c);` },
+  { id: "read-helper-b", categories: ["reading-helper"], helpers: ["weigh"], code: ({ k }) => `s = s * 0.5 + weigh(b, ${k});` },
+  { id: "read-helper-two", categories: ["reading-helper"], helpers: ["dot"], code: ({ k }) => `s += dot(x, b) * ${k};` },
+  // void helpers writing an out-parameter
+  { id: "axpy-b", categories: ["outparam-void"], helpers: ["axpy"], code: ({ k }) => `axpy(b, ${k}, x);` },
+  { id: "axpy-b-c", categories: ["outparam-void"], helpers: ["axpy"], code: () => `axpy(b, c, x);` },
+  { id: "axpy-b-s", categories: ["outparam-void"], helpers: ["axpy"], code: () => `axpy(b, Math.tanh(s), x);` },
+  { id: "axpy-x", categories: ["outparam-void", "input-write"], helpers: ["axpy"], code: ({ k }) => `axpy(x, ${k}, b);` },
+  { id: "matvec", categories: ["outparam-void"], helpers: ["matvec"], code: () => `matvec(b, x, x, 2);` },
+  { id: "square0-b", categories: ["outparam-void"], helpers: ["square0"], code: () => `square0(b);` },
+  { id: "square0-x", categories: ["outparam-void", "input-write"], helpers: ["square0"], code: () => `square0(x);` },
+  // value-returning helpers writing an out-parameter
+  { id: "scaleInto-b", categories: ["outparam-value"], helpers: ["scaleInto"], code: ({ k }) => `s += scaleInto(b, x, c) * ${k};` },
+  { id: "scaleInto-x", categories: ["outparam-value", "input-write"], helpers: ["scaleInto"], code: ({ k }) => `s += scaleInto(x, b, ${k});` },
+  { id: "addSin-elem", categories: ["outparam-value"], helpers: ["addSin"], code: ({ k, i }) => `s += addSin(b, x)[${i}] * ${k};` },
+  { id: "addSin-alias", categories: ["outparam-value", "alias-assign"], helpers: ["addSin"], code: ({ i, j }) => `{
+  const r = addSin(b, x);
+  r[${i}] = r[${j}] * c;
+  s += r[${i}];
+}` },
+  // the same array as two arguments
+  { id: "alias-axpy-x", categories: ["alias-args", "outparam-void", "input-write"], helpers: ["axpy"], code: ({ k }) => `axpy(x, ${k}, x);` },
+  { id: "alias-axpy-b", categories: ["alias-args", "outparam-void"], helpers: ["axpy"], code: ({ k }) => `axpy(b, ${k}, b);` },
+  { id: "alias-matvec", categories: ["alias-args", "outparam-void"], helpers: ["matvec"], code: () => `matvec(b, b, b, 2);` },
+  { id: "alias-scaleInto", categories: ["alias-args", "outparam-value"], helpers: ["scaleInto"], code: ({ k }) => `s += scaleInto(b, b, ${k});` },
+  { id: "alias-dot", categories: ["alias-args", "reading-helper"], helpers: ["dot"], code: ({ k }) => `s += dot(x, x) * ${k};` },
+  // aliases by assignment
+  { id: "assign-alias-x", categories: ["alias-assign", "input-write"], code: ({ k, i, j }) => `{
+  const v = x;
+  v[${i}] = v[${j}] * ${k} + c;
+}` },
+  { id: "assign-alias-b", categories: ["alias-assign", "local-write"], code: ({ i, j }) => `{
+  const v = b;
+  v[${i}] += x[${j}] * c;
+  s += v[${i}];
+}` },
+  { id: "assign-alias-axpy", categories: ["alias-assign", "outparam-void"], helpers: ["axpy"], code: ({ k, i }) => `{
+  const v = b;
+  axpy(v, ${k}, x);
+  s += b[${i}];
+}` },
+  // views
+  { id: "view-write-x", categories: ["view", "input-write"], typedOnly: true, code: ({ k }) => `{
+  const v = x.subarray(1, 3);
+  v[0] = v[1] * ${k};
+}` },
+  { id: "view-write-b", categories: ["view"], typedOnly: true, code: () => `{
+  const v = b.subarray(2, 5);
+  v[1] = Math.sin(v[0] + c);
+}` },
+  { id: "view-axpy", categories: ["view", "outparam-void"], typedOnly: true, helpers: ["axpy"], code: ({ k }) => `{
+  const v = b.subarray(1, 4);
+  axpy(v, ${k}, x);
+}` },
+  { id: "view-read-helper", categories: ["view", "reading-helper"], typedOnly: true, helpers: ["weigh"], code: () => `s += weigh(x.subarray(1, 4), c);` },
+  { id: "view-read", categories: ["view", "array-read"], typedOnly: true, code: ({ k }) => `{
+  const v = x.subarray(2);
+  s += v[0] * v[1] * ${k};
+}` },
+  // mutating methods of a local number[] used as a stack or queue
+  { id: "stack-push-pop", categories: ["stack-methods", "loop"], code: ({ k, t }) => `{
+  const st${t(": number[]")} = [];
+  for (let i = 0; i < n; i++) st.push(x[i] * c);
+  while (st.length > 0) s += Math.sin(st.pop()) * ${k};
+}` },
+  { id: "stack-shift-unshift", categories: ["stack-methods"], code: ({ k, l, i, j, t }) => `{
+  const st${t(": number[]")} = [c, s];
+  st.unshift(x[${i}]);
+  st.push(x[${j}] * ${k});
+  const first = st.shift();
+  s += first * ${l} + st[0] * st[2];
+}` },
+  { id: "stack-splice", categories: ["stack-methods"], code: ({ k, t }) => `{
+  const st${t(": number[]")} = [x[0], x[1], x[2]];
+  st.splice(1, 1, c * x[3]);
+  s += st[0] + st[1] * st[2] * ${k};
+}` },
+  { id: "stack-queue", categories: ["stack-methods", "loop"], code: ({ k, t }) => `{
+  const st${t(": number[]")} = [];
+  for (let i = 0; i < n; i++) {
+    st.push(x[i] * ${k});
+    if (st.length > 2) s += st.shift() * st[0];
+  }
+}` },
+  { id: "stack-top", categories: ["stack-methods", "loop"], code: ({ t }) => `{
+  const st${t(": number[]")} = [s];
+  for (let i = 0; i < n; i++) {
+    const top = st.pop();
+    st.push(top * 0.5 + x[i] * c);
+  }
+  s = st[0];
+}` },
+  // mutating methods of the arrays
+  { id: "set-literal", categories: ["typed-methods"], typedOnly: true, code: ({ i, j }) => `b.set([x[${i}] * c, x[${j}]], 2);` },
+  { id: "set-array", categories: ["typed-methods"], typedOnly: true, code: () => `b.set(x, 0);` },
+  { id: "fill-b", categories: ["typed-methods"], code: ({ k }) => `b.fill(c * ${k}, 1, 3);` },
+  { id: "fill-x", categories: ["typed-methods", "input-write"], code: ({ k }) => `x.fill(s * ${k}, 4, 6);` },
+  { id: "copyWithin-b", categories: ["typed-methods"], code: () => `b.copyWithin(0, 3, 5);` },
+  { id: "copyWithin-x", categories: ["typed-methods", "input-write"], code: () => `x.copyWithin(1, 0, 2);` },
+  { id: "reverse-b", categories: ["typed-methods"], code: () => `b.reverse();` },
+  { id: "reverse-x", categories: ["typed-methods", "input-write"], code: () => `x.reverse();` },
+  // buffers swapped and reused across iterations
+  { id: "swap-loop", categories: ["swap-buffers", "loop", "local-write"], code: ({ k, i, j, zeros, copy }) => `{
+  let cur = ${copy("x")};
+  let nxt = ${zeros};
+  for (let q = 0; q < 3; q++) {
+    for (let i = 0; i < n; i++) nxt[i] = Math.sin(cur[i]) * 0.5 + cur[(i + 1) % n] * c * 0.25;
+    const t = cur;
+    cur = nxt;
+    nxt = t;
+  }
+  s += cur[${i}] * ${k} + nxt[${j}];
+}` },
+  { id: "swap-input", categories: ["swap-buffers", "local-write"], noWrap: true, code: () => `{
+  const t = x;
+  x = b;
+  b = t;
+}` },
+  { id: "scratch-reuse", categories: ["swap-buffers", "loop", "local-write"], code: ({ zeros }) => `{
+  const tmp = ${zeros};
+  for (let q = 0; q < 2; q++) {
+    for (let i = 0; i < n; i++) tmp[i] = b[i] + x[i] * c;
+    for (let i = 0; i < n; i++) b[i] = Math.tanh(tmp[i]);
+  }
+}` },
+  // guards on the input, never taken for the generated inputs
+  { id: "guard-typeof", categories: ["guard"], code: ({ i }) => `if (typeof x[${i}] !== "number") return NaN;` },
+  { id: "guard-integer", categories: ["guard"], code: () => `if (!Number.isInteger(n)) throw new Error("n must be an integer");` },
+  { id: "guard-isarray", categories: ["guard"], code: ({ kind }) =>
+    kind === "number[]" ? `if (!Array.isArray(x)) throw new Error("x must be an array");` : `if (Array.isArray(x)) return NaN;` },
+  { id: "guard-loop", categories: ["guard", "loop", "array-read"], code: ({ k }) => `for (let i = 0; i < n; i++) {
+  if (typeof x[i] !== "number") return NaN;
+  s += x[i] * ${k};
+}` },
+  { id: "guard-helper", categories: ["guard", "reading-helper"], helpers: ["checkLength"], code: ({ k }) => `s += checkLength(x, n) * ${k};` },
+  { id: "guard-number", categories: ["guard"], code: () => `if (typeof c !== "number") throw new Error("c must be a number");` },
+  // a helper returning an array on one path and a number on another
+  { id: "kind-pick-x", categories: ["kind-by-branch", "branch"], helpers: ["pick"], code: ({ k, i }) => `{
+  const r = pick(x, ${k});
+  if (typeof r === "number") s += r;
+  else s += r[${i}] * c;
+}` },
+  { id: "kind-pick-b", categories: ["kind-by-branch", "branch"], helpers: ["pick"], code: ({ i }) => `{
+  const r = pick(b, c);
+  if (typeof r === "number") s += r * 0.5;
+  else s += r[${i}];
+}` },
+];
+
+const byId = new Map(INGREDIENTS.map((g) => [g.id, g]));
+
+export interface Statement {
+  ingredient: string;
+  k: string;
+  l: string;
+  i: number;
+  j: number;
+  /** Run it in a loop of 2, or in a branch on the running value s. */
+  wrap: "none" | "loop" | "branch";
+}
+
+export interface ProgramSpec {
+  kind: Kind;
+  marker: Marker;
+  wrt: Wrt;
+  statements: Statement[];
+}
+
+const CONSTANTS = ["0.5", "1.5", "(-0.75)", "0.25", "2", "(-1.25)"];
+
+/** Programs whose ingredients all come from `pool` (every ingredient when omitted). */
+export function programArbitrary(
+  pool: readonly Ingredient[] = INGREDIENTS,
+  { maxStatements = 6, wraps = ["none", "none", "loop", "branch"] }: { maxStatements?: number; wraps?: Statement["wrap"][] } = {},
+): fc.Arbitrary<ProgramSpec> {
+  return fc.constantFrom<Kind>("Float64Array", "number[]").chain((kind) => {
+    const usable = pool.filter((g) => kind === "Float64Array" || !g.typedOnly).map((g) => g.id);
+    const statement = fc.record({
+      ingredient: fc.constantFrom(...usable),
+      k: fc.constantFrom(...CONSTANTS),
+      l: fc.constantFrom(...CONSTANTS),
+      i: fc.nat({ max: N - 1 }),
+      j: fc.nat({ max: N - 1 }),
+      wrap: fc.constantFrom(...wraps),
+    });
+    return fc.record({
+      kind: fc.constant(kind),
+      marker: fc.constantFrom<Marker>("valueAndGrad", "grad", "vjp"),
+      wrt: fc.constantFrom<Wrt>("both", "array"),
+      statements: fc.array(statement, { minLength: 1, maxLength: maxStatements }),
+    });
+  });
+}
+
+/** Every category the program's text belongs to (the skeleton: loops, array reads and local writes are always there). */
+export function categoriesOf(spec: ProgramSpec): Set<Category> {
+  const found = new Set<Category>(["arithmetic", "loop", "array-read"]);
+  for (const s of spec.statements) {
+    const g = byId.get(s.ingredient)!;
+    for (const c of g.categories) found.add(c);
+    if (s.wrap === "loop" && !g.noWrap) found.add("loop");
+    if (s.wrap === "branch" && !g.noWrap) found.add("branch");
+  }
+  return found;
+}
+
+function parts(spec: ProgramSpec, s: Statement, typed: boolean): Parts {
+  const A = spec.kind;
+  return {
+    k: s.k,
+    l: s.l,
+    i: s.i,
+    j: s.j,
+    A,
+    kind: spec.kind,
+    t: (annotation) => (typed ? annotation : ""),
+    zeros: A === "Float64Array" ? "new Float64Array(n)" : "new Array(n).fill(0)",
+    copy: (e) => (A === "Float64Array" ? `Float64Array.from(${e})` : `${e}.slice()`),
+  };
+}
+
+const indent = (text: string, by = "  ") => text.split("\n").map((line) => (line ? by + line : line)).join("\n");
+
+function statementText(spec: ProgramSpec, s: Statement, typed: boolean): string {
+  const g = byId.get(s.ingredient)!;
+  const code = g.code(parts(spec, s, typed));
+  if (g.noWrap || s.wrap === "none") return code;
+  if (s.wrap === "loop") return `for (let k = 0; k < 2; k++) {\n${indent(code)}\n}`;
+  return `if (s > ${s.k}) {\n${indent(code)}\n} else {\n  s = s * 0.5 + c;\n}`;
+}
+
+/** The helpers and f, without the import and the marker; `owner[k]` is the statement index of line k (0-based), or -1; `helper[k]` the helper it is in. */
+function body(spec: ProgramSpec, typed: boolean): { text: string; owner: number[]; helper: (HelperName | undefined)[] } {
+  const used = new Set(spec.statements.flatMap((s) => byId.get(s.ingredient)!.helpers ?? []));
+  const p = parts(spec, spec.statements[0], typed);
+  const lines: string[] = [];
+  const owner: number[] = [];
+  const helper: (HelperName | undefined)[] = [];
+  const add = (text: string, who = -1, inHelper?: HelperName) => {
+    for (const line of text.split("\n")) {
+      lines.push(line);
+      owner.push(who);
+      helper.push(inHelper);
+    }
+  };
+  for (const h of HELPER_ORDER.filter((name) => used.has(name))) add(HELPERS[h](p) + "\n", -1, h);
+  add(`export function f(x${p.t(`: ${p.A}`)}, c${p.t(": number")})${p.t(": number")} {
+  const n = x.length;
+  let b = ${p.zeros};
+  let s = 0;`);
+  spec.statements.forEach((s, k) => add(indent(statementText(spec, s, typed)), k));
+  add(`  let r = 0;
+  for (let i = 0; i < n; i++) r += Math.sin(b[i]) * (i + 1) * 0.1 + x[i] * x[i] * 0.05;
+  return s * 0.5 + r;
+}`);
+  return { text: lines.join("\n"), owner, helper };
+}
+
+export interface Rendered {
+  source: string;
+  /** Which statement a 1-based source line belongs to (undefined: a helper, the skeleton or the marker). */
+  statementAt(line: number): number | undefined;
+  /** Which helper a 1-based source line is in. */
+  helperAt(line: number): HelperName | undefined;
+}
+
+/** The module adjoint compiles: `typed` gives the TypeScript rendering, otherwise untyped JavaScript. */
+export function render(spec: ProgramSpec, typed: boolean): Rendered {
+  const options = spec.wrt === "both" ? ", { wrt: [0, 1] }" : "";
+  const { text, owner, helper } = body(spec, typed);
+  const header = 2; // the import and a blank line
+  const source = `import { ${spec.marker} } from "adjoint";\n\n${text}\n\nexport const d = ${spec.marker}(f${options});\n`;
+  return {
+    source,
+    statementAt: (line) => {
+      const who = owner[line - 1 - header];
+      return who === undefined || who < 0 ? undefined : who;
+    },
+    helperAt: (line) => helper[line - 1 - header],
+  };
+}
+
+/** The untransformed program as a plain function (the untyped source without the import and the marker). */
+export function primalOf(spec: ProgramSpec): (x: Float64Array | number[], c: number) => number {
+  const text = body(spec, false).text.replace(/^export function f/m, "function f");
+  return new Function(`"use strict";\n${text}\nreturn f;`)() as (x: Float64Array | number[], c: number) => number;
+}
+
+export function ingredientOf(id: string): Ingredient {
+  return byId.get(id)!;
+}
+
+export function describeSpec(spec: ProgramSpec): string {
+  return `${spec.marker}, wrt ${spec.wrt === "both" ? "[0, 1]" : "0"}, x: ${spec.kind}; ingredients ${spec.statements.map((s) => s.ingredient + (s.wrap === "none" ? "" : `(${s.wrap})`)).join(", ")}`;
+}
+
+/** The ingredients whose every category is in `allowed`. */
+export function ingredientsWithin(allowed: ReadonlySet<Category>): Ingredient[] {
+  return INGREDIENTS.filter((g) => g.categories.every((c) => allowed.has(c)));
+}
