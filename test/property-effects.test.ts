@@ -450,7 +450,15 @@ describe("random programs with effects", () => {
         // Group by what went wrong (problem kinds, the array kind, a thrown message without its numbers),
         // minimize a few of each group, then keep one per minimized program.
         const groups = new Map<string, number>();
+        const groupSizes = new Map<string, number>();
         const seen = new Map<string, Examined>();
+        for (const { examined } of failures) {
+          const thrown = examined.problems.find((p) => p.kind === "throws" || p.kind === "refused-at-run-time");
+          const message = thrown ? thrown.detail.replace(/^at x = [^:]*: /, "").split("\n")[0].replace(/[-\d.]+/g, "#") : "";
+          const group = `${signature(examined)} | ${examined.spec.kind} | ${message}`;
+          groupSizes.set(group, (groupSizes.get(group) ?? 0) + 1);
+        }
+        console.log(`failures by what went wrong:\n${[...groupSizes].sort((a, b) => b[1] - a[1]).map(([g, n]) => `${String(n).padStart(6)}  ${g}`).join("\n")}`);
         for (const { examined, points } of failures) {
           const thrown = examined.problems.find((p) => p.kind === "throws" || p.kind === "refused-at-run-time");
           const message = thrown ? thrown.detail.replace(/^at x = [^:]*: /, "").split("\n")[0].replace(/[-\d.]+/g, "#") : "";

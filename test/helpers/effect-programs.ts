@@ -58,7 +58,7 @@ interface Parts {
   kind: Kind;
 }
 
-export type HelperName = "weigh" | "dot" | "axpy" | "matvec" | "square0" | "scaleInto" | "addSin" | "checkLength" | "pick";
+export type HelperName = "weigh" | "dot" | "axpy" | "matvec" | "square0" | "relax" | "pushAll" | "scaleInto" | "addSin" | "checkLength" | "pick";
 
 export interface Ingredient {
   id: string;
@@ -99,6 +99,17 @@ const HELPERS: Record<HelperName, (p: Parts) => string> = {
   square0: ({ A, t }) =>
     `function square0(v${t(`: ${A}`)})${t(": void")} {
   v[0] = v[0] * v[0];
+}`,
+  // a writer that calls writers
+  relax: ({ A, t }) =>
+    `function relax(y${t(`: ${A}`)}, v${t(`: ${A}`)})${t(": void")} {
+  for (let q = 0; q < 2; q++) axpy(y, 0.5, v);
+  square0(y);
+}`,
+  // a helper pushing onto the caller's stack
+  pushAll: ({ A, t }) =>
+    `function pushAll(st${t(": number[]")}, v${t(`: ${A}`)}, k${t(": number")})${t(": void")} {
+  for (let i = 0; i < v.length; i++) st.push(v[i] * k);
 }`,
   scaleInto: ({ A, t }) =>
     `function scaleInto(out${t(`: ${A}`)}, v${t(`: ${A}`)}, k${t(": number")})${t(": number")} {
@@ -173,6 +184,7 @@ export const INGREDIENTS: Ingredient[] = [
   { id: "matvec", categories: ["outparam-void"], helpers: ["matvec"], code: () => `matvec(b, x, x, 2);` },
   { id: "square0-b", categories: ["outparam-void"], helpers: ["square0"], code: () => `square0(b);` },
   { id: "square0-x", categories: ["outparam-void", "input-write"], helpers: ["square0"], code: () => `square0(x);` },
+  { id: "relax-b", categories: ["outparam-void"], helpers: ["axpy", "square0", "relax"], code: () => `relax(b, x);` },
   // value-returning helpers writing an out-parameter
   { id: "scaleInto-b", categories: ["outparam-value"], helpers: ["scaleInto"], code: ({ k }) => `s += scaleInto(b, x, c) * ${k};` },
   { id: "scaleInto-x", categories: ["outparam-value", "input-write"], helpers: ["scaleInto"], code: ({ k }) => `s += scaleInto(x, b, ${k});` },
@@ -245,6 +257,11 @@ export const INGREDIENTS: Ingredient[] = [
     st.push(x[i] * ${k});
     if (st.length > 2) s += st.shift() * st[0];
   }
+}` },
+  { id: "stack-helper", categories: ["stack-methods", "outparam-void"], helpers: ["pushAll"], code: ({ t }) => `{
+  const st${t(": number[]")} = [];
+  pushAll(st, x, c);
+  s += st[0] * st[st.length - 1];
 }` },
   { id: "stack-top", categories: ["stack-methods", "loop"], code: ({ t }) => `{
   const st${t(": number[]")} = [s];
