@@ -32,7 +32,7 @@ export const catalogue = {
   ADJ021: { name: "new-expression", message: "cannot differentiate through `new`", hint: "construct the object outside the differentiated function" },
   ADJ022: { name: "unknown-math", message: "this Math member is not known to adjoint", hint: "use one of the Math functions listed in the README" },
   ADJ023: { name: "bad-marker-call", message: "this marker call is malformed", hint: "see the README for each marker's arguments" },
-  ADJ024: { name: "callee-writes-array", message: "a function called from differentiated code writes to an array it was given", hint: "return a new array from it instead, or write into an array the caller owns and pass it back" },
+  ADJ024: { name: "callee-result-ambiguous", message: "a function called from differentiated code returns one of the arrays it was given on some paths and a new array on others", hint: "return a new array on every path (a copy, a.slice(), where it returns its argument), or the argument on every path" },
   ADJ025: { name: "in-place-array-write", message: "an NDArray is written in place in differentiated code", hint: "make a new array instead (np.where, np.concatenate, x.add(...)); MXNet refuses in-place writes to recorded arrays too" },
   ADJ026: { name: "kind-by-path", message: "this value is an array on one path and a number (or NDArray) on another", hint: "give each kind its own variable, or make every branch return the same kind (a one-element array, or a number)" },
 } as const;

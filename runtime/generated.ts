@@ -121,6 +121,12 @@ export function addInto<T extends NumericArray>(target: T, source: NumericArray)
   return target;
 }
 
+/** Puts back an array's elements (and, for a number[], its length) as a copy of it had them. */
+export function restore(array: NumericArray, copy: NumericArray): void {
+  if (Array.isArray(array)) array.length = copy.length;
+  for (let i = 0; i < copy.length; i++) array[i] = copy[i];
+}
+
 export function sum(array: NumericArray): number {
   let total = 0;
   for (let i = 0; i < array.length; i++) total += array[i];

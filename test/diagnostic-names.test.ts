@@ -33,9 +33,9 @@ import * as np from "adjoint/np";
 declare function unknownFn(v: number): number;
 let outerVar = 0;
 const outerArr = [1, 2];
-function writes(a: number[]): number {
-  a[0] = 1;
-  return a[0];
+function pick(a: number[], k: number): number[] {
+  if (k > 0) return a;
+  return [k];
 }
 `;
 
@@ -58,7 +58,7 @@ const bodies: Record<string, string> = {
   ADJ019: "return Math.max(...[x]);",
   ADJ021: "return +new Number(x) * x;",
   ADJ022: "return (Math as any).foo(x);",
-  ADJ024: "const arr = [x]; return writes(arr) + arr[0];",
+  ADJ024: "const arr = [x]; const r = pick(arr, x); return r[0];",
   ADJ026: "let r: any = x * 2; if (x > 0) r = new Float64Array(2); return r[0] * x;",
 };
 

@@ -5,8 +5,25 @@ import { diagnostic, type Diagnostic, type DiagnosticCode, type Span } from "../
 import { exprArgs, npParam, v, type Assign, type Expr, type IRFunction, type Operand, type Stmt } from "../ir/index.js";
 import { scalarRules } from "../rules/scalar.js";
 import { npRule } from "../rules/np.js";
-import { reach, UnionFind } from "./dataflow.js";
+import { reach, type UnionFind } from "./dataflow.js";
+import { arrayClasses, callOf, resultArgs, writtenByCall, type Summaries } from "./summaries.js";
 import type { InferredType } from "./types.js";
+
+/** What the analyses are told about the function's surroundings. */
+export interface AnalysisOptions {
+  /** What each callee does to the arrays it is given. */
+  summaries: Summaries;
+  /**
+   * Groups of array parameters a caller passes the same array to (`axpy(x, 2, x)`): one
+   * region here, so a write through one is a write to the other.
+   */
+  aliases?: number[][];
+  /**
+   * A vjp (not a grad entry point): the arrays it writes through its parameters are outputs,
+   * whose adjoints the caller passes to the pullback.
+   */
+  writesAreOutputs?: boolean;
+}
 
 /** Whether an expression's derivative can flow from argument `i`. */
 export function differentiableArg(expr: Expr, i: number): boolean {
@@ -41,16 +58,20 @@ export interface Activity {
   outputSlices?: string[][];
   /** Variables a gradient flows through or towards (varied or useful): an effect on them matters. */
   involved: Set<string>;
+  /** Array parameters the function writes into, itself or through a callee. */
+  writtenParams: Set<string>;
+  /** Calls whose result is one of the arrays they were given (`r = scale(out, 2)` returns `out`). */
+  returnsArgument: Set<Stmt>;
   diagnostics: Diagnostic[];
 }
 
-export function activityOf(fn: IRFunction, wrt: Set<number>, stmts: Stmt[], assigns: Assign[], types: Map<string, InferredType>, filename: string): Activity {
+export function activityOf(fn: IRFunction, wrt: Set<number>, stmts: Stmt[], assigns: Assign[], types: Map<string, InferredType>, filename: string, options: AnalysisOptions): Activity {
   const isArray = (name: string) => types.get(name) === "array";
-  // Array variables that may hold the same array (`b = a`) form one class: one adjoint.
-  const classes = new UnionFind();
-  for (const s of assigns) {
-    if (s.expr.kind === "copy" && s.expr.arg.kind === "var" && isArray(s.target) && isArray(s.expr.arg.name)) classes.union(s.target, s.expr.arg.name);
-  }
+  const { summaries } = options;
+  // Array variables that may hold the same array (`b = a`, a callee returning its argument,
+  // parameters the caller passes one array to) form one class: one region.
+  const classes = arrayClasses(stmts, isArray, summaries);
+  for (const group of options.aliases ?? []) for (const i of group.slice(1)) classes.union(fn.params[group[0]], fn.params[i]);
   /** The activity node of a variable: its array class, or itself. */
   const node = (name: string) => (isArray(name) ? `[]${classes.find(name)}` : name);
   const canCarry = (name: string) => {
@@ -72,6 +93,9 @@ export function activityOf(fn: IRFunction, wrt: Set<number>, stmts: Stmt[], assi
     } else if (s.kind === "store" || s.kind === "fill") {
       flow(s.value, s.array);
     }
+    // What a callee writes through an argument depends on everything it was given.
+    const call = callOf(s);
+    for (const written of writtenByCall(s, summaries, isArray)) for (const arg of call!.args) flow(arg, written);
   }
   // A record block's attachGrad() leaves start gradients of their own, as parameters do.
   const leaves = assigns.filter((s) => s.expr.kind === "leaf").map((s) => s.target);
@@ -81,7 +105,9 @@ export function activityOf(fn: IRFunction, wrt: Set<number>, stmts: Stmt[], assi
   const backwards = edges.map(([a, b]): [string, string] => [b, a]);
   // A record block's NDArray outputs can each start a backward(); numbers cannot.
   const outputs = fn.outputs?.map((o) => (types.get(o) === "ndarray" || types.get(o) === "unknown" ? o : null)) ?? [fn.result];
-  const useful = reach(outputs.flatMap((o) => (o ? [node(o)] : [])), backwards, () => true);
+  // A vjp's array parameters it writes into are outputs too: the caller's adjoints of them come in.
+  const written = options.writesAreOutputs ? fn.params.filter((p, i) => wrt.has(i) && isArray(p) && writesInto(p)) : [];
+  const useful = reach([...outputs, ...written].flatMap((o) => (o ? [node(o)] : [])), backwards, () => true);
   const activeNodes = new Set([...varied].filter((n) => useful.has(n) && carries(n)));
   const inputs = new Set(fn.params.filter((_, i) => wrt.has(i)));
   const outputSlices = fn.outputs?.map((_, i) => {
@@ -90,6 +116,9 @@ export function activityOf(fn: IRFunction, wrt: Set<number>, stmts: Stmt[], assi
     const reached = reach([node(o)], backwards, () => true);
     return [...activeNodes].filter((n) => reached.has(n) && !inputs.has(n)).sort();
   });
+  function writesInto(param: string): boolean {
+    return stmts.some((s) => (s.kind === "store" || s.kind === "fill" ? [s.array] : writtenByCall(s, summaries, isArray)).some((a) => node(a) === node(param)));
+  }
   const isActiveVar = (name: string) => activeNodes.has(node(name));
   const active = new Set([...types.keys()].filter(isActiveVar));
   const isActive = (op: Operand) => op.kind === "var" && active.has(op.name);
@@ -97,10 +126,16 @@ export function activityOf(fn: IRFunction, wrt: Set<number>, stmts: Stmt[], assi
   const activeStmts = new Set<Stmt>();
   const resets = new Set<Stmt>();
   const diagnostics: Diagnostic[] = [];
-  const report = (code: DiagnosticCode, at: Span, detail: string) => diagnostics.push(diagnostic(code, filename, at, detail));
+  const report = (code: DiagnosticCode, at: Span, detail?: string) => diagnostics.push(diagnostic(code, filename, at, detail));
   for (const s of stmts) {
     if (s.kind === "store" || s.kind === "fill") {
       if (active.has(s.array)) activeStmts.add(s);
+      continue;
+    }
+    // A call with an active argument is active where its result or an array it writes is.
+    const call = callOf(s);
+    if (call && (s.kind !== "assign" || !active.has(s.target)) && writtenByCall(s, summaries, isArray).some((a) => active.has(a))) {
+      if (call.args.some(isActive)) activeStmts.add(s);
       continue;
     }
     if (s.kind !== "assign" || !active.has(s.target)) continue;
@@ -120,6 +155,14 @@ export function activityOf(fn: IRFunction, wrt: Set<number>, stmts: Stmt[], assi
     }
     activeStmts.add(s);
   }
+  // A callee that returns one of its arrays on some paths and a new one on others: the caller
+  // cannot tell which array's adjoint the result's is.
+  for (const s of activeStmts) {
+    const call = callOf(s);
+    if (call && s.kind === "assign" && isArray(s.target) && summaries(call.callee)?.result.kind === "mixed" && resultArgs(call, summaries).length > 0 && s.loc) {
+      report("ADJ024", { start: s.loc.start ?? 0, end: s.loc.end ?? 0, line: s.loc.line, column: s.loc.column }, call.callee.kind === "local" && !/Target\d*$/.test(call.callee.key) ? `'${call.callee.key}'` : undefined);
+    }
+  }
   // A method writing into its array (or viewing it) changes memory no assignment shows: refused
   // wherever a gradient is involved, the array's or an argument's, rather than ignored.
   const involved = (op: Operand) => op.kind === "var" && (varied.has(node(op.name)) || useful.has(node(op.name)));
@@ -129,21 +172,7 @@ export function activityOf(fn: IRFunction, wrt: Set<number>, stmts: Stmt[], assi
     }
   }
   const involvedVars = new Set([...types.keys()].filter((name) => involved(v(name))));
-  return { classes, node, active, activeStmts, resets, outputSlices, involved: involvedVars, diagnostics };
-}
-
-/**
- * Writes into array parameters (of any array their class may hold).
- * A callee may read its array parameters but not write them: its caller's reverse
- * sweep could not see the writes.
- */
-export function paramWritesOf(fn: IRFunction, stmts: Stmt[], isArray: (name: string) => boolean, node: (name: string) => string): Span[] {
-  const paramClasses = new Set(fn.params.filter(isArray).map(node));
-  const paramWrites: Span[] = [];
-  for (const s of stmts) {
-    if ((s.kind === "store" || s.kind === "fill") && paramClasses.has(node(s.array)) && s.loc) {
-      paramWrites.push({ start: s.loc.start ?? 0, end: s.loc.end ?? 0, line: s.loc.line, column: s.loc.column });
-    }
-  }
-  return paramWrites;
+  const writtenParams = new Set(fn.params.filter((p) => isArray(p) && writesInto(p)));
+  const returnsArgument = new Set(assigns.filter((s) => s.expr.kind === "call" && isArray(s.target) && resultArgs(s.expr, summaries).length > 0));
+  return { classes, node, active, activeStmts, resets, outputSlices, involved: involvedVars, writtenParams, returnsArgument, diagnostics };
 }

@@ -4,7 +4,7 @@
 // Each has its file (types, activity, saves); analyze() runs them in that order.
 import { diagnostic, type Diagnostic, type Span } from "../diagnostics.js";
 import { forEachStmt, type Assign, type IRFunction, type Stmt } from "../ir/index.js";
-import { activityOf, paramWritesOf } from "./activity.js";
+import { activityOf, type AnalysisOptions } from "./activity.js";
 import { pullbackNames, savesOf, type Rematerialized } from "./saves.js";
 import { inferTypes, kindConflicts, type InferredType } from "./types.js";
 
@@ -44,8 +44,11 @@ export interface Analysis {
   directAdjoints: Set<string>;
   /** `i += c` steps of integer counters the reverse sweep needs: undone by `i -= c`. */
   inverted: Set<Stmt>;
-  /** Writes into array parameters: not allowed in a function called from differentiated code. */
-  paramWrites: Span[];
+  /**
+   * Calls that write into arrays whose elements the reverse sweep reads: each such array is
+   * copied onto the stack before the call and put back after the call's reverse.
+   */
+  snapshots: Map<Stmt, string[]>;
   /**
    * For each output of a record block, the active variables (parameters aside) its
    * backward() goes through: two outputs share saved values when these meet.
@@ -53,10 +56,18 @@ export interface Analysis {
   outputSlices?: string[][];
   /** Variables a gradient flows through or towards (varied or useful): an effect on them matters. */
   involved: Set<string>;
+  /** The region (array class) of a variable: variables of one region may hold the same array. */
+  region: (name: string) => string;
+  /** Array parameters the function writes into, itself or through a callee. */
+  writtenParams: Set<string>;
+  /** Calls whose result is one of the arrays they were given: it has that array's adjoint. */
+  returnsArgument: Set<Stmt>;
   diagnostics: Diagnostic[];
 }
 
-export function analyze(fn: IRFunction, wrt: Set<number>, filename: string): Analysis {
+export type { AnalysisOptions };
+
+export function analyze(fn: IRFunction, wrt: Set<number>, filename: string, options: AnalysisOptions): Analysis {
   const assigns: Assign[] = [];
   const stmts: Stmt[] = [];
   forEachStmt(fn.body, (stmt) => {
@@ -64,11 +75,9 @@ export function analyze(fn: IRFunction, wrt: Set<number>, filename: string): Ana
     if (stmt.kind === "assign") assigns.push(stmt);
   });
   const types = inferTypes(fn, stmts);
-  const isArray = (name: string) => types.get(name) === "array";
-  const activity = activityOf(fn, wrt, stmts, assigns, types, filename);
-  const paramWrites = paramWritesOf(fn, stmts, isArray, activity.node);
+  const activity = activityOf(fn, wrt, stmts, assigns, types, filename, options);
   const pullbacks = pullbackNames(fn, activity.activeStmts, types);
-  const saves = savesOf(fn, stmts, assigns, types, activity, pullbacks);
+  const saves = savesOf(fn, stmts, assigns, types, activity, pullbacks, options.summaries);
   const { active, activeStmts, resets, outputSlices } = activity;
   const diagnostics = [...activity.diagnostics, ...kindConflicts(fn, stmts, types).flatMap((s) => (s.loc ? [kindDiagnostic(fn, s, filename)] : []))];
   return {
@@ -86,9 +95,12 @@ export function analyze(fn: IRFunction, wrt: Set<number>, filename: string): Ana
     rematerialized: saves.rematerialized,
     restoresElements: saves.restoresElements,
     restoredParams: saves.restoredParams,
-    paramWrites,
+    snapshots: saves.snapshots,
     outputSlices,
     involved: activity.involved,
+    region: activity.node,
+    writtenParams: activity.writtenParams,
+    returnsArgument: activity.returnsArgument,
     inverted: saves.inverted,
     directAdjoints: saves.directAdjoints,
     diagnostics,

@@ -6,6 +6,7 @@ import { argForRule, scalarRules } from "../rules/scalar.js";
 import { ruleReads } from "../rules/np.js";
 import { fixpoint, type UnionFind } from "./dataflow.js";
 import type { Activity } from "./activity.js";
+import { callOf, writtenByCall, type Summaries } from "./summaries.js";
 import type { Analysis } from "./index.js";
 import type { InferredType } from "./types.js";
 
@@ -27,9 +28,12 @@ export function pullbackNames(fn: IRFunction, activeStmts: Set<Stmt>, types: Map
   const pullbacks = new Map<Stmt, string>();
   const taken = new Set([...fn.locals.keys(), ...fn.params]);
   for (const s of activeStmts) {
-    if (s.kind === "assign" && s.expr.kind === "call") {
-      let name = `${s.target}_pullback`;
-      for (let i = 1; taken.has(name) || fn.reserved.has(name); i++) name = `${s.target}_pullback${i}`;
+    const call = callOf(s);
+    if (call) {
+      // A call made for its effect is named after its callee (`axpy_pullback`).
+      const base = s.kind === "assign" ? s.target : call.callee.kind === "local" ? call.callee.key.replace(/Target\d*$/, "") : call.callee.binding;
+      let name = `${base}_pullback`;
+      for (let i = 1; taken.has(name) || fn.reserved.has(name); i++) name = `${base}_pullback${i}`;
       taken.add(name);
       pullbacks.set(s, name);
       types.set(name, "other");
@@ -40,17 +44,25 @@ export function pullbackNames(fn: IRFunction, activeStmts: Set<Stmt>, types: Map
 
 export type Saves = Pick<
   Analysis,
-  "needed" | "saves" | "reversed" | "nestedLoops" | "firstAssignments" | "savedPullbacks" | "rematerialized" | "restoresElements" | "restoredParams" | "inverted" | "directAdjoints"
+  "needed" | "saves" | "reversed" | "nestedLoops" | "firstAssignments" | "savedPullbacks" | "rematerialized" | "restoresElements" | "restoredParams" | "inverted" | "directAdjoints" | "snapshots"
 >;
 
-export function savesOf(fn: IRFunction, stmts: Stmt[], assigns: Assign[], types: Map<string, InferredType>, activity: Activity, pullbacks: Map<Stmt, string>): Saves {
+export function savesOf(fn: IRFunction, stmts: Stmt[], assigns: Assign[], types: Map<string, InferredType>, activity: Activity, pullbacks: Map<Stmt, string>, summaries: Summaries): Saves {
   const { classes, node, active, activeStmts, resets } = activity;
   const isArray = (name: string) => types.get(name) === "array";
-  const rematerialized = rematerializable(fn, stmts, classes, isArray, active);
+  /** The arrays a statement writes into: its own store or fill, a callee's writes through its arguments. */
+  const writes = (s: Stmt): string[] => (s.kind === "store" || s.kind === "fill" ? [s.array] : writtenByCall(s, summaries, isArray));
+  const rematerialized = rematerializable(fn, stmts, classes, isArray, active, writes);
   const needed = new Set<string>();
   /** Array classes whose elements the reverse sweep reads: their overwritten elements are saved. */
   const elementsNeeded = new Set<string>();
-  const need = (op: Operand | string) => {
+  /** For each such class, the statements whose reverse reads its elements. */
+  const elementReaders = new Map<string, Set<Stmt>>();
+  const readsElements = (array: string, reader: Stmt) => {
+    elementsNeeded.add(node(array));
+    elementReaders.set(node(array), (elementReaders.get(node(array)) ?? new Set()).add(reader));
+  };
+  const need = (op: Operand | string, reader: Stmt) => {
     const name = typeof op === "string" ? op : op.kind === "var" ? op.name : null;
     if (name === null) return;
     const remat = rematerialized.get(name);
@@ -59,22 +71,22 @@ export function savesOf(fn: IRFunction, stmts: Stmt[], assigns: Assign[], types:
       return;
     }
     const { expr } = remat.assign;
-    if (expr.kind === "load" && expr.array.kind === "var") elementsNeeded.add(node(expr.array.name));
-    for (const arg of exprArgs(expr)) need(arg);
+    if (expr.kind === "load" && expr.array.kind === "var") readsElements(expr.array.name, reader);
+    for (const arg of exprArgs(expr)) need(arg, reader);
   };
-  for (const s of activeStmts) for (const name of readByAdjoint(s, active, pullbacks, isArray, (name) => types.get(name) === "ndarray")) need(name);
+  for (const s of activeStmts) for (const name of readByAdjoint(s, active, pullbacks, isArray, (name) => types.get(name) === "ndarray")) need(name, s);
   // A callee's pullback reads the arrays it was given as they were at the call: writes the
   // caller makes after it are undone before the reverse sweep reaches the call.
   for (const s of activeStmts) {
-    if (s.kind !== "assign" || s.expr.kind !== "call") continue;
-    for (const arg of s.expr.args) if (arg.kind === "var" && isArray(arg.name)) elementsNeeded.add(node(arg.name));
+    for (const arg of callOf(s)?.args ?? []) if (arg.kind === "var" && isArray(arg.name)) readsElements(arg.name, s);
   }
+  const runsBefore = mayRunBefore(fn.body);
 
   const nestedLoops = new Set<Stmt>();
   const inLoopAssigns = new Set<Stmt>();
   forEachStmt(fn.body, (stmt, inLoop) => {
     if (stmt.kind === "loop" && inLoop) nestedLoops.add(stmt);
-    if (stmt.kind === "assign" && inLoop) inLoopAssigns.add(stmt);
+    if ((stmt.kind === "assign" || stmt.kind === "effect") && inLoop) inLoopAssigns.add(stmt);
   });
   const firstAssignments = definitelyFirstAssignments(fn);
   const savedPullbacks = new Set([...pullbacks.keys()].filter((stmt) => inLoopAssigns.has(stmt)));
@@ -88,11 +100,20 @@ export function savesOf(fn: IRFunction, stmts: Stmt[], assigns: Assign[], types:
   // Saving a value makes the statement reversed, which makes enclosing branch conditions
   // needed, which may need saving in turn: iterate to a fixpoint.
   const saves = new Set<Stmt>();
+  const snapshots = new Map<Stmt, string[]>();
   const reversed = new Set<Stmt>();
   const conditionsNeeded = new Set<string>();
   fixpoint(() => {
     let changed = false;
     for (const s of stmts) {
+      // A call writing arrays the reverse sweep reads: they are copied before it, put back after.
+      // Only readers that may run before it need that: the call's own pullback reads what it left.
+      const readBefore = (a: string) => [...(elementReaders.get(node(a)) ?? [])].some((reader) => reader !== s && runsBefore(reader, s));
+      const copied = callOf(s) ? [...new Set(writes(s).filter(readBefore))] : [];
+      if (copied.length > (snapshots.get(s)?.length ?? 0)) {
+        snapshots.set(s, copied);
+        changed = true;
+      }
       const saving =
         s.kind === "assign"
           ? needed.has(s.target) && !firstAssignments.has(s) && !inverted.has(s)
@@ -106,7 +127,8 @@ export function savesOf(fn: IRFunction, stmts: Stmt[], assigns: Assign[], types:
       let any = false;
       for (const s of list) {
         let has = false;
-        if (s.kind === "assign") has = activeStmts.has(s) || saves.has(s) || (resets.has(s) && !firstAssignments.has(s)) || (inverted.has(s) && needed.has(s.target));
+        if (s.kind === "assign") has = activeStmts.has(s) || saves.has(s) || snapshots.has(s) || (resets.has(s) && !firstAssignments.has(s)) || (inverted.has(s) && needed.has(s.target));
+        else if (s.kind === "effect") has = activeStmts.has(s) || snapshots.has(s);
         else if (s.kind === "store" || s.kind === "fill") has = activeStmts.has(s) || saves.has(s);
         else if (s.kind === "if") {
           const a = mark(s.then);
@@ -114,7 +136,7 @@ export function savesOf(fn: IRFunction, stmts: Stmt[], assigns: Assign[], types:
           has = a || b;
           if (has && s.cond.kind === "var" && !conditionsNeeded.has(s.cond.name)) {
             conditionsNeeded.add(s.cond.name);
-            need(s.cond);
+            need(s.cond, s);
             changed = true;
           }
         } else if (s.kind === "loop") {
@@ -134,8 +156,9 @@ export function savesOf(fn: IRFunction, stmts: Stmt[], assigns: Assign[], types:
     return changed;
   });
 
-  const restoresElements = [...saves].some((s) => s.kind === "store" || s.kind === "fill");
-  const restoredParams = fn.params.filter((p) => isArray(p) && [...saves].some((s) => (s.kind === "store" || s.kind === "fill") && node(s.array) === node(p)));
+  const restoresElements = snapshots.size > 0 || [...saves].some((s) => s.kind === "store" || s.kind === "fill");
+  const restored = [...[...saves].flatMap((s) => (s.kind === "store" || s.kind === "fill" ? [s.array] : [])), ...[...snapshots.values()].flat()];
+  const restoredParams = fn.params.filter((p) => isArray(p) && restored.some((a) => node(a) === node(p)));
   return {
     needed,
     saves,
@@ -148,6 +171,32 @@ export function savesOf(fn: IRFunction, stmts: Stmt[], assigns: Assign[], types:
     restoredParams,
     inverted: new Set([...inverted].filter((s) => s.kind === "assign" && needed.has(s.target))),
     directAdjoints: singleUseTemporaries(fn, stmts),
+    snapshots,
+  };
+}
+
+/** Whether statement `a` may run before statement `b`: it comes first, or a loop holds both. */
+function mayRunBefore(body: Stmt[]): (a: Stmt, b: Stmt) => boolean {
+  const position = new Map<Stmt, number>();
+  const loops: [number, number][] = [];
+  const visit = (stmts: Stmt[]) => {
+    for (const s of stmts) {
+      const start = position.size;
+      position.set(s, start);
+      if (s.kind === "if") {
+        visit(s.then);
+        visit(s.else);
+      } else if (s.kind === "loop") {
+        visit(s.pre);
+        visit(s.body);
+        loops.push([start, position.size - 1]);
+      }
+    }
+  };
+  visit(body);
+  return (a, b) => {
+    const [pa, pb] = [position.get(a)!, position.get(b)!];
+    return pa < pb || loops.some(([start, end]) => start <= pa && pa <= end && start <= pb && pb <= end);
   };
 }
 
@@ -155,9 +204,10 @@ export function savesOf(fn: IRFunction, stmts: Stmt[], assigns: Assign[], types:
 function readByAdjoint(s: Stmt, active: Set<string>, pullbacks: Map<Stmt, string>, isArray: (name: string) => boolean, isNdarray: (name: string) => boolean): (Operand | string)[] {
   if (s.kind === "store") return [s.array, s.index];
   if (s.kind === "fill") return [s.array];
+  const arrays = (ops: Operand[]) => ops.filter((op) => op.kind === "var" && isArray(op.name));
+  if (s.kind === "effect" && s.expr.kind === "call") return [pullbacks.get(s)!, ...arrays(s.expr.args)];
   if (s.kind !== "assign") return [];
   const { expr } = s;
-  const arrays = (ops: Operand[]) => ops.filter((op) => op.kind === "var" && isArray(op.name));
   if (expr.kind === "call") return [pullbacks.get(s)!, ...arrays(expr.args), ...(isArray(s.target) ? [s.target] : [])];
   if (expr.kind === "load") return [expr.array, expr.index];
   // An adjoint/np rule is given the arguments and the result it reads (all, unless it says),
@@ -188,7 +238,7 @@ function readByAdjoint(s: Stmt, active: Set<string>, pullbacks: Map<Stmt, string
  * follows in the same block with nothing in between that changes what they were computed
  * from: the reverse sweep computes them again where it needs them instead of saving them.
  */
-function rematerializable(fn: IRFunction, stmts: Stmt[], classes: UnionFind, isArray: (name: string) => boolean, active: Set<string>): Map<string, Rematerialized> {
+function rematerializable(fn: IRFunction, stmts: Stmt[], classes: UnionFind, isArray: (name: string) => boolean, active: Set<string>, writes: (s: Stmt) => string[]): Map<string, Rematerialized> {
   const found = new Map<string, Rematerialized>();
   const assignCount = new Map<string, number>();
   for (const s of stmts) if (s.kind === "assign") assignCount.set(s.target, (assignCount.get(s.target) ?? 0) + 1);
@@ -226,7 +276,7 @@ function rematerializable(fn: IRFunction, stmts: Stmt[], classes: UnionFind, isA
         }),
       );
       const clobbers = (inner: Stmt) =>
-        ((inner.kind === "store" || inner.kind === "fill") && arrayClasses.has(classes.find(inner.array))) ||
+        writes(inner).some((a) => arrayClasses.has(classes.find(a))) ||
         (inner.kind === "assign" && inner.target !== s.target && (sources.includes(inner.target) || (isArray(inner.target) && arrayClasses.has(classes.find(inner.target)))));
       let remaining = readers.get(s.target) ?? 0;
       for (const later of block.slice(at + 1)) {

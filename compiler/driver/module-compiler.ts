@@ -7,7 +7,7 @@ import { calleeMarker } from "./bindings.js";
 import { RUNTIME_MODULE, type Generated, type ModuleOutput } from "./output.js";
 import { analyze } from "../analyze/index.js";
 import type { FunctionNode, ModuleContext, ModuleFunction } from "../ir/context.js";
-import { diagnostic, type Diagnostic, type Span } from "../diagnostics.js";
+import { diagnostic, type Diagnostic } from "../diagnostics.js";
 import { print, withSourceComments, type PrintedLine } from "../emit/index.js";
 import { forEachStmt, type Callee, type IRFunction } from "../ir/index.js";
 import { lowerFunction } from "../lower/index.js";
@@ -16,7 +16,8 @@ import { reverseFunction, type ReverseOptions } from "../reverse/index.js";
 import { autogradMethod, ndarrayNamesOf, recordedBlock } from "../lower/record.js";
 import { enclosingBindings, localFunctionNamed, type BlockNode } from "../lower/scopes.js";
 import { gradientSources, type GradientSources } from "../analyze/gradient-sources.js";
-import type { Analysis } from "../analyze/index.js";
+import type { Analysis, AnalysisOptions } from "../analyze/index.js";
+import { summarize, type Summaries, type Summary } from "../analyze/summaries.js";
 
 
 type Entry = NonNullable<ReverseOptions["entry"]>;
@@ -37,10 +38,14 @@ export class ModuleCompiler {
   private siteProblems: Diagnostic[] | null = null;
   private loweringProblems = new Map<string, Diagnostic[]>();
   private inlineCount = 0;
-  /** For each generated vjp, where its function writes into an array parameter. */
-  private paramWrites = new Map<string, Span[]>();
-  /** Whether each function of the module writes into an array parameter, by key (read once). */
-  private writesParams = new Map<string, boolean>();
+  /** Each module function's summary (what it does to the arrays it is given), by key. */
+  private summaryCache = new Map<string, Summary>();
+  /** Functions lowered only to be summarised: their diagnostics are reported if they are ever compiled. */
+  private quietlyLowered = new Set<string>();
+  /** What each callee does to the arrays it is given, as the analyses look it up. */
+  /** For each generated vjp, which of its parameters are arrays (their adjoints come in place). */
+  private arrayParams = new Map<string, boolean[]>();
+  private summaries: Summaries = (callee) => (callee.kind === "local" ? this.summaryOf(callee.key) : undefined);
   private ndarrayNames: Set<string> | null = null;
   /** The bindings whose arrays may need gradients in a record block: attached ones, record blocks' outputs, their aliases. */
   private gradients: GradientSources | null = null;
@@ -318,7 +323,7 @@ export class ModuleCompiler {
       this.blockVjps.set(ir.params[given.indexOf(name)], ir.params[given.indexOf(`${name}$vjp`)]);
     }
     // The NDArrays the block reads get gradients; numbers are constants, as in MXNet.
-    const { types } = analyze(ir, new Set(), this.ctx.filename);
+    const { types } = analyze(ir, new Set(), this.ctx.filename, { summaries: this.summaries });
     const sourceNames = recorded.fn.params.map((p) => (p as t.Identifier).name);
     const isFunction = (name: string) => recorded.functions.has(name) || recorded.functions.has(name.replace(/\$vjp$/, ""));
     const arrays = ir.params.flatMap((p, i) => ((types.get(p) === "ndarray" || types.get(p) === "unknown") && !isFunction(sourceNames[i]) ? [i] : []));
@@ -400,6 +405,7 @@ export class ModuleCompiler {
   }
 
   private lower(fn: ModuleFunction): IRFunction | null {
+    if (this.quietlyLowered.delete(fn.key)) this.ctx.diagnostics.push(...(this.loweringProblems.get(fn.key) ?? []));
     if (!this.lowered.has(fn.key)) {
       const before = this.ctx.diagnostics.length;
       const ir = optimize(lowerFunction(fn.node as FunctionNode, fn.key, this.ctx));
@@ -410,30 +416,78 @@ export class ModuleCompiler {
     return this.lowered.get(fn.key) ?? null;
   }
 
-  /** The name of f's vjp with respect to the parameters in `mask`, generating it once. */
-  private vjpFor(key: string, mask: number[], full = false): string | null {
-    const id = `${key}|${mask.join(",")}`;
+  /** f lowered without reporting its problems (they are reported if f itself is compiled). */
+  private lowerQuietly(key: string): IRFunction | null {
+    const fn = this.ctx.functions.get(key);
+    if (!fn) return null;
+    if (!this.lowered.has(key)) {
+      const before = this.ctx.diagnostics.length;
+      const ir = optimize(lowerFunction(fn.node as FunctionNode, fn.key, this.ctx));
+      const problems = this.ctx.diagnostics.splice(before);
+      this.lowered.set(key, problems.length > 0 ? null : ir);
+      this.loweringProblems.set(key, problems);
+      this.quietlyLowered.add(key);
+    }
+    return this.lowered.get(key) ?? null;
+  }
+
+  /**
+   * What f does to the arrays it is given, summarised with every function it calls. A function
+   * that cannot be lowered may do anything: it writes every argument and may return any.
+   */
+  private summaryOf(key: string): Summary | undefined {
+    const cached = this.summaryCache.get(key);
+    if (cached) return cached;
+    const closure = new Map<string, IRFunction>();
+    const visit = (name: string) => {
+      if (closure.has(name) || this.summaryCache.has(name)) return;
+      const ir = this.lowerQuietly(name);
+      if (!ir) {
+        const params = this.ctx.functions.get(name)?.node.params.map((_, i) => i) ?? [];
+        this.summaryCache.set(name, { writes: params, result: { kind: "mixed", params } });
+        return;
+      }
+      closure.set(name, ir);
+      forEachStmt(ir.body, (s) => {
+        if ((s.kind === "assign" || s.kind === "effect") && s.expr.kind === "call" && s.expr.callee.kind === "local") visit(s.expr.callee.key);
+      });
+    };
+    visit(key);
+    const known = new Map([...this.summaryCache]);
+    for (const [name, summary] of summarize(closure, known)) this.summaryCache.set(name, summary);
+    return this.summaryCache.get(key);
+  }
+
+  /**
+   * The name of f's vjp with respect to the parameters in `mask`, generating it once; with
+   * `aliases`, the variant for a caller that passes one array to each parameter of a group.
+   */
+  private vjpFor(key: string, mask: number[], full = false, aliases: number[][] = []): string | null {
+    const id = `${key}|${mask.join(",")}|${JSON.stringify(aliases)}`;
     const existing = this.vjpNames.get(id);
     if (existing) return existing;
     const ir = this.lower(this.ctx.functions.get(key)!);
     if (!ir) return null;
     const everyNumber = ir.paramTypes.every((type, i) => !DIFFERENTIABLE_TYPES.has(type) || mask.includes(i));
-    const name = this.freshModuleName(everyNumber || full ? `${key}$vjp` : `${key}$vjp_${mask.map((i) => ir.params[i]).join("_")}`);
+    const same = aliases.map((group) => `_${group.map((i) => ir.params[i]).join("_is_")}`).join("");
+    const name = this.freshModuleName(`${everyNumber || full ? `${key}$vjp` : `${key}$vjp_${mask.map((i) => ir.params[i]).join("_")}`}${same}`);
     this.vjpNames.set(id, name);
-    return this.append(this.generate(ir, mask, name)) ? name : null;
+    return this.append(this.generate(ir, mask, name, undefined, aliases)) ? name : null;
   }
 
-  private generate(ir: IRFunction, mask: number[], name: string, entry?: Entry): (Generated & { analysis: Analysis }) | null {
-    const analysis = analyze(ir, new Set(mask), this.ctx.filename);
-    this.paramWrites.set(name, analysis.paramWrites);
+  private generate(ir: IRFunction, mask: number[], name: string, entry?: Entry, aliases: number[][] = []): (Generated & { analysis: Analysis }) | null {
+    const options: AnalysisOptions = { summaries: this.summaries, aliases, writesAreOutputs: !entry };
+    const analysis = analyze(ir, new Set(mask), this.ctx.filename, options);
+    this.arrayParams.set(name, ir.params.map((p) => analysis.types.get(p) === "array"));
     for (const d of analysis.diagnostics) this.report(d);
-    if (analysis.diagnostics.length > 0 || this.droppedWritingCalls(ir, analysis)) return null;
+    if (analysis.diagnostics.length > 0) return null;
     const code = reverseFunction(ir, analysis, {
       name,
       wrt: mask,
       runtime: this.runtime,
+      aliases,
       entry,
-      calleeVjp: (callee, activeArgs) => this.calleeVjp(callee, activeArgs),
+      calleeVjp: (callee, activeArgs, aliases) => this.calleeVjp(callee, activeArgs, aliases),
     });
     const wrtNames = (entry ? entry.order : mask).map((i) => ir.params[i]).join(", ");
     const what = entry ? (entry.kind === "grad" ? "gradient" : "value and gradient") : "vjp";
@@ -443,38 +497,17 @@ export class ModuleCompiler {
   }
 
   /**
-   * A call whose result is dropped (`matvec(out, a, x);`) to a function of the module that
-   * writes into an array it is given, with a gradient involved in an array argument: its
-   * writes are data flow no vjp of it carries yet (issue 15), so it is refused, not ignored.
+   * A callee's vjp for the arguments a call makes active. A module function's pullback takes
+   * the caller's adjoints of its array arguments and adds into them in place (`inPlace`);
+   * an attached one returns adjoints the caller adds.
    */
-  private droppedWritingCalls(ir: IRFunction, analysis: Analysis): boolean {
-    let refused = false;
-    forEachStmt(ir.body, (s) => {
-      if (s.kind !== "effect" || s.expr.kind !== "call" || s.expr.callee.kind !== "local" || !s.loc) return;
-      const involved = s.expr.args.some((a) => a.kind === "var" && analysis.types.get(a.name) === "array" && analysis.involved.has(a.name));
-      const callee = this.ctx.functions.get(s.expr.callee.key);
-      const calleeIr = involved && callee ? this.lower(callee) : null;
-      if (!calleeIr || !this.writesArrayParams(s.expr.callee.key, calleeIr)) return;
-      const at = { start: s.loc.start ?? 0, end: s.loc.end ?? 0, line: s.loc.line, column: s.loc.column };
-      this.report(diagnostic("ADJ024", this.ctx.filename, at, `${this.userName(callee!)} (called for its effect: the arrays it writes carry the result)`));
-      refused = true;
-    });
-    return refused;
-  }
-
-  private writesArrayParams(key: string, ir: IRFunction): boolean {
-    if (!this.writesParams.has(key)) this.writesParams.set(key, analyze(ir, new Set(), this.ctx.filename).paramWrites.length > 0);
-    return this.writesParams.get(key)!;
-  }
-
-  private calleeVjp(callee: Callee, activeArgs: number[]): string {
+  private calleeVjp(callee: Callee, activeArgs: number[], aliases: number[][]): { name: string; inPlace: number[] } {
     const passed = callee.kind === "attached" ? this.blockVjps.get(callee.binding) : undefined;
-    if (passed) return passed;
-    if (callee.kind === "attached") return `${this.runtime}.vjpOf(${callee.binding}, "${callee.binding}")`;
-    const name = this.vjpFor(callee.key, activeArgs) ?? "undefined";
-    const fn = this.ctx.functions.get(callee.key);
-    for (const at of this.paramWrites.get(name) ?? []) this.report(diagnostic("ADJ024", this.ctx.filename, at, `${fn ? this.userName(fn) : "the callee"} writes to an array parameter`));
-    return name;
+    if (passed) return { name: passed, inPlace: [] };
+    if (callee.kind === "attached") return { name: `${this.runtime}.vjpOf(${callee.binding}, "${callee.binding}")`, inPlace: [] };
+    const name = this.vjpFor(callee.key, activeArgs, false, aliases) ?? "undefined";
+    const arrays = this.arrayParams.get(name) ?? [];
+    return { name, inPlace: activeArgs.filter((i) => arrays[i]) };
   }
 
   /**

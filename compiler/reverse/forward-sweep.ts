@@ -16,25 +16,24 @@ export function forwardSweep(r: Reverser, stmts: Stmt[], then?: Operand): Code[]
       case "assign":
         if (r.a.saves.has(s)) out.push(line(`${r.stack}.${r.pushOf(s.target)}(${s.target});`, s.loc));
         if (r.a.activeStmts.has(s) && s.expr.kind === "call") {
-          const vjp = calleeVjp(r, s.expr);
-          const pullback = r.a.pullbacks.get(s);
-          if (r.a.savedPullbacks.has(s)) out.push(line(`${r.stack}.pushRef(${pullback});`, s.loc));
-          out.push(line(`[${s.target}, ${pullback}] = ${vjp}(${s.expr.args.map((a) => code(r, a)).join(", ")});`, s.loc));
+          out.push(...activeCall(r, s, s.expr, (vjp) => `[${s.target}, ${r.a.pullbacks.get(s)}] = ${vjp};`));
         } else if (s.expr.kind === "leaf") {
           // attachGrad(): the array from here on is a leaf whose gradient the pullback returns.
           const value = code(r, s.expr.arg);
           out.push(line(`${r.leafValues}[${s.expr.index}] = ${value};`, s.loc));
           if (value !== s.target) out.push(line(`${s.target} = ${value};`, s.loc));
         } else {
-          out.push(line(assignment(r, s.target, s.expr), s.loc));
+          out.push(...snapshots(r, s), line(assignment(r, s.target, s.expr), s.loc));
         }
-        // A new array that carries gradient gets its adjoint array beside it.
-        if (r.arrayAdjoints && r.isArray(s.target) && r.a.active.has(s.target) && (s.expr.kind === "alloc" || s.expr.kind === "call")) {
+        // A new array that carries gradient gets its adjoint array beside it (a callee's result
+        // that is one of the arrays it was given has that array's).
+        if (r.arrayAdjoints && r.isArray(s.target) && r.a.active.has(s.target) && (s.expr.kind === "alloc" || (s.expr.kind === "call" && !r.a.returnsArgument.has(s)))) {
           out.push(line(`${r.arrayAdjoints}.set(${s.target}, ${r.options.runtime}.zerosLike(${s.target}));`, s.loc));
         }
         break;
       case "effect":
-        out.push(line(`${exprCode(r, s.expr)};`, s.loc));
+        if (r.a.activeStmts.has(s) && s.expr.kind === "call") out.push(...activeCall(r, s, s.expr, (vjp) => `${r.a.pullbacks.get(s)} = ${vjp}[1];`));
+        else out.push(...snapshots(r, s), line(`${exprCode(r, s.expr)};`, s.loc));
         break;
       case "store": {
         const element = `${s.array}[${code(r, s.index)}]`;
@@ -77,9 +76,36 @@ export function forwardSweep(r: Reverser, stmts: Stmt[], then?: Operand): Code[]
   return out;
 }
 
-export function calleeVjp(r: Reverser, expr: Extract<Expr, { kind: "call" }>): string {
+/** An active call through its callee's vjp: the previous pullback saved in a loop, the arrays it overwrites copied. */
+function activeCall(r: Reverser, s: Stmt, expr: CallExpr, assign: (vjpCall: string) => string): Code[] {
+  const { name } = calleeVjp(r, expr);
+  const out: Code[] = [];
+  if (r.a.savedPullbacks.has(s)) out.push(line(`${r.stack}.pushRef(${r.a.pullbacks.get(s)});`, s.loc));
+  out.push(...snapshots(r, s));
+  out.push(line(assign(`${name}(${expr.args.map((a) => code(r, a)).join(", ")})`), s.loc));
+  return out;
+}
+
+/** The arrays a call writes that the reverse sweep reads as they were: copied before it. */
+function snapshots(r: Reverser, s: Stmt): Code[] {
+  return (r.a.snapshots.get(s) ?? []).map((array) => line(`${r.stack}.pushRef(${array}.slice());`, s.loc));
+}
+
+type CallExpr = Extract<Expr, { kind: "call" }>;
+
+/**
+ * The vjp of a call's callee for its active arguments, and the arguments whose adjoints its
+ * pullback adds into in place. Arguments of one region (`axpy(x, 2, x)`) get the variant of
+ * the callee that knows they are one array.
+ */
+export function calleeVjp(r: Reverser, expr: CallExpr): { name: string; inPlace: number[] } {
   const activeArgs = expr.args.flatMap((arg, i) => (arg.kind === "var" && r.a.active.has(arg.name) ? [i] : []));
-  return r.options.calleeVjp(expr.callee, activeArgs);
+  const byRegion = new Map<string, number[]>();
+  expr.args.forEach((arg, i) => {
+    if (arg.kind === "var" && r.isArray(arg.name)) byRegion.set(r.a.region(arg.name), [...(byRegion.get(r.a.region(arg.name)) ?? []), i]);
+  });
+  const aliases = expr.callee.kind === "local" ? [...byRegion.values()].filter((group) => group.length > 1) : [];
+  return r.options.calleeVjp(expr.callee, activeArgs, aliases);
 }
 
 /**

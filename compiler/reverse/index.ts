@@ -27,8 +27,13 @@ export interface ReverseOptions {
   wrt: number[];
   /** The runtime namespace generated code imports (`adjoint`). */
   runtime: string;
-  /** The vjp function to call for a callee, given which of its arguments are active. */
-  calleeVjp: (callee: Callee, activeArgs: number[]) => string;
+  /** Groups of parameters the caller passes one array to (a callee's variant for `axpy(x, 2, x)`). */
+  aliases?: number[][];
+  /**
+   * The vjp function to call for a callee, given which of its arguments are active and which
+   * groups of them are one array; and the arguments whose adjoints its pullback takes in place.
+   */
+  calleeVjp: (callee: Callee, activeArgs: number[], aliases: number[][]) => { name: string; inPlace: number[] };
 }
 
 /** Words a generated name must not be (those a prefix such as `d` can make from a user's name). */
@@ -62,7 +67,7 @@ class ReverseBuilder implements Reverser {
     readonly options: ReverseOptions,
   ) {
     this.taken = new Set([...fn.locals.keys(), ...fn.params, ...a.pullbacks.values(), options.name]);
-    if (a.saves.size > 0 || a.nestedLoops.size > 0 || a.savedPullbacks.size > 0 || a.inverted.size > 0) this.stack = this.fresh("stack");
+    if (a.saves.size > 0 || a.snapshots.size > 0 || a.nestedLoops.size > 0 || a.savedPullbacks.size > 0 || a.inverted.size > 0) this.stack = this.fresh("stack");
     this.readCounts = countReads(fn.body, new Map());
     if (fn.leaves) {
       this.leafValues = this.fresh("leaves");
@@ -119,7 +124,8 @@ class ReverseBuilder implements Reverser {
     }
     if (pulledBack) pullback.push(line(`${pulledBack} = ${rt}.pullbackOnce(${pulledBack}, "${name}");`));
     // A number given as the head gradient of an NDArray result means that array of it.
-    if (!entry && !outputs && this.accumulates(fn.result)) pullback.push(line(`${head} = ${rt}.head(${fn.result}, ${head});`));
+    const returnsValue = this.assignCounts.has(fn.result);
+    if (!entry && !outputs && returnsValue && this.accumulates(fn.result)) pullback.push(line(`${head} = ${rt}.head(${fn.result}, ${head});`));
     if (this.stack) {
       pullback.push(line(`${this.stack}.rewind();`));
       if (!entry) for (const name of [...restored].reverse()) pullback.push(line(`${name} = ${this.stack}.${this.popOf(name)}();`));
@@ -133,25 +139,36 @@ class ReverseBuilder implements Reverser {
       .filter(([name]) => (outputs || name !== fn.result) && !this.isArray(name))
       .map(([name, d]) => (this.accumulates(name) ? d : `${d} = 0`));
     if (scalarAdjoints.length > 0) pullback.push(line(`let ${scalarAdjoints.join(", ")};`));
+    // A vjp's pullback takes the caller's adjoints of its array parameters and adds into them in place.
+    const inPlace = entry || outputs ? [] : options.wrt.map((i) => fn.params[i]).filter((p) => this.isArray(p));
+    const passedAdjoint = (param: string) => (this.paramInputs.has(param) && a.active.has(param) ? this.inputAdjoint(param) : this.adjoint(param));
+    const pullbackParams = [head, ...inPlace.map((p) => `${passedAdjoint(p)} = ${rt}.zerosLike(${given(p)})`)];
     if (activeArrays.length > 0) {
       const arrayAdjoints = this.arrayAdjoints;
-      const arrayDecls = activeArrays.filter((name) => !(name === fn.result && !resultIsArray)).map((name) => this.adjoint(name));
-      pullback.push(line(`let ${arrayDecls.join(", ")};`));
+      const arrayDecls = activeArrays.filter((name) => !(name === fn.result && !resultIsArray) && !(inPlace.includes(name) && !this.paramInputs.has(name))).map((name) => this.adjoint(name));
+      if (arrayDecls.length > 0) pullback.push(line(`let ${arrayDecls.join(", ")};`));
       for (const param of activeArrays.filter((name) => fn.params.includes(name))) {
         // A parameter the function rebinds (a swap) is registered by the array it was given.
         const input = this.paramInputs.get(param);
         if (input) {
-          pullback.push(line(`const ${this.inputAdjoint(param)} = ${rt}.zerosLike(${input});`));
+          if (!inPlace.includes(param)) pullback.push(line(`const ${this.inputAdjoint(param)} = ${rt}.zerosLike(${input});`));
           pullback.push(line(`${arrayAdjoints}.set(${input}, ${this.inputAdjoint(param)});`));
           continue;
         }
-        pullback.push(line(`${this.adjoint(param)} = ${rt}.zerosLike(${param});`));
+        if (!inPlace.includes(param)) pullback.push(line(`${this.adjoint(param)} = ${rt}.zerosLike(${param});`));
         if (this.arrayAdjoints) pullback.push(line(`${arrayAdjoints}.set(${param}, ${this.adjoint(param)});`));
       }
       for (const name of activeArrays.filter((name) => !fn.params.includes(name) || this.paramInputs.has(name))) {
         pullback.push(line(`${this.adjoint(name)} = ${arrayAdjoints}.get(${name});`));
       }
-      if (resultIsArray) pullback.push(line(`${rt}.addInto(${this.adjoint(fn.result)}, ${head});`));
+      if (resultIsArray) {
+        // A result that is a parameter's array may come with that array's adjoint as its head.
+        // A caller that drops the result passes no head for it.
+        const seed = line(`${rt}.addInto(${this.adjoint(fn.result)}, ${head});`);
+        const isParam = inPlace.some((p) => a.region(p) === a.region(fn.result));
+        const given = [...(entry || outputs ? [] : [`${head} !== undefined`]), ...(isParam ? [`${head} !== ${this.adjoint(fn.result)}`] : [])];
+        pullback.push(given.length > 0 ? { kind: "if", cond: given.join(" && "), then: [seed], else: [] } : seed);
+      }
     }
     if (this.extraLocals.length > 0) pullback.push(line(`let ${this.extraLocals.join(", ")};`));
     pullback.push(...seeds);
@@ -163,6 +180,7 @@ class ReverseBuilder implements Reverser {
       // A record block's inputs: the runtime takes undefined as no gradient.
       if (outputs) return a.active.has(param) ? this.adjoint(param) : "undefined";
       if (this.paramInputs.has(param) && a.active.has(param)) return this.inputAdjoint(param);
+      if (inPlace.includes(param)) return passedAdjoint(param);
       if (this.accumulates(param)) return `${rt}.orZerosLike(${a.active.has(param) ? this.adjoint(param) : "undefined"}, ${param})`;
       return a.active.has(param) ? this.adjoint(param) : this.isArray(param) ? `${rt}.zerosLike(${param})` : "0";
     };
@@ -177,8 +195,12 @@ class ReverseBuilder implements Reverser {
     }
 
     const body: Code[] = [];
-    const activeParamArrays = activeArrays.filter((name) => fn.params.includes(name));
-    if (activeParamArrays.length > 1) {
+    // Two parameters that are one array: fine while neither is written and adjoints are not
+    // found by array; a caller that passes one array twice gets the variant made for it.
+    const aliased = new Set((options.aliases ?? []).flatMap((group) => group.slice(1).map((i) => fn.params[i])));
+    const activeParamArrays = activeArrays.filter((name) => fn.params.includes(name) && !aliased.has(name));
+    const mayNotAlias = this.arrayAdjoints !== null || activeParamArrays.some((p) => a.writtenParams.has(p));
+    if (activeParamArrays.length > 1 && mayNotAlias) {
       body.push(line(`${rt}.assertDistinct(${activeParamArrays.map((p) => `${p}, "${p}"`).join(", ")});`));
     }
     if (this.stack) body.push(line(entry ? `const ${this.stack} = ${rt}.ValueStack.acquire();` : `const ${this.stack} = new ${rt}.ValueStack();`));
@@ -199,7 +221,7 @@ class ReverseBuilder implements Reverser {
         for (const name of restored) body.push(line(`${this.stack}.${this.pushOf(name)}(${name});`));
       }
       const value = outputs ? `[${outputs.join(", ")}]` : fn.result;
-      const params = outputs ? heads.map(([, h]) => h).join(", ") : head;
+      const params = outputs ? heads.map(([, h]) => h).join(", ") : pullbackParams.join(", ");
       body.push({ kind: "block", head: `return [${value}, (${params}) =>`, body: pullback, tail: this.leafValues ? `, ${this.leafValues}];` : "];" });
     }
     return { kind: "block", head: `function ${options.name}(${fn.params.join(", ")})`, body, loc: fn.loc };

@@ -13,9 +13,19 @@ export function reverseSweep(r: Reverser, stmts: Stmt[]): Code[] {
   for (const s of [...stmts].reverse()) {
     if (!r.a.reversed.has(s)) continue;
     switch (s.kind) {
+      case "effect":
+        if (r.a.activeStmts.has(s) && s.expr.kind === "call") {
+          const out2: Code[] = [];
+          callAdjoint(r, { s, d: "undefined", out: out2, contribute: contributor(r, s, out2, null), isActive: (op): op is { kind: "var"; name: string } => op.kind === "var" && r.a.active.has(op.name) }, s.expr);
+          out.push(...out2);
+        }
+        out.push(...restoreSnapshots(r, s));
+        if (r.a.savedPullbacks.has(s)) out.push(line(`${r.a.pullbacks.get(s)} = ${r.stack}.popRef();`, s.loc));
+        break;
       case "assign":
         if (r.a.activeStmts.has(s)) out.push(...adjointOf(r, s));
         else if (r.a.resets.has(s) && !r.a.firstAssignments.has(s)) out.push(line(`${r.adjoint(s.target)} = ${r.zero(s.target)};`, s.loc));
+        out.push(...restoreSnapshots(r, s));
         // Pops mirror the forward sweep's pushes: the target's old value, then the old pullback.
         if (r.a.savedPullbacks.has(s)) out.push(line(`${r.a.pullbacks.get(s)} = ${r.stack}.popRef();`, s.loc));
         if (r.a.saves.has(s)) {
@@ -58,6 +68,37 @@ export function reverseSweep(r: Reverser, stmts: Stmt[]): Code[] {
   return out;
 }
 
+/** The arrays a call overwrote, put back as they were before it. */
+function restoreSnapshots(r: Reverser, s: Stmt): Code[] {
+  return [...(r.a.snapshots.get(s) ?? [])].reverse().map((array) => line(`${r.options.runtime}.restore(${array}, ${r.stack}.popRef());`, s.loc));
+}
+
+/**
+ * How an argument of `s` gets its share of the adjoint: added into its adjoint by its kind.
+ * Contributions to the target itself (`self`, when it is also an argument) are collected.
+ */
+function contributor(r: Reverser, s: Stmt, out: Code[], self: { target: string; d: string; own?: (string | null)[] } | null) {
+  const isActive = (op: Operand): op is { kind: "var"; name: string } => op.kind === "var" && r.a.active.has(op.name);
+  const target = self?.target;
+  return (op: Operand, contribution: string | null) => {
+    if (self && op.kind === "var" && op.name === target) {
+      (self.own ??= []).push(contribution);
+      return;
+    }
+    if (contribution === null || !isActive(op)) return;
+    const dop = r.adjoint(op.name);
+    if (r.isArray(op.name)) out.push(line(`${r.options.runtime}.addInto(${dop}, ${contribution});`, s.loc));
+    // An NDArray temporary's one contribution is its adjoint as it is (undefined: none).
+    else if (r.accumulates(op.name) && r.a.directAdjoints.has(op.name)) out.push(line(`${dop} = ${contribution};`, s.loc));
+    // NDArray adjoints add through the runtime, which knows which arrays it may write;
+    // so do contributions from such a value (they may be undefined).
+    else if (r.accumulates(op.name) || (target !== undefined && r.accumulates(target))) out.push(line(`${dop} = ${r.options.runtime}.accumulate(${dop}, ${contribution});`, s.loc));
+    else if (r.a.directAdjoints.has(op.name)) out.push(line(`${dop} = ${contribution};`, s.loc));
+    else if (self && contribution === `-${self.d}`) out.push(line(`${dop} -= ${self.d};`, s.loc));
+    else out.push(line(`${dop} += ${contribution};`, s.loc));
+  };
+}
+
 /**
  * The adjoint of one assignment: each active argument's contribution, then the target's
  * reset. When the target is also an argument (`b = b * 2`), its adjoint is replaced by
@@ -69,24 +110,8 @@ export function adjointOf(r: Reverser, s: Assign): Code[] {
   const out: Code[] = [];
   const isActive = (op: Operand): op is { kind: "var"; name: string } => op.kind === "var" && r.a.active.has(op.name);
   // The target's own contributions when it is also an argument, maybe more than once (`s = g(s, s)`).
-  let self: (string | null)[] | undefined;
-  const contribute = (op: Operand, contribution: string | null) => {
-    if (op.kind === "var" && op.name === target) {
-      (self ??= []).push(contribution);
-      return;
-    }
-    if (contribution === null || !isActive(op)) return;
-    const dop = r.adjoint(op.name);
-    if (r.isArray(op.name)) out.push(line(`${r.options.runtime}.addInto(${dop}, ${contribution});`, s.loc));
-    // An NDArray temporary's one contribution is its adjoint as it is (undefined: none).
-    else if (r.accumulates(op.name) && r.a.directAdjoints.has(op.name)) out.push(line(`${dop} = ${contribution};`, s.loc));
-    // NDArray adjoints add through the runtime, which knows which arrays it may write;
-    // so do contributions from such a value (they may be undefined).
-    else if (r.accumulates(op.name) || r.accumulates(target)) out.push(line(`${dop} = ${r.options.runtime}.accumulate(${dop}, ${contribution});`, s.loc));
-    else if (r.a.directAdjoints.has(op.name)) out.push(line(`${dop} = ${contribution};`, s.loc));
-    else if (contribution === `-${d}`) out.push(line(`${dop} -= ${d};`, s.loc));
-    else out.push(line(`${dop} += ${contribution};`, s.loc));
-  };
+  const selfShare: { target: string; d: string; own?: (string | null)[] } = { target, d };
+  const contribute = contributor(r, s, out, selfShare);
   const site: AdjointSite = { s, d, out, contribute, isActive };
   if (expr.kind === "np") {
     npAdjoint(r, site, expr);
@@ -104,8 +129,10 @@ export function adjointOf(r: Reverser, s: Assign): Code[] {
   } else if (expr.kind === "call") {
     callAdjoint(r, site, expr);
   }
+  const self = selfShare.own;
   if (r.isArray(target)) {
-    out.push(line(`${d}.fill(0);`, s.loc)); // an array a call returned: its adjoint is spent
+    // An array a call returned: its adjoint is spent (unless it is an argument's, which goes on).
+    if (!r.a.returnsArgument.has(s)) out.push(line(`${d}.fill(0);`, s.loc));
   } else if (self === undefined) {
     // The value this assignment overwrote has an adjoint of its own; none if there was none.
     const assignedOnce = r.a.directAdjoints.has(target) && !r.accumulates(target);

@@ -1,7 +1,8 @@
 // Adjoints of scalar code: primitives by their rule (rules/scalar.ts), attachGrad() leaves,
 // and calls through the callee's pullback.
 import { line } from "../emit/index.js";
-import type { Expr } from "../ir/index.js";
+import type { Expr, Stmt } from "../ir/index.js";
+import { calleeVjp } from "./forward-sweep.js";
 import { scalarRules } from "../rules/scalar.js";
 import { ruleArg } from "./code.js";
 import type { AdjointSite, Reverser } from "./reverser.js";
@@ -23,19 +24,32 @@ export function primAdjoint(r: Reverser, site: AdjointSite, expr: Extract<Expr, 
   expr.args.forEach((arg, i) => contribute(arg, contributions[i]));
 }
 
-/** A call: the pullback its vjp returned in the forward sweep gives the arguments' adjoints. */
-export function callAdjoint(r: Reverser, site: AdjointSite, expr: Extract<Expr, { kind: "call" }>): void {
+/**
+ * A call: the pullback its vjp returned in the forward sweep gives the arguments' adjoints.
+ * A module function's pullback takes the adjoints of its array arguments and adds into them
+ * in place (turning an out-parameter's adjoint after the call into its adjoint before it);
+ * the numbers' come back.
+ */
+export function callAdjoint(r: Reverser, site: Omit<AdjointSite, "s"> & { s: Stmt }, expr: Extract<Expr, { kind: "call" }>): void {
   const { s, d, out, contribute, isActive } = site;
   // A local callee's vjp returns adjoints of its active arguments only; an attached one, of all.
   const pullback = r.a.pullbacks.get(s)!;
   const activeArgs = expr.args.flatMap((arg, i) => (isActive(arg) ? [i] : []));
+  const { inPlace } = calleeVjp(r, expr);
+  const returned = activeArgs.filter((i) => !inPlace.includes(i));
   const resultIndex = (argIndex: number) => (expr.callee.kind === "local" ? activeArgs.indexOf(argIndex) : argIndex);
-  if (activeArgs.length === 1) {
-    contribute(expr.args[activeArgs[0]], `${pullback}(${d})[${resultIndex(activeArgs[0])}]`);
+  // No adjoint reaches a result nobody uses: 0 for a number, none for anything else.
+  const head = s.kind === "assign" && r.a.active.has(s.target) ? d : s.kind === "assign" && r.a.types.get(s.target) === "number" ? "0" : "undefined";
+  const given = inPlace.map((i) => r.adjoint((expr.args[i] as { name: string }).name));
+  const call = `${pullback}(${[head, ...given].join(", ")})`;
+  if (returned.length === 0) {
+    out.push(line(`${call};`, s.loc));
+  } else if (returned.length === 1) {
+    contribute(expr.args[returned[0]], `${call}[${resultIndex(returned[0])}]`);
   } else {
     const adjoints = r.fresh(`${pullback.replace(/_pullback\d*$/, "")}_adjoints`);
     r.extraLocals.push(adjoints);
-    out.push(line(`${adjoints} = ${pullback}(${d});`, s.loc));
-    for (const argIndex of activeArgs) contribute(expr.args[argIndex], `${adjoints}[${resultIndex(argIndex)}]`);
+    out.push(line(`${adjoints} = ${call};`, s.loc));
+    for (const argIndex of returned) contribute(expr.args[argIndex], `${adjoints}[${resultIndex(argIndex)}]`);
   }
 }
