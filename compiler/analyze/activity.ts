@@ -5,6 +5,7 @@ import { diagnostic, type Diagnostic, type DiagnosticCode, type Span } from "../
 import { exprArgs, npParam, v, type Assign, type Expr, type IRFunction, type Operand, type Stmt } from "../ir/index.js";
 import { scalarRules } from "../rules/scalar.js";
 import { npRule } from "../rules/np.js";
+import { methodDiagnostics, methodFlows } from "./array-methods.js";
 import { reach, UnionFind } from "./dataflow.js";
 import type { InferredType } from "./types.js";
 
@@ -71,6 +72,8 @@ export function activityOf(fn: IRFunction, wrt: Set<number>, stmts: Stmt[], assi
       });
     } else if (s.kind === "store" || s.kind === "fill") {
       flow(s.value, s.array);
+    } else if (s.kind === "method") {
+      for (const [from, to] of methodFlows(s)) flow(from, to);
     }
   }
   // A record block's attachGrad() leaves start gradients of their own, as parameters do.
@@ -99,7 +102,7 @@ export function activityOf(fn: IRFunction, wrt: Set<number>, stmts: Stmt[], assi
   const diagnostics: Diagnostic[] = [];
   const report = (code: DiagnosticCode, at: Span, detail: string) => diagnostics.push(diagnostic(code, filename, at, detail));
   for (const s of stmts) {
-    if (s.kind === "store" || s.kind === "fill") {
+    if (s.kind === "store" || s.kind === "fill" || s.kind === "method") {
       if (active.has(s.array)) activeStmts.add(s);
       continue;
     }
@@ -128,6 +131,7 @@ export function activityOf(fn: IRFunction, wrt: Set<number>, stmts: Stmt[], assi
       report(s.expr.diagnostic, s.expr.at, s.expr.describe);
     }
   }
+  diagnostics.push(...methodDiagnostics(stmts, types, involved, filename));
   const involvedVars = new Set([...types.keys()].filter((name) => involved(v(name))));
   return { classes, node, active, activeStmts, resets, outputSlices, involved: involvedVars, diagnostics };
 }
@@ -141,7 +145,7 @@ export function paramWritesOf(fn: IRFunction, stmts: Stmt[], isArray: (name: str
   const paramClasses = new Set(fn.params.filter(isArray).map(node));
   const paramWrites: Span[] = [];
   for (const s of stmts) {
-    if ((s.kind === "store" || s.kind === "fill") && paramClasses.has(node(s.array)) && s.loc) {
+    if ((s.kind === "store" || s.kind === "fill" || s.kind === "method") && paramClasses.has(node(s.array)) && s.loc) {
       paramWrites.push({ start: s.loc.start ?? 0, end: s.loc.end ?? 0, line: s.loc.line, column: s.loc.column });
     }
   }

@@ -5,6 +5,7 @@
 import { diagnostic, type Diagnostic, type Span } from "../diagnostics.js";
 import { forEachStmt, type Assign, type IRFunction, type Stmt } from "../ir/index.js";
 import { activityOf, paramWritesOf } from "./activity.js";
+import { resizedClasses } from "./array-methods.js";
 import { pullbackNames, savesOf, type Rematerialized } from "./saves.js";
 import { inferTypes, kindConflicts, type InferredType } from "./types.js";
 
@@ -51,6 +52,8 @@ export interface Analysis {
    * backward() goes through: two outputs share saved values when these meet.
    */
   outputSlices?: string[][];
+  /** Array variables whose arrays some method resizes (push, pop, splice, …): their adjoints follow their length. */
+  resized: Set<string>;
   /** Variables a gradient flows through or towards (varied or useful): an effect on them matters. */
   involved: Set<string>;
   diagnostics: Diagnostic[];
@@ -70,6 +73,7 @@ export function analyze(fn: IRFunction, wrt: Set<number>, filename: string): Ana
   const pullbacks = pullbackNames(fn, activity.activeStmts, types);
   const saves = savesOf(fn, stmts, assigns, types, activity, pullbacks);
   const { active, activeStmts, resets, outputSlices } = activity;
+  const resized = resizedClasses(stmts, activity.node);
   const diagnostics = [...activity.diagnostics, ...kindConflicts(fn, stmts, types).flatMap((s) => (s.loc ? [kindDiagnostic(fn, s, filename)] : []))];
   return {
     types,
@@ -89,6 +93,7 @@ export function analyze(fn: IRFunction, wrt: Set<number>, filename: string): Ana
     paramWrites,
     outputSlices,
     involved: activity.involved,
+    resized: new Set([...types.keys()].filter((name) => isArray(name) && resized.has(activity.node(name)))),
     inverted: saves.inverted,
     directAdjoints: saves.directAdjoints,
     diagnostics,

@@ -4,6 +4,7 @@
 import { exprArgs, forEachStmt, npParam, readsOf, type Assign, type IRFunction, type Operand, type Stmt } from "../ir/index.js";
 import { argForRule, scalarRules } from "../rules/scalar.js";
 import { ruleReads } from "../rules/np.js";
+import { methodReads, methodSavesOf, resizedClasses } from "./array-methods.js";
 import { fixpoint, type UnionFind } from "./dataflow.js";
 import type { Activity } from "./activity.js";
 import type { Analysis } from "./index.js";
@@ -47,6 +48,8 @@ export function savesOf(fn: IRFunction, stmts: Stmt[], assigns: Assign[], types:
   const { classes, node, active, activeStmts, resets } = activity;
   const isArray = (name: string) => types.get(name) === "array";
   const rematerialized = rematerializable(fn, stmts, classes, isArray, active);
+  const resized = resizedClasses(stmts, node);
+  const methodSaves = methodSavesOf(fn, active);
   const needed = new Set<string>();
   /** Array classes whose elements the reverse sweep reads: their overwritten elements are saved. */
   const elementsNeeded = new Set<string>();
@@ -60,6 +63,8 @@ export function savesOf(fn: IRFunction, stmts: Stmt[], assigns: Assign[], types:
     }
     const { expr } = remat.assign;
     if (expr.kind === "load" && expr.array.kind === "var") elementsNeeded.add(node(expr.array.name));
+    // A length computed again reads the array as it was: a method that resized it is undone first.
+    if (expr.kind === "prim" && expr.op === "length" && expr.args[0].kind === "var" && resized.has(node(expr.args[0].name))) elementsNeeded.add(node(expr.args[0].name));
     for (const arg of exprArgs(expr)) need(arg);
   };
   for (const s of activeStmts) for (const name of readByAdjoint(s, active, pullbacks, isArray, (name) => types.get(name) === "ndarray")) need(name);
@@ -96,7 +101,9 @@ export function savesOf(fn: IRFunction, stmts: Stmt[], assigns: Assign[], types:
       const saving =
         s.kind === "assign"
           ? needed.has(s.target) && !firstAssignments.has(s) && !inverted.has(s)
-          : (s.kind === "store" || s.kind === "fill") && elementsNeeded.has(node(s.array));
+          : s.kind === "method"
+            ? (activeStmts.has(s) || elementsNeeded.has(node(s.array))) && methodSaves(s)
+            : (s.kind === "store" || s.kind === "fill") && elementsNeeded.has(node(s.array));
       if (saving && !saves.has(s)) {
         saves.add(s);
         changed = true;
@@ -108,6 +115,13 @@ export function savesOf(fn: IRFunction, stmts: Stmt[], assigns: Assign[], types:
         let has = false;
         if (s.kind === "assign") has = activeStmts.has(s) || saves.has(s) || (resets.has(s) && !firstAssignments.has(s)) || (inverted.has(s) && needed.has(s.target));
         else if (s.kind === "store" || s.kind === "fill") has = activeStmts.has(s) || saves.has(s);
+        else if (s.kind === "method") {
+          has = activeStmts.has(s) || elementsNeeded.has(node(s.array));
+          // Undoing it reads its indices and its array, whether or not a gradient goes through it.
+          const before = needed.size + elementsNeeded.size;
+          if (has) for (const op of methodReads(s)) need(op);
+          if (needed.size + elementsNeeded.size !== before) changed = true;
+        }
         else if (s.kind === "if") {
           const a = mark(s.then);
           const b = mark(s.else);
@@ -134,8 +148,10 @@ export function savesOf(fn: IRFunction, stmts: Stmt[], assigns: Assign[], types:
     return changed;
   });
 
-  const restoresElements = [...saves].some((s) => s.kind === "store" || s.kind === "fill");
-  const restoredParams = fn.params.filter((p) => isArray(p) && [...saves].some((s) => (s.kind === "store" || s.kind === "fill") && node(s.array) === node(p)));
+  // A method's reverse always puts its array back (a push is undone by a pop, saving nothing).
+  const restores = [...saves, ...[...reversed].filter((s) => s.kind === "method")];
+  const restoresElements = restores.some((s) => s.kind === "store" || s.kind === "fill" || s.kind === "method");
+  const restoredParams = fn.params.filter((p) => isArray(p) && restores.some((s) => (s.kind === "store" || s.kind === "fill" || s.kind === "method") && node(s.array) === node(p)));
   return {
     needed,
     saves,
@@ -155,6 +171,7 @@ export function savesOf(fn: IRFunction, stmts: Stmt[], assigns: Assign[], types:
 function readByAdjoint(s: Stmt, active: Set<string>, pullbacks: Map<Stmt, string>, isArray: (name: string) => boolean, isNdarray: (name: string) => boolean): (Operand | string)[] {
   if (s.kind === "store") return [s.array, s.index];
   if (s.kind === "fill") return [s.array];
+  if (s.kind === "method") return methodReads(s);
   if (s.kind !== "assign") return [];
   const { expr } = s;
   const arrays = (ops: Operand[]) => ops.filter((op) => op.kind === "var" && isArray(op.name));
@@ -227,6 +244,7 @@ function rematerializable(fn: IRFunction, stmts: Stmt[], classes: UnionFind, isA
       );
       const clobbers = (inner: Stmt) =>
         ((inner.kind === "store" || inner.kind === "fill") && arrayClasses.has(classes.find(inner.array))) ||
+        (inner.kind === "method" && sources.some((name) => (isArray(name) && classes.find(name) === classes.find(inner.array)) || name === inner.target)) ||
         (inner.kind === "assign" && inner.target !== s.target && (sources.includes(inner.target) || (isArray(inner.target) && arrayClasses.has(classes.find(inner.target)))));
       let remaining = readers.get(s.target) ?? 0;
       for (const later of block.slice(at + 1)) {

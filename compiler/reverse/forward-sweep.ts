@@ -2,6 +2,7 @@
 // before they are overwritten, callees called through their vjps, and loop trip counts.
 import { line, negate, type Code } from "../emit/index.js";
 import { readsOf, type Expr, type Operand, type Stmt } from "../ir/index.js";
+import { methodForward } from "./array-methods.js";
 import { assignment, code, exprCode } from "./code.js";
 import type { Reverser } from "./reverser.js";
 
@@ -45,6 +46,9 @@ export function forwardSweep(r: Reverser, stmts: Stmt[], then?: Operand): Code[]
       case "fill":
         if (r.a.saves.has(s)) out.push(line(`${r.stack}.pushRef(${s.array}.slice());`, s.loc));
         out.push(line(`${s.array}.fill(${code(r, s.value)});`, s.loc));
+        break;
+      case "method":
+        out.push(...methodForward(r, s));
         break;
       case "throw":
         out.push(line(`throw ${code(r, s.arg)};`, s.loc));

@@ -9,6 +9,7 @@ import type { Analysis } from "../analyze/index.js";
 import type { InferredType } from "../analyze/types.js";
 import { line, type Code } from "../emit/index.js";
 import { forEachStmt, readsOf, type Callee, type IRFunction, type Stmt } from "../ir/index.js";
+import { fitted, putBack } from "./array-methods.js";
 import { forwardSweep } from "./forward-sweep.js";
 import { reverseSweep } from "./reverse-sweep.js";
 import type { Reverser } from "./reverser.js";
@@ -149,7 +150,7 @@ class ReverseBuilder implements Reverser {
         if (this.arrayAdjoints) pullback.push(line(`${arrayAdjoints}.set(${param}, ${this.adjoint(param)});`));
       }
       for (const name of activeArrays.filter((name) => !fn.params.includes(name) || this.paramInputs.has(name))) {
-        pullback.push(line(`${this.adjoint(name)} = ${arrayAdjoints}.get(${name});`));
+        pullback.push(line(`${this.adjoint(name)} = ${arrayAdjoints}.get(${name});`), ...fitted(this, name));
       }
       if (resultIsArray) pullback.push(line(`${rt}.addInto(${this.adjoint(fn.result)}, ${head});`));
     }
@@ -157,7 +158,7 @@ class ReverseBuilder implements Reverser {
     pullback.push(...seeds);
     if (this.leafGradients) pullback.push(line(`const ${this.leafGradients} = [];`));
     pullback.push(...reverse);
-    for (const [param, copy] of finals) pullback.push(line(`${given(param)}.set(${copy});`));
+    for (const [param, copy] of finals) pullback.push(line(putBack(this, param, given(param), copy)));
     const gradientOf = (i: number) => {
       const param = fn.params[i];
       // A record block's inputs: the runtime takes undefined as no gradient.
@@ -235,7 +236,7 @@ class ReverseBuilder implements Reverser {
 
   /** After an array variable is restored, its adjoint is that of the array it holds again. */
   relookup(name: string, loc: Stmt["loc"]): Code[] {
-    return this.isArray(name) && this.a.active.has(name) ? [line(`${this.adjoint(name)} = ${this.arrayAdjoints}.get(${name});`, loc)] : [];
+    return this.isArray(name) && this.a.active.has(name) ? [line(`${this.adjoint(name)} = ${this.arrayAdjoints}.get(${name});`, loc), ...fitted(this, name, loc)] : [];
   }
 
   // ---- names ----

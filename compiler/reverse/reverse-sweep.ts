@@ -4,6 +4,7 @@
 import { line, type Code } from "../emit/index.js";
 import type { Assign, Operand, Stmt } from "../ir/index.js";
 import { allocAdjoint, fillReverse, loadAdjoint, npAdjoint, storeReverse } from "./arrays.js";
+import { methodReverse } from "./array-methods.js";
 import { code, rcode } from "./code.js";
 import type { AdjointSite, Reverser } from "./reverser.js";
 import { callAdjoint, leafAdjoint, primAdjoint } from "./scalar.js";
@@ -32,6 +33,9 @@ export function reverseSweep(r: Reverser, stmts: Stmt[]): Code[] {
         break;
       case "fill":
         out.push(...fillReverse(r, s));
+        break;
+      case "method":
+        out.push(...methodReverse(r, s));
         break;
       case "if":
         out.push({ kind: "if", cond: rcode(r, s.cond), then: reverseSweep(r, s.then), else: reverseSweep(r, s.else), loc: s.loc });

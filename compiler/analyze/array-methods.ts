@@ -1,0 +1,64 @@
+// What the analyses need to know of `method` statements (array methods that write into
+// their array), read from each method's rule: activity flows, what the reverse reads, when
+// the statement has reverse code and when its forward sweep saves something.
+import { diagnostic, type Diagnostic } from "../diagnostics.js";
+import { forEachStmt, type IRFunction, type Operand, type Stmt } from "../ir/index.js";
+import { arrayMethodRule, type ArrayMethodRule } from "../rules/array-methods.js";
+import type { InferredType } from "./types.js";
+
+export type MethodStmt = Extract<Stmt, { kind: "method" }>;
+
+/** The rule of a method statement (lowering made it only for methods that have one). */
+export function ruleOf(s: MethodStmt): ArrayMethodRule {
+  return arrayMethodRule(s.method, s.args.length)!;
+}
+
+/** Activity: operands that flow into the array (pushed values, `set`'s source), and the array into the result. */
+export function methodFlows(s: MethodStmt): [Operand, string][] {
+  const rule = ruleOf(s);
+  const flows: [Operand, string][] = [...rule.into(s.args.length), ...(rule.arrays ?? [])].map((i) => [s.args[i], s.array]);
+  if (s.target) flows.push([{ kind: "var", name: s.array }, s.target]);
+  return flows;
+}
+
+/** What the reverse of a method reads: the array (for its adjoint), indices and offsets, `set`'s source. */
+export function methodReads(s: MethodStmt): Operand[] {
+  const into = new Set(ruleOf(s).into(s.args.length));
+  return [{ kind: "var", name: s.array }, ...s.args.filter((_, i) => !into.has(i))];
+}
+
+/** Array classes (activity nodes) that some method resizes: their lengths change where no assignment shows it. */
+export function resizedClasses(stmts: Stmt[], node: (name: string) => string): Set<string> {
+  return new Set(stmts.flatMap((s) => (s.kind === "method" && ruleOf(s).resizes ? [node(s.array)] : [])));
+}
+
+/**
+ * Whether a method statement's forward sweep saves something, given that it has reverse
+ * code: what it overwrites or removes (by its rule), or, in a loop, the removed-elements
+ * array its target held before (the reverse needs each call's own, for its adjoint).
+ */
+export function methodSavesOf(fn: IRFunction, active: Set<string>): (s: MethodStmt) => boolean {
+  const inLoop = new Set<Stmt>();
+  forEachStmt(fn.body, (s, loop) => {
+    if (loop && s.kind === "method") inLoop.add(s);
+  });
+  return (s) => ruleOf(s).save !== null || (s.target !== undefined && active.has(s.target) && ruleOf(s).result === "removed" && inLoop.has(s));
+}
+
+/** The arrays a method statement works on: its receiver, and set's source. */
+export function methodArrays(s: MethodStmt): string[] {
+  return [s.array, ...(ruleOf(s).arrays ?? []).flatMap((i) => { const arg = s.args[i]; return arg.kind === "var" ? [arg.name] : []; })];
+}
+
+/** Methods on something not known to be an array (or a source that is not), refused where a gradient is involved. */
+export function methodDiagnostics(stmts: Stmt[], types: Map<string, InferredType>, involved: (op: Operand) => boolean, filename: string): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  for (const s of stmts) {
+    if (s.kind !== "method") continue;
+    const unknown = methodArrays(s).some((name) => types.get(name) !== "array");
+    if (unknown && [{ kind: "var" as const, name: s.array }, ...s.args].some(involved)) {
+      out.push(diagnostic("ADJ011", filename, s.at, `the method call .${s.method}() on a value adjoint does not know to be an array of numbers (annotate it as number[] or Float64Array)`));
+    }
+  }
+  return out;
+}
