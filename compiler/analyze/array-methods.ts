@@ -27,22 +27,42 @@ export function methodReads(s: MethodStmt): Operand[] {
   return [{ kind: "var", name: s.array }, ...s.args.filter((_, i) => !into.has(i))];
 }
 
-/** Array classes (activity nodes) that some method resizes: their lengths change where no assignment shows it. */
-export function resizedClasses(stmts: Stmt[], node: (name: string) => string): Set<string> {
-  return new Set(stmts.flatMap((s) => (s.kind === "method" && ruleOf(s).resizes ? [node(s.array)] : [])));
+/** Array classes (activity nodes) that some method resizes (their lengths change where no assignment shows it), or, with `all`, writes. */
+export function resizedClasses(stmts: Stmt[], node: (name: string) => string, all = false): Set<string> {
+  return new Set(stmts.flatMap((s) => (s.kind === "method" && (all || ruleOf(s).resizes) ? [node(s.array)] : [])));
 }
 
 /**
  * Whether a method statement's forward sweep saves something, given that it has reverse
- * code: what it overwrites or removes (by its rule), or, in a loop, the removed-elements
- * array its target held before (the reverse needs each call's own, for its adjoint).
+ * code: what it overwrites or removes (by its rule), or the value its target held before.
  */
-export function methodSavesOf(fn: IRFunction, active: Set<string>): (s: MethodStmt) => boolean {
-  const inLoop = new Set<Stmt>();
-  forEachStmt(fn.body, (s, loop) => {
-    if (loop && s.kind === "method") inLoop.add(s);
-  });
-  return (s) => ruleOf(s).save !== null || (s.target !== undefined && active.has(s.target) && ruleOf(s).result === "removed" && inLoop.has(s));
+export function methodSavesOf(fn: IRFunction, active: Set<string>, needed: Set<string>): (s: MethodStmt) => boolean {
+  return (s) => ruleOf(s).save !== null || savesTarget(fn, s, active, needed);
+}
+
+/**
+ * Whether a method in a loop saves the value its target held before the call: the reverse
+ * sweep reads the element pop returned (`q.pop() * a`), or looks up the adjoint of the
+ * removed elements splice returned, each call's own.
+ */
+export function savesTarget(fn: IRFunction, s: MethodStmt, active: Set<string>, needed: Set<string>): boolean {
+  if (s.target === undefined || !inLoop(fn).has(s)) return false;
+  return needed.has(s.target) || (ruleOf(s).result === "removed" && active.has(s.target));
+}
+
+const inLoopOf = new WeakMap<IRFunction, Set<Stmt>>();
+
+/** The method statements of a function that are inside a loop. */
+function inLoop(fn: IRFunction): Set<Stmt> {
+  let found = inLoopOf.get(fn);
+  if (!found) {
+    const stmts = new Set<Stmt>();
+    forEachStmt(fn.body, (s, loop) => {
+      if (loop && s.kind === "method") stmts.add(s);
+    });
+    inLoopOf.set(fn, (found = stmts));
+  }
+  return found;
 }
 
 /** The arrays a method statement works on: its receiver, and set's source. */

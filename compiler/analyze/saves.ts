@@ -49,8 +49,8 @@ export function savesOf(fn: IRFunction, stmts: Stmt[], assigns: Assign[], types:
   const isArray = (name: string) => types.get(name) === "array";
   const rematerialized = rematerializable(fn, stmts, classes, isArray, active);
   const resized = resizedClasses(stmts, node);
-  const methodSaves = methodSavesOf(fn, active);
   const needed = new Set<string>();
+  const methodSaves = methodSavesOf(fn, active, needed);
   /** Array classes whose elements the reverse sweep reads: their overwritten elements are saved. */
   const elementsNeeded = new Set<string>();
   const need = (op: Operand | string) => {

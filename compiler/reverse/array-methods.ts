@@ -4,8 +4,8 @@
 // arrays of number[] that methods resize are fitted to their array's length where the
 // reverse sweep looks them up.
 import { line, type Code } from "../emit/index.js";
-import { forEachStmt, type IRFunction, type Stmt } from "../ir/index.js";
-import { ruleOf, type MethodStmt } from "../analyze/array-methods.js";
+import type { Stmt } from "../ir/index.js";
+import { ruleOf, savesTarget, type MethodStmt } from "../analyze/array-methods.js";
 import type { MethodSite } from "../rules/array-methods.js";
 import { code, rcode } from "./code.js";
 import type { Reverser } from "./reverser.js";
@@ -18,7 +18,7 @@ export function methodForward(r: Reverser, s: MethodStmt): Code[] {
   const out: Code[] = [];
   if (r.a.saves.has(s)) {
     // The removed-elements array the target held: the reverse looks up each call's own adjoint.
-    if (savesTarget(r, s)) out.push(line(`${r.stack}.pushRef(${s.target});`, s.loc));
+    if (targetSaved(r, s)) out.push(line(`${r.stack}.${r.pushOf(s.target!)}(${s.target});`, s.loc));
     if (rule.save) out.push(line(`${r.stack}.pushRef(${rule.save(s.array, args, rt)});`, s.loc));
   }
   const call = `${s.array}.${s.method}(${args.join(", ")})`;
@@ -62,8 +62,8 @@ export function methodReverse(r: Reverser, s: MethodStmt): Code[] {
   };
   const out = rule.reverse(site).map((text) => line(text, s.loc));
   if (dresult !== null) out.push(line(r.isArray(s.target!) ? `${dresult}.fill(0);` : `${dresult} = 0;`, s.loc));
-  if (r.a.saves.has(s) && savesTarget(r, s)) {
-    out.push(line(`${s.target} = ${r.stack}.popRef();`, s.loc));
+  if (targetSaved(r, s)) {
+    out.push(line(`${s.target} = ${r.stack}.${r.popOf(s.target!)}();`, s.loc));
     out.push(...r.relookup(s.target!, s.loc));
   }
   return out;
@@ -76,24 +76,9 @@ export function fitted(r: Reverser, name: string, loc?: Stmt["loc"]): Code[] {
 
 /** How an array parameter is put back as the forward sweep left it, after the reverse sweep restored it. */
 export function putBack(r: Reverser, param: string, given: string, copy: string): string {
-  return r.a.resized.has(param) ? `${r.options.runtime}.putBack(${given}, ${copy});` : `${given}.set(${copy});`;
+  return r.a.methodWritten.has(param) ? `${r.options.runtime}.putBack(${given}, ${copy});` : `${given}.set(${copy});`;
 }
 
-/** A removed-elements target in a loop: each call's array is saved, so the reverse finds its adjoint. */
-function savesTarget(r: Reverser, s: MethodStmt): boolean {
-  return s.target !== undefined && ruleOf(s).result === "removed" && r.a.active.has(s.target) && inLoop(r.fn).has(s);
-}
-
-const inLoopOf = new WeakMap<IRFunction, Set<Stmt>>();
-
-function inLoop(fn: IRFunction): Set<Stmt> {
-  let found = inLoopOf.get(fn);
-  if (!found) {
-    found = new Set();
-    forEachStmt(fn.body, (s, loop) => {
-      if (loop) found!.add(s);
-    });
-    inLoopOf.set(fn, found);
-  }
-  return found;
+function targetSaved(r: Reverser, s: MethodStmt): boolean {
+  return r.a.saves.has(s) && savesTarget(r.fn, s, r.a.active, r.a.needed);
 }
