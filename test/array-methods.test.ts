@@ -227,3 +227,26 @@ describe("array methods", () => {
     it(`${name} (untyped JavaScript through the Babel plugin)`, async () => verifyFixture(await load(source, true)));
   }
 });
+
+describe("array methods that stay refused", () => {
+  const refused: Record<string, [string, string]> = {
+    sort: ["ADJ011", `function f(x: Float64Array): number { const y = Float64Array.from(x); y.sort(); return y[0]; }`],
+    "a spread argument": ["ADJ019", `function f(x: number[], y: number[]): number { x.push(...y); return x[0]; }`],
+    "a value not known to be an array": ["ADJ011", `function f(x: number, o: string[]): number { o.push(x); return x; }`],
+    "a callee that pushes onto an array it is given": ["ADJ024", `function add(s: number[], v: number): number { s.push(v); return v; }\nfunction f(x: number): number { const s: number[] = []; add(s, x); return s[0] * x; }`],
+  };
+  for (const [name, [code, body]] of Object.entries(refused)) {
+    it(`refuses ${name} (${code}) at its call`, () => {
+      const source = `import { grad } from "adjoint";\n${body}\nexport const df = grad(f);\n`;
+      const result = transform(source, { filename: "case.ts" });
+      expect(result.diagnostics.map((d) => d.code)).toContain(code);
+      expect(result.code).toBe("");
+    });
+  }
+  it("leaves a method on an array no gradient reaches as the user wrote it", () => {
+    const source = `import { grad } from "adjoint";\nfunction f(x: number, o: string[]): number { o.push("a"); o.sort(); return x * x; }\nexport const df = grad(f);\n`;
+    const result = transform(source, { filename: "case.ts" });
+    expect(result.diagnostics).toEqual([]);
+    expect(result.code).toContain(`o.push("a");`);
+  });
+});

@@ -47,57 +47,43 @@ export interface ArrayMethodRule {
 const range = (from: number, to: number) => Array.from({ length: Math.max(to - from, 0) }, (_, i) => from + i);
 const orUndefined = (code: string | null) => code ?? "undefined";
 
+/** push and unshift: they save nothing, their arguments become elements, they return the new length. */
+function inserts(reverse: ArrayMethodRule["reverse"]): ArrayMethodRule {
+  return { on: "Array", arity: [0, Infinity], into: (argc) => range(0, argc), result: "length", resizes: true, save: null, reverse };
+}
+
+/** pop and shift: what they remove is saved, and given back with the result's adjoint by the runtime's `undo`. */
+function removesOne(save: (a: string) => string, undo: string): ArrayMethodRule {
+  return {
+    on: "Array",
+    arity: [0, 0],
+    into: () => [],
+    result: "element",
+    resizes: true,
+    save,
+    reverse: ({ a, da, dresult, saved, rt }) => [`${rt}.${undo}(${a}, ${orUndefined(da)}, ${saved}, ${dresult ?? 0});`],
+  };
+}
+
 export const arrayMethodRules: Record<string, ArrayMethodRule> = {
   // a.push(b, c): the last elements' adjoints go to c then b; popping them undoes it.
-  push: {
-    on: "Array",
-    arity: [0, Infinity],
-    into: (argc) => range(0, argc),
-    result: "length",
-    resizes: true,
-    save: null,
-    reverse: ({ a, da, args, add }) => {
-      if (args.length === 0) return [];
-      const adjoints = da ? range(0, args.length).reverse().map((i) => add(i, `${da}.pop()`)) : [];
-      return [...adjoints, args.length === 1 ? `${a}.pop();` : `${a}.length -= ${args.length};`];
-    },
-  },
+  push: inserts(({ a, da, args, add }) => {
+    if (args.length === 0) return [];
+    const adjoints = da ? range(0, args.length).reverse().map((i) => add(i, `${da}.pop()`)) : [];
+    return [...adjoints, args.length === 1 ? `${a}.pop();` : `${a}.length -= ${args.length};`];
+  }),
   // v = a.pop(): the element comes back, with v's adjoint as its own.
-  pop: {
-    on: "Array",
-    arity: [0, 0],
-    into: () => [],
-    result: "element",
-    resizes: true,
-    save: (a) => `${a}.slice(-1)`,
-    reverse: ({ a, da, dresult, saved, rt }) => [`${rt}.undoPop(${a}, ${orUndefined(da)}, ${saved}, ${dresult ?? 0});`],
-  },
+  pop: removesOne((a) => `${a}.slice(-1)`, "undoPop"),
   // v = a.shift(): as pop, at the front.
-  shift: {
-    on: "Array",
-    arity: [0, 0],
-    into: () => [],
-    result: "element",
-    resizes: true,
-    save: (a) => `${a}.slice(0, 1)`,
-    reverse: ({ a, da, dresult, saved, rt }) => [`${rt}.undoShift(${a}, ${orUndefined(da)}, ${saved}, ${dresult ?? 0});`],
-  },
+  shift: removesOne((a) => `${a}.slice(0, 1)`, "undoShift"),
   // a.unshift(b, c): the first elements' adjoints go to b and c; removing them undoes it.
-  unshift: {
-    on: "Array",
-    arity: [0, Infinity],
-    into: (argc) => range(0, argc),
-    result: "length",
-    resizes: true,
-    save: null,
-    reverse: ({ a, da, args, add }) => {
-      const k = args.length;
-      if (k === 0) return [];
-      if (k === 1) return [...(da ? [add(0, `${da}.shift()`)] : []), `${a}.shift();`];
-      const adjoints = da ? [...range(0, k).map((i) => add(i, `${da}[${i}]`)), `${da}.splice(0, ${k});`] : [];
-      return [...adjoints, `${a}.splice(0, ${k});`];
-    },
-  },
+  unshift: inserts(({ a, da, args, add }) => {
+    const k = args.length;
+    if (k === 0) return [];
+    if (k === 1) return [...(da ? [add(0, `${da}.shift()`)] : []), `${a}.shift();`];
+    const adjoints = da ? [...range(0, k).map((i) => add(i, `${da}[${i}]`)), `${da}.splice(0, ${k});`] : [];
+    return [...adjoints, `${a}.splice(0, ${k});`];
+  }),
   // removed = a.splice(start, count, ...items): the items' adjoints are taken out, the removed
   // elements come back with the removed array's adjoint.
   splice: {
