@@ -210,6 +210,12 @@ const cases: Record<string, string> = {
       return y;
     }
     export const checks = [{ primal: register, vjp: vjp(register), wrt: [0], points: [[0.7, 5], [-0.3, 3]], dvalue: Float64Array.from([1, -2, 0.5, 3]) }];`,
+  "element writes into a number[] parameter, put back after the reverse sweep": `
+    function square(xs: number[], w: number): number {
+      for (let k = 0; k < 2; k++) for (let i = 0; i < xs.length; i++) xs[i] = xs[i] * xs[i] * w;
+      return xs[0] + xs[1];
+    }
+    export const checks = [{ primal: square, grad: grad(square, { wrt: [0, 1] }), wrt: [0, 1], points: [[[1, 2], 0.5], [[0.5, -1, 2], 1.5]] }];`,
   "a grown number[] returned through a vjp": `
     function grow(x: number): number[] {
       const out: number[] = [];

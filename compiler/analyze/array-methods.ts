@@ -27,9 +27,9 @@ export function methodReads(s: MethodStmt): Operand[] {
   return [{ kind: "var", name: s.array }, ...s.args.filter((_, i) => !into.has(i))];
 }
 
-/** Array classes (activity nodes) that some method resizes (their lengths change where no assignment shows it), or, with `all`, writes. */
-export function resizedClasses(stmts: Stmt[], node: (name: string) => string, all = false): Set<string> {
-  return new Set(stmts.flatMap((s) => (s.kind === "method" && (all || ruleOf(s).resizes) ? [node(s.array)] : [])));
+/** Array classes (activity nodes) that some method resizes: their lengths change where no assignment shows it. */
+export function resizedClasses(stmts: Stmt[], node: (name: string) => string): Set<string> {
+  return new Set(stmts.flatMap((s) => (s.kind === "method" && ruleOf(s).resizes ? [node(s.array)] : [])));
 }
 
 /**

@@ -54,8 +54,6 @@ export interface Analysis {
   outputSlices?: string[][];
   /** Array variables whose arrays some method resizes (push, pop, splice, …): their adjoints follow their length. */
   resized: Set<string>;
-  /** Array variables whose arrays some method writes: a parameter's is put back with its length. */
-  methodWritten: Set<string>;
   /** Variables a gradient flows through or towards (varied or useful): an effect on them matters. */
   involved: Set<string>;
   diagnostics: Diagnostic[];
@@ -76,7 +74,6 @@ export function analyze(fn: IRFunction, wrt: Set<number>, filename: string): Ana
   const saves = savesOf(fn, stmts, assigns, types, activity, pullbacks);
   const { active, activeStmts, resets, outputSlices } = activity;
   const resized = resizedClasses(stmts, activity.node);
-  const written = resizedClasses(stmts, activity.node, true);
   const diagnostics = [...activity.diagnostics, ...kindConflicts(fn, stmts, types).flatMap((s) => (s.loc ? [kindDiagnostic(fn, s, filename)] : []))];
   return {
     types,
@@ -97,7 +94,6 @@ export function analyze(fn: IRFunction, wrt: Set<number>, filename: string): Ana
     outputSlices,
     involved: activity.involved,
     resized: new Set([...types.keys()].filter((name) => isArray(name) && resized.has(activity.node(name)))),
-    methodWritten: new Set([...types.keys()].filter((name) => isArray(name) && written.has(activity.node(name)))),
     inverted: saves.inverted,
     directAdjoints: saves.directAdjoints,
     diagnostics,

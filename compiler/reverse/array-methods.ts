@@ -74,9 +74,13 @@ export function fitted(r: Reverser, name: string, loc?: Stmt["loc"]): Code[] {
   return r.a.resized.has(name) ? [line(`${r.options.runtime}.fit(${r.adjoint(name)}, ${name});`, loc)] : [];
 }
 
-/** How an array parameter is put back as the forward sweep left it, after the reverse sweep restored it. */
-export function putBack(r: Reverser, param: string, given: string, copy: string): string {
-  return r.a.methodWritten.has(param) ? `${r.options.runtime}.putBack(${given}, ${copy});` : `${given}.set(${copy});`;
+/**
+ * How an array parameter is put back as the forward sweep left it, after the reverse sweep
+ * restored it: through the runtime, which gives a number[] its length back (and a number[]
+ * has no `set`).
+ */
+export function putBack(r: Reverser, given: string, copy: string): string {
+  return `${r.options.runtime}.putBack(${given}, ${copy});`;
 }
 
 function targetSaved(r: Reverser, s: MethodStmt): boolean {
