@@ -55,6 +55,8 @@ export function head(value: unknown, dvalue: unknown): unknown {
 }
 
 export { ValueStack };
+/** Saving and undoing array methods that write into their array (push, splice, set, …). */
+export { fit, overwrittenByCopyWithin, overwrittenBySet, putBack, removedBySplice, undoCopyWithin, undoFill, undoPop, undoSet, undoShift, undoSplice } from "./array-methods.js";
 /** Runs a compiled `autograd.record` block (see ./autograd.ts). */
 export { record } from "./autograd.js";
 
@@ -119,12 +121,6 @@ export function addInto<T extends NumericArray>(target: T, source: NumericArray)
   }
   for (let i = 0; i < target.length; i++) target[i] += source[i];
   return target;
-}
-
-/** Puts back an array's elements (and, for a number[], its length) as a copy of it had them. */
-export function restore(array: NumericArray, copy: NumericArray): void {
-  if (Array.isArray(array)) array.length = copy.length;
-  for (let i = 0; i < copy.length; i++) array[i] = copy[i];
 }
 
 export function sum(array: NumericArray): number {

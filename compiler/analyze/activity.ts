@@ -7,6 +7,7 @@ import { scalarRules } from "../rules/scalar.js";
 import { npRule } from "../rules/np.js";
 import { reach, type UnionFind } from "./dataflow.js";
 import { arrayClasses, callOf, resultArgs, writtenByCall, type Summaries } from "./summaries.js";
+import { methodDiagnostics, methodFlows } from "./array-methods.js";
 import type { InferredType } from "./types.js";
 
 /** What the analyses are told about the function's surroundings. */
@@ -92,6 +93,8 @@ export function activityOf(fn: IRFunction, wrt: Set<number>, stmts: Stmt[], assi
       });
     } else if (s.kind === "store" || s.kind === "fill") {
       flow(s.value, s.array);
+    } else if (s.kind === "method") {
+      for (const [from, to] of methodFlows(s)) flow(from, to);
     }
     // What a callee writes through an argument depends on everything it was given.
     const call = callOf(s);
@@ -117,7 +120,7 @@ export function activityOf(fn: IRFunction, wrt: Set<number>, stmts: Stmt[], assi
     return [...activeNodes].filter((n) => reached.has(n) && !inputs.has(n)).sort();
   });
   function writesInto(param: string): boolean {
-    return stmts.some((s) => (s.kind === "store" || s.kind === "fill" ? [s.array] : writtenByCall(s, summaries, isArray)).some((a) => node(a) === node(param)));
+    return stmts.some((s) => (s.kind === "store" || s.kind === "fill" || s.kind === "method" ? [s.array] : writtenByCall(s, summaries, isArray)).some((a) => node(a) === node(param)));
   }
   const isActiveVar = (name: string) => activeNodes.has(node(name));
   const active = new Set([...types.keys()].filter(isActiveVar));
@@ -128,7 +131,7 @@ export function activityOf(fn: IRFunction, wrt: Set<number>, stmts: Stmt[], assi
   const diagnostics: Diagnostic[] = [];
   const report = (code: DiagnosticCode, at: Span, detail?: string) => diagnostics.push(diagnostic(code, filename, at, detail));
   for (const s of stmts) {
-    if (s.kind === "store" || s.kind === "fill") {
+    if (s.kind === "store" || s.kind === "fill" || s.kind === "method") {
       if (active.has(s.array)) activeStmts.add(s);
       continue;
     }
@@ -171,6 +174,7 @@ export function activityOf(fn: IRFunction, wrt: Set<number>, stmts: Stmt[], assi
       report(s.expr.diagnostic, s.expr.at, s.expr.describe);
     }
   }
+  diagnostics.push(...methodDiagnostics(stmts, types, involved, filename));
   const involvedVars = new Set([...types.keys()].filter((name) => involved(v(name))));
   const writtenParams = new Set(fn.params.filter((p) => isArray(p) && writesInto(p)));
   const returnsArgument = new Set(assigns.filter((s) => s.expr.kind === "call" && isArray(s.target) && resultArgs(s.expr, summaries).length > 0));

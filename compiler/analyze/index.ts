@@ -5,6 +5,7 @@
 import { diagnostic, type Diagnostic, type Span } from "../diagnostics.js";
 import { forEachStmt, type Assign, type IRFunction, type Stmt } from "../ir/index.js";
 import { activityOf, type AnalysisOptions } from "./activity.js";
+import { resizedClasses } from "./summaries.js";
 import { pullbackNames, savesOf, type Rematerialized } from "./saves.js";
 import { inferTypes, kindConflicts, type InferredType } from "./types.js";
 
@@ -54,6 +55,8 @@ export interface Analysis {
    * backward() goes through: two outputs share saved values when these meet.
    */
   outputSlices?: string[][];
+  /** Array variables whose arrays some method resizes (push, pop, splice, …): their adjoints follow their length. */
+  resized: Set<string>;
   /** Variables a gradient flows through or towards (varied or useful): an effect on them matters. */
   involved: Set<string>;
   /** The region (array class) of a variable: variables of one region may hold the same array. */
@@ -79,6 +82,7 @@ export function analyze(fn: IRFunction, wrt: Set<number>, filename: string, opti
   const pullbacks = pullbackNames(fn, activity.activeStmts, types);
   const saves = savesOf(fn, stmts, assigns, types, activity, pullbacks, options.summaries);
   const { active, activeStmts, resets, outputSlices } = activity;
+  const resized = resizedClasses(stmts, activity.node, options.summaries, (name) => types.get(name) === "array");
   const diagnostics = [...activity.diagnostics, ...kindConflicts(fn, stmts, types).flatMap((s) => (s.loc ? [kindDiagnostic(fn, s, filename)] : []))];
   return {
     types,
@@ -101,6 +105,7 @@ export function analyze(fn: IRFunction, wrt: Set<number>, filename: string, opti
     region: activity.node,
     writtenParams: activity.writtenParams,
     returnsArgument: activity.returnsArgument,
+    resized: new Set([...types.keys()].filter((name) => types.get(name) === "array" && resized.has(activity.node(name)))),
     inverted: saves.inverted,
     directAdjoints: saves.directAdjoints,
     diagnostics,

@@ -4,9 +4,10 @@
 import { exprArgs, forEachStmt, npParam, readsOf, type Assign, type IRFunction, type Operand, type Stmt } from "../ir/index.js";
 import { argForRule, scalarRules } from "../rules/scalar.js";
 import { ruleReads } from "../rules/np.js";
+import { methodReads, methodSavesOf } from "./array-methods.js";
 import { fixpoint, type UnionFind } from "./dataflow.js";
 import type { Activity } from "./activity.js";
-import { callOf, writtenByCall, type Summaries } from "./summaries.js";
+import { callOf, resizedClasses, writtenByCall, type Summaries } from "./summaries.js";
 import type { Analysis } from "./index.js";
 import type { InferredType } from "./types.js";
 
@@ -50,10 +51,12 @@ export type Saves = Pick<
 export function savesOf(fn: IRFunction, stmts: Stmt[], assigns: Assign[], types: Map<string, InferredType>, activity: Activity, pullbacks: Map<Stmt, string>, summaries: Summaries): Saves {
   const { classes, node, active, activeStmts, resets } = activity;
   const isArray = (name: string) => types.get(name) === "array";
-  /** The arrays a statement writes into: its own store or fill, a callee's writes through its arguments. */
-  const writes = (s: Stmt): string[] => (s.kind === "store" || s.kind === "fill" ? [s.array] : writtenByCall(s, summaries, isArray));
+  /** The arrays a statement writes into: its own store, fill or method, a callee's writes through its arguments. */
+  const writes = (s: Stmt): string[] => (s.kind === "store" || s.kind === "fill" || s.kind === "method" ? [s.array] : writtenByCall(s, summaries, isArray));
   const rematerialized = rematerializable(fn, stmts, classes, isArray, active, writes);
+  const resized = resizedClasses(stmts, node, summaries, isArray);
   const needed = new Set<string>();
+  const methodSaves = methodSavesOf(fn, active, needed);
   /** Array classes whose elements the reverse sweep reads: their overwritten elements are saved. */
   const elementsNeeded = new Set<string>();
   /** For each such class, the statements whose reverse reads its elements. */
@@ -72,6 +75,8 @@ export function savesOf(fn: IRFunction, stmts: Stmt[], assigns: Assign[], types:
     }
     const { expr } = remat.assign;
     if (expr.kind === "load" && expr.array.kind === "var") readsElements(expr.array.name, reader);
+    // A length computed again reads the array as it was: a method that resized it is undone first.
+    if (expr.kind === "prim" && expr.op === "length" && expr.args[0].kind === "var" && resized.has(node(expr.args[0].name))) readsElements(expr.args[0].name, reader);
     for (const arg of exprArgs(expr)) need(arg, reader);
   };
   for (const s of activeStmts) for (const name of readByAdjoint(s, active, pullbacks, isArray, (name) => types.get(name) === "ndarray")) need(name, s);
@@ -117,7 +122,9 @@ export function savesOf(fn: IRFunction, stmts: Stmt[], assigns: Assign[], types:
       const saving =
         s.kind === "assign"
           ? needed.has(s.target) && !firstAssignments.has(s) && !inverted.has(s)
-          : (s.kind === "store" || s.kind === "fill") && elementsNeeded.has(node(s.array));
+          : s.kind === "method"
+            ? (activeStmts.has(s) || elementsNeeded.has(node(s.array))) && methodSaves(s)
+            : (s.kind === "store" || s.kind === "fill") && elementsNeeded.has(node(s.array));
       if (saving && !saves.has(s)) {
         saves.add(s);
         changed = true;
@@ -130,6 +137,13 @@ export function savesOf(fn: IRFunction, stmts: Stmt[], assigns: Assign[], types:
         if (s.kind === "assign") has = activeStmts.has(s) || saves.has(s) || snapshots.has(s) || (resets.has(s) && !firstAssignments.has(s)) || (inverted.has(s) && needed.has(s.target));
         else if (s.kind === "effect") has = activeStmts.has(s) || snapshots.has(s);
         else if (s.kind === "store" || s.kind === "fill") has = activeStmts.has(s) || saves.has(s);
+        else if (s.kind === "method") {
+          has = activeStmts.has(s) || elementsNeeded.has(node(s.array));
+          // Undoing it reads its indices and its array, whether or not a gradient goes through it.
+          const before = needed.size + elementsNeeded.size;
+          if (has) for (const op of methodReads(s)) need(op, s);
+          if (needed.size + elementsNeeded.size !== before) changed = true;
+        }
         else if (s.kind === "if") {
           const a = mark(s.then);
           const b = mark(s.else);
@@ -156,8 +170,10 @@ export function savesOf(fn: IRFunction, stmts: Stmt[], assigns: Assign[], types:
     return changed;
   });
 
-  const restoresElements = snapshots.size > 0 || [...saves].some((s) => s.kind === "store" || s.kind === "fill");
-  const restored = [...[...saves].flatMap((s) => (s.kind === "store" || s.kind === "fill" ? [s.array] : [])), ...[...snapshots.values()].flat()];
+  // A method's reverse always puts its array back (a push is undone by a pop, saving nothing).
+  const restores = [...saves, ...[...reversed].filter((s) => s.kind === "method")];
+  const restoresElements = snapshots.size > 0 || restores.some((s) => s.kind === "store" || s.kind === "fill" || s.kind === "method");
+  const restored = [...restores.flatMap((s) => (s.kind === "store" || s.kind === "fill" || s.kind === "method" ? [s.array] : [])), ...[...snapshots.values()].flat()];
   const restoredParams = fn.params.filter((p) => isArray(p) && restored.some((a) => node(a) === node(p)));
   return {
     needed,
@@ -204,6 +220,7 @@ function mayRunBefore(body: Stmt[]): (a: Stmt, b: Stmt) => boolean {
 function readByAdjoint(s: Stmt, active: Set<string>, pullbacks: Map<Stmt, string>, isArray: (name: string) => boolean, isNdarray: (name: string) => boolean): (Operand | string)[] {
   if (s.kind === "store") return [s.array, s.index];
   if (s.kind === "fill") return [s.array];
+  if (s.kind === "method") return methodReads(s);
   const arrays = (ops: Operand[]) => ops.filter((op) => op.kind === "var" && isArray(op.name));
   if (s.kind === "effect" && s.expr.kind === "call") return [pullbacks.get(s)!, ...arrays(s.expr.args)];
   if (s.kind !== "assign") return [];
@@ -277,6 +294,7 @@ function rematerializable(fn: IRFunction, stmts: Stmt[], classes: UnionFind, isA
       );
       const clobbers = (inner: Stmt) =>
         writes(inner).some((a) => arrayClasses.has(classes.find(a))) ||
+        (inner.kind === "method" && sources.some((name) => (isArray(name) && classes.find(name) === classes.find(inner.array)) || name === inner.target)) ||
         (inner.kind === "assign" && inner.target !== s.target && (sources.includes(inner.target) || (isArray(inner.target) && arrayClasses.has(classes.find(inner.target)))));
       let remaining = readers.get(s.target) ?? 0;
       for (const later of block.slice(at + 1)) {

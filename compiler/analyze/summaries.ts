@@ -5,12 +5,15 @@
 import { forEachStmt, type Callee, type Expr, type IRFunction, type Operand, type Stmt } from "../ir/index.js";
 
 type CallExpr = Extract<Expr, { kind: "call" }>;
+import { arrayMethodRule } from "../rules/array-methods.js";
 import { UnionFind } from "./dataflow.js";
 import { inferTypes } from "./types.js";
 
 export interface Summary {
   /** Positions of the array parameters the function (or a function it calls) writes into. */
   writes: number[];
+  /** Of those, the ones whose length it changes (`push`, `splice` on a number[]). */
+  resizes: number[];
   /**
    * What an array result is: `fresh` (made by the call), `param` (the array given as
    * parameter `index`), `mixed` (one of `params` or a new array, by path), or `none`.
@@ -65,7 +68,7 @@ export function resultArgs(call: CallExpr, summaries: Summaries): Operand[] {
 /** The summaries of `fns` and of every module function they call, by key. */
 export function summarize(fns: Map<string, IRFunction>, known: ReadonlyMap<string, Summary> = new Map()): Map<string, Summary> {
   const summaries = new Map<string, Summary>(known);
-  for (const key of fns.keys()) summaries.set(key, { writes: [], result: { kind: "none" } });
+  for (const key of fns.keys()) summaries.set(key, { writes: [], resizes: [], result: { kind: "none" } });
   const lookup: Summaries = (callee) => (callee.kind === "local" ? summaries.get(callee.key) : undefined);
   const facts = [...fns].map(([key, fn]) => {
     const stmts: Stmt[] = [];
@@ -95,11 +98,14 @@ function summaryOf(fn: IRFunction, stmts: Stmt[], isArray: (name: string) => boo
   // A class holding two parameters (one rebound to the other) may be either: both are written.
   const paramsIn = (name: string) => fn.params.flatMap((p, i) => (isArray(p) && classes.find(p) === classes.find(name) ? [i] : []));
   const writes = new Set<number>();
+  const resizes = new Set<number>();
   for (const s of stmts) {
-    const written = s.kind === "store" || s.kind === "fill" ? [s.array] : writtenByCall(s, summaries, isArray);
+    const written = s.kind === "store" || s.kind === "fill" || s.kind === "method" ? [s.array] : writtenByCall(s, summaries, isArray);
     for (const name of written) for (const i of paramsIn(name)) writes.add(i);
+    for (const name of resizedBy(s, summaries, isArray)) for (const i of paramsIn(name)) resizes.add(i);
   }
-  return { writes: [...writes].sort((a, b) => a - b), result: resultOf(fn, stmts, isArray, classes, summaries, paramsIn) };
+  const sorted = (set: Set<number>) => [...set].sort((a, b) => a - b);
+  return { writes: sorted(writes), resizes: sorted(resizes), result: resultOf(fn, stmts, isArray, classes, summaries, paramsIn) };
 }
 
 function resultOf(fn: IRFunction, stmts: Stmt[], isArray: (name: string) => boolean, classes: UnionFind, summaries: Summaries, paramsIn: (name: string) => number[]): Summary["result"] {
@@ -118,4 +124,19 @@ function resultOf(fn: IRFunction, stmts: Stmt[], isArray: (name: string) => bool
   if (params.length === 0) return { kind: "fresh" };
   if (params.length === 1 && !fresh) return { kind: "param", index: params[0] };
   return { kind: "mixed", params };
+}
+
+/** The arrays a statement changes the length of: a method's, or those a callee resizes through its arguments. */
+export function resizedBy(s: Stmt, summaries: Summaries, isArray: (name: string) => boolean): string[] {
+  if (s.kind === "method") return arrayMethodRule(s.method, s.args.length)?.resizes ? [s.array] : [];
+  const call = callOf(s);
+  return (call ? (summaries(call.callee)?.resizes ?? []) : []).flatMap((i) => {
+    const arg = call!.args[i];
+    return arg?.kind === "var" && isArray(arg.name) ? [arg.name] : [];
+  });
+}
+
+/** The regions whose arrays some statement resizes: their number[] adjoints follow their length. */
+export function resizedClasses(stmts: Stmt[], node: (name: string) => string, summaries: Summaries, isArray: (name: string) => boolean): Set<string> {
+  return new Set(stmts.flatMap((s) => resizedBy(s, summaries, isArray).map(node)));
 }

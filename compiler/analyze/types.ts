@@ -2,6 +2,7 @@
 // the rest (a number in arithmetic, an array when indexed), to a fixed point.
 import type { Assign, Expr, IRFunction, Operand, Stmt, ValueType } from "../ir/index.js";
 import { scalarRules } from "../rules/scalar.js";
+import { methodArrays } from "./array-methods.js";
 import { fixpoint } from "./dataflow.js";
 
 /** "unknown" values (call results, property reads) are treated as numbers for activity. */
@@ -18,6 +19,8 @@ export function inferTypes(fn: IRFunction, stmts: Stmt[]): Map<string, InferredT
   for (const s of stmts) {
     const base = s.kind === "store" || s.kind === "fill" ? s.array : s.kind === "assign" && s.expr.kind === "load" && s.expr.array.kind === "var" ? s.expr.array.name : null;
     if (base && (!types.has(base) || unannotated.has(base))) types.set(base, "array");
+    // So is the receiver of an array method that writes into it, and set's source.
+    if (s.kind === "method") for (const name of methodArrays(s)) if (!types.has(name) || unannotated.has(name)) types.set(name, "array");
   }
   const typeOf = (op: Operand): InferredType | undefined => {
     if (op.kind === "var") return types.get(op.name);

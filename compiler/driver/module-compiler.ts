@@ -12,7 +12,7 @@ import { print, withSourceComments, type PrintedLine } from "../emit/index.js";
 import { forEachStmt, type Callee, type IRFunction } from "../ir/index.js";
 import { lowerFunction } from "../lower/index.js";
 import { optimize } from "../optimize/index.js";
-import { reverseFunction, type ReverseOptions } from "../reverse/index.js";
+import { reverseFunction, type CalleeVjp, type ReverseOptions } from "../reverse/index.js";
 import { autogradMethod, ndarrayNamesOf, recordedBlock } from "../lower/record.js";
 import { enclosingBindings, localFunctionNamed, type BlockNode } from "../lower/scopes.js";
 import { gradientSources, type GradientSources } from "../analyze/gradient-sources.js";
@@ -43,8 +43,8 @@ export class ModuleCompiler {
   /** Functions lowered only to be summarised: their diagnostics are reported if they are ever compiled. */
   private quietlyLowered = new Set<string>();
   /** What each callee does to the arrays it is given, as the analyses look it up. */
-  /** For each generated vjp, which of its parameters are arrays (their adjoints come in place). */
-  private arrayParams = new Map<string, boolean[]>();
+  /** For each generated vjp, which of its parameters are arrays (their adjoints come in place), and whether it returns a number. */
+  private vjpShapes = new Map<string, { arrays: boolean[]; numberResult: boolean }>();
   private summaries: Summaries = (callee) => (callee.kind === "local" ? this.summaryOf(callee.key) : undefined);
   private ndarrayNames: Set<string> | null = null;
   /** The bindings whose arrays may need gradients in a record block: attached ones, record blocks' outputs, their aliases. */
@@ -444,7 +444,7 @@ export class ModuleCompiler {
       const ir = this.lowerQuietly(name);
       if (!ir) {
         const params = this.ctx.functions.get(name)?.node.params.map((_, i) => i) ?? [];
-        this.summaryCache.set(name, { writes: params, result: { kind: "mixed", params } });
+        this.summaryCache.set(name, { writes: params, resizes: params, result: { kind: "mixed", params } });
         return;
       }
       closure.set(name, ir);
@@ -478,7 +478,7 @@ export class ModuleCompiler {
   private generate(ir: IRFunction, mask: number[], name: string, entry?: Entry, aliases: number[][] = []): (Generated & { analysis: Analysis }) | null {
     const options: AnalysisOptions = { summaries: this.summaries, aliases, writesAreOutputs: !entry };
     const analysis = analyze(ir, new Set(mask), this.ctx.filename, options);
-    this.arrayParams.set(name, ir.params.map((p) => analysis.types.get(p) === "array"));
+    this.vjpShapes.set(name, { arrays: ir.params.map((p) => analysis.types.get(p) === "array"), numberResult: analysis.types.get(ir.result) === "number" });
     for (const d of analysis.diagnostics) this.report(d);
     if (analysis.diagnostics.length > 0) return null;
     const code = reverseFunction(ir, analysis, {
@@ -501,13 +501,13 @@ export class ModuleCompiler {
    * the caller's adjoints of its array arguments and adds into them in place (`inPlace`);
    * an attached one returns adjoints the caller adds.
    */
-  private calleeVjp(callee: Callee, activeArgs: number[], aliases: number[][]): { name: string; inPlace: number[] } {
+  private calleeVjp(callee: Callee, activeArgs: number[], aliases: number[][]): CalleeVjp {
     const passed = callee.kind === "attached" ? this.blockVjps.get(callee.binding) : undefined;
-    if (passed) return { name: passed, inPlace: [] };
-    if (callee.kind === "attached") return { name: `${this.runtime}.vjpOf(${callee.binding}, "${callee.binding}")`, inPlace: [] };
+    if (passed) return { name: passed, inPlace: [], noHead: "undefined" };
+    if (callee.kind === "attached") return { name: `${this.runtime}.vjpOf(${callee.binding}, "${callee.binding}")`, inPlace: [], noHead: "undefined" };
     const name = this.vjpFor(callee.key, activeArgs, false, aliases) ?? "undefined";
-    const arrays = this.arrayParams.get(name) ?? [];
-    return { name, inPlace: activeArgs.filter((i) => arrays[i]) };
+    const { arrays, numberResult } = this.vjpShapes.get(name) ?? { arrays: [], numberResult: false };
+    return { name, inPlace: activeArgs.filter((i) => arrays[i]), noHead: numberResult ? "0" : "undefined" };
   }
 
   /**

@@ -102,7 +102,13 @@ export type Stmt =
   /** `a[i] = value`. */
   | { kind: "store"; array: string; index: Operand; value: Operand; loc?: SourceLoc }
   /** `a.fill(value)`. */
-  | { kind: "fill"; array: string; value: Operand; loc?: SourceLoc };
+  | { kind: "fill"; array: string; value: Operand; loc?: SourceLoc }
+  /**
+   * An array method that writes into its array (`a.push(v)`, `a.splice(i, 1)`, `a.set(b, k)`, …),
+   * with its rule in rules/array-methods.ts. `target` receives what it returns where that
+   * carries a derivative (pop's element, splice's removed elements); `args` are as written.
+   */
+  | { kind: "method"; array: string; method: string; args: Operand[]; target?: string; at: Span; loc?: SourceLoc };
 
 export type Assign = Extract<Stmt, { kind: "assign" }>;
 
@@ -193,6 +199,8 @@ export function readsOf(stmt: Stmt): string[] {
           ? [v(stmt.array), stmt.index, stmt.value]
           : stmt.kind === "fill"
             ? [v(stmt.array), stmt.value]
-            : [stmt.arg];
+            : stmt.kind === "method"
+              ? [v(stmt.array), ...stmt.args]
+              : [stmt.arg];
   return operands.flatMap((op) => (op.kind === "var" ? [op.name] : []));
 }

@@ -6,6 +6,7 @@ import { num, v, type ArrayKind, type Operand } from "../ir/index.js";
 import { sourceName, UNDEFINED, type Lowering } from "./lowerer.js";
 import { mathConstants } from "../rules/scalar.js";
 import { CONSTANT_PROPERTIES, npRule } from "../rules/np.js";
+import { arrayMethodCall } from "./array-methods.js";
 
 export function member(l: Lowering, node: t.MemberExpression, target?: string): Operand {
   const object = unwrap(node.object);
@@ -108,7 +109,7 @@ export function arrayMethod(l: Lowering, object: t.Expression, property: string,
     if (array.kind === "var") l.emit({ kind: "fill", array: array.name, value });
     return array;
   }
-  return undefined;
+  return arrayMethodCall(l, object, property, node, target);
 }
 
 const ARRAY_KINDS = new Set<string>(["Float64Array", "Float32Array", "Array"]);

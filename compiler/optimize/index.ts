@@ -32,6 +32,11 @@ function prune(stmts: Stmt[], read: Set<string>): Stmt[] {
   const out: Stmt[] = [];
   for (const s of stmts) {
     if (s.kind === "assign" && !read.has(s.target) && (s.expr.kind === "copy" || s.expr.kind === "prim" || s.expr.kind === "stop")) continue;
+    // What a method returns and nobody reads is not assigned (`stack.pop();`).
+    if (s.kind === "method" && s.target && !read.has(s.target)) {
+      out.push({ ...s, target: undefined });
+      continue;
+    }
     if (s.kind === "if") {
       const then = prune(s.then, read);
       const otherwise = prune(s.else, read);
@@ -65,6 +70,8 @@ function liveLocals(fn: IRFunction, body: Stmt[]): IRFunction["locals"] {
       if (s.kind === "assign") {
         used.add(s.target);
         for (const a of exprArgs(s.expr)) if (a.kind === "var") used.add(a.name);
+      } else if (s.kind === "method" && s.target) {
+        used.add(s.target);
       } else if (s.kind === "if") {
         visit(s.then);
         visit(s.else);

@@ -2,7 +2,9 @@
 // before they are overwritten, callees called through their vjps, and loop trip counts.
 import { line, negate, type Code } from "../emit/index.js";
 import { readsOf, type Expr, type Operand, type Stmt } from "../ir/index.js";
+import { methodForward } from "./array-methods.js";
 import { assignment, code, exprCode } from "./code.js";
+import type { CalleeVjp } from "./index.js";
 import type { Reverser } from "./reverser.js";
 
 export function forwardSweep(r: Reverser, stmts: Stmt[], then?: Operand): Code[] {
@@ -44,6 +46,9 @@ export function forwardSweep(r: Reverser, stmts: Stmt[], then?: Operand): Code[]
       case "fill":
         if (r.a.saves.has(s)) out.push(line(`${r.stack}.pushRef(${s.array}.slice());`, s.loc));
         out.push(line(`${s.array}.fill(${code(r, s.value)});`, s.loc));
+        break;
+      case "method":
+        out.push(...methodForward(r, s));
         break;
       case "throw":
         out.push(line(`throw ${code(r, s.arg)};`, s.loc));
@@ -98,7 +103,7 @@ type CallExpr = Extract<Expr, { kind: "call" }>;
  * pullback adds into in place. Arguments of one region (`axpy(x, 2, x)`) get the variant of
  * the callee that knows they are one array.
  */
-export function calleeVjp(r: Reverser, expr: CallExpr): { name: string; inPlace: number[] } {
+export function calleeVjp(r: Reverser, expr: CallExpr): CalleeVjp {
   const activeArgs = expr.args.flatMap((arg, i) => (arg.kind === "var" && r.a.active.has(arg.name) ? [i] : []));
   const byRegion = new Map<string, number[]>();
   expr.args.forEach((arg, i) => {

@@ -9,9 +9,19 @@ import type { Analysis } from "../analyze/index.js";
 import type { InferredType } from "../analyze/types.js";
 import { line, type Code } from "../emit/index.js";
 import { forEachStmt, readsOf, type Callee, type IRFunction, type Stmt } from "../ir/index.js";
+import { fitted, putBack } from "./array-methods.js";
 import { forwardSweep } from "./forward-sweep.js";
 import { reverseSweep } from "./reverse-sweep.js";
 import type { Reverser } from "./reverser.js";
+
+/** A callee's vjp as a call site uses it. */
+export interface CalleeVjp {
+  name: string;
+  /** The arguments whose adjoints its pullback takes and adds into in place. */
+  inPlace: number[];
+  /** The head gradient of a result the caller drops: 0 for a number, else undefined. */
+  noHead: string;
+}
 
 export interface ReverseOptions {
   /** Name of the function being generated. */
@@ -33,7 +43,7 @@ export interface ReverseOptions {
    * The vjp function to call for a callee, given which of its arguments are active and which
    * groups of them are one array; and the arguments whose adjoints its pullback takes in place.
    */
-  calleeVjp: (callee: Callee, activeArgs: number[], aliases: number[][]) => { name: string; inPlace: number[] };
+  calleeVjp: (callee: Callee, activeArgs: number[], aliases: number[][]) => CalleeVjp;
 }
 
 /** Words a generated name must not be (those a prefix such as `d` can make from a user's name). */
@@ -159,7 +169,7 @@ class ReverseBuilder implements Reverser {
         if (this.arrayAdjoints) pullback.push(line(`${arrayAdjoints}.set(${param}, ${this.adjoint(param)});`));
       }
       for (const name of activeArrays.filter((name) => !fn.params.includes(name) || this.paramInputs.has(name))) {
-        pullback.push(line(`${this.adjoint(name)} = ${arrayAdjoints}.get(${name});`));
+        pullback.push(line(`${this.adjoint(name)} = ${arrayAdjoints}.get(${name});`), ...fitted(this, name));
       }
       if (resultIsArray) {
         // A result that is a parameter's array may come with that array's adjoint as its head.
@@ -174,7 +184,7 @@ class ReverseBuilder implements Reverser {
     pullback.push(...seeds);
     if (this.leafGradients) pullback.push(line(`const ${this.leafGradients} = [];`));
     pullback.push(...reverse);
-    for (const [param, copy] of finals) pullback.push(line(`${given(param)}.set(${copy});`));
+    for (const [param, copy] of finals) pullback.push(line(putBack(this, given(param), copy)));
     const gradientOf = (i: number) => {
       const param = fn.params[i];
       // A record block's inputs: the runtime takes undefined as no gradient.
@@ -257,7 +267,7 @@ class ReverseBuilder implements Reverser {
 
   /** After an array variable is restored, its adjoint is that of the array it holds again. */
   relookup(name: string, loc: Stmt["loc"]): Code[] {
-    return this.isArray(name) && this.a.active.has(name) ? [line(`${this.adjoint(name)} = ${this.arrayAdjoints}.get(${name});`, loc)] : [];
+    return this.isArray(name) && this.a.active.has(name) ? [line(`${this.adjoint(name)} = ${this.arrayAdjoints}.get(${name});`, loc), ...fitted(this, name, loc)] : [];
   }
 
   // ---- names ----

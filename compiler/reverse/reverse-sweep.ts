@@ -4,6 +4,7 @@
 import { line, type Code } from "../emit/index.js";
 import type { Assign, Operand, Stmt } from "../ir/index.js";
 import { allocAdjoint, fillReverse, loadAdjoint, npAdjoint, storeReverse } from "./arrays.js";
+import { methodReverse } from "./array-methods.js";
 import { code, rcode } from "./code.js";
 import type { AdjointSite, Reverser } from "./reverser.js";
 import { callAdjoint, leafAdjoint, primAdjoint } from "./scalar.js";
@@ -43,6 +44,9 @@ export function reverseSweep(r: Reverser, stmts: Stmt[]): Code[] {
       case "fill":
         out.push(...fillReverse(r, s));
         break;
+      case "method":
+        out.push(...methodReverse(r, s));
+        break;
       case "if":
         out.push({ kind: "if", cond: rcode(r, s.cond), then: reverseSweep(r, s.then), else: reverseSweep(r, s.else), loc: s.loc });
         break;
@@ -70,7 +74,7 @@ export function reverseSweep(r: Reverser, stmts: Stmt[]): Code[] {
 
 /** The arrays a call overwrote, put back as they were before it. */
 function restoreSnapshots(r: Reverser, s: Stmt): Code[] {
-  return [...(r.a.snapshots.get(s) ?? [])].reverse().map((array) => line(`${r.options.runtime}.restore(${array}, ${r.stack}.popRef());`, s.loc));
+  return [...(r.a.snapshots.get(s) ?? [])].reverse().map((array) => line(`${r.options.runtime}.putBack(${array}, ${r.stack}.popRef());`, s.loc));
 }
 
 /**

@@ -35,11 +35,11 @@ export function callAdjoint(r: Reverser, site: Omit<AdjointSite, "s"> & { s: Stm
   // A local callee's vjp returns adjoints of its active arguments only; an attached one, of all.
   const pullback = r.a.pullbacks.get(s)!;
   const activeArgs = expr.args.flatMap((arg, i) => (isActive(arg) ? [i] : []));
-  const { inPlace } = calleeVjp(r, expr);
+  const { inPlace, noHead } = calleeVjp(r, expr);
   const returned = activeArgs.filter((i) => !inPlace.includes(i));
   const resultIndex = (argIndex: number) => (expr.callee.kind === "local" ? activeArgs.indexOf(argIndex) : argIndex);
   // No adjoint reaches a result nobody uses: 0 for a number, none for anything else.
-  const head = s.kind === "assign" && r.a.active.has(s.target) ? d : s.kind === "assign" && r.a.types.get(s.target) === "number" ? "0" : "undefined";
+  const head = s.kind === "assign" && r.a.active.has(s.target) ? d : noHead;
   const given = inPlace.map((i) => r.adjoint((expr.args[i] as { name: string }).name));
   const call = `${pullback}(${[head, ...given].join(", ")})`;
   if (returned.length === 0) {
