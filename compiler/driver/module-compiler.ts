@@ -17,6 +17,7 @@ import { autogradMethod, ndarrayNamesOf, recordedBlock } from "../lower/record.j
 import { enclosingBindings, localFunctionNamed, type BlockNode } from "../lower/scopes.js";
 import { gradientSources, type GradientSources } from "../analyze/gradient-sources.js";
 import type { Analysis } from "../analyze/index.js";
+import { moduleKinds, type ModuleKinds } from "../analyze/module-types.js";
 
 
 type Entry = NonNullable<ReverseOptions["entry"]>;
@@ -36,6 +37,9 @@ export class ModuleCompiler {
   /** While a marker call is compiled: the diagnostics it leads to, reported before or not. */
   private siteProblems: Diagnostic[] | null = null;
   private loweringProblems = new Map<string, Diagnostic[]>();
+  /** The module functions lowered for the module's kinds, with what lowering them found (reported only if one is compiled). */
+  private loweredQuietly = new Map<string, { ir: IRFunction; problems: Diagnostic[] }>();
+  private kinds: ModuleKinds | null = null;
   private inlineCount = 0;
   /** For each generated vjp, where its function writes into an array parameter. */
   private paramWrites = new Map<string, Span[]>();
@@ -318,7 +322,7 @@ export class ModuleCompiler {
       this.blockVjps.set(ir.params[given.indexOf(name)], ir.params[given.indexOf(`${name}$vjp`)]);
     }
     // The NDArrays the block reads get gradients; numbers are constants, as in MXNet.
-    const { types } = analyze(ir, new Set(), this.ctx.filename);
+    const { types } = this.analyze(ir, new Set());
     const sourceNames = recorded.fn.params.map((p) => (p as t.Identifier).name);
     const isFunction = (name: string) => recorded.functions.has(name) || recorded.functions.has(name.replace(/\$vjp$/, ""));
     const arrays = ir.params.flatMap((p, i) => ((types.get(p) === "ndarray" || types.get(p) === "unknown") && !isFunction(sourceNames[i]) ? [i] : []));
@@ -399,10 +403,37 @@ export class ModuleCompiler {
     this.replacements.push({ start: call.start!, end: call.end!, code, lines: lines ?? [{ text: code }] });
   }
 
+  /**
+   * The kinds of the module's functions' parameters and results (analyze/module-types.ts),
+   * found once per module, from every function of the module as it is when first asked.
+   */
+  private moduleKinds(): ModuleKinds {
+    if (!this.kinds) {
+      const irs = new Map<string, IRFunction>();
+      for (const fn of [...this.ctx.functions.values()]) {
+        if (!this.lowered.has(fn.key) && !this.loweredQuietly.has(fn.key)) {
+          // Lowered aside: a function nobody differentiates may hold what adjoint refuses.
+          const problems: Diagnostic[] = [];
+          this.loweredQuietly.set(fn.key, { ir: optimize(lowerFunction(fn.node as FunctionNode, fn.key, { ...this.ctx, diagnostics: problems })), problems });
+        }
+        const ir = this.lowered.get(fn.key) ?? this.loweredQuietly.get(fn.key)?.ir;
+        if (ir) irs.set(fn.key, ir);
+      }
+      this.kinds = moduleKinds(irs);
+    }
+    return this.kinds;
+  }
+
+  private analyze(ir: IRFunction, mask: Set<number>): Analysis {
+    return analyze(ir, mask, this.ctx.filename, this.moduleKinds());
+  }
+
   private lower(fn: ModuleFunction): IRFunction | null {
     if (!this.lowered.has(fn.key)) {
       const before = this.ctx.diagnostics.length;
-      const ir = optimize(lowerFunction(fn.node as FunctionNode, fn.key, this.ctx));
+      const quiet = this.loweredQuietly.get(fn.key);
+      if (quiet) this.ctx.diagnostics.push(...quiet.problems);
+      const ir = quiet?.ir ?? optimize(lowerFunction(fn.node as FunctionNode, fn.key, this.ctx));
       this.lowered.set(fn.key, this.ctx.diagnostics.length > before ? null : ir);
       this.loweringProblems.set(fn.key, this.ctx.diagnostics.slice(before));
     }
@@ -424,7 +455,7 @@ export class ModuleCompiler {
   }
 
   private generate(ir: IRFunction, mask: number[], name: string, entry?: Entry): (Generated & { analysis: Analysis }) | null {
-    const analysis = analyze(ir, new Set(mask), this.ctx.filename);
+    const analysis = this.analyze(ir, new Set(mask));
     this.paramWrites.set(name, analysis.paramWrites);
     for (const d of analysis.diagnostics) this.report(d);
     if (analysis.diagnostics.length > 0 || this.droppedWritingCalls(ir, analysis)) return null;
@@ -463,7 +494,7 @@ export class ModuleCompiler {
   }
 
   private writesArrayParams(key: string, ir: IRFunction): boolean {
-    if (!this.writesParams.has(key)) this.writesParams.set(key, analyze(ir, new Set(), this.ctx.filename).paramWrites.length > 0);
+    if (!this.writesParams.has(key)) this.writesParams.set(key, this.analyze(ir, new Set()).paramWrites.length > 0);
     return this.writesParams.get(key)!;
   }
 

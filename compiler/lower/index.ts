@@ -5,7 +5,7 @@
 // expressions); each family of constructs has its file, written against the Lowering interface.
 import type * as t from "@babel/types";
 import { spanOf } from "../ast.js";
-import { diagnostic, type DiagnosticCode } from "../diagnostics.js";
+import { diagnostic, type DiagnosticCode, type Span } from "../diagnostics.js";
 import type { FunctionNode, ModuleContext } from "../ir/context.js";
 import { bool, forEachStmt, num, v, type Expr, type IRFunction, type LocalInfo, type Operand, type SourceLoc, type Stmt, type ValueType } from "../ir/index.js";
 import { argForRule, updateNeedsTemporary } from "../rules/scalar.js";
@@ -17,7 +17,7 @@ import * as expressions from "./expressions.js";
 import { UNDEFINED, type JumpTarget, type Lowering, type RecordBlock } from "./lowerer.js";
 import * as ndarray from "./ndarray.js";
 import * as record from "./record.js";
-import { declaredType } from "./types.js";
+import { declaredType, defaultType, docTypes } from "./types.js";
 
 export type { RecordBlock } from "./lowerer.js";
 
@@ -67,19 +67,26 @@ class Lowerer implements Lowering {
     const paramTypes: ValueType[] = [];
     const paramAnnotated: boolean[] = [];
     const defaults: [string, t.Expression][] = [];
+    const paramSpans: Span[] = [];
+    // Untyped JavaScript says a parameter's type in JSDoc (`@param {number[]} x`) or by its default (`x = 0`).
+    const docs = docTypes(this.ctx.source, node.start ?? 0);
     for (const param of node.params) {
       let id: t.Node = param;
+      let byDefault: ValueType | undefined;
       if (id.type === "AssignmentPattern") {
         defaults.push([(id.left as t.Identifier).name, id.right]);
+        byDefault = defaultType(id.right);
         id = id.left;
       }
       if (id.type !== "Identifier") {
         this.report(id.type === "RestElement" ? "ADJ019" : "ADJ008", id);
         continue;
       }
-      const declared = declaredType(id.typeAnnotation, this.ctx.typeAliases) ?? this.ctx.hooks?.typeAt?.(id.start!, id.end!) ?? this.record?.types.get(id.name);
+      const declared =
+        declaredType(id.typeAnnotation, this.ctx.typeAliases) ?? this.ctx.hooks?.typeAt?.(id.start!, id.end!) ?? docs?.params.get(id.name) ?? byDefault ?? this.record?.types.get(id.name);
       const type = declared ?? "number";
       params.push(this.declare(id.name, { declared, temp: false }));
+      paramSpans.push(spanOf(id));
       paramTypes.push(type);
       paramAnnotated.push(declared !== undefined);
     }
@@ -107,6 +114,8 @@ class Lowerer implements Lowering {
       params,
       paramTypes,
       paramAnnotated,
+      paramSpans,
+      returnType: (node.returnType?.type === "TSTypeAnnotation" ? declaredType(node.returnType, this.ctx.typeAliases) : undefined) ?? docs?.returns,
       body: this.block,
       result: this.result,
       ...(outputs && { outputs, leaves: this.leaves }),

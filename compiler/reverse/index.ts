@@ -178,7 +178,11 @@ class ReverseBuilder implements Reverser {
 
     const body: Code[] = [];
     const activeParamArrays = activeArrays.filter((name) => fn.params.includes(name));
-    if (activeParamArrays.length > 1) {
+    // One array given for two parameters has no separate gradients where the function writes
+    // into an array parameter (a read of one would see the other's writes) or where the user
+    // asks for them (an entry point). A read-only callee's vjp gives each its partial
+    // derivative, which its caller sums: norm(x) = Math.sqrt(dot(x, x)).
+    if (activeParamArrays.length > 1 && (entry || a.paramWrites.length > 0)) {
       body.push(line(`${rt}.assertDistinct(${activeParamArrays.map((p) => `${p}, "${p}"`).join(", ")});`));
     }
     if (this.stack) body.push(line(entry ? `const ${this.stack} = ${rt}.ValueStack.acquire();` : `const ${this.stack} = new ${rt}.ValueStack();`));
