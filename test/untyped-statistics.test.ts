@@ -287,3 +287,99 @@ describe("an untyped statistics package", () => {
     expect([...outcome].filter(([, problem]) => problem === null).length).toBe(16 - Object.keys(refusedUntyped).length);
   });
 });
+
+/** One untyped module through the Babel plugin, as a `.js` file; its exports. */
+async function untypedModule(name: string, source: string): Promise<Record<string, (...args: unknown[]) => unknown>> {
+  const code = transformSync(source, { filename: `${name}.js`, babelrc: false, configFile: false, plugins: [adjointBabel] })!.code!;
+  return (await load(name, code)) as unknown as Record<string, (...args: unknown[]) => unknown>;
+}
+
+// Each wrong gradient issue 15's untyped statistics chain showed, as its own case.
+describe("regressions: untyped kinds", () => {
+  it("mean(x) = sum(x) / x.length: x is an array, not a number because of x.length (the gradient was the string '00.25,0.25,…')", async () => {
+    const { dmean } = await untypedModule("regression-mean", `
+      import { grad } from "adjoint";
+      function sum(x) { let s = 0; for (let i = 0; i < x.length; i++) s += x[i]; return s; }
+      function mean(x) { return sum(x) / x.length; }
+      export const dmean = grad(mean);
+    `);
+    expect(dmean([1, 2, 3, 4])).toEqual([0.25, 0.25, 0.25, 0.25]);
+  });
+
+  it("variance through mean through sum: no 'array adjoint of length 8 for an array of length 4' inside generated code", async () => {
+    const { dvariance } = await untypedModule("regression-variance", `
+      import { grad } from "adjoint";
+      function sum(x) { let s = 0; for (let i = 0; i < x.length; i++) s += x[i]; return s; }
+      function mean(x) { return sum(x) / x.length; }
+      function variance(x) {
+        const m = mean(x);
+        let s = 0;
+        for (let i = 0; i < x.length; i++) { const d = x[i] - m; s += d * d; }
+        return s / x.length;
+      }
+      export const dvariance = grad(variance);
+    `);
+    // d/dx_i of the population variance: 2 (x_i - mean) / n.
+    expect(dvariance([1, 2, 3, 4])).toEqual([-0.75, -0.25, 0.25, 0.75]);
+  });
+
+  it("for (const v of x) over an untyped parameter: x is an array (its gradient was silently zero)", async () => {
+    const { dsquares } = await untypedModule("regression-for-of", `
+      import { grad } from "adjoint";
+      function sumOfSquares(x) { let s = 0; for (const v of x) s += v * v; return s; }
+      export const dsquares = grad(sumOfSquares);
+    `);
+    expect(dsquares([1, -2, 3])).toEqual([2, -4, 6]);
+  });
+
+  it("a read-only callee given one array twice, norm(x) = sqrt(dot(x, x)), typed or not (it threw 'the same array')", async () => {
+    const { dnorm } = await untypedModule("regression-norm", `
+      import { grad } from "adjoint";
+      function dot(a, b) { let s = 0; for (let i = 0; i < a.length; i++) s += a[i] * b[i]; return s; }
+      function norm(x) { return Math.sqrt(dot(x, x)); }
+      export const dnorm = grad(norm);
+    `);
+    const close = (actual: unknown, expected: number[]) => expected.forEach((e, i) => expect((actual as number[])[i]).toBeCloseTo(e, 12));
+    close(dnorm([3, 4]), [0.6, 0.8]);
+    const typed = transform(
+      `import { grad } from "adjoint";
+      function dot(a: number[], b: number[]): number { let s = 0; for (let i = 0; i < a.length; i++) s += a[i] * b[i]; return s; }
+      function norm(x: number[]): number { return Math.sqrt(dot(x, x)); }
+      export const dnorm = grad(norm);`,
+      { filename: "norm.ts", sourceMaps: false },
+    );
+    const typedNorm = (await load("regression-norm-typed", typed.code)) as unknown as { dnorm: (x: number[]) => number[] };
+    close(typedNorm.dnorm([3, 4]), [0.6, 0.8]);
+  });
+
+  it("a parameter only passed on takes its kind from what the module's callers pass", async () => {
+    const { dspread } = await untypedModule("regression-callers", `
+      import { grad } from "adjoint";
+      function copyOf(x) { return Float64Array.from(x); }
+      function spread(x) {
+        const c = copyOf(x);
+        let s = 0;
+        for (let i = 0; i < c.length; i++) s += c[i] * x[i];
+        return s;
+      }
+      export const dspread = grad(spread);
+    `);
+    expect(dspread([1, 2, 3])).toEqual([2, 4, 6]);
+  });
+
+  it("refuses what nothing decides, asking for an annotation, and compiles it once JSDoc says", () => {
+    const source = (doc: string) => `import { grad } from "adjoint";
+      ${doc}
+      function energy(x) {
+        const a = new Float64Array(x);
+        let s = 0;
+        for (let i = 0; i < a.length; i++) s += a[i] * a[i];
+        return s;
+      }
+      export const denergy = grad(energy);`;
+    const refused = transform(source(""), { filename: "energy.js", sourceMaps: false });
+    expect(refused.diagnostics.map((d) => d.code)).toEqual(["ADJ027"]);
+    expect(refused.diagnostics[0].message).toMatch(/'x' makes a new array here/);
+    expect(transform(source("/** @param {number[]} x */"), { filename: "energy.js", sourceMaps: false }).diagnostics).toEqual([]);
+  });
+});
