@@ -116,8 +116,15 @@ function unknownKinds(fn: IRFunction, stmts: Stmt[], { types, conflicts }: Kinds
     const index = fn.params.indexOf(name);
     const loc = firstAssign(name);
     const at = index >= 0 ? fn.paramSpans?.[index] : loc && { start: loc.start ?? 0, end: loc.end ?? 0, line: loc.line, column: loc.column };
+    const declared = info?.declared ?? (index >= 0 && fn.paramAnnotated[index] ? fn.paramTypes[index] : undefined);
     const other = evidence.has("number") ? "used as a number" : "passed as an NDArray";
-    if (at) out.push(diagnostic("ADJ027", filename, at, `'${name}' is indexed as an array in one place and ${other} in another`));
+    const detail =
+      declared === "array"
+        ? `'${name}' is declared an array of numbers and used as a number`
+        : declared !== undefined
+          ? `'${name}' is declared ${declared === "ndarray" ? "an NDArray" : `a ${declared}`} and indexed as an array`
+          : `'${name}' is indexed as an array in one place and ${other} in another`;
+    if (at) out.push(diagnostic("ADJ027", filename, at, detail));
   }
   for (const s of stmts) {
     if (s.kind !== "assign" || s.expr.kind !== "alloc" || s.expr.arg.kind !== "var" || !s.loc) continue;

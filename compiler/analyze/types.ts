@@ -54,11 +54,14 @@ export function inferKinds(fn: IRFunction, stmts: Stmt[], facts?: ModuleFacts): 
     fixed.add(name);
   }
   const evidence = new Map<string, Set<Evidence>>();
+  /** What uses say of declared variables: a declaration the code contradicts is no kind to go by. */
+  const declaredUses = new Map<string, Set<Evidence>>();
   const say = (op: Operand | string, kind: InferredType | undefined) => {
     const name = typeof op === "string" ? op : op.kind === "var" ? op.name : undefined;
-    if (name === undefined || fixed.has(name) || kind === undefined || !EVIDENCE.has(kind)) return;
-    if (!evidence.has(name)) evidence.set(name, new Set());
-    evidence.get(name)!.add(kind as Evidence);
+    if (name === undefined || kind === undefined || !EVIDENCE.has(kind)) return;
+    const into = fixed.has(name) ? declaredUses : evidence;
+    if (!into.has(name)) into.set(name, new Set());
+    into.get(name)!.add(kind as Evidence);
   };
   facts?.passed(fn.key)?.forEach((kinds, i) => {
     if (fn.params[i] !== undefined) for (const kind of kinds) say(fn.params[i], kind);
@@ -80,6 +83,11 @@ export function inferKinds(fn: IRFunction, stmts: Stmt[], facts?: ModuleFacts): 
     }
   }
   const conflicts = new Map<string, Set<Evidence>>();
+  for (const [name, kinds] of declaredUses) {
+    // `@param {number} x` with x indexed (Babel strips a TypeScript `x: number` unchecked): x[i]'s adjoint would go nowhere.
+    const declared = types.get(name) as Evidence;
+    if (declared === "array" ? kinds.has("number") : EVIDENCE.has(declared) && kinds.has("array")) conflicts.set(name, new Set([declared, ...kinds]));
+  }
   for (const [name, kinds] of evidence) {
     // Numbers and NDArrays mix (the runtime's adjoints take either); an indexed array with anything else does not.
     if (kinds.has("array") && kinds.size > 1) conflicts.set(name, kinds);
