@@ -15,7 +15,8 @@ function nd(): NDArraySupport {
  */
 export function accumulate<T extends NDArray | NumericArray | number | undefined>(acc: T, x: NDArray | NumericArray | number | undefined): T {
   if (x === undefined) return acc;
-  if (acc === undefined) return x as T;
+  // A copy: the array given may be an adjoint its owner goes on to reset (`dt1.fill(0)`).
+  if (acc === undefined) return (isNumericArray(x) ? addInto(zerosLike(x), x) : x) as T;
   if (typeof acc === "number") return (acc + (typeof x === "number" ? x : isNumericArray(x) ? sum(x) : nd().sumToNumber(x))) as T;
   if (isNumericArray(acc)) return addInto(addInto(zerosLike(acc), acc), x as NumericArray) as T;
   return nd().accumulate(acc, x) as T;
@@ -118,6 +119,13 @@ export function addInto<T extends NumericArray>(target: T, source: NumericArray)
     throw new Error(`adjoint: an array adjoint of length ${source.length} was given for an array of length ${target.length}`);
   }
   for (let i = 0; i < target.length; i++) target[i] += source[i];
+  return target;
+}
+
+/** `target.set(source)`, for `number[]` too (a typed array's `set`, which a plain array lacks). */
+export function copyInto<T extends NumericArray>(target: T, source: NumericArray): T {
+  if (Array.isArray(target)) for (let i = 0; i < source.length; i++) target[i] = source[i];
+  else target.set(source);
   return target;
 }
 

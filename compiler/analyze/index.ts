@@ -122,7 +122,7 @@ function unknownKinds(fn: IRFunction, stmts: Stmt[], { types, conflicts }: Kinds
       declared === "array"
         ? `'${name}' is declared an array of numbers and used as a number`
         : declared !== undefined
-          ? `'${name}' is declared ${declared === "ndarray" ? "an NDArray" : `a ${declared}`} and indexed as an array`
+          ? `'${name}' is declared ${{ ndarray: "an NDArray", number: "a number", boolean: "a boolean", other: "neither a number nor an array of numbers" }[declared]} and indexed as an array`
           : `'${name}' is indexed as an array in one place and ${other} in another`;
     if (at) out.push(diagnostic("ADJ027", filename, at, detail));
   }

@@ -85,8 +85,8 @@ export function inferKinds(fn: IRFunction, stmts: Stmt[], facts?: ModuleFacts): 
   const conflicts = new Map<string, Set<Evidence>>();
   for (const [name, kinds] of declaredUses) {
     // `@param {number} x` with x indexed (Babel strips a TypeScript `x: number` unchecked): x[i]'s adjoint would go nowhere.
-    const declared = types.get(name) as Evidence;
-    if (declared === "array" ? kinds.has("number") : EVIDENCE.has(declared) && kinds.has("array")) conflicts.set(name, new Set([declared, ...kinds]));
+    const declared = types.get(name);
+    if (declared === "array" ? kinds.has("number") : declared !== "boolean" && kinds.has("array")) conflicts.set(name, kinds);
   }
   for (const [name, kinds] of evidence) {
     // Numbers and NDArrays mix (the runtime's adjoints take either); an indexed array with anything else does not.

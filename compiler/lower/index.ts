@@ -7,7 +7,7 @@ import type * as t from "@babel/types";
 import { spanOf } from "../ast.js";
 import { diagnostic, type DiagnosticCode, type Span } from "../diagnostics.js";
 import type { FunctionNode, ModuleContext } from "../ir/context.js";
-import { bool, forEachStmt, num, v, type Expr, type IRFunction, type LocalInfo, type Operand, type SourceLoc, type Stmt, type ValueType } from "../ir/index.js";
+import { bool, exprArgs, forEachStmt, num, v, type Expr, type IRFunction, type LocalInfo, type Operand, type SourceLoc, type Stmt, type ValueType } from "../ir/index.js";
 import { argForRule, updateNeedsTemporary } from "../rules/scalar.js";
 import type { NpRule } from "../rules/np.js";
 import * as arrays from "./arrays.js";
@@ -289,7 +289,11 @@ class Lowerer implements Lowering {
 
   /** `target = expr`, through a temporary when the rule would need the old value of target. */
   assign(target: string, expr: Expr): void {
-    if (expr.kind === "prim" && updateNeedsTemporary(target, expr.op, expr.args.map(argForRule))) {
+    // `v = scale(v, 2)`, `v = v.slice()`: where v is an array, the new array and the one it was
+    // made from are two arrays with two adjoints, which one variable cannot hold (the
+    // reverse sweep dropped the call's adjoint: a zero gradient); a temporary holds the new one.
+    const remakes = (expr.kind === "call" || expr.kind === "alloc") && exprArgs(expr).some((a) => a.kind === "var" && a.name === target);
+    if (remakes || (expr.kind === "prim" && updateNeedsTemporary(target, expr.op, expr.args.map(argForRule)))) {
       const tmp = this.temp();
       this.emit({ kind: "assign", target: tmp, expr });
       this.emit({ kind: "assign", target, expr: { kind: "copy", arg: v(tmp) } });

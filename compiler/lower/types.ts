@@ -15,6 +15,15 @@ function typeOfTs(type: t.TSType, aliases: ReadonlyMap<string, t.TSType>, depth:
   }
   if (type.type === "TSParenthesizedType") return typeOfTs(type.typeAnnotation, aliases, depth + 1);
   switch (type.type) {
+    case "TSAnyKeyword":
+    case "TSUnknownKeyword":
+      // Says nothing: the value's uses say what it is, as in untyped code.
+      return undefined;
+    case "TSUnionType": {
+      // `Float64Array | number[]` is an array; members of different kinds make no one kind.
+      const kinds = new Set(type.types.map((member) => typeOfTs(member, aliases, depth + 1) ?? "other"));
+      return kinds.size === 1 ? [...kinds][0] : "other";
+    }
     case "TSNumberKeyword":
       return "number";
     case "TSBooleanKeyword":

@@ -88,7 +88,8 @@ class ReverseBuilder implements Reverser {
       this.inputAdjoints.set(param, this.fresh(`d${input}`));
     }
     // Adjoint arrays are found through the array they belong to, for arrays made inside the function.
-    if (activeArrays.some((name) => !fn.params.includes(name))) this.arrayAdjoints = this.fresh("arrayAdjoints");
+    // So are those of a parameter given a new array (`w = [1, 2, 3]` for a default): two arrays, one name.
+    if (activeArrays.some((name) => !fn.params.includes(name)) || this.paramInputs.size > 0) this.arrayAdjoints = this.fresh("arrayAdjoints");
     const forward = forwardSweep(this, fn.body);
     const restored = [
       ...new Set([
@@ -157,7 +158,7 @@ class ReverseBuilder implements Reverser {
     pullback.push(...seeds);
     if (this.leafGradients) pullback.push(line(`const ${this.leafGradients} = [];`));
     pullback.push(...reverse);
-    for (const [param, copy] of finals) pullback.push(line(`${given(param)}.set(${copy});`));
+    for (const [param, copy] of finals) pullback.push(line(`${rt}.copyInto(${given(param)}, ${copy});`));
     const gradientOf = (i: number) => {
       const param = fn.params[i];
       // A record block's inputs: the runtime takes undefined as no gradient.
