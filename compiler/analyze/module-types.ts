@@ -11,6 +11,12 @@ import { inferKinds, type Evidence, type InferredType, type ModuleFacts } from "
 const MAX_ROUNDS = 64;
 
 export class ModuleKinds implements ModuleFacts {
+  constructor(private keys: ReadonlySet<string>) {}
+
+  covers(key: string): boolean {
+    return this.keys.has(key);
+  }
+
   private paramKinds = new Map<string, InferredType[]>();
   private passedKinds = new Map<string, Set<Evidence>[]>();
   private returnKinds = new Map<string, InferredType>();
@@ -51,7 +57,7 @@ export class ModuleKinds implements ModuleFacts {
 
 /** The kinds of every function in `functions` (by key), each inferred with what the others say. */
 export function moduleKinds(functions: ReadonlyMap<string, IRFunction>): ModuleKinds {
-  const kinds = new ModuleKinds();
+  const kinds = new ModuleKinds(new Set(functions.keys()));
   const bodies = [...functions.values()].map((fn) => {
     const stmts: Stmt[] = [];
     forEachStmt(fn.body, (s) => stmts.push(s));
@@ -79,7 +85,8 @@ export function moduleKinds(functions: ReadonlyMap<string, IRFunction>): ModuleK
       }
     }
     changed = kinds.setPassed(passed) || changed;
-    if (!changed) break;
+    if (!changed) return kinds;
   }
-  return kinds;
+  // Not settled (no module seen does this): what was found may not hold together, so nothing is known.
+  return new ModuleKinds(new Set());
 }

@@ -17,8 +17,10 @@ export interface ModuleFacts {
   params(key: string): readonly InferredType[] | undefined;
   /** The kinds the module's callers pass for each parameter. */
   passed(key: string): readonly ReadonlySet<Evidence>[] | undefined;
-  /** The kind of what the function returns. */
+  /** The kind of what the function returns (undefined: not found yet). */
   returns(key: string): InferredType | undefined;
+  /** Whether the pass covers the function (a function of the module, not one lowered later). */
+  covers(key: string): boolean;
 }
 
 export interface Kinds {
@@ -118,16 +120,19 @@ export function inferKinds(fn: IRFunction, stmts: Stmt[], facts?: ModuleFacts): 
       case "np":
         return expr.result;
       case "call":
-        return (expr.callee.kind === "local" ? facts?.returns(expr.callee.key) : undefined) ?? "unknown";
+        // A result the module pass has yet to find says nothing yet (so recursion finds its
+        // kind); one it cannot know (an attached vjp, a function it does not cover) is of run-time kind.
+        if (expr.callee.kind === "local" && facts?.covers(expr.callee.key)) return facts.returns(expr.callee.key);
+        return "unknown";
       case "opaque":
         return expr.result ?? "unknown";
     }
   };
-  // Something known beats unknown: a variable set from arithmetic and from a call result is
-  // a number (one that is sometimes an array is not supported).
+  // A variable given a number on one path and a value of run-time kind (a call result nothing
+  // types) on another is of run-time kind: taking it for a number would be a guess.
   const join = (a: InferredType | undefined, b: InferredType | undefined): InferredType | undefined => {
-    if (a === undefined || a === "unknown") return b ?? a;
-    if (b === undefined || b === "unknown" || a === b) return a;
+    if (a === undefined) return b;
+    if (b === undefined || a === b) return a;
     return "unknown";
   };
   const assigns = stmts.filter((s): s is Assign => s.kind === "assign");
