@@ -63,6 +63,12 @@ const cases: Record<string, Case> = {
     point: [[0.5, -1, 2], 3],
     wrt: [0, 1],
   },
+  "a helper its callers give an array and a number (function id(v) { return v; })": {
+    was: "zero (the same accumulate); then, with kinds from callers, a needless refusal: v is only passed on",
+    source: "function id(v) { return v; }\nexport function f(x, k) { const a = id(x); return a[0] * id(k) + a[1]; }",
+    point: [[0.5, -1, 2], 3],
+    wrt: [0, 1],
+  },
   "an array parameter with a default (w = [1, 2, 3])": {
     was: "threw 'Cannot read properties of null (reading 'set')' inside generated code",
     source: "export function f(x, w = [1, 2, 3]) { let s = 0; for (let i = 0; i < x.length; i++) s += x[i] * w[i]; return s; }",

@@ -65,9 +65,6 @@ export function inferKinds(fn: IRFunction, stmts: Stmt[], facts?: ModuleFacts): 
     if (!into.has(name)) into.set(name, new Set());
     into.get(name)!.add(kind as Evidence);
   };
-  facts?.passed(fn.key)?.forEach((kinds, i) => {
-    if (fn.params[i] !== undefined) for (const kind of kinds) say(fn.params[i], kind);
-  });
   for (const s of stmts) {
     if (s.kind === "store" || s.kind === "fill") {
       say(s.array, "array");
@@ -90,6 +87,14 @@ export function inferKinds(fn: IRFunction, stmts: Stmt[], facts?: ModuleFacts): 
     const declared = types.get(name);
     if (declared === "array" ? kinds.has("number") : declared !== "boolean" && kinds.has("array")) conflicts.set(name, kinds);
   }
+  // What callers pass decides a parameter the body says nothing of. Callers passing different
+  // kinds leave it of run-time kind: a body that only passes it on handles either.
+  facts?.passed(fn.key)?.forEach((kinds, i) => {
+    const param = fn.params[i];
+    if (param === undefined || fixed.has(param) || evidence.has(param) || !kinds) return;
+    types.set(param, kinds.size === 1 ? [...kinds][0] : "unknown");
+    fixed.add(param);
+  });
   for (const [name, kinds] of evidence) {
     // Numbers and NDArrays mix (the runtime's adjoints take either); an indexed array with anything else does not.
     if (kinds.has("array") && kinds.size > 1) conflicts.set(name, kinds);
