@@ -74,7 +74,7 @@ export function analyze(fn: IRFunction, wrt: Set<number>, filename: string, fact
   const diagnostics = [
     ...activity.diagnostics,
     ...kindConflicts(fn, stmts, types).flatMap((s) => (s.loc ? [kindDiagnostic(fn, s, filename)] : [])),
-    ...unknownKinds(fn, stmts, kinds, activity.involved, filename),
+    ...unknownKinds(fn, stmts, kinds, activity.active, activity.involved, filename),
   ];
   return {
     types,
@@ -101,18 +101,19 @@ export function analyze(fn: IRFunction, wrt: Set<number>, filename: string, fact
 }
 
 /**
- * Kinds that matter and that nothing decides (ADJ027): a value a gradient goes through whose
- * uses disagree (indexed in one place, a number in another), and an array made from a value of
+ * Kinds that matter and that nothing decides (ADJ027): a value with an adjoint whose uses
+ * disagree (indexed in one place, a number in another) or contradict its declaration, and an array made from a value of
  * unknown kind (`new Float64Array(x)` copies an array but makes one of a number's length). A
  * value of unknown kind is otherwise sound: generated code adds its adjoints with the runtime's
  * `accumulate`, which takes numbers, arrays and NDArrays alike.
  */
-function unknownKinds(fn: IRFunction, stmts: Stmt[], { types, conflicts }: Kinds, involved: Set<string>, filename: string): Diagnostic[] {
+function unknownKinds(fn: IRFunction, stmts: Stmt[], { types, conflicts }: Kinds, active: Set<string>, involved: Set<string>, filename: string): Diagnostic[] {
   const out: Diagnostic[] = [];
   const firstAssign = (name: string) => stmts.find((s) => s.kind === "assign" && s.target === name && s.loc)?.loc;
   for (const [name, evidence] of conflicts) {
     const info = fn.locals.get(name);
-    if (!involved.has(name) || info?.temp) continue;
+    // Only a value with an adjoint: the forward sweep is the user's code, whatever its kinds.
+    if (!active.has(name) || info?.temp) continue;
     const index = fn.params.indexOf(name);
     const loc = firstAssign(name);
     const at = index >= 0 ? fn.paramSpans?.[index] : loc && { start: loc.start ?? 0, end: loc.end ?? 0, line: loc.line, column: loc.column };
