@@ -35,6 +35,7 @@ export const catalogue = {
   ADJ024: { name: "callee-result-ambiguous", message: "a function called from differentiated code returns one of the arrays it was given on some paths and a new array on others", hint: "return a new array on every path (a copy, a.slice(), where it returns its argument), or the argument on every path" },
   ADJ025: { name: "in-place-array-write", message: "an NDArray is written in place in differentiated code", hint: "make a new array instead (np.where, np.concatenate, x.add(...)); MXNet refuses in-place writes to recorded arrays too" },
   ADJ026: { name: "kind-by-path", message: "this value is an array on one path and a number (or NDArray) on another", hint: "give each kind its own variable, or make every branch return the same kind (a one-element array, or a number)" },
+  ADJ027: { name: "unknown-kind", message: "cannot tell whether this value is a number or an array of numbers", hint: "annotate it: JSDoc (`/** @param {number[]} x */`, `{number}`, `{Float64Array}`, `{NDArray}`) or a TypeScript type" },
 } as const;
 
 export type DiagnosticCode = keyof typeof catalogue;

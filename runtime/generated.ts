@@ -15,7 +15,8 @@ function nd(): NDArraySupport {
  */
 export function accumulate<T extends NDArray | NumericArray | number | undefined>(acc: T, x: NDArray | NumericArray | number | undefined): T {
   if (x === undefined) return acc;
-  if (acc === undefined) return x as T;
+  // A copy: the array given may be an adjoint its owner goes on to reset (`dt1.fill(0)`).
+  if (acc === undefined) return (isNumericArray(x) ? addInto(zerosLike(x), x) : x) as T;
   if (typeof acc === "number") return (acc + (typeof x === "number" ? x : isNumericArray(x) ? sum(x) : nd().sumToNumber(x))) as T;
   if (isNumericArray(acc)) return addInto(addInto(zerosLike(acc), acc), x as NumericArray) as T;
   return nd().accumulate(acc, x) as T;
@@ -122,6 +123,7 @@ export function addInto<T extends NumericArray>(target: T, source: NumericArray)
   for (let i = 0; i < target.length; i++) target[i] += source[i];
   return target;
 }
+
 
 export function sum(array: NumericArray): number {
   let total = 0;

@@ -60,6 +60,7 @@ const bodies: Record<string, string> = {
   ADJ022: "return (Math as any).foo(x);",
   ADJ024: "const arr = [x]; const r = pick(arr, x); return r[0];",
   ADJ026: "let r: any = x * 2; if (x > 0) r = new Float64Array(2); return r[0] * x;",
+  ADJ027: "const r = [x]; return r[0] * (r as any);",
 };
 
 /** Each body in every place a differentiated function can be; `MARK` is the marker call's options. */

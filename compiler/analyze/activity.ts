@@ -8,7 +8,7 @@ import { npRule } from "../rules/np.js";
 import { reach, type UnionFind } from "./dataflow.js";
 import { arrayClasses, callOf, resultArgs, writtenByCall, type Summaries } from "./summaries.js";
 import { methodDiagnostics, methodFlows } from "./array-methods.js";
-import type { InferredType } from "./types.js";
+import type { InferredType, ModuleFacts } from "./types.js";
 
 /** What the analyses are told about the function's surroundings. */
 export interface AnalysisOptions {
@@ -24,6 +24,8 @@ export interface AnalysisOptions {
    * whose adjoints the caller passes to the pullback.
    */
   writesAreOutputs?: boolean;
+  /** What the module says of its functions' kinds (parameters, results, what callers pass). */
+  facts?: ModuleFacts;
 }
 
 /** Whether an expression's derivative can flow from argument `i`. */

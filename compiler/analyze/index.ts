@@ -7,7 +7,7 @@ import { forEachStmt, type Assign, type IRFunction, type Stmt } from "../ir/inde
 import { activityOf, type AnalysisOptions } from "./activity.js";
 import { resizedClasses } from "./summaries.js";
 import { pullbackNames, savesOf, type Rematerialized } from "./saves.js";
-import { inferTypes, kindConflicts, type InferredType } from "./types.js";
+import { inferKinds, kindConflicts, type InferredType, type Kinds, type ModuleFacts } from "./types.js";
 
 export interface Analysis {
   types: Map<string, InferredType>;
@@ -77,13 +77,18 @@ export function analyze(fn: IRFunction, wrt: Set<number>, filename: string, opti
     stmts.push(stmt);
     if (stmt.kind === "assign") assigns.push(stmt);
   });
-  const types = inferTypes(fn, stmts);
+  const kinds = inferKinds(fn, stmts, options.facts);
+  const { types } = kinds;
   const activity = activityOf(fn, wrt, stmts, assigns, types, filename, options);
   const pullbacks = pullbackNames(fn, activity.activeStmts, types);
   const saves = savesOf(fn, stmts, assigns, types, activity, pullbacks, options.summaries);
   const { active, activeStmts, resets, outputSlices } = activity;
   const resized = resizedClasses(stmts, activity.node, options.summaries, (name) => types.get(name) === "array");
-  const diagnostics = [...activity.diagnostics, ...kindConflicts(fn, stmts, types).flatMap((s) => (s.loc ? [kindDiagnostic(fn, s, filename)] : []))];
+  const diagnostics = [
+    ...activity.diagnostics,
+    ...kindConflicts(fn, stmts, types).flatMap((s) => (s.loc ? [kindDiagnostic(fn, s, filename)] : [])),
+    ...unknownKinds(fn, stmts, kinds, activity.active, activity.involved, filename),
+  ];
   return {
     types,
     active,
@@ -110,6 +115,44 @@ export function analyze(fn: IRFunction, wrt: Set<number>, filename: string, opti
     directAdjoints: saves.directAdjoints,
     diagnostics,
   };
+}
+
+/**
+ * Kinds that matter and that nothing decides (ADJ027): a value with an adjoint whose uses
+ * disagree (indexed in one place, a number in another) or contradict its declaration, and an array made from a value of
+ * unknown kind (`new Float64Array(x)` copies an array but makes one of a number's length). A
+ * value of unknown kind is otherwise sound: generated code adds its adjoints with the runtime's
+ * `accumulate`, which takes numbers, arrays and NDArrays alike.
+ */
+function unknownKinds(fn: IRFunction, stmts: Stmt[], { types, conflicts }: Kinds, active: Set<string>, involved: Set<string>, filename: string): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  const firstAssign = (name: string) => stmts.find((s) => s.kind === "assign" && s.target === name && s.loc)?.loc;
+  for (const [name, evidence] of conflicts) {
+    const info = fn.locals.get(name);
+    // Only a value with an adjoint: the forward sweep is the user's code, whatever its kinds.
+    if (!active.has(name) || info?.temp) continue;
+    const index = fn.params.indexOf(name);
+    const loc = firstAssign(name);
+    const at = index >= 0 ? fn.paramSpans?.[index] : loc && { start: loc.start ?? 0, end: loc.end ?? 0, line: loc.line, column: loc.column };
+    const declared = info?.declared ?? (index >= 0 && fn.paramAnnotated[index] ? fn.paramTypes[index] : undefined);
+    const other = evidence.has("number") ? "used as a number" : "passed as an NDArray";
+    const detail =
+      declared === "array"
+        ? `'${name}' is declared an array of numbers and used as a number`
+        : declared !== undefined
+          ? `'${name}' is declared ${{ ndarray: "an NDArray", number: "a number", boolean: "a boolean", other: "neither a number nor an array of numbers" }[declared]} and indexed as an array`
+          : `'${name}' is indexed as an array in one place and ${other} in another`;
+    if (at) out.push(diagnostic("ADJ027", filename, at, detail));
+  }
+  for (const s of stmts) {
+    if (s.kind !== "assign" || s.expr.kind !== "alloc" || s.expr.arg.kind !== "var" || !s.loc) continue;
+    const arg = s.expr.arg.name;
+    if (types.get(arg) !== "unknown" || !(involved.has(arg) || involved.has(s.target))) continue;
+    const at = { start: s.loc.start ?? 0, end: s.loc.end ?? 0, line: s.loc.line, column: s.loc.column };
+    const what = fn.locals.get(arg)?.temp ? "the value" : `'${arg}'`;
+    out.push(diagnostic("ADJ027", filename, at, `${what} makes a new array here: a copy of it if it is an array, zeros of its length if it is a number`));
+  }
+  return out;
 }
 
 function kindDiagnostic(fn: IRFunction, s: Assign, filename: string): Diagnostic {

@@ -7,7 +7,7 @@ import { forEachStmt, type Callee, type Expr, type IRFunction, type Operand, typ
 type CallExpr = Extract<Expr, { kind: "call" }>;
 import { arrayMethodRule } from "../rules/array-methods.js";
 import { UnionFind } from "./dataflow.js";
-import { inferTypes } from "./types.js";
+import { inferTypes, type ModuleFacts } from "./types.js";
 
 export interface Summary {
   /** Positions of the array parameters the function (or a function it calls) writes into. */
@@ -66,18 +66,18 @@ export function resultArgs(call: CallExpr, summaries: Summaries): Operand[] {
 }
 
 /** The summaries of `fns` and of every module function they call, by key. */
-export function summarize(fns: Map<string, IRFunction>, known: ReadonlyMap<string, Summary> = new Map()): Map<string, Summary> {
+export function summarize(fns: Map<string, IRFunction>, known: ReadonlyMap<string, Summary> = new Map(), facts?: ModuleFacts): Map<string, Summary> {
   const summaries = new Map<string, Summary>(known);
   for (const key of fns.keys()) summaries.set(key, { writes: [], resizes: [], result: { kind: "none" } });
   const lookup: Summaries = (callee) => (callee.kind === "local" ? summaries.get(callee.key) : undefined);
-  const facts = [...fns].map(([key, fn]) => {
+  const perFunction = [...fns].map(([key, fn]) => {
     const stmts: Stmt[] = [];
     forEachStmt(fn.body, (s) => stmts.push(s));
-    return { key, fn, stmts, types: inferTypes(fn, stmts) };
+    return { key, fn, stmts, types: inferTypes(fn, stmts, facts) };
   });
   for (let changed = true, rounds = 0; changed && rounds < 100; rounds++) {
     changed = false;
-    for (const { key, fn, stmts, types } of facts) {
+    for (const { key, fn, stmts, types } of perFunction) {
       const next = summaryOf(fn, stmts, (name) => types.get(name) === "array", lookup);
       const old = summaries.get(key)!;
       if (JSON.stringify(next) !== JSON.stringify(old)) {

@@ -18,6 +18,7 @@ import { enclosingBindings, localFunctionNamed, type BlockNode } from "../lower/
 import { gradientSources, type GradientSources } from "../analyze/gradient-sources.js";
 import type { Analysis, AnalysisOptions } from "../analyze/index.js";
 import { summarize, type Summaries, type Summary } from "../analyze/summaries.js";
+import { moduleKinds, type ModuleKinds } from "../analyze/module-types.js";
 
 
 type Entry = NonNullable<ReverseOptions["entry"]>;
@@ -37,11 +38,12 @@ export class ModuleCompiler {
   /** While a marker call is compiled: the diagnostics it leads to, reported before or not. */
   private siteProblems: Diagnostic[] | null = null;
   private loweringProblems = new Map<string, Diagnostic[]>();
+  /** The module functions lowered for the module's kinds, with what lowering them found (reported only if one is compiled). */
+  private loweredQuietly = new Map<string, { ir: IRFunction; problems: Diagnostic[] }>();
+  private kinds: ModuleKinds | null = null;
   private inlineCount = 0;
   /** Each module function's summary (what it does to the arrays it is given), by key. */
   private summaryCache = new Map<string, Summary>();
-  /** Functions lowered only to be summarised: their diagnostics are reported if they are ever compiled. */
-  private quietlyLowered = new Set<string>();
   /** What each callee does to the arrays it is given, as the analyses look it up. */
   /** For each generated vjp, which of its parameters are arrays (their adjoints come in place), and whether it returns a number. */
   private vjpShapes = new Map<string, { arrays: boolean[]; numberResult: boolean }>();
@@ -323,7 +325,7 @@ export class ModuleCompiler {
       this.blockVjps.set(ir.params[given.indexOf(name)], ir.params[given.indexOf(`${name}$vjp`)]);
     }
     // The NDArrays the block reads get gradients; numbers are constants, as in MXNet.
-    const { types } = analyze(ir, new Set(), this.ctx.filename, { summaries: this.summaries });
+    const { types } = this.analyze(ir, new Set());
     const sourceNames = recorded.fn.params.map((p) => (p as t.Identifier).name);
     const isFunction = (name: string) => recorded.functions.has(name) || recorded.functions.has(name.replace(/\$vjp$/, ""));
     const arrays = ir.params.flatMap((p, i) => ((types.get(p) === "ndarray" || types.get(p) === "unknown") && !isFunction(sourceNames[i]) ? [i] : []));
@@ -404,11 +406,34 @@ export class ModuleCompiler {
     this.replacements.push({ start: call.start!, end: call.end!, code, lines: lines ?? [{ text: code }] });
   }
 
+  /**
+   * The kinds of the module's functions' parameters and results (analyze/module-types.ts),
+   * found once per module, from every function of the module as it is when first asked.
+   */
+  private moduleKinds(): ModuleKinds {
+    if (!this.kinds) {
+      const irs = new Map<string, IRFunction>();
+      for (const fn of [...this.ctx.functions.values()]) {
+        // Lowered aside: a function nobody differentiates may hold what adjoint refuses.
+        this.lowerQuietly(fn.key);
+        const ir = this.lowered.get(fn.key) ?? this.loweredQuietly.get(fn.key)?.ir;
+        if (ir) irs.set(fn.key, ir);
+      }
+      this.kinds = moduleKinds(irs);
+    }
+    return this.kinds;
+  }
+
+  private analyze(ir: IRFunction, mask: Set<number>, options: Omit<AnalysisOptions, "summaries" | "facts"> = {}): Analysis {
+    return analyze(ir, mask, this.ctx.filename, { summaries: this.summaries, facts: this.moduleKinds(), ...options });
+  }
+
   private lower(fn: ModuleFunction): IRFunction | null {
-    if (this.quietlyLowered.delete(fn.key)) this.ctx.diagnostics.push(...(this.loweringProblems.get(fn.key) ?? []));
     if (!this.lowered.has(fn.key)) {
       const before = this.ctx.diagnostics.length;
-      const ir = optimize(lowerFunction(fn.node as FunctionNode, fn.key, this.ctx));
+      const quiet = this.loweredQuietly.get(fn.key);
+      if (quiet) this.ctx.diagnostics.push(...quiet.problems);
+      const ir = quiet?.ir ?? optimize(lowerFunction(fn.node as FunctionNode, fn.key, this.ctx));
       this.lowered.set(fn.key, this.ctx.diagnostics.length > before ? null : ir);
       this.loweringProblems.set(fn.key, this.ctx.diagnostics.slice(before));
     }
@@ -416,19 +441,17 @@ export class ModuleCompiler {
     return this.lowered.get(fn.key) ?? null;
   }
 
-  /** f lowered without reporting its problems (they are reported if f itself is compiled). */
+  /** f lowered without reporting its problems (they are reported if f itself is compiled); null if it has any. */
   private lowerQuietly(key: string): IRFunction | null {
     const fn = this.ctx.functions.get(key);
     if (!fn) return null;
-    if (!this.lowered.has(key)) {
-      const before = this.ctx.diagnostics.length;
-      const ir = optimize(lowerFunction(fn.node as FunctionNode, fn.key, this.ctx));
-      const problems = this.ctx.diagnostics.splice(before);
-      this.lowered.set(key, problems.length > 0 ? null : ir);
-      this.loweringProblems.set(key, problems);
-      this.quietlyLowered.add(key);
+    if (this.lowered.has(key)) return this.lowered.get(key)!;
+    if (!this.loweredQuietly.has(key)) {
+      const problems: Diagnostic[] = [];
+      this.loweredQuietly.set(key, { ir: optimize(lowerFunction(fn.node as FunctionNode, fn.key, { ...this.ctx, diagnostics: problems })), problems });
     }
-    return this.lowered.get(key) ?? null;
+    const quiet = this.loweredQuietly.get(key)!;
+    return quiet.problems.length > 0 ? null : quiet.ir;
   }
 
   /**
@@ -454,7 +477,7 @@ export class ModuleCompiler {
     };
     visit(key);
     const known = new Map([...this.summaryCache]);
-    for (const [name, summary] of summarize(closure, known)) this.summaryCache.set(name, summary);
+    for (const [name, summary] of summarize(closure, known, this.moduleKinds())) this.summaryCache.set(name, summary);
     return this.summaryCache.get(key);
   }
 
@@ -476,8 +499,7 @@ export class ModuleCompiler {
   }
 
   private generate(ir: IRFunction, mask: number[], name: string, entry?: Entry, aliases: number[][] = []): (Generated & { analysis: Analysis }) | null {
-    const options: AnalysisOptions = { summaries: this.summaries, aliases, writesAreOutputs: !entry };
-    const analysis = analyze(ir, new Set(mask), this.ctx.filename, options);
+    const analysis = this.analyze(ir, new Set(mask), { aliases, writesAreOutputs: !entry });
     this.vjpShapes.set(name, { arrays: ir.params.map((p) => analysis.types.get(p) === "array"), numberResult: analysis.types.get(ir.result) === "number" });
     for (const d of analysis.diagnostics) this.report(d);
     if (analysis.diagnostics.length > 0) return null;

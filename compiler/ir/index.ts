@@ -130,6 +130,10 @@ export interface IRFunction {
   paramTypes: ValueType[];
   /** Whether each parameter's type was written (else number is assumed until its use says otherwise). */
   paramAnnotated: boolean[];
+  /** Where each parameter is written, for a diagnostic about it. */
+  paramSpans?: Span[];
+  /** The result's type where the source says it (a return type, JSDoc's `@returns`). */
+  returnType?: ValueType;
   body: Stmt[];
   /** The variable holding the return value. */
   result: string;

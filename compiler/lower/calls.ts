@@ -6,7 +6,7 @@ import type { Operand } from "../ir/index.js";
 import { sourceName, UNDEFINED, type Lowering } from "./lowerer.js";
 import type { FunctionNode, ModuleContext } from "../ir/context.js";
 import { scalarRules } from "../rules/scalar.js";
-import { declaredType } from "./types.js";
+import { declaredType, docTypes } from "./types.js";
 
 export function call(l: Lowering, node: t.CallExpression, target?: string): Operand {
   const callee = unwrap(node.callee as t.Expression);
@@ -117,7 +117,7 @@ function returnsNdarray(fn: FunctionNode, ctx: ModuleContext): boolean {
 const returnsNdarrayOf = new WeakMap<FunctionNode, boolean>();
 
 function readReturnsNdarray(fn: FunctionNode, ctx: ModuleContext): boolean {
-  const declared = fn.returnType?.type === "TSTypeAnnotation" ? declaredType(fn.returnType, ctx.typeAliases) : undefined;
+  const declared = (fn.returnType?.type === "TSTypeAnnotation" ? declaredType(fn.returnType, ctx.typeAliases) : undefined) ?? docTypes(ctx.source, fn.start ?? 0)?.returns;
   if (declared) return declared === "ndarray";
   const returned: t.Expression[] = [];
   if (fn.body.type !== "BlockStatement") returned.push(fn.body);

@@ -5,9 +5,9 @@
 // expressions); each family of constructs has its file, written against the Lowering interface.
 import type * as t from "@babel/types";
 import { spanOf } from "../ast.js";
-import { diagnostic, type DiagnosticCode } from "../diagnostics.js";
+import { diagnostic, type DiagnosticCode, type Span } from "../diagnostics.js";
 import type { FunctionNode, ModuleContext } from "../ir/context.js";
-import { bool, forEachStmt, num, v, type Expr, type IRFunction, type LocalInfo, type Operand, type SourceLoc, type Stmt, type ValueType } from "../ir/index.js";
+import { bool, exprArgs, forEachStmt, num, v, type Expr, type IRFunction, type LocalInfo, type Operand, type SourceLoc, type Stmt, type ValueType } from "../ir/index.js";
 import { argForRule, updateNeedsTemporary } from "../rules/scalar.js";
 import type { NpRule } from "../rules/np.js";
 import * as arrays from "./arrays.js";
@@ -17,7 +17,7 @@ import * as expressions from "./expressions.js";
 import { UNDEFINED, type JumpTarget, type Lowering, type RecordBlock } from "./lowerer.js";
 import * as ndarray from "./ndarray.js";
 import * as record from "./record.js";
-import { declaredType } from "./types.js";
+import { declaredType, defaultType, docTypes } from "./types.js";
 
 export type { RecordBlock } from "./lowerer.js";
 
@@ -67,19 +67,26 @@ class Lowerer implements Lowering {
     const paramTypes: ValueType[] = [];
     const paramAnnotated: boolean[] = [];
     const defaults: [string, t.Expression][] = [];
+    const paramSpans: Span[] = [];
+    // Untyped JavaScript says a parameter's type in JSDoc (`@param {number[]} x`) or by its default (`x = 0`).
+    const docs = docTypes(this.ctx.source, node.start ?? 0);
     for (const param of node.params) {
       let id: t.Node = param;
+      let byDefault: ValueType | undefined;
       if (id.type === "AssignmentPattern") {
         defaults.push([(id.left as t.Identifier).name, id.right]);
+        byDefault = defaultType(id.right);
         id = id.left;
       }
       if (id.type !== "Identifier") {
         this.report(id.type === "RestElement" ? "ADJ019" : "ADJ008", id);
         continue;
       }
-      const declared = declaredType(id.typeAnnotation, this.ctx.typeAliases) ?? this.ctx.hooks?.typeAt?.(id.start!, id.end!) ?? this.record?.types.get(id.name);
+      const declared =
+        declaredType(id.typeAnnotation, this.ctx.typeAliases) ?? this.ctx.hooks?.typeAt?.(id.start!, id.end!) ?? docs?.params.get(id.name) ?? byDefault ?? this.record?.types.get(id.name);
       const type = declared ?? "number";
       params.push(this.declare(id.name, { declared, temp: false }));
+      paramSpans.push(spanOf(id));
       paramTypes.push(type);
       paramAnnotated.push(declared !== undefined);
     }
@@ -107,6 +114,8 @@ class Lowerer implements Lowering {
       params,
       paramTypes,
       paramAnnotated,
+      paramSpans,
+      returnType: (node.returnType?.type === "TSTypeAnnotation" ? declaredType(node.returnType, this.ctx.typeAliases) : undefined) ?? docs?.returns,
       body: this.block,
       result: this.result,
       ...(outputs && { outputs, leaves: this.leaves }),
@@ -280,7 +289,11 @@ class Lowerer implements Lowering {
 
   /** `target = expr`, through a temporary when the rule would need the old value of target. */
   assign(target: string, expr: Expr): void {
-    if (expr.kind === "prim" && updateNeedsTemporary(target, expr.op, expr.args.map(argForRule))) {
+    // `v = scale(v, 2)`, `v = v.slice()`: where v is an array, the new array and the one it was
+    // made from are two arrays with two adjoints, which one variable cannot hold (the
+    // reverse sweep dropped the call's adjoint: a zero gradient); a temporary holds the new one.
+    const remakes = (expr.kind === "call" || expr.kind === "alloc") && exprArgs(expr).some((a) => a.kind === "var" && a.name === target);
+    if (remakes || (expr.kind === "prim" && updateNeedsTemporary(target, expr.op, expr.args.map(argForRule)))) {
       const tmp = this.temp();
       this.emit({ kind: "assign", target: tmp, expr });
       this.emit({ kind: "assign", target, expr: { kind: "copy", arg: v(tmp) } });

@@ -78,6 +78,6 @@ export function fillReverse(r: Reverser, s: Extract<Stmt, { kind: "fill" }>): Co
     if (s.value.kind === "var" && r.a.active.has(s.value.name)) out.push(line(`${r.adjoint(s.value.name)} += ${r.options.runtime}.sum(${darray});`, s.loc));
     out.push(line(`${darray}.fill(0);`, s.loc));
   }
-  if (r.a.saves.has(s)) out.push(line(`${s.array}.set(${r.stack}.popRef());`, s.loc));
+  if (r.a.saves.has(s)) out.push(line(`${r.options.runtime}.putBack(${s.array}, ${r.stack}.popRef());`, s.loc));
   return out;
 }

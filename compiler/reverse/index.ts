@@ -103,7 +103,8 @@ class ReverseBuilder implements Reverser {
       this.inputAdjoints.set(param, this.fresh(`d${input}`));
     }
     // Adjoint arrays are found through the array they belong to, for arrays made inside the function.
-    if (activeArrays.some((name) => !fn.params.includes(name))) this.arrayAdjoints = this.fresh("arrayAdjoints");
+    // So are those of a parameter given a new array (`w = [1, 2, 3]` for a default): two arrays, one name.
+    if (activeArrays.some((name) => !fn.params.includes(name)) || this.paramInputs.size > 0) this.arrayAdjoints = this.fresh("arrayAdjoints");
     const forward = forwardSweep(this, fn.body);
     const restored = [
       ...new Set([
