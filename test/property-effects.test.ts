@@ -385,7 +385,12 @@ const signature = (e: Examined) => [...new Set(e.problems.map((p) => `${p.fronte
 
 async function minimize(failed: Examined, points: Point[]): Promise<Examined> {
   const wanted = new Set(failed.problems.map((p) => `${p.frontend}:${p.kind}`));
-  const stillFails = (e: Examined) => e.problems.some((p) => wanted.has(`${p.frontend}:${p.kind}`));
+  // The same failure: every front end and kind of problem is still there, so a failure of both
+  // front ends never shrinks into another one's of only one.
+  const stillFails = (e: Examined) => {
+    const found = new Set(e.problems.map((p) => `${p.frontend}:${p.kind}`));
+    return [...wanted].every((w) => found.has(w));
+  };
   let best = failed;
   const attempt = async (statements: Statement[], extra: Partial<ProgramSpec> = {}) => {
     if (statements.length === 0) return false;
