@@ -68,11 +68,21 @@ export type Vjp = (...args: any[]) => [unknown, (dvalue: any) => unknown[]];
 /** Where a `differentiable` or `customGrad` function keeps its vjp. */
 export const VJP: unique symbol = Symbol.for("adjoint.vjp") as never;
 
-type WithVjp = { [VJP]?: Vjp };
+/** What a `differentiable` function does to the arrays it is given (its summary), where it does anything. */
+const EFFECTS: unique symbol = Symbol.for("adjoint.effects") as never;
 
-/** Attaches the generated vjp to a function marked `differentiable` and returns it. */
-export function withVjp<F extends (...args: any[]) => any>(fn: F, vjp: Vjp): F {
+/** The array parameters a function writes into, and whether it may return one of them. */
+export interface Effects {
+  writes: readonly number[];
+  returnsArgument: boolean;
+}
+
+type WithVjp = { [VJP]?: Vjp; [EFFECTS]?: Effects };
+
+/** Attaches the generated vjp to a function marked `differentiable` (and what it does to its arrays) and returns it. */
+export function withVjp<F extends (...args: any[]) => any>(fn: F, vjp: Vjp, effects?: Effects): F {
   Object.defineProperty(fn, VJP, { value: vjp, enumerable: false });
+  if (effects) Object.defineProperty(fn, EFFECTS, { value: effects, enumerable: false });
   return fn;
 }
 
@@ -84,6 +94,17 @@ export function vjpOf(fn: unknown, name: string): Vjp {
       `adjoint: cannot differentiate through '${name}': it is not marked differentiable. ` +
         `Wrap it as differentiable(${name}) in the module that defines it (and compile that module with adjoint), ` +
         `or give it a hand-written rule with customGrad.`,
+    );
+  }
+  // A caller in another module was compiled without this function's summary: it took the
+  // arrays it passes as read, so a function that writes one is refused rather than guessed.
+  const effects = (fn as WithVjp)[EFFECTS];
+  if (effects !== undefined) {
+    const { writes } = effects;
+    const what = writes.length > 0 ? `it writes into the array${writes.length === 1 ? "" : "s"} it is given as parameter ${writes.join(", ")}` : "it may return an array it was given";
+    throw new Error(
+      `adjoint: cannot differentiate through '${name}' from another module: ${what}, ` +
+        `and out-parameters are differentiated only within one module. Call it from a function of its own module, or have it return a new array.`,
     );
   }
   return vjp;
@@ -131,11 +152,44 @@ export function sum(array: NumericArray): number {
   return total;
 }
 
+/**
+ * The adjoint arrays of the arrays a function makes or is given, found by array. A typed
+ * array's view (`x.subarray(1)`, made anywhere) has the same view of its array's adjoint.
+ */
+export class ArrayAdjoints extends Map<NumericArray, NumericArray> {
+  override get(array: NumericArray): NumericArray | undefined {
+    const found = super.get(array);
+    if (found !== undefined || !ArrayBuffer.isView(array)) return found;
+    for (const [base, adjoint] of this) {
+      if (Array.isArray(base) || Array.isArray(adjoint) || base.buffer !== array.buffer || base.BYTES_PER_ELEMENT !== array.BYTES_PER_ELEMENT) continue;
+      const offset = (array.byteOffset - base.byteOffset) / base.BYTES_PER_ELEMENT;
+      if (offset < 0 || offset + array.length > base.length) continue;
+      const view = adjoint.subarray(offset, offset + array.length);
+      this.set(array, view);
+      return view;
+    }
+    return undefined;
+  }
+}
+
+/** Whether two arrays share elements: one array, or typed arrays over overlapping memory. */
+function overlap(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (!ArrayBuffer.isView(a) || !ArrayBuffer.isView(b) || a.buffer !== b.buffer) return false;
+  return a.byteOffset < b.byteOffset + b.byteLength && b.byteOffset < a.byteOffset + a.byteLength;
+}
+
+/** A vjp's head gradient for an array result, added unless it is the result's own adjoint (the caller's, passed in place). */
+export function addHead(dresult: NumericArray, head: NumericArray | undefined): void {
+  if (head === undefined || overlap(dresult, head)) return;
+  addInto(dresult, head);
+}
+
 /** Two array parameters that are one array would share one adjoint: refuse rather than guess. */
 export function assertDistinct(...namedArrays: unknown[]): void {
   for (let i = 0; i < namedArrays.length; i += 2) {
     for (let j = i + 2; j < namedArrays.length; j += 2) {
-      if (namedArrays[i] === namedArrays[j]) {
+      if (overlap(namedArrays[i], namedArrays[j])) {
         throw new Error(
           `adjoint: parameters '${namedArrays[i + 1]}' and '${namedArrays[j + 1]}' are the same array; the gradient with respect to each is not defined. Pass a copy (e.g. ${namedArrays[j + 1]}.slice()).`,
         );

@@ -42,6 +42,7 @@ export function differentiableArg(expr: Expr, i: number): boolean {
     case "stop":
     case "leaf":
     case "shape":
+    case "view":
       return false;
     case "load":
       return i === 0;
@@ -89,7 +90,7 @@ export function activityOf(fn: IRFunction, wrt: Set<number>, stmts: Stmt[], assi
   };
   for (const s of stmts) {
     if (s.kind === "assign") {
-      if (s.expr.kind === "copy" && isArray(s.target)) continue; // an alias, not a flow
+      if ((s.expr.kind === "copy" || s.expr.kind === "view") && isArray(s.target)) continue; // an alias, not a flow
       exprArgs(s.expr).forEach((arg, i) => {
         if (differentiableArg(s.expr, i) && !(s.expr.kind === "alloc" && !(arg.kind === "var" && isArray(arg.name)))) flow(arg, s.target);
       });
@@ -144,7 +145,7 @@ export function activityOf(fn: IRFunction, wrt: Set<number>, stmts: Stmt[], assi
       continue;
     }
     if (s.kind !== "assign" || !active.has(s.target)) continue;
-    if (s.expr.kind === "copy" && isArray(s.target)) continue;
+    if ((s.expr.kind === "copy" || s.expr.kind === "view") && isArray(s.target)) continue;
     const activeArgs = exprArgs(s.expr).some((a, i) => isActive(a) && differentiableArg(s.expr, i));
     if (s.expr.kind === "alloc" || s.expr.kind === "leaf") {
       activeStmts.add(s); // its adjoint array is zeroed (and a copy's flows back); a leaf's is returned

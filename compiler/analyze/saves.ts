@@ -112,8 +112,9 @@ export function savesOf(fn: IRFunction, stmts: Stmt[], assigns: Assign[], types:
     let changed = false;
     for (const s of stmts) {
       // A call writing arrays the reverse sweep reads: they are copied before it, put back after.
-      // Only readers that may run before it need that: the call's own pullback reads what it left.
-      const readBefore = (a: string) => [...(elementReaders.get(node(a)) ?? [])].some((reader) => reader !== s && runsBefore(reader, s));
+      // Only readers that may run before it need that: the call's own pullback reads what it
+      // left, but in a loop its previous iteration's reads what this one overwrites.
+      const readBefore = (a: string) => [...(elementReaders.get(node(a)) ?? [])].some((reader) => runsBefore(reader, s));
       const copied = callOf(s) ? [...new Set(writes(s).filter(readBefore))] : [];
       if (copied.length > (snapshots.get(s)?.length ?? 0)) {
         snapshots.set(s, copied);
@@ -191,7 +192,7 @@ export function savesOf(fn: IRFunction, stmts: Stmt[], assigns: Assign[], types:
   };
 }
 
-/** Whether statement `a` may run before statement `b`: it comes first, or a loop holds both. */
+/** Whether statement `a` may run before statement `b`: it comes first, or a loop holds both (`a` may be `b`, an earlier iteration). */
 function mayRunBefore(body: Stmt[]): (a: Stmt, b: Stmt) => boolean {
   const position = new Map<Stmt, number>();
   const loops: [number, number][] = [];

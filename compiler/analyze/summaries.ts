@@ -26,6 +26,15 @@ export type Summaries = (callee: Callee) => Summary | undefined;
 
 export const noSummaries: Summaries = () => undefined;
 
+/**
+ * A function with an attached vjp (another module's `differentiable`, `customGrad`): its
+ * summary is not visible here, so it may write any array it is given, and the caller keeps
+ * what it reads as if it did. If it does write one, or returns one it was given, its vjp
+ * refuses at run time (runtime/generated.ts: vjpOf), so the caller's reverse sweep is right
+ * whenever it runs. Positions past the call's arguments are ignored.
+ */
+export const ATTACHED: Summary = { writes: Array.from({ length: 64 }, (_, i) => i), resizes: Array.from({ length: 64 }, (_, i) => i), result: { kind: "fresh" } };
+
 /** The call of a statement, if it is one (`t = g(a)` or `g(a);`). */
 export function callOf(s: Stmt): CallExpr | null {
   return (s.kind === "assign" || s.kind === "effect") && s.expr.kind === "call" ? s.expr : null;
@@ -50,7 +59,7 @@ export function arrayClasses(stmts: Stmt[], isArray: (name: string) => boolean, 
   const classes = new UnionFind();
   for (const s of stmts) {
     if (s.kind !== "assign" || !isArray(s.target)) continue;
-    if (s.expr.kind === "copy" && s.expr.arg.kind === "var" && isArray(s.expr.arg.name)) classes.union(s.target, s.expr.arg.name);
+    if ((s.expr.kind === "copy" || s.expr.kind === "view") && s.expr.arg.kind === "var" && isArray(s.expr.arg.name)) classes.union(s.target, s.expr.arg.name);
     if (s.expr.kind === "call") {
       for (const given of resultArgs(s.expr, summaries)) if (given.kind === "var" && isArray(given.name)) classes.union(s.target, given.name);
     }
@@ -115,7 +124,7 @@ function resultOf(fn: IRFunction, stmts: Stmt[], isArray: (name: string) => bool
   // Anything else that gives the class an array: an allocation, a fresh call result.
   const fresh = stmts.some((s) => {
     if (s.kind !== "assign" || !isArray(s.target) || classes.find(s.target) !== cls) return false;
-    if (s.expr.kind === "copy") return false;
+    if (s.expr.kind === "copy" || s.expr.kind === "view") return false;
     if (s.expr.kind === "call") {
       return summaries(s.expr.callee)?.result.kind !== "param";
     }

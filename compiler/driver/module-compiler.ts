@@ -17,7 +17,7 @@ import { autogradMethod, ndarrayNamesOf, recordedBlock } from "../lower/record.j
 import { enclosingBindings, localFunctionNamed, type BlockNode } from "../lower/scopes.js";
 import { gradientSources, type GradientSources } from "../analyze/gradient-sources.js";
 import type { Analysis, AnalysisOptions } from "../analyze/index.js";
-import { summarize, type Summaries, type Summary } from "../analyze/summaries.js";
+import { ATTACHED, summarize, type Summaries, type Summary } from "../analyze/summaries.js";
 import { moduleKinds, type ModuleKinds } from "../analyze/module-types.js";
 
 
@@ -47,7 +47,7 @@ export class ModuleCompiler {
   /** What each callee does to the arrays it is given, as the analyses look it up. */
   /** For each generated vjp, which of its parameters are arrays (their adjoints come in place), and whether it returns a number. */
   private vjpShapes = new Map<string, { arrays: boolean[]; numberResult: boolean }>();
-  private summaries: Summaries = (callee) => (callee.kind === "local" ? this.summaryOf(callee.key) : undefined);
+  private summaries: Summaries = (callee) => (callee.kind === "local" ? this.summaryOf(callee.key) : ATTACHED);
   private ndarrayNames: Set<string> | null = null;
   /** The bindings whose arrays may need gradients in a record block: attached ones, record blocks' outputs, their aliases. */
   private gradients: GradientSources | null = null;
@@ -379,7 +379,12 @@ export class ModuleCompiler {
     const name = this.vjpFor(fn.key, mask, true);
     if (!name) return;
     const original = this.ctx.source.slice(arg.start!, arg.end!);
-    this.replace(call, `${this.runtime}.withVjp(${original}, ${name})`);
+    // Which array parameters it writes: a caller in another module cannot see its summary.
+    const summary = this.summaryOf(fn.key);
+    const writes = summary?.writes ?? [];
+    const returnsArgument = summary?.result.kind === "param" || summary?.result.kind === "mixed";
+    const effects = writes.length > 0 || returnsArgument ? `, { writes: [${writes.join(", ")}], returnsArgument: ${returnsArgument} }` : "";
+    this.replace(call, `${this.runtime}.withVjp(${original}, ${name}${effects})`);
   }
 
   private wrtOption(options: t.CallExpression["arguments"][number] | undefined, call: t.CallExpression): number | number[] | null {

@@ -60,6 +60,11 @@ export type Expr =
     }
   /** An NDArray's shape and dtype without its data, for a rule that reads no more (`shapeOf(h)`). */
   | { kind: "shape"; arg: Operand }
+  /**
+   * `a.subarray(begin, end)`: a view of a typed array's elements, the same memory. It is one
+   * region with `arg`; its adjoint is the same view of `arg`'s adjoint.
+   */
+  | { kind: "view"; arg: Operand; args: Operand[] }
   /** `a[i]`: an element of a Float64Array, Float32Array or number[]. */
   | { kind: "load"; array: Operand; index: Operand }
   /**
@@ -189,6 +194,8 @@ export function exprArgs(expr: Expr): Operand[] {
       return [expr.array, expr.index];
     case "alloc":
       return [expr.arg];
+    case "view":
+      return [expr.arg, ...expr.args];
   }
 }
 

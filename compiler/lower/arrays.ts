@@ -1,7 +1,7 @@
 // Indexed code on typed arrays and number[]: element reads and writes (`a[i]`, `a[i] += v`),
 // allocations and copies, array literals, fill/slice; and property reads (`.length`, NDArray's).
 import type * as t from "@babel/types";
-import { unwrap } from "../ast.js";
+import { spanOf, unwrap } from "../ast.js";
 import { num, v, type ArrayKind, type Operand } from "../ir/index.js";
 import { sourceName, UNDEFINED, type Lowering } from "./lowerer.js";
 import { mathConstants } from "../rules/scalar.js";
@@ -19,6 +19,11 @@ export function member(l: Lowering, node: t.MemberExpression, target?: string): 
     if (receiver.kind === "var" && l.ndarrays.has(receiver.name)) {
       if (property === "T") return l.np(npRule("transpose")!, [receiver], ([x]) => `${x}.T`, target);
       if (CONSTANT_PROPERTIES.has(property)) return l.opaque(node, "ADJ012", `the property .${property}`, [receiver], ([r]) => `${r}.${property}`, target, true);
+      if (property === "data") {
+        // The NDArray's own elements: a write through them would change it in place.
+        const describe = `\`${l.ctx.source.slice(node.start!, node.end!)}\` (its elements, which a write would change)`;
+        return l.compute({ kind: "opaque", describe, diagnostic: "ADJ025", render: ([r]) => `${r}.data`, args: [receiver], at: spanOf(node), writesReceiver: true }, target);
+      }
     }
     if (property === "length") return l.compute({ kind: "prim", op: "length", args: [receiver] }, target, "number");
     return l.opaque(node, "ADJ012", `the property .${property}`, [receiver], ([r]) => `${r}.${property}`, target);
@@ -90,6 +95,10 @@ export function arrayMethod(l: Lowering, object: t.Expression, property: string,
     // The reverse sweep reads arrays as the forward sweep left them: writing one in place would corrupt it.
     l.report("ADJ025", node, `${sourceName(l, object)}.${property}(…)`);
     return UNDEFINED;
+  }
+  if (property === "subarray" && object.type === "Identifier" && l.lookup(object.name) && !l.ndarrays.has(l.lookup(object.name)!) && node.arguments.length <= 2 && node.arguments.every((a) => a.type !== "SpreadElement" && a.type !== "ArgumentPlaceholder")) {
+    // A view: the same memory, one region with the array (its adjoint is the same view of the array's).
+    return l.compute({ kind: "view", arg: v(l.lookup(object.name)!), args: l.arguments(node.arguments) }, target, "array");
   }
   if ((property === "slice" || property === "fill") && object.type === "Identifier" && l.lookup(object.name)) {
     const array = l.lookup(object.name)!;

@@ -36,6 +36,8 @@ export function exprCode(r: Reverser, expr: Expr): string {
       return `${code(r, expr.array)}[${code(r, expr.index)}]`;
     case "shape":
       return `${r.options.runtime}.shapeOf(${code(r, expr.arg)})`;
+    case "view":
+      return `${argCode(r, expr.arg)}.subarray(${expr.args.map((a) => code(r, a)).join(", ")})`;
     case "alloc": {
       const arg = code(r, expr.arg);
       const copies = expr.arg.kind === "var" && r.isArray(expr.arg.name);

@@ -174,11 +174,9 @@ class ReverseBuilder implements Reverser {
       }
       if (resultIsArray) {
         // A result that is a parameter's array may come with that array's adjoint as its head.
-        // A caller that drops the result passes no head for it.
-        const seed = line(`${rt}.addInto(${this.adjoint(fn.result)}, ${head});`);
-        const isParam = inPlace.some((p) => a.region(p) === a.region(fn.result));
-        const given = [...(entry || outputs ? [] : [`${head} !== undefined`]), ...(isParam ? [`${head} !== ${this.adjoint(fn.result)}`] : [])];
-        pullback.push(given.length > 0 ? { kind: "if", cond: given.join(" && "), then: [seed], else: [] } : seed);
+        // A vjp's caller may drop the result (no head), or pass the adjoint it has in place.
+        const seed = entry || outputs ? "addInto" : "addHead";
+        pullback.push(line(`${rt}.${seed}(${this.adjoint(fn.result)}, ${head});`));
       }
     }
     if (this.extraLocals.length > 0) pullback.push(line(`let ${this.extraLocals.join(", ")};`));
@@ -215,7 +213,7 @@ class ReverseBuilder implements Reverser {
       body.push(line(`${rt}.assertDistinct(${activeParamArrays.map((p) => `${p}, "${p}"`).join(", ")});`));
     }
     if (this.stack) body.push(line(entry ? `const ${this.stack} = ${rt}.ValueStack.acquire();` : `const ${this.stack} = new ${rt}.ValueStack();`));
-    if (this.arrayAdjoints) body.push(line(`const ${this.arrayAdjoints} = new Map();`));
+    if (this.arrayAdjoints) body.push(line(`const ${this.arrayAdjoints} = new ${rt}.ArrayAdjoints();`));
     if (this.leafValues) body.push(line(`const ${this.leafValues} = [];`));
     for (const [param, input] of this.paramInputs) body.push(line(`const ${input} = ${param};`));
     // A record block that returns nothing has no result variable.
