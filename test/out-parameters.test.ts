@@ -92,6 +92,21 @@ const cases: Record<string, string> = {
       return cur[0] + 2 * cur[1];
     }
     export const checks = [{ primal: loss, grad: grad(loss, { wrt: [0, 1] }), wrt: [0, 1], points: [[Float64Array.from([0.5, -1, 2, 0.25]), Float64Array.from([0.9, -0.4])], [Float64Array.from([1, 0.3, -0.2, 0.7]), Float64Array.from([0.1, 0.8])]] }];`,
+  // Found by test/property-effects: an inactive call that overwrites an array an earlier
+  // adjoint reads, its result read once (it was written into its reader, and its copy lost).
+  "an inactive out-parameter call whose result is read once": `
+    function dot(u: Float64Array, v: Float64Array): number { let t = 0; for (let i = 0; i < u.length; i++) t += u[i] * v[i]; return t; }
+    function scaleInto(out: Float64Array, v: Float64Array, k: number): number {
+      let t = 0; for (let i = 0; i < out.length; i++) { out[i] = v[i] * k + 1; t += out[i]; } return t;
+    }
+    function f(x: Float64Array): number {
+      const b = new Float64Array(x.length);
+      b[1] = 0.5;
+      let s = dot(x, b);
+      s += scaleInto(b, b, 1.5);
+      return s * x[0];
+    }
+    export const checks = [{ primal: f, grad: grad(f), wrt: [0], points: [[${X}], [${Y}]] }];`,
   // A number[] out-parameter.
   "a number[] out-parameter": `
     function square(out: number[], x: number[]): void { for (let i = 0; i < x.length; i++) out[i] = x[i] * x[i]; }

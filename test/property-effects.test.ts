@@ -48,6 +48,17 @@ const SUPPORTED: ReadonlySet<Category> = new Set<Category>([
   "array-read",
   "local-write",
   "reading-helper",
+  // Issue 15: out-parameters, aliasing, views, mutating methods, swapped buffers, guards.
+  "input-write",
+  "outparam-void",
+  "outparam-value",
+  "alias-args",
+  "alias-assign",
+  "view",
+  "stack-methods",
+  "typed-methods",
+  "swap-buffers",
+  "guard",
 ]);
 
 const ON_DEMAND = process.env.EFFECT_PROGRAMS !== undefined;

@@ -122,7 +122,7 @@ export function inlinable(r: Reverser, s: Stmt, next: Stmt | Operand | undefined
   if (s.kind === "assign" && s.expr.kind === "shape") return !r.a.needed.has(s.target);
   if (s.kind !== "assign" || !r.fn.locals.get(s.target)?.temp || s.target === r.fn.result) return false;
   if (r.readCounts.get(s.target) !== 1 || r.assignCounts.get(s.target) !== 1) return false;
-  if (r.a.needed.has(s.target) || r.a.saves.has(s)) return false;
+  if (r.a.needed.has(s.target) || r.a.saves.has(s) || r.a.snapshots.has(s)) return false;
   // Active temporaries stay, so each adjoint (dt1) has its variable (t1) in the forward sweep.
   if (r.a.active.has(s.target)) return false;
   if (next === undefined) return false;
