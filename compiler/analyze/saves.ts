@@ -24,15 +24,18 @@ const CHEAP = new Set(["add", "sub", "mul", "mod", "neg", "pos", "lt", "le", "gt
 /** Of those, the ones a gradient flows through: recomputed even when active. */
 const ARITHMETIC = new Set(["add", "sub", "mul", "neg", "pos"]);
 
-/** For each active call, the variable that will hold the callee's pullback. */
+/**
+ * For each active call of an attached callee, the variable that will hold its pullback. A
+ * module function's call needs none: its forward and reverse halves share the caller's stack.
+ */
 export function pullbackNames(fn: IRFunction, activeStmts: Set<Stmt>, types: Map<string, InferredType>): Map<Stmt, string> {
   const pullbacks = new Map<Stmt, string>();
   const taken = new Set([...fn.locals.keys(), ...fn.params]);
   for (const s of activeStmts) {
     const call = callOf(s);
-    if (call) {
+    if (call?.callee.kind === "attached") {
       // A call made for its effect is named after its callee (`axpy_pullback`).
-      const base = s.kind === "assign" ? s.target : call.callee.kind === "local" ? call.callee.key.replace(/Target\d*$/, "") : call.callee.binding;
+      const base = s.kind === "assign" ? s.target : call.callee.binding;
       let name = `${base}_pullback`;
       for (let i = 1; taken.has(name) || fn.reserved.has(name); i++) name = `${base}_pullback${i}`;
       taken.add(name);
@@ -223,10 +226,11 @@ function readByAdjoint(s: Stmt, active: Set<string>, pullbacks: Map<Stmt, string
   if (s.kind === "fill") return [s.array];
   if (s.kind === "method") return methodReads(s);
   const arrays = (ops: Operand[]) => ops.filter((op) => op.kind === "var" && isArray(op.name));
-  if (s.kind === "effect" && s.expr.kind === "call") return [pullbacks.get(s)!, ...arrays(s.expr.args)];
+  const pullback = pullbacks.has(s) ? [pullbacks.get(s)!] : [];
+  if (s.kind === "effect" && s.expr.kind === "call") return [...pullback, ...arrays(s.expr.args)];
   if (s.kind !== "assign") return [];
   const { expr } = s;
-  if (expr.kind === "call") return [pullbacks.get(s)!, ...arrays(expr.args), ...(isArray(s.target) ? [s.target] : [])];
+  if (expr.kind === "call") return [...pullback, ...arrays(expr.args), ...(isArray(s.target) ? [s.target] : [])];
   if (expr.kind === "load") return [expr.array, expr.index];
   // An adjoint/np rule is given the arguments and the result it reads (all, unless it says),
   // or their stand-ins where it reads only the shape.

@@ -82,3 +82,24 @@ export function withSourceComments(nodes: Code[], last: { loc?: SourceLoc } = {}
   }
   return out;
 }
+
+/** The names code uses: identifiers outside strings, not property names (`a.b` uses `a`). */
+export function identifiersIn(nodes: Code[], into = new Set<string>()): Set<string> {
+  const scan = (text: string) => {
+    const bare = text.replace(/"(?:[^"\\]|\\.)*"/g, '""').replaceAll("...", " ");
+    for (const match of bare.matchAll(/(?<![\w$.])[A-Za-z_$][\w$]*/g)) into.add(match[0]);
+  };
+  for (const node of nodes) {
+    if (node.kind === "line") scan(node.code);
+    else if (node.kind === "if") {
+      scan(node.cond);
+      identifiersIn(node.then, into);
+      identifiersIn(node.else, into);
+    } else if (node.kind === "block") {
+      scan(node.head);
+      identifiersIn(node.body, into);
+      if (node.tail) scan(node.tail);
+    }
+  }
+  return into;
+}

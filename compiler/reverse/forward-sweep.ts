@@ -18,7 +18,7 @@ export function forwardSweep(r: Reverser, stmts: Stmt[], then?: Operand): Code[]
       case "assign":
         if (r.a.saves.has(s)) out.push(line(`${r.stack}.${r.pushOf(s.target)}(${s.target});`, s.loc));
         if (r.a.activeStmts.has(s) && s.expr.kind === "call") {
-          out.push(...activeCall(r, s, s.expr, (vjp) => `[${s.target}, ${r.a.pullbacks.get(s)}] = ${vjp};`));
+          out.push(...activeCall(r, s, s.expr));
         } else if (s.expr.kind === "leaf") {
           // attachGrad(): the array from here on is a leaf whose gradient the pullback returns.
           const value = code(r, s.expr.arg);
@@ -34,7 +34,7 @@ export function forwardSweep(r: Reverser, stmts: Stmt[], then?: Operand): Code[]
         }
         break;
       case "effect":
-        if (r.a.activeStmts.has(s) && s.expr.kind === "call") out.push(...activeCall(r, s, s.expr, (vjp) => `${r.a.pullbacks.get(s)} = ${vjp}[1];`));
+        if (r.a.activeStmts.has(s) && s.expr.kind === "call") out.push(...activeCall(r, s, s.expr));
         else out.push(...snapshots(r, s), line(`${exprCode(r, s.expr)};`, s.loc));
         break;
       case "store": {
@@ -81,13 +81,25 @@ export function forwardSweep(r: Reverser, stmts: Stmt[], then?: Operand): Code[]
   return out;
 }
 
-/** An active call through its callee's vjp: the previous pullback saved in a loop, the arrays it overwrites copied. */
-function activeCall(r: Reverser, s: Stmt, expr: CallExpr, assign: (vjpCall: string) => string): Code[] {
-  const { name } = calleeVjp(r, expr);
+/**
+ * An active call: a module function's forward half on this function's stack; an attached
+ * callee's vjp, its previous pullback saved in a loop. The arrays it overwrites are copied first.
+ */
+function activeCall(r: Reverser, s: Stmt, expr: CallExpr): Code[] {
+  const { name, reverse } = calleeVjp(r, expr);
   const out: Code[] = [];
   if (r.a.savedPullbacks.has(s)) out.push(line(`${r.stack}.pushRef(${r.a.pullbacks.get(s)});`, s.loc));
   out.push(...snapshots(r, s));
-  out.push(line(assign(`${name}(${expr.args.map((a) => code(r, a)).join(", ")})`), s.loc));
+  const args = expr.args.map((a) => code(r, a));
+  const target = s.kind === "assign" ? s.target : null;
+  if (reverse) {
+    const call = `${name}(${[r.stack, ...args].join(", ")})`;
+    out.push(line(target ? `${target} = ${call};` : `${call};`, s.loc));
+  } else {
+    const call = `${name}(${args.join(", ")})`;
+    const pullback = r.a.pullbacks.get(s);
+    out.push(line(target ? `[${target}, ${pullback}] = ${call};` : `${pullback} = ${call}[1];`, s.loc));
+  }
   return out;
 }
 

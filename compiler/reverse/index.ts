@@ -7,16 +7,25 @@
 // array code (scalar.ts, arrays.ts) and the code of operands (code.ts); this file assembles the function.
 import type { Analysis } from "../analyze/index.js";
 import type { InferredType } from "../analyze/types.js";
-import { line, type Code } from "../emit/index.js";
+import { identifiersIn, line, type Code } from "../emit/index.js";
 import { forEachStmt, readsOf, type Callee, type IRFunction, type Stmt } from "../ir/index.js";
+import { callOf } from "../analyze/summaries.js";
 import { fitted, putBack } from "./array-methods.js";
 import { forwardSweep } from "./forward-sweep.js";
 import { reverseSweep } from "./reverse-sweep.js";
 import type { Reverser } from "./reverser.js";
 
-/** A callee's vjp as a call site uses it. */
+/**
+ * A callee's vjp as a call site uses it. A module function comes as two plain functions that
+ * share the caller's value stack: `name(stack, ...args)` runs its forward sweep and returns
+ * its value, `reverse(stack, dvalue, ...adjoints)` its reverse sweep. An attached one is a
+ * vjp returning `[value, pullback]`.
+ */
 export interface CalleeVjp {
   name: string;
+  reverse?: string;
+  /** Its reverse sweep puts array elements back: it may run once per forward sweep. */
+  restores: boolean;
   /** The arguments whose adjoints its pullback takes and adds into in place. */
   inPlace: number[];
   /** The head gradient of a result the caller drops: 0 for a number, else undefined. */
@@ -33,6 +42,12 @@ export interface ReverseOptions {
    * valueAndGrad, the value first.
    */
   entry?: { kind: "grad" | "valueAndGrad"; order: number[]; single: boolean };
+  /**
+   * Set: a callee's halves, `name(stack, ...params)` and `reverse(stack, dvalue, ...adjoints)`;
+   * what the reverse reads of the forward's variables passes through the stack, so neither
+   * is a closure.
+   */
+  split?: { reverse: string };
   /** Positions of the parameters to differentiate, ascending. */
   wrt: number[];
   /** The runtime namespace generated code imports (`adjoint`). */
@@ -49,8 +64,11 @@ export interface ReverseOptions {
 /** Words a generated name must not be (those a prefix such as `d` can make from a user's name). */
 const KEYWORDS = new Set(["do", "delete", "default", "debugger", "in", "if", "for", "new", "try", "var", "let", "case", "else", "enum", "eval", "this", "void", "with", "await", "break", "catch", "class", "const", "super", "throw", "while", "yield", "export", "import", "return", "static", "switch", "typeof", "extends", "finally", "package", "private", "continue", "function", "arguments", "interface", "protected", "implements", "instanceof", "public", "null", "true", "false"]);
 
-export function reverseFunction(fn: IRFunction, analysis: Analysis, options: ReverseOptions): Code {
-  return new ReverseBuilder(fn, analysis, options).build();
+/** The generated function (two for a split callee), and whether its reverse sweep may run only once. */
+export function reverseFunction(fn: IRFunction, analysis: Analysis, options: ReverseOptions): { code: Code[]; restores: boolean } {
+  const builder = new ReverseBuilder(fn, analysis, options);
+  const code = builder.build();
+  return { code, restores: analysis.restoresElements || builder.calleesRestore };
 }
 
 class ReverseBuilder implements Reverser {
@@ -70,14 +88,27 @@ class ReverseBuilder implements Reverser {
   leafValues: string | null = null;
   leafGradients: string | null = null;
   assignCounts = new Map<string, number>();
+  /** A callee's reverse sweep puts elements back: so does this one's. */
+  calleesRestore = false;
+  readonly options: ReverseOptions;
 
   constructor(
     readonly fn: IRFunction,
     readonly a: Analysis,
-    readonly options: ReverseOptions,
+    options: ReverseOptions,
   ) {
+    this.options = {
+      ...options,
+      calleeVjp: (callee, activeArgs, aliases) => {
+        const vjp = options.calleeVjp(callee, activeArgs, aliases);
+        if (vjp.restores) this.calleesRestore = true;
+        return vjp;
+      },
+    };
     this.taken = new Set([...fn.locals.keys(), ...fn.params, ...a.pullbacks.values(), options.name]);
-    if (a.saves.size > 0 || a.snapshots.size > 0 || a.nestedLoops.size > 0 || a.savedPullbacks.size > 0 || a.inverted.size > 0) this.stack = this.fresh("stack");
+    // A module function's halves push and pop on the caller's stack.
+    const splitCalls = [...a.activeStmts].some((s) => callOf(s)?.callee.kind === "local");
+    if (options.split || splitCalls || a.saves.size > 0 || a.snapshots.size > 0 || a.nestedLoops.size > 0 || a.savedPullbacks.size > 0 || a.inverted.size > 0) this.stack = this.fresh("stack");
     this.readCounts = countReads(fn.body, new Map());
     if (fn.leaves) {
       this.leafValues = this.fresh("leaves");
@@ -88,7 +119,7 @@ class ReverseBuilder implements Reverser {
     });
   }
 
-  build(): Code {
+  build(): Code[] {
     const { fn, a, options } = this;
     const rt = options.runtime;
     const activeArrays = [...a.active].filter((name) => this.isArray(name)).sort();
@@ -120,7 +151,8 @@ class ReverseBuilder implements Reverser {
     // A record block's pullback takes a head gradient per output (undefined: none given).
     const heads = outputs?.map((o) => [o, this.fresh(`d${o}Head`)] as const) ?? [];
     const seeds = heads.filter(([o]) => a.active.has(o)).map(([o, h]) => line(`${this.adjoint(o)} = ${h};`));
-    const pulledBack = a.restoresElements && !entry ? this.fresh("pulledBack") : null;
+    const split = options.split;
+    const pulledBack = (a.restoresElements || this.calleesRestore) && !entry && !split ? this.fresh("pulledBack") : null;
     const name = fn.key.replace(/Target\d*$/, "");
 
     const pullback: Code[] = [];
@@ -137,7 +169,8 @@ class ReverseBuilder implements Reverser {
     // A number given as the head gradient of an NDArray result means that array of it.
     const returnsValue = this.assignCounts.has(fn.result);
     if (!entry && !outputs && returnsValue && this.accumulates(fn.result)) pullback.push(line(`${head} = ${rt}.head(${fn.result}, ${head});`));
-    if (this.stack) {
+    // A split callee's reverse sweep pops where its caller's has got to.
+    if (this.stack && !split) {
       pullback.push(line(`${this.stack}.rewind();`));
       if (!entry) for (const name of [...restored].reverse()) pullback.push(line(`${name} = ${this.stack}.${this.popOf(name)}();`));
     }
@@ -153,7 +186,8 @@ class ReverseBuilder implements Reverser {
     // A vjp's pullback takes the caller's adjoints of its array parameters and adds into them in place.
     const inPlace = entry || outputs ? [] : options.wrt.map((i) => fn.params[i]).filter((p) => this.isArray(p));
     const passedAdjoint = (param: string) => (this.paramInputs.has(param) && a.active.has(param) ? this.inputAdjoint(param) : this.adjoint(param));
-    const pullbackParams = [head, ...inPlace.map((p) => `${passedAdjoint(p)} = ${rt}.zerosLike(${given(p)})`)];
+    // Its caller passes them all; a user's vjp may leave them out.
+    const pullbackParams = [head, ...inPlace.map((p) => (split ? passedAdjoint(p) : `${passedAdjoint(p)} = ${rt}.zerosLike(${given(p)})`))];
     if (activeArrays.length > 0) {
       const arrayAdjoints = this.arrayAdjoints;
       const arrayDecls = activeArrays.filter((name) => !(name === fn.result && !resultIsArray) && !(inPlace.includes(name) && !this.paramInputs.has(name))).map((name) => this.adjoint(name));
@@ -212,7 +246,7 @@ class ReverseBuilder implements Reverser {
     if (activeParamArrays.length > 1 && mayNotAlias) {
       body.push(line(`${rt}.assertDistinct(${activeParamArrays.map((p) => `${p}, "${p}"`).join(", ")});`));
     }
-    if (this.stack) body.push(line(entry ? `const ${this.stack} = ${rt}.ValueStack.acquire();` : `const ${this.stack} = new ${rt}.ValueStack();`));
+    if (this.stack && !split) body.push(line(entry ? `const ${this.stack} = ${rt}.ValueStack.acquire();` : `const ${this.stack} = new ${rt}.ValueStack();`));
     if (this.arrayAdjoints) body.push(line(`const ${this.arrayAdjoints} = new ${rt}.ArrayAdjoints();`));
     if (this.leafValues) body.push(line(`const ${this.leafValues} = [];`));
     for (const [param, input] of this.paramInputs) body.push(line(`const ${input} = ${param};`));
@@ -222,6 +256,7 @@ class ReverseBuilder implements Reverser {
     if (pulledBack) locals.push(`${pulledBack} = false`);
     if (locals.length > 0) body.push(line(`let ${locals.join(", ")};`));
     body.push(...forward);
+    if (split) return this.splitHalves(body, pullback, pullbackParams, restored);
     if (entry) {
       body.push(...pullback);
     } else {
@@ -233,7 +268,33 @@ class ReverseBuilder implements Reverser {
       const params = outputs ? heads.map(([, h]) => h).join(", ") : pullbackParams.join(", ");
       body.push({ kind: "block", head: `return [${value}, (${params}) =>`, body: pullback, tail: this.leafValues ? `, ${this.leafValues}];` : "];" });
     }
-    return { kind: "block", head: `function ${options.name}(${fn.params.join(", ")})`, body, loc: fn.loc };
+    return [{ kind: "block", head: `function ${options.name}(${fn.params.join(", ")})`, body, loc: fn.loc }];
+  }
+
+  /**
+   * A callee's forward and reverse halves. What the reverse sweep reads of the forward's
+   * variables goes through the stack (pushed last, popped first), so each half keeps its
+   * variables to itself and neither makes a closure.
+   */
+  private splitHalves(forward: Code[], reverse: Code[], reverseParams: string[], restored: string[]): Code[] {
+    const { fn, options } = this;
+    const stack = this.stack!;
+    const inForward = new Set([...fn.params, ...fn.locals.keys(), ...this.a.pullbacks.values(), ...this.forwardLocals, ...this.paramInputs.values()]);
+    if (this.arrayAdjoints) inForward.add(this.arrayAdjoints);
+    // A nested loop's trip count is popped where its reverse starts.
+    const popped = new Set([...this.a.nestedLoops].map((loop) => this.tripCounters.get(loop)!));
+    const read = [...identifiersIn(reverse)].filter((name) => inForward.has(name) && !this.inlined.has(name) && !popped.has(name)).sort();
+    const reassigned = new Set([...restored, ...this.tripCounters.values()]);
+    const kind = (name: string) => ([...this.tripCounters.values()].includes(name) ? "Int" : this.stackKind(name));
+    forward.push(...read.map((name) => line(`${stack}.push${kind(name)}(${name});`)));
+    forward.push(line(`return ${fn.result};`));
+    const starts = [...read].reverse().map((name) => line(`${reassigned.has(name) ? "let" : "const"} ${name} = ${stack}.pop${kind(name)}();`));
+    const trips = [...popped].filter((name) => identifiersIn(reverse).has(name));
+    if (trips.length > 0) starts.push(line(`let ${trips.join(", ")};`));
+    return [
+      { kind: "block", head: `function ${options.name}(${[stack, ...fn.params].join(", ")})`, body: forward, loc: fn.loc },
+      { kind: "block", head: `function ${options.split!.reverse}(${[stack, ...reverseParams].join(", ")})`, body: [...starts, ...reverse], loc: fn.loc },
+    ];
   }
 
   isArray(name: string): boolean {
@@ -288,7 +349,7 @@ class ReverseBuilder implements Reverser {
     return d;
   }
 
-  private stackKind(name: string): "" | "Int" | "Ref" {
+  stackKind(name: string): "" | "Int" | "Ref" {
     const type: InferredType | undefined = this.a.types.get(name);
     return type === "number" ? "" : type === "boolean" ? "Int" : "Ref";
   }

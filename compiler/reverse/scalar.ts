@@ -25,29 +25,29 @@ export function primAdjoint(r: Reverser, site: AdjointSite, expr: Extract<Expr, 
 }
 
 /**
- * A call: the pullback its vjp returned in the forward sweep gives the arguments' adjoints.
- * A module function's pullback takes the adjoints of its array arguments and adds into them
+ * A call: a module function's reverse half (or the pullback an attached callee's vjp returned)
+ * gives the arguments' adjoints. A module function's takes the adjoints of its array arguments and adds into them
  * in place (turning an out-parameter's adjoint after the call into its adjoint before it);
  * the numbers' come back.
  */
 export function callAdjoint(r: Reverser, site: Omit<AdjointSite, "s"> & { s: Stmt }, expr: Extract<Expr, { kind: "call" }>): void {
   const { s, d, out, contribute, isActive } = site;
   // A local callee's vjp returns adjoints of its active arguments only; an attached one, of all.
-  const pullback = r.a.pullbacks.get(s)!;
   const activeArgs = expr.args.flatMap((arg, i) => (isActive(arg) ? [i] : []));
-  const { inPlace, noHead } = calleeVjp(r, expr);
+  const { inPlace, noHead, reverse } = calleeVjp(r, expr);
   const returned = activeArgs.filter((i) => !inPlace.includes(i));
   const resultIndex = (argIndex: number) => (expr.callee.kind === "local" ? activeArgs.indexOf(argIndex) : argIndex);
   // No adjoint reaches a result nobody uses: 0 for a number, none for anything else.
   const head = s.kind === "assign" && r.a.active.has(s.target) ? d : noHead;
   const given = inPlace.map((i) => r.adjoint((expr.args[i] as { name: string }).name));
-  const call = `${pullback}(${[head, ...given].join(", ")})`;
+  const call = reverse ? `${reverse}(${[r.stack, head, ...given].join(", ")})` : `${r.a.pullbacks.get(s)}(${[head, ...given].join(", ")})`;
   if (returned.length === 0) {
     out.push(line(`${call};`, s.loc));
   } else if (returned.length === 1) {
     contribute(expr.args[returned[0]], `${call}[${resultIndex(returned[0])}]`);
   } else {
-    const adjoints = r.fresh(`${pullback.replace(/_pullback\d*$/, "")}_adjoints`);
+    const callee = expr.callee.kind === "local" ? expr.callee.key.replace(/Target\d*$/, "") : r.a.pullbacks.get(s)!.replace(/_pullback\d*$/, "");
+    const adjoints = r.fresh(`${callee}_adjoints`);
     r.extraLocals.push(adjoints);
     out.push(line(`${adjoints} = ${call};`, s.loc));
     for (const argIndex of returned) contribute(expr.args[argIndex], `${adjoints}[${resultIndex(argIndex)}]`);
