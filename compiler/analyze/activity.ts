@@ -2,7 +2,7 @@
 // (reaches the result), over array alias classes: variables that may hold the same array
 // share one activity node, hence one adjoint.
 import { diagnostic, type Diagnostic, type DiagnosticCode, type Span } from "../diagnostics.js";
-import { exprArgs, npParam, v, type Assign, type Expr, type IRFunction, type Operand, type Stmt } from "../ir/index.js";
+import { exprArgs, npParam, v, type Assign, type Callee, type Expr, type IRFunction, type Operand, type Stmt } from "../ir/index.js";
 import { scalarRules } from "../rules/scalar.js";
 import { npRule } from "../rules/np.js";
 import { reach, type UnionFind } from "./dataflow.js";
@@ -26,6 +26,11 @@ export interface AnalysisOptions {
   writesAreOutputs?: boolean;
   /** What the module says of its functions' kinds (parameters, results, what callers pass). */
   facts?: ModuleFacts;
+  /**
+   * The arguments whose elements a module function's reverse sweep reads, for the variant a
+   * call needs; undefined: not known (yet), so all of them.
+   */
+  calleeReads?: (callee: Callee, activeArgs: number[], aliases: number[][]) => number[] | undefined;
 }
 
 /** Whether an expression's derivative can flow from argument `i`. */

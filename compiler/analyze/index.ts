@@ -35,6 +35,8 @@ export interface Analysis {
   rematerialized: Map<string, Rematerialized>;
   /** The reverse sweep puts overwritten array elements back: its pullback runs once. */
   restoresElements: boolean;
+  /** Positions of the array parameters whose elements the reverse sweep reads (as the call left them). */
+  paramsRead: number[];
   /** Array parameters whose elements the reverse sweep puts back: copied back to their final values after it. */
   restoredParams: string[];
   /**
@@ -81,7 +83,7 @@ export function analyze(fn: IRFunction, wrt: Set<number>, filename: string, opti
   const { types } = kinds;
   const activity = activityOf(fn, wrt, stmts, assigns, types, filename, options);
   const pullbacks = pullbackNames(fn, activity.activeStmts, types);
-  const saves = savesOf(fn, stmts, assigns, types, activity, pullbacks, options.summaries);
+  const saves = savesOf(fn, stmts, assigns, types, activity, pullbacks, options);
   const { active, activeStmts, resets, outputSlices } = activity;
   const resized = resizedClasses(stmts, activity.node, options.summaries, (name) => types.get(name) === "array");
   const diagnostics = [
@@ -105,6 +107,7 @@ export function analyze(fn: IRFunction, wrt: Set<number>, filename: string, opti
     restoresElements: saves.restoresElements,
     restoredParams: saves.restoredParams,
     snapshots: saves.snapshots,
+    paramsRead: saves.paramsRead,
     outputSlices,
     involved: activity.involved,
     region: activity.node,

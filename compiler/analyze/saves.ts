@@ -7,7 +7,8 @@ import { ruleReads } from "../rules/np.js";
 import { methodReads, methodSavesOf } from "./array-methods.js";
 import { fixpoint, type UnionFind } from "./dataflow.js";
 import type { Activity } from "./activity.js";
-import { callOf, resizedClasses, writtenByCall, type Summaries } from "./summaries.js";
+import { callOf, callVariant, resizedClasses, writtenByCall } from "./summaries.js";
+import type { AnalysisOptions } from "./activity.js";
 import type { Analysis } from "./index.js";
 import type { InferredType } from "./types.js";
 
@@ -48,10 +49,11 @@ export function pullbackNames(fn: IRFunction, activeStmts: Set<Stmt>, types: Map
 
 export type Saves = Pick<
   Analysis,
-  "needed" | "saves" | "reversed" | "nestedLoops" | "firstAssignments" | "savedPullbacks" | "rematerialized" | "restoresElements" | "restoredParams" | "inverted" | "directAdjoints" | "snapshots"
+  "needed" | "saves" | "reversed" | "nestedLoops" | "firstAssignments" | "savedPullbacks" | "rematerialized" | "restoresElements" | "restoredParams" | "inverted" | "directAdjoints" | "snapshots" | "paramsRead"
 >;
 
-export function savesOf(fn: IRFunction, stmts: Stmt[], assigns: Assign[], types: Map<string, InferredType>, activity: Activity, pullbacks: Map<Stmt, string>, summaries: Summaries): Saves {
+export function savesOf(fn: IRFunction, stmts: Stmt[], assigns: Assign[], types: Map<string, InferredType>, activity: Activity, pullbacks: Map<Stmt, string>, options: AnalysisOptions): Saves {
+  const { summaries, calleeReads } = options;
   const { classes, node, active, activeStmts, resets } = activity;
   const isArray = (name: string) => types.get(name) === "array";
   /** The arrays a statement writes into: its own store, fill or method, a callee's writes through its arguments. */
@@ -83,10 +85,17 @@ export function savesOf(fn: IRFunction, stmts: Stmt[], assigns: Assign[], types:
     for (const arg of exprArgs(expr)) need(arg, reader);
   };
   for (const s of activeStmts) for (const name of readByAdjoint(s, active, pullbacks, isArray, (name) => types.get(name) === "ndarray")) need(name, s);
-  // A callee's pullback reads the arrays it was given as they were at the call: writes the
-  // caller makes after it are undone before the reverse sweep reaches the call.
+  // A callee's reverse sweep reads the arrays it was given as they were after the call: writes
+  // the caller makes after it are undone before the reverse sweep reaches the call. Which of
+  // them it reads, a module function's analysis says; another's may read any.
   for (const s of activeStmts) {
-    for (const arg of callOf(s)?.args ?? []) if (arg.kind === "var" && isArray(arg.name)) readsElements(arg.name, s);
+    const call = callOf(s);
+    if (!call) continue;
+    const { activeArgs, aliases } = callVariant(call, (name) => active.has(name), isArray, node);
+    const read = call.callee.kind === "local" ? calleeReads?.(call.callee, activeArgs, aliases) : undefined;
+    call.args.forEach((arg, i) => {
+      if (arg.kind === "var" && isArray(arg.name) && (read === undefined || read.includes(i))) readsElements(arg.name, s);
+    });
   }
   const runsBefore = mayRunBefore(fn.body);
 
@@ -192,6 +201,7 @@ export function savesOf(fn: IRFunction, stmts: Stmt[], assigns: Assign[], types:
     inverted: new Set([...inverted].filter((s) => s.kind === "assign" && needed.has(s.target))),
     directAdjoints: singleUseTemporaries(fn, stmts),
     snapshots,
+    paramsRead: fn.params.flatMap((p, i) => (isArray(p) && elementsNeeded.has(node(p)) ? [i] : [])),
   };
 }
 

@@ -35,6 +35,20 @@ export const noSummaries: Summaries = () => undefined;
  */
 export const ATTACHED: Summary = { writes: Array.from({ length: 64 }, (_, i) => i), resizes: Array.from({ length: 64 }, (_, i) => i), result: { kind: "fresh" } };
 
+/**
+ * The variant of a module function a call needs: the arguments that carry gradient, and the
+ * groups of arguments of one region (`axpy(x, 2, x)` passes one array twice).
+ */
+export function callVariant(call: CallExpr, isActive: (name: string) => boolean, isArray: (name: string) => boolean, region: (name: string) => string): { activeArgs: number[]; aliases: number[][] } {
+  const activeArgs = call.args.flatMap((arg, i) => (arg.kind === "var" && isActive(arg.name) ? [i] : []));
+  const byRegion = new Map<string, number[]>();
+  call.args.forEach((arg, i) => {
+    if (arg.kind === "var" && isArray(arg.name)) byRegion.set(region(arg.name), [...(byRegion.get(region(arg.name)) ?? []), i]);
+  });
+  const aliases = call.callee.kind === "local" ? [...byRegion.values()].filter((group) => group.length > 1) : [];
+  return { activeArgs, aliases };
+}
+
 /** The call of a statement, if it is one (`t = g(a)` or `g(a);`). */
 export function callOf(s: Stmt): CallExpr | null {
   return (s.kind === "assign" || s.kind === "effect") && s.expr.kind === "call" ? s.expr : null;

@@ -52,7 +52,7 @@ export class ModuleCompiler {
    */
   /** Each split callee's reverse half, by the name of its forward half. */
   private reverseNames = new Map<string, string>();
-  private vjpShapes = new Map<string, { arrays: boolean[]; numberResult: boolean; restores: boolean }>();
+  private vjpShapes = new Map<string, { arrays: boolean[]; numberResult: boolean; restores: boolean; paramsRead: number[] }>();
   private summaries: Summaries = (callee) => (callee.kind === "local" ? this.summaryOf(callee.key) : ATTACHED);
   private ndarrayNames: Set<string> | null = null;
   /** The bindings whose arrays may need gradients in a record block: attached ones, record blocks' outputs, their aliases. */
@@ -436,7 +436,15 @@ export class ModuleCompiler {
   }
 
   private analyze(ir: IRFunction, mask: Set<number>, options: Omit<AnalysisOptions, "summaries" | "facts"> = {}): Analysis {
-    return analyze(ir, mask, this.ctx.filename, { summaries: this.summaries, facts: this.moduleKinds(), ...options });
+    const calleeReads = (callee: Callee, activeArgs: number[], aliases: number[][]) => this.calleeReads(callee, activeArgs, aliases);
+    return analyze(ir, mask, this.ctx.filename, { summaries: this.summaries, facts: this.moduleKinds(), calleeReads, ...options });
+  }
+
+  /** The arguments whose elements a module function's reverse half reads (undefined while it is being analysed: all). */
+  private calleeReads(callee: Callee, activeArgs: number[], aliases: number[][]): number[] | undefined {
+    if (callee.kind !== "local") return undefined;
+    const name = this.vjpFor(callee.key, activeArgs, false, aliases, true);
+    return name ? this.vjpShapes.get(name)?.paramsRead : undefined;
   }
 
   private lower(fn: ModuleFunction): IRFunction | null {
@@ -519,7 +527,7 @@ export class ModuleCompiler {
 
   private generate(ir: IRFunction, mask: number[], name: string, entry?: Entry, aliases: number[][] = [], reverse?: string): (Generated & { analysis: Analysis }) | null {
     const analysis = this.analyze(ir, new Set(mask), { aliases, writesAreOutputs: !entry });
-    const shape = { arrays: ir.params.map((p) => analysis.types.get(p) === "array"), numberResult: analysis.types.get(ir.result) === "number", restores: true };
+    const shape = { arrays: ir.params.map((p) => analysis.types.get(p) === "array"), numberResult: analysis.types.get(ir.result) === "number", restores: true, paramsRead: analysis.paramsRead };
     this.vjpShapes.set(name, shape);
     for (const d of analysis.diagnostics) this.report(d);
     if (analysis.diagnostics.length > 0) return null;

@@ -2,6 +2,7 @@
 // before they are overwritten, callees called through their vjps, and loop trip counts.
 import { line, negate, type Code } from "../emit/index.js";
 import { readsOf, type Expr, type Operand, type Stmt } from "../ir/index.js";
+import { callVariant } from "../analyze/summaries.js";
 import { methodForward } from "./array-methods.js";
 import { assignment, code, exprCode } from "./code.js";
 import type { CalleeVjp } from "./index.js";
@@ -116,12 +117,7 @@ type CallExpr = Extract<Expr, { kind: "call" }>;
  * the callee that knows they are one array.
  */
 export function calleeVjp(r: Reverser, expr: CallExpr): CalleeVjp {
-  const activeArgs = expr.args.flatMap((arg, i) => (arg.kind === "var" && r.a.active.has(arg.name) ? [i] : []));
-  const byRegion = new Map<string, number[]>();
-  expr.args.forEach((arg, i) => {
-    if (arg.kind === "var" && r.isArray(arg.name)) byRegion.set(r.a.region(arg.name), [...(byRegion.get(r.a.region(arg.name)) ?? []), i]);
-  });
-  const aliases = expr.callee.kind === "local" ? [...byRegion.values()].filter((group) => group.length > 1) : [];
+  const { activeArgs, aliases } = callVariant(expr, (name) => r.a.active.has(name), (name) => r.isArray(name), r.a.region);
   return r.options.calleeVjp(expr.callee, activeArgs, aliases);
 }
 
