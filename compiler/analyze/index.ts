@@ -2,6 +2,7 @@
 // activity (varied: depends on a `wrt` input; useful: reaches the result), which values
 // the reverse sweep reads, and which assignments must save the value they overwrite.
 // Each has its file (types, activity, saves); analyze() runs them in that order.
+import { incrementsOf, type Increment } from "./increments.js";
 import { diagnostic, type Diagnostic, type Span } from "../diagnostics.js";
 import { forEachStmt, type Assign, type IRFunction, type Stmt } from "../ir/index.js";
 import { activityOf, type AnalysisOptions } from "./activity.js";
@@ -35,6 +36,9 @@ export interface Analysis {
   rematerialized: Map<string, Rematerialized>;
   /** The reverse sweep puts overwritten array elements back: its pullback runs once. */
   restoresElements: boolean;
+  /** Stores that add to their element (`a[i] += e`), and the load and add each stands for. */
+  increments: Map<Stmt, Increment>;
+  incrementParts: Set<Stmt>;
   /** Positions of the array parameters whose elements the reverse sweep reads (as the call left them). */
   paramsRead: number[];
   /** Array parameters whose elements the reverse sweep puts back: copied back to their final values after it. */
@@ -85,6 +89,7 @@ export function analyze(fn: IRFunction, wrt: Set<number>, filename: string, opti
   const pullbacks = pullbackNames(fn, activity.activeStmts, types);
   const saves = savesOf(fn, stmts, assigns, types, activity, pullbacks, options);
   const { active, activeStmts, resets, outputSlices } = activity;
+  const increments = new Map([...incrementsOf(fn, saves.directAdjoints, types)].filter(([s, inc]) => [s, ...inc.parts].every((part) => activeStmts.has(part))));
   const resized = resizedClasses(stmts, activity.node, options.summaries, (name) => types.get(name) === "array");
   const diagnostics = [
     ...activity.diagnostics,
@@ -108,6 +113,8 @@ export function analyze(fn: IRFunction, wrt: Set<number>, filename: string, opti
     restoredParams: saves.restoredParams,
     snapshots: saves.snapshots,
     paramsRead: saves.paramsRead,
+    increments,
+    incrementParts: new Set([...increments.values()].flatMap((inc) => inc.parts)),
     outputSlices,
     involved: activity.involved,
     region: activity.node,

@@ -1,7 +1,7 @@
 // Adjoints of array code: adjoint/np operations (by the runtime's rule table), element
 // reads and writes of typed arrays and number[], fills and copies.
 import { line, type Code } from "../emit/index.js";
-import { npParam, type Expr, type Stmt } from "../ir/index.js";
+import { npParam, type Expr, type Operand, type Stmt } from "../ir/index.js";
 import { ruleReads } from "../rules/np.js";
 import { differentiableArg } from "../analyze/activity.js";
 import { rcode } from "./code.js";
@@ -67,6 +67,20 @@ export function storeReverse(r: Reverser, s: Extract<Stmt, { kind: "store" }>): 
     out.push(line(`${darray}${element} = 0;`, s.loc));
   }
   if (r.a.saves.has(s)) out.push(line(`${s.array}${element} = ${r.stack}.pop();`, s.loc));
+  return out;
+}
+
+/** The reverse of `a[i] += e` (a load, an add and a store): e's adjoint takes the element's, which stays. */
+export function incrementReverse(r: Reverser, s: Extract<Stmt, { kind: "store" }>, contribute: (op: Operand, contribution: string) => void): Code[] {
+  const { addend, sign } = r.a.increments.get(s)!;
+  const out: Code[] = [];
+  const element = `${r.adjoint(s.array)}[${rcode(r, s.index)}]`;
+  if (addend.kind === "var" && r.a.active.has(addend.name)) {
+    const dop = r.adjoint(addend.name);
+    if (sign === 1) contribute(addend, element);
+    else out.push(line(r.a.directAdjoints.has(addend.name) ? `${dop} = -${element};` : `${dop} -= ${element};`, s.loc));
+  }
+  if (r.a.saves.has(s)) out.push(line(`${s.array}[${rcode(r, s.index)}] = ${r.stack}.pop();`, s.loc));
   return out;
 }
 

@@ -3,7 +3,7 @@
 // popped back so every variable reads as it did in the forward sweep.
 import { line, type Code } from "../emit/index.js";
 import type { Assign, Operand, Stmt } from "../ir/index.js";
-import { allocAdjoint, fillReverse, loadAdjoint, npAdjoint, storeReverse } from "./arrays.js";
+import { allocAdjoint, fillReverse, incrementReverse, loadAdjoint, npAdjoint, storeReverse } from "./arrays.js";
 import { methodReverse } from "./array-methods.js";
 import { code, rcode } from "./code.js";
 import type { AdjointSite, Reverser } from "./reverser.js";
@@ -24,7 +24,8 @@ export function reverseSweep(r: Reverser, stmts: Stmt[]): Code[] {
         if (r.a.savedPullbacks.has(s)) out.push(line(`${r.a.pullbacks.get(s)} = ${r.stack}.popRef();`, s.loc));
         break;
       case "assign":
-        if (r.a.activeStmts.has(s)) out.push(...adjointOf(r, s));
+        // The load and add of an increment: the store's reverse stands for them.
+        if (r.a.activeStmts.has(s) && !r.a.incrementParts.has(s)) out.push(...adjointOf(r, s));
         else if (r.a.resets.has(s) && !r.a.firstAssignments.has(s)) out.push(line(`${r.adjoint(s.target)} = ${r.zero(s.target)};`, s.loc));
         out.push(...restoreSnapshots(r, s));
         // Pops mirror the forward sweep's pushes: the target's old value, then the old pullback.
@@ -39,7 +40,7 @@ export function reverseSweep(r: Reverser, stmts: Stmt[]): Code[] {
         }
         break;
       case "store":
-        out.push(...storeReverse(r, s));
+        out.push(...(r.a.increments.has(s) ? incrementReverse(r, s, contributor(r, s, out, null)) : storeReverse(r, s)));
         break;
       case "fill":
         out.push(...fillReverse(r, s));
