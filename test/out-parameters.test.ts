@@ -165,4 +165,22 @@ describe("out-parameters, views and aliasing", () => {
     expect(() => df(buffer.subarray(0, 3), buffer.subarray(1))).toThrow(/parameters 'a' and 'b' are the same array/);
     expect(df(buffer.subarray(0, 2), buffer.subarray(2))).toEqual([Float64Array.from([4, 0]), Float64Array.from([1, 1])]);
   });
+
+  it("checks at the entry point that arrays a callee needs distinct are distinct (a callee's halves trust their caller)", async () => {
+    const { df } = (await load(
+      `import { grad } from "adjoint";
+      function g(a: Float64Array, b: Float64Array): number {
+        const c = Float64Array.from(a);
+        for (let i = 0; i < c.length; i++) c[i] = c[i] * b[i];
+        let s = 0;
+        for (let i = 0; i < c.length; i++) s += c[i];
+        return s;
+      }
+      function f(a: Float64Array, b: Float64Array): number { return g(a, b); }
+      export const df = grad(f, { wrt: [0, 1] });`,
+    )) as { df: (a: Float64Array, b: Float64Array) => Float64Array[] };
+    const a = Float64Array.from([1, 2, 3]);
+    expect(() => df(a, a)).toThrow(/parameters 'a' and 'b' are the same array/);
+    expect(df(a, Float64Array.from([4, 5, 6]))).toEqual([Float64Array.from([4, 5, 6]), a]);
+  });
 });

@@ -26,6 +26,11 @@ export interface CalleeVjp {
   reverse?: string;
   /** Its reverse sweep puts array elements back: it may run once per forward sweep. */
   restores: boolean;
+  /**
+   * Its array arguments of different regions must be different arrays: the caller's entry
+   * point checks its own parameters (a split callee trusts its caller's regions).
+   */
+  needsDistinct: boolean;
   /** The arguments whose adjoints its pullback takes and adds into in place. */
   inPlace: number[];
   /** The head gradient of a result the caller drops: 0 for a number, else undefined. */
@@ -64,11 +69,14 @@ export interface ReverseOptions {
 /** Words a generated name must not be (those a prefix such as `d` can make from a user's name). */
 const KEYWORDS = new Set(["do", "delete", "default", "debugger", "in", "if", "for", "new", "try", "var", "let", "case", "else", "enum", "eval", "this", "void", "with", "await", "break", "catch", "class", "const", "super", "throw", "while", "yield", "export", "import", "return", "static", "switch", "typeof", "extends", "finally", "package", "private", "continue", "function", "arguments", "interface", "protected", "implements", "instanceof", "public", "null", "true", "false"]);
 
-/** The generated function (two for a split callee), and whether its reverse sweep may run only once. */
-export function reverseFunction(fn: IRFunction, analysis: Analysis, options: ReverseOptions): { code: Code[]; restores: boolean } {
+/**
+ * The generated function (two for a split callee), whether its reverse sweep may run only
+ * once, and whether it needs its caller to check that its array arguments are distinct.
+ */
+export function reverseFunction(fn: IRFunction, analysis: Analysis, options: ReverseOptions): { code: Code[]; restores: boolean; needsDistinct: boolean } {
   const builder = new ReverseBuilder(fn, analysis, options);
   const code = builder.build();
-  return { code, restores: analysis.restoresElements || builder.calleesRestore };
+  return { code, restores: analysis.restoresElements || builder.calleesRestore, needsDistinct: builder.needsDistinct };
 }
 
 class ReverseBuilder implements Reverser {
@@ -90,6 +98,9 @@ class ReverseBuilder implements Reverser {
   assignCounts = new Map<string, number>();
   /** A callee's reverse sweep puts elements back: so does this one's. */
   calleesRestore = false;
+  /** A callee needs distinct arrays for its arguments: so does this function. */
+  calleesNeedDistinct = false;
+  needsDistinct = false;
   readonly options: ReverseOptions;
 
   constructor(
@@ -102,6 +113,7 @@ class ReverseBuilder implements Reverser {
       calleeVjp: (callee, activeArgs, aliases) => {
         const vjp = options.calleeVjp(callee, activeArgs, aliases);
         if (vjp.restores) this.calleesRestore = true;
+        if (vjp.needsDistinct) this.calleesNeedDistinct = true;
         return vjp;
       },
     };
@@ -231,6 +243,10 @@ class ReverseBuilder implements Reverser {
       if (this.stack) pullback.push(line(`${this.stack}.release();`));
       const grads = entry.single ? gradientOf(entry.order[0]) : `[${entry.order.map(gradientOf).join(", ")}]`;
       pullback.push(line(`return ${value ? `[${value}, ${grads}]` : grads};`));
+    } else if (split) {
+      // The caller has the in-place adjoints: the rest come back, one as itself.
+      const grads = options.wrt.filter((i) => !inPlace.includes(fn.params[i])).map(gradientOf);
+      if (grads.length > 0) pullback.push(line(`return ${grads.length === 1 ? grads[0] : `[${grads.join(", ")}]`};`));
     } else {
       const grads = options.wrt.map(gradientOf);
       if (this.leafGradients) grads.push(this.leafGradients);
@@ -242,8 +258,9 @@ class ReverseBuilder implements Reverser {
     // found by array; a caller that passes one array twice gets the variant made for it.
     const aliased = new Set((options.aliases ?? []).flatMap((group) => group.slice(1).map((i) => fn.params[i])));
     const activeParamArrays = activeArrays.filter((name) => fn.params.includes(name) && !aliased.has(name));
-    const mayNotAlias = this.arrayAdjoints !== null || activeParamArrays.some((p) => a.writtenParams.has(p));
-    if (activeParamArrays.length > 1 && mayNotAlias) {
+    const mayNotAlias = this.arrayAdjoints !== null || this.calleesNeedDistinct || activeParamArrays.some((p) => a.writtenParams.has(p));
+    this.needsDistinct = activeParamArrays.length > 1 && mayNotAlias;
+    if (this.needsDistinct && !split) {
       body.push(line(`${rt}.assertDistinct(${activeParamArrays.map((p) => `${p}, "${p}"`).join(", ")});`));
     }
     if (this.stack && !split) body.push(line(entry ? `const ${this.stack} = ${rt}.ValueStack.acquire();` : `const ${this.stack} = new ${rt}.ValueStack();`));

@@ -36,7 +36,8 @@ export function callAdjoint(r: Reverser, site: Omit<AdjointSite, "s"> & { s: Stm
   const activeArgs = expr.args.flatMap((arg, i) => (isActive(arg) ? [i] : []));
   const { inPlace, noHead, reverse } = calleeVjp(r, expr);
   const returned = activeArgs.filter((i) => !inPlace.includes(i));
-  const resultIndex = (argIndex: number) => (expr.callee.kind === "local" ? activeArgs.indexOf(argIndex) : argIndex);
+  // A module function's reverse half returns the adjoints of its active arguments that are not in place; an attached pullback, of all.
+  const resultIndex = (argIndex: number) => (reverse ? returned.indexOf(argIndex) : argIndex);
   // No adjoint reaches a result nobody uses: 0 for a number, none for anything else.
   const head = s.kind === "assign" && r.a.active.has(s.target) ? d : noHead;
   const given = inPlace.map((i) => r.adjoint((expr.args[i] as { name: string }).name));
@@ -44,7 +45,7 @@ export function callAdjoint(r: Reverser, site: Omit<AdjointSite, "s"> & { s: Stm
   if (returned.length === 0) {
     out.push(line(`${call};`, s.loc));
   } else if (returned.length === 1) {
-    contribute(expr.args[returned[0]], `${call}[${resultIndex(returned[0])}]`);
+    contribute(expr.args[returned[0]], reverse ? call : `${call}[${resultIndex(returned[0])}]`);
   } else {
     const callee = expr.callee.kind === "local" ? expr.callee.key.replace(/Target\d*$/, "") : r.a.pullbacks.get(s)!.replace(/_pullback\d*$/, "");
     const adjoints = r.fresh(`${callee}_adjoints`);
