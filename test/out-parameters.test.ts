@@ -169,11 +169,11 @@ describe("out-parameters, views and aliasing", () => {
   it("checks at the entry point that arrays a callee needs distinct are distinct (a callee's halves trust their caller)", async () => {
     const { df } = (await load(
       `import { grad } from "adjoint";
+      // A view: g finds adjoints by array, so a and b must be two arrays.
       function g(a: Float64Array, b: Float64Array): number {
-        const c = Float64Array.from(a);
-        for (let i = 0; i < c.length; i++) c[i] = c[i] * b[i];
+        const v = a.subarray(1);
         let s = 0;
-        for (let i = 0; i < c.length; i++) s += c[i];
+        for (let i = 0; i < v.length; i++) s += v[i] * b[i];
         return s;
       }
       function f(a: Float64Array, b: Float64Array): number { return g(a, b); }
@@ -181,6 +181,6 @@ describe("out-parameters, views and aliasing", () => {
     )) as { df: (a: Float64Array, b: Float64Array) => Float64Array[] };
     const a = Float64Array.from([1, 2, 3]);
     expect(() => df(a, a)).toThrow(/parameters 'a' and 'b' are the same array/);
-    expect(df(a, Float64Array.from([4, 5, 6]))).toEqual([Float64Array.from([4, 5, 6]), a]);
+    expect(df(a, Float64Array.from([4, 5, 6]))).toEqual([Float64Array.from([0, 4, 5]), Float64Array.from([2, 3, 0])]);
   });
 });

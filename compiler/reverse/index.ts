@@ -87,6 +87,7 @@ class ReverseBuilder implements Reverser {
   tripCounters = new Map<Stmt, string>();
   stack: string | null = null;
   arrayAdjoints: string | null = null;
+  directArrays = new Set<string>();
   /** Array parameters the function rebinds, and the const holding the array each was given. */
   private paramInputs = new Map<string, string>();
   private inputAdjoints = new Map<string, string>();
@@ -145,9 +146,10 @@ class ReverseBuilder implements Reverser {
       this.paramInputs.set(param, input);
       this.inputAdjoints.set(param, this.fresh(`d${input}`));
     }
+    this.findDirectArrays(activeArrays);
     // Adjoint arrays are found through the array they belong to, for arrays made inside the function.
     // So are those of a parameter given a new array (`w = [1, 2, 3]` for a default): two arrays, one name.
-    if (activeArrays.some((name) => !fn.params.includes(name)) || this.paramInputs.size > 0) this.arrayAdjoints = this.fresh("arrayAdjoints");
+    if (activeArrays.some((name) => !fn.params.includes(name) && !this.directArrays.has(name)) || this.paramInputs.size > 0) this.arrayAdjoints = this.fresh("arrayAdjoints");
     const forward = forwardSweep(this, fn.body);
     const restored = [
       ...new Set([
@@ -202,7 +204,9 @@ class ReverseBuilder implements Reverser {
     const pullbackParams = [head, ...inPlace.map((p) => (split ? passedAdjoint(p) : `${passedAdjoint(p)} = ${rt}.zerosLike(${given(p)})`))];
     if (activeArrays.length > 0) {
       const arrayAdjoints = this.arrayAdjoints;
-      const arrayDecls = activeArrays.filter((name) => !(name === fn.result && !resultIsArray) && !(inPlace.includes(name) && !this.paramInputs.has(name))).map((name) => this.adjoint(name));
+      const arrayDecls = activeArrays
+        .filter((name) => !(name === fn.result && !resultIsArray) && !(inPlace.includes(name) && !this.paramInputs.has(name)) && !this.directArrays.has(name))
+        .map((name) => this.adjoint(name));
       if (arrayDecls.length > 0) pullback.push(line(`let ${arrayDecls.join(", ")};`));
       for (const param of activeArrays.filter((name) => fn.params.includes(name))) {
         // A parameter the function rebinds (a swap) is registered by the array it was given.
@@ -215,7 +219,7 @@ class ReverseBuilder implements Reverser {
         if (!inPlace.includes(param)) pullback.push(line(`${this.adjoint(param)} = ${rt}.zerosLike(${param});`));
         if (this.arrayAdjoints) pullback.push(line(`${arrayAdjoints}.set(${param}, ${this.adjoint(param)});`));
       }
-      for (const name of activeArrays.filter((name) => !fn.params.includes(name) || this.paramInputs.has(name))) {
+      for (const name of activeArrays.filter((name) => (!fn.params.includes(name) || this.paramInputs.has(name)) && !this.directArrays.has(name))) {
         pullback.push(line(`${this.adjoint(name)} = ${arrayAdjoints}.get(${name});`), ...fitted(this, name));
       }
       if (resultIsArray) {
@@ -312,6 +316,29 @@ class ReverseBuilder implements Reverser {
       { kind: "block", head: `function ${options.name}(${[stack, ...fn.params].join(", ")})`, body: forward, loc: fn.loc },
       { kind: "block", head: `function ${options.split!.reverse}(${[stack, ...reverseParams].join(", ")})`, body: [...starts, ...reverse], loc: fn.loc },
     ];
+  }
+
+  /**
+   * Arrays made once in the function (not in a loop), by an allocation or a call that makes a
+   * new one, with no other variable of their region: their adjoints are made beside them and
+   * kept in a variable, not found through the array.
+   */
+  private findDirectArrays(activeArrays: string[]): void {
+    const { fn, a } = this;
+    if (fn.outputs) return;
+    const made = new Map<string, boolean>();
+    forEachStmt(fn.body, (s, inLoop) => {
+      if (s.kind !== "assign" || !this.isArray(s.target)) return;
+      const fresh = s.expr.kind === "alloc" || (s.expr.kind === "call" && !a.returnsArgument.has(s));
+      made.set(s.target, !made.has(s.target) && fresh && !inLoop);
+    });
+    const regionSize = new Map<string, number>();
+    for (const name of [...fn.params, ...fn.locals.keys()]) if (this.isArray(name)) regionSize.set(a.region(name), (regionSize.get(a.region(name)) ?? 0) + 1);
+    for (const name of activeArrays) {
+      if (fn.params.includes(name) || !made.get(name) || regionSize.get(a.region(name)) !== 1 || a.resized.has(name)) continue;
+      this.directArrays.add(name);
+      this.forwardLocals.push(this.adjoint(name));
+    }
   }
 
   isArray(name: string): boolean {

@@ -13,6 +13,8 @@ export interface Reverser {
   readonly stack: string | null;
   /** The map from arrays made inside the function to their adjoint arrays. */
   readonly arrayAdjoints: string | null;
+  /** Arrays whose adjoint is a variable made beside them (one array for the name, alone in its region). */
+  readonly directArrays: Set<string>;
   /** A record block's attachGrad() leaves: their values, then their gradients. */
   readonly leafValues: string | null;
   readonly leafGradients: string | null;
