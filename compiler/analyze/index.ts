@@ -3,6 +3,7 @@
 // the reverse sweep reads, and which assignments must save the value they overwrite.
 // Each has its file (types, activity, saves); analyze() runs them in that order.
 import { incrementsOf, type Increment } from "./increments.js";
+import type { CountedLoop } from "./counters.js";
 import { diagnostic, type Diagnostic, type Span } from "../diagnostics.js";
 import { forEachStmt, type Assign, type IRFunction, type Stmt } from "../ir/index.js";
 import { activityOf, type AnalysisOptions } from "./activity.js";
@@ -38,6 +39,8 @@ export interface Analysis {
   restoresElements: boolean;
   /** Stores that add to their element (`a[i] += e`), and the load and add each stands for. */
   increments: Map<Stmt, Increment>;
+  /** Loops whose reverse sets their counter from the trip count (its start value is not saved). */
+  countedLoops: Map<Stmt, CountedLoop>;
   incrementParts: Set<Stmt>;
   /** Positions of the array parameters whose elements the reverse sweep reads (as the call left them). */
   paramsRead: number[];
@@ -113,6 +116,7 @@ export function analyze(fn: IRFunction, wrt: Set<number>, filename: string, opti
     restoredParams: saves.restoredParams,
     snapshots: saves.snapshots,
     paramsRead: saves.paramsRead,
+    countedLoops: saves.countedLoops,
     increments,
     incrementParts: new Set([...increments.values()].flatMap((inc) => inc.parts)),
     outputSlices,

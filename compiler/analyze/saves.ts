@@ -6,6 +6,7 @@ import { argForRule, scalarRules } from "../rules/scalar.js";
 import { ruleReads } from "../rules/np.js";
 import { methodReads, methodSavesOf } from "./array-methods.js";
 import { fixpoint, type UnionFind } from "./dataflow.js";
+import { countedLoops, integerCounters } from "./counters.js";
 import type { Activity } from "./activity.js";
 import { callOf, callVariant, resizedClasses, writtenByCall } from "./summaries.js";
 import type { AnalysisOptions } from "./activity.js";
@@ -49,7 +50,7 @@ export function pullbackNames(fn: IRFunction, activeStmts: Set<Stmt>, types: Map
 
 export type Saves = Pick<
   Analysis,
-  "needed" | "saves" | "reversed" | "nestedLoops" | "firstAssignments" | "savedPullbacks" | "rematerialized" | "restoresElements" | "restoredParams" | "inverted" | "directAdjoints" | "snapshots" | "paramsRead"
+  "needed" | "saves" | "reversed" | "nestedLoops" | "firstAssignments" | "savedPullbacks" | "rematerialized" | "restoresElements" | "restoredParams" | "inverted" | "directAdjoints" | "snapshots" | "paramsRead" | "countedLoops"
 >;
 
 export function savesOf(fn: IRFunction, stmts: Stmt[], assigns: Assign[], types: Map<string, InferredType>, activity: Activity, pullbacks: Map<Stmt, string>, options: AnalysisOptions): Saves {
@@ -110,6 +111,8 @@ export function savesOf(fn: IRFunction, stmts: Stmt[], assigns: Assign[], types:
 
   // An integer counter stepped by a constant (`i++`) is restored by stepping back, not saved.
   const counters = integerCounters(stmts, fn.params);
+  const counted = countedLoops(fn, counters);
+  const countedInits = new Set([...counted.values()].map((c) => c.init));
   const inverted = new Set<Stmt>(
     assigns.filter((s) => counters.has(s.target) && s.expr.kind === "prim" && s.expr.args[0].kind === "var" && s.expr.args[0].name === s.target),
   );
@@ -134,7 +137,7 @@ export function savesOf(fn: IRFunction, stmts: Stmt[], assigns: Assign[], types:
       }
       const saving =
         s.kind === "assign"
-          ? needed.has(s.target) && !firstAssignments.has(s) && !inverted.has(s)
+          ? needed.has(s.target) && !firstAssignments.has(s) && !inverted.has(s) && !countedInits.has(s)
           : s.kind === "method"
             ? (activeStmts.has(s) || elementsNeeded.has(node(s.array))) && methodSaves(s)
             : (s.kind === "store" || s.kind === "fill") && elementsNeeded.has(node(s.array));
@@ -201,6 +204,7 @@ export function savesOf(fn: IRFunction, stmts: Stmt[], assigns: Assign[], types:
     inverted: new Set([...inverted].filter((s) => s.kind === "assign" && needed.has(s.target))),
     directAdjoints: singleUseTemporaries(fn, stmts),
     snapshots,
+    countedLoops: new Map([...counted].filter(([, c]) => needed.has(c.counter))),
     paramsRead: fn.params.flatMap((p, i) => (isArray(p) && elementsNeeded.has(node(p)) ? [i] : [])),
   };
 }
@@ -364,20 +368,6 @@ function singleUseTemporaries(fn: IRFunction, stmts: Stmt[]): Set<string> {
 }
 
 /** Variables only ever set to integer literals or stepped by them (`i = 0`, `i++`, `i -= 2`). */
-function integerCounters(stmts: Stmt[], params: string[]): Set<string> {
-  const isInteger = (op: Operand) => op.kind === "const" && typeof op.value === "number" && Number.isInteger(op.value);
-  const verdict = new Map<string, boolean>();
-  for (const s of stmts) {
-    if (s.kind !== "assign") continue;
-    const { expr } = s;
-    const ok =
-      (expr.kind === "copy" && isInteger(expr.arg)) ||
-      (expr.kind === "prim" && (expr.op === "add" || expr.op === "sub") && expr.args[0].kind === "var" && expr.args[0].name === s.target && isInteger(expr.args[1]));
-    verdict.set(s.target, (verdict.get(s.target) ?? true) && ok);
-  }
-  // A parameter starts from whatever the caller passed, which need not be an integer.
-  return new Set([...verdict].filter(([name, ok]) => ok && !params.includes(name)).map(([name]) => name));
-}
 /**
  * Assignments that certainly run before anything else assigns their target, outside
  * any loop: the value they overwrite is undefined and need not be saved.

@@ -302,8 +302,8 @@ class ReverseBuilder implements Reverser {
     const stack = this.stack!;
     const inForward = new Set([...fn.params, ...fn.locals.keys(), ...this.a.pullbacks.values(), ...this.forwardLocals, ...this.paramInputs.values()]);
     if (this.arrayAdjoints) inForward.add(this.arrayAdjoints);
-    // A nested loop's trip count is popped where its reverse starts.
-    const popped = new Set([...this.a.nestedLoops].map((loop) => this.tripCounters.get(loop)!));
+    // A nested loop's trip count is popped where its reverse starts; a counted loop's counter is set there.
+    const popped = new Set([...[...this.a.nestedLoops].map((loop) => this.tripCounters.get(loop)!), ...[...this.a.countedLoops.values()].filter((c) => c.reset).map((c) => c.counter)]);
     const read = [...identifiersIn(reverse)].filter((name) => inForward.has(name) && !this.inlined.has(name) && !popped.has(name)).sort();
     const reassigned = new Set([...restored, ...this.tripCounters.values()]);
     const kind = (name: string) => ([...this.tripCounters.values()].includes(name) ? "Int" : this.stackKind(name));

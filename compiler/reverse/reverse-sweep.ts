@@ -54,6 +54,8 @@ export function reverseSweep(r: Reverser, stmts: Stmt[]): Code[] {
       case "loop": {
         const trips = r.tripCounters.get(s)!;
         if (r.a.nestedLoops.has(s)) out.push(line(`${trips} = ${r.stack}.popInt();`, s.loc));
+        const counted = r.a.countedLoops.get(s);
+        if (counted?.reset) out.push(line(`${counted.counter} = ${counterEnd(trips, counted.start, counted.step)};`, s.loc));
         const pre = reverseSweep(r, s.pre);
         const body = reverseSweep(r, s.body);
         const k = r.fresh("k");
@@ -71,6 +73,13 @@ export function reverseSweep(r: Reverser, stmts: Stmt[]): Code[] {
     }
   }
   return out;
+}
+
+/** A counter's value after `trips` steps of `step` from `start`. */
+function counterEnd(trips: string, start: number, step: number): string {
+  const steps = step === 1 ? trips : step === -1 ? `-${trips}` : `${trips} * ${step}`;
+  if (start === 0) return steps;
+  return step < 0 ? `${start} - ${step === -1 ? trips : `${trips} * ${-step}`}` : `${start} + ${steps}`;
 }
 
 /** The arrays a call overwrote, put back as they were before it. */
