@@ -132,6 +132,8 @@ function isNumericArray(value: unknown): value is NumericArray {
 
 /** A zero array of the same kind and length: the adjoint of `array`. */
 export function zerosLike<T extends NumericArray>(array: T): T {
+  // The common kind first: a constructor found through the instance is a slow, polymorphic call.
+  if (array instanceof Float64Array) return new Float64Array(array.length) as T;
   if (Array.isArray(array)) return new Array<number>(array.length).fill(0) as T;
   return new (array.constructor as { new (length: number): T })(array.length);
 }
