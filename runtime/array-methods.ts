@@ -8,13 +8,13 @@
 type Numbers = Float64Array | Float32Array | number[];
 
 /** ToIntegerOrInfinity. */
-function integer(value: unknown): number {
+export function integer(value: unknown): number {
   const n = Number(value);
   return Number.isNaN(n) ? 0 : n === Infinity || n === -Infinity ? n : Math.trunc(n) + 0;
 }
 
 /** A relative index (`-1`: the last element) as a position in 0…length, as slice, splice, fill and copyWithin read it. */
-function position(value: unknown, length: number): number {
+export function position(value: unknown, length: number): number {
   const n = integer(value);
   return n < 0 ? Math.max(length + n, 0) : Math.min(n, length);
 }

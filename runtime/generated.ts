@@ -58,6 +58,8 @@ export function head(value: unknown, dvalue: unknown): unknown {
 export { ValueStack };
 /** Saving and undoing array methods that write into their array (push, splice, set, …). */
 export { fit, overwrittenByCopyWithin, overwrittenBySet, putBack, removedBySplice, undoCopyWithin, undoFill, undoPop, undoSet, undoShift, undoSplice } from "./array-methods.js";
+/** What slice, at, concat and sort need (the array methods that make a new array). */
+export { addSliceInto, assertConcatenable, atIndex, sortOrder } from "./array-reads.js";
 /** Runs a compiled `autograd.record` block (see ./autograd.ts). */
 export { record } from "./autograd.js";
 

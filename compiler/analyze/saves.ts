@@ -253,7 +253,7 @@ function readByAdjoint(s: Stmt, active: Set<string>, pullbacks: Map<Stmt, string
     const args = expr.reverseArgs ?? expr.args;
     return [...args.filter((arg, i) => kept(arg, npParam(expr, i))), ...(kept(s.target, "out") ? [s.target] : [])];
   }
-  if (expr.kind === "alloc") return [s.target, ...arrays([expr.arg])];
+  if (expr.kind === "alloc") return [s.target, ...arrays([expr.arg]), ...(expr.range?.[0]?.kind === "var" ? [expr.range[0].name] : [])];
   if (expr.kind !== "prim") return [];
   const rule = scalarRules[expr.op];
   const operandNames = expr.args.map((a) => (a.kind === "var" ? a.name : null));

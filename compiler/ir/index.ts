@@ -71,7 +71,13 @@ export type Expr =
    * A new array of the given kind (`same`: the kind of `arg`, as `arg.slice()`). When `arg`
    * is an array it is a copy (`Float64Array.from(a)`, `new Float64Array(a)`), else a length.
    */
-  | { kind: "alloc"; ctor: ArrayKind | "same"; arg: Operand }
+  | {
+      kind: "alloc";
+      ctor: ArrayKind | "same";
+      arg: Operand;
+      /** `arg.slice(begin, end)`: a copy of that range only (ctor "same"), its bounds read as JavaScript reads them. */
+      range?: Operand[];
+    }
   /**
    * Code adjoint cannot differentiate through (a method call, a property read, `new`):
    * fine where its result is not active, a diagnostic where it is.
@@ -81,7 +87,7 @@ export type Expr =
       describe: string;
       /** Reported if the result turns out to be active. */
       diagnostic: DiagnosticCode;
-      render: (args: string[]) => string;
+      render: (args: string[], runtime: string) => string;
       args: Operand[];
       at: Span;
       /** Not differentiable at all (an NDArray's shape): never active, never reported. */
@@ -193,7 +199,7 @@ export function exprArgs(expr: Expr): Operand[] {
     case "load":
       return [expr.array, expr.index];
     case "alloc":
-      return [expr.arg];
+      return [expr.arg, ...(expr.range ?? [])];
     case "view":
       return [expr.arg, ...expr.args];
   }

@@ -7,6 +7,7 @@ import { sourceName, UNDEFINED, type Lowering } from "./lowerer.js";
 import { mathConstants } from "../rules/scalar.js";
 import { CONSTANT_PROPERTIES, npRule } from "../rules/np.js";
 import { arrayMethodCall } from "./array-methods.js";
+import { arrayRead, spreadLiteral } from "./array-reads.js";
 
 export function member(l: Lowering, node: t.MemberExpression, target?: string): Operand {
   const object = unwrap(node.object);
@@ -69,6 +70,8 @@ export function allocation(l: Lowering, kind: string, node: t.NewExpression | t.
 }
 
 export function arrayLiteral(l: Lowering, node: t.ArrayExpression, target?: string): Operand {
+  const spread = spreadLiteral(l, node, target);
+  if (spread) return spread;
   const elements = node.elements.map((e) => {
     if (e === null || e.type === "SpreadElement") {
       l.report("ADJ019", e ?? node);
@@ -118,7 +121,7 @@ export function arrayMethod(l: Lowering, object: t.Expression, property: string,
     if (array.kind === "var") l.emit({ kind: "fill", array: array.name, value });
     return array;
   }
-  return arrayMethodCall(l, object, property, node, target);
+  return arrayRead(l, object, property, node, target) ?? arrayMethodCall(l, object, property, node, target);
 }
 
 const ARRAY_KINDS = new Set<string>(["Float64Array", "Float32Array", "Array"]);

@@ -7,6 +7,7 @@ import { sourceName, UNDEFINED, type Lowering } from "./lowerer.js";
 import type { FunctionNode, ModuleContext } from "../ir/context.js";
 import { scalarRules } from "../rules/scalar.js";
 import { declaredType, docTypes } from "./types.js";
+import { mathSpread } from "./array-reads.js";
 
 export function call(l: Lowering, node: t.CallExpression, target?: string): Operand {
   const callee = unwrap(node.callee as t.Expression);
@@ -26,6 +27,8 @@ export function call(l: Lowering, node: t.CallExpression, target?: string): Oper
         l.report("ADJ022", callee, `Math.${property}`);
         return UNDEFINED;
       }
+      const folded = mathSpread(l, property, node, target);
+      if (folded) return folded;
       const args = l.arguments(node.arguments);
       return l.compute({ kind: "prim", op: `Math.${property}`, args }, target, rule.result);
     }

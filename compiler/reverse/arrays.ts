@@ -49,7 +49,10 @@ export function allocAdjoint(r: Reverser, site: AdjointSite, expr: Extract<Expr,
   const { s, d, out, isActive } = site;
   // A copy's adjoint flows back to the array it copied; then this array's adjoint is spent.
   if (expr.arg.kind === "var" && isActive(expr.arg) && r.isArray(expr.arg.name)) {
-    out.push(line(`${r.options.runtime}.addInto(${r.adjoint(expr.arg.name)}, ${d});`, s.loc));
+    const dx = r.adjoint(expr.arg.name);
+    // A slice's adjoint goes back from where it began.
+    if (expr.range?.length) out.push(line(`${r.options.runtime}.addSliceInto(${dx}, ${d}, ${rcode(r, expr.range[0])});`, s.loc));
+    else out.push(line(`${r.options.runtime}.addInto(${dx}, ${d});`, s.loc));
   }
   out.push(line(`${d}.fill(0);`, s.loc));
 }

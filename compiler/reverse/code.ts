@@ -29,7 +29,7 @@ export function exprCode(r: Reverser, expr: Expr): string {
     case "call":
       return `${expr.callee.kind === "local" ? expr.callee.key : expr.callee.binding}(${expr.args.map((a) => code(r, a)).join(", ")})`;
     case "opaque":
-      return expr.render(expr.args.map((a) => argCode(r, a)));
+      return expr.render(expr.args.map((a) => argCode(r, a)), r.options.runtime);
     case "np":
       return expr.render(expr.args.map((a) => argCode(r, a)));
     case "load":
@@ -41,7 +41,7 @@ export function exprCode(r: Reverser, expr: Expr): string {
     case "alloc": {
       const arg = code(r, expr.arg);
       const copies = expr.arg.kind === "var" && r.isArray(expr.arg.name);
-      if (expr.ctor === "same") return `${arg}.slice()`;
+      if (expr.ctor === "same") return `${arg}.slice(${(expr.range ?? []).map((a) => code(r, a)).join(", ")})`;
       if (expr.ctor === "Array") return copies ? `Array.from(${arg})` : `new Array(${arg})`;
       return `new ${expr.ctor}(${arg})`;
     }

@@ -117,6 +117,9 @@ export const scalarRules: Record<string, ScalarRule> = {
     ],
   },
   "Math.hypot": { js: math("hypot"), result: "number", adjoint: (g, args, z) => args.map((a) => `${g} * ${a.code} / ${z}`) },
+  // One step of `Math.hypot(...xs)` folded pairwise: zero where the running norm is, so
+  // leading zero elements get their zero derivative rather than 0 / 0.
+  hypotStep: { js: math("hypot"), arity: 2, result: "number", adjoint: (g, args, z) => args.map((a) => `(${z} === 0 ? 0 : ${g} * ${a.code} / ${z})`) },
   "Math.max": { js: math("max"), result: "number", adjoint: selected },
   "Math.min": { js: math("min"), result: "number", adjoint: selected },
   "Math.sign": zeroDerivative(math("sign"), 1),
