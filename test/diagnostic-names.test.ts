@@ -55,7 +55,7 @@ const bodies: Record<string, string> = {
   ADJ014: "const rows = [[x]]; rows[0][0] = x; return rows[0][0];",
   ADJ015: "debugger; return x;",
   ADJ016: "return { v: x }.v;",
-  ADJ019: "return Math.max(...[x]);",
+  ADJ019: "return Math.sin(...[x]);",
   ADJ021: "return +new Number(x) * x;",
   ADJ022: "return (Math as any).foo(x);",
   ADJ024: "const arr = [x]; const r = pick(arr, x); return r[0];",

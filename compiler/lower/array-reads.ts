@@ -20,6 +20,8 @@ export function arrayRead(l: Lowering, object: t.Expression, property: string, n
   }
   if (!READS.has(property) || (property === "slice" && (args.length === 0 || args.length > 2)) || (property === "at" && args.length !== 1)) return undefined;
   if (property !== "concat" && args.some((a) => a.type === "SpreadElement")) return undefined;
+  // A comparator given by name is a value adjoint cannot see into: calls.ts refuses the sort where a gradient is involved.
+  if (property === "sort" && (args.length > 1 || (args.length === 1 && !isFunctionLiteral(args[0] as t.Expression)))) return undefined;
   const array = receiver(l, object);
   if (!array) return undefined;
   switch (property) {
@@ -69,11 +71,11 @@ export function spreadLiteral(l: Lowering, node: t.ArrayExpression, target?: str
 function receiver(l: Lowering, object: t.Expression): string | undefined {
   if (object.type === "Identifier") {
     const name = l.lookup(object.name);
-    return name && !l.ndarrays.has(name) ? name : undefined;
+    return name && isArrayOfNumbers(l, name) ? name : undefined;
   }
   if (!makesNewArray(object)) return undefined;
   const value = l.value(object);
-  return value.kind === "var" && !l.ndarrays.has(value.name) ? value.name : undefined;
+  return value.kind === "var" && isArrayOfNumbers(l, value.name) ? value.name : undefined;
 }
 
 function makesNewArray(node: t.Expression): boolean {
@@ -204,20 +206,35 @@ function list(l: Lowering, parts: Part[], node: t.Node, target?: string): Operan
   return made(l, target, target ? l.compute({ kind: "copy", arg: v(result) }, target) : v(result));
 }
 
+/** The array a spread reads; a value declared otherwise (a string, an NDArray) is refused, as before. */
 function spreadArray(l: Lowering, part: t.SpreadElement): Operand {
-  return l.expr(part.argument);
+  const operand = l.expr(part.argument);
+  if (operand.kind === "var" && !isArrayOfNumbers(l, operand.name)) {
+    l.report("ADJ019", part, "a spread of a value not known to be an array of numbers");
+    return EMPTY;
+  }
+  return operand;
 }
+
+/** Whether a local may be an array of numbers: not an NDArray, and not declared another kind. */
+function isArrayOfNumbers(l: Lowering, name: string): boolean {
+  const declared = l.locals.get(name)?.declared;
+  return !l.ndarrays.has(name) && (declared === undefined || declared === "array");
+}
+
+const EMPTY: Operand = { kind: "const", code: "[]" };
 
 /** `xs.sort(cmp)` in place: order = the permutation (a constant), then xs[k] = copy[order[k]]. */
 function sort(l: Lowering, object: t.Expression, array: string, args: t.Expression[], node: t.CallExpression, target?: string): Operand | undefined {
-  const direction = args.length === 0 ? 0 : args.length === 1 ? comparatorDirection(args[0]) : null;
+  const direction = args.length === 0 ? 0 : comparatorDirection(args[0]);
   if (direction === null) {
-    l.report("ADJ011", args[0] ?? node, "sort with a comparator adjoint cannot read (it differentiates (a, b) => a - b, (a, b) => b - a and no comparator on typed arrays)");
+    l.report("ADJ011", args[0], "a sort comparator other than (a, b) => a - b or (a, b) => b - a");
     return UNDEFINED;
   }
   if (direction === 0 && isPlainArray(unwrap(object))) {
-    l.report("ADJ011", node, "sort() with no comparator on a number[] orders the numbers as strings (10 before 9); pass (a, b) => a - b");
-    return UNDEFINED;
+    // Refused where a gradient is involved, as any method adjoint cannot see into.
+    const describe = "sort() with no comparator on a number[], which orders the numbers as strings (10 before 9); pass (a, b) => a - b";
+    return l.compute({ kind: "opaque", describe, diagnostic: "ADJ011", render: ([r]) => `${r}.sort()`, args: [v(array)], at: spanOf(node), writesReceiver: true }, target);
   }
   const order = fresh(l, "order", "array");
   const render = ([x]: string[], runtime: string) => `${runtime}.sortOrder(${x}, ${direction})`;
@@ -229,6 +246,10 @@ function sort(l: Lowering, object: t.Expression, array: string, args: t.Expressi
     l.emit({ kind: "store", array, index: k, value });
   });
   return made(l, target, target ? l.compute({ kind: "copy", arg: v(array) }, target) : v(array));
+}
+
+function isFunctionLiteral(node: t.Expression): boolean {
+  return node.type === "ArrowFunctionExpression" || node.type === "FunctionExpression";
 }
 
 /** 1 for `(a, b) => a - b`, -1 for `(a, b) => b - a` (arrow or function expression); null for any other comparator. */
