@@ -105,9 +105,11 @@ async function load(code: string): Promise<{ f: (...a: unknown[]) => number; d: 
   return import(pathToFileURL(file).href);
 }
 
+// Elements at least 0.01 apart, none zero, and c equal to none: sort, max and min have no
+// derivative at ties, where central differences straddle the kink.
 const pointArbitrary = fc.record({
-  x: fc.array(fc.double({ min: -3, max: 3, noNaN: true }), { minLength: 8, maxLength: 8 }),
-  c: fc.double({ min: -2, max: 2, noNaN: true }),
+  x: fc.uniqueArray(fc.integer({ min: -300, max: 300 }), { minLength: 8, maxLength: 8 }).map((xs) => xs.map((k) => k / 100 + 0.003)),
+  c: fc.integer({ min: -200, max: 200 }).map((k) => k / 100 + 0.005),
 });
 
 async function check(program: Program, ts: boolean, point: { x: number[]; c: number }): Promise<void> {
