@@ -41,8 +41,15 @@ export function assignPattern(l: Lowering, node: t.AssignmentExpression, used: b
   return source.kind === "value" ? source.value : UNDEFINED;
 }
 
-/** A parameter name made from the pattern's leaves (`[a, b]` is `a_b`), so generated code says what it holds. */
+/**
+ * A parameter name that says what it holds: its type's (`{ w, b }: Params` is `params`), or
+ * its leaves' (`[a, b]` is `a_b`).
+ */
 export function parameterName(pattern: t.ArrayPattern | t.ObjectPattern, index: number): string {
+  const type = pattern.typeAnnotation?.type === "TSTypeAnnotation" ? pattern.typeAnnotation.typeAnnotation : undefined;
+  if (type?.type === "TSTypeReference" && type.typeName.type === "Identifier" && !type.typeParameters) {
+    return type.typeName.name[0].toLowerCase() + type.typeName.name.slice(1);
+  }
   const names = patternLeaves(pattern).map((id) => id.name);
   return names.length > 0 && names.length <= 3 ? names.join("_") : `param${index}`;
 }
@@ -259,12 +266,17 @@ function objectPattern(l: Lowering, pattern: t.ObjectPattern, source: Source, de
       continue;
     }
     const key = property.key;
-    const named = !property.computed && key.type === "StringLiteral" && /^[A-Za-z_$][\w$]*$/.test(key.value);
+    // `"w": w` and `["w"]: w` read `p.w`; `[k]: v` and `0: v` read `p[k]`, `p[0]`, as written.
+    const named = key.type === "StringLiteral" && /^[A-Za-z_$][\w$]*$/.test(key.value);
+    if (key.type === "StringLiteral" && !named) {
+      l.report("ADJ008", property, "a property whose name is no identifier");
+      continue;
+    }
     const member = {
       type: "MemberExpression",
       object,
       property: named ? { ...key, type: "Identifier", name: (key as t.StringLiteral).value } : key,
-      computed: property.computed || (key.type !== "Identifier" && !named),
+      computed: !named && (property.computed || key.type !== "Identifier"),
       start: property.start,
       end: property.end,
       loc: property.loc,
