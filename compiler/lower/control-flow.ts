@@ -1,6 +1,7 @@
 // Control flow as structured IR: if, switch, loops (all as `loop { pre; if (!cond) break; body }`),
 // and break/continue/return/labels as flags that guard the code they skip.
 import type * as t from "@babel/types";
+import { unwrap } from "../ast.js";
 import { bool, num, v, type Operand, type Stmt } from "../ir/index.js";
 import { UNDEFINED, type JumpTarget, type Lowering } from "./lowerer.js";
 
@@ -165,41 +166,62 @@ export function loop(l: Lowering, node: t.WhileStatement | t.DoWhileStatement | 
   });
 }
 
-/** `for (const x of xs) body` as `for (let i = 0; i < xs.length; i++) { const x = xs[i]; body }`. */
+/**
+ * `for (const x of xs) body` as `for (let i = 0; i < xs.length; i++) { const x = xs[i]; body }`;
+ * `xs.entries()` gives `[i, xs[i]]`, `xs.keys()` the index, `xs.values()` the elements; the head
+ * may be a pattern, or a variable or element assigned each time (`for (x of xs)`).
+ */
 export function forOf(l: Lowering, node: t.ForOfStatement, labels: string[]): Set<string> {
   const left = node.left;
   const declarator = left.type === "VariableDeclaration" ? left.declarations[0] : null;
-  if (node.await || !declarator || declarator.id.type !== "Identifier" || declarator.init) {
-    l.report(node.await ? "ADJ002" : "ADJ008", left);
+  if (node.await || (declarator && (declarator.init || left.type === "VariableDeclaration" && left.declarations.length !== 1))) {
+    l.report(node.await ? "ADJ002" : "ADJ015", left, node.await ? undefined : "a for…of head declares one variable, with no initializer");
     return new Set();
   }
-  const element = declarator.id.name;
+  const { iterable, iterate } = iteration(node.right);
+  const head = (declarator ? declarator.id : left) as t.LVal;
+  if (iterate === "values" && (head.type === "ArrayPattern" || head.type === "ObjectPattern")) {
+    l.report("ADJ008", head, "an element of an array of numbers is a number, which a pattern cannot take apart (entries() gives index and element)");
+    return new Set();
+  }
   return l.scoped(() => {
     const array = l.temp("array");
-    const iterable = l.expr(node.right, array);
-    const index = l.freshGenerated("i");
-    l.locals.set(index, { temp: true, declared: "number" });
-    l.emit({ kind: "assign", target: index, expr: { kind: "copy", arg: num(0) } });
-    void iterable;
-    // Reuse the general loop lowering on a synthetic for statement over the index.
+    // Only an array is walked by index: a Map, a Set or an NDArray would silently give no elements.
+    const walked = unwrap(iterable);
+    const declared = walked.type === "Identifier" ? l.locals.get(l.lookup(walked.name) ?? "")?.declared : undefined;
+    if (declared && declared !== "array") l.report("ADJ015", iterable, "for…of over a value that is not an array of numbers");
+    l.expr(iterable, array);
     const id = (name: string): t.Identifier => ({ type: "Identifier", name }) as t.Identifier;
+    // A `const` index (`const [i, v]`, `const i` of keys()) is the loop's own counter, under the user's name.
+    const indexPattern = iterate === "keys" ? head : iterate === "entries" && head.type === "ArrayPattern" ? head.elements[0] : null;
+    const ownIndex = declarator && left.type === "VariableDeclaration" && left.kind === "const" && indexPattern?.type === "Identifier" ? indexPattern.name : null;
+    const index = ownIndex ? l.freshLocal(ownIndex, { temp: false, declared: "number" }) : l.freshGenerated("i");
+    if (ownIndex) l.scopes[l.scopes.length - 1].set(ownIndex, index);
+    else l.locals.set(index, { temp: true, declared: "number" });
+    l.emit({ kind: "assign", target: index, expr: { kind: "copy", arg: num(0) } });
+    // Reuse the general loop lowering on a synthetic for statement over the index.
     l.scopes[l.scopes.length - 1].set(`%array`, array);
     l.scopes[l.scopes.length - 1].set(`%index`, index);
-    const body: t.BlockStatement = {
-      type: "BlockStatement",
-      directives: [],
-      body: [
-        {
-          type: "VariableDeclaration",
-          kind: "const",
-          declarations: [{ type: "VariableDeclarator", id: { ...declarator.id }, init: { type: "MemberExpression", object: id("%array"), property: id("%index"), computed: true } as t.MemberExpression }],
-          loc: node.loc,
-          start: node.start,
-          end: node.end,
-        } as t.VariableDeclaration,
-        node.body,
-      ],
-    } as t.BlockStatement;
+    const element = { type: "MemberExpression", object: id("%array"), property: id("%index"), computed: true } as t.MemberExpression;
+    let value: t.Expression = element;
+    let target = head as t.LVal | null;
+    if (iterate === "keys") value = id("%index");
+    if (iterate === "entries" && head.type === "ArrayPattern") {
+      // `[i, v]` of `[index, element]`: an array literal the pattern takes apart, never made.
+      value = { type: "ArrayExpression", elements: [id("%index"), element] } as t.ArrayExpression;
+      if (ownIndex) target = { ...head, elements: [null, ...head.elements.slice(1)] };
+    } else if (iterate === "entries") {
+      value = { type: "ArrayExpression", elements: [id("%index"), element] } as t.ArrayExpression;
+    }
+    if (ownIndex && iterate === "keys") target = null;
+    const at = { loc: node.loc, start: node.start, end: node.end };
+    // `var` is declared at the top of the function: each element is assigned to it.
+    const bind: t.Statement[] = !target
+      ? []
+      : declarator && (left as t.VariableDeclaration).kind !== "var"
+        ? [{ type: "VariableDeclaration", kind: "const", declarations: [{ type: "VariableDeclarator", id: { ...target }, init: value }], ...at } as t.VariableDeclaration]
+        : [{ type: "ExpressionStatement", expression: { type: "AssignmentExpression", operator: "=", left: target, right: value, ...at }, ...at } as t.ExpressionStatement];
+    const body = { type: "BlockStatement", directives: [], body: [...bind, node.body] } as unknown as t.BlockStatement;
     const loopNode: t.ForStatement = {
       type: "ForStatement",
       init: null,
@@ -210,9 +232,18 @@ export function forOf(l: Lowering, node: t.ForOfStatement, labels: string[]): Se
       start: node.start,
       end: node.end,
     } as t.ForStatement;
-    void element;
     return loop(l, loopNode, labels);
   });
+}
+
+/** What a for…of walks: an array itself, or the index and element its `entries()`, `keys()` or `values()` give. */
+function iteration(right: t.Expression): { iterable: t.Expression; iterate: "values" | "entries" | "keys" } {
+  const call = unwrap(right);
+  if (call.type === "CallExpression" && call.arguments.length === 0 && call.callee.type === "MemberExpression" && !call.callee.computed && call.callee.property.type === "Identifier") {
+    const method = call.callee.property.name;
+    if (method === "entries" || method === "keys" || method === "values") return { iterable: call.callee.object as t.Expression, iterate: method };
+  }
+  return { iterable: right, iterate: "values" };
 }
 
 /** `cond = test`, or `cond = false` when one of `flags` is set. */

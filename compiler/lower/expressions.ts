@@ -4,12 +4,17 @@ import type * as t from "@babel/types";
 import { spanOf, unwrap } from "../ast.js";
 import { num, v, type Operand } from "../ir/index.js";
 import { sourceName, UNDEFINED, type Lowering } from "./lowerer.js";
+import { assignPattern } from "./patterns.js";
 import { binaryOperators, scalarRules } from "../rules/scalar.js";
 
 /** An expression whose value is not used. */
 export function effect(l: Lowering, node: t.Expression): void {
   const inner = unwrap(node);
   if (l.record && inner.type === "CallExpression" && l.recordStatement(inner)) return;
+  if (inner.type === "AssignmentExpression" && (inner.left.type === "ArrayPattern" || inner.left.type === "ObjectPattern")) {
+    assignPattern(l, inner, false);
+    return;
+  }
   if (inner.type === "AssignmentExpression" || inner.type === "UpdateExpression") {
     l.expr(inner);
     return;
@@ -98,6 +103,7 @@ export function assignment(l: Lowering, node: t.AssignmentExpression): Operand {
     }
     return l.elementUpdate(node.left, op, () => l.expr(node.right));
   }
+  if ((node.left.type === "ArrayPattern" || node.left.type === "ObjectPattern") && node.operator === "=") return assignPattern(l, node, true);
   if (node.left.type !== "Identifier") {
     l.report("ADJ008", node.left);
     return UNDEFINED;

@@ -16,7 +16,9 @@ import * as controlFlow from "./control-flow.js";
 import * as expressions from "./expressions.js";
 import { UNDEFINED, type JumpTarget, type Lowering, type RecordBlock } from "./lowerer.js";
 import * as ndarray from "./ndarray.js";
+import { bindParameter, declarePattern, parameterName } from "./patterns.js";
 import * as record from "./record.js";
+import { varDeclarations } from "./scopes.js";
 import { declaredType, defaultType, docTypes } from "./types.js";
 
 export type { RecordBlock } from "./lowerer.js";
@@ -68,24 +70,32 @@ class Lowerer implements Lowering {
     const paramAnnotated: boolean[] = [];
     const defaults: [string, t.Expression][] = [];
     const paramSpans: Span[] = [];
+    /** Parameters written as patterns (`[a, b]: number[]`): plain parameters, taken apart after the defaults. */
+    const patterns: [string, t.ArrayPattern | t.ObjectPattern, t.Node][] = [];
     // Untyped JavaScript says a parameter's type in JSDoc (`@param {number[]} x`) or by its default (`x = 0`).
     const docs = docTypes(this.ctx.source, node.start ?? 0);
-    for (const param of node.params) {
+    for (const [index, param] of node.params.entries()) {
       let id: t.Node = param;
       let byDefault: ValueType | undefined;
+      let fallback: t.Expression | undefined;
       if (id.type === "AssignmentPattern") {
-        defaults.push([(id.left as t.Identifier).name, id.right]);
+        fallback = id.right;
         byDefault = defaultType(id.right);
         id = id.left;
       }
-      if (id.type !== "Identifier") {
+      if (id.type !== "Identifier" && id.type !== "ArrayPattern" && id.type !== "ObjectPattern") {
         this.report(id.type === "RestElement" ? "ADJ019" : "ADJ008", id);
         continue;
       }
+      const named = id.type === "Identifier" ? id.name : undefined;
       const declared =
-        declaredType(id.typeAnnotation, this.ctx.typeAliases) ?? this.ctx.hooks?.typeAt?.(id.start!, id.end!) ?? docs?.params.get(id.name) ?? byDefault ?? this.record?.types.get(id.name);
+        declaredType(id.typeAnnotation, this.ctx.typeAliases) ?? this.ctx.hooks?.typeAt?.(id.start!, id.end!) ?? (named ? docs?.params.get(named) : undefined) ?? byDefault ?? (named ? this.record?.types.get(named) : undefined);
       const type = declared ?? "number";
-      params.push(this.declare(id.name, { declared, temp: false }));
+      const local = named ? this.declare(named, { declared, temp: false }) : this.freshLocal(parameterName(id as t.ArrayPattern | t.ObjectPattern, index), { declared, temp: false });
+      if (!named) patterns.push([local, id as t.ArrayPattern | t.ObjectPattern, param]);
+      if (fallback) defaults.push([local, fallback]);
+      if (declared === "ndarray") this.ndarrays.add(local);
+      params.push(local);
       paramSpans.push(spanOf(id));
       paramTypes.push(type);
       paramAnnotated.push(declared !== undefined);
@@ -94,13 +104,20 @@ class Lowerer implements Lowering {
     this.locals.set(this.result, { temp: true });
     this.returned = this.fresh("returned");
     this.locals.set(this.returned, { temp: true, declared: "boolean" });
-    for (const [name, init] of defaults) {
-      const param = this.lookup(name)!;
+    for (const [param, init] of defaults) {
       const missing = this.temp("boolean");
       this.emit({ kind: "assign", target: missing, expr: { kind: "prim", op: "seq", args: [v(param), UNDEFINED] } });
       this.emit({ kind: "if", cond: v(missing), then: this.collect(() => this.expr(init, param)), else: [] });
     }
+    for (const [param, pattern, at] of patterns) {
+      this.loc = this.locOf(at);
+      bindParameter(this, pattern, param);
+    }
     if (node.body.type === "BlockStatement") {
+      // `var` is the function's, wherever it is written (a loop head, a block): declared up front.
+      for (const id of varDeclarations(node.body)) {
+        if (!this.scopes[0].has(id.name)) this.declare(id.name, { declared: declaredType(id.typeAnnotation, this.ctx.typeAliases), temp: false });
+      }
       controlFlow.statements(this, node.body.body, 0);
     } else {
       this.loc = this.locOf(node.body);
@@ -155,6 +172,12 @@ class Lowerer implements Lowering {
     let name = base;
     for (let i = 1; this.taken.has(name) || this.ctx.reserved.has(name); i++) name = `${base}${i}`;
     this.taken.add(name);
+    return name;
+  }
+
+  freshLocal(sourceName: string, info: LocalInfo): string {
+    const name = this.fresh(sourceName);
+    this.locals.set(name, info);
     return name;
   }
 
@@ -265,7 +288,18 @@ class Lowerer implements Lowering {
   }
 
   variableDeclaration(node: t.VariableDeclaration): void {
+    if (node.kind === "var") {
+      // Declared at the top of the function: here it is an assignment.
+      for (const declarator of node.declarations) {
+        if (declarator.init) expressions.effect(this, { type: "AssignmentExpression", operator: "=", left: declarator.id, right: declarator.init, loc: declarator.loc, start: declarator.start, end: declarator.end } as t.AssignmentExpression);
+      }
+      return;
+    }
     for (const declarator of node.declarations) {
+      if (declarator.id.type === "ArrayPattern" || declarator.id.type === "ObjectPattern") {
+        declarePattern(this, declarator.id, declarator.init);
+        continue;
+      }
       if (declarator.id.type !== "Identifier") {
         this.report("ADJ008", declarator.id);
         continue;

@@ -51,6 +51,8 @@ export interface Lowering {
   temp(declared?: ValueType): string;
   flag(base: string): string;
   freshGenerated(base: string): string;
+  /** A new local named after a source name (suffixed if taken), not yet in scope. */
+  freshLocal(sourceName: string, info: LocalInfo): string;
   lookup(sourceName: string): string | undefined;
   emit(stmt: Stmt): void;
   collect(lower: () => void): Stmt[];

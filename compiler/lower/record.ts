@@ -155,7 +155,7 @@ export function recordedBlock(block: BlockNode, call: t.CallExpression, parents:
       return;
     }
     if (!used.includes(node.name)) used.push(node.name);
-    if ((parent?.type === "AssignmentExpression" && parent.left === node) || parent?.type === "UpdateExpression") outputs.add(node.name);
+    if (isWritten(node, parentOf)) outputs.add(node.name);
   });
   // Outputs the block sets before anything reads them are not inputs: their old values are never used.
   const fresh = assignedBeforeRead(block.body, new Set(used), ctx);
@@ -267,6 +267,18 @@ function isModeScope(call: t.CallExpression, ctx: ModuleContext): boolean {
   const method = autogradMethod(call.callee, ctx);
   const [body] = call.arguments;
   return (method === "pause" || method === "trainMode" || method === "predictMode") && (body?.type === "ArrowFunctionExpression" || body?.type === "FunctionExpression");
+}
+
+/** `y` in `y = …`, `y++`, `[y, z] = …`, `({ w: y } = …)`, `for (y of ys)`: a variable the code writes. */
+function isWritten(node: t.Node, parentOf: Map<t.Node, t.Node>): boolean {
+  let at = node;
+  for (let up = parentOf.get(at); up; at = up, up = parentOf.get(at)) {
+    if (up.type === "UpdateExpression") return true;
+    if (up.type === "AssignmentExpression" || up.type === "ForOfStatement" || up.type === "ForInStatement") return up.left === at;
+    const inPattern = up.type === "ArrayPattern" || up.type === "ObjectPattern" || up.type === "RestElement" || (up.type === "AssignmentPattern" && up.left === at) || (up.type === "ObjectProperty" && up.value === at && parentOf.get(up)?.type === "ObjectPattern");
+    if (!inPattern) return false;
+  }
+  return false;
 }
 
 /** `y` in `y = ...`: written, not read. */

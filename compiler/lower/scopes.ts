@@ -96,6 +96,8 @@ export function enclosingBindings(node: t.Node, parents: Map<t.Node, t.Node>): M
     if (stmt.type === "ExportNamedDeclaration") return declareIn(stmt.declaration);
     if (stmt.type === "VariableDeclaration") {
       for (const d of stmt.declarations) {
+        // A pattern's names are bindings too (they shadow an outer function of the name).
+        if (d.id.type !== "Identifier") patternLeaves(d.id).forEach((id) => add(id));
         if (d.id.type !== "Identifier") continue;
         const init = d.init && unwrap(d.init);
         const fn = stmt.kind === "const" && (init?.type === "ArrowFunctionExpression" || init?.type === "FunctionExpression") ? init : undefined;
@@ -133,14 +135,43 @@ export function enclosingBindings(node: t.Node, parents: Map<t.Node, t.Node>): M
       case "ArrowFunctionExpression":
       case "ObjectMethod":
       case "ClassMethod":
-        for (const p of at.params) {
-          const id = p.type === "AssignmentPattern" ? p.left : p;
-          if (id.type === "Identifier") add(id);
-        }
+        for (const p of at.params) patternLeaves(p).forEach((id) => add(id));
         break;
     }
   }
   return found;
+}
+
+/** The identifiers `var` declares in a function body (its nested functions' excepted): they are the function's own. */
+export function varDeclarations(body: t.Node): t.Identifier[] {
+  const ids: t.Identifier[] = [];
+  const visit = (node: t.Node): void => {
+    if (node.type === "FunctionDeclaration" || node.type === "FunctionExpression" || node.type === "ArrowFunctionExpression" || node.type === "ObjectMethod" || node.type === "ClassMethod") return;
+    if (node.type === "VariableDeclaration" && node.kind === "var") {
+      for (const d of node.declarations) ids.push(...patternLeaves(d.id));
+    }
+    forEachChild(node, visit);
+  };
+  forEachChild(body, visit);
+  return ids;
+}
+
+/** The identifiers a pattern binds or writes, in order (not those its defaults or computed keys read). */
+export function patternLeaves(pattern: t.Node): t.Identifier[] {
+  switch (pattern.type) {
+    case "Identifier":
+      return [pattern];
+    case "AssignmentPattern":
+      return patternLeaves(pattern.left);
+    case "RestElement":
+      return patternLeaves(pattern.argument);
+    case "ArrayPattern":
+      return pattern.elements.flatMap((e) => (e ? patternLeaves(e) : []));
+    case "ObjectPattern":
+      return pattern.properties.flatMap((p) => patternLeaves(p.type === "RestElement" ? p : p.value));
+    default:
+      return [];
+  }
 }
 
 function patternNames(node: t.Node): string[] {
