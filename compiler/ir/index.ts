@@ -128,6 +128,9 @@ export interface LocalInfo {
   temp: boolean;
 }
 
+/** A source parameter as generated code sees it: one flat parameter, or a record's fields, depth first. */
+export type SourceParam = { kind: "value"; index: number } | { kind: "record"; fields: [string, SourceParam][]; optional: Set<string> };
+
 export interface IRFunction {
   /** Key in the module's function table (the source name, or a name made for an inline function). */
   key: string;
@@ -149,6 +152,8 @@ export interface IRFunction {
   outputs?: string[];
   /** How many `attachGrad()` leaves a record block makes. */
   leaves?: number;
+  /** Where the source has object-record parameters: each source parameter as flat parameters (lower/objects.ts). */
+  sourceParams?: SourceParam[];
   locals: Map<string, LocalInfo>;
   /** Every identifier name in the module, so fresh names never collide. */
   reserved: Set<string>;

@@ -7,6 +7,7 @@ import { sourceName, UNDEFINED, type Lowering } from "./lowerer.js";
 import type { FunctionNode, ModuleContext } from "../ir/context.js";
 import { scalarRules } from "../rules/scalar.js";
 import { declaredType, docTypes } from "./types.js";
+import { callArguments, escapes, recordOf, resolve } from "./objects.js";
 
 export function call(l: Lowering, node: t.CallExpression, target?: string): Operand {
   const callee = unwrap(node.callee as t.Expression);
@@ -18,8 +19,9 @@ export function call(l: Lowering, node: t.CallExpression, target?: string): Oper
     return l.npCall([l.ctx.npImports.get(callee.name)!], node, target);
   }
   if (callee.type === "MemberExpression" && !callee.computed && callee.property.type === "Identifier") {
-    const object = unwrap(callee.object);
+    const object = resolve(l, unwrap(callee.object));
     const property = callee.property.name;
+    if (recordOf(l, object)) return escapes(l, object, `the receiver of a method call .${property}()`);
     if (object.type === "Identifier" && object.name === "Math" && !l.lookup("Math")) {
       const rule = scalarRules[`Math.${property}`];
       if (!rule) {
@@ -66,7 +68,7 @@ export function call(l: Lowering, node: t.CallExpression, target?: string): Oper
   }
   const markerName = l.ctx.markers.get(name);
   if (markerName) return marker(l, markerName, node, target);
-  const args = l.arguments(node.arguments);
+  const args = (l.ctx.functions.has(name) && callArguments(l, l.ctx.functions.get(name)!.node, node)) || l.arguments(node.arguments);
   if (l.ctx.functions.has(name)) {
     const result = l.compute({ kind: "call", callee: { kind: "local", key: name }, args }, target);
     // Its methods are adjoint/np operations when the callee returns an NDArray.

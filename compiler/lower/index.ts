@@ -16,6 +16,7 @@ import * as controlFlow from "./control-flow.js";
 import * as expressions from "./expressions.js";
 import { UNDEFINED, type JumpTarget, type Lowering, type RecordBlock } from "./lowerer.js";
 import * as ndarray from "./ndarray.js";
+import * as objects from "./objects.js";
 import * as record from "./record.js";
 import { declaredType, defaultType, docTypes } from "./types.js";
 
@@ -50,6 +51,7 @@ class Lowerer implements Lowering {
   returnsValue = false;
   /** `attachGrad()` leaves made so far in a record block. */
   leaves = 0;
+  records = new Map<string, objects.RecordValue>();
   private tempCount = 0;
 
   constructor(
@@ -68,9 +70,21 @@ class Lowerer implements Lowering {
     const paramAnnotated: boolean[] = [];
     const defaults: [string, t.Expression][] = [];
     const paramSpans: Span[] = [];
+    const sourceParams: objects.SourceParam[] = [];
     // Untyped JavaScript says a parameter's type in JSDoc (`@param {number[]} x`) or by its default (`x = 0`).
     const docs = docTypes(this.ctx.source, node.start ?? 0);
-    for (const param of node.params) {
+    for (const [index, param] of node.params.entries()) {
+      const shape = this.record ? undefined : objects.paramShape(node, index, this.ctx);
+      if (shape && param.type === "Identifier") {
+        const add = (local: string, declared: ValueType | undefined) => {
+          paramSpans.push(spanOf(param));
+          paramTypes.push(declared ?? "number");
+          paramAnnotated.push(declared !== undefined);
+          return params.push(local) - 1;
+        };
+        sourceParams.push(objects.recordParam(this, param.name, shape, add));
+        continue;
+      }
       let id: t.Node = param;
       let byDefault: ValueType | undefined;
       if (id.type === "AssignmentPattern") {
@@ -85,6 +99,7 @@ class Lowerer implements Lowering {
       const declared =
         declaredType(id.typeAnnotation, this.ctx.typeAliases) ?? this.ctx.hooks?.typeAt?.(id.start!, id.end!) ?? docs?.params.get(id.name) ?? byDefault ?? this.record?.types.get(id.name);
       const type = declared ?? "number";
+      sourceParams.push({ kind: "value", index: params.length });
       params.push(this.declare(id.name, { declared, temp: false }));
       paramSpans.push(spanOf(id));
       paramTypes.push(type);
@@ -119,6 +134,7 @@ class Lowerer implements Lowering {
       body: this.block,
       result: this.result,
       ...(outputs && { outputs, leaves: this.leaves }),
+      ...(sourceParams.some((p) => p.kind === "record") && { sourceParams }),
       locals: this.locals,
       reserved: this.ctx.reserved,
       loc: this.locOf(node),
@@ -158,6 +174,17 @@ class Lowerer implements Lowering {
     return name;
   }
 
+  newLocal(base: string, declared?: ValueType): string {
+    const name = this.fresh(base);
+    this.locals.set(name, { declared, temp: false });
+    if (declared === "ndarray") this.ndarrays.add(name);
+    return name;
+  }
+
+  bind(sourceName: string, name: string): void {
+    this.scopes[this.scopes.length - 1].set(sourceName, name);
+  }
+
   private declare(sourceName: string, info: LocalInfo): string {
     const name = this.fresh(sourceName);
     this.scopes[this.scopes.length - 1].set(sourceName, name);
@@ -167,6 +194,7 @@ class Lowerer implements Lowering {
   }
 
   lookup(sourceName: string): string | undefined {
+    if (sourceName.startsWith(objects.FIELD)) return sourceName.slice(objects.FIELD.length);
     for (let i = this.scopes.length - 1; i >= 0; i--) {
       const name = this.scopes[i].get(sourceName);
       if (name !== undefined) return name;
@@ -271,6 +299,7 @@ class Lowerer implements Lowering {
         continue;
       }
       const declared = declaredType(declarator.id.typeAnnotation, this.ctx.typeAliases);
+      if (declarator.init && objects.declareRecord(this, declarator.id, declarator.init)) continue;
       if (declarator.init) {
         // The name enters scope after its initializer: `let x = x + 1` in a block reads the outer x.
         const name = this.fresh(declarator.id.name);
@@ -355,7 +384,13 @@ class Lowerer implements Lowering {
       case "CallExpression":
         return calls.call(this, node, target);
       case "MemberExpression":
+      case "OptionalMemberExpression": {
+        const field = objects.resolve(this, node);
+        if (field !== node) return this.value(field, target);
+        if (objects.recordOf(this, node)) return objects.escapes(this, node);
+        if (node.type === "OptionalMemberExpression") break;
         return arrays.member(this, node, target);
+      }
       case "NewExpression":
         return calls.newExpression(this, node, target);
       case "ArrayExpression":
@@ -376,12 +411,11 @@ class Lowerer implements Lowering {
         this.report("ADJ003", node);
         return UNDEFINED;
       case "ObjectExpression":
-        this.report("ADJ016", node, "an object literal");
-        return UNDEFINED;
-      default:
-        this.report("ADJ016", node, describeNode(node));
+        this.report("ADJ016", node, "an object literal here (a record is declared with const or let, or passed to a function of this module)");
         return UNDEFINED;
     }
+    this.report("ADJ016", node, describeNode(node));
+    return UNDEFINED;
   }
 
   arguments(args: t.CallExpression["arguments"]): Operand[] {
