@@ -19,7 +19,7 @@ import { gradientSources, type GradientSources } from "../analyze/gradient-sourc
 import type { Analysis, AnalysisOptions } from "../analyze/index.js";
 import { ATTACHED, summarize, type Summaries, type Summary } from "../analyze/summaries.js";
 import { moduleKinds, type ModuleKinds } from "../analyze/module-types.js";
-
+import { flatGradientParams, recordValueAndGrad, recordVjp } from "./record-entries.js";
 
 type Entry = NonNullable<ReverseOptions["entry"]>;
 
@@ -211,6 +211,7 @@ export class ModuleCompiler {
     }
     const ir = this.lower(fn);
     if (!ir) return;
+    if (ir.sourceParams) return this.recordDerivative(call, marker, fn, ir, indices, !Array.isArray(wrt), inline);
     for (const i of indices) {
       if (!DIFFERENTIABLE_TYPES.has(ir.paramTypes[i])) {
         // The source's name: lowering may have renamed the parameter.
@@ -244,6 +245,35 @@ export class ModuleCompiler {
       const name = this.vjpFor(fn.key, mask);
       if (name) this.replace(call, `${this.runtime}.${helper}(${name}, ${pick})`);
     }
+  }
+
+  /** A derivative of a function with record parameters: its sweep over their fields, behind an entry that unpacks and packs them (record-entries.ts). */
+  private recordDerivative(call: t.CallExpression, marker: "grad" | "valueAndGrad" | "vjp", fn: ModuleFunction, ir: IRFunction, indices: number[], single: boolean, inline: boolean): void {
+    if (inline) return this.fail(call, "ADJ028", "a record parameter of an inline function (declare the function in the module to differentiate it with respect to a record)");
+    const names = fn.node.params.map((p) => (p as t.Identifier).name);
+    const flat = (i: number) => flatGradientParams(ir, ir.sourceParams![i]);
+    const empty = indices.find((i) => flat(i).length === 0);
+    if (empty !== undefined) return this.fail(fn.node.params[empty], "ADJ020", `'${names[empty]}' holds no number, array of numbers or NDArray`);
+    const mask = [...new Set(indices)].sort((a, b) => a - b);
+    const id = `${fn.key}|records|${marker === "vjp" ? mask : indices}|${single}|${marker === "vjp"}`;
+    let name = this.vjpNames.get(id);
+    if (!name && marker === "vjp") {
+      name = this.freshModuleName(`${fn.key}$vjp`);
+      const inner = this.vjpFor(fn.key, mask.flatMap(flat));
+      if (!inner) return;
+      this.append({ code: "", lines: recordVjp(ir, names, mask, name, inner) });
+    } else if (!name) {
+      const suffix = !single || indices[0] !== 0 ? `_${indices.map((i) => names[i]).join("_")}` : "";
+      name = this.freshModuleName(`${fn.key}$valueAndGrad${suffix}`);
+      const gradName = this.freshModuleName(`${fn.key}$grad${suffix}`);
+      const inner = this.entryFor(fn.key, { kind: "valueAndGrad", order: indices.flatMap(flat), single: false }, `${fn.key}$fieldsValueAndGrad`);
+      if (!inner) return;
+      this.append({ code: "", lines: recordValueAndGrad(ir, { names, order: indices, single }, name, inner, gradName) });
+      this.vjpNames.set(`${id}|grad`, gradName);
+    }
+    this.vjpNames.set(id, name);
+    if (marker === "vjp") this.replace(call, `${this.runtime}.vjpWith(${name}, ${single ? mask.indexOf(indices[0]) : `[${indices.map((i) => mask.indexOf(i)).join(", ")}]`})`);
+    else this.replace(call, marker === "grad" ? this.vjpNames.get(`${id}|grad`)! : name);
   }
 
   /** The name of a grad/valueAndGrad entry point of f, generating it once. */
@@ -381,6 +411,7 @@ export class ModuleCompiler {
     }
     const ir = this.lower(fn);
     if (!ir) return;
+    if (ir.sourceParams) return this.fail(arg, "ADJ028", "differentiable(...) of a function with a record parameter (callers in other modules pass the object whole)");
     const mask = ir.paramTypes.flatMap((type, i) => (DIFFERENTIABLE_TYPES.has(type) ? [i] : []));
     const name = this.vjpFor(fn.key, mask, true);
     if (!name) return;
