@@ -248,57 +248,60 @@ function optionalShape(type: t.TSUnionType, ctx: ModuleContext, depth: number): 
   return present.length === 1 ? shapeOfType(present[0], ctx, depth + 1) : undefined;
 }
 
-/** The fields `name` is read by in `fn`, if it is used only through them (or passed whole to module functions taking records). */
+/** How a value is used: the static keys it is read by, whether it is used otherwise, the record parameters it is passed to. */
+interface Use {
+  keys: Map<string, Use>;
+  other: boolean;
+  optional: boolean;
+  passed: RecordShape[];
+}
+
+const newUse = (): Use => ({ keys: new Map(), other: false, optional: false, passed: [] });
+
+/**
+ * The fields `name` is read by in `fn`, if it is used only through them or passed whole to
+ * module functions taking records. A field read only by further keys (`p.layer.w`) is a nested
+ * record; one indexed, called, assigned or read by `.length` is a value whose kind its uses decide.
+ */
 function shapeOfUse(fn: FunctionNode, name: string, ctx: ModuleContext): RecordShape | undefined {
-  const shape: RecordShape = { fields: new Map(), optional: new Set() };
-  let ok = true;
-  let uses = 0;
-  // Records a use of the member chain `node` (the member whose object is the path so far).
-  const member = (node: t.Node, parent: t.Node | null, grand: t.Node | null, into: RecordShape): void => {
-    if (!parent || !isMember(parent) || parent.object !== node) {
-      ok = false;
-      return;
-    }
-    const key = keyOf(parent);
-    if (key === undefined) {
-      ok = false;
-      return;
-    }
-    uses++;
-    if (parent.type === "OptionalMemberExpression" && parent.optional) into.optional.add(key);
-    const existing = into.fields.get(key);
-    if (grand && isMember(grand) && grand.object === parent && keyOf(grand) !== undefined && !(existing !== undefined && !isShape(existing)) && !(into.fields.has(key) && existing === undefined)) {
-      const nested = isShape(existing) ? existing : { fields: new Map(), optional: new Set<string>() };
-      into.fields.set(key, nested);
-      member(parent, grand, parentOf.get(grand) ?? null, nested);
-    } else if (isShape(existing)) {
-      // read both as a record and whole: not a record of known fields
-      ok = false;
-    } else into.fields.set(key, undefined);
-  };
   const parentOf = new Map<t.Node, t.Node>();
-  const visit = (node: t.Node, parent: t.Node | null) => {
-    if (parent) parentOf.set(node, parent);
-    forEachChild(node, (child) => visit(child, node));
-  };
-  visit(fn.body, fn);
+  const visit = (node: t.Node) => forEachChild(node, (child) => (parentOf.set(child, node), visit(child)));
+  visit(fn.body);
+  const root = newUse();
   for (const [node, parent] of parentOf) {
-    if (node.type !== "Identifier" || node.name !== name || !ok) continue;
+    if (node.type !== "Identifier" || node.name !== name) continue;
     if (isMember(parent) && parent.property === node && !parent.computed) continue;
     if ((parent.type === "ObjectProperty" && parent.key === node && !parent.computed) || parent.type === "TSPropertySignature") continue;
     if (parent.type === "VariableDeclarator" && parent.id === node) return undefined; // shadowed: leave it
-    if (parent.type === "CallExpression" && parent.arguments.includes(node as t.Expression) && parent.callee.type === "Identifier") {
-      const callee = ctx.functions.get(parent.callee.name);
-      const passed = callee && paramShape(callee.node, parent.arguments.indexOf(node as t.Expression), ctx);
-      if (passed) {
-        merge(shape, passed);
-        uses++;
-        continue;
-      }
+    let at: t.Node = node;
+    let use = root;
+    for (let up = parentOf.get(at); ; up = parentOf.get(at)) {
+      if (up?.type === "OptionalMemberExpression" && up.object === at && up.optional) use.optional = true;
+      const key = up && isMember(up) && up.object === at ? keyOf(up) : undefined;
+      if (key === undefined) break;
+      if (!use.keys.has(key)) use.keys.set(key, newUse());
+      use = use.keys.get(key)!;
+      at = up!;
     }
-    member(node, parent, parentOf.get(parent) ?? null, shape);
+    const up = parentOf.get(at);
+    const callee = up?.type === "CallExpression" && up.callee.type === "Identifier" && up.arguments.includes(at as t.Expression) ? ctx.functions.get(up.callee.name) : undefined;
+    const passed = callee && paramShape(callee.node, (up as t.CallExpression).arguments.indexOf(at as t.Expression), ctx);
+    if (passed) use.passed.push(passed);
+    else if (use === root) return undefined;
+    else use.other = true;
   }
-  return ok && uses > 0 && shape.fields.size > 0 ? shape : undefined;
+  return root.keys.size > 0 || root.passed.length > 0 ? shapeOf(root) : undefined;
+}
+
+function shapeOf(use: Use): RecordShape {
+  const shape: RecordShape = { fields: new Map(), optional: new Set() };
+  for (const [key, field] of use.keys) {
+    const nested = !field.other && field.keys.size > 0 && !field.keys.has("length");
+    shape.fields.set(key, nested || field.passed.length > 0 ? shapeOf(field) : undefined);
+    if (field.optional) shape.optional.add(key);
+  }
+  for (const passed of use.passed) merge(shape, passed);
+  return shape;
 }
 
 function merge(into: RecordShape, from: RecordShape): void {
