@@ -44,7 +44,6 @@ export class ModuleCompiler {
   private inlineCount = 0;
   /** Each module function's summary (what it does to the arrays it is given), by key. */
   private summaryCache = new Map<string, Summary>();
-  /** What each callee does to the arrays it is given, as the analyses look it up. */
   /**
    * For each generated vjp, which of its parameters are arrays (their adjoints come in place),
    * whether it returns a number, and whether its reverse sweep puts elements back (until it is
@@ -255,25 +254,20 @@ export class ModuleCompiler {
     const empty = indices.find((i) => flat(i).length === 0);
     if (empty !== undefined) return this.fail(fn.node.params[empty], "ADJ020", `'${names[empty]}' holds no number, array of numbers or NDArray`);
     const mask = [...new Set(indices)].sort((a, b) => a - b);
-    const id = `${fn.key}|records|${marker === "vjp" ? mask : indices}|${single}|${marker === "vjp"}`;
-    let name = this.vjpNames.get(id);
-    if (!name && marker === "vjp") {
-      name = this.freshModuleName(`${fn.key}$vjp`);
+    const suffix = !single || indices[0] !== 0 ? `_${indices.map((i) => names[i]).join("_")}` : "";
+    const id = `${fn.key}|records|${marker === "vjp" ? mask : indices}|${single}|${marker}`;
+    if (!this.vjpNames.has(id) && marker === "vjp") {
+      const name = this.freshModuleName(`${fn.key}$vjp`);
       const inner = this.vjpFor(fn.key, mask.flatMap(flat));
-      if (!inner) return;
-      this.append({ code: "", lines: recordVjp(ir, names, mask, name, inner) });
-    } else if (!name) {
-      const suffix = !single || indices[0] !== 0 ? `_${indices.map((i) => names[i]).join("_")}` : "";
-      name = this.freshModuleName(`${fn.key}$valueAndGrad${suffix}`);
-      const gradName = this.freshModuleName(`${fn.key}$grad${suffix}`);
-      const inner = this.entryFor(fn.key, { kind: "valueAndGrad", order: indices.flatMap(flat), single: false }, `${fn.key}$fieldsValueAndGrad`);
-      if (!inner) return;
-      this.append({ code: "", lines: recordValueAndGrad(ir, { names, order: indices, single }, name, inner, gradName) });
-      this.vjpNames.set(`${id}|grad`, gradName);
+      if (!inner || !this.append({ code: "", lines: recordVjp(ir, names, mask, name, inner) })) return;
+      this.vjpNames.set(id, `${this.runtime}.vjpWith(${name}, ${single ? mask.indexOf(indices[0]) : `[${indices.map((i) => mask.indexOf(i)).join(", ")}]`})`);
+    } else if (!this.vjpNames.has(id)) {
+      const [name, gradName] = [this.freshModuleName(`${fn.key}$valueAndGrad${suffix}`), this.freshModuleName(`${fn.key}$grad${suffix}`)];
+      const inner = this.entryFor(fn.key, { kind: "valueAndGrad", order: indices.flatMap(flat), single: false }, `${fn.key}$fieldsValueAndGrad${suffix}`);
+      if (!inner || !this.append({ code: "", lines: recordValueAndGrad(ir, { names, order: indices, single }, name, inner, gradName) })) return;
+      this.vjpNames.set(id.replace(/grad$/, "valueAndGrad"), name).set(id.replace(/valueAndGrad$/, "grad"), gradName);
     }
-    this.vjpNames.set(id, name);
-    if (marker === "vjp") this.replace(call, `${this.runtime}.vjpWith(${name}, ${single ? mask.indexOf(indices[0]) : `[${indices.map((i) => mask.indexOf(i)).join(", ")}]`})`);
-    else this.replace(call, marker === "grad" ? this.vjpNames.get(`${id}|grad`)! : name);
+    this.replace(call, this.vjpNames.get(id)!);
   }
 
   /** The name of a grad/valueAndGrad entry point of f, generating it once. */
@@ -531,10 +525,6 @@ export class ModuleCompiler {
     return this.summaryCache.get(key);
   }
 
-  /**
-   * The name of f's vjp with respect to the parameters in `mask`, generating it once; with
-   * `aliases`, the variant for a caller that passes one array to each parameter of a group.
-   */
   /**
    * The name of f's vjp with respect to the parameters in `mask`, generating it once; with
    * `aliases`, the variant for a caller that passes one array to each parameter of a group.
