@@ -126,6 +126,8 @@ export interface LocalInfo {
   declared?: ValueType;
   /** A temporary the lowering introduced, not a user variable. */
   temp: boolean;
+  /** How the source names it where that is not its name: a record's field `p.w` for `p$w`. */
+  source?: string;
 }
 
 /** A source parameter as generated code sees it: one flat parameter, or a record's fields, depth first. */

@@ -174,9 +174,9 @@ class Lowerer implements Lowering {
     return name;
   }
 
-  newLocal(base: string, declared?: ValueType): string {
+  newLocal(base: string, declared?: ValueType, source?: string): string {
     const name = this.fresh(base);
-    this.locals.set(name, { declared, temp: false });
+    this.locals.set(name, { declared, temp: false, ...(source && { source }) });
     if (declared === "ndarray") this.ndarrays.add(name);
     return name;
   }

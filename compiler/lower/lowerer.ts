@@ -56,7 +56,7 @@ export interface Lowering {
   freshGenerated(base: string): string;
   lookup(sourceName: string): string | undefined;
   /** A user-visible local named after `base` (a record field: `p$w`). */
-  newLocal(base: string, declared?: ValueType): string;
+  newLocal(base: string, declared?: ValueType, source?: string): string;
   /** Binds a source name in the innermost scope. */
   bind(sourceName: string, name: string): void;
   emit(stmt: Stmt): void;

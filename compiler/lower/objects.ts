@@ -95,7 +95,7 @@ export function fieldTarget(l: Lowering, node: t.MemberExpression): t.Identifier
     escapes(l, node, "a record field assigned");
     return { type: "Identifier", name: "undefined" } as t.Identifier;
   }
-  if (field === undefined) owner.fields.set(key, l.newLocal(`${baseName(l, node.object)}$${key}`));
+  if (field === undefined) owner.fields.set(key, l.newLocal(`${baseName(l, node.object)}$${key}`, undefined, l.ctx.source.slice(node.start!, node.end!)));
   return resolve(l, node) as t.Identifier;
 }
 
@@ -118,7 +118,7 @@ export function literal(l: Lowering, node: t.ObjectExpression, base: string): Re
     if (nested) record.fields.set(key, nested);
     else if (value.type === "ObjectExpression") return undefined;
     else {
-      const local = l.newLocal(`${base}$${key}`);
+      const local = l.newLocal(`${base}$${key}`, undefined, `${base.replace(/\$/g, ".")}.${key}`);
       l.expr(value, local);
       record.fields.set(key, local);
     }
@@ -148,7 +148,7 @@ export function recordParam(l: Lowering, name: string, shape: RecordShape, add: 
         record.fields.set(key, nested);
         fields.push([key, param]);
       } else {
-        const local = l.newLocal(`${base}$${key}`, field);
+        const local = l.newLocal(`${base}$${key}`, field, `${base.replace(/\$/g, ".")}.${key}`);
         record.fields.set(key, local);
         fields.push([key, { kind: "value", index: add(local, field) }]);
       }
@@ -175,7 +175,7 @@ export function callArguments(l: Lowering, callee: FunctionNode, node: t.CallExp
     }
     const expr = arg as t.Expression;
     const value = unwrap(expr);
-    const record = value.type === "ObjectExpression" ? literal(l, value, `arg${i}`) : recordOf(l, value);
+    const record = value.type === "ObjectExpression" ? literal(l, value, (callee.params[i] as t.Identifier).name) : recordOf(l, value);
     if (!record) {
       if (value.type !== "ObjectExpression") escapes(l, arg, "passed where a record parameter is expected, but is not a record of this function");
       return;
