@@ -8,7 +8,8 @@ import { forEachChild, unwrap } from "../ast.js";
 import type { FunctionNode, ModuleContext } from "../ir/context.js";
 import { v, type Operand, type SourceParam, type ValueType } from "../ir/index.js";
 import { UNDEFINED, type Lowering } from "./lowerer.js";
-import { declaredType } from "./types.js";
+import { CONSTANT_PROPERTIES } from "../rules/np.js";
+import { declaredType, docTypes } from "./types.js";
 
 /** A record in the lowering: each key's local, or a nested record. */
 export interface RecordValue {
@@ -214,7 +215,8 @@ export function paramShape(fn: FunctionNode, index: number, ctx: ModuleContext):
   if (param?.type !== "Identifier") return undefined;
   const typed = param.typeAnnotation?.type === "TSTypeAnnotation" ? shapeOfType(param.typeAnnotation.typeAnnotation, ctx, 0) : undefined;
   if (param.typeAnnotation && !typed) return undefined;
-  if (!typed && ctx.hooks?.typeAt?.(param.start!, param.end!) && ctx.hooks.typeAt(param.start!, param.end!) !== "other") return undefined;
+  const said = ctx.hooks?.typeAt?.(param.start!, param.end!) ?? docTypes(ctx.source, fn.start ?? 0)?.params.get(param.name);
+  if (!typed && said && said !== "other") return undefined;
   const used = shapeOfUse(fn, param.name, ctx);
   const shape = typed ? (used ? typed : undefined) : used;
   known[index] = shape;
@@ -284,14 +286,20 @@ function shapeOfUse(fn: FunctionNode, name: string, ctx: ModuleContext): RecordS
       at = up!;
     }
     const up = parentOf.get(at);
+    // A method call's receiver is no record of fields: an array's, an NDArray's, a string's.
+    if (up?.type === "CallExpression" && up.callee === at && at !== node) return undefined;
     const callee = up?.type === "CallExpression" && up.callee.type === "Identifier" && up.arguments.includes(at as t.Expression) ? ctx.functions.get(up.callee.name) : undefined;
     const passed = callee && paramShape(callee.node, (up as t.CallExpression).arguments.indexOf(at as t.Expression), ctx);
     if (passed) use.passed.push(passed);
     else if (use === root) return undefined;
     else use.other = true;
   }
+  // An untyped value read by a property arrays, NDArrays or strings have is one of those.
+  if ([...root.keys.keys()].some((key) => NOT_RECORD_KEYS.has(key))) return undefined;
   return root.keys.size > 0 || root.passed.length > 0 ? shapeOf(root) : undefined;
 }
+
+const NOT_RECORD_KEYS = new Set([...CONSTANT_PROPERTIES, "T", "data", "buffer", "byteLength", "byteOffset"]);
 
 function shapeOf(use: Use): RecordShape {
   const shape: RecordShape = { fields: new Map(), optional: new Set() };
