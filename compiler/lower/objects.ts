@@ -178,7 +178,7 @@ export function callArguments(l: Lowering, callee: FunctionNode, node: t.CallExp
     const value = unwrap(expr);
     const record = value.type === "ObjectExpression" ? literal(l, value, (callee.params[i] as t.Identifier).name) : recordOf(l, value);
     if (!record) {
-      if (value.type !== "ObjectExpression") escapes(l, arg, "passed where a record parameter is expected, but is not a record of this function");
+      if (value.type !== "ObjectExpression") args.push(...fieldsOfObject(l, arg as t.Expression, shape));
       return;
     }
     const flatten = (r: RecordValue, s: RecordShape, at: t.Node) => {
@@ -195,6 +195,21 @@ export function callArguments(l: Lowering, callee: FunctionNode, node: t.CallExp
     flatten(record, shape, arg);
   });
   return args;
+}
+
+/**
+ * The fields a record parameter takes, read from an object that is no record of this function
+ * (a configuration object of the module, say): property reads, constant unless a gradient would
+ * flow through them (then ADJ012, as the callee's own reads would have been).
+ */
+function fieldsOfObject(l: Lowering, node: t.Expression, shape: RecordShape): Operand[] {
+  const read = (object: Operand, s: RecordShape): Operand[] =>
+    [...s.fields].flatMap(([key, field]) => {
+      const dot = s.optional.has(key) ? "?." : ".";
+      const value = l.opaque(node, "ADJ012", `the property ${dot}${key}`, [object], ([r]) => `${r}${dot}${key}`);
+      return isShape(field) ? read(value, field) : [value];
+    });
+  return read(l.expr(node), shape);
 }
 
 // ---- which parameters are records ----
@@ -299,7 +314,8 @@ function shapeOfUse(fn: FunctionNode, name: string, ctx: ModuleContext): RecordS
   return root.keys.size > 0 || root.passed.length > 0 ? shapeOf(root) : undefined;
 }
 
-const NOT_RECORD_KEYS = new Set([...CONSTANT_PROPERTIES, "T", "data", "buffer", "byteLength", "byteOffset"]);
+// (`size` and `offset` are common field names too: they alone do not say.)
+const NOT_RECORD_KEYS = new Set([...[...CONSTANT_PROPERTIES].filter((key) => key !== "size" && key !== "offset"), "T", "data", "buffer", "byteLength", "byteOffset"]);
 
 function shapeOf(use: Use): RecordShape {
   const shape: RecordShape = { fields: new Map(), optional: new Set() };
