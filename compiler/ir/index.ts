@@ -31,7 +31,7 @@ export type Expr =
   | { kind: "copy"; arg: Operand }
   /** A primitive with a rule in rules.ts: `add`, `mul`, `Math.sin`, `lt`, … */
   | { kind: "prim"; op: string; args: Operand[] }
-  | { kind: "call"; callee: Callee; args: Operand[] }
+  | { kind: "call"; callee: Callee; args: Operand[]; /** The primal call, where the arguments are a record's fields packed back (lower/objects.ts). */ render?: (args: string[]) => string }
   /** `stopGradient(x)`: x's value, a constant for differentiation. */
   | { kind: "stop"; arg: Operand }
   /**

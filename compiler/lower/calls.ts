@@ -68,9 +68,10 @@ export function call(l: Lowering, node: t.CallExpression, target?: string): Oper
   }
   const markerName = l.ctx.markers.get(name);
   if (markerName) return marker(l, markerName, node, target);
-  const args = (l.ctx.functions.has(name) && callArguments(l, l.ctx.functions.get(name)!.node, node)) || l.arguments(node.arguments);
+  const records = l.ctx.functions.has(name) ? callArguments(l, l.ctx.functions.get(name)!.node, name, node) : undefined;
+  const args = records?.args ?? l.arguments(node.arguments);
   if (l.ctx.functions.has(name)) {
-    const result = l.compute({ kind: "call", callee: { kind: "local", key: name }, args }, target);
+    const result = l.compute({ kind: "call", callee: { kind: "local", key: name }, args, ...(records && { render: records.render }) }, target);
     // Its methods are adjoint/np operations when the callee returns an NDArray.
     if (result.kind === "var" && returnsNdarray(l.ctx.functions.get(name)!.node, l.ctx)) l.ndarrays.add(result.name);
     return result;

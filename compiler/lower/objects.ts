@@ -163,8 +163,11 @@ export function recordParam(l: Lowering, name: string, shape: RecordShape, add: 
   return param;
 }
 
-/** The arguments of a call to a module function, a record argument passed field by field in the callee's order. */
-export function callArguments(l: Lowering, callee: FunctionNode, node: t.CallExpression): Operand[] | undefined {
+/**
+ * The arguments of a call to a module function, a record argument passed field by field in the
+ * callee's order; and the primal call written with them packed back into records.
+ */
+export function callArguments(l: Lowering, callee: FunctionNode, name: string, node: t.CallExpression): { args: Operand[]; render: (args: string[]) => string } | undefined {
   const shapes = callee.params.map((_, i) => paramShape(callee, i, l.ctx));
   if (shapes.every((s) => !s)) return undefined;
   const args: Operand[] = [];
@@ -194,7 +197,12 @@ export function callArguments(l: Lowering, callee: FunctionNode, node: t.CallExp
     };
     flatten(record, shape, arg);
   });
-  return args;
+  const render = (flat: string[]) => {
+    let at = 0;
+    const pack = (s: RecordShape): string => `{ ${[...s.fields].map(([key, field]) => `${key}: ${isShape(field) ? pack(field) : flat[at++]}`).join(", ")} }`;
+    return `${name}(${shapes.slice(0, node.arguments.length).map((s) => (s ? pack(s) : flat[at++])).join(", ")})`;
+  };
+  return { args, render };
 }
 
 /**
