@@ -77,7 +77,7 @@ export function resolve(l: Lowering, node: t.Expression): t.Expression {
 }
 
 /** A record used whole where adjoint cannot follow its fields. */
-export function escapes(l: Lowering, node: t.Node, how = "used as a value"): Operand {
+export function escapes(l: Lowering, node: t.Node, how = "used whole here, as an object"): Operand {
   l.report("ADJ028", node, `'${l.ctx.source.slice(node.start!, node.end!)}' is ${how}`);
   return UNDEFINED;
 }
