@@ -61,6 +61,7 @@ const bodies: Record<string, string> = {
   ADJ024: "const arr = [x]; const r = pick(arr, x); return r[0];",
   ADJ026: "let r: any = x * 2; if (x > 0) r = new Float64Array(2); return r[0] * x;",
   ADJ027: "const r = [x]; return r[0] * (r as any);",
+  ADJ028: "const rec = { v: x }; const list = [rec]; return rec.v * list.length;",
 };
 
 /** Each body in every place a differentiated function can be; `MARK` is the marker call's options. */

@@ -150,12 +150,13 @@ function unknownKinds(fn: IRFunction, stmts: Stmt[], { types, conflicts }: Kinds
     const at = index >= 0 ? fn.paramSpans?.[index] : loc && { start: loc.start ?? 0, end: loc.end ?? 0, line: loc.line, column: loc.column };
     const declared = info?.declared ?? (index >= 0 && fn.paramAnnotated[index] ? fn.paramTypes[index] : undefined);
     const other = evidence.has("number") ? "used as a number" : "passed as an NDArray";
+    const named = info?.source ?? name;
     const detail =
       declared === "array"
-        ? `'${name}' is declared an array of numbers and used as a number`
+        ? `'${named}' is declared an array of numbers and used as a number`
         : declared !== undefined
-          ? `'${name}' is declared ${{ ndarray: "an NDArray", number: "a number", boolean: "a boolean", other: "neither a number nor an array of numbers" }[declared]} and indexed as an array`
-          : `'${name}' is indexed as an array in one place and ${other} in another`;
+          ? `'${named}' is declared ${{ ndarray: "an NDArray", number: "a number", boolean: "a boolean", other: "neither a number nor an array of numbers" }[declared]} and indexed as an array`
+          : `'${named}' is indexed as an array in one place and ${other} in another`;
     if (at) out.push(diagnostic("ADJ027", filename, at, detail));
   }
   for (const s of stmts) {
@@ -163,7 +164,7 @@ function unknownKinds(fn: IRFunction, stmts: Stmt[], { types, conflicts }: Kinds
     const arg = s.expr.arg.name;
     if (types.get(arg) !== "unknown" || !(involved.has(arg) || involved.has(s.target))) continue;
     const at = { start: s.loc.start ?? 0, end: s.loc.end ?? 0, line: s.loc.line, column: s.loc.column };
-    const what = fn.locals.get(arg)?.temp ? "the value" : `'${arg}'`;
+    const what = fn.locals.get(arg)?.temp ? "the value" : `'${fn.locals.get(arg)?.source ?? arg}'`;
     out.push(diagnostic("ADJ027", filename, at, `${what} makes a new array here: a copy of it if it is an array, zeros of its length if it is a number`));
   }
   return out;
@@ -171,6 +172,6 @@ function unknownKinds(fn: IRFunction, stmts: Stmt[], { types, conflicts }: Kinds
 
 function kindDiagnostic(fn: IRFunction, s: Assign, filename: string): Diagnostic {
   const at = { start: s.loc!.start ?? 0, end: s.loc!.end ?? 0, line: s.loc!.line, column: s.loc!.column };
-  const what = s.target === fn.result ? "the function's return value" : fn.locals.get(s.target)?.temp ? undefined : `'${s.target}'`;
+  const what = s.target === fn.result ? "the function's return value" : fn.locals.get(s.target)?.temp ? undefined : `'${fn.locals.get(s.target)?.source ?? s.target}'`;
   return diagnostic("ADJ026", filename, at, what);
 }

@@ -67,6 +67,8 @@ export function moduleContext(program: t.Program, source: string, filename: stri
   for (const top of program.body) {
     const stmt = top.type === "ExportNamedDeclaration" || top.type === "ExportDefaultDeclaration" ? top.declaration : top;
     if (stmt?.type === "TSTypeAliasDeclaration" && !stmt.typeParameters) ctx.typeAliases.set(stmt.id.name, stmt.typeAnnotation);
+    // An interface of fields is a record's type, as the literal type it spells.
+    if (stmt?.type === "TSInterfaceDeclaration" && !stmt.typeParameters && !stmt.extends) ctx.typeAliases.set(stmt.id.name, { type: "TSTypeLiteral", members: stmt.body.body } as t.TSTypeLiteral);
     if (stmt?.type === "FunctionDeclaration" && stmt.id) {
       ctx.functions.set(stmt.id.name, { key: stmt.id.name, node: stmt, exported: false });
     } else if (stmt?.type === "VariableDeclaration") {

@@ -19,7 +19,7 @@ import { gradientSources, type GradientSources } from "../analyze/gradient-sourc
 import type { Analysis, AnalysisOptions } from "../analyze/index.js";
 import { ATTACHED, summarize, type Summaries, type Summary } from "../analyze/summaries.js";
 import { moduleKinds, type ModuleKinds } from "../analyze/module-types.js";
-
+import { flatGradientParams, recordValueAndGrad, recordVjp } from "./record-entries.js";
 
 type Entry = NonNullable<ReverseOptions["entry"]>;
 
@@ -44,7 +44,6 @@ export class ModuleCompiler {
   private inlineCount = 0;
   /** Each module function's summary (what it does to the arrays it is given), by key. */
   private summaryCache = new Map<string, Summary>();
-  /** What each callee does to the arrays it is given, as the analyses look it up. */
   /**
    * For each generated vjp, which of its parameters are arrays (their adjoints come in place),
    * whether it returns a number, and whether its reverse sweep puts elements back (until it is
@@ -211,6 +210,7 @@ export class ModuleCompiler {
     }
     const ir = this.lower(fn);
     if (!ir) return;
+    if (ir.sourceParams) return this.recordDerivative(call, marker, fn, ir, indices, !Array.isArray(wrt), inline);
     for (const i of indices) {
       if (!DIFFERENTIABLE_TYPES.has(ir.paramTypes[i])) {
         // The source's name: lowering may have renamed the parameter.
@@ -244,6 +244,30 @@ export class ModuleCompiler {
       const name = this.vjpFor(fn.key, mask);
       if (name) this.replace(call, `${this.runtime}.${helper}(${name}, ${pick})`);
     }
+  }
+
+  /** A derivative of a function with record parameters: its sweep over their fields, behind an entry that unpacks and packs them (record-entries.ts). */
+  private recordDerivative(call: t.CallExpression, marker: "grad" | "valueAndGrad" | "vjp", fn: ModuleFunction, ir: IRFunction, indices: number[], single: boolean, inline: boolean): void {
+    if (inline) return this.fail(call, "ADJ028", "a record parameter of an inline function (declare the function in the module to differentiate it with respect to a record)");
+    const names = fn.node.params.map((p) => (p as t.Identifier).name);
+    const flat = (i: number) => flatGradientParams(ir, ir.sourceParams![i]);
+    const empty = indices.find((i) => flat(i).length === 0);
+    if (empty !== undefined) return this.fail(fn.node.params[empty], "ADJ020", `'${names[empty]}' holds no number, array of numbers or NDArray`);
+    const mask = [...new Set(indices)].sort((a, b) => a - b);
+    const suffix = !single || indices[0] !== 0 ? `_${indices.map((i) => names[i]).join("_")}` : "";
+    const id = `${fn.key}|records|${marker === "vjp" ? mask : indices}|${single}|${marker}`;
+    if (!this.vjpNames.has(id) && marker === "vjp") {
+      const name = this.freshModuleName(`${fn.key}$vjp`);
+      const inner = this.vjpFor(fn.key, mask.flatMap(flat));
+      if (!inner || !this.append({ code: "", lines: recordVjp(ir, names, mask, name, inner) })) return;
+      this.vjpNames.set(id, `${this.runtime}.vjpWith(${name}, ${single ? mask.indexOf(indices[0]) : `[${indices.map((i) => mask.indexOf(i)).join(", ")}]`})`);
+    } else if (!this.vjpNames.has(id)) {
+      const [name, gradName] = [this.freshModuleName(`${fn.key}$valueAndGrad${suffix}`), this.freshModuleName(`${fn.key}$grad${suffix}`)];
+      const inner = this.entryFor(fn.key, { kind: "valueAndGrad", order: indices.flatMap(flat), single: false }, `${fn.key}$fieldsValueAndGrad${suffix}`);
+      if (!inner || !this.append({ code: "", lines: recordValueAndGrad(ir, { names, order: indices, single }, name, inner, gradName) })) return;
+      this.vjpNames.set(id.replace(/grad$/, "valueAndGrad"), name).set(id.replace(/valueAndGrad$/, "grad"), gradName);
+    }
+    this.replace(call, this.vjpNames.get(id)!);
   }
 
   /** The name of a grad/valueAndGrad entry point of f, generating it once. */
@@ -381,6 +405,7 @@ export class ModuleCompiler {
     }
     const ir = this.lower(fn);
     if (!ir) return;
+    if (ir.sourceParams) return this.fail(arg, "ADJ028", "differentiable(...) of a function with a record parameter (callers in other modules pass the object whole)");
     const mask = ir.paramTypes.flatMap((type, i) => (DIFFERENTIABLE_TYPES.has(type) ? [i] : []));
     const name = this.vjpFor(fn.key, mask, true);
     if (!name) return;
@@ -500,10 +525,6 @@ export class ModuleCompiler {
     return this.summaryCache.get(key);
   }
 
-  /**
-   * The name of f's vjp with respect to the parameters in `mask`, generating it once; with
-   * `aliases`, the variant for a caller that passes one array to each parameter of a group.
-   */
   /**
    * The name of f's vjp with respect to the parameters in `mask`, generating it once; with
    * `aliases`, the variant for a caller that passes one array to each parameter of a group.

@@ -31,7 +31,7 @@ export type Expr =
   | { kind: "copy"; arg: Operand }
   /** A primitive with a rule in rules.ts: `add`, `mul`, `Math.sin`, `lt`, … */
   | { kind: "prim"; op: string; args: Operand[] }
-  | { kind: "call"; callee: Callee; args: Operand[] }
+  | { kind: "call"; callee: Callee; args: Operand[]; /** The primal call, where the arguments are a record's fields packed back (lower/objects.ts). */ render?: (args: string[]) => string }
   /** `stopGradient(x)`: x's value, a constant for differentiation. */
   | { kind: "stop"; arg: Operand }
   /**
@@ -132,7 +132,12 @@ export interface LocalInfo {
   declared?: ValueType;
   /** A temporary the lowering introduced, not a user variable. */
   temp: boolean;
+  /** How the source names it where that is not its name: a record's field `p.w` for `p$w`. */
+  source?: string;
 }
+
+/** A source parameter as generated code sees it: one flat parameter, or a record's fields, depth first. */
+export type SourceParam = { kind: "value"; index: number } | { kind: "record"; fields: [string, SourceParam][]; optional: Set<string> };
 
 export interface IRFunction {
   /** Key in the module's function table (the source name, or a name made for an inline function). */
@@ -155,6 +160,8 @@ export interface IRFunction {
   outputs?: string[];
   /** How many `attachGrad()` leaves a record block makes. */
   leaves?: number;
+  /** Where the source has object-record parameters: each source parameter as flat parameters (lower/objects.ts). */
+  sourceParams?: SourceParam[];
   locals: Map<string, LocalInfo>;
   /** Every identifier name in the module, so fresh names never collide. */
   reserved: Set<string>;

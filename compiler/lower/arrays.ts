@@ -8,6 +8,7 @@ import { mathConstants } from "../rules/scalar.js";
 import { CONSTANT_PROPERTIES, npRule } from "../rules/np.js";
 import { arrayMethodCall } from "./array-methods.js";
 import { arrayRead, spreadLiteral } from "./array-reads.js";
+import { escapes, recordOf, resolve } from "./objects.js";
 
 export function member(l: Lowering, node: t.MemberExpression, target?: string): Operand {
   const object = unwrap(node.object);
@@ -36,7 +37,11 @@ export function member(l: Lowering, node: t.MemberExpression, target?: string): 
 
 /** The local array an element write goes to; reports writes to anything else. */
 export function arrayTarget(l: Lowering, node: t.MemberExpression): { array: string; index: Operand } | undefined {
-  const object = unwrap(node.object);
+  const object = resolve(l, unwrap(node.object));
+  if (recordOf(l, object)) {
+    escapes(l, object, "indexed");
+    return undefined;
+  }
   if (!node.computed || object.type !== "Identifier") {
     l.report(node.computed ? "ADJ014" : "ADJ016", node, node.computed ? "the array is computed here" : "assignment to a property");
     return undefined;

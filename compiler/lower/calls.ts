@@ -8,6 +8,7 @@ import type { FunctionNode, ModuleContext } from "../ir/context.js";
 import { scalarRules } from "../rules/scalar.js";
 import { declaredType, docTypes } from "./types.js";
 import { mathSpread } from "./array-reads.js";
+import { callArguments, escapes, recordOf, resolve } from "./objects.js";
 
 export function call(l: Lowering, node: t.CallExpression, target?: string): Operand {
   const callee = unwrap(node.callee as t.Expression);
@@ -19,8 +20,9 @@ export function call(l: Lowering, node: t.CallExpression, target?: string): Oper
     return l.npCall([l.ctx.npImports.get(callee.name)!], node, target);
   }
   if (callee.type === "MemberExpression" && !callee.computed && callee.property.type === "Identifier") {
-    const object = unwrap(callee.object);
+    const object = resolve(l, unwrap(callee.object));
     const property = callee.property.name;
+    if (recordOf(l, object)) return escapes(l, object, `the receiver of a method call .${property}()`);
     if (object.type === "Identifier" && object.name === "Math" && !l.lookup("Math")) {
       const rule = scalarRules[`Math.${property}`];
       if (!rule) {
@@ -69,9 +71,10 @@ export function call(l: Lowering, node: t.CallExpression, target?: string): Oper
   }
   const markerName = l.ctx.markers.get(name);
   if (markerName) return marker(l, markerName, node, target);
-  const args = l.arguments(node.arguments);
+  const records = l.ctx.functions.has(name) ? callArguments(l, l.ctx.functions.get(name)!.node, name, node) : undefined;
+  const args = records?.args ?? l.arguments(node.arguments);
   if (l.ctx.functions.has(name)) {
-    const result = l.compute({ kind: "call", callee: { kind: "local", key: name }, args }, target);
+    const result = l.compute({ kind: "call", callee: { kind: "local", key: name }, args, ...(records && { render: records.render }) }, target);
     // Its methods are adjoint/np operations when the callee returns an NDArray.
     if (result.kind === "var" && returnsNdarray(l.ctx.functions.get(name)!.node, l.ctx)) l.ndarrays.add(result.name);
     return result;

@@ -6,6 +6,7 @@ import { num, v, type Operand } from "../ir/index.js";
 import { sourceName, UNDEFINED, type Lowering } from "./lowerer.js";
 import { assignPattern } from "./patterns.js";
 import { binaryOperators, scalarRules } from "../rules/scalar.js";
+import { escapes, fieldTarget, RECORD } from "./objects.js";
 
 /** An expression whose value is not used. */
 export function effect(l: Lowering, node: t.Expression): void {
@@ -42,6 +43,7 @@ export function identifier(l: Lowering, node: t.Identifier): Operand {
     return UNDEFINED;
   }
   const local = l.lookup(node.name);
+  if (local?.startsWith(RECORD)) return escapes(l, node);
   if (local) return v(local);
   if (node.name === "Infinity" || node.name === "NaN") return { kind: "const", code: node.name };
   l.outerReads.add(node.name);
@@ -51,6 +53,10 @@ export function identifier(l: Lowering, node: t.Identifier): Operand {
 /** The local an assignment writes; reports writes to anything else. */
 export function writable(l: Lowering, node: t.Identifier): string | undefined {
   const local = l.lookup(node.name);
+  if (local?.startsWith(RECORD)) {
+    escapes(l, node, "a record assigned again (declare a new one)");
+    return undefined;
+  }
   if (local) return local;
   l.report("ADJ009", node, `'${sourceName(l, node)}'`);
   return undefined;
@@ -95,6 +101,8 @@ export function logical(l: Lowering, node: t.LogicalExpression, target?: string)
 }
 
 export function assignment(l: Lowering, node: t.AssignmentExpression): Operand {
+  const field = node.left.type === "MemberExpression" ? fieldTarget(l, node.left) : undefined;
+  if (field) return field.name === "undefined" ? UNDEFINED : assignment(l, { ...node, left: field });
   if (node.left.type === "MemberExpression") {
     const op = node.operator === "=" ? null : binaryOperators[node.operator.slice(0, -1)];
     if (op === undefined) {
@@ -149,6 +157,8 @@ export function conditional(l: Lowering, node: t.ConditionalExpression, target?:
 }
 
 export function update(l: Lowering, node: t.UpdateExpression, target?: string): Operand {
+  const field = node.argument.type === "MemberExpression" ? fieldTarget(l, node.argument) : undefined;
+  if (field) return field.name === "undefined" ? UNDEFINED : update(l, { ...node, argument: field }, target);
   if (node.argument.type === "MemberExpression") {
     const member = node.argument;
     const op = node.operator === "++" ? "add" : "sub";

@@ -17,6 +17,7 @@ import * as expressions from "./expressions.js";
 import { UNDEFINED, type JumpTarget, type Lowering, type RecordBlock } from "./lowerer.js";
 import * as ndarray from "./ndarray.js";
 import { bindParameter, declarePattern, parameterName } from "./patterns.js";
+import * as objects from "./objects.js";
 import * as record from "./record.js";
 import { varDeclarations } from "./scopes.js";
 import { declaredType, defaultType, docTypes } from "./types.js";
@@ -52,6 +53,7 @@ class Lowerer implements Lowering {
   returnsValue = false;
   /** `attachGrad()` leaves made so far in a record block. */
   leaves = 0;
+  records = new Map<string, objects.RecordValue>();
   private tempCount = 0;
 
   constructor(
@@ -72,9 +74,21 @@ class Lowerer implements Lowering {
     const paramSpans: Span[] = [];
     /** Parameters written as patterns (`[a, b]: number[]`): plain parameters, taken apart after the defaults. */
     const patterns: [string, t.ArrayPattern | t.ObjectPattern, t.Node][] = [];
+    const sourceParams: objects.SourceParam[] = [];
     // Untyped JavaScript says a parameter's type in JSDoc (`@param {number[]} x`) or by its default (`x = 0`).
     const docs = docTypes(this.ctx.source, node.start ?? 0);
     for (const [index, param] of node.params.entries()) {
+      const shape = this.record ? undefined : objects.paramShape(node, index, this.ctx);
+      if (shape && param.type === "Identifier") {
+        const add = (local: string, declared: ValueType | undefined) => {
+          paramSpans.push(spanOf(param));
+          paramTypes.push(declared ?? "number");
+          paramAnnotated.push(declared !== undefined);
+          return params.push(local) - 1;
+        };
+        sourceParams.push(objects.recordParam(this, param.name, shape, add));
+        continue;
+      }
       let id: t.Node = param;
       let byDefault: ValueType | undefined;
       let fallback: t.Expression | undefined;
@@ -95,6 +109,7 @@ class Lowerer implements Lowering {
       if (!named) patterns.push([local, id as t.ArrayPattern | t.ObjectPattern, param]);
       if (fallback) defaults.push([local, fallback]);
       if (declared === "ndarray") this.ndarrays.add(local);
+      sourceParams.push({ kind: "value", index: params.length });
       params.push(local);
       paramSpans.push(spanOf(id));
       paramTypes.push(type);
@@ -136,6 +151,7 @@ class Lowerer implements Lowering {
       body: this.block,
       result: this.result,
       ...(outputs && { outputs, leaves: this.leaves }),
+      ...(sourceParams.some((p) => p.kind === "record") && { sourceParams }),
       locals: this.locals,
       reserved: this.ctx.reserved,
       loc: this.locOf(node),
@@ -181,6 +197,17 @@ class Lowerer implements Lowering {
     return name;
   }
 
+  newLocal(base: string, declared?: ValueType, source?: string): string {
+    const name = this.fresh(base);
+    this.locals.set(name, { declared, temp: false, ...(source && { source }) });
+    if (declared === "ndarray") this.ndarrays.add(name);
+    return name;
+  }
+
+  bind(sourceName: string, name: string): void {
+    this.scopes[this.scopes.length - 1].set(sourceName, name);
+  }
+
   private declare(sourceName: string, info: LocalInfo): string {
     const name = this.fresh(sourceName);
     this.scopes[this.scopes.length - 1].set(sourceName, name);
@@ -190,6 +217,7 @@ class Lowerer implements Lowering {
   }
 
   lookup(sourceName: string): string | undefined {
+    if (sourceName.startsWith(objects.FIELD)) return sourceName.slice(objects.FIELD.length);
     for (let i = this.scopes.length - 1; i >= 0; i--) {
       const name = this.scopes[i].get(sourceName);
       if (name !== undefined) return name;
@@ -305,6 +333,7 @@ class Lowerer implements Lowering {
         continue;
       }
       const declared = declaredType(declarator.id.typeAnnotation, this.ctx.typeAliases);
+      if (declarator.init && objects.declareRecord(this, declarator.id, declarator.init)) continue;
       if (declarator.init) {
         // The name enters scope after its initializer: `let x = x + 1` in a block reads the outer x.
         const name = this.fresh(declarator.id.name);
@@ -389,7 +418,13 @@ class Lowerer implements Lowering {
       case "CallExpression":
         return calls.call(this, node, target);
       case "MemberExpression":
+      case "OptionalMemberExpression": {
+        const field = objects.resolve(this, node);
+        if (field !== node) return this.value(field, target);
+        if (objects.recordOf(this, node)) return objects.escapes(this, node);
+        if (node.type === "OptionalMemberExpression") break;
         return arrays.member(this, node, target);
+      }
       case "NewExpression":
         return calls.newExpression(this, node, target);
       case "ArrayExpression":
@@ -410,12 +445,11 @@ class Lowerer implements Lowering {
         this.report("ADJ003", node);
         return UNDEFINED;
       case "ObjectExpression":
-        this.report("ADJ016", node, "an object literal");
-        return UNDEFINED;
-      default:
-        this.report("ADJ016", node, describeNode(node));
+        this.report("ADJ016", node, "an object literal here (a record is declared with const or let, or passed to a function of this module)");
         return UNDEFINED;
     }
+    this.report("ADJ016", node, describeNode(node));
+    return UNDEFINED;
   }
 
   arguments(args: t.CallExpression["arguments"]): Operand[] {

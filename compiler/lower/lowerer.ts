@@ -7,6 +7,7 @@ import type { DiagnosticCode } from "../diagnostics.js";
 import type { ModuleContext } from "../ir/context.js";
 import type { Expr, LocalInfo, Operand, SourceLoc, Stmt, ValueType } from "../ir/index.js";
 import type { NpRule } from "../rules/np.js";
+import type { RecordValue } from "./objects.js";
 
 /** A loop, switch or labelled block that break (and, for loops, continue) can target. */
 export interface JumpTarget {
@@ -46,6 +47,8 @@ export interface Lowering {
   readonly ndarrays: Set<string>;
   returnsValue: boolean;
   leaves: number;
+  /** Object records by their scope name (objects.ts): each field a local. */
+  readonly records: Map<string, RecordValue>;
 
   // the core (index.ts)
   temp(declared?: ValueType): string;
@@ -54,6 +57,10 @@ export interface Lowering {
   /** A new local named after a source name (suffixed if taken), not yet in scope. */
   freshLocal(sourceName: string, info: LocalInfo): string;
   lookup(sourceName: string): string | undefined;
+  /** A user-visible local named after `base` (a record field: `p$w`). */
+  newLocal(base: string, declared?: ValueType, source?: string): string;
+  /** Binds a source name in the innermost scope. */
+  bind(sourceName: string, name: string): void;
   emit(stmt: Stmt): void;
   collect(lower: () => void): Stmt[];
   scoped<T>(lower: () => T): T;

@@ -27,6 +27,7 @@ export function exprCode(r: Reverser, expr: Expr): string {
     case "prim":
       return scalarRules[expr.op].js(expr.args.map((a) => argCode(r, a)));
     case "call":
+      if (expr.render) return expr.render(expr.args.map((a) => code(r, a)));
       return `${expr.callee.kind === "local" ? expr.callee.key : expr.callee.binding}(${expr.args.map((a) => code(r, a)).join(", ")})`;
     case "opaque":
       return expr.render(expr.args.map((a) => argCode(r, a)), r.options.runtime);

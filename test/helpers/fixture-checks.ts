@@ -19,10 +19,16 @@ export interface Check {
 }
 
 type NumericArray = Float64Array | Float32Array | number[];
-type Arg = number | NumericArray | NDArray;
+type Arg = number | NumericArray | NDArray | ArgRecord;
+/** An object record argument (a pytree): its fields are numbers, arrays, NDArrays or records; the gradient has its keys. */
+interface ArgRecord {
+  [key: string]: Arg | boolean | undefined;
+}
 
 const isArray = (value: unknown): value is NumericArray => value instanceof Float64Array || value instanceof Float32Array || Array.isArray(value);
-const cloneArg = (arg: Arg): Arg => (typeof arg === "number" ? arg : arg instanceof NDArray ? arg.copy() : arg.slice());
+const isRecord = (value: unknown): value is ArgRecord => typeof value === "object" && value !== null && !isArray(value) && !(value instanceof NDArray);
+const cloneArg = (arg: Arg): Arg =>
+  typeof arg === "number" ? arg : arg instanceof NDArray ? arg.copy() : isRecord(arg) ? Object.fromEntries(Object.entries(arg).map(([k, x]) => [k, typeof x === "object" ? cloneArg(x) : x])) : arg.slice();
 /** An NDArray's elements in row-major order, as a plain array. */
 const elements = (x: NDArray): number[] => {
   const nested = x.toArray() as number | number[];
@@ -43,37 +49,85 @@ function scalarized(check: Check, dvalue: number | NumericArray): (...args: Arg[
   };
 }
 
-/** Central differences with respect to argument `index`: a number, or one per element of an array. */
-function finiteDifference(f: (...args: Arg[]) => number, point: Arg[], index: number): number | number[] {
-  const arg = point[index];
-  if (typeof arg === "number") return centralDifference(f as (...args: number[]) => number, point as number[], index);
+type Expected = number | number[] | { [key: string]: Expected };
+type Place = { [key: string | number]: unknown };
+
+/** Central differences with respect to the argument at `path` (an index, then record keys): a number, one per element, or a record of them. */
+function finiteDifference(f: (...args: Arg[]) => number, point: Arg[], path: (string | number)[]): Expected {
+  const read = (args: unknown): unknown => path.reduce((x, k) => (x as Place)[k], args);
+  const arg = read(point);
+  const last = path[path.length - 1];
+  const parent = (args: Arg[]) => path.slice(0, -1).reduce<unknown>((x, k) => (x as Place)[k], args) as Place;
+  if (typeof arg === "number") {
+    const shifted = (delta: number) => {
+      const args = cloneArgs(point);
+      parent(args)[last] = arg + delta;
+      return f(...args);
+    };
+    return (shifted(1e-5) - shifted(-1e-5)) / 2e-5;
+  }
+  if (isRecord(arg)) {
+    const fields = Object.entries(arg).filter(([, x]) => typeof x === "number" || typeof x === "object");
+    return Object.fromEntries(fields.map(([key]) => [key, finiteDifference(f, point, [...path, key])]));
+  }
   if (arg instanceof NDArray) {
     return elements(arg).map((_, j) => {
       const shifted = (delta: number) => {
         const args = cloneArgs(point);
-        const copy = args[index] as NDArray; // a contiguous copy: element j is data[j]
+        const copy = read(args) as NDArray; // a contiguous copy: element j is data[j]
         copy.data[j] += delta;
         return f(...args);
       };
       return (shifted(1e-5) - shifted(-1e-5)) / 2e-5;
     });
   }
-  const h = arg instanceof Float32Array ? 1e-3 : 1e-5;
-  return Array.from(arg, (_, j) => {
+  const array = arg as NumericArray;
+  const h = array instanceof Float32Array ? 1e-3 : 1e-5;
+  return Array.from(array, (_, j) => {
     const shifted = (delta: number) => {
       const args = cloneArgs(point);
-      (args[index] as NumericArray)[j] += delta;
+      (read(args) as NumericArray)[j] += delta;
       return f(...args);
     };
     return (shifted(h) - shifted(-h)) / (2 * h);
   });
 }
 
+/** A gradient against its expected value, of the input's kind (a record: key by key). */
+function compare(g: unknown, want: Expected, input: unknown, label: string): void {
+  if (typeof want === "number") {
+    expectClose(g as number, want, { ...TOLERANCE, label });
+    return;
+  }
+  if (isRecord(input)) {
+    expect(isRecord(g), `${label}: a record gradient`).toBe(true);
+    for (const [key, expected] of Object.entries(want as Record<string, Expected>)) compare((g as Place)[key], expected, input[key], `${label}.${key}`);
+    return;
+  }
+  const list = want as number[];
+  expect(Object.getPrototypeOf(g), `${label}: a gradient of the input's kind`).toBe(Object.getPrototypeOf(input));
+  if (input instanceof NDArray) {
+    expect((g as NDArray).shape, `${label}: shape`).toEqual(input.shape);
+    elements(g as NDArray).forEach((value, j) => expectClose(value, list[j], { ...TOLERANCE, label: `${label}[${j}]` }));
+    return;
+  }
+  expect((g as NumericArray).length, `${label}: length`).toBe((input as NumericArray).length);
+  const tolerance = input instanceof Float32Array ? { rtol: 2e-2, atol: 2e-2 } : TOLERANCE;
+  list.forEach((w, j) => expectClose((g as NumericArray)[j], w, { ...tolerance, label: `${label}[${j}]` }));
+}
+
+/** Arrays of an argument (in records too) as the primal leaves them. */
+function expectSameInputs(arg: unknown, primal: unknown, label: string): void {
+  if (arg instanceof NDArray) expect(elements(arg), label).toEqual(elements(primal as NDArray));
+  else if (isArray(arg)) expect(Array.from(arg), label).toEqual(Array.from(primal as NumericArray));
+  else if (isRecord(arg)) for (const key of Object.keys(arg)) expectSameInputs(arg[key], (primal as Place)[key], `${label}.${key}`);
+}
+
 function verify(check: Check, point: Arg[]): void {
   const dvalue = (check.dvalue as number | NumericArray | undefined) ?? 1;
   const f = scalarized(check, dvalue);
-  const expected = check.wrt.map((i) => finiteDifference(f, point, i));
-  const where = `at (${point.map((p) => (typeof p === "number" ? p : p instanceof NDArray ? p.toString() : `[${Array.from(p).join(", ")}]`)).join(", ")})`;
+  const expected = check.wrt.map((i) => finiteDifference(f, point, [i]));
+  const where = `at (${point.map((p) => (typeof p === "number" ? p : p instanceof NDArray ? p.toString() : isRecord(p) ? JSON.stringify(p) : `[${Array.from(p).join(", ")}]`)).join(", ")})`;
   const args = cloneArgs(point);
   const primalArgs = cloneArgs(point);
   const primalValue = (check.primal as (...a: Arg[]) => unknown)(...primalArgs);
@@ -98,33 +152,13 @@ function verify(check: Check, point: Arg[]): void {
     actual = pullback(dvalue);
   }
   // Inputs come back as the primal leaves them.
-  args.forEach((arg, k) => {
-    if (arg instanceof NDArray) expect(elements(arg), `argument ${k} after the gradient ${where}`).toEqual(elements(primalArgs[k] as NDArray));
-    if (isArray(arg)) expect(Array.from(arg), `argument ${k} after the gradient ${where}`).toEqual(Array.from(primalArgs[k] as NumericArray));
-  });
+  args.forEach((arg, k) => expectSameInputs(arg, primalArgs[k], `argument ${k} after the gradient ${where}`));
   // `wrt: i` gives the gradient itself, `wrt: [i]` a list of one.
   const single = check.wrt.length === 1;
   const wrapped = single && Array.isArray(actual) && (typeof point[check.wrt[0]] === "number" || isArray((actual as unknown[])[0]) || (actual as unknown[])[0] instanceof NDArray);
   const list = single && !wrapped ? [actual] : (actual as unknown[]);
   expect(list.length, `one gradient per wrt ${where}`).toBe(check.wrt.length);
-  list.forEach((g, k) => {
-    const label = `d/d arg ${check.wrt[k]} ${where}`;
-    const want = expected[k];
-    if (typeof want === "number") {
-      expectClose(g as number, want, { ...TOLERANCE, label });
-      return;
-    }
-    const input = point[check.wrt[k]] as NumericArray | NDArray;
-    expect(Object.getPrototypeOf(g), `${label}: a gradient of the input's kind`).toBe(Object.getPrototypeOf(input));
-    if (input instanceof NDArray) {
-      expect((g as NDArray).shape, `${label}: shape`).toEqual(input.shape);
-      elements(g as NDArray).forEach((value, j) => expectClose(value, want[j], { ...TOLERANCE, label: `${label}[${j}]` }));
-      return;
-    }
-    expect((g as NumericArray).length, `${label}: length`).toBe(input.length);
-    const tolerance = input instanceof Float32Array ? { rtol: 2e-2, atol: 2e-2 } : TOLERANCE;
-    want.forEach((w, j) => expectClose((g as NumericArray)[j], w, { ...tolerance, label: `${label}[${j}]` }));
-  });
+  list.forEach((g, k) => compare(g, expected[k], point[check.wrt[k]], `d/d arg ${check.wrt[k]} ${where}`));
 }
 
 /** Checks a compiled fixture module: its `checks` at every point, and its `losses` falling. */

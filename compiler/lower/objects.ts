@@ -1,0 +1,346 @@
+// Local object records (`const p = { w, b: 2 * x }`, a parameter `p: { w: Float64Array; b: number }`)
+// by scalar replacement: each field is a local of its own (`p$w`, `p$b`), so analysis and the
+// reverse sweep see only numbers and arrays. A record parameter becomes one parameter per
+// field; a record passed to a module function is passed field by field. A record used in any
+// other way (returned, stored, passed to unknown code, compared) is refused: ADJ028.
+import type * as t from "@babel/types";
+import { forEachChild, unwrap } from "../ast.js";
+import type { FunctionNode, ModuleContext } from "../ir/context.js";
+import { v, type Operand, type SourceParam, type ValueType } from "../ir/index.js";
+import { UNDEFINED, type Lowering } from "./lowerer.js";
+import { CONSTANT_PROPERTIES } from "../rules/np.js";
+import { declaredType, docTypes } from "./types.js";
+
+/** A record in the lowering: each key's local, or a nested record. */
+export interface RecordValue {
+  fields: Map<string, string | RecordValue>;
+  /** A parameter's record is the caller's object: a number field written here would not reach it. */
+  param: boolean;
+}
+
+/** What a record parameter holds: each key's declared kind (undefined: its uses decide), or a nested record. */
+export interface RecordShape {
+  fields: Map<string, ValueType | undefined | RecordShape>;
+  /** Keys the type marks optional (`opt?: …`) or the code reads with `?.`. */
+  optional: Set<string>;
+}
+
+export type { SourceParam } from "../ir/index.js";
+
+/** Scope names of records and the synthetic identifiers that stand for their fields. */
+export const RECORD = "\0record:";
+export const FIELD = "\0field:";
+
+export const isShape = (field: ValueType | undefined | RecordShape): field is RecordShape => typeof field === "object";
+
+/** The static key of `p.w`, `p["w"]`, `p?.w`. */
+function keyOf(node: t.MemberExpression | t.OptionalMemberExpression): string | undefined {
+  if (!node.computed && node.property.type === "Identifier") return node.property.name;
+  if (node.computed && node.property.type === "StringLiteral") return node.property.value;
+  return undefined;
+}
+
+const isMember = (node: t.Node): node is t.MemberExpression | t.OptionalMemberExpression => node.type === "MemberExpression" || node.type === "OptionalMemberExpression";
+
+/** The record `node` denotes (a record variable, or a field that is a record), if any. */
+export function recordOf(l: Lowering, node: t.Node): RecordValue | undefined {
+  const inner = node.type === "Identifier" || isMember(node) ? node : unwrap(node as t.Expression);
+  if (inner.type === "Identifier") {
+    const bound = l.lookup(inner.name);
+    return bound?.startsWith(RECORD) ? l.records.get(bound) : undefined;
+  }
+  if (!isMember(inner)) return undefined;
+  const owner = recordOf(l, inner.object);
+  const key = keyOf(inner);
+  const field = owner && key !== undefined ? owner.fields.get(key) : undefined;
+  return typeof field === "object" ? field : undefined;
+}
+
+/**
+ * `node` with a record's field read replaced by an identifier standing for the field's local
+ * (its position kept, so a message shows `p.w`): every family then treats it as a variable.
+ */
+export function resolve(l: Lowering, node: t.Expression): t.Expression {
+  const inner = unwrap(node);
+  if (!isMember(inner)) return node;
+  const owner = recordOf(l, inner.object);
+  if (!owner) return node;
+  const key = keyOf(inner);
+  if (key === undefined) {
+    l.report("ADJ028", inner, `a computed key on '${l.ctx.source.slice(inner.object.start!, inner.object.end!)}' (write the key: p.w or p["w"])`);
+    return { type: "Identifier", name: "undefined" } as t.Identifier;
+  }
+  const field = owner.fields.get(key);
+  if (typeof field === "object") return node;
+  if (field === undefined) return { ...inner, type: "Identifier", name: "undefined" } as unknown as t.Identifier;
+  return { type: "Identifier", name: FIELD + field, start: inner.start, end: inner.end, loc: inner.loc } as t.Identifier;
+}
+
+/** A record used whole where adjoint cannot follow its fields. */
+export function escapes(l: Lowering, node: t.Node, how = "used whole here, as an object"): Operand {
+  l.report("ADJ028", node, `'${l.ctx.source.slice(node.start!, node.end!)}' is ${how}`);
+  return UNDEFINED;
+}
+
+/** `p.b = value`, `p.w = array`: the field's local takes the value (a new key of a local record gets one). */
+export function fieldTarget(l: Lowering, node: t.MemberExpression): t.Identifier | undefined {
+  const owner = recordOf(l, node.object);
+  const key = owner && keyOf(node);
+  if (!owner || key === undefined) return undefined;
+  if (owner.param) {
+    l.report("ADJ009", node, `'${l.ctx.source.slice(node.start!, node.end!)}' is a field of a parameter, the caller's object (write through an array field, or make a local record)`);
+    return { type: "Identifier", name: "undefined" } as t.Identifier;
+  }
+  const field = owner.fields.get(key);
+  if (typeof field === "object") {
+    escapes(l, node, "a record field assigned");
+    return { type: "Identifier", name: "undefined" } as t.Identifier;
+  }
+  if (field === undefined) owner.fields.set(key, l.newLocal(`${baseName(l, node.object)}$${key}`, undefined, l.ctx.source.slice(node.start!, node.end!)));
+  return resolve(l, node) as t.Identifier;
+}
+
+function baseName(l: Lowering, node: t.Node): string {
+  return l.ctx.source.slice(node.start!, node.end!).replace(/\?/g, "").replace(/\[["'](\w+)["']\]/g, "$$$1").replace(/\./g, "$").replace(/[^\w$]/g, "_");
+}
+
+/** `{ w, b: 2 * x, layer: { … } }`: each field lowered into a local of its own. */
+export function literal(l: Lowering, node: t.ObjectExpression, base: string): RecordValue | undefined {
+  const record: RecordValue = { fields: new Map(), param: false };
+  for (const prop of node.properties) {
+    if (prop.type !== "ObjectProperty" || (prop.computed && prop.key.type !== "StringLiteral")) {
+      const what = prop.type === "SpreadElement" ? "a spread {...p}" : prop.type === "ObjectMethod" ? (prop.kind === "method" ? "a method" : `a ${prop.kind}ter`) : "a computed key";
+      l.report("ADJ016", prop, `${what} in an object literal (write each field: { w: p.w, b: p.b })`);
+      return undefined;
+    }
+    const key = prop.key.type === "Identifier" ? prop.key.name : prop.key.type === "StringLiteral" ? prop.key.value : String((prop.key as t.NumericLiteral).value);
+    const value = unwrap(prop.value as t.Expression);
+    const nested = value.type === "ObjectExpression" ? literal(l, value, `${base}$${key}`) : recordOf(l, value);
+    if (nested) record.fields.set(key, nested);
+    else if (value.type === "ObjectExpression") return undefined;
+    else {
+      const local = l.newLocal(`${base}$${key}`, undefined, `${base.replace(/\$/g, ".")}.${key}`);
+      l.expr(value, local);
+      record.fields.set(key, local);
+    }
+  }
+  return record;
+}
+
+/** `const p = { … }`, `const q = p`, `const layer = p.layer`: the name is bound to the record; false if init is no record. */
+export function declareRecord(l: Lowering, id: t.Identifier, init: t.Expression): boolean {
+  const value = unwrap(init);
+  const record = value.type === "ObjectExpression" ? literal(l, value, id.name) : recordOf(l, value);
+  if (!record) return value.type === "ObjectExpression";
+  const key = `${RECORD}${l.records.size}`;
+  l.records.set(key, record);
+  l.bind(id.name, key);
+  return true;
+}
+
+/** A record parameter: one parameter per field (depth first), each pushed by `add`. */
+export function recordParam(l: Lowering, name: string, shape: RecordShape, add: (local: string, declared: ValueType | undefined) => number): SourceParam {
+  const unpack = (base: string, s: RecordShape): [RecordValue, SourceParam] => {
+    const record: RecordValue = { fields: new Map(), param: true };
+    const fields: [string, SourceParam][] = [];
+    for (const [key, field] of s.fields) {
+      if (isShape(field)) {
+        const [nested, param] = unpack(`${base}$${key}`, field);
+        record.fields.set(key, nested);
+        fields.push([key, param]);
+      } else {
+        const local = l.newLocal(`${base}$${key}`, field, `${base.replace(/\$/g, ".")}.${key}`);
+        record.fields.set(key, local);
+        fields.push([key, { kind: "value", index: add(local, field) }]);
+      }
+    }
+    return [record, { kind: "record", fields, optional: s.optional }];
+  };
+  const [record, param] = unpack(name, shape);
+  const key = `${RECORD}${l.records.size}`;
+  l.records.set(key, record);
+  l.bind(name, key);
+  return param;
+}
+
+/**
+ * The arguments of a call to a module function, a record argument passed field by field in the
+ * callee's order; and the primal call written with them packed back into records.
+ */
+export function callArguments(l: Lowering, callee: FunctionNode, name: string, node: t.CallExpression): { args: Operand[]; render: (args: string[]) => string } | undefined {
+  const shapes = callee.params.map((_, i) => paramShape(callee, i, l.ctx));
+  if (shapes.every((s) => !s)) return undefined;
+  const args: Operand[] = [];
+  node.arguments.forEach((arg, i) => {
+    const shape = shapes[i];
+    if (!shape) {
+      args.push(...l.arguments([arg]));
+      return;
+    }
+    const expr = arg as t.Expression;
+    const value = unwrap(expr);
+    const record = value.type === "ObjectExpression" ? literal(l, value, (callee.params[i] as t.Identifier).name) : recordOf(l, value);
+    if (!record) {
+      if (value.type !== "ObjectExpression") args.push(...fieldsOfObject(l, arg as t.Expression, shape));
+      return;
+    }
+    const flatten = (r: RecordValue, s: RecordShape, at: t.Node) => {
+      for (const [key, field] of s.fields) {
+        const given = r.fields.get(key);
+        if (isShape(field)) {
+          if (typeof given === "object") flatten(given, field, at);
+          else if (given === undefined && s.optional.has(key)) flatten({ fields: new Map(), param: false }, field, at);
+          else escapes(l, at, `passed with '${key}' not a record`);
+        } else if (typeof given === "object") escapes(l, at, `passed with '${key}' a record where a value is expected`);
+        else args.push(given === undefined ? UNDEFINED : v(given));
+      }
+    };
+    flatten(record, shape, arg);
+  });
+  const render = (flat: string[]) => {
+    let at = 0;
+    const pack = (s: RecordShape): string => `{ ${[...s.fields].map(([key, field]) => `${key}: ${isShape(field) ? pack(field) : flat[at++]}`).join(", ")} }`;
+    return `${name}(${shapes.slice(0, node.arguments.length).map((s) => (s ? pack(s) : flat[at++])).join(", ")})`;
+  };
+  return { args, render };
+}
+
+/**
+ * The fields a record parameter takes, read from an object that is no record of this function
+ * (a configuration object of the module, say): property reads, constant unless a gradient would
+ * flow through them (then ADJ012, as the callee's own reads would have been).
+ */
+function fieldsOfObject(l: Lowering, node: t.Expression, shape: RecordShape): Operand[] {
+  const read = (object: Operand, s: RecordShape): Operand[] =>
+    [...s.fields].flatMap(([key, field]) => {
+      const dot = s.optional.has(key) ? "?." : ".";
+      const value = l.opaque(node, "ADJ012", `the property ${dot}${key}`, [object], ([r]) => `${r}${dot}${key}`);
+      return isShape(field) ? read(value, field) : [value];
+    });
+  return read(l.expr(node), shape);
+}
+
+// ---- which parameters are records ----
+
+const shapes = new WeakMap<FunctionNode, (RecordShape | undefined)[]>();
+
+/**
+ * Parameter `index` of `fn` as a record: typed with an object type (a literal, an interface,
+ * an alias) or untyped and read only by its fields, and used only through its fields or
+ * passed whole to module functions taking records. Undefined for any other parameter.
+ */
+export function paramShape(fn: FunctionNode, index: number, ctx: ModuleContext): RecordShape | undefined {
+  let known = shapes.get(fn);
+  if (!known) shapes.set(fn, (known = []));
+  if (index in known) return known[index];
+  known[index] = undefined; // a recursive function's own call reads its shape as not yet a record
+  const param = fn.params[index];
+  if (param?.type !== "Identifier") return undefined;
+  const typed = param.typeAnnotation?.type === "TSTypeAnnotation" ? shapeOfType(param.typeAnnotation.typeAnnotation, ctx, 0) : undefined;
+  if (param.typeAnnotation && !typed) return undefined;
+  const said = ctx.hooks?.typeAt?.(param.start!, param.end!) ?? docTypes(ctx.source, fn.start ?? 0)?.params.get(param.name);
+  if (!typed && said && said !== "other") return undefined;
+  const used = shapeOfUse(fn, param.name, ctx);
+  const shape = typed ? (used ? typed : undefined) : used;
+  known[index] = shape;
+  return shape;
+}
+
+function shapeOfType(type: t.TSType, ctx: ModuleContext, depth: number): RecordShape | undefined {
+  if (depth > 8) return undefined;
+  if (type.type === "TSParenthesizedType") return shapeOfType(type.typeAnnotation, ctx, depth + 1);
+  if (type.type === "TSTypeReference" && type.typeName.type === "Identifier" && !type.typeParameters) {
+    const aliased = ctx.typeAliases.get(type.typeName.name);
+    return aliased ? shapeOfType(aliased, ctx, depth + 1) : undefined;
+  }
+  if (type.type !== "TSTypeLiteral") return undefined;
+  const shape: RecordShape = { fields: new Map(), optional: new Set() };
+  for (const member of type.members) {
+    if (member.type !== "TSPropertySignature" || member.computed) return undefined;
+    const key = member.key.type === "Identifier" ? member.key.name : member.key.type === "StringLiteral" ? member.key.value : undefined;
+    if (key === undefined) return undefined;
+    if (member.optional) shape.optional.add(key);
+    const annotation = member.typeAnnotation?.typeAnnotation;
+    const inner = annotation && (shapeOfType(annotation, ctx, depth + 1) ?? (annotation.type === "TSUnionType" ? optionalShape(annotation, ctx, depth) : undefined));
+    shape.fields.set(key, inner ?? declaredType(member.typeAnnotation, ctx.typeAliases));
+  }
+  return shape;
+}
+
+/** `{ k: number } | undefined`: the record, optional. */
+function optionalShape(type: t.TSUnionType, ctx: ModuleContext, depth: number): RecordShape | undefined {
+  const present = type.types.filter((m) => m.type !== "TSUndefinedKeyword" && m.type !== "TSNullKeyword");
+  return present.length === 1 ? shapeOfType(present[0], ctx, depth + 1) : undefined;
+}
+
+/** How a value is used: the static keys it is read by, whether it is used otherwise, the record parameters it is passed to. */
+interface Use {
+  keys: Map<string, Use>;
+  other: boolean;
+  optional: boolean;
+  passed: RecordShape[];
+}
+
+const newUse = (): Use => ({ keys: new Map(), other: false, optional: false, passed: [] });
+
+/**
+ * The fields `name` is read by in `fn`, if it is used only through them or passed whole to
+ * module functions taking records. A field read only by further keys (`p.layer.w`) is a nested
+ * record; one indexed, called, assigned or read by `.length` is a value whose kind its uses decide.
+ */
+function shapeOfUse(fn: FunctionNode, name: string, ctx: ModuleContext): RecordShape | undefined {
+  const parentOf = new Map<t.Node, t.Node>();
+  const visit = (node: t.Node) => forEachChild(node, (child) => (parentOf.set(child, node), visit(child)));
+  visit(fn.body);
+  const root = newUse();
+  for (const [node, parent] of parentOf) {
+    if (node.type !== "Identifier" || node.name !== name) continue;
+    if (isMember(parent) && parent.property === node && !parent.computed) continue;
+    if ((parent.type === "ObjectProperty" && parent.key === node && !parent.computed) || parent.type === "TSPropertySignature") continue;
+    if (parent.type === "VariableDeclarator" && parent.id === node) return undefined; // shadowed: leave it
+    let at: t.Node = node;
+    let use = root;
+    for (let up = parentOf.get(at); ; up = parentOf.get(at)) {
+      if (up?.type === "OptionalMemberExpression" && up.object === at && up.optional) use.optional = true;
+      const key = up && isMember(up) && up.object === at ? keyOf(up) : undefined;
+      if (key === undefined) break;
+      if (!use.keys.has(key)) use.keys.set(key, newUse());
+      use = use.keys.get(key)!;
+      at = up!;
+    }
+    const up = parentOf.get(at);
+    // A method call's receiver is no record of fields: an array's, an NDArray's, a string's.
+    if (up?.type === "CallExpression" && up.callee === at && at !== node) return undefined;
+    const callee = up?.type === "CallExpression" && up.callee.type === "Identifier" && up.arguments.includes(at as t.Expression) ? ctx.functions.get(up.callee.name) : undefined;
+    const passed = callee && paramShape(callee.node, (up as t.CallExpression).arguments.indexOf(at as t.Expression), ctx);
+    if (passed) use.passed.push(passed);
+    else if (use === root) return undefined;
+    else use.other = true;
+  }
+  // An untyped value read by a property arrays, NDArrays or strings have is one of those.
+  if ([...root.keys.keys()].some((key) => NOT_RECORD_KEYS.has(key))) return undefined;
+  return root.keys.size > 0 || root.passed.length > 0 ? shapeOf(root) : undefined;
+}
+
+// (`size` and `offset` are common field names too: they alone do not say.)
+const NOT_RECORD_KEYS = new Set([...[...CONSTANT_PROPERTIES].filter((key) => key !== "size" && key !== "offset"), "T", "data", "buffer", "byteLength", "byteOffset"]);
+
+function shapeOf(use: Use): RecordShape {
+  const shape: RecordShape = { fields: new Map(), optional: new Set() };
+  for (const [key, field] of use.keys) {
+    const nested = !field.other && field.keys.size > 0 && !field.keys.has("length");
+    shape.fields.set(key, nested || field.passed.length > 0 ? shapeOf(field) : undefined);
+    if (field.optional) shape.optional.add(key);
+  }
+  for (const passed of use.passed) merge(shape, passed);
+  return shape;
+}
+
+function merge(into: RecordShape, from: RecordShape): void {
+  for (const [key, field] of from.fields) {
+    const existing = into.fields.get(key);
+    if (isShape(field)) merge(isShape(existing) ? existing : (into.fields.set(key, { fields: new Map(), optional: new Set() }), into.fields.get(key) as RecordShape), field);
+    else if (!into.fields.has(key) || existing === undefined) into.fields.set(key, field);
+  }
+  for (const key of from.optional) into.optional.add(key);
+}

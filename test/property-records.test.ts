@@ -1,0 +1,94 @@
+// Property: random small programs over object records -- a local record built from a record
+// parameter (its array field copied or the caller's own), number fields written, elements
+// written through the array field and through an alias of it, the record passed whole to
+// helpers that read it or write into its array -- compile, and their gradients with respect to
+// the record parameter (a record of the same keys) and a number match central finite
+// differences at several points, the caller's array left as the primal leaves it. Each program
+// is compiled as TypeScript and as untyped JavaScript (the fields' kinds found from their uses).
+import fc from "fast-check";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import { describe, expect, it } from "vitest";
+import { transform } from "../compiler/index.js";
+import { verifyFixture } from "./helpers/fixture-checks.js";
+
+const dir = resolve(__dirname, "..", ".tmp", "property-records");
+let count = 0;
+
+/** One statement of the differentiated function's body, over the local record q, the parameter p, x and s. */
+const STATEMENTS: ((k: number, c: string) => string)[] = [
+  (_, c) => `q.b = q.b * ${c} + Math.sin(x);`,
+  (k, c) => `q.w[${k}] = q.w[${k}] * x + q.b * ${c};`,
+  (k, c) => `q["b"] += q.w[${k}] * ${c};`,
+  (k) => `s += q.w[${k}] * p.b;`,
+  (k, c) => `const w${k} = q.w; w${k}[${k}] += Math.tanh(q.b * ${c});`,
+  (_, c) => `s += readModel(q, x * ${c});`,
+  (_, c) => `scaleModel(q, ${c});`,
+  (k, c) => `s = s * ${c} + Math.sin(q.w[${k}] * p.w[${(k + 1) % 3}]);`,
+  (_, c) => `s += readModel({ w: q.w, b: s * ${c} }, x);`,
+];
+
+interface Spec {
+  copy: boolean;
+  body: [number, number, number][];
+}
+
+const spec: fc.Arbitrary<Spec> = fc.record({
+  copy: fc.boolean(),
+  body: fc.array(fc.tuple(fc.nat(STATEMENTS.length - 1), fc.nat(2), fc.integer({ min: -9, max: 9 })), { minLength: 1, maxLength: 6 }),
+});
+
+function render(s: Spec, typed: boolean): string {
+  const M = typed ? ": Model" : "";
+  const num = typed ? ": number" : "";
+  const body = s.body.map(([i, k, c], n) => STATEMENTS[i](k, (0.1 * c + 0.05).toFixed(2)).replace(/\bw(\d)\b/g, `w$1_${n}`));
+  return `import { grad, valueAndGrad } from "adjoint";
+${typed ? "interface Model { w: Float64Array; b: number }" : ""}
+function readModel(m${M}, t${num})${num} {
+  let total = m.b;
+  for (let i = 0; i < m.w.length; i++) total += m.w[i] * t;
+  return Math.tanh(total);
+}
+function scaleModel(m${M}, c${num})${typed ? ": void" : ""} {
+  for (let i = 0; i < m.w.length; i++) m.w[i] = m.w[i] * c + m.b * 0.1;
+}
+function f(p${M}, x${num})${num} {
+  const q = { w: ${s.copy ? "Float64Array.from(p.w)" : "p.w"}, b: p.b * x };
+  let s = 0;
+  ${body.join("\n  ")}
+  return s + q.b + q.w[0] * q.w[2] + p.w[1];
+}
+const at = (w, b, x) => [{ w: Float64Array.from(w), b }, x];
+export const checks = [
+  { primal: f, grad: grad(f, { wrt: [0, 1] }), wrt: [0, 1], points: [at([0.3, -0.5, 0.8], 0.4, 0.7), at([-0.2, 0.6, 0.1], -0.3, -0.9)] },
+  { primal: f, valueAndGrad: valueAndGrad(f), wrt: [0], points: [at([0.5, 0.25, -0.4], 0.2, 0.35)] },
+];
+`.replace("const at = (w, b, x)", typed ? "const at = (w: number[], b: number, x: number)" : "const at = (w, b, x)");
+}
+
+async function check(s: Spec, typed: boolean): Promise<void> {
+  const source = render(s, typed);
+  const result = transform(source, { filename: typed ? "program.ts" : "program.js" });
+  expect(result.diagnostics.map((d) => `${d.code}: ${d.message}`), source).toEqual([]);
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `program${++count}.mjs`);
+  writeFileSync(file, result.code);
+  try {
+    verifyFixture(await import(pathToFileURL(file).href));
+  } catch (error) {
+    throw new Error(`${(error as Error).message}\n\n${source}`);
+  }
+}
+
+describe("random programs over records", () => {
+  it("compile, and their gradients (records of the parameter's keys) match finite differences", async () => {
+    await fc.assert(
+      fc.asyncProperty(spec, async (s) => {
+        await check(s, true);
+        await check(s, false);
+      }),
+      { numRuns: Number(process.env.RECORD_PROGRAMS ?? 25), seed: process.env.RECORD_SEED ? Number(process.env.RECORD_SEED) : undefined },
+    );
+  }, 60_000);
+});
