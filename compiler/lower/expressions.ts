@@ -5,6 +5,7 @@ import { spanOf, unwrap } from "../ast.js";
 import { num, v, type Operand } from "../ir/index.js";
 import { sourceName, UNDEFINED, type Lowering } from "./lowerer.js";
 import { binaryOperators, scalarRules } from "../rules/scalar.js";
+import { escapes, readBefore } from "./closures.js";
 
 /** An expression whose value is not used. */
 export function effect(l: Lowering, node: t.Expression): void {
@@ -37,6 +38,8 @@ export function identifier(l: Lowering, node: t.Identifier): Operand {
     return UNDEFINED;
   }
   const local = l.lookup(node.name);
+  const fn = local === undefined ? undefined : l.localFunctions.get(local);
+  if (fn) return escapes(l, fn, node);
   if (local) return v(local);
   if (node.name === "Infinity" || node.name === "NaN") return { kind: "const", code: node.name };
   l.outerReads.add(node.name);
@@ -46,6 +49,11 @@ export function identifier(l: Lowering, node: t.Identifier): Operand {
 /** The local an assignment writes; reports writes to anything else. */
 export function writable(l: Lowering, node: t.Identifier): string | undefined {
   const local = l.lookup(node.name);
+  const fn = local === undefined ? undefined : l.localFunctions.get(local);
+  if (fn) {
+    escapes(l, fn, node, "reassigned");
+    return undefined;
+  }
   if (local) return local;
   l.report("ADJ009", node, `'${sourceName(l, node)}'`);
   return undefined;
@@ -114,8 +122,10 @@ export function assignment(l: Lowering, node: t.AssignmentExpression): Operand {
     l.report("ADJ016", node, `the ${node.operator} operator`);
     return UNDEFINED;
   }
+  // JavaScript reads the variable before the right side runs (which may write it: a local function's call).
+  const old = readBefore(l, v(name), node.right);
   const right = l.expr(node.right);
-  l.assign(name, { kind: "prim", op, args: [v(name), right] });
+  l.assign(name, { kind: "prim", op, args: [old, right] });
   return v(name);
 }
 
@@ -125,7 +135,7 @@ export function binary(l: Lowering, node: t.BinaryExpression, target?: string): 
     l.report("ADJ016", node, `the ${node.operator} operator`);
     return UNDEFINED;
   }
-  const left = l.expr(node.left);
+  const left = readBefore(l, l.expr(node.left), node.right);
   const right = l.expr(node.right);
   return l.compute({ kind: "prim", op, args: [left, right] }, target, scalarRules[op].result);
 }

@@ -14,7 +14,8 @@ import * as arrays from "./arrays.js";
 import * as calls from "./calls.js";
 import * as controlFlow from "./control-flow.js";
 import * as expressions from "./expressions.js";
-import { UNDEFINED, type JumpTarget, type Lowering, type RecordBlock } from "./lowerer.js";
+import * as closures from "./closures.js";
+import { UNDEFINED, type JumpTarget, type LocalFunction, type Lowering, type RecordBlock } from "./lowerer.js";
 import * as ndarray from "./ndarray.js";
 import * as record from "./record.js";
 import { declaredType, defaultType, docTypes } from "./types.js";
@@ -51,6 +52,8 @@ class Lowerer implements Lowering {
   /** `attachGrad()` leaves made so far in a record block. */
   leaves = 0;
   private tempCount = 0;
+  readonly localFunctions = new Map<string, LocalFunction>();
+  readonly inlining: LocalFunction[] = [];
 
   constructor(
     readonly ctx: ModuleContext,
@@ -101,6 +104,7 @@ class Lowerer implements Lowering {
       this.emit({ kind: "if", cond: v(missing), then: this.collect(() => this.expr(init, param)), else: [] });
     }
     if (node.body.type === "BlockStatement") {
+      closures.hoist(this, node.body.body);
       controlFlow.statements(this, node.body.body, 0);
     } else {
       this.loc = this.locOf(node.body);
@@ -158,7 +162,7 @@ class Lowerer implements Lowering {
     return name;
   }
 
-  private declare(sourceName: string, info: LocalInfo): string {
+  declare(sourceName: string, info: LocalInfo): string {
     const name = this.fresh(sourceName);
     this.scopes[this.scopes.length - 1].set(sourceName, name);
     this.locals.set(name, info);
@@ -221,7 +225,10 @@ class Lowerer implements Lowering {
         this.variableDeclaration(node);
         return none;
       case "BlockStatement":
-        return this.scoped(() => controlFlow.statements(this, node.body, 0));
+        return this.scoped(() => {
+          closures.hoist(this, node.body);
+          return controlFlow.statements(this, node.body, 0);
+        });
       case "EmptyStatement":
         return none;
       case "IfStatement": {
@@ -253,7 +260,7 @@ class Lowerer implements Lowering {
       case "ForOfStatement":
         return controlFlow.forOf(this, node, []);
       case "FunctionDeclaration":
-        this.report("ADJ007", node);
+        closures.hoist(this, [node]);
         return none;
       case "TSTypeAliasDeclaration":
       case "TSInterfaceDeclaration":
@@ -271,6 +278,7 @@ class Lowerer implements Lowering {
         continue;
       }
       const declared = declaredType(declarator.id.typeAnnotation, this.ctx.typeAliases);
+      if (declarator.init && closures.defineConst(this, node.kind, declarator.id, declarator.init)) continue;
       if (declarator.init) {
         // The name enters scope after its initializer: `let x = x + 1` in a block reads the outer x.
         const name = this.fresh(declarator.id.name);
@@ -367,7 +375,7 @@ class Lowerer implements Lowering {
         return UNDEFINED;
       case "ArrowFunctionExpression":
       case "FunctionExpression":
-        this.report("ADJ007", node);
+        this.report("ADJ007", node, "it is used as a value here, not called where it is defined");
         return UNDEFINED;
       case "AwaitExpression":
         this.report("ADJ002", node);

@@ -38,19 +38,25 @@ export interface Lowering {
   readonly targets: JumpTarget[];
   /** The statement being lowered: where emitted statements say they come from. */
   loc: SourceLoc;
-  /** The variable holding the return value, and the flag set by `return`. */
-  readonly result: string;
-  readonly returned: string;
+  /** The variable holding the return value, and the flag set by `return` (an inlined local function's while it is lowered). */
+  result: string;
+  returned: string;
   readonly outerReads: Set<string>;
   /** Locals known to hold NDArrays: their methods are adjoint/np operations. */
   readonly ndarrays: Set<string>;
   returnsValue: boolean;
   leaves: number;
+  /** Local functions (closures.ts) by the name their scopes map them to. */
+  readonly localFunctions: Map<string, LocalFunction>;
+  /** The local functions being inlined, innermost last: a call to one of them is recursion. */
+  readonly inlining: LocalFunction[];
 
   // the core (index.ts)
   temp(declared?: ValueType): string;
   flag(base: string): string;
   freshGenerated(base: string): string;
+  /** Declares a source name in the innermost scope as a new local. */
+  declare(sourceName: string, info: LocalInfo): string;
   lookup(sourceName: string): string | undefined;
   emit(stmt: Stmt): void;
   collect(lower: () => void): Stmt[];
@@ -78,6 +84,19 @@ export interface Lowering {
   npCall(path: string[], node: t.CallExpression, target?: string): Operand;
   npMethod(receiver: string, method: string, node: t.CallExpression, target?: string): Operand;
   recordStatement(call: t.CallExpression): boolean;
+}
+
+/** A function declared inside the one being lowered: inlined at each call (closures.ts). */
+export interface LocalFunction {
+  node: t.FunctionDeclaration | t.ArrowFunctionExpression | t.FunctionExpression;
+  /** How a message names it: `'square'`, or `the callback of .map()`. */
+  describe: string;
+  /** Its source name, or what it is called for (`map`), for the names of generated locals. */
+  name: string;
+  /** The name its scopes map it to. */
+  key: string;
+  /** The scopes where it is defined: what its body's names refer to. */
+  scopes: Map<string, string>[];
 }
 
 export const UNDEFINED: Operand = { kind: "const", code: "undefined" };
