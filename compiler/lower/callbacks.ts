@@ -132,7 +132,7 @@ function arrayFrom(l: Lowering, ctor: ArrayKind, node: t.CallExpression, callbac
   } else {
     const value = l.expr(source);
     // A typed array's from() reads every element before it calls the callback once.
-    const snapshot = ctor !== "Array" && mayAssign(l, callback.node);
+    const snapshot = ctor !== "Array" && mayAssign(l, callback.node, true);
     const array = snapshot || value.kind !== "var" ? (l.compute(snapshot ? { kind: "alloc", ctor: "same", arg: value } : { kind: "copy", arg: value }, undefined, "array") as { name: string }).name : value.name;
     l.scopes[l.scopes.length - 1].set("%array", array);
     l.emit({ kind: "assign", target: length, expr: { kind: "prim", op: "length", args: [v(array)] } });

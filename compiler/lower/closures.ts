@@ -206,17 +206,18 @@ function alwaysReturns(stmts: t.Statement[]): boolean {
 
 /**
  * Whether evaluating `node` may assign a variable (an assignment, `++`, or a call of a local
- * function, which may write what it captures): an operand read before it must be read into
- * a temporary first, as JavaScript reads it before.
+ * function that does): an operand read before it must be read into a temporary first, as
+ * JavaScript reads it before. With `elements`, an element write counts too.
  */
-export function mayAssign(l: Lowering, node: t.Node, seen = new Set<t.Node>()): boolean {
+export function mayAssign(l: Lowering, node: t.Node, elements = false, seen = new Set<t.Node>()): boolean {
   let found = false;
   walk(node, (n) => {
     if (found) return;
-    if (n.type === "AssignmentExpression" || n.type === "UpdateExpression") found = true;
+    const written = n.type === "AssignmentExpression" ? n.left : n.type === "UpdateExpression" ? n.argument : null;
+    if (written) found = elements || written.type === "Identifier";
     else if (n.type === "CallExpression" && n.callee.type === "Identifier") {
       const fn = localFunctionNamed(l, n.callee.name);
-      if (fn && !seen.has(fn.node)) found = mayAssign(l, fn.node, seen.add(fn.node));
+      if (fn && !seen.has(fn.node)) found = mayAssign(l, fn.node, elements, seen.add(fn.node));
     }
   });
   return found;

@@ -104,7 +104,7 @@ export function assignment(l: Lowering, node: t.AssignmentExpression): Operand {
       l.report("ADJ016", node, `the ${node.operator} operator on an element`);
       return UNDEFINED;
     }
-    return l.elementUpdate(node.left, op, () => l.expr(node.right));
+    return l.elementUpdate(node.left, op, () => l.expr(node.right), node.right);
   }
   if (node.left.type !== "Identifier") {
     l.report("ADJ008", node.left);

@@ -393,12 +393,14 @@ class Lowerer implements Lowering {
   }
 
   arguments(args: t.CallExpression["arguments"]): Operand[] {
-    return args.map((arg) => {
+    return args.map((arg, i) => {
       if (arg.type === "SpreadElement" || arg.type === "ArgumentPlaceholder") {
         this.report("ADJ019", arg);
         return UNDEFINED;
       }
-      return this.expr(arg as t.Expression);
+      // An argument is read before the ones after it run (a local function's call may write it).
+      const value = this.expr(arg as t.Expression);
+      return args.slice(i + 1).reduce((operand, later) => closures.readBefore(this, operand, later), value);
     });
   }
 
@@ -428,8 +430,8 @@ class Lowerer implements Lowering {
   identifier(node: t.Identifier): Operand {
     return expressions.identifier(this, node);
   }
-  elementUpdate(node: t.MemberExpression, op: string | null, value: () => Operand): Operand {
-    return arrays.elementUpdate(this, node, op, value);
+  elementUpdate(node: t.MemberExpression, op: string | null, value: () => Operand, valueNode?: t.Node): Operand {
+    return arrays.elementUpdate(this, node, op, value, valueNode);
   }
   allocation(kind: string, node: t.NewExpression | t.CallExpression, target?: string): Operand | undefined {
     return arrays.allocation(this, kind, node, target);

@@ -77,7 +77,7 @@ export interface Lowering {
   statements(list: t.Statement[], start: number): Set<string>;
   effect(node: t.Expression): void;
   identifier(node: t.Identifier): Operand;
-  elementUpdate(node: t.MemberExpression, op: string | null, value: () => Operand): Operand;
+  elementUpdate(node: t.MemberExpression, op: string | null, value: () => Operand, valueNode?: t.Node): Operand;
   allocation(kind: string, node: t.NewExpression | t.CallExpression, target?: string): Operand | undefined;
   arrayMethod(object: t.Expression, property: string, node: t.CallExpression, target?: string): Operand | undefined;
   np(rule: NpRule | null, args: Operand[], render: (args: string[]) => string, target?: string, result?: "ndarray" | "number"): Operand;
