@@ -119,7 +119,9 @@ function parameterScope(l: Lowering, fn: LocalFunction, args: t.CallExpression["
       continue;
     }
     const declared = declaredType(id.typeAnnotation, l.ctx.typeAliases) ?? (byDefault && defaultType(byDefault));
-    const name = l.declare(id.name, { declared, temp: false });
+    // A parameter nothing assigns but its argument is a temporary: the reverse sweep may load
+    // an element again (`v = xs[i]`) rather than save it.
+    const name = l.declare(id.name, { declared, temp: !byDefault && !assigns(fn.node, id.name) });
     names.push(name);
     if (byDefault) defaults.push([name, byDefault]);
   }
