@@ -1,7 +1,8 @@
 // Property: random programs with local functions and callbacks -- arrows and declarations
 // calling each other, nested, writing the enclosing function's variables and arrays, and
 // map/reduce/forEach/every/some/Array.from/Float64Array.from with inline callbacks, one of
-// them writing the array it iterates -- compile (as TypeScript, and as untyped JavaScript)
+// them writing the array it iterates, early returns, a call that writes what its caller's
+// expression already read -- compile (as TypeScript, and as untyped JavaScript)
 // to gradients that match central finite differences, with the input left as the primal
 // leaves it. CLOSURE_PROGRAMS=500 runs more; CLOSURE_SEED replays.
 import fc from "fast-check";
@@ -48,6 +49,12 @@ const pieces: fc.Arbitrary<Piece>[] = [
   // Array.from a length, and Float64Array.from an array.
   fc.tuple(scalar, index).map(([e, j]): Piece => (k) => `const m${k} = Array.from({ length: ${N} }, (_, i) => x[i] * ${e("c")});\n  s += m${k}[${j}];`),
   fc.tuple(scalar, index).map(([e, j]): Piece => (k) => `const q${k} = Float64Array.from(w, (v) => ${e("v")});\n  s += q${k}[${j}];`),
+  // A declaration writing a captured array.
+  fc.tuple(scalar, index).map(([e, j]): Piece => (k, t) => `function put${k}(i${t(": number")}, v${t(": number")})${t(": void")} {\n    w[i] = w[i] * 0.5 + v;\n  }\n  put${k}(${j}, ${e(`x[${j}]`)});`),
+  // An early return inside a branch.
+  fc.tuple(scalar, index).map(([e, j]): Piece => (k, t) => `const pick${k} = (u${t(": number")}) => {\n    if (u > 0.3) return ${e("u")};\n    return u * c;\n  };\n  s += pick${k}(x[${j}]);`),
+  // JavaScript reads s before the call on its right writes it.
+  fc.tuple(scalar, index).map(([e, j]): Piece => (k, t) => `function bump${k}(u${t(": number")})${t(": number")} {\n    s += ${e("u")};\n    return s;\n  }\n  s = s * 0.5 + bump${k}(x[${j}]);`),
   // A callback writing the array it iterates (map reads each element when it reaches it).
   fc.tuple(scalar, index).map(([e, j]): Piece => (k) => `const z${k} = w.map((v, i) => {\n    if (i + 1 < w.length) w[i + 1] += 0.1 * v;\n    return ${e("v")};\n  });\n  s += z${k}[${j}];`),
 ];
