@@ -60,7 +60,7 @@ const arity = (params: t.Node[]) => (params.some((p) => p.type === "RestElement"
 /** The array iterated, held where the callback cannot reassign it (JavaScript iterates the object, not the variable). */
 function receiver(l: Lowering, object: t.Expression, callback: Callback): string {
   const value = l.expr(object);
-  const reassigned = object.type === "Identifier" && assigns(callback.node, object.name);
+  const reassigned = object.type === "Identifier" && assigns(callback.node, object.name, l);
   const array = value.kind === "var" && !reassigned ? value.name : (l.compute({ kind: "copy", arg: value }, undefined, "array") as { name: string }).name;
   l.scopes[l.scopes.length - 1].set("%array", array);
   const length = local(l, "n", "number");

@@ -75,7 +75,12 @@ export function inline(l: Lowering, fn: LocalFunction, args: t.CallExpression["a
   l.scopes.push(...fn.scopes, parameters.scope);
   l.inlining.push(fn);
   try {
-    for (const [name, init] of parameters.defaults) {
+    for (const [name, init, missingHere] of parameters.defaults) {
+      // A default applies where the call passes nothing, and never where it passes a literal.
+      if (missingHere) {
+        l.expr(init, name);
+        continue;
+      }
       const missing = l.temp("boolean");
       l.emit({ kind: "assign", target: missing, expr: { kind: "prim", op: "seq", args: [v(name), UNDEFINED] } });
       l.emit({ kind: "if", cond: v(missing), then: l.collect(() => l.expr(init, name)), else: [] });
@@ -93,9 +98,9 @@ export function inline(l: Lowering, fn: LocalFunction, args: t.CallExpression["a
 }
 
 /** The parameters as new locals, each assigned its argument (evaluated where the call is). */
-function parameterScope(l: Lowering, fn: LocalFunction, args: t.CallExpression["arguments"]): { scope: Map<string, string>; defaults: [string, t.Expression][] } | undefined {
+function parameterScope(l: Lowering, fn: LocalFunction, args: t.CallExpression["arguments"]): { scope: Map<string, string>; defaults: [string, t.Expression, boolean][] } | undefined {
   const scope = new Map<string, string>();
-  const defaults: [string, t.Expression][] = [];
+  const defaults: [string, t.Expression, boolean][] = [];
   const names: (string | undefined)[] = [];
   l.scopes.push(scope);
   for (const param of fn.node.params) {
@@ -123,7 +128,9 @@ function parameterScope(l: Lowering, fn: LocalFunction, args: t.CallExpression["
     // an element again (`v = xs[i]`) rather than save it.
     const name = l.declare(id.name, { declared, temp: !byDefault && !assigns(fn.node, id.name) });
     names.push(name);
-    if (byDefault) defaults.push([name, byDefault]);
+    const given = args[names.length - 1];
+    const literal = given && (given.type === "NumericLiteral" || given.type === "StringLiteral" || given.type === "BooleanLiteral" || given.type === "NullLiteral");
+    if (byDefault && !literal) defaults.push([name, byDefault, !given]);
   }
   l.scopes.pop();
   // A named function expression sees itself by its name (a call to it is recursion).
@@ -136,7 +143,7 @@ function parameterScope(l: Lowering, fn: LocalFunction, args: t.CallExpression["
     }
     const name = names[i];
     if (arg && !(name === undefined && i < fn.node.params.length)) l.expr(arg as t.Expression, name);
-    else if (name) l.emit({ kind: "assign", target: name, expr: { kind: "copy", arg: UNDEFINED } });
+    else if (name && !defaults.some(([param, , missingHere]) => param === name && missingHere)) l.emit({ kind: "assign", target: name, expr: { kind: "copy", arg: UNDEFINED } });
   }
   return { scope, defaults };
 }
@@ -153,12 +160,17 @@ function sameLocal(l: Lowering, fn: LocalFunction, param: string, arg: t.Identif
   return local;
 }
 
-/** Whether code under `node` assigns a variable of that name. */
-export function assigns(node: t.Node, name: string): boolean {
+/** Whether code under `node` assigns a variable of that name (with `l`, also through the local functions it calls). */
+export function assigns(node: t.Node, name: string, l?: Lowering, seen = new Set<t.Node>()): boolean {
   let found = false;
   walk(node, (n) => {
+    if (found) return;
     const written = n.type === "AssignmentExpression" ? n.left : n.type === "UpdateExpression" ? n.argument : null;
     if (written?.type === "Identifier" && written.name === name) found = true;
+    else if (l && n.type === "CallExpression" && n.callee.type === "Identifier") {
+      const fn = localFunctionNamed(l, n.callee.name);
+      if (fn && !seen.has(fn.node)) found = assigns(fn.node, name, l, seen.add(fn.node));
+    }
   });
   return found;
 }
