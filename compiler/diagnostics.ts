@@ -15,7 +15,7 @@ export const catalogue = {
   ADJ004: { name: "this", message: "`this` is not supported in differentiated code", hint: "pass the value as a parameter" },
   ADJ005: { name: "eval", message: "eval is not differentiable", hint: "write the code out" },
   ADJ006: { name: "arguments", message: "`arguments` is not supported in differentiated code", hint: "declare named parameters" },
-  ADJ007: { name: "nested-function", message: "a function defined inside a differentiated function is not supported", hint: "move it to module level and pass what it captures as parameters" },
+  ADJ007: { name: "nested-function", message: "a function defined inside a differentiated function must be called where it is defined (or be an array method's callback), and not recursively", hint: "call it by its name where it is defined; a recursive one, or one returned, stored or passed elsewhere, moves to module level with what it captures as parameters" },
   ADJ008: { name: "destructuring", message: "destructuring is not supported in differentiated code", hint: "read each value into its own variable" },
   ADJ009: { name: "captured-write", message: "a differentiated function may not assign a variable declared outside it", hint: "return the value instead, or declare the variable inside the function" },
   ADJ010: { name: "unknown-call", message: "cannot differentiate through a call to a function adjoint cannot see", hint: "define it in this module, mark it differentiable(...) where it is defined, give it a rule with customGrad, or wrap the argument in stopGradient(...) if no gradient should flow" },

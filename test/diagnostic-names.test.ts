@@ -45,7 +45,7 @@ const bodies: Record<string, string> = {
   ADJ004: "return (this as any).k * x;",
   ADJ005: 'return x * eval("2");',
   ADJ006: "return (arguments as any)[0] * x;",
-  ADJ007: "const g = (u: number) => u * x; return g(x);",
+  ADJ007: "const g = (u: number): number => (u > 9 ? u : g(u * x)); return g(x);",
   ADJ008: "const [a] = outerArr[0] as any; return a * x;",
   ADJ009: "outerVar = x; return x;",
   ADJ010: "return unknownFn(x);",

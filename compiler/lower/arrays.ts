@@ -9,6 +9,7 @@ import { CONSTANT_PROPERTIES, npRule } from "../rules/np.js";
 import { arrayMethodCall } from "./array-methods.js";
 import { arrayRead, spreadLiteral } from "./array-reads.js";
 import { escapes, recordOf, resolve } from "./objects.js";
+import { mayAssign } from "./closures.js";
 
 export function member(l: Lowering, node: t.MemberExpression, target?: string): Operand {
   const object = unwrap(node.object);
@@ -55,12 +56,16 @@ export function arrayTarget(l: Lowering, node: t.MemberExpression): { array: str
 }
 
 /** `a[i] op= value` (op "" for plain `=`): a load, the arithmetic, a store. */
-export function elementUpdate(l: Lowering, node: t.MemberExpression, op: string | null, value: () => Operand): Operand {
+export function elementUpdate(l: Lowering, node: t.MemberExpression, op: string | null, value: () => Operand, valueNode?: t.Node): Operand {
   const place = arrayTarget(l, node);
   if (!place) return UNDEFINED;
+  // JavaScript reads the index (and, for `a[i] += …`, the element) before the right side, which may write them.
+  const readFirst = valueNode !== undefined && mayAssign(l, valueNode, true);
+  if (readFirst && place.index.kind === "var" && !l.locals.get(place.index.name)?.temp) place.index = l.compute({ kind: "copy", arg: place.index }, undefined, "number");
+  const first = readFirst && op ? l.compute({ kind: "load", array: v(place.array), index: place.index }, undefined) : undefined;
   let result = value();
   if (op) {
-    const old = l.compute({ kind: "load", array: v(place.array), index: place.index }, undefined);
+    const old = first ?? l.compute({ kind: "load", array: v(place.array), index: place.index }, undefined);
     result = l.compute({ kind: "prim", op, args: [old, result] }, undefined, "number");
   }
   l.emit({ kind: "store", array: place.array, index: place.index, value: result });

@@ -9,6 +9,8 @@ import { scalarRules } from "../rules/scalar.js";
 import { declaredType, docTypes } from "./types.js";
 import { mathSpread } from "./array-reads.js";
 import { callArguments, escapes, recordOf, resolve } from "./objects.js";
+import { inline, localFunctionNamed } from "./closures.js";
+import { callbackCall } from "./callbacks.js";
 
 export function call(l: Lowering, node: t.CallExpression, target?: string): Operand {
   const callee = unwrap(node.callee as t.Expression);
@@ -37,6 +39,8 @@ export function call(l: Lowering, node: t.CallExpression, target?: string): Oper
     if (object.type === "Identifier" && l.ctx.namespaces.has(object.name) && !l.lookup(object.name)) {
       return marker(l, property, node, target);
     }
+    const callback = callbackCall(l, object, property, node, target);
+    if (callback) return callback;
     const arrayMethod = l.arrayMethod(object, property, node, target);
     if (arrayMethod) return arrayMethod;
     if (object.type === "Identifier" && object.name === "eval") {
@@ -58,11 +62,13 @@ export function call(l: Lowering, node: t.CallExpression, target?: string): Oper
     return UNDEFINED;
   }
   const name = callee.name;
+  const local = localFunctionNamed(l, name);
+  if (local) return inline(l, local, node.arguments, node, target);
   if (l.record?.functions.has(name) && l.lookup(name)) {
     return l.compute({ kind: "call", callee: { kind: "attached", binding: l.lookup(name)! }, args: l.arguments(node.arguments) }, target);
   }
   if (l.lookup(name)) {
-    l.report("ADJ007", callee, `'${sourceName(l, callee)}' is a local value`);
+    l.report("ADJ007", callee, `'${sourceName(l, callee)}' is a variable; a function declared here with function or const can be called`);
     return UNDEFINED;
   }
   if (name === "eval") {

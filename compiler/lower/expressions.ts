@@ -7,6 +7,7 @@ import { sourceName, UNDEFINED, type Lowering } from "./lowerer.js";
 import { assignPattern } from "./patterns.js";
 import { binaryOperators, scalarRules } from "../rules/scalar.js";
 import { escapes, fieldTarget, RECORD } from "./objects.js";
+import { escapes as functionEscapes, readBefore } from "./closures.js";
 
 /** An expression whose value is not used. */
 export function effect(l: Lowering, node: t.Expression): void {
@@ -44,6 +45,8 @@ export function identifier(l: Lowering, node: t.Identifier): Operand {
   }
   const local = l.lookup(node.name);
   if (local?.startsWith(RECORD)) return escapes(l, node);
+  const fn = local === undefined ? undefined : l.localFunctions.get(local);
+  if (fn) return functionEscapes(l, fn, node);
   if (local) return v(local);
   if (node.name === "Infinity" || node.name === "NaN") return { kind: "const", code: node.name };
   l.outerReads.add(node.name);
@@ -55,6 +58,11 @@ export function writable(l: Lowering, node: t.Identifier): string | undefined {
   const local = l.lookup(node.name);
   if (local?.startsWith(RECORD)) {
     escapes(l, node, "a record assigned again (declare a new one)");
+    return undefined;
+  }
+  const fn = local === undefined ? undefined : l.localFunctions.get(local);
+  if (fn) {
+    functionEscapes(l, fn, node, "reassigned");
     return undefined;
   }
   if (local) return local;
@@ -109,7 +117,7 @@ export function assignment(l: Lowering, node: t.AssignmentExpression): Operand {
       l.report("ADJ016", node, `the ${node.operator} operator on an element`);
       return UNDEFINED;
     }
-    return l.elementUpdate(node.left, op, () => l.expr(node.right));
+    return l.elementUpdate(node.left, op, () => l.expr(node.right), node.right);
   }
   if ((node.left.type === "ArrayPattern" || node.left.type === "ObjectPattern") && node.operator === "=") return assignPattern(l, node, true);
   if (node.left.type !== "Identifier") {
@@ -128,8 +136,10 @@ export function assignment(l: Lowering, node: t.AssignmentExpression): Operand {
     l.report("ADJ016", node, `the ${node.operator} operator`);
     return UNDEFINED;
   }
+  // JavaScript reads the variable before the right side runs (which may write it: a local function's call).
+  const old = readBefore(l, v(name), node.right);
   const right = l.expr(node.right);
-  l.assign(name, { kind: "prim", op, args: [v(name), right] });
+  l.assign(name, { kind: "prim", op, args: [old, right] });
   return v(name);
 }
 
@@ -139,7 +149,7 @@ export function binary(l: Lowering, node: t.BinaryExpression, target?: string): 
     l.report("ADJ016", node, `the ${node.operator} operator`);
     return UNDEFINED;
   }
-  const left = l.expr(node.left);
+  const left = readBefore(l, l.expr(node.left), node.right);
   const right = l.expr(node.right);
   return l.compute({ kind: "prim", op, args: [left, right] }, target, scalarRules[op].result);
 }

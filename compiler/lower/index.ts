@@ -14,7 +14,8 @@ import * as arrays from "./arrays.js";
 import * as calls from "./calls.js";
 import * as controlFlow from "./control-flow.js";
 import * as expressions from "./expressions.js";
-import { UNDEFINED, type JumpTarget, type Lowering, type RecordBlock } from "./lowerer.js";
+import * as closures from "./closures.js";
+import { UNDEFINED, type JumpTarget, type LocalFunction, type Lowering, type RecordBlock } from "./lowerer.js";
 import * as ndarray from "./ndarray.js";
 import { bindParameter, declarePattern, parameterName } from "./patterns.js";
 import * as objects from "./objects.js";
@@ -55,6 +56,8 @@ class Lowerer implements Lowering {
   leaves = 0;
   records = new Map<string, objects.RecordValue>();
   private tempCount = 0;
+  readonly localFunctions = new Map<string, LocalFunction>();
+  readonly inlining: LocalFunction[] = [];
 
   constructor(
     readonly ctx: ModuleContext,
@@ -133,6 +136,7 @@ class Lowerer implements Lowering {
       for (const id of varDeclarations(node.body)) {
         if (!this.scopes[0].has(id.name)) this.declare(id.name, { declared: declaredType(id.typeAnnotation, this.ctx.typeAliases), temp: false });
       }
+      closures.hoist(this, node.body.body);
       controlFlow.statements(this, node.body.body, 0);
     } else {
       this.loc = this.locOf(node.body);
@@ -208,7 +212,7 @@ class Lowerer implements Lowering {
     this.scopes[this.scopes.length - 1].set(sourceName, name);
   }
 
-  private declare(sourceName: string, info: LocalInfo): string {
+  declare(sourceName: string, info: LocalInfo): string {
     const name = this.fresh(sourceName);
     this.scopes[this.scopes.length - 1].set(sourceName, name);
     this.locals.set(name, info);
@@ -272,7 +276,10 @@ class Lowerer implements Lowering {
         this.variableDeclaration(node);
         return none;
       case "BlockStatement":
-        return this.scoped(() => controlFlow.statements(this, node.body, 0));
+        return this.scoped(() => {
+          closures.hoist(this, node.body);
+          return controlFlow.statements(this, node.body, 0);
+        });
       case "EmptyStatement":
         return none;
       case "IfStatement": {
@@ -304,7 +311,7 @@ class Lowerer implements Lowering {
       case "ForOfStatement":
         return controlFlow.forOf(this, node, []);
       case "FunctionDeclaration":
-        this.report("ADJ007", node);
+        closures.hoist(this, [node]);
         return none;
       case "TSTypeAliasDeclaration":
       case "TSInterfaceDeclaration":
@@ -334,6 +341,7 @@ class Lowerer implements Lowering {
       }
       const declared = declaredType(declarator.id.typeAnnotation, this.ctx.typeAliases);
       if (declarator.init && objects.declareRecord(this, declarator.id, declarator.init)) continue;
+      if (declarator.init && closures.defineConst(this, node.kind, declarator.id, declarator.init)) continue;
       if (declarator.init) {
         // The name enters scope after its initializer: `let x = x + 1` in a block reads the outer x.
         const name = this.fresh(declarator.id.name);
@@ -436,7 +444,7 @@ class Lowerer implements Lowering {
         return UNDEFINED;
       case "ArrowFunctionExpression":
       case "FunctionExpression":
-        this.report("ADJ007", node);
+        this.report("ADJ007", node, "it is used as a value here, not called where it is defined");
         return UNDEFINED;
       case "AwaitExpression":
         this.report("ADJ002", node);
@@ -453,12 +461,14 @@ class Lowerer implements Lowering {
   }
 
   arguments(args: t.CallExpression["arguments"]): Operand[] {
-    return args.map((arg) => {
+    return args.map((arg, i) => {
       if (arg.type === "SpreadElement" || arg.type === "ArgumentPlaceholder") {
         this.report("ADJ019", arg);
         return UNDEFINED;
       }
-      return this.expr(arg as t.Expression);
+      // An argument is read before the ones after it run (a local function's call may write it).
+      const value = this.expr(arg as t.Expression);
+      return args.slice(i + 1).reduce((operand, later) => closures.readBefore(this, operand, later), value);
     });
   }
 
@@ -488,8 +498,8 @@ class Lowerer implements Lowering {
   identifier(node: t.Identifier): Operand {
     return expressions.identifier(this, node);
   }
-  elementUpdate(node: t.MemberExpression, op: string | null, value: () => Operand): Operand {
-    return arrays.elementUpdate(this, node, op, value);
+  elementUpdate(node: t.MemberExpression, op: string | null, value: () => Operand, valueNode?: t.Node): Operand {
+    return arrays.elementUpdate(this, node, op, value, valueNode);
   }
   allocation(kind: string, node: t.NewExpression | t.CallExpression, target?: string): Operand | undefined {
     return arrays.allocation(this, kind, node, target);

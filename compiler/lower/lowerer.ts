@@ -39,9 +39,9 @@ export interface Lowering {
   readonly targets: JumpTarget[];
   /** The statement being lowered: where emitted statements say they come from. */
   loc: SourceLoc;
-  /** The variable holding the return value, and the flag set by `return`. */
-  readonly result: string;
-  readonly returned: string;
+  /** The variable holding the return value, and the flag set by `return` (an inlined local function's while it is lowered). */
+  result: string;
+  returned: string;
   readonly outerReads: Set<string>;
   /** Locals known to hold NDArrays: their methods are adjoint/np operations. */
   readonly ndarrays: Set<string>;
@@ -49,6 +49,10 @@ export interface Lowering {
   leaves: number;
   /** Object records by their scope name (objects.ts): each field a local. */
   readonly records: Map<string, RecordValue>;
+  /** Local functions (closures.ts) by the name their scopes map them to. */
+  readonly localFunctions: Map<string, LocalFunction>;
+  /** The local functions being inlined, innermost last: a call to one of them is recursion. */
+  readonly inlining: LocalFunction[];
 
   // the core (index.ts)
   temp(declared?: ValueType): string;
@@ -56,6 +60,8 @@ export interface Lowering {
   freshGenerated(base: string): string;
   /** A new local named after a source name (suffixed if taken), not yet in scope. */
   freshLocal(sourceName: string, info: LocalInfo): string;
+  /** Declares a source name in the innermost scope as a new local. */
+  declare(sourceName: string, info: LocalInfo): string;
   lookup(sourceName: string): string | undefined;
   /** A user-visible local named after `base` (a record field: `p$w`). */
   newLocal(base: string, declared?: ValueType, source?: string): string;
@@ -80,13 +86,26 @@ export interface Lowering {
   statements(list: t.Statement[], start: number): Set<string>;
   effect(node: t.Expression): void;
   identifier(node: t.Identifier): Operand;
-  elementUpdate(node: t.MemberExpression, op: string | null, value: () => Operand): Operand;
+  elementUpdate(node: t.MemberExpression, op: string | null, value: () => Operand, valueNode?: t.Node): Operand;
   allocation(kind: string, node: t.NewExpression | t.CallExpression, target?: string): Operand | undefined;
   arrayMethod(object: t.Expression, property: string, node: t.CallExpression, target?: string): Operand | undefined;
   np(rule: NpRule | null, args: Operand[], render: (args: string[]) => string, target?: string, result?: "ndarray" | "number"): Operand;
   npCall(path: string[], node: t.CallExpression, target?: string): Operand;
   npMethod(receiver: string, method: string, node: t.CallExpression, target?: string): Operand;
   recordStatement(call: t.CallExpression): boolean;
+}
+
+/** A function declared inside the one being lowered: inlined at each call (closures.ts). */
+export interface LocalFunction {
+  node: t.FunctionDeclaration | t.ArrowFunctionExpression | t.FunctionExpression;
+  /** How a message names it: `'square'`, or `the callback of .map()`. */
+  describe: string;
+  /** Its source name, or what it is called for (`map`), for the names of generated locals. */
+  name: string;
+  /** The name its scopes map it to. */
+  key: string;
+  /** The scopes where it is defined: what its body's names refer to. */
+  scopes: Map<string, string>[];
 }
 
 export const UNDEFINED: Operand = { kind: "const", code: "undefined" };

@@ -1,0 +1,244 @@
+// Functions declared inside the function being lowered: each call is inlined where it is
+// made. Its parameters become fresh locals assigned from the arguments, its body is lowered
+// in the scopes where it was defined (so what it captures is the enclosing function's own
+// locals, read and written as such), and `return` is an assignment plus the return flag
+// control-flow.ts already guards with. A recursive one, or one used as a value, is refused.
+import type * as t from "@babel/types";
+import { unwrap, walk } from "../ast.js";
+import { v, type Operand } from "../ir/index.js";
+import { UNDEFINED, type LocalFunction, type Lowering } from "./lowerer.js";
+import { declaredType, defaultType } from "./types.js";
+
+type FunctionLike = LocalFunction["node"];
+
+/** Declares `function f() {}` statements of a block at its start, as JavaScript hoists them. */
+export function hoist(l: Lowering, stmts: t.Statement[]): void {
+  for (const stmt of stmts) {
+    if (stmt.type !== "FunctionDeclaration" || !stmt.id) continue;
+    const known = l.scopes[l.scopes.length - 1].get(stmt.id.name);
+    if (known && l.localFunctions.get(known)?.node === stmt) continue;
+    define(l, stmt.id.name, stmt);
+  }
+}
+
+/** `const f = (x) => …` (or a function expression): a local function, not a value. */
+export function defineConst(l: Lowering, kind: string, id: t.Identifier, init: t.Expression): boolean {
+  const fn = unwrap(init);
+  if (fn.type !== "ArrowFunctionExpression" && fn.type !== "FunctionExpression") return false;
+  if (kind !== "const") {
+    l.report("ADJ007", fn, `'${id.name}' is declared with ${kind}, so it may be reassigned before a call; declare it with const (or function)`);
+    return true;
+  }
+  define(l, id.name, fn);
+  return true;
+}
+
+/** Registers `node` under `name` in the innermost scope; returns the key its scopes map it to. */
+export function define(l: Lowering, name: string, node: FunctionLike, describe = `'${name}'`, base = name): string {
+  const key = `%fn${l.localFunctions.size}`;
+  l.scopes[l.scopes.length - 1].set(name, key);
+  l.localFunctions.set(key, { node, describe, name: base, key, scopes: [...l.scopes] });
+  return key;
+}
+
+/** The local function a source name refers to here, if it names one. */
+export function localFunctionNamed(l: Lowering, name: string): LocalFunction | undefined {
+  const local = l.lookup(name);
+  return local === undefined ? undefined : l.localFunctions.get(local);
+}
+
+/** Reports a local function used other than by calling it. */
+export function escapes(l: Lowering, fn: LocalFunction, at: t.Node, how = "used as a value"): Operand {
+  l.report("ADJ007", at, `${fn.describe} is ${how}, so adjoint cannot see where it is called`);
+  return UNDEFINED;
+}
+
+/**
+ * Lowers the call `fn(...args)` as fn's body in place. Arguments are evaluated in the
+ * caller's scopes, in order, straight into the parameters' locals; the value is returned
+ * into `target` where given.
+ */
+export function inline(l: Lowering, fn: LocalFunction, args: t.CallExpression["arguments"], at: t.Node, target?: string): Operand {
+  if (l.inlining.includes(fn)) {
+    l.report("ADJ007", at, `${fn.describe} calls itself; a local function is inlined where it is called, so it may not be recursive`);
+    return UNDEFINED;
+  }
+  const node = fn.node;
+  if (node.async || node.generator) {
+    l.report(node.async ? "ADJ002" : "ADJ003", node);
+    return UNDEFINED;
+  }
+  const parameters = parameterScope(l, fn, args);
+  if (!parameters) return UNDEFINED;
+  const callLoc = l.loc;
+  const saved = { scopes: l.scopes.splice(0), targets: l.targets.splice(0), result: l.result, returned: l.returned, returnsValue: l.returnsValue };
+  l.scopes.push(...fn.scopes, parameters.scope);
+  l.inlining.push(fn);
+  try {
+    for (const [name, init, missingHere] of parameters.defaults) {
+      // A default applies where the call passes nothing, and never where it passes a literal.
+      if (missingHere) {
+        l.expr(init, name);
+        continue;
+      }
+      const missing = l.temp("boolean");
+      l.emit({ kind: "assign", target: missing, expr: { kind: "prim", op: "seq", args: [v(name), UNDEFINED] } });
+      l.emit({ kind: "if", cond: v(missing), then: l.collect(() => l.expr(init, name)), else: [] });
+    }
+    return body(l, fn, target);
+  } finally {
+    l.inlining.pop();
+    l.scopes.splice(0, l.scopes.length, ...saved.scopes);
+    l.targets.splice(0, l.targets.length, ...saved.targets);
+    l.result = saved.result;
+    l.returned = saved.returned;
+    l.returnsValue = saved.returnsValue;
+    l.loc = callLoc;
+  }
+}
+
+/** The parameters as new locals, each assigned its argument (evaluated where the call is). */
+function parameterScope(l: Lowering, fn: LocalFunction, args: t.CallExpression["arguments"]): { scope: Map<string, string>; defaults: [string, t.Expression, boolean][] } | undefined {
+  const scope = new Map<string, string>();
+  const defaults: [string, t.Expression, boolean][] = [];
+  const names: (string | undefined)[] = [];
+  l.scopes.push(scope);
+  for (const param of fn.node.params) {
+    let id: t.Node = param;
+    let byDefault: t.Expression | undefined;
+    if (id.type === "AssignmentPattern") {
+      byDefault = id.right;
+      id = id.left;
+    }
+    if (id.type !== "Identifier") {
+      l.report(id.type === "RestElement" ? "ADJ019" : "ADJ008", id);
+      names.push(undefined);
+      continue;
+    }
+    const arg = args[names.length];
+    const same = !byDefault && arg?.type === "Identifier" ? sameLocal(l, fn, id.name, arg, args.slice(names.length + 1)) : undefined;
+    if (same) {
+      // The argument's own local: the callback's `i` is the loop's counter, not a copy of it.
+      scope.set(id.name, same);
+      names.push(undefined);
+      continue;
+    }
+    const declared = declaredType(id.typeAnnotation, l.ctx.typeAliases) ?? (byDefault && defaultType(byDefault));
+    // A parameter nothing assigns but its argument is a temporary: the reverse sweep may load
+    // an element again (`v = xs[i]`) rather than save it.
+    const name = l.declare(id.name, { declared, temp: !byDefault && !assigns(fn.node, id.name) });
+    names.push(name);
+    const given = args[names.length - 1];
+    const literal = given && (given.type === "NumericLiteral" || given.type === "StringLiteral" || given.type === "BooleanLiteral" || given.type === "NullLiteral");
+    if (byDefault && !literal) defaults.push([name, byDefault, !given]);
+  }
+  l.scopes.pop();
+  // A named function expression sees itself by its name (a call to it is recursion).
+  if (fn.node.type === "FunctionExpression" && fn.node.id) scope.set(fn.node.id.name, fn.key);
+  for (let i = 0; i < Math.max(args.length, names.length); i++) {
+    const arg = args[i];
+    if (arg && (arg.type === "SpreadElement" || arg.type === "ArgumentPlaceholder")) {
+      l.report("ADJ019", arg);
+      return undefined;
+    }
+    const name = names[i];
+    if (arg && !(name === undefined && i < fn.node.params.length)) l.expr(arg as t.Expression, name);
+    else if (name && !defaults.some(([param, , missingHere]) => param === name && missingHere)) l.emit({ kind: "assign", target: name, expr: { kind: "copy", arg: UNDEFINED } });
+  }
+  return { scope, defaults };
+}
+
+/**
+ * The local an identifier argument names, where the parameter may be that local itself:
+ * nothing in the function assigns (so neither the parameter nor what it captures changes),
+ * nor do the arguments after it. A loop's own `%`-names are never the user's to assign.
+ */
+function sameLocal(l: Lowering, fn: LocalFunction, param: string, arg: t.Identifier, later: t.Node[]): string | undefined {
+  const local = l.lookup(arg.name);
+  if (local === undefined || l.localFunctions.has(local) || assigns(fn.node, param)) return undefined;
+  if (!arg.name.startsWith("%") && (mayAssign(l, fn.node) || later.some((a) => mayAssign(l, a)))) return undefined;
+  return local;
+}
+
+/** Whether code under `node` assigns a variable of that name (with `l`, also through the local functions it calls). */
+export function assigns(node: t.Node, name: string, l?: Lowering, seen = new Set<t.Node>()): boolean {
+  let found = false;
+  walk(node, (n) => {
+    if (found) return;
+    const written = n.type === "AssignmentExpression" ? n.left : n.type === "UpdateExpression" ? n.argument : null;
+    if (written?.type === "Identifier" && written.name === name) found = true;
+    else if (l && n.type === "CallExpression" && n.callee.type === "Identifier") {
+      const fn = localFunctionNamed(l, n.callee.name);
+      if (fn && !seen.has(fn.node)) found = assigns(fn.node, name, l, seen.add(fn.node));
+    }
+  });
+  return found;
+}
+
+function body(l: Lowering, fn: LocalFunction, target?: string): Operand {
+  const node = fn.node;
+  if (node.body.type !== "BlockStatement") {
+    l.loc = l.locOf(node.body);
+    return l.expr(node.body, target);
+  }
+  const stmts = node.body.body;
+  hoist(l, stmts);
+  const last = stmts[stmts.length - 1];
+  if (last?.type === "ReturnStatement" && !stmts.slice(0, -1).some(containsReturn)) {
+    // The usual shape, one return at the end: its value goes straight to the target.
+    l.statements(stmts.slice(0, -1), 0);
+    l.loc = l.locOf(last);
+    return last.argument ? l.expr(last.argument, target) : UNDEFINED;
+  }
+  l.result = l.freshGenerated(`${fn.name}Result`);
+  l.locals.set(l.result, { temp: true });
+  l.returned = l.flag("returned");
+  l.loc = l.locOf(node);
+  l.emit({ kind: "assign", target: l.returned, expr: { kind: "copy", arg: { kind: "const", code: "false", value: false } } });
+  if (!alwaysReturns(stmts)) l.emit({ kind: "assign", target: l.result, expr: { kind: "copy", arg: UNDEFINED } });
+  l.statements(stmts, 0);
+  return v(l.result);
+}
+
+function containsReturn(stmt: t.Node): boolean {
+  let found = false;
+  walk(stmt, (n) => {
+    if (n.type === "ReturnStatement") found = true;
+  });
+  // Returns of nested functions are theirs, but counting them only costs the general path.
+  return found;
+}
+
+function alwaysReturns(stmts: t.Statement[]): boolean {
+  return stmts.some(function leaves(s: t.Statement): boolean {
+    if (s.type === "ReturnStatement" || s.type === "ThrowStatement") return true;
+    if (s.type === "BlockStatement") return s.body.some(leaves);
+    if (s.type === "IfStatement") return !!s.alternate && leaves(s.consequent) && leaves(s.alternate);
+    return false;
+  });
+}
+
+/**
+ * Whether evaluating `node` may assign a variable (an assignment, `++`, or a call of a local
+ * function that does): an operand read before it must be read into a temporary first, as
+ * JavaScript reads it before. With `elements`, an element write counts too.
+ */
+export function mayAssign(l: Lowering, node: t.Node, elements = false, seen = new Set<t.Node>()): boolean {
+  let found = false;
+  walk(node, (n) => {
+    if (found) return;
+    const written = n.type === "AssignmentExpression" ? n.left : n.type === "UpdateExpression" ? n.argument : null;
+    if (written) found = elements || written.type === "Identifier";
+    else if (n.type === "CallExpression" && n.callee.type === "Identifier") {
+      const fn = localFunctionNamed(l, n.callee.name);
+      if (fn && !seen.has(fn.node)) found = mayAssign(l, fn.node, elements, seen.add(fn.node));
+    }
+  });
+  return found;
+}
+
+/** `operand`, or a copy of it when `later` may assign it before it is used. */
+export function readBefore(l: Lowering, operand: Operand, later: t.Node): Operand {
+  if (operand.kind !== "var" || l.locals.get(operand.name)?.temp || !mayAssign(l, later)) return operand;
+  return l.compute({ kind: "copy", arg: operand }, undefined);
+}
