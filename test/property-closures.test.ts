@@ -66,7 +66,9 @@ const program = fc.record({
   points: fc.array(fc.tuple(fc.array(fc.double({ min: -2, max: 2, noNaN: true }), { minLength: N, maxLength: N }), fc.double({ min: -1.5, max: 1.5, noNaN: true })), { minLength: 2, maxLength: 2 }),
 });
 
-function render(spec: fc.RecordValue<typeof program.constraints>, typed: boolean): string {
+type ProgramSpec = typeof program extends fc.Arbitrary<infer T> ? T : never;
+
+function render(spec: ProgramSpec, typed: boolean): string {
   const t = (a: string) => (typed ? a : "");
   const array = spec.kind === "Float64Array" ? "Float64Array" : "number[]";
   const body = spec.pieces.map((piece, k) => `  ${piece(k, t)}`).join("\n");
