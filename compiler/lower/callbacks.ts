@@ -5,7 +5,7 @@
 // The loop is written as source AST over `%`-names (which no user name can be) and lowered
 // like any loop, so one engine serves it.
 import type * as t from "@babel/types";
-import { unwrap } from "../ast.js";
+import { unwrap, walk } from "../ast.js";
 import { diagnostic } from "../diagnostics.js";
 import { forEachStmt, num, v, type ArrayKind, type Operand } from "../ir/index.js";
 import { assigns, define, localFunctionNamed, mayAssign } from "./closures.js";
@@ -31,6 +31,8 @@ export function callbackCall(l: Lowering, object: t.Expression, property: string
       return callback && arrayFrom(l, object.name as ArrayKind, node, callback, target);
     });
   }
+  const fused = fusedMapReduce(l, object, property, node);
+  if (fused) return fused;
   if (!ITERATING.has(property) || node.arguments.length < 1 || node.arguments.length > (property === "reduce" ? 2 : 1)) return undefined;
   if (object.type === "Identifier" && l.ndarrays.has(l.lookup(object.name) ?? "")) return undefined;
   return l.scoped(() => {
@@ -41,11 +43,51 @@ export function callbackCall(l: Lowering, object: t.Expression, property: string
   });
 }
 
+/**
+ * `xs.map(f).reduce(g, init)` with inline callbacks that write nothing and call nothing but
+ * Math: one loop, `acc = g(acc, f(xs[i], i, xs), i)`, and no mapped array. The order of the
+ * calls is then not observable, so interleaving them is what JavaScript computes.
+ */
+function fusedMapReduce(l: Lowering, object: t.Expression, property: string, node: t.CallExpression): Operand | undefined {
+  const inner = unwrap(object);
+  if (property !== "reduce" || node.arguments.length !== 2 || inner.type !== "CallExpression" || inner.arguments.length !== 1) return undefined;
+  const callee = inner.callee;
+  if (callee.type !== "MemberExpression" || callee.computed || callee.property.type !== "Identifier" || callee.property.name !== "map") return undefined;
+  const [mapper, reducer] = [inner.arguments[0], node.arguments[0]];
+  if (!pureInline(mapper) || !pureInline(reducer) || reducer.params.length > 3) return undefined;
+  const source = callee.object as t.Expression;
+  if (source.type === "Identifier" && l.ndarrays.has(l.lookup(source.name) ?? "")) return undefined;
+  return l.scoped(() => {
+    const map = callbackOf(l, mapper, ".map()", "map", "%mapper")!;
+    const reduce = callbackOf(l, reducer, ".reduce()", "reduce")!;
+    receiver(l, source, map);
+    const acc = local(l, "accumulator");
+    l.expr(node.arguments[1] as t.Expression, acc);
+    const mapped = callExpr(map, [member(id("%array"), id("%i"), node), id("%i"), id("%array")], inner);
+    const body = statement({ type: "AssignmentExpression", operator: "=", left: id("%acc"), right: callExpr(reduce, [id("%acc"), mapped, id("%i")], node) } as t.AssignmentExpression, node);
+    l.emit({ kind: "assign", target: local(l, "i", "number"), expr: { kind: "copy", arg: num(0) } });
+    loop(l, body, node, "reduce");
+    return v(acc);
+  });
+}
+
+/** An arrow or function expression that assigns nothing and calls nothing but Math.*. */
+function pureInline(node: t.Node): node is t.ArrowFunctionExpression | t.FunctionExpression {
+  if (node.type !== "ArrowFunctionExpression" && node.type !== "FunctionExpression") return false;
+  if (node.params.some((p) => p.type !== "Identifier")) return false;
+  let pure = true;
+  walk(node.body, (n) => {
+    if (n.type === "AssignmentExpression" || n.type === "UpdateExpression" || n.type === "NewExpression" || n.type === "ArrowFunctionExpression" || n.type === "FunctionExpression" || n.type === "VariableDeclaration") pure = false;
+    if (n.type === "CallExpression" && !(n.callee.type === "MemberExpression" && n.callee.object.type === "Identifier" && n.callee.object.name === "Math")) pure = false;
+  });
+  return pure;
+}
+
 /** The callback as something to call: an inline function is declared in the loop's scope first. */
-function callbackOf(l: Lowering, arg: t.Node, method: string, base: string): Callback | undefined {
+function callbackOf(l: Lowering, arg: t.Node, method: string, base: string, name = "%callback"): Callback | undefined {
   if (arg.type === "ArrowFunctionExpression" || arg.type === "FunctionExpression") {
-    define(l, "%callback", arg, `the callback of ${method}`, base);
-    return { callee: id("%callback"), arity: arity(arg.params), node: arg };
+    define(l, name, arg, `the callback of ${method}`, base);
+    return { callee: id(name), arity: arity(arg.params), node: arg };
   }
   if (arg.type !== "Identifier") return undefined;
   const local = localFunctionNamed(l, arg.name);
