@@ -59,6 +59,12 @@ const SUPPORTED: ReadonlySet<Category> = new Set<Category>([
   "typed-methods",
   "swap-buffers",
   "guard",
+  // Issue 16: everyday JavaScript mixed with the effects.
+  "destructuring",
+  "record",
+  "closure",
+  "callback",
+  "copy-methods",
 ]);
 
 const ON_DEMAND = process.env.EFFECT_PROGRAMS !== undefined;

@@ -7,6 +7,7 @@ import { unwrap } from "../ast.js";
 import { num, v, type Operand } from "../ir/index.js";
 import { sourceName, UNDEFINED, type Lowering } from "./lowerer.js";
 import { patternLeaves } from "./scopes.js";
+import { declareRecord } from "./objects.js";
 
 /**
  * What a pattern takes apart: one value (an array, an object), or the elements of an array
@@ -23,7 +24,17 @@ export function declarePattern(l: Lowering, pattern: t.ArrayPattern | t.ObjectPa
     l.report("ADJ008", pattern, "a pattern needs a value");
     return;
   }
-  if (!refusedSource(l, pattern, init)) bind(l, pattern, evaluate(l, pattern, init, true, new Set()), true);
+  if (refusedSource(l, pattern, init)) return;
+  // An object literal taken apart (`const { w, g } = { w: b, g: 2 * c }`) is a record first, its fields read as `r.w` is.
+  if (pattern.type === "ObjectPattern" && unwrap(init).type === "ObjectExpression") {
+    // Named as a generated local (its fields are `object$w`, …), never a name the module uses.
+    const holder = { type: "Identifier", name: l.freshGenerated("object"), start: init.start, end: init.end, loc: init.loc } as t.Identifier;
+    const before = l.records.size;
+    declareRecord(l, holder, init);
+    if (l.records.size > before) bind(l, pattern, { kind: "value", value: v(holder.name), node: holder }, true);
+    return;
+  }
+  bind(l, pattern, evaluate(l, pattern, init, true, new Set()), true);
 }
 
 /** A parameter written as a pattern: the parameter's local, taken apart at the top of the body. */

@@ -1,11 +1,13 @@
-// Random programs with effects, for test/property-effects.test.ts (issue 15).
+// Random programs with effects, for test/property-effects.test.ts (issues 15 and 16).
 //
 // A program is a module with one differentiated function `f(x, c)` over an array input
 // `x` (Float64Array or number[], length N) and a number `c`, built from a list of
 // ingredients: out-parameter helpers (void, and value-returning), aliased arguments,
 // aliases by assignment, subarray views, mutating methods of number[] and Float64Array,
 // buffers swapped across loop iterations, guards on the input, helpers returning a
-// different kind by branch, and plain arithmetic. Each ingredient says which categories
+// different kind by branch, plain arithmetic, and everyday JavaScript mixed with those
+// effects (destructuring, local records, closures writing what they capture, callbacks,
+// methods that make a new array). Each ingredient says which categories
 // it belongs to, so the test can count refusals per category.
 //
 // Every program is rendered twice: TypeScript (annotated) and untyped JavaScript (the
@@ -33,6 +35,12 @@ export const CATEGORIES = [
   "swap-buffers",
   "guard",
   "kind-by-branch",
+  // Issue 16: everyday JavaScript, here mixed with the effects above.
+  "destructuring",
+  "record",
+  "closure",
+  "callback",
+  "copy-methods",
 ] as const;
 export type Category = (typeof CATEGORIES)[number];
 
@@ -58,7 +66,7 @@ interface Parts {
   kind: Kind;
 }
 
-export type HelperName = "weigh" | "dot" | "axpy" | "matvec" | "square0" | "relax" | "pushAll" | "scaleInto" | "addSin" | "checkLength" | "pick";
+export type HelperName = "weigh" | "dot" | "axpy" | "matvec" | "square0" | "relax" | "pushAll" | "scaleInto" | "addSin" | "checkLength" | "pick" | "recordDot";
 
 export interface Ingredient {
   id: string;
@@ -129,6 +137,13 @@ const HELPERS: Record<HelperName, (p: Parts) => string> = {
     `function checkLength(v${t(`: ${A}`)}, size${t(": number")})${t(": number")} {
   if (!Number.isInteger(size) || v.length !== size) throw new Error("checkLength: bad length");
   return v[0];
+}`,
+  recordDot: ({ A, t }) =>
+    `function recordDot(m${t(`: { w: ${A}; g: number }`)}, v${t(`: ${A}`)})${t(": number")} {
+  let total = 0;
+  for (let i = 0; i < v.length; i++) total += m.w[i] * v[i];
+  m.w[0] = total * 0.5;
+  return total * m.g;
 }`,
   pick: ({ A, t }) =>
     `function pick(v${t(`: ${A}`)}, k${t(": number")})${t(`: ${A} | number`)} {
@@ -326,6 +341,75 @@ export const INGREDIENTS: Ingredient[] = [
   if (typeof r === "number") s += r * 0.5;
   else s += r[${i}];
 }` },
+  // destructuring: swaps (every value read before any is written), rest elements, element swaps
+  { id: "destructure-swap", categories: ["destructuring", "loop"], code: ({ k }) => `{
+  let [u, w] = [s, c];
+  for (let q = 0; q < 2; q++) [u, w] = [w, u * 0.5 + w * ${k}];
+  s += u * w;
+}` },
+  { id: "destructure-rest", categories: ["destructuring", "array-read"], code: ({ k, i }) => `{
+  const [p, q, ...rest] = x;
+  rest[0] = p * q;
+  s += rest[0] * ${k} + rest[${i % 4}] + x[2];
+}` },
+  { id: "destructure-elements", categories: ["destructuring", "local-write"], code: ({ i, j }) => `[b[${i}], b[${j}]] = [b[${j}] * c, b[${i}] + s];` },
+  { id: "destructure-object", categories: ["destructuring", "record"], code: ({ k }) => `{
+  const { w, g } = { w: b, g: c * ${k} };
+  w[1] = w[0] * g;
+  s += w[1];
+}` },
+  // local records: an array field is the array (writes reach b); a record passed to a helper that writes its field
+  { id: "record-local", categories: ["record", "local-write"], code: ({ k, i, j }) => `{
+  const r = { w: b, g: c * ${k} };
+  r.w[${i}] = r.w[${j}] * r.g;
+  r.g = r.g + s;
+  s += r.w[${i}] + r.g * 0.25;
+}` },
+  { id: "record-helper", categories: ["record", "outparam-value"], helpers: ["recordDot"], code: ({ k }) => `s += recordDot({ w: b, g: c }, x) * ${k};` },
+  // local functions and closures writing what they capture
+  { id: "closure-write", categories: ["closure", "local-write"], code: ({ k, i, j, t }) => `{
+  const bump = (v${t(": number")}) => {
+    s += v * c;
+    b[${i}] = v;
+  };
+  bump(x[${j}] * ${k});
+  bump(s * 0.1);
+}` },
+  { id: "closure-nested", categories: ["closure"], code: ({ k, t }) => `{
+  function outer(v${t(": number")})${t(": number")} {
+    const inner = (u${t(": number")}) => Math.sin(u * c) + s;
+    return inner(v) * ${k};
+  }
+  s = outer(s) + outer(x[1]);
+}` },
+  // callbacks: map/reduce (fused when pure), a mapper that counts its calls (not fused), forEach writing b
+  { id: "callback-map-reduce", categories: ["callback", "array-read"], code: ({ k }) => `s += x.map((v, i) => Math.sin(v * c) * (i + 1)).reduce((a, e) => a + e, 0) * ${k};` },
+  { id: "callback-counting", categories: ["callback", "closure"], code: ({ k }) => `{
+  let calls = 0;
+  s += b.map((v) => {
+    calls++;
+    return v * c;
+  }).reduce((a, e) => a + e * calls, 0) * ${k};
+}` },
+  { id: "callback-forEach", categories: ["callback", "local-write"], code: () => `x.forEach((v, i) => {
+  b[i] = b[i] * 0.5 + v * c;
+});` },
+  { id: "callback-from", categories: ["callback", "local-write"], code: ({ A, k }) => `{
+  const w = ${A === "Float64Array" ? "Float64Array" : "Array"}.from(b, (v, i) => v * c + i * ${k});
+  s += w[0] * w[n - 1];
+}` },
+  // methods that make a new array: writes to the copy never reach the original
+  { id: "copy-slice", categories: ["copy-methods", "local-write"], code: ({ k, i }) => `{
+  const w = x.slice(1, 4);
+  w[0] = w[1] * c;
+  s += w[0] + w[2] * ${k} + x[${i}];
+}` },
+  { id: "copy-spread", categories: ["copy-methods"], code: ({ k }) => `{
+  const w = [...b, c];
+  w[1] = w[0] * w[n];
+  s += w[1] * ${k} + b[1];
+}` },
+  { id: "copy-at-hypot", categories: ["copy-methods", "array-read"], code: ({ k, i }) => `s += x.at(-1) * b.at(${i}) + Math.hypot(...x) * ${k};` },
 ];
 
 const byId = new Map(INGREDIENTS.map((g) => [g.id, g]));
