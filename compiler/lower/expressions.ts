@@ -92,7 +92,8 @@ export function unary(l: Lowering, node: t.UnaryExpression, target?: string): Op
 /** `&&`, `||` and `??` are control flow: the right side runs only when needed. */
 export function logical(l: Lowering, node: t.LogicalExpression, target?: string): Operand {
   const result = target ?? l.temp();
-  l.expr(node.left, result);
+  if (node.operator === "??" && elementOfNamedArray(node.left)) elementInRange(l, node.left, result);
+  else l.expr(node.left, result);
   let test: Operand = v(result);
   if (node.operator === "??") {
     const missing = l.temp("boolean");
@@ -106,6 +107,30 @@ export function logical(l: Lowering, node: t.LogicalExpression, target?: string)
   const right = l.collect(() => l.expr(node.right, result));
   l.emit({ kind: "if", cond: test, then: node.operator === "||" ? [] : right, else: node.operator === "||" ? right : [] });
   return v(result);
+}
+
+/** `xs[k]` with a name and a plain index: `xs[k] ?? d` may read past the end on purpose. */
+function elementOfNamedArray(node: t.Expression): node is t.MemberExpression {
+  const inner = unwrap(node);
+  return inner.type === "MemberExpression" && inner.computed && inner.object.type === "Identifier" && (inner.property.type === "Identifier" || inner.property.type === "NumericLiteral");
+}
+
+/**
+ * `xs[k]` loaded only where k is an index of xs, else undefined, as JavaScript reads it: a
+ * load past the end would give its adjoint to an element that is not there (a number[]'s
+ * adjoint would grow, with NaN).
+ */
+function elementInRange(l: Lowering, node: t.MemberExpression, into: string): void {
+  const inner = unwrap(node) as t.MemberExpression;
+  const array = l.expr(inner.object as t.Identifier);
+  const index = l.expr(inner.property as t.Expression);
+  const length = l.compute({ kind: "prim", op: "length", args: [array] }, undefined, "number");
+  const high = l.compute({ kind: "prim", op: "lt", args: [index, length] }, undefined, "boolean");
+  const literal = inner.property.type === "NumericLiteral" && inner.property.value >= 0;
+  const low = literal ? null : l.compute({ kind: "prim", op: "le", args: [num(0), index] }, undefined, "boolean");
+  const inRange = low ? l.compute({ kind: "prim", op: "and", args: [low, high] }, undefined, "boolean") : high;
+  const load = l.collect(() => l.expr(node, into));
+  l.emit({ kind: "if", cond: inRange, then: load, else: [{ kind: "assign", target: into, expr: { kind: "copy", arg: UNDEFINED } }] });
 }
 
 export function assignment(l: Lowering, node: t.AssignmentExpression): Operand {
