@@ -202,8 +202,7 @@ class Lowerer implements Lowering {
   }
 
   newLocal(base: string, declared?: ValueType, source?: string): string {
-    const name = this.fresh(base);
-    this.locals.set(name, { declared, temp: false, ...(source && { source }) });
+    const name = this.freshLocal(base, { declared, temp: false, ...(source && { source }) });
     if (declared === "ndarray") this.ndarrays.add(name);
     return name;
   }
