@@ -304,13 +304,14 @@ class ReverseBuilder implements Reverser {
     if (this.arrayAdjoints) inForward.add(this.arrayAdjoints);
     // A nested loop's trip count is popped where its reverse starts; a counted loop's counter is set there.
     const popped = new Set([...[...this.a.nestedLoops].map((loop) => this.tripCounters.get(loop)!), ...[...this.a.countedLoops.values()].filter((c) => c.reset).map((c) => c.counter)]);
-    const read = [...identifiersIn(reverse)].filter((name) => inForward.has(name) && !this.inlined.has(name) && !popped.has(name)).sort();
+    const used = identifiersIn(reverse);
+    const read = [...used].filter((name) => inForward.has(name) && !this.inlined.has(name) && !popped.has(name)).sort();
     const reassigned = new Set([...restored, ...this.tripCounters.values()]);
     const kind = (name: string) => ([...this.tripCounters.values()].includes(name) ? "Int" : this.stackKind(name));
     forward.push(...read.map((name) => line(`${stack}.push${kind(name)}(${name});`)));
     forward.push(line(`return ${fn.result};`));
     const starts = [...read].reverse().map((name) => line(`${reassigned.has(name) ? "let" : "const"} ${name} = ${stack}.pop${kind(name)}();`));
-    const trips = [...popped].filter((name) => identifiersIn(reverse).has(name));
+    const trips = [...popped].filter((name) => used.has(name));
     if (trips.length > 0) starts.push(line(`let ${trips.join(", ")};`));
     return [
       { kind: "block", head: `function ${options.name}(${[stack, ...fn.params].join(", ")})`, body: forward, loc: fn.loc },
