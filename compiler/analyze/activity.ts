@@ -166,6 +166,14 @@ export function activityOf(fn: IRFunction, wrt: Set<number>, stmts: Stmt[], assi
     }
     activeStmts.add(s);
   }
+  // A value of a kind with no adjoint (an object a callee returns, say) computed from a varied
+  // value and read on the way to the result: the gradient would stop there without a word.
+  for (const s of assigns) {
+    if (types.get(s.target) !== "other" || !useful.has(node(s.target)) || !s.loc) continue;
+    if (!exprArgs(s.expr).some((a, i) => a.kind === "var" && varied.has(node(a.name)) && differentiableArg(s.expr, i))) continue;
+    const what = s.expr.kind === "call" && s.expr.callee.kind === "local" ? `the result of '${s.expr.callee.key}', an object,` : "an object";
+    report("ADJ012", { start: s.loc.start ?? 0, end: s.loc.end ?? 0, line: s.loc.line, column: s.loc.column }, `${what} computed from a differentiated value: adjoint cannot follow a gradient through it`);
+  }
   // A callee that returns one of its arrays on some paths and a new one on others: the caller
   // cannot tell which array's adjoint the result's is.
   for (const s of activeStmts) {
