@@ -1,7 +1,8 @@
 // Property: random small programs over object records -- a local record built from a record
 // parameter (its array field copied or the caller's own), number fields written, elements
 // written through the array field and through an alias of it, the record passed whole to
-// helpers that read it or write into its array -- compile, and their gradients with respect to
+// helpers that read it or write into its array, helpers that return a record (assigned back to
+// q, or from one of two returns) or write its number field -- compile, and their gradients with respect to
 // the record parameter (a record of the same keys) and a number match central finite
 // differences at several points, the caller's array left as the primal leaves it. Each program
 // is compiled as TypeScript and as untyped JavaScript (the fields' kinds found from their uses).
@@ -27,6 +28,9 @@ const STATEMENTS: ((k: number, c: string) => string)[] = [
   (_, c) => `scaleModel(q, ${c});`,
   (k, c) => `s = s * ${c} + Math.sin(q.w[${k}] * p.w[${(k + 1) % 3}]);`,
   (_, c) => `s += readModel({ w: q.w, b: s * ${c} }, x);`,
+  (_, c) => `q = stepModel(q, x * ${c});`,
+  (k, c) => `bumpModel(q, ${c}, ${k});`,
+  (k, c) => `const r${k} = ordered(q.b * ${c}, q.w[${k}]); s += r${k}.hi * 2 - r${k}.lo;`,
 ];
 
 interface Spec {
@@ -42,7 +46,7 @@ const spec: fc.Arbitrary<Spec> = fc.record({
 function render(s: Spec, typed: boolean): string {
   const M = typed ? ": Model" : "";
   const num = typed ? ": number" : "";
-  const body = s.body.map(([i, k, c], n) => STATEMENTS[i](k, (0.1 * c + 0.05).toFixed(2)).replace(/\bw(\d)\b/g, `w$1_${n}`));
+  const body = s.body.map(([i, k, c], n) => STATEMENTS[i](k, (0.1 * c + 0.05).toFixed(2)).replace(/\b([wr])(\d)\b/g, `$1$2_${n}`));
   return `import { grad, valueAndGrad } from "adjoint";
 ${typed ? "interface Model { w: Float64Array; b: number }" : ""}
 function readModel(m${M}, t${num})${num} {
@@ -53,8 +57,18 @@ function readModel(m${M}, t${num})${num} {
 function scaleModel(m${M}, c${num})${typed ? ": void" : ""} {
   for (let i = 0; i < m.w.length; i++) m.w[i] = m.w[i] * c + m.b * 0.1;
 }
+function stepModel(m${M}, t${num})${M} {
+  return { w: m.w, b: m.b * 0.5 + Math.sin(t * m.w[1]) };
+}
+function bumpModel(m${M}, c${num}, k${num})${typed ? ": void" : ""} {
+  m.b = m.b * c + m.w[k];
+}
+function ordered(a${num}, b${num}) {
+  if (a > b) return { hi: a, lo: b };
+  return { hi: b, lo: a };
+}
 function f(p${M}, x${num})${num} {
-  const q = { w: ${s.copy ? "Float64Array.from(p.w)" : "p.w"}, b: p.b * x };
+  let q = { w: ${s.copy ? "Float64Array.from(p.w)" : "p.w"}, b: p.b * x };
   let s = 0;
   ${body.join("\n  ")}
   return s + q.b + q.w[0] * q.w[2] + p.w[1];

@@ -10,6 +10,7 @@ import { declaredType, docTypes } from "./types.js";
 import { mathSpread } from "./array-reads.js";
 import { callArguments, escapes, recordOf, resolve } from "./objects.js";
 import { inline, localFunctionNamed } from "./closures.js";
+import { recordFunction, writingRecordFunction } from "./record-functions.js";
 import { callbackCall } from "./callbacks.js";
 
 export function call(l: Lowering, node: t.CallExpression, target?: string): Operand {
@@ -63,7 +64,10 @@ export function call(l: Lowering, node: t.CallExpression, target?: string): Oper
   }
   const name = callee.name;
   const local = localFunctionNamed(l, name);
+  if (recordFunction(l, node)) return escapes(l, node, "a record a function returns, used whole here (bind it to a name: const r = f(…), or read one field)");
   if (local) return inline(l, local, node.arguments, node, target);
+  const writesRecord = writingRecordFunction(l, node);
+  if (writesRecord) return inline(l, writesRecord, node.arguments, node, target);
   if (l.record?.functions.has(name) && l.lookup(name)) {
     return l.compute({ kind: "call", callee: { kind: "attached", binding: l.lookup(name)! }, args: l.arguments(node.arguments) }, target);
   }

@@ -7,6 +7,8 @@ import type * as t from "@babel/types";
 import { unwrap, walk } from "../ast.js";
 import { v, type Operand } from "../ir/index.js";
 import { UNDEFINED, type LocalFunction, type Lowering } from "./lowerer.js";
+import { copyFields, escapes as recordEscapes, linkCopies, literal, literalInto, RECORD, recordOf, recordValue, type RecordValue } from "./objects.js";
+import { recordFunction, returnsRecordCall } from "./record-functions.js";
 import { declaredType, defaultType } from "./types.js";
 
 type FunctionLike = LocalFunction["node"];
@@ -59,20 +61,31 @@ export function escapes(l: Lowering, fn: LocalFunction, at: t.Node, how = "used 
  * into `target` where given.
  */
 export function inline(l: Lowering, fn: LocalFunction, args: t.CallExpression["arguments"], at: t.Node, target?: string): Operand {
+  return inlined(l, fn, args, at, () => body(l, fn, target)) ?? UNDEFINED;
+}
+
+/** The call `fn(...args)` of a function returning a record, inlined: the record it returns; null if that failed. */
+export function inlineRecord(l: Lowering, fn: LocalFunction, args: t.CallExpression["arguments"], at: t.Node): RecordValue | null {
+  return inlined(l, fn, args, at, () => recordBody(l, fn)) ?? null;
+}
+
+function inlined<T>(l: Lowering, fn: LocalFunction, args: t.CallExpression["arguments"], at: t.Node, lowerBody: () => T): T | undefined {
   if (l.inlining.includes(fn)) {
-    l.report("ADJ007", at, `${fn.describe} calls itself; a local function is inlined where it is called, so it may not be recursive`);
-    return UNDEFINED;
+    if (fn.scopes.length) l.report("ADJ007", at, `${fn.describe} calls itself; a local function is inlined where it is called, so it may not be recursive`);
+    else recordEscapes(l, at, `a record passed to or returned by ${fn.describe}, which calls itself: a function returning a record or writing a record parameter's field is inlined where it is called, so it may not be recursive`);
+    return undefined;
   }
   const node = fn.node;
   if (node.async || node.generator) {
     l.report(node.async ? "ADJ002" : "ADJ003", node);
-    return UNDEFINED;
+    return undefined;
   }
   const parameters = parameterScope(l, fn, args);
-  if (!parameters) return UNDEFINED;
+  if (!parameters) return undefined;
   const callLoc = l.loc;
-  const saved = { scopes: l.scopes.splice(0), targets: l.targets.splice(0), result: l.result, returned: l.returned, returnsValue: l.returnsValue };
+  const saved = { scopes: l.scopes.splice(0), targets: l.targets.splice(0), result: l.result, returned: l.returned, returnsValue: l.returnsValue, recordResult: l.recordResult };
   l.scopes.push(...fn.scopes, parameters.scope);
+  l.recordResult = undefined;
   l.inlining.push(fn);
   try {
     for (const [name, init, missingHere] of parameters.defaults) {
@@ -85,23 +98,28 @@ export function inline(l: Lowering, fn: LocalFunction, args: t.CallExpression["a
       l.emit({ kind: "assign", target: missing, expr: { kind: "prim", op: "seq", args: [v(name), UNDEFINED] } });
       l.emit({ kind: "if", cond: v(missing), then: l.collect(() => l.expr(init, name)), else: [] });
     }
-    return body(l, fn, target);
+    return lowerBody();
   } finally {
+    for (const record of parameters.records) record.holders--;
     l.inlining.pop();
     l.scopes.splice(0, l.scopes.length, ...saved.scopes);
     l.targets.splice(0, l.targets.length, ...saved.targets);
     l.result = saved.result;
     l.returned = saved.returned;
     l.returnsValue = saved.returnsValue;
+    l.recordResult = saved.recordResult;
     l.loc = callLoc;
   }
 }
 
 /** The parameters as new locals, each assigned its argument (evaluated where the call is). */
-function parameterScope(l: Lowering, fn: LocalFunction, args: t.CallExpression["arguments"]): { scope: Map<string, string>; defaults: [string, t.Expression, boolean][] } | undefined {
+function parameterScope(l: Lowering, fn: LocalFunction, args: t.CallExpression["arguments"]): { scope: Map<string, string>; defaults: [string, t.Expression, boolean][]; records: RecordValue[] } | undefined {
   const scope = new Map<string, string>();
   const defaults: [string, t.Expression, boolean][] = [];
   const names: (string | undefined)[] = [];
+  // A record argument binds its parameter to the record (the object itself, as JavaScript passes it).
+  const recordArgs = args.map((arg) => arg.type !== "SpreadElement" && arg.type !== "ArgumentPlaceholder" && isRecordArgument(l, arg as t.Expression));
+  const records: RecordValue[] = [];
   l.scopes.push(scope);
   for (const param of fn.node.params) {
     let id: t.Node = param;
@@ -112,6 +130,10 @@ function parameterScope(l: Lowering, fn: LocalFunction, args: t.CallExpression["
     }
     if (id.type !== "Identifier") {
       l.report(id.type === "RestElement" ? "ADJ019" : "ADJ008", id);
+      names.push(undefined);
+      continue;
+    }
+    if (recordArgs[names.length]) {
       names.push(undefined);
       continue;
     }
@@ -142,10 +164,28 @@ function parameterScope(l: Lowering, fn: LocalFunction, args: t.CallExpression["
       return undefined;
     }
     const name = names[i];
+    if (recordArgs[i] && i < fn.node.params.length) {
+      const param = fn.node.params[i];
+      const id = (param.type === "AssignmentPattern" ? param.left : param) as t.Identifier;
+      const record = recordValue(l, arg as t.Expression, id.name);
+      if (!record) return undefined;
+      const key = `${RECORD}${l.records.size}`;
+      l.records.set(key, record);
+      scope.set(id.name, key);
+      record.holders++;
+      records.push(record);
+      continue;
+    }
     if (arg && !(name === undefined && i < fn.node.params.length)) l.expr(arg as t.Expression, name);
     else if (name && !defaults.some(([param, , missingHere]) => param === name && missingHere)) l.emit({ kind: "assign", target: name, expr: { kind: "copy", arg: UNDEFINED } });
   }
-  return { scope, defaults };
+  return { scope, defaults, records };
+}
+
+/** Whether an argument is a record: an object literal, a record's name or field, a call returning one. */
+function isRecordArgument(l: Lowering, arg: t.Expression): boolean {
+  const value = unwrap(arg);
+  return value.type === "ObjectExpression" || !!recordOf(l, value) || (value.type === "CallExpression" && returnsRecordCall(l, value));
 }
 
 /**
@@ -176,28 +216,105 @@ export function assigns(node: t.Node, name: string, l?: Lowering, seen = new Set
 }
 
 function body(l: Lowering, fn: LocalFunction, target?: string): Operand {
+  return inlineBody(
+    l,
+    fn,
+    // The usual shape, one return at the end: its value goes straight to the target.
+    (value) => (value ? l.expr(value, target) : UNDEFINED),
+    (stmts) => {
+      l.result = l.freshGenerated(`${fn.name}Result`);
+      l.locals.set(l.result, { temp: true });
+      l.returned = l.flag("returned");
+      l.loc = l.locOf(fn.node);
+      l.emit({ kind: "assign", target: l.returned, expr: { kind: "copy", arg: { kind: "const", code: "false", value: false } } });
+      if (!alwaysReturns(stmts)) l.emit({ kind: "assign", target: l.result, expr: { kind: "copy", arg: UNDEFINED } });
+      l.statements(stmts, 0);
+      return v(l.result);
+    },
+  );
+}
+
+/**
+ * A function's body lowered in place: `once` lowers the value of a body that returns only at
+ * its end (after the statements before it), `several` a body with returns elsewhere.
+ */
+function inlineBody<T>(l: Lowering, fn: LocalFunction, once: (value: t.Expression | null) => T, several: (stmts: t.Statement[]) => T): T {
   const node = fn.node;
   if (node.body.type !== "BlockStatement") {
     l.loc = l.locOf(node.body);
-    return l.expr(node.body, target);
+    return once(node.body);
   }
   const stmts = node.body.body;
   hoist(l, stmts);
   const last = stmts[stmts.length - 1];
   if (last?.type === "ReturnStatement" && !stmts.slice(0, -1).some(containsReturn)) {
-    // The usual shape, one return at the end: its value goes straight to the target.
     l.statements(stmts.slice(0, -1), 0);
     l.loc = l.locOf(last);
-    return last.argument ? l.expr(last.argument, target) : UNDEFINED;
+    return once(last.argument ?? null);
   }
-  l.result = l.freshGenerated(`${fn.name}Result`);
-  l.locals.set(l.result, { temp: true });
-  l.returned = l.flag("returned");
-  l.loc = l.locOf(node);
-  l.emit({ kind: "assign", target: l.returned, expr: { kind: "copy", arg: { kind: "const", code: "false", value: false } } });
-  if (!alwaysReturns(stmts)) l.emit({ kind: "assign", target: l.result, expr: { kind: "copy", arg: UNDEFINED } });
-  l.statements(stmts, 0);
-  return v(l.result);
+  return several(stmts);
+}
+
+/** The record a call returns, the function (local or of the module) inlined; undefined if it returns none. */
+export function recordCall(l: Lowering, call: t.CallExpression): RecordValue | undefined | null {
+  const fn = recordFunction(l, call);
+  return fn && inlineRecord(l, fn, call.arguments, call);
+}
+
+/**
+ * The body of a function returning a record: the record its one final return gives, or (with
+ * several returns) a record of fresh locals each return assigns its record's fields to.
+ */
+function recordBody(l: Lowering, fn: LocalFunction): RecordValue | null {
+  const base = `${fn.name}Result`;
+  return inlineBody(
+    l,
+    fn,
+    (value) => (value ? returned(l, value, base) : (recordEscapes(l, fn.node, `${fn.describe} returning no record`), null)),
+    (stmts) => {
+      if (!alwaysReturns(stmts)) {
+        recordEscapes(l, fn.node, `${fn.describe} may end without returning its record`);
+        return null;
+      }
+      l.recordResult = { base };
+      l.returned = l.flag("returned");
+      l.loc = l.locOf(fn.node);
+      l.emit({ kind: "assign", target: l.returned, expr: { kind: "copy", arg: { kind: "const", code: "false", value: false } } });
+      l.statements(stmts, 0);
+      return l.recordResult.record ?? null;
+    },
+  );
+}
+
+function returned(l: Lowering, node: t.Expression, base: string): RecordValue | null {
+  const record = recordValue(l, node, base);
+  if (record === undefined) recordEscapes(l, node, "returned where the function returns a record on another path");
+  return record ?? null;
+}
+
+/** `return r` in a function returning a record from several places: r's fields into the result record. */
+export function returnRecord(l: Lowering, node: t.ReturnStatement): void {
+  const into = l.recordResult!;
+  if (!node.argument) return void recordEscapes(l, node, "a return without a record, where the function returns one elsewhere");
+  const value = unwrap(node.argument);
+  // A literal is the result record itself where it is the first, and is lowered straight into it after.
+  if (value.type === "ObjectExpression" && !into.record) {
+    into.record = literal(l, value, into.base);
+    return;
+  }
+  if (value.type === "ObjectExpression" && literalInto(l, into.record!, value)) return;
+  const record = returned(l, node.argument, into.base);
+  if (!record) return;
+  if (!into.record) {
+    const copy = (r: RecordValue, base: string): RecordValue => ({
+      fields: new Map([...r.fields].map(([key, field]) => [key, typeof field === "object" ? copy(field, `${base}$${key}`) : l.newLocal(`${base}$${key}`)])),
+      param: false,
+      holders: 0,
+    });
+    into.record = copy(record, into.base);
+  }
+  // A record another name holds is copied: the two stand for one object, so neither may be written while both are held.
+  if (copyFields(l, into.record, record, node.argument) && record.holders > 0) linkCopies(into.record, record);
 }
 
 function containsReturn(stmt: t.Node): boolean {

@@ -4,6 +4,7 @@ import type * as t from "@babel/types";
 import { unwrap } from "../ast.js";
 import { bool, num, v, type Operand, type Stmt } from "../ir/index.js";
 import { UNDEFINED, type JumpTarget, type Lowering } from "./lowerer.js";
+import { returnRecord } from "./closures.js";
 
 /**
  * Lowers `list[start..]`. Code after a statement that may break, continue or return is
@@ -312,7 +313,8 @@ export function switchStatement(l: Lowering, node: t.SwitchStatement, labels: st
 
 export function returnStatement(l: Lowering, node: t.ReturnStatement): Set<string> {
   if (node.argument) l.returnsValue = true;
-  if (node.argument) l.expr(node.argument, l.result);
+  if (l.recordResult) returnRecord(l, node);
+  else if (node.argument) l.expr(node.argument, l.result);
   else l.emit({ kind: "assign", target: l.result, expr: { kind: "copy", arg: UNDEFINED } });
   l.emit({ kind: "assign", target: l.returned, expr: { kind: "copy", arg: bool(true) } });
   return new Set([l.returned]);

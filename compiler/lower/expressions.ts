@@ -6,7 +6,7 @@ import { num, v, type Operand } from "../ir/index.js";
 import { sourceName, UNDEFINED, type Lowering } from "./lowerer.js";
 import { assignPattern } from "./patterns.js";
 import { binaryOperators, scalarRules } from "../rules/scalar.js";
-import { escapes, fieldTarget, RECORD } from "./objects.js";
+import { assignRecord, escapes, fieldTarget, RECORD } from "./objects.js";
 import { escapes as functionEscapes, readBefore } from "./closures.js";
 
 /** An expression whose value is not used. */
@@ -149,6 +149,7 @@ export function assignment(l: Lowering, node: t.AssignmentExpression): Operand {
     l.report("ADJ008", node.left);
     return UNDEFINED;
   }
+  if (l.lookup(node.left.name)?.startsWith(RECORD)) return assignRecord(l, node as t.AssignmentExpression & { left: t.Identifier });
   const name = writable(l, node.left);
   if (!name) return UNDEFINED;
   if (node.operator === "=") return l.expr(node.right, name);

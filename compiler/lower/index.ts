@@ -518,6 +518,9 @@ class Lowerer implements Lowering {
   recordStatement(call: t.CallExpression): boolean {
     return record.recordStatement(this, call);
   }
+  recordCall(call: t.CallExpression): objects.RecordValue | undefined | null {
+    return closures.recordCall(this, call);
+  }
 }
 
 function assignsWithin(stmts: Stmt[], name: string): boolean {

@@ -42,6 +42,8 @@ export interface Lowering {
   /** The variable holding the return value, and the flag set by `return` (an inlined local function's while it is lowered). */
   result: string;
   returned: string;
+  /** While a function returning a record is inlined with several returns: the record they all fill. */
+  recordResult?: { base: string; record?: RecordValue };
   readonly outerReads: Set<string>;
   /** Locals known to hold NDArrays: their methods are adjoint/np operations. */
   readonly ndarrays: Set<string>;
@@ -93,6 +95,8 @@ export interface Lowering {
   npCall(path: string[], node: t.CallExpression, target?: string): Operand;
   npMethod(receiver: string, method: string, node: t.CallExpression, target?: string): Operand;
   recordStatement(call: t.CallExpression): boolean;
+  /** The record a call returns (a function of the module or a local one returning a record, inlined); undefined if it returns none, null if it failed. */
+  recordCall(call: t.CallExpression): RecordValue | undefined | null;
 }
 
 /** A function declared inside the one being lowered: inlined at each call (closures.ts). */

@@ -16,6 +16,30 @@ export interface RecordValue {
   fields: Map<string, string | RecordValue>;
   /** A parameter's record is the caller's object: a number field written here would not reach it. */
   param: boolean;
+  /** How many names (variables, fields, inlined parameters) hold it: one held by another cannot be assigned a new one's fields. */
+  holders: number;
+  /**
+   * Records its fields were copied from or to where JavaScript would have one object (a helper
+   * returning its parameter on one of several paths): while both are held, neither is written.
+   */
+  copies?: Set<RecordValue>;
+}
+
+/** `a` and `b` are copies standing for what may be one object (and so are their nested records). */
+export function linkCopies(a: RecordValue, b: RecordValue): void {
+  (a.copies ??= new Set()).add(b);
+  (b.copies ??= new Set()).add(a);
+  for (const [key, field] of a.fields) {
+    const other = b.fields.get(key);
+    if (typeof field === "object" && typeof other === "object") linkCopies(field, other);
+  }
+}
+
+/** Reports a write to a record while a copy standing for the same object is held by another name. */
+function writtenWhileCopied(l: Lowering, record: RecordValue, at: t.Node): boolean {
+  const held = [...(record.copies ?? [])].some((other) => other.holders > 0);
+  if (held) escapes(l, at, "written while a helper's result, which may be this same object, is held by another name (copy the fields into a new record first)");
+  return held;
 }
 
 /** What a record parameter holds: each key's declared kind (undefined: its uses decide), or a nested record. */
@@ -91,6 +115,7 @@ export function fieldTarget(l: Lowering, node: t.MemberExpression): t.Identifier
     l.report("ADJ009", node, `'${l.ctx.source.slice(node.start!, node.end!)}' is a field of a parameter, the caller's object (write through an array field, or make a local record)`);
     return { type: "Identifier", name: "undefined" } as t.Identifier;
   }
+  if (writtenWhileCopied(l, owner, node)) return { type: "Identifier", name: "undefined" } as t.Identifier;
   const field = owner.fields.get(key);
   if (typeof field === "object") {
     escapes(l, node, "a record field assigned");
@@ -106,7 +131,7 @@ function baseName(l: Lowering, node: t.Node): string {
 
 /** `{ w, b: 2 * x, layer: { … } }`: each field lowered into a local of its own. */
 export function literal(l: Lowering, node: t.ObjectExpression, base: string): RecordValue | undefined {
-  const record: RecordValue = { fields: new Map(), param: false };
+  const record: RecordValue = { fields: new Map(), param: false, holders: 0 };
   for (const prop of node.properties) {
     if (prop.type !== "ObjectProperty" || (prop.computed && prop.key.type !== "StringLiteral")) {
       const what = prop.type === "SpreadElement" ? "a spread {...p}" : prop.type === "ObjectMethod" ? (prop.kind === "method" ? "a method" : `a ${prop.kind}ter`) : "a computed key";
@@ -115,9 +140,11 @@ export function literal(l: Lowering, node: t.ObjectExpression, base: string): Re
     }
     const key = prop.key.type === "Identifier" ? prop.key.name : prop.key.type === "StringLiteral" ? prop.key.value : String((prop.key as t.NumericLiteral).value);
     const value = unwrap(prop.value as t.Expression);
-    const nested = value.type === "ObjectExpression" ? literal(l, value, `${base}$${key}`) : recordOf(l, value);
-    if (nested) record.fields.set(key, nested);
-    else if (value.type === "ObjectExpression") return undefined;
+    const nested = recordValue(l, value, `${base}$${key}`);
+    if (nested) {
+      nested.holders++;
+      record.fields.set(key, nested);
+    } else if (nested === null) return undefined;
     else {
       const local = l.newLocal(`${base}$${key}`, undefined, `${base.replace(/\$/g, ".")}.${key}`);
       l.expr(value, local);
@@ -127,21 +154,89 @@ export function literal(l: Lowering, node: t.ObjectExpression, base: string): Re
   return record;
 }
 
-/** `const p = { … }`, `const q = p`, `const layer = p.layer`: the name is bound to the record; false if init is no record. */
+/** `{ x: …, v: … }` lowered into the locals of a record of the same keys; false (nothing lowered) where the keys differ. */
+export function literalInto(l: Lowering, into: RecordValue, node: t.ObjectExpression): boolean {
+  const props = node.properties.filter((p): p is t.ObjectProperty => p.type === "ObjectProperty" && !p.computed && p.key.type === "Identifier");
+  if (props.length !== node.properties.length || props.length !== into.fields.size) return false;
+  if (!props.every((p) => typeof into.fields.get((p.key as t.Identifier).name) === "string")) return false;
+  for (const prop of props) l.expr(prop.value as t.Expression, into.fields.get((prop.key as t.Identifier).name) as string);
+  return true;
+}
+
+/**
+ * The record `node` evaluates to: an object literal's (its fields lowered), a record variable's
+ * or field's, or the one a function of the module returns (its call inlined). Undefined for a
+ * value that is no record; null for a record that failed (reported).
+ */
+export function recordValue(l: Lowering, node: t.Expression, base: string): RecordValue | undefined | null {
+  const value = unwrap(node);
+  if (value.type === "ObjectExpression") return literal(l, value, base) ?? null;
+  if (value.type === "CallExpression") return l.recordCall(value);
+  return recordOf(l, value);
+}
+
+/** `const p = { … }`, `const q = p`, `const layer = p.layer`, `const s = step(s0)`: the name is bound to the record; false if init is no record. */
 export function declareRecord(l: Lowering, id: t.Identifier, init: t.Expression): boolean {
-  const value = unwrap(init);
-  const record = value.type === "ObjectExpression" ? literal(l, value, id.name) : recordOf(l, value);
-  if (!record) return value.type === "ObjectExpression";
+  const record = recordValue(l, init, id.name);
+  if (!record) return record === null;
+  bindRecord(l, id.name, record);
+  return true;
+}
+
+/** Binds a source name in the innermost scope to `record`. */
+export function bindRecord(l: Lowering, name: string, record: RecordValue): void {
   const key = `${RECORD}${l.records.size}`;
   l.records.set(key, record);
-  l.bind(id.name, key);
+  l.bind(name, key);
+  record.holders++;
+}
+
+/**
+ * `s = step(s, dt)`, `p = { w: …, b: … }`: the new record's fields copied into s's locals,
+ * which is the same as s naming the new object while nothing else names either of them.
+ */
+export function assignRecord(l: Lowering, node: t.AssignmentExpression & { left: t.Identifier }): Operand {
+  const into = recordOf(l, node.left)!;
+  if (node.operator !== "=") return escapes(l, node.left, `assigned with ${node.operator}`);
+  if (into.param) return escapes(l, node.left, "a parameter's record, assigned again (declare a local record)");
+  if (into.holders > 1) return escapes(l, node.left, "assigned a new record while another name holds its record, which would keep the old object (declare a new record instead)");
+  const from = recordValue(l, node.right, node.left.name);
+  if (from === null) return UNDEFINED;
+  if (!from) return escapes(l, node.left, "a record, assigned a value that is no record");
+  if (from === into) return UNDEFINED;
+  if (writtenWhileCopied(l, into, node.left)) return UNDEFINED;
+  if (from.holders > 0) return escapes(l, node.right, "assigned to a second name, which then shares its fields (assign a new record: { w: q.w, … })");
+  copyFields(l, into, from, node);
+  into.copies = undefined; // it holds the new record's values now, a copy of nothing held
+  return UNDEFINED;
+}
+
+/** Each field of `from` assigned to `into`'s local of the same key: both must have the same keys. */
+export function copyFields(l: Lowering, into: RecordValue, from: RecordValue, at: t.Node): boolean {
+  const keys = (r: RecordValue) => [...r.fields.keys()].sort().join(",");
+  if (keys(into) !== keys(from)) {
+    escapes(l, at, `given a record with keys { ${keys(from)} } where one with { ${keys(into)} } is held`);
+    return false;
+  }
+  for (const [key, field] of into.fields) {
+    const given = from.fields.get(key)!;
+    if (typeof field === "object" && typeof given === "object") {
+      if (field.holders > 1) return (escapes(l, at, `a nested record '${key}' another name holds, assigned again`), false);
+      if (!copyFields(l, field, given, at)) return false;
+    } else if (typeof field === "string" && typeof given === "string") {
+      l.emit({ kind: "assign", target: field, expr: { kind: "copy", arg: v(given) } });
+    } else {
+      escapes(l, at, `given a record whose '${key}' is ${typeof given === "object" ? "a record" : "a value"} where the held one's is not`);
+      return false;
+    }
+  }
   return true;
 }
 
 /** A record parameter: one parameter per field (depth first), each pushed by `add`. */
 export function recordParam(l: Lowering, name: string, shape: RecordShape, add: (local: string, declared: ValueType | undefined) => number): SourceParam {
   const unpack = (base: string, s: RecordShape): [RecordValue, SourceParam] => {
-    const record: RecordValue = { fields: new Map(), param: true };
+    const record: RecordValue = { fields: new Map(), param: true, holders: 1 };
     const fields: [string, SourceParam][] = [];
     for (const [key, field] of s.fields) {
       if (isShape(field)) {
@@ -177,11 +272,9 @@ export function callArguments(l: Lowering, callee: FunctionNode, name: string, n
       args.push(...l.arguments([arg]));
       return;
     }
-    const expr = arg as t.Expression;
-    const value = unwrap(expr);
-    const record = value.type === "ObjectExpression" ? literal(l, value, (callee.params[i] as t.Identifier).name) : recordOf(l, value);
+    const record = recordValue(l, arg as t.Expression, (callee.params[i] as t.Identifier).name);
     if (!record) {
-      if (value.type !== "ObjectExpression") args.push(...fieldsOfObject(l, arg as t.Expression, shape));
+      if (record === undefined) args.push(...fieldsOfObject(l, arg as t.Expression, shape));
       return;
     }
     const flatten = (r: RecordValue, s: RecordShape, at: t.Node) => {
@@ -189,7 +282,7 @@ export function callArguments(l: Lowering, callee: FunctionNode, name: string, n
         const given = r.fields.get(key);
         if (isShape(field)) {
           if (typeof given === "object") flatten(given, field, at);
-          else if (given === undefined && s.optional.has(key)) flatten({ fields: new Map(), param: false }, field, at);
+          else if (given === undefined && s.optional.has(key)) flatten({ fields: new Map(), param: false, holders: 0 }, field, at);
           else escapes(l, at, `passed with '${key}' not a record`);
         } else if (typeof given === "object") escapes(l, at, `passed with '${key}' a record where a value is expected`);
         else args.push(given === undefined ? UNDEFINED : v(given));
@@ -246,7 +339,7 @@ export function paramShape(fn: FunctionNode, index: number, ctx: ModuleContext):
   return shape;
 }
 
-function shapeOfType(type: t.TSType, ctx: ModuleContext, depth: number): RecordShape | undefined {
+export function shapeOfType(type: t.TSType, ctx: ModuleContext, depth: number): RecordShape | undefined {
   if (depth > 8) return undefined;
   if (type.type === "TSParenthesizedType") return shapeOfType(type.typeAnnotation, ctx, depth + 1);
   if (type.type === "TSTypeReference" && type.typeName.type === "Identifier" && !type.typeParameters) {
