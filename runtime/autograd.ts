@@ -102,6 +102,15 @@ export function record(variants: BlockVariant[], args: unknown[], info: BlockInf
       );
     }
   });
+  args.forEach((arg, i) => {
+    const field = all.inputs.includes(i) ? undefined : arrayNeedingGradientIn(arg, needsGradient);
+    if (field !== undefined) {
+      throw new Error(
+        `autograd.record at ${info.at}: the block uses an object whole (argument ${i}) whose ${field} is an array that needs a gradient, which the compiler cannot follow there. ` +
+          `Read the array as a field in the block (params.w), or pass the object to a function of this module that takes it as a record.`,
+      );
+    }
+  });
   const variant = variants.find((v) => all.inputs.every((i) => v.inputs.includes(i) || !needsGradient(args[i]))) ?? all;
   // Only arrays a record block computed can call backward(): hooked here, not at load, so a bundle without record leaves this module out.
   setBackward(backward);
@@ -113,6 +122,21 @@ export function record(variants: BlockVariant[], args: unknown[], info: BlockInf
   });
   assign?.(info.returns ? outputs.slice(1) : outputs);
   return info.returns ? outputs[0] : undefined;
+}
+
+/** Where a plain object or list holds an array that needs a gradient (`field 'w'`, `element 0`), a few levels down; undefined if nowhere. */
+function arrayNeedingGradientIn(value: unknown, needsGradient: (array: unknown) => boolean, depth = 0): string | undefined {
+  if (depth > 3 || value === null || typeof value !== "object" || value instanceof NDArray || ArrayBuffer.isView(value)) return undefined;
+  const proto = Object.getPrototypeOf(value);
+  const list = Array.isArray(value);
+  if (!list && proto !== Object.prototype && proto !== null) return undefined;
+  for (const [key, item] of Object.entries(value)) {
+    const here = list ? `element ${key}` : `field '${key}'`;
+    if (needsGradient(item)) return here;
+    const inner = arrayNeedingGradientIn(item, needsGradient, depth + 1);
+    if (inner !== undefined) return `${here}'s ${inner}`;
+  }
+  return undefined;
 }
 
 type Head = NDArray | number | undefined;

@@ -394,6 +394,43 @@ describe("misuse", () => {
     expect(() => m.run()).toThrow("autograd.record at autograd.ts:9: 'data' was compiled as a constant (a const that, as far as the compiler follows it in this module, never gets a gradient), but its array has a gradient attached. Call attachGrad() on it (or on what it was taken from) in this module, or declare it with let");
   });
 
+  it("an object used whole in a block, one of whose fields needs a gradient: refused at run time, not a zero gradient", async () => {
+    const m = await compile<{ run: () => void }>(`
+      export function run() {
+        const params = { w: np.array([1, 2]), b: np.array([0.5]) };
+        params.w.attachGrad();
+        let y!: np.NDArray;
+        autograd.record(() => {
+          const q = params;
+          y = np.sum(np.mul(q.w, 2));
+        });
+      }
+    `);
+    expect(() => m.run()).toThrow("the block uses an object whole (argument 0) whose field 'w' is an array that needs a gradient, which the compiler cannot follow there. Read the array as a field in the block (params.w)");
+  });
+
+  it("an object passed whole to a module function taking a record: each field it reads is an input", async () => {
+    const m = await compile<{ run: () => number[] }>(`
+      function affine(p: { w: np.NDArray; b: np.NDArray }, x: np.NDArray): np.NDArray {
+        return np.add(np.mul(p.w, x), p.b);
+      }
+      export function run() {
+        const params = { w: np.array([1, 2]), b: np.array([0.5, -1]) };
+        params.w.attachGrad();
+        params.b.attachGrad();
+        const x = np.array([3, 4]);
+        let y!: np.NDArray;
+        autograd.record(() => {
+          y = np.sum(np.square(affine(params, x)));
+        });
+        y.backward();
+        return [...params.w.grad.toArray(), ...params.b.grad.toArray()];
+      }
+    `);
+    // y = sum((w x + b)^2): dy/dw = 2 (w x + b) x, dy/db = 2 (w x + b)
+    expect(m.run()).toEqual([2 * 3.5 * 3, 2 * 7 * 4, 2 * 3.5, 2 * 7]);
+  });
+
   it("an array that needs a gradient where the compiler saw a number", async () => {
     const m = await compile<{ run: () => void }>(`
       export function run() {

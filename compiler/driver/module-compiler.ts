@@ -364,7 +364,7 @@ export class ModuleCompiler {
     // A narrower variant for the usual case: only arrays the module attaches gradients to (or
     // that record blocks compute), under any name, get them; data passed in need not. The
     // runtime picks the narrowest variant that covers the arrays that turn out to need gradients.
-    const likely = mask.filter((i) => mayNeedGradient(recorded.paths.get(sourceNames[i]) ?? sourceNames[i]));
+    const likely = mask.filter((i) => mayNeedGradient((recorded.paths.get(sourceNames[i]) ?? sourceNames[i]).replace(/\?\./g, ".")));
     const masks = likely.length < mask.length ? [likely, mask] : [mask];
     const variants: string[] = [];
     let slices: string[][] = [];

@@ -10,6 +10,7 @@ import type { ModuleContext } from "../ir/context.js";
 import { v, type Stmt, type ValueType } from "../ir/index.js";
 import { CONSTANT_PROPERTIES } from "../rules/np.js";
 import { constantCall, type Lowering } from "./lowerer.js";
+import { isShape, paramShape, type RecordShape } from "./objects.js";
 import { enclosingBindings, freeIdentifiers, isReference, localFunctionNamed, type BlockNode, type Declared } from "./scopes.js";
 
 /** `autograd` calls that run a block of code in a mode: inlined in a record block. */
@@ -144,14 +145,37 @@ export function recordedBlock(block: BlockNode, call: t.CallExpression, parents:
   });
   freeIdentifiers(block.body, (node, parent) => {
     if (!isOuter(node.name)) return;
-    const path = isArrayVariable(visible.get(node.name)!, node.name, ctx, ndarrayNames) ? null : memberPath(node, parentOf);
-    if (path) {
-      // `params.w`: its value when the block runs is an input of its own.
-      const name = `${node.name}$${path.properties.join("$")}`;
-      paths.set(name, [node.name, ...path.properties].join("."));
-      const replacement = { type: "Identifier", name, start: path.node.start, end: path.node.end, loc: path.node.loc } as t.Identifier;
-      replaceChild(parentOf.get(path.node)!, path.node, replacement);
+    const array = isArrayVariable(visible.get(node.name)!, node.name, ctx, ndarrayNames);
+    /** The input standing for `params.w` (`params$w`): its value when the block runs. */
+    const pathInput = (properties: string[], at: t.Node, dotted: string): t.Identifier => {
+      const name = `${node.name}$${properties.join("$")}`;
+      paths.set(name, dotted);
       if (!used.includes(name)) used.push(name);
+      return { type: "Identifier", name, start: at.start, end: at.end, loc: at.loc } as t.Identifier;
+    };
+    const path = array ? null : memberPath(node, parentOf);
+    if (path) {
+      replaceChild(parentOf.get(path.node)!, path.node, pathInput(path.properties, path.node, [node.name, ...path.properties].join(".")));
+      return;
+    }
+    // `predict(params, x)`, params an object the module function takes as a record: each field
+    // it reads is an input of its own, passed as a record literal of those inputs.
+    const call = parentOf.get(node);
+    const callee = !array && call?.type === "CallExpression" && call.callee.type === "Identifier" ? ctx.functions.get(call.callee.name)?.node : undefined;
+    const shape = callee && paramShape(callee, (call as t.CallExpression).arguments.indexOf(node), ctx);
+    if (shape) {
+      const literal = (s: RecordShape, properties: string[], dotted: string): t.ObjectExpression => ({
+        type: "ObjectExpression",
+        properties: [...s.fields].map(([key, field]) => {
+          const at = `${dotted}${s.optional.has(key) ? "?." : "."}${key}`;
+          const value = isShape(field) ? literal(field, [...properties, key], at) : pathInput([...properties, key], node, at);
+          return { type: "ObjectProperty", key: { type: "Identifier", name: key }, value, computed: false, shorthand: false };
+        }),
+        start: node.start,
+        end: node.end,
+        loc: node.loc,
+      }) as t.ObjectExpression;
+      replaceChild(call!, node, literal(shape, [], node.name));
       return;
     }
     if (!used.includes(node.name)) used.push(node.name);
