@@ -96,7 +96,7 @@ export function analyze(fn: IRFunction, wrt: Set<number>, filename: string, opti
   const resized = resizedClasses(stmts, activity.node, options.summaries, (name) => types.get(name) === "array");
   const diagnostics = [
     ...activity.diagnostics,
-    ...kindConflicts(fn, stmts, types).flatMap((s) => (s.loc ? [kindDiagnostic(fn, s, filename)] : [])),
+    ...kindConflicts(fn, stmts, types).flatMap((s) => (s.loc ? [kindDiagnostic(fn, s, stmts, filename)] : [])),
     ...unknownKinds(fn, stmts, kinds, activity.active, activity.involved, filename),
   ];
   return {
@@ -170,10 +170,11 @@ function unknownKinds(fn: IRFunction, stmts: Stmt[], { types, conflicts }: Kinds
   return out;
 }
 
-function kindDiagnostic(fn: IRFunction, s: Assign, filename: string): Diagnostic {
+function kindDiagnostic(fn: IRFunction, s: Assign, stmts: Stmt[], filename: string): Diagnostic {
   const at = { start: s.loc!.start ?? 0, end: s.loc!.end ?? 0, line: s.loc!.line, column: s.loc!.column };
   const what = s.target === fn.result ? "the function's return value" : fn.locals.get(s.target)?.temp ? undefined : `'${fn.locals.get(s.target)?.source ?? s.target}'`;
-  if (s.expr.kind === "load" && s.expr.array.kind === "var") {
+  const onlyLoaded = stmts.every((other) => other.kind !== "assign" || other.target !== s.target || other.expr.kind === "load");
+  if (s.expr.kind === "load" && s.expr.array.kind === "var" && onlyLoaded) {
     // `const row = rows[k]` indexed after: an array of arrays, not one kind on two paths.
     const rows = fn.locals.get(s.expr.array.name)?.source ?? s.expr.array.name;
     return diagnostic("ADJ016", filename, at, `${what ?? "the value"}, an element of '${rows}' used as an array: adjoint differentiates arrays of numbers, not arrays of arrays (keep the rows in one flat Float64Array and index rows[k * n + j])`);
