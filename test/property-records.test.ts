@@ -2,7 +2,7 @@
 // parameter (its array field copied or the caller's own), number fields written, elements
 // written through the array field and through an alias of it, the record passed whole to
 // helpers that read it or write into its array, helpers that return a record (assigned back to
-// q, or from one of two returns) or write its number field -- compile, and their gradients with respect to
+// q, or from one of two returns) or write its number field, records taken apart by patterns -- compile, and their gradients with respect to
 // the record parameter (a record of the same keys) and a number match central finite
 // differences at several points, the caller's array left as the primal leaves it. Each program
 // is compiled as TypeScript and as untyped JavaScript (the fields' kinds found from their uses).
@@ -31,6 +31,8 @@ const STATEMENTS: ((k: number, c: string) => string)[] = [
   (_, c) => `q = stepModel(q, x * ${c});`,
   (k, c) => `bumpModel(q, ${c}, ${k});`,
   (k, c) => `const r${k} = ordered(q.b * ${c}, q.w[${k}]); s += r${k}.hi * 2 - r${k}.lo;`,
+  (k, c) => `{ const { b: qb, w: qw } = q; s += qb * ${c} + qw[${k}]; }`,
+  (k, c) => `{ const { hi, lo = 0 } = ordered(s * ${c}, q.w[${k}]); s = hi - lo; }`,
 ];
 
 interface Spec {

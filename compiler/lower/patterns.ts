@@ -7,7 +7,7 @@ import { unwrap } from "../ast.js";
 import { num, v, type Operand } from "../ir/index.js";
 import { sourceName, UNDEFINED, type Lowering } from "./lowerer.js";
 import { patternLeaves } from "./scopes.js";
-import { declareRecord } from "./objects.js";
+import { declareRecord, escapes, recordOf } from "./objects.js";
 
 /**
  * What a pattern takes apart: one value (an array, an object), or the elements of an array
@@ -26,14 +26,17 @@ export function declarePattern(l: Lowering, pattern: t.ArrayPattern | t.ObjectPa
   }
   if (refusedSource(l, pattern, init)) return;
   // An object literal taken apart (`const { w, g } = { w: b, g: 2 * c }`) is a record first, its fields read as `r.w` is.
-  if (pattern.type === "ObjectPattern" && unwrap(init).type === "ObjectExpression") {
+  // So is a record a helper returns (`const { x, v } = step(s)`); a record variable's fields are read as they are.
+  const inner = unwrap(init);
+  if (pattern.type === "ObjectPattern" && (inner.type === "ObjectExpression" || inner.type === "CallExpression")) {
     // Named as a generated local (its fields are `object$w`, …), never a name the module uses.
     const holder = { type: "Identifier", name: l.freshGenerated("object"), start: init.start, end: init.end, loc: init.loc } as t.Identifier;
     const before = l.records.size;
-    declareRecord(l, holder, init);
+    const isRecord = declareRecord(l, holder, init);
     if (l.records.size > before) bind(l, pattern, { kind: "value", value: v(holder.name), node: holder }, true);
-    return;
+    if (isRecord) return;
   }
+  if (pattern.type === "ObjectPattern" && recordOf(l, inner)) return bind(l, pattern, { kind: "value", value: UNDEFINED, node: inner }, true);
   bind(l, pattern, evaluate(l, pattern, init, true, new Set()), true);
 }
 
@@ -46,6 +49,12 @@ export function bindParameter(l: Lowering, pattern: t.ArrayPattern | t.ObjectPat
 export function assignPattern(l: Lowering, node: t.AssignmentExpression, used: boolean): Operand {
   const pattern = node.left as t.ArrayPattern | t.ObjectPattern;
   if (refusedSource(l, pattern, node.right)) return UNDEFINED;
+  const record = unwrap(node.right);
+  if (pattern.type === "ObjectPattern" && recordOf(l, record)) {
+    if (used) return escapes(l, record, "the value of a destructuring assignment");
+    bind(l, pattern, { kind: "value", value: UNDEFINED, node: record }, false);
+    return UNDEFINED;
+  }
   // Where the assignment's value is used, it is the right-hand array itself.
   const source = used ? valueSource(l, node.right, writtenBy(l, [pattern])) : evaluate(l, pattern, node.right, false, new Set());
   bind(l, pattern, source, false);
@@ -266,7 +275,7 @@ function restLoop(l: Lowering, array: Operand, from: number, into?: string): Ope
 
 /** `{ w, b: [b0, b1], c = 1 }`: each property read as `p.w` is read. */
 function objectPattern(l: Lowering, pattern: t.ObjectPattern, source: Source, declaring: boolean): void {
-  if (source.kind === "items" || source.value.kind === "const") {
+  if (source.kind === "items" || (source.value.kind === "const" && !(source.node && recordOf(l, source.node)))) {
     l.report("ADJ008", pattern, "the value is not an object");
     return;
   }
