@@ -50,12 +50,21 @@ export function mathSpread(l: Lowering, name: string, node: t.CallExpression, ta
   // result, so the fold gives it to the first element that does, as the variadic rule would.
   const folded = name === "hypot" ? fresh(l, "norm", "number") : fresh(l, name === "max" ? "largest" : "smallest", "number");
   l.assign(folded, { kind: "copy", arg: start });
+  const parts: Operand[] = [];
   for (const part of node.arguments as Part[]) {
     const step = (value: Operand) => l.assign(folded, { kind: "prim", op, args: [v(folded), value] });
-    if (part.type === "SpreadElement") forEachElement(l, spreadArray(l, part), step);
-    else step(l.expr(part));
+    const value = part.type === "SpreadElement" ? spreadArray(l, part) : l.expr(part);
+    parts.push(value);
+    if (part.type === "SpreadElement") forEachElement(l, value, step);
+    else step(value);
   }
-  return target ? l.compute({ kind: "copy", arg: v(folded) }, target) : v(folded);
+  if (name !== "hypot") return target ? l.compute({ kind: "copy", arg: v(folded) }, target) : v(folded);
+  // max and min fold exactly; hypot one pair at a time rounds otherwise than Math.hypot of all:
+  // the value is Math.hypot's, the derivative the fold's (the same, x / norm, up to rounding).
+  const spread = (node.arguments as Part[]).map((part) => part.type === "SpreadElement");
+  const render = (args: string[]) => `Math.hypot(${args.map((a, i) => (spread[i] ? `...${a}` : a)).join(", ")})`;
+  const exact = l.compute({ kind: "opaque", describe: "Math.hypot", diagnostic: "ADJ011", render, args: parts, at: spanOf(node), constant: true, result: "number" }, undefined, "number");
+  return l.compute({ kind: "prim", op: "withValueOf", args: [v(folded), exact] }, target, "number");
 }
 
 /** `[a, ...xs, b]`: a new Array, each spread array's elements pushed in a loop. */

@@ -1,5 +1,5 @@
 // Array methods that call a function per element (`xs.map(fn)`, `xs.reduce(fn, init)`,
-// `xs.forEach(fn)`, `xs.every(fn)`, `xs.some(fn)`, `Array.from(xs, fn)`, `Float64Array.from(xs, fn)`,
+// `xs.forEach(fn)`, `xs.every(fn)`, `xs.some(fn)`, `xs.filter(fn)`, `xs.find(fn)`, `xs.findIndex(fn)`, `Array.from(xs, fn)`, `Float64Array.from(xs, fn)`,
 // `Array.from({ length: n }, fn)`), lowered as the loop JavaScript runs: the length read once,
 // each element read when the loop reaches it, the callback inlined (closures.ts) per element.
 // The loop is written as source AST over `%`-names (which no user name can be) and lowered
@@ -11,7 +11,7 @@ import { forEachStmt, num, v, type ArrayKind, type Operand } from "../ir/index.j
 import { assigns, define, localFunctionNamed, mayAssign } from "./closures.js";
 import { UNDEFINED, type Lowering } from "./lowerer.js";
 
-const ITERATING = new Set(["map", "forEach", "reduce", "every", "some"]);
+const ITERATING = new Set(["map", "forEach", "reduce", "every", "some", "filter", "find", "findIndex"]);
 const FROM = new Set(["Array", "Float64Array", "Float32Array"]);
 /** Methods that remove elements: JavaScript's iteration skips what is gone, a fixed-length loop would not. */
 const SHRINKING = new Set(["pop", "shift", "splice"]);
@@ -145,6 +145,31 @@ function iterate(l: Lowering, method: string, array: string, node: t.CallExpress
     case "forEach":
       body = statement(call([element()]), at);
       break;
+    case "filter": {
+      // Kept elements stored from the front of a copy of the receiver's kind, then that much of it sliced off.
+      const kept = local(l, "kept", "array");
+      l.emit({ kind: "assign", target: kept, expr: { kind: "alloc", ctor: "same", arg: v(array) } });
+      const count = local(l, "count", "number");
+      l.emit({ kind: "assign", target: count, expr: { kind: "copy", arg: num(0) } });
+      const next = { type: "UpdateExpression", operator: "++", prefix: false, argument: id("%count") } as t.UpdateExpression;
+      const keep = statement({ type: "AssignmentExpression", operator: "=", left: member(id("%kept"), next, at), right: element() } as t.AssignmentExpression, at);
+      body = located({ type: "IfStatement", test: call([element()]), consequent: keep, alternate: null } as t.IfStatement, at);
+      l.emit({ kind: "assign", target: index, expr: { kind: "copy", arg: num(0) } });
+      loop(l, body, at, method);
+      const slice = located({ type: "CallExpression", callee: { type: "MemberExpression", object: id("%kept"), property: id("slice"), computed: false }, arguments: [{ type: "NumericLiteral", value: 0 }, id("%count")] } as unknown as t.CallExpression, at);
+      return l.expr(slice);
+    }
+    case "find":
+    case "findIndex": {
+      // The first element (its index) the callback accepts; undefined (-1) if none does.
+      const found = local(l, method === "find" ? "found" : "foundAt");
+      l.emit({ kind: "assign", target: found, expr: { kind: "copy", arg: method === "find" ? UNDEFINED : num(-1) } });
+      const take = statement({ type: "AssignmentExpression", operator: "=", left: id("%found"), right: method === "find" ? element() : id("%i") } as t.AssignmentExpression, at);
+      const leave = located({ type: "BlockStatement", directives: [], body: [take, located({ type: "BreakStatement", label: null } as t.BreakStatement, at)] } as t.BlockStatement, at);
+      body = located({ type: "IfStatement", test: call([element()]), consequent: leave, alternate: null } as t.IfStatement, at);
+      result = v(found);
+      break;
+    }
     default: {
       // every: false at the first falsy result; some: true at the first truthy one.
       const every = method === "every";
@@ -207,7 +232,7 @@ function loop(l: Lowering, body: t.Statement, at: t.Node, method: string, growin
 function local(l: Lowering, base: string, declared?: "number" | "boolean" | "array"): string {
   const name = l.freshGenerated(base);
   l.locals.set(name, { temp: true, declared });
-  const alias = { n: "%n", i: "%i", mapped: "%out", accumulator: "%acc", all: "%found", any: "%found" }[base];
+  const alias = { n: "%n", i: "%i", mapped: "%out", accumulator: "%acc", all: "%found", any: "%found", found: "%found", foundAt: "%found", kept: "%kept", count: "%count" }[base];
   if (alias) l.scopes[l.scopes.length - 1].set(alias, name);
   return name;
 }

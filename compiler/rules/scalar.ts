@@ -116,7 +116,10 @@ export const scalarRules: Record<string, ScalarRule> = {
       `-${g} * ${y.code} / (${x.code} * ${x.code} + ${y.code} * ${y.code})`,
     ],
   },
-  "Math.hypot": { js: math("hypot"), result: "number", adjoint: (g, args, z) => args.map((a) => `${g} * ${a.code} / ${z}`) },
+  "Math.hypot": { js: math("hypot"), result: "number", adjoint: (g, args, z) => args.map((a) => `(${z} === 0 ? 0 : ${g} * ${a.code} / ${z})`) },
+  // The value of its second argument, the derivative of its first: a fold computed for its
+  // derivative (`Math.hypot(...xs)` one pair at a time) beside the exact value the primal computes.
+  withValueOf: { js: (args) => args[1], arity: 2, result: "number", adjoint: (g) => [g, null] },
   // One step of `Math.hypot(...xs)` folded pairwise: zero where the running norm is, so
   // leading zero elements get their zero derivative rather than 0 / 0.
   hypotStep: { js: math("hypot"), arity: 2, result: "number", adjoint: (g, args, z) => args.map((a) => `(${z} === 0 ? 0 : ${g} * ${a.code} / ${z})`) },

@@ -398,6 +398,16 @@ export const INGREDIENTS: Ingredient[] = [
   const w = ${A === "Float64Array" ? "Float64Array" : "Array"}.from(b, (v, i) => v * c + i * ${k});
   s += w[0] * w[n - 1];
 }` },
+  { id: "callback-filter", categories: ["callback", "local-write"], code: ({ k }) => `{
+  const kept = x.filter((v, i) => v * c > 0.1 || i === 0);
+  kept[0] = kept[0] * c;
+  s += kept.reduce((a, e) => a + e * e, 0) * ${k} + kept.length;
+}` },
+  { id: "callback-find", categories: ["callback"], code: ({ k }) => `{
+  const first = b.find((v) => v > s) ?? c;
+  const at = x.findIndex((v) => v * c < 0);
+  s = s * 0.5 + first * ${k} + (at >= 0 ? x[at] : 0);
+}` },
   // methods that make a new array: writes to the copy never reach the original
   { id: "copy-slice", categories: ["copy-methods", "local-write"], code: ({ k, i }) => `{
   const w = x.slice(1, 4);
