@@ -4,7 +4,7 @@
 import type * as t from "@babel/types";
 import { spanOf, unwrap, walk } from "../ast.js";
 import { calleeMarker } from "./bindings.js";
-import { RUNTIME_MODULE, type Generated, type ModuleOutput } from "./output.js";
+import { refusals, RUNTIME_MODULE, type Generated, type ModuleOutput } from "./output.js";
 import { analyze } from "../analyze/index.js";
 import type { FunctionNode, ModuleContext, ModuleFunction } from "../ir/context.js";
 import { diagnostic, type Diagnostic } from "../diagnostics.js";
@@ -20,6 +20,8 @@ import type { Analysis, AnalysisOptions } from "../analyze/index.js";
 import { ATTACHED, summarize, type Summaries, type Summary } from "../analyze/summaries.js";
 import { moduleKinds, type ModuleKinds } from "../analyze/module-types.js";
 import { flatGradientParams, recordValueAndGrad, recordVjp } from "./record-entries.js";
+import { NestedDerivatives } from "./nested.js";
+import { wrtOf } from "./options.js";
 
 type Entry = NonNullable<ReverseOptions["entry"]>;
 
@@ -60,12 +62,23 @@ export class ModuleCompiler {
   private parents: Map<t.Node, t.Node> | null = null;
   /** While a record block is generated: its function parameters and the vjp parameter beside each. */
   private blockVjps = new Map<string, string>();
+  private nested: NestedDerivatives;
 
   constructor(
     private ctx: ModuleContext,
     private program: t.Program,
   ) {
     this.runtime = this.freshModuleName("adjointRuntime");
+    this.nested = new NestedDerivatives({
+      ctx,
+      runtime: this.runtime,
+      freshModuleName: (base) => this.freshModuleName(base),
+      analyze: (ir, mask, options) => this.analyze(ir, mask, options),
+      appendLines: (lines) => this.append({ code: "", lines }),
+      wrt: (options, call) => this.wrtOption(options, call),
+      moduleChanged: () => (this.kinds = null),
+    });
+    ctx.nestedDerivative = (call, problems) => this.nested.derivative(call, problems);
   }
 
   run(): ModuleOutput {
@@ -76,7 +89,7 @@ export class ModuleCompiler {
     this.parents = parents;
     const sites: { call: t.CallExpression; problems: Diagnostic[]; immediate: boolean }[] = [];
     walk(this.program, (node) => {
-      if (node.type !== "CallExpression") return;
+      if (node.type !== "CallExpression" || this.nested.inner.has(node)) return;
       const marker = calleeMarker(node.callee, this.ctx);
       const before = this.ctx.diagnostics.length;
       this.siteProblems = [];
@@ -95,7 +108,7 @@ export class ModuleCompiler {
     });
     for (const d of this.ctx.diagnostics) this.report(d);
     const diagnostics = this.diagnostics.sort((a, b) => a.start - b.start || a.code.localeCompare(b.code));
-    const refused = diagnostics.length > 0 ? this.refusals(sites, diagnostics) : [];
+    const refused = diagnostics.length > 0 ? refusals(sites, diagnostics, this.ctx, this.runtime) : [];
     const used = this.replacements.length > 0 || refused.length > 0;
     return {
       diagnostics,
@@ -104,31 +117,6 @@ export class ModuleCompiler {
       runtimeImport: used ? `import * as ${this.runtime} from "${RUNTIME_MODULE}";` : null,
       refused,
     };
-  }
-
-  /**
-   * What each marker call becomes in a module written despite its diagnostics: a function
-   * (for autograd.record, a call) that throws the diagnostics, with file, line and column.
-   */
-  private refusals(sites: { call: t.CallExpression; problems: Diagnostic[]; immediate: boolean }[], all: Diagnostic[]): ModuleOutput["refused"] {
-    const refused: ModuleOutput["refused"] = [];
-    for (const { call, problems, immediate } of sites) {
-      if (refused.some((outer) => outer.start <= call.start! && call.end! <= outer.end)) continue;
-      const own = all.filter((d) => problems.some((p) => p.code === d.code && p.start === d.start));
-      const named = own.length > 0 ? own : all;
-      const [target] = call.arguments;
-      const callee = this.ctx.source.slice(call.callee.start!, call.callee.end!);
-      const what = `${callee}(${target?.type === "Identifier" ? target.name : "…"})`;
-      const listed = named.map((d) => JSON.stringify(`${d.filename}:${d.line}:${d.column + 1} ${d.code}: ${d.message}`));
-      const thrower = `${this.runtime}.refused(${JSON.stringify(what)}, [${listed.join(", ")}])`;
-      // differentiable(f) still computes f; only a gradient through it throws.
-      const code =
-        calleeMarker(call.callee, this.ctx) === "differentiable" && target && target.type !== "SpreadElement" && target.type !== "ArgumentPlaceholder"
-          ? `${this.runtime}.withVjp(${this.ctx.source.slice(target.start!, target.end!)}, ${thrower})`
-          : `${thrower}${immediate ? "()" : ""}`;
-      refused.push({ start: call.start!, end: call.end!, code, lines: [{ text: code }], diagnostics: named });
-    }
-    return refused;
   }
 
   private report(d: Diagnostic): void {
@@ -185,6 +173,12 @@ export class ModuleCompiler {
         this.ctx.functions.set(fn.key, fn);
         inline = true;
       }
+    } else if (fnTarget.type === "CallExpression" && calleeMarker(fnTarget.callee, this.ctx)) {
+      // grad(grad(f)): the inner derivative as a function of the module (nested.ts).
+      this.nested.inner.add(fnTarget);
+      const key = this.nested.derivative(fnTarget, this.ctx.diagnostics);
+      if (!key) return;
+      fn = this.ctx.functions.get(key);
     } else if (fnTarget.type === "FunctionExpression" && fnTarget.id && !this.ctx.functions.has(fnTarget.id.name)) {
       // A named function expression may call itself: emit it like a module function.
       fn = { key: fnTarget.id.name, node: fnTarget, exported: false };
@@ -419,23 +413,7 @@ export class ModuleCompiler {
   }
 
   private wrtOption(options: t.CallExpression["arguments"][number] | undefined, call: t.CallExpression): number | number[] | null {
-    if (!options) return 0;
-    if (options.type !== "ObjectExpression") {
-      this.fail(options, "ADJ023", "write the options as an object literal in the call, such as { wrt: [0, 1] }, so the compiler can read them");
-      return null;
-    }
-    const prop = options.properties.find(
-      (p): p is t.ObjectProperty => p.type === "ObjectProperty" && !p.computed && p.key.type === "Identifier" && p.key.name === "wrt",
-    );
-    if (!prop) return 0;
-    const value = unwrap(prop.value as t.Expression);
-    if (value.type === "NumericLiteral") return value.value;
-    if (value.type === "ArrayExpression" && value.elements.length > 0 && value.elements.every((e) => e?.type === "NumericLiteral")) {
-      return value.elements.map((e) => (e as t.NumericLiteral).value);
-    }
-    this.fail(prop.value, "ADJ017", "wrt must be a number literal or an array of number literals");
-    void call;
-    return null;
+    return wrtOf(options, (node, code, detail) => this.fail(node ?? call, code, detail));
   }
 
   private replace(call: t.CallExpression, code: string, lines?: PrintedLine[]): void {
@@ -475,9 +453,11 @@ export class ModuleCompiler {
   private lower(fn: ModuleFunction): IRFunction | null {
     if (!this.lowered.has(fn.key)) {
       const before = this.ctx.diagnostics.length;
+      // Lowered aside with stand-ins for nested derivatives: lowered again, for real.
       const quiet = this.loweredQuietly.get(fn.key);
-      if (quiet) this.ctx.diagnostics.push(...quiet.problems);
-      const ir = quiet?.ir ?? optimize(lowerFunction(fn.node as FunctionNode, fn.key, this.ctx));
+      const reuse = quiet && !hasStandIns(quiet.ir) ? quiet : undefined;
+      if (reuse) this.ctx.diagnostics.push(...reuse.problems);
+      const ir = reuse?.ir ?? optimize(lowerFunction(fn.node as FunctionNode, fn.key, fn.source ? { ...this.ctx, source: fn.source } : this.ctx));
       this.lowered.set(fn.key, this.ctx.diagnostics.length > before ? null : ir);
       this.loweringProblems.set(fn.key, this.ctx.diagnostics.slice(before));
     }
@@ -492,7 +472,8 @@ export class ModuleCompiler {
     if (this.lowered.has(key)) return this.lowered.get(key)!;
     if (!this.loweredQuietly.has(key)) {
       const problems: Diagnostic[] = [];
-      this.loweredQuietly.set(key, { ir: optimize(lowerFunction(fn.node as FunctionNode, fn.key, { ...this.ctx, diagnostics: problems })), problems });
+      const aside = { ...this.ctx, diagnostics: problems, nestedDerivative: (call: t.CallExpression) => this.nested.derivative(call, problems, false), ...(fn.source && { source: fn.source }) };
+      this.loweredQuietly.set(key, { ir: optimize(lowerFunction(fn.node as FunctionNode, fn.key, aside)), problems });
     }
     const quiet = this.loweredQuietly.get(key)!;
     return quiet.problems.length > 0 ? null : quiet.ir;
@@ -597,4 +578,13 @@ export class ModuleCompiler {
     if (up?.type === "VariableDeclarator" && up.id.type === "Identifier") return `'${up.id.name}'`;
     return `the ${node.type === "ArrowFunctionExpression" ? "arrow function" : "function"} at line ${node.loc?.start.line ?? 0}`;
   }
+}
+
+/** Whether an IR calls a nested derivative's stand-in (a function lowered aside). */
+function hasStandIns(ir: IRFunction): boolean {
+  let found = false;
+  forEachStmt(ir.body, (s) => {
+    if ((s.kind === "assign" || s.kind === "effect") && s.expr.kind === "call" && s.expr.callee.kind === "local" && s.expr.callee.key.startsWith("%nested:")) found = true;
+  });
+  return found;
 }

@@ -13,6 +13,8 @@ export interface ModuleFunction {
   node: FunctionNode;
   /** `differentiable(...)`: its full vjp is attached where it is defined. */
   exported: boolean;
+  /** The text its node's offsets point into, where that is not the module's (a nested derivative, generated). */
+  source?: string;
 }
 
 /**
@@ -53,4 +55,11 @@ export interface ModuleContext {
   /** Every identifier in the module: generated names avoid them. */
   reserved: Set<string>;
   diagnostics: Diagnostic[];
+  /** Calls of the module's functions are inlined (for a derivative that is differentiated again: its code is one function). */
+  inlineModuleCalls?: boolean;
+  /**
+   * `grad(f)` inside code being differentiated: the name of a module function computing it in
+   * the differentiable subset (driver/nested.ts), or null with its problems put in `problems`.
+   */
+  nestedDerivative?: (marker: import("@babel/types").CallExpression, problems: Diagnostic[]) => string | null;
 }

@@ -10,7 +10,7 @@ import { declaredType, docTypes } from "./types.js";
 import { mathSpread } from "./array-reads.js";
 import { callArguments, escapes, recordOf, resolve } from "./objects.js";
 import { inline, localFunctionNamed } from "./closures.js";
-import { recordFunction, writingRecordFunction } from "./record-functions.js";
+import { moduleFunction, recordFunction, writingRecordFunction } from "./record-functions.js";
 import { callbackCall } from "./callbacks.js";
 
 export function call(l: Lowering, node: t.CallExpression, target?: string): Operand {
@@ -58,6 +58,13 @@ export function call(l: Lowering, node: t.CallExpression, target?: string): Oper
     }
     return l.opaque(node, "ADJ011", `the method call .${property}()`, [receiver, ...args], render, target);
   }
+  // `grad(f)(x)`: a derivative differentiated again, through the module function computing it.
+  if (callee.type === "CallExpression" && nestedMarker(l, callee)) {
+    const name = l.ctx.nestedDerivative?.(callee, l.ctx.diagnostics);
+    if (name === undefined) l.report("ADJ016", callee, "a derivative inside a function being differentiated, where this front end does not nest them");
+    if (!name) return UNDEFINED;
+    return l.compute({ kind: "call", callee: { kind: "local", key: name }, args: l.arguments(node.arguments) }, target);
+  }
   if (callee.type !== "Identifier") {
     l.report("ADJ016", callee, "a call through a computed function");
     return UNDEFINED;
@@ -68,6 +75,8 @@ export function call(l: Lowering, node: t.CallExpression, target?: string): Oper
   if (local) return inline(l, local, node.arguments, node, target);
   const writesRecord = writingRecordFunction(l, node);
   if (writesRecord) return inline(l, writesRecord, node.arguments, node, target);
+  const moduleFn = l.ctx.inlineModuleCalls && !l.lookup(name) ? l.ctx.functions.get(name) : undefined;
+  if (moduleFn) return inline(l, moduleFunction(name, moduleFn.node), node.arguments, node, target);
   if (l.record?.functions.has(name) && l.lookup(name)) {
     return l.compute({ kind: "call", callee: { kind: "attached", binding: l.lookup(name)! }, args: l.arguments(node.arguments) }, target);
   }
@@ -96,12 +105,24 @@ export function call(l: Lowering, node: t.CallExpression, target?: string): Oper
   return l.opaque(node, "ADJ010", `'${name}'`, args, (a) => `${name}(${a.join(", ")})`, target);
 }
 
+/** Whether `call` is `grad(…)` or `valueAndGrad(…)` of adjoint (by its import binding). */
+function nestedMarker(l: Lowering, call: t.CallExpression): boolean {
+  const callee = unwrap(call.callee as t.Expression);
+  const name =
+    callee.type === "Identifier" && !l.lookup(callee.name)
+      ? l.ctx.markers.get(callee.name)
+      : callee.type === "MemberExpression" && !callee.computed && callee.property.type === "Identifier" && callee.object.type === "Identifier" && l.ctx.namespaces.has(callee.object.name) && !l.lookup(callee.object.name)
+        ? callee.property.name
+        : undefined;
+  return name === "grad" || name === "valueAndGrad";
+}
+
 export function marker(l: Lowering, name: string, node: t.CallExpression, target?: string): Operand {
   if (name === "stopGradient" && node.arguments.length === 1) {
     const [arg] = l.arguments(node.arguments);
     return l.compute({ kind: "stop", arg }, target);
   }
-  l.report("ADJ016", node, `${name}(…) inside a differentiated function (higher-order derivatives are not supported yet)`);
+  l.report("ADJ016", node, `${name}(…) inside a differentiated function, other than called at once (grad(f)(x) nests; a derivative held in a variable, or vjp, does not yet)`);
   return UNDEFINED;
 }
 

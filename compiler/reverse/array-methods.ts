@@ -24,7 +24,7 @@ export function methodForward(r: Reverser, s: MethodStmt): Code[] {
   const call = `${s.array}.${s.method}(${args.join(", ")})`;
   out.push(line(s.target ? `${s.target} = ${call};` : `${call};`, s.loc));
   if (s.target && r.arrayAdjoints && r.isArray(s.target) && r.a.active.has(s.target)) {
-    out.push(line(`${r.arrayAdjoints}.set(${s.target}, ${rt}.zerosLike(${s.target}));`, s.loc));
+    out.push(line(`${r.arrayAdjoints}.set(${s.target}, ${r.zerosLike(s.target)});`, s.loc));
   }
   return out;
 }

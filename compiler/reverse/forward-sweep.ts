@@ -31,9 +31,9 @@ export function forwardSweep(r: Reverser, stmts: Stmt[], then?: Operand): Code[]
         // A new array that carries gradient gets its adjoint array beside it (a callee's result
         // that is one of the arrays it was given has that array's).
         if (r.directArrays.has(s.target)) {
-          out.push(line(`${r.adjoint(s.target)} = ${r.options.runtime}.zerosLike(${s.target});`, s.loc));
+          out.push(line(`${r.adjoint(s.target)} = ${r.zerosLike(s.target)};`, s.loc));
         } else if (r.arrayAdjoints && r.isArray(s.target) && r.a.active.has(s.target) && (s.expr.kind === "alloc" || (s.expr.kind === "call" && !r.a.returnsArgument.has(s)))) {
-          out.push(line(`${r.arrayAdjoints}.set(${s.target}, ${r.options.runtime}.zerosLike(${s.target}));`, s.loc));
+          out.push(line(`${r.arrayAdjoints}.set(${s.target}, ${r.zerosLike(s.target)});`, s.loc));
         }
         break;
       case "effect":
@@ -76,7 +76,7 @@ export function forwardSweep(r: Reverser, stmts: Stmt[], then?: Operand): Code[]
             ? { kind: "block", head: `while (${cond})`, body, loc: s.loc }
             : { kind: "block", head: "while (true)", body: [...pre, line(`if (${negate(cond)}) break;`), ...body], loc: s.loc };
         out.push(loop);
-        if (counted && r.a.nestedLoops.has(s)) out.push(line(`${r.stack}.pushInt(${trips});`));
+        if (counted && r.a.nestedLoops.has(s)) out.push(line(`${r.stack}.push${r.intKind()}(${trips});`));
         break;
       }
     }

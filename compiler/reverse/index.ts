@@ -53,6 +53,11 @@ export interface ReverseOptions {
    * is a closure.
    */
   split?: { reverse: string };
+  /**
+   * The stack a plain Array (`push`/`pop` of numbers only), no runtime object: code inside the
+   * differentiable subset, for a derivative that is itself differentiated (grad(grad(f))).
+   */
+  plainStack?: boolean;
   /** Positions of the parameters to differentiate, ascending. */
   wrt: number[];
   /** The runtime namespace generated code imports (`adjoint`). */
@@ -184,7 +189,7 @@ class ReverseBuilder implements Reverser {
     const returnsValue = this.assignCounts.has(fn.result);
     if (!entry && !outputs && returnsValue && this.accumulates(fn.result)) pullback.push(line(`${head} = ${rt}.head(${fn.result}, ${head});`));
     // A split callee's reverse sweep pops where its caller's has got to.
-    if (this.stack && !split) {
+    if (this.stack && !split && !options.plainStack) {
       pullback.push(line(`${this.stack}.rewind();`));
       if (!entry) for (const name of [...restored].reverse()) pullback.push(line(`${name} = ${this.stack}.${this.popOf(name)}();`));
     }
@@ -201,7 +206,7 @@ class ReverseBuilder implements Reverser {
     const inPlace = entry || outputs ? [] : options.wrt.map((i) => fn.params[i]).filter((p) => this.isArray(p));
     const passedAdjoint = (param: string) => (this.paramInputs.has(param) && a.active.has(param) ? this.inputAdjoint(param) : this.adjoint(param));
     // Its caller passes them all; a user's vjp may leave them out.
-    const pullbackParams = [head, ...inPlace.map((p) => (split ? passedAdjoint(p) : `${passedAdjoint(p)} = ${rt}.zerosLike(${given(p)})`))];
+    const pullbackParams = [head, ...inPlace.map((p) => (split ? passedAdjoint(p) : `${passedAdjoint(p)} = ${this.zerosLike(given(p))}`))];
     if (activeArrays.length > 0) {
       const arrayAdjoints = this.arrayAdjoints;
       const arrayDecls = activeArrays
@@ -212,11 +217,11 @@ class ReverseBuilder implements Reverser {
         // A parameter the function rebinds (a swap) is registered by the array it was given.
         const input = this.paramInputs.get(param);
         if (input) {
-          if (!inPlace.includes(param)) pullback.push(line(`const ${this.inputAdjoint(param)} = ${rt}.zerosLike(${input});`));
+          if (!inPlace.includes(param)) pullback.push(line(`const ${this.inputAdjoint(param)} = ${this.zerosLike(input)};`));
           pullback.push(line(`${arrayAdjoints}.set(${input}, ${this.inputAdjoint(param)});`));
           continue;
         }
-        if (!inPlace.includes(param)) pullback.push(line(`${this.adjoint(param)} = ${rt}.zerosLike(${param});`));
+        if (!inPlace.includes(param)) pullback.push(line(`${this.adjoint(param)} = ${this.zerosLike(param)};`));
         if (this.arrayAdjoints) pullback.push(line(`${arrayAdjoints}.set(${param}, ${this.adjoint(param)});`));
       }
       for (const name of activeArrays.filter((name) => (!fn.params.includes(name) || this.paramInputs.has(name)) && !this.directArrays.has(name))) {
@@ -241,10 +246,10 @@ class ReverseBuilder implements Reverser {
       if (this.paramInputs.has(param) && a.active.has(param)) return this.inputAdjoint(param);
       if (inPlace.includes(param)) return passedAdjoint(param);
       if (this.accumulates(param)) return `${rt}.orZerosLike(${a.active.has(param) ? this.adjoint(param) : "undefined"}, ${param})`;
-      return a.active.has(param) ? this.adjoint(param) : this.isArray(param) ? `${rt}.zerosLike(${param})` : "0";
+      return a.active.has(param) ? this.adjoint(param) : this.isArray(param) ? this.zerosLike(param) : "0";
     };
     if (entry) {
-      if (this.stack) pullback.push(line(`${this.stack}.release();`));
+      if (this.stack && !options.plainStack) pullback.push(line(`${this.stack}.release();`));
       const grads = entry.single ? gradientOf(entry.order[0]) : `[${entry.order.map(gradientOf).join(", ")}]`;
       pullback.push(line(`return ${value ? `[${value}, ${grads}]` : grads};`));
     } else if (split) {
@@ -267,7 +272,7 @@ class ReverseBuilder implements Reverser {
     if (this.needsDistinct && !split) {
       body.push(line(`${rt}.assertDistinct(${activeParamArrays.map((p) => `${p}, "${p}"`).join(", ")});`));
     }
-    if (this.stack && !split) body.push(line(entry ? `const ${this.stack} = ${rt}.ValueStack.acquire();` : `const ${this.stack} = new ${rt}.ValueStack();`));
+    if (this.stack && !split) body.push(line(options.plainStack ? `const ${this.stack} = [];` : entry ? `const ${this.stack} = ${rt}.ValueStack.acquire();` : `const ${this.stack} = new ${rt}.ValueStack();`));
     if (this.arrayAdjoints) body.push(line(`const ${this.arrayAdjoints} = new ${rt}.ArrayAdjoints();`));
     if (this.leafValues) body.push(line(`const ${this.leafValues} = [];`));
     for (const [param, input] of this.paramInputs) body.push(line(`const ${input} = ${param};`));
@@ -396,7 +401,17 @@ class ReverseBuilder implements Reverser {
 
   stackKind(name: string): "" | "Int" | "Ref" {
     const type: InferredType | undefined = this.a.types.get(name);
-    return type === "number" ? "" : type === "boolean" ? "Int" : "Ref";
+    return type === "number" ? "" : type === "boolean" ? this.intKind() : "Ref";
+  }
+
+  /** A new array of zeros of `array`'s length: of its kind, or, in plain code, a Float64Array. */
+  zerosLike(array: string): string {
+    return this.options.plainStack ? `new Float64Array(${array}.length)` : `${this.options.runtime}.zerosLike(${array})`;
+  }
+
+  /** Integers and flags: a typed stack of their own, or, on a plain Array, numbers. */
+  intKind(): "" | "Int" {
+    return this.options.plainStack ? "" : "Int";
   }
 
   pushOf(name: string): string {

@@ -53,7 +53,7 @@ export function reverseSweep(r: Reverser, stmts: Stmt[]): Code[] {
         break;
       case "loop": {
         const trips = r.tripCounters.get(s)!;
-        if (r.a.nestedLoops.has(s)) out.push(line(`${trips} = ${r.stack}.popInt();`, s.loc));
+        if (r.a.nestedLoops.has(s)) out.push(line(`${trips} = ${r.stack}.pop${r.intKind()}();`, s.loc));
         const counted = r.a.countedLoops.get(s);
         if (counted?.reset) out.push(line(`${counted.counter} = ${counterEnd(trips, counted.start, counted.step)};`, s.loc));
         const pre = reverseSweep(r, s.pre);

@@ -34,6 +34,10 @@ export interface Reverser {
   zero(name: string): string;
   relookup(name: string, loc: Stmt["loc"]): Code[];
   pushOf(name: string): string;
+  /** A new array of zeros of `array`'s length. */
+  zerosLike(array: string): string;
+  /** `Int` where integers have a stack of their own. */
+  intKind(): "" | "Int";
   popOf(name: string): string;
 }
 

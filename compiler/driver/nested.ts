@@ -1,0 +1,142 @@
+// Derivatives differentiated again: `grad(grad(f))`, `grad((x) => grad(f)(x) * x)`. The inner
+// derivative is generated as one more function of the module, written inside the
+// differentiable subset (its stack a plain Array, every callee of f inlined, no runtime
+// helper), parsed back, and differentiated like any function the user wrote. So any order
+// nests, each level compiled from the code of the one below.
+import type * as t from "@babel/types";
+import { parse } from "@babel/parser";
+import { spanOf, unwrap, walk } from "../ast.js";
+import { calleeMarker } from "./bindings.js";
+import { diagnostic, type Diagnostic } from "../diagnostics.js";
+import { print, withSourceComments, type PrintedLine } from "../emit/index.js";
+import type { FunctionNode, ModuleContext } from "../ir/context.js";
+import type { IRFunction } from "../ir/index.js";
+import type { Analysis, AnalysisOptions } from "../analyze/index.js";
+import { lowerFunction } from "../lower/index.js";
+import { optimize } from "../optimize/index.js";
+import { reverseFunction } from "../reverse/index.js";
+
+/** What the module compiler lends: names, analysis with the module's facts, appending code. */
+export interface NestedHost {
+  ctx: ModuleContext;
+  runtime: string;
+  freshModuleName(base: string): string;
+  analyze(ir: IRFunction, mask: Set<number>, options: Omit<AnalysisOptions, "summaries" | "facts">): Analysis;
+  appendLines(lines: PrintedLine[]): void;
+  /** The `wrt` option of a marker call, reported and null where it cannot be read. */
+  wrt(options: t.CallExpression["arguments"][number] | undefined, call: t.CallExpression): number | number[] | null;
+  /** The module's kinds are to be found again: a function was added. */
+  moduleChanged(): void;
+}
+
+export class NestedDerivatives {
+  /** Each nested derivative's function, by f, marker and wrt (reserved before it is generated: lowering may ask again meanwhile), or its problems. */
+  private names = new Map<string, string | Diagnostic[]>();
+  /** Marker calls that are the argument of another marker: compiled with it, not as sites of their own. */
+  readonly inner = new Set<t.CallExpression>();
+
+  constructor(private host: NestedHost) {}
+
+  /**
+   * The name of the module function computing the marker call `grad(f, { wrt })`; null with its
+   * problems reported into `problems`. Where only the module's facts are being found (a function
+   * lowered aside), a stand-in name: nothing is generated for code nobody differentiates.
+   */
+  derivative(call: t.CallExpression, problems: Diagnostic[], generate = true): string | null {
+    if (!generate) return `%nested:${call.start}`;
+    const { ctx } = this.host;
+    const marker = calleeMarker(call.callee, ctx);
+    const fail = (at: t.Node, detail: string) => (problems.push(diagnostic("ADJ016", ctx.filename, spanOf(at), detail)), null);
+    if (marker !== "grad" && marker !== "valueAndGrad") return fail(call, `${marker ?? "this"}(…) differentiated again (grad and valueAndGrad nest)`);
+    const [target, options] = call.arguments;
+    const fnTarget = target && target.type !== "SpreadElement" && target.type !== "ArgumentPlaceholder" ? unwrap(target as t.Expression) : undefined;
+    let key: string | null = null;
+    if (fnTarget?.type === "CallExpression" && calleeMarker(fnTarget.callee, ctx)) {
+      this.inner.add(fnTarget);
+      key = this.derivative(fnTarget, problems);
+      if (!key) return null;
+    } else if (fnTarget?.type === "Identifier" && ctx.functions.has(fnTarget.name)) {
+      key = fnTarget.name;
+    } else {
+      return fail(target ?? call, `${marker}(…) differentiated again takes a function of the module by its name (or another grad(…) of one)`);
+    }
+    const wrt = this.host.wrt(options, call);
+    if (wrt === null) return null;
+    const id = `${key}|${marker}|${JSON.stringify(wrt)}`;
+    const known = this.names.get(id);
+    if (typeof known === "string") return known;
+    if (known) return (problems.push(...known), null);
+    const name = this.host.freshModuleName(`${key}$${marker}`);
+    this.names.set(id, name);
+    const found: Diagnostic[] = [];
+    if (this.generate(key, marker, wrt, name, call, found)) return name;
+    this.names.set(id, found);
+    problems.push(...found);
+    return null;
+  }
+
+  private generate(key: string, marker: "grad" | "valueAndGrad", wrt: number | number[], name: string, call: t.CallExpression, problems: Diagnostic[]): boolean {
+    const { ctx, runtime } = this.host;
+    const fail = (detail: string) => (problems.push(diagnostic("ADJ016", ctx.filename, spanOf(call), detail)), false);
+    const fn = ctx.functions.get(key)!;
+    const ir = optimize(lowerFunction(fn.node, key, { ...ctx, diagnostics: problems, inlineModuleCalls: true, ...(fn.source && { source: fn.source }) }));
+    if (problems.length > 0) return false;
+    const order = Array.isArray(wrt) ? wrt : [wrt];
+    if (order.some((i) => !Number.isInteger(i) || i < 0 || i >= ir.params.length)) return fail(`wrt ${JSON.stringify(wrt)} names no parameter of '${key}'`);
+    const kinds: string[] = ir.paramTypes;
+    if (order.some((i) => kinds[i] !== "number" && kinds[i] !== "array")) return fail(`a derivative differentiated again takes numbers and arrays of numbers (not yet NDArrays or records): '${key}'`);
+    const mask = [...new Set(order)].sort((a, b) => a - b);
+    const analysis = this.host.analyze(ir, new Set(mask), { writesAreOutputs: false });
+    if (analysis.diagnostics.length > 0) {
+      problems.push(...analysis.diagnostics);
+      return false;
+    }
+    const entry = { kind: marker, order, single: !Array.isArray(wrt) };
+    const { code } = reverseFunction(ir, analysis, {
+      name,
+      wrt: mask,
+      runtime,
+      entry,
+      plainStack: true,
+      calleeVjp: () => ({ name: "undefined", inPlace: [], noHead: "undefined", restores: false, needsDistinct: false }),
+    });
+    const about = `${marker === "grad" ? "gradient" : "value and gradient"} of ${key} with respect to ${order.map((i) => ir.params[i]).join(", ")}, in the differentiable subset (to be differentiated again); generated by adjoint`;
+    const lines = print(withSourceComments([{ kind: "comment", text: about }, ...code]));
+    const text = lines.map((l) => l.text).join("\n");
+    // What only the runtime does (arrays saved whole, attached vjps, NDArray rules, adjoints found by array) has no derivative yet.
+    const helper = new RegExp(`${runtime}\\.(\\w+)|\\.(pushRef|popRef)\\(`).exec(text);
+    if (helper) return fail(`grad of '${key}' differentiated again needs ${helper[1] ? `the runtime's ${helper[1]}` : "arrays saved whole"}, which is not differentiable yet ('${key}' overwrites arrays, calls a function with an attached derivative or uses NDArrays)`);
+    const parsed = parseFunction(text, name, kinds, ir, analysis, entry, call);
+    if (!parsed) return fail(`grad of '${key}' could not be read back (a bug in adjoint)`);
+    ctx.functions.set(name, { key: name, node: parsed.node, exported: false, source: parsed.source });
+    this.host.appendLines(lines);
+    this.host.moduleChanged();
+    return true;
+  }
+}
+
+/**
+ * The generated text as a function to lower: parameters and result annotated with their kinds
+ * (the module's kinds then know them), every node at the marker call's line.
+ */
+function parseFunction(text: string, name: string, kinds: string[], ir: IRFunction, analysis: Analysis, entry: { kind: string; order: number[]; single: boolean }, at: t.Node): { node: FunctionNode; source: string } | null {
+  const typeOf = (kind: string) => (kind === "number" ? "number" : kind === "array" ? "Float64Array | number[]" : kind === "boolean" ? "boolean" : "any");
+  const gradientKinds = entry.order.map((i) => kinds[i]);
+  const gradients = entry.single ? typeOf(gradientKinds[0]) : gradientKinds.every((k) => k === "number") ? "number[]" : "any";
+  const result = entry.kind === "grad" ? gradients : analysis.types.get(ir.result) === "number" && gradients === "number" ? "number[]" : "any";
+  const header = `function ${name}(${ir.params.join(", ")})`;
+  const annotated = text.replace(header, `function ${name}(${ir.params.map((p, i) => `${p}: ${typeOf(kinds[i])}`).join(", ")}): ${result}`);
+  let program: t.File;
+  try {
+    program = parse(annotated, { sourceType: "module", plugins: ["typescript"] });
+  } catch {
+    return null;
+  }
+  const fn = program.program.body.find((s): s is t.FunctionDeclaration => s.type === "FunctionDeclaration" && s.id?.name === name);
+  if (!fn) return null;
+  walk(fn, (node) => {
+    // Offsets stay the generated text's (its statements read as comments); lines are the call's.
+    node.loc = at.loc;
+  });
+  return { node: fn, source: annotated };
+}

@@ -1,0 +1,142 @@
+// Derivatives differentiated again (grad(grad(f)), grad of code calling grad(f)): each
+// second (and third) derivative checked against a central second difference of f, or a
+// first difference of the compiled gradient, at several points, to 1e-5 relative. The
+// functions whose second derivatives TF.js gets wrong (tanh, exp, softplus, sigmoid,
+// logsumexp) are among them.
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import { describe, expect, it } from "vitest";
+import { transform } from "../compiler/index.js";
+
+const dir = resolve(__dirname, "..", ".tmp", "higher-order");
+let count = 0;
+
+async function compile<T>(body: string): Promise<T> {
+  const source = `import { grad, valueAndGrad } from "adjoint";\n${body}`;
+  const result = transform(source, { filename: "nested.ts" });
+  expect(result.diagnostics.map((d) => `${d.code}: ${d.message}`)).toEqual([]);
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `module${++count}.mjs`);
+  writeFileSync(file, result.code);
+  return (await import(pathToFileURL(file).href)) as T;
+}
+
+const h = 1e-4;
+const second = (f: (x: number) => number, x: number) => (f(x + h) - 2 * f(x) + f(x - h)) / (h * h);
+const first = (f: (x: number) => number, x: number) => (f(x + 1e-6) - f(x - 1e-6)) / 2e-6;
+const close = (got: number, want: number, tol = 1e-5) => expect(Math.abs(got - want), `${got} vs ${want}`).toBeLessThanOrEqual(tol * (1 + Math.abs(want)));
+const POINTS = [-1.7, -0.4, 0.3, 1.1, 2.5];
+
+describe("grad(grad(f))", () => {
+  it("is f'' for the functions whose second derivative TF.js gets wrong, and for loops, branches and callees", async () => {
+    const m = await compile<{ cases: [string, (x: number) => number, (x: number) => number][] }>(`
+      const tanh = (x: number) => Math.tanh(x);
+      const exp = (x: number) => Math.exp(x);
+      function softplus(x: number) { return Math.log(1 + Math.exp(x)); }
+      function sigmoid(x: number) { return 1 / (1 + Math.exp(-x)); }
+      function logsumexp(x: number) {
+        const m = Math.max(x, 0.5, -x);
+        return m + Math.log(Math.exp(x - m) + Math.exp(0.5 - m) + Math.exp(-x - m));
+      }
+      function horner(x: number) {
+        let s = 0;
+        for (let i = 1; i <= 5; i++) s = s * x + i;
+        return s;
+      }
+      function branchy(x: number) {
+        if (x > 0.5) return x * x * Math.sin(x);
+        let y = x;
+        while (y < 1) y = y + 0.75;
+        return Math.cos(x) * y;
+      }
+      function helper(x: number) { return x * Math.cos(x); }
+      function callsHelper(x: number) { return helper(x) * helper(2 * x) + Math.pow(x, 3); }
+      export const cases = [
+        ["tanh", tanh, grad(grad(tanh))],
+        ["exp", exp, grad(grad(exp))],
+        ["softplus", softplus, grad(grad(softplus))],
+        ["sigmoid", sigmoid, grad(grad(sigmoid))],
+        ["logsumexp", logsumexp, grad(grad(logsumexp))],
+        ["horner", horner, grad(grad(horner))],
+        ["branchy", branchy, grad(grad(branchy))],
+        ["callsHelper", callsHelper, grad(grad(callsHelper))],
+      ];
+    `);
+    for (const [name, f, d2] of m.cases) for (const x of POINTS) expect(() => close(d2(x), second(f, x), 1e-4), `${name} at ${x}`).not.toThrow();
+  });
+
+  it("nests to third order, and takes wrt at each level (mixed partials)", async () => {
+    const m = await compile<{ d3: (x: number) => number; dxy: (x: number, y: number) => number; f: (x: number, y: number) => number }>(`
+      function g(x: number) { return Math.exp(x) * Math.sin(x); }
+      export const d3 = grad(grad(grad(g)));
+      export function f(x: number, y: number) { return Math.sin(x * y) + x * x * y; }
+      export const dxy = grad(grad(f, { wrt: 0 }), { wrt: 1 });
+    `);
+    for (const x of POINTS) close(m.d3(x), 2 * Math.exp(x) * (Math.cos(x) - Math.sin(x)));
+    for (const [x, y] of [[0.3, -1.2], [1.5, 0.4]]) {
+      const mixed = (m.f(x + h, y + h) - m.f(x + h, y - h) - m.f(x - h, y + h) + m.f(x - h, y - h)) / (4 * h * h);
+      close(m.dxy(x, y), mixed, 1e-4);
+    }
+  });
+
+  it("differentiates code that calls grad(f): a Hessian-vector product of an array function", async () => {
+    const m = await compile<{ hv: (x: Float64Array, v: Float64Array) => number; dhv: (x: Float64Array, v: Float64Array) => Float64Array; slope: (x: number) => number; dslope: (x: number) => number }>(`
+      function f(x: Float64Array): number {
+        let s = 0;
+        for (let i = 0; i < x.length; i++) s += Math.exp(x[i]) * x[(i + 1) % x.length];
+        return s;
+      }
+      export function hv(x: Float64Array, v: Float64Array): number {
+        const g = grad(f)(x);
+        let s = 0;
+        for (let i = 0; i < g.length; i++) s += g[i] * v[i];
+        return s;
+      }
+      export const dhv = grad(hv);
+      function energy(x: number) { return x ** 4 / 4 - x * x; }
+      export function slope(x: number) { return grad(energy)(x) * x; }
+      export const dslope = grad(slope);
+    `);
+    for (const [x, v] of [[[0.2, -0.5, 0.9], [1, 0.5, -2]], [[1.1, 0.3], [-0.5, 2]]]) {
+      const xs = Float64Array.from(x), vs = Float64Array.from(v);
+      const got = Array.from(m.dhv(xs, vs));
+      got.forEach((value, i) => {
+        const p = Float64Array.from(xs), q = Float64Array.from(xs);
+        p[i] += 1e-6;
+        q[i] -= 1e-6;
+        close(value, (m.hv(p, vs) - m.hv(q, vs)) / 2e-6);
+      });
+    }
+    for (const x of POINTS) close(m.dslope(x), first(m.slope, x));
+  });
+
+  it("refuses what its generated code would need the runtime for, located at the inner call", () => {
+    const source = `import { grad } from "adjoint";
+      function f(x: Float64Array): number {
+        const y = x.slice();
+        y.fill(0.5, 1);
+        return y[0] * y[1] * x[1];
+      }
+      export function g(x: Float64Array): number { return grad(f)(x)[1]; }
+      export const dg = grad(g);
+    `;
+    const result = transform(source, { filename: "nested.ts" });
+    expect(result.diagnostics.map((d) => `${d.code} ${d.line}: ${d.message}`)).toEqual([
+      "ADJ016 7: this expression is not supported in differentiated code: grad of 'f' differentiated again needs arrays saved whole, which is not differentiable yet ('f' overwrites arrays, calls a function with an attached derivative or uses NDArrays)",
+    ]);
+  });
+
+  it("differentiates a gradient of a function that writes its input's elements (the saved elements are numbers on the plain stack)", async () => {
+    const m = await compile<{ g: (x: Float64Array) => number; dg: (x: Float64Array) => Float64Array }>(`
+      function f(x: Float64Array): number {
+        x[0] = x[0] * x[1];
+        return x[0] + x[1] * x[1];
+      }
+      export function g(x: Float64Array): number { return grad(f)(x)[0] * x[1]; }
+      export const dg = grad(g);
+    `);
+    const x = Float64Array.from([0.4, 1.3]);
+    expect(Array.from(m.dg(Float64Array.from(x)))).toEqual([0, 2 * 1.3]);
+  });
+});
