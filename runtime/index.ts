@@ -62,6 +62,24 @@ export function vjp(f: AnyFunction, options?: GradOptions<unknown>): never {
   return notCompiled("vjp", f, options);
 }
 
+/**
+ * `hessian(f)(...args)`: the second derivatives of f with respect to parameter `wrt` (default
+ * 0): a number for a number, rows `H[i][j] = d²f / dx_i dx_j` for an array.
+ */
+export function hessian<F extends AnyFunction>(f: F, options?: { wrt: ParamIndex<F> }): (...args: Parameters<F>) => Parameters<F>[0] extends number ? number : Float64Array[] {
+  return notCompiled("hessian", f, options);
+}
+
+/** `hvp(f)(...args, v)`: the Hessian of f with respect to parameter `wrt` times v, without forming the Hessian. */
+export function hvp<F extends AnyFunction>(f: F, options?: { wrt: ParamIndex<F> }): (...args: [...Parameters<F>, Parameters<F>[0]]) => Parameters<F>[0] {
+  return notCompiled("hvp", f, options);
+}
+
+/** `jacrev(f)(...args)`: the Jacobian of f by reverse mode, one row `d y_i / d x` per output element (for a number y, its gradient). */
+export function jacrev<F extends AnyFunction>(f: F, options?: GradOptions<ParamIndex<F>>): (...args: Parameters<F>) => ReturnType<F> extends number ? Parameters<F>[0] : Parameters<F>[0][] {
+  return notCompiled("jacrev", f, options);
+}
+
 /** Marks a function that `grad` in other modules may call through. */
 export function differentiable<F extends AnyFunction>(f: F): F {
   return notCompiled("differentiable", f);

@@ -13,7 +13,7 @@ const dir = resolve(__dirname, "..", ".tmp", "higher-order");
 let count = 0;
 
 async function compile<T>(body: string): Promise<T> {
-  const source = `import { grad, valueAndGrad } from "adjoint";\n${body}`;
+  const source = `import { grad, valueAndGrad, hessian, hvp, jacrev } from "adjoint";\n${body}`;
   const result = transform(source, { filename: "nested.ts" });
   expect(result.diagnostics.map((d) => `${d.code}: ${d.message}`)).toEqual([]);
   mkdirSync(dir, { recursive: true });
@@ -138,5 +138,80 @@ describe("grad(grad(f))", () => {
     `);
     const x = Float64Array.from([0.4, 1.3]);
     expect(Array.from(m.dg(Float64Array.from(x)))).toEqual([0, 2 * 1.3]);
+  });
+});
+
+describe("hessian, hvp and jacrev", () => {
+  it("give a symmetric Hessian equal to second differences, H v without the matrix, and Jacobians by rows", async () => {
+    const m = await compile<{
+      H: (w: Float64Array) => Float64Array[];
+      Hv: (w: Float64Array, v: Float64Array) => Float64Array;
+      gyy: (x: number, y: number) => number;
+      hvx: (x: number, y: number, v: number) => number;
+      J: (x: Float64Array) => Float64Array[];
+      Jl: (w: Float64Array) => Float64Array;
+      fs: { loss: (w: Float64Array) => number; g: (x: number, y: number) => number; vec: (x: Float64Array) => Float64Array };
+    }>(`
+      function loss(w: Float64Array): number {
+        let s = 0;
+        for (let i = 0; i < w.length; i++) s += Math.exp(w[i]) * w[(i + 1) % w.length] + w[i] * w[i] * w[i];
+        return s;
+      }
+      function g(x: number, y: number) { return Math.sin(x * y) * x; }
+      function vec(x: Float64Array): Float64Array {
+        const out = new Float64Array(2);
+        out[0] = x[0] * x[1];
+        out[1] = Math.sin(x[0]) + x[2] * x[2];
+        return out;
+      }
+      export const H = hessian(loss);
+      export const Hv = hvp(loss);
+      export const gyy = hessian(g, { wrt: 1 });
+      export const hvx = hvp(g);
+      export const J = jacrev(vec);
+      export const Jl = jacrev(loss);
+      export const fs = { loss, g, vec };
+    `);
+    for (const point of [[0.2, -0.5, 0.9], [-1, 0.3, 0.7, 1.2]]) {
+      const w = Float64Array.from(point);
+      const H = m.H(w).map((row) => Array.from(row));
+      const n = w.length;
+      for (let i = 0; i < n; i++) {
+        for (let j = 0; j < n; j++) {
+          const f = (a: number, b: number) => {
+            const x = Float64Array.from(w);
+            x[i] += a;
+            x[j] += b;
+            return m.fs.loss(x);
+          };
+          close(H[i][j], (f(h, h) - f(h, -h) - f(-h, h) + f(-h, -h)) / (4 * h * h), 1e-4);
+          close(H[i][j], H[j][i], 1e-12);
+        }
+      }
+      const v = Float64Array.from(point, (_, k) => (k % 2 ? -0.5 : 1.5));
+      const Hv = Array.from(m.Hv(w, v));
+      Hv.forEach((value, i) => close(value, H[i].reduce((acc, hij, j) => acc + hij * v[j], 0), 1e-10));
+    }
+    for (const [x, y] of [[0.7, -1.1], [1.4, 0.3]]) {
+      close(m.gyy(x, y), (m.fs.g(x, y + h) - 2 * m.fs.g(x, y) + m.fs.g(x, y - h)) / (h * h), 1e-4);
+      close(m.hvx(x, y, 2), (2 * (m.fs.g(x + h, y) - 2 * m.fs.g(x, y) + m.fs.g(x - h, y))) / (h * h), 1e-4);
+    }
+    const x = Float64Array.from([0.3, 0.4, 0.5]);
+    const J = m.J(x).map((row) => Array.from(row));
+    for (let i = 0; i < 2; i++) {
+      for (let j = 0; j < 3; j++) {
+        const p = Float64Array.from(x), q = Float64Array.from(x);
+        p[j] += 1e-6;
+        q[j] -= 1e-6;
+        close(J[i][j], (m.fs.vec(p)[i] - m.fs.vec(q)[i]) / 2e-6);
+      }
+    }
+    const w = Float64Array.from([0.2, -0.5, 0.9]);
+    Array.from(m.Jl(w)).forEach((value, j) => {
+      const p = Float64Array.from(w), q = Float64Array.from(w);
+      p[j] += 1e-6;
+      q[j] -= 1e-6;
+      close(value, (m.fs.loss(p) - m.fs.loss(q)) / 2e-6);
+    });
   });
 });

@@ -20,7 +20,7 @@ import type { Analysis, AnalysisOptions } from "../analyze/index.js";
 import { ATTACHED, summarize, type Summaries, type Summary } from "../analyze/summaries.js";
 import { moduleKinds, type ModuleKinds } from "../analyze/module-types.js";
 import { flatGradientParams, recordValueAndGrad, recordVjp } from "./record-entries.js";
-import { NestedDerivatives } from "./nested.js";
+import { hasStandIns, modeSite, NestedDerivatives, type ModesHost, type NestedHost } from "./nested.js";
 import { wrtOf } from "./options.js";
 
 type Entry = NonNullable<ReverseOptions["entry"]>;
@@ -63,13 +63,14 @@ export class ModuleCompiler {
   /** While a record block is generated: its function parameters and the vjp parameter beside each. */
   private blockVjps = new Map<string, string>();
   private nested: NestedDerivatives;
+  private nestedHost: NestedHost;
 
   constructor(
     private ctx: ModuleContext,
     private program: t.Program,
   ) {
     this.runtime = this.freshModuleName("adjointRuntime");
-    this.nested = new NestedDerivatives({
+    this.nestedHost = {
       ctx,
       runtime: this.runtime,
       freshModuleName: (base) => this.freshModuleName(base),
@@ -77,8 +78,19 @@ export class ModuleCompiler {
       appendLines: (lines) => this.append({ code: "", lines }),
       wrt: (options, call) => this.wrtOption(options, call),
       moduleChanged: () => (this.kinds = null),
-    });
+    };
+    this.nested = new NestedDerivatives(this.nestedHost);
     ctx.nestedDerivative = (call, problems) => this.nested.derivative(call, problems);
+  }
+
+  private modesHost(): NestedHost & ModesHost {
+    return {
+      ...this.nestedHost,
+      lower: (key) => this.lower(this.ctx.functions.get(key)!),
+      entryFor: (key, entry, base) => this.entryFor(key, entry, base),
+      vjpFor: (key, mask) => this.vjpFor(key, mask),
+      replace: (call, code) => this.replace(call, code),
+    };
   }
 
   run(): ModuleOutput {
@@ -97,6 +109,7 @@ export class ModuleCompiler {
       try {
         if (marker === "grad" || marker === "valueAndGrad" || marker === "vjp") this.derivativeSite(node, marker, parents.get(node));
         else if (marker === "differentiable") this.differentiableSite(node);
+        else if (marker === "hessian" || marker === "hvp" || marker === "jacrev") modeSite(this.nested, this.modesHost(), node, marker);
         else if (autogradMethod(node.callee, this.ctx) === "record") this.recordSite(node, parents);
         else site = false;
       } catch (error) {
@@ -578,13 +591,4 @@ export class ModuleCompiler {
     if (up?.type === "VariableDeclarator" && up.id.type === "Identifier") return `'${up.id.name}'`;
     return `the ${node.type === "ArrowFunctionExpression" ? "arrow function" : "function"} at line ${node.loc?.start.line ?? 0}`;
   }
-}
-
-/** Whether an IR calls a nested derivative's stand-in (a function lowered aside). */
-function hasStandIns(ir: IRFunction): boolean {
-  let found = false;
-  forEachStmt(ir.body, (s) => {
-    if ((s.kind === "assign" || s.kind === "effect") && s.expr.kind === "call" && s.expr.callee.kind === "local" && s.expr.callee.key.startsWith("%nested:")) found = true;
-  });
-  return found;
 }

@@ -10,7 +10,7 @@ import { calleeMarker } from "./bindings.js";
 import { diagnostic, type Diagnostic } from "../diagnostics.js";
 import { print, withSourceComments, type PrintedLine } from "../emit/index.js";
 import type { FunctionNode, ModuleContext } from "../ir/context.js";
-import type { IRFunction } from "../ir/index.js";
+import { forEachStmt, type IRFunction } from "../ir/index.js";
 import type { Analysis, AnalysisOptions } from "../analyze/index.js";
 import { lowerFunction } from "../lower/index.js";
 import { optimize } from "../optimize/index.js";
@@ -62,6 +62,16 @@ export class NestedDerivatives {
     }
     const wrt = this.host.wrt(options, call);
     if (wrt === null) return null;
+    return this.derivativeOf(key, marker, wrt, call, problems);
+  }
+
+  /** The gradient of f with respect to parameter `wrt`, as a function in the differentiable subset (reported at `at` where it cannot be). */
+  gradientFunction(key: string, wrt: number, at: t.CallExpression): string | null {
+    return this.derivativeOf(key, "grad", wrt, at, this.host.ctx.diagnostics);
+  }
+
+  /** The module function computing `marker(key, { wrt })` in the differentiable subset, generated once. */
+  private derivativeOf(key: string, marker: "grad" | "valueAndGrad", wrt: number | number[], call: t.CallExpression, problems: Diagnostic[]): string | null {
     const id = `${key}|${marker}|${JSON.stringify(wrt)}`;
     const known = this.names.get(id);
     if (typeof known === "string") return known;
@@ -116,6 +126,26 @@ export class NestedDerivatives {
 }
 
 /**
+ * A function written from the source text given (its parameters annotated), as a function of
+ * the module to differentiate; null if it cannot be read (a bug in adjoint).
+ */
+export function registerSource(ctx: ModuleContext, name: string, text: string, at: t.Node): boolean {
+  let program: t.File;
+  try {
+    program = parse(text, { sourceType: "module", plugins: ["typescript"] });
+  } catch {
+    return false;
+  }
+  const node = program.program.body.find((s): s is t.FunctionDeclaration => s.type === "FunctionDeclaration" && s.id?.name === name);
+  if (!node) return false;
+  walk(node, (n) => {
+    n.loc = at.loc;
+  });
+  ctx.functions.set(name, { key: name, node, exported: false, source: text });
+  return true;
+}
+
+/**
  * The generated text as a function to lower: parameters and result annotated with their kinds
  * (the module's kinds then know them), every node at the marker call's line.
  */
@@ -139,4 +169,73 @@ function parseFunction(text: string, name: string, kinds: string[], ir: IRFuncti
     node.loc = at.loc;
   });
   return { node: fn, source: annotated };
+}
+
+/** What a Hessian site needs of the module compiler beyond what nesting does. */
+export interface ModesHost {
+  lower(key: string): IRFunction | null;
+  entryFor(key: string, entry: { kind: "grad" | "valueAndGrad"; order: number[]; single: boolean }, base: string): string | null;
+  vjpFor(key: string, mask: number[]): string | null;
+  replace(call: t.CallExpression, code: string): void;
+}
+
+const typeOfKind = (kind: string) => (kind === "number" ? "number" : kind === "array" ? "Float64Array | number[]" : kind === "boolean" ? "boolean" : "any");
+
+/**
+ * `hessian(f, { wrt })`, `hvp(f, { wrt })`, `jacrev(f, { wrt })`. The Hessian is reverse over
+ * reverse: the gradient of `<grad(f)(x), v>` (an hvp, one per row for an array), or
+ * `grad(grad(f))` for a number; the Jacobian one pullback of f's vjp per output element.
+ */
+export function modeSite(nested: NestedDerivatives, host: NestedHost & ModesHost, call: t.CallExpression, marker: "hessian" | "hvp" | "jacrev"): void {
+  const { ctx, runtime } = host;
+  const fail = (at: t.Node, detail: string) => void ctx.diagnostics.push(diagnostic(marker === "jacrev" ? "ADJ018" : "ADJ016", ctx.filename, spanOf(at), detail));
+  const [target, options] = call.arguments;
+  const fnTarget = target && target.type !== "SpreadElement" && target.type !== "ArgumentPlaceholder" ? unwrap(target as t.Expression) : undefined;
+  if (fnTarget?.type !== "Identifier" || !ctx.functions.has(fnTarget.name)) return fail(target ?? call, `${marker} takes a function of the module by its name`);
+  const key = fnTarget.name;
+  const wrt = host.wrt(options, call);
+  if (wrt === null) return;
+  if (Array.isArray(wrt)) return fail(options!, `${marker} takes one parameter: { wrt: 1 }`);
+  const ir = host.lower(key);
+  if (!ir) return;
+  if (wrt < 0 || wrt >= ir.params.length) return void ctx.diagnostics.push(diagnostic("ADJ017", ctx.filename, spanOf(options ?? call), `${wrt} ('${key}' has ${ir.params.length} parameters)`));
+  const kind = ir.paramTypes[wrt];
+  if (kind !== "number" && kind !== "array") return fail(target!, `${marker} with respect to a number or an array of numbers (not yet NDArrays or records)`);
+  if (marker === "jacrev") {
+    const vjp = host.vjpFor(key, [wrt]);
+    if (vjp) host.replace(call, `((...args) => ${runtime}.jacobianRows(${vjp}, args, 0))`);
+    return;
+  }
+  const gradient = nested.gradientFunction(key, wrt, call);
+  if (!gradient) return;
+  const params = ir.params.map((p, i) => `${p}: ${typeOfKind(ir.paramTypes[i])}`).join(", ");
+  const args = ir.params.join(", ");
+  const entry = { kind: "grad" as const, order: [wrt], single: true };
+  if (kind === "number" && marker === "hessian") {
+    const name = host.entryFor(gradient, entry, `${key}$hessian`);
+    if (name) host.replace(call, name);
+    return;
+  }
+  // <grad(f)(x), v>, whose gradient with respect to x is H v.
+  const inner = host.freshModuleName(`${key}$gradDot`);
+  const body =
+    kind === "number"
+      ? `  return ${gradient}(${args}) * v;`
+      : `  const g = ${gradient}(${args});\n  let s = 0;\n  for (let i = 0; i < g.length; i++) s += g[i] * v[i];\n  return s;`;
+  const text = `function ${inner}(${params}, v: ${typeOfKind(kind)}): number {\n${body}\n}`;
+  if (!registerSource(ctx, inner, text, call)) return fail(call, "the Hessian-vector product could not be read back (a bug in adjoint)");
+  host.appendLines([{ text: `// <grad(${key}), v>: its gradient is the Hessian of ${key} times v; generated by adjoint` }, ...text.replace(/: (number|boolean|any|Float64Array \| number\[\])(?=[,)])/g, "").replace(/\): number \{/, ") {").split("\n").map((line) => ({ text: line }))]);
+  host.moduleChanged();
+  const hvp = host.entryFor(inner, entry, `${key}$hvp`);
+  if (!hvp) return;
+  host.replace(call, marker === "hvp" || kind === "number" ? hvp : `((...args) => ${runtime}.hessianRows(${hvp}, args, ${wrt}))`);
+}
+
+/** Whether an IR calls a nested derivative's stand-in (a function lowered aside). */
+export function hasStandIns(ir: IRFunction): boolean {
+  let found = false;
+  forEachStmt(ir.body, (s) => {
+    if ((s.kind === "assign" || s.kind === "effect") && s.expr.kind === "call" && s.expr.callee.kind === "local" && s.expr.callee.key.startsWith("%nested:")) found = true;
+  });
+  return found;
 }
