@@ -9,4 +9,4 @@ import { buildNotebook } from "./build-notebook.mjs";
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const notebook = await buildNotebook("tspc");
 console.log("# The seed notebook (MXNet autograd), compiled by adjoint through tspc\n");
-execFileSync(process.execPath, [notebook, "--svg", join(root, "docs", "sin-grad.svg")], { stdio: "inherit" });
+execFileSync(process.execPath, [notebook, "--svg", join(root, "docs", "sin-grad.svg"), "--cost"], { stdio: "inherit" });

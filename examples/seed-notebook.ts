@@ -5,7 +5,7 @@
 // Run: `npm run demo` (builds this file with tspc, runs it, writes docs/sin-grad.svg).
 import { writeFileSync } from "node:fs";
 import { basename } from "node:path";
-import { autograd } from "adjoint";
+import { autograd, grad, hessian } from "adjoint";
 import * as np from "adjoint/np";
 import { renderSinGradSvg } from "./sin-grad-chart.js";
 
@@ -213,3 +213,46 @@ autograd.record(() => {
 y.backward();
 cell(25, () => show(x.grad));
 cell(26, () => show(y));
+
+// ## Exercise 1: why is the second derivative more expensive than the first?
+// The notebook's f on a number: b doubles until |b| >= 1000, so f(a) = k a, f' = k, f'' = 0.
+function controlFlow(a: number): number {
+  let b = a * 2;
+  while (Math.abs(b) < 1000) b = b * 2;
+  return b > 0 ? b : 100 * b;
+}
+const first = grad(controlFlow);
+// grad(grad(f)) differentiates the code grad(f) generates: its forward sweep is that whole
+// code (f's forward sweep, which saves each b, then its reverse sweep), and its own reverse
+// sweep walks both back, saving what each overwrites: four sweeps to the first's two, and
+// twice the saved values. `npm run demo` times both at a = 1e-9 (40 doublings) in In [35].
+const second = grad(grad(controlFlow));
+cell(34, () => show(first(0.3), second(0.3)));
+if (process.argv.includes("--cost")) {
+  const time = (g: (a: number) => number) => {
+    let sink = 0;
+    const start = performance.now();
+    for (let i = 0; i < 200_000; i++) sink += g(1e-9 + i * 1e-18);
+    return [(performance.now() - start) / 200_000, sink] as const;
+  };
+  time(first);
+  time(second);
+  const [t1] = time(first);
+  const [t2] = time(second);
+  cell(35, () => console.log(`at a = 1e-9, f': ${(t1 * 1e6).toFixed(0)} ns, f'': ${(t2 * 1e6).toFixed(0)} ns a call: the second derivative costs ${(t2 / t1).toFixed(1)}x the first`));
+}
+
+// The Hessian of a small loss: logistic regression's on three points, by reverse over reverse.
+function logistic(w: Float64Array): number {
+  const xs = [0.5, -1.5, 2];
+  const ys = [1, 0, 1];
+  let loss = 0;
+  for (let i = 0; i < xs.length; i++) {
+    const z = w[0] + w[1] * xs[i] + w[2] * xs[i] * xs[i];
+    const p = 1 / (1 + Math.exp(-z));
+    loss -= ys[i] * Math.log(p) + (1 - ys[i]) * Math.log(1 - p);
+  }
+  return loss;
+}
+cell(36, () => show(np.array(hessian(logistic)(Float64Array.from([0.1, -0.2, 0.3])).map((row) => Array.from(row)))));
+
