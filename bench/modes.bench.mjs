@@ -1,0 +1,116 @@
+// Higher order: a Hessian-vector product against the gradient it is built on (target
+// hvp / grad <= 3), and the whole Hessian of a function of n parameters against TF.js
+// (CPU backend: its hvp, tf.grad of <tf.grad(f)(x), v>, once per row, as TF.js users build
+// a Hessian) and against central differences of adjoint's own gradient (2n gradients).
+//
+// `node bench/run.mjs modes` (after `npm run build`). Each time is the median of repeated
+// runs (bench/timing.mjs); every result is checked against the others before it is timed.
+import * as tf from "@tensorflow/tfjs";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { loadavg } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { transform } from "../dist/compiler/index.js";
+import { time } from "./timing.mjs";
+
+const TARGET_HVP_VS_GRAD = 3;
+
+const source = `
+import { grad, hessian, hvp } from "adjoint";
+
+/** A smooth coupled loss: each parameter meets its neighbour through exp and a cube. */
+export function loss(w: Float64Array): number {
+  let s = 0;
+  const n = w.length;
+  for (let i = 0; i < n; i++) s += Math.exp(0.1 * w[i]) * w[(i + 1) % n] + 0.5 * w[i] * w[i] * w[i];
+  return s;
+}
+
+export const lossGrad = grad(loss);
+export const lossHvp = hvp(loss);
+export const lossHessian = hessian(loss);
+`;
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const result = transform(source, { filename: "bench/modes.ts", sourceMaps: false });
+if (result.diagnostics.length > 0) throw new Error(result.diagnostics.map((d) => `${d.code} ${d.message}`).join("\n"));
+const outDir = join(root, ".tmp", "bench");
+mkdirSync(outDir, { recursive: true });
+const modulePath = join(outDir, "modes.mjs");
+writeFileSync(modulePath, result.code);
+const gen = await import(pathToFileURL(modulePath).href);
+
+await tf.setBackend("cpu");
+const tfLoss = (w) => {
+  const next = tf.concat([w.slice(1), w.slice(0, 1)]);
+  return tf.sum(tf.add(tf.mul(tf.exp(tf.mul(0.1, w)), next), tf.mul(0.5, tf.pow(w, 3))));
+};
+const tfGrad = tf.grad(tfLoss);
+const tfHvp = (w, v) => tf.grad((x) => tf.sum(tf.mul(tfGrad(x), v)))(w);
+function tfHessian(w) {
+  const n = w.shape[0];
+  return tf.tidy(() => {
+    const rows = [];
+    for (let k = 0; k < n; k++) rows.push(tfHvp(w, tf.oneHot([k], n).reshape([n]).toFloat()));
+    return tf.stack(rows).arraySync();
+  });
+}
+
+function fdHessian(w) {
+  const n = w.length;
+  const h = 1e-5;
+  const rows = [];
+  for (let k = 0; k < n; k++) {
+    const p = Float64Array.from(w), m = Float64Array.from(w);
+    p[k] += h;
+    m[k] -= h;
+    const gp = gen.lossGrad(p), gm = gen.lossGrad(m);
+    rows.push(Float64Array.from(gp, (g, i) => (g - gm[i]) / (2 * h)));
+  }
+  return rows;
+}
+
+const random = (n, seed) => {
+  const out = new Float64Array(n);
+  let state = seed;
+  for (let i = 0; i < n; i++) {
+    state = (state * 1103515245 + 12345) % 2147483648;
+    out[i] = state / 2147483648 - 0.5;
+  }
+  return out;
+};
+
+function maxDiff(a, b) {
+  let d = 0;
+  for (let i = 0; i < a.length; i++) for (let j = 0; j < a[i].length; j++) d = Math.max(d, Math.abs(a[i][j] - b[i][j]));
+  return d;
+}
+
+console.log(`load ${loadavg()[0].toFixed(1)} | hvp / grad target <= ${TARGET_HVP_VS_GRAD}\n`);
+console.log("| n | grad | hvp | hvp / grad |");
+console.log("| ---: | ---: | ---: | ---: |");
+for (const n of [10, 100, 1000, 10000]) {
+  const w = random(n, 7);
+  const v = random(n, 11);
+  const tGrad = time(() => gen.lossGrad(w));
+  const tHvp = time(() => gen.lossHvp(w, v));
+  const ratio = tHvp / tGrad;
+  console.log(`| ${n} | ${(tGrad * 1e3).toFixed(1)} µs | ${(tHvp * 1e3).toFixed(1)} µs | ${ratio.toFixed(2)}${ratio <= TARGET_HVP_VS_GRAD ? "" : " (over target)"} |`);
+}
+
+console.log("\n| n | adjoint hessian | TF.js hvp per row | TF.js / adjoint | central differences of grad | differences / adjoint |");
+console.log("| ---: | ---: | ---: | ---: | ---: | ---: |");
+for (const n of [10, 100]) {
+  const w = random(n, 5);
+  const H = gen.lossHessian(w).map((row) => Array.from(row));
+  const tw = tf.tensor1d(Array.from(w), "float32");
+  const Htf = tfHessian(tw);
+  const Hfd = fdHessian(w).map((row) => Array.from(row));
+  if (maxDiff(H, Htf) > 1e-3 * (1 + n) || maxDiff(H, Hfd) > 1e-4) throw new Error(`Hessians disagree at n = ${n}: tfjs ${maxDiff(H, Htf)}, differences ${maxDiff(H, Hfd)}`);
+  const tAdjoint = time(() => gen.lossHessian(w));
+  const tTf = time(() => tfHessian(tw), 600);
+  const tFd = time(() => fdHessian(w));
+  tw.dispose();
+  const ms = (t) => `${t.toFixed(3)} ms`;
+  console.log(`| ${n} | ${ms(tAdjoint)} | ${ms(tTf)} | ${(tTf / tAdjoint).toFixed(1)} | ${ms(tFd)} | ${(tFd / tAdjoint).toFixed(2)} |`);
+}
