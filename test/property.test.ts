@@ -1,5 +1,7 @@
 // Property: for random scalar programs f(x, y) of the differentiable subset, the
-// gradient adjoint generates matches central finite differences of f.
+// gradient adjoint generates matches central finite differences of f, and its second
+// derivatives (grad(grad(f)), the inner gradient differentiated again) match central
+// differences of that gradient.
 //
 // A program is built from a sequence of choices (fast-check shrinks the sequence, so a
 // failure shrinks towards a shorter, simpler program): up to two helper functions that
@@ -322,4 +324,41 @@ describe("random scalar programs", () => {
     // Most components must really be compared, not skipped as near a branch boundary.
     expect(counts.compared).toBeGreaterThan(4 * (counts.skipped + 2 * counts.large));
   });
+
+  it("have second derivatives (grad of grad, nested) that match central differences of their gradient", async () => {
+    const outDir = resolve(__dirname, "..", ".tmp", "property-second");
+    mkdirSync(outDir, { recursive: true });
+    let modules = 0;
+    const counts = { compared: 0, skipped: 0, large: 0 };
+    const property = fc.asyncProperty(programArbitrary, pointsArbitrary, async (source, points) => {
+      const code = `import { grad } from "adjoint";\n${source}\nexport const dfx = grad(f);\nexport const d2 = grad(grad(f), { wrt: [0, 1] });\n`;
+      const result = transform(code, { filename: "prop.ts" });
+      expect(result.diagnostics.map((d) => `${d.code} ${d.message}`), source).toEqual([]);
+      const path = join(outDir, `${modules++}.mjs`);
+      writeFileSync(path, result.code);
+      const compiled = (await import(pathToFileURL(path).href)) as { dfx: (x: number, y: number) => number; d2: (x: number, y: number) => [number, number] };
+      const reference = evaluate(source);
+      for (const point of points) {
+        const where = `at (${point.join(", ")}) in ${path}:\n${source}\n`;
+        if (Math.abs(reference(...point)) > MAX_VALUE || !staysBounded(source, point)) {
+          counts.large++;
+          continue;
+        }
+        const second = compiled.d2(...point);
+        for (const index of [0, 1]) {
+          const expected = smoothCentralDifference(compiled.dfx, point, index, SMOOTHNESS);
+          if (expected === undefined) {
+            counts.skipped++;
+            continue;
+          }
+          counts.compared++;
+          expectClose(second[index], expected, { rtol: 1e-4, atol: 1e-5, label: `d2 f / dx d${"xy"[index]} ${where}` });
+        }
+      }
+    });
+    await fc.assert(property, { numRuns: Math.ceil(RUNS / 2), seed: SEED, interruptAfterTimeLimit: TIME_LIMIT_MS });
+    console.log(`property (second order): ${modules} programs, ${counts.compared} components compared, ${counts.skipped} skipped near a kink, ${counts.large} points skipped as too large`);
+    expect(counts.compared).toBeGreaterThan(2 * (counts.skipped + 2 * counts.large));
+  });
 });
+
