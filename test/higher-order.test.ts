@@ -66,6 +66,31 @@ describe("grad(grad(f))", () => {
     for (const [name, f, d2] of m.cases) for (const x of POINTS) expect(() => close(d2(x), second(f, x), 1e-4), `${name} at ${x}`).not.toThrow();
   });
 
+  it("is f'' through an out-parameter helper, a local record taken apart, and map/reduce callbacks", async () => {
+    const m = await compile<{ cases: [string, (x: number) => number, (x: number) => number][] }>(`
+      function fillScaled(out: Float64Array, x: number) {
+        for (let i = 0; i < out.length; i++) out[i] = x * (i + 1);
+      }
+      function outParam(x: number) {
+        const buf = new Float64Array(3);
+        fillScaled(buf, x);
+        let s = 0;
+        for (let i = 0; i < 3; i++) s += Math.sin(buf[i]) * buf[i];
+        return s;
+      }
+      function recordAndCallbacks(x: number) {
+        const p = { a: x, b: x * x };
+        const { a, b } = p;
+        return [a, b, 3].map((v) => v * Math.exp(v * 0.1)).reduce((s, v) => s + v, 0);
+      }
+      export const cases = [
+        ["outParam", grad(outParam), grad(grad(outParam))],
+        ["recordAndCallbacks", grad(recordAndCallbacks), grad(grad(recordAndCallbacks))],
+      ];
+    `);
+    for (const [name, df, d2] of m.cases) for (const x of POINTS) expect(() => close(d2(x), first(df, x)), `${name} at ${x}`).not.toThrow();
+  });
+
   it("nests to third order, and takes wrt at each level (mixed partials)", async () => {
     const m = await compile<{ d3: (x: number) => number; dxy: (x: number, y: number) => number; f: (x: number, y: number) => number }>(`
       function g(x: number) { return Math.exp(x) * Math.sin(x); }
@@ -123,7 +148,7 @@ describe("grad(grad(f))", () => {
     `;
     const result = transform(source, { filename: "nested.ts" });
     expect(result.diagnostics.map((d) => `${d.code} ${d.line}: ${d.message}`)).toEqual([
-      "ADJ016 7: this expression is not supported in differentiated code: grad of 'f' differentiated again needs arrays saved whole, which is not differentiable yet ('f' overwrites arrays, calls a function with an attached derivative or uses NDArrays)",
+      "ADJ016 7: this expression is not supported in differentiated code: grad of 'f' differentiated again needs arrays saved whole, which is not differentiable yet (an array saved whole: one filled, sorted, set or overwritten by a callee)",
     ]);
   });
 

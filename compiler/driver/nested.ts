@@ -115,7 +115,7 @@ export class NestedDerivatives {
     const text = lines.map((l) => l.text).join("\n");
     // What only the runtime does (arrays saved whole, attached vjps, NDArray rules, adjoints found by array) has no derivative yet.
     const helper = new RegExp(`${runtime}\\.(\\w+)|\\.(pushRef|popRef)\\(`).exec(text);
-    if (helper) return fail(`grad of '${key}' differentiated again needs ${helper[1] ? `the runtime's ${helper[1]}` : "arrays saved whole"}, which is not differentiable yet ('${key}' overwrites arrays, calls a function with an attached derivative or uses NDArrays)`);
+    if (helper) return fail(`grad of '${key}' differentiated again needs ${helper[1] ? `the runtime's ${helper[1]}` : "arrays saved whole"}, which is not differentiable yet (${whyRuntime(helper[1] ?? helper[2])})`);
     const parsed = parseFunction(text, name, kinds, ir, analysis, entry, call);
     if (!parsed) return fail(`grad of '${key}' could not be read back (a bug in adjoint)`);
     ctx.functions.set(name, { key: name, node: parsed.node, exported: false, source: parsed.source });
@@ -123,6 +123,14 @@ export class NestedDerivatives {
     this.host.moduleChanged();
     return true;
   }
+}
+
+/** What in f makes its generated gradient call a runtime helper. */
+function whyRuntime(helper: string): string {
+  if (helper === "ArrayAdjoints" || helper === "fit") return "an array it resizes (push, pop, splice, shift) or one several names hold";
+  if (helper === "vjpOf") return "a call of a function with an attached derivative (customGrad, an import)";
+  if (helper === "np" || helper === "accumulate" || helper === "shapeOf") return "NDArray code";
+  return "an array saved whole: one filled, sorted, set or overwritten by a callee";
 }
 
 /**

@@ -196,7 +196,8 @@ function isRecordArgument(l: Lowering, arg: t.Expression): boolean {
 function sameLocal(l: Lowering, fn: LocalFunction, param: string, arg: t.Identifier, later: t.Node[]): string | undefined {
   const local = l.lookup(arg.name);
   if (local === undefined || l.localFunctions.has(local) || assigns(fn.node, param)) return undefined;
-  if (!arg.name.startsWith("%") && (mayAssign(l, fn.node) || later.some((a) => mayAssign(l, a)))) return undefined;
+  // A module function's assignments are to its own locals (it captures nothing): only a local function's may reach the argument.
+  if (!arg.name.startsWith("%") && ((fn.scopes.length > 0 && mayAssign(l, fn.node)) || later.some((a) => mayAssign(l, a)))) return undefined;
   return local;
 }
 
