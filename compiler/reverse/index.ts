@@ -234,6 +234,8 @@ class ReverseBuilder implements Reverser {
         pullback.push(line(`${rt}.${seed}(${this.adjoint(fn.result)}, ${head});`));
       }
     }
+    // A resized array's adjoint, made with the array, takes the length the forward sweep left it.
+    for (const name of [...this.directArrays].filter((n) => a.resized.has(n)).sort()) pullback.push(...this.fitDirect(name));
     if (this.extraLocals.length > 0) pullback.push(line(`let ${this.extraLocals.join(", ")};`));
     pullback.push(...seeds);
     if (this.leafGradients) pullback.push(line(`const ${this.leafGradients} = [];`));
@@ -341,7 +343,7 @@ class ReverseBuilder implements Reverser {
     const regionSize = new Map<string, number>();
     for (const name of [...fn.params, ...fn.locals.keys()]) if (this.isArray(name)) regionSize.set(a.region(name), (regionSize.get(a.region(name)) ?? 0) + 1);
     for (const name of activeArrays) {
-      if (fn.params.includes(name) || !made.get(name) || regionSize.get(a.region(name)) !== 1 || a.resized.has(name)) continue;
+      if (fn.params.includes(name) || !made.get(name) || regionSize.get(a.region(name)) !== 1) continue;
       this.directArrays.add(name);
       this.forwardLocals.push(this.adjoint(name));
     }
@@ -404,9 +406,20 @@ class ReverseBuilder implements Reverser {
     return type === "number" ? "" : type === "boolean" ? this.intKind() : "Ref";
   }
 
-  /** A new array of zeros of `array`'s length: of its kind, or, in plain code, a Float64Array. */
+  /** A new array of zeros of `array`'s length: of its kind, or, in plain code, a Float64Array (an Array for one resized). */
   zerosLike(array: string): string {
-    return this.options.plainStack ? `new Float64Array(${array}.length)` : `${this.options.runtime}.zerosLike(${array})`;
+    if (!this.options.plainStack) return `${this.options.runtime}.zerosLike(${array})`;
+    return this.a.resized.has(array) ? `new Array(${array}.length).fill(0)` : `new Float64Array(${array}.length)`;
+  }
+
+  /** `dxs` to the length of `xs`: through the runtime, or in plain code by splice and push. */
+  private fitDirect(name: string): Code[] {
+    const d = this.adjoint(name);
+    if (!this.options.plainStack) return [line(`${this.options.runtime}.fit(${d}, ${name});`)];
+    return [
+      line(`${d}.splice(${name}.length, ${d}.length - ${name}.length);`),
+      { kind: "block", head: `while (${d}.length < ${name}.length)`, body: [line(`${d}.push(0);`)] },
+    ];
   }
 
   /** Integers and flags: a typed stack of their own, or, on a plain Array, numbers. */
