@@ -62,6 +62,30 @@ export function vjp(f: AnyFunction, options?: GradOptions<unknown>): never {
   return notCompiled("vjp", f, options);
 }
 
+/** The tangents `jvp(f, { wrt })` takes after the primals: one per `wrt` parameter, of its type. */
+export type TangentsOf<F extends AnyFunction, W> = W extends number
+  ? [Parameters<F>[W]]
+  : W extends readonly number[]
+    ? { -readonly [K in keyof W]: Parameters<F>[W[K] & number] }
+    : never;
+
+/**
+ * `jvp(f)(...args, tangent)` is `[f(...args), J u]`: forward mode, the value and its directional
+ * derivative along the tangent `u` of `args[0]`, computed in one sweep. `wrt` picks other
+ * parameters, one tangent each, in its order. Every parameter is passed, defaults included,
+ * before the tangents.
+ */
+export function jvp<F extends AnyFunction>(
+  f: F,
+): (...args: [...Required<Parameters<F>>, ...TangentsOf<F, 0>]) => [ReturnType<F>, ReturnType<F>];
+export function jvp<F extends AnyFunction, const W extends Wrt<F>>(
+  f: F,
+  options: GradOptions<W>,
+): (...args: [...Required<Parameters<F>>, ...TangentsOf<F, W>]) => [ReturnType<F>, ReturnType<F>];
+export function jvp(f: AnyFunction, options?: GradOptions<unknown>): never {
+  return notCompiled("jvp", f, options);
+}
+
 /** Marks a function that `grad` in other modules may call through. */
 export function differentiable<F extends AnyFunction>(f: F): F {
   return notCompiled("differentiable", f);

@@ -20,6 +20,8 @@ import type { Analysis, AnalysisOptions } from "../analyze/index.js";
 import { ATTACHED, summarize, type Summaries, type Summary } from "../analyze/summaries.js";
 import { moduleKinds, type ModuleKinds } from "../analyze/module-types.js";
 import { flatGradientParams, recordValueAndGrad, recordVjp } from "./record-entries.js";
+import { wrtOption } from "./options.js";
+import { ForwardSites } from "./forward-sites.js";
 
 type Entry = NonNullable<ReverseOptions["entry"]>;
 
@@ -60,12 +62,14 @@ export class ModuleCompiler {
   private parents: Map<t.Node, t.Node> | null = null;
   /** While a record block is generated: its function parameters and the vjp parameter beside each. */
   private blockVjps = new Map<string, string>();
+  private forward: ForwardSites;
 
   constructor(
     private ctx: ModuleContext,
     private program: t.Program,
   ) {
     this.runtime = this.freshModuleName("adjointRuntime");
+    this.forward = new ForwardSites({ runtime: () => this.runtime, filename: this.ctx.filename, lower: (key) => this.lower(this.ctx.functions.get(key)!), analyze: (ir, mask, options) => this.analyze(ir, mask, options), report: (d) => this.report(d), fresh: (base) => this.freshModuleName(base), append: (generated) => this.append(generated) });
   }
 
   run(): ModuleOutput {
@@ -82,7 +86,7 @@ export class ModuleCompiler {
       this.siteProblems = [];
       let site = true;
       try {
-        if (marker === "grad" || marker === "valueAndGrad" || marker === "vjp") this.derivativeSite(node, marker, parents.get(node));
+        if (marker === "grad" || marker === "valueAndGrad" || marker === "vjp" || marker === "jvp") this.derivativeSite(node, marker, parents.get(node));
         else if (marker === "differentiable") this.differentiableSite(node);
         else if (autogradMethod(node.callee, this.ctx) === "record") this.recordSite(node, parents);
         else site = false;
@@ -151,24 +155,21 @@ export class ModuleCompiler {
   }
 
   /** `grad(f, { wrt })`, `valueAndGrad(...)`, `vjp(...)`. */
-  private derivativeSite(call: t.CallExpression, marker: "grad" | "valueAndGrad" | "vjp", parent: t.Node | undefined): void {
+  private derivativeSite(call: t.CallExpression, marker: "grad" | "valueAndGrad" | "vjp" | "jvp", parent: t.Node | undefined): void {
     const [target, options] = call.arguments;
     if (!target || target.type === "SpreadElement" || target.type === "ArgumentPlaceholder") {
       this.fail(call, "ADJ023", `${marker} needs the function to differentiate`);
       return;
     }
-    const wrt = this.wrtOption(options, call);
+    const wrt = wrtOption(options, (node, code, detail) => this.fail(node, code, detail));
     if (wrt === null) return;
-    const helper = { grad: "gradOf", valueAndGrad: "valueAndGradOf", vjp: "vjpWith" }[marker];
+    const helper = { grad: "gradOf", valueAndGrad: "valueAndGradOf", vjp: "vjpWith", jvp: "" }[marker];
     const fnTarget = unwrap(target as t.Expression);
 
     if (fnTarget.type === "Identifier" && this.ctx.attached.has(fnTarget.name) && !this.ctx.functions.has(fnTarget.name)) {
       // A customGrad or imported function: differentiate through its attached vjp.
       const problem = this.ctx.hooks?.importProblem?.(fnTarget.name);
-      if (problem) {
-        this.fail(target, "ADJ018", problem);
-        return;
-      }
+      if (problem || marker === "jvp") return this.fail(target, problem ? "ADJ018" : "ADJ029", problem ?? `'${fnTarget.name}' carries a vjp and no jvp`);
       const pick = Array.isArray(wrt) ? `[${wrt.join(", ")}]` : String(wrt);
       this.replace(call, `${this.runtime}.${helper}(${this.runtime}.vjpOf(${fnTarget.name}, "${fnTarget.name}"), ${pick})`);
       return;
@@ -210,6 +211,7 @@ export class ModuleCompiler {
     }
     const ir = this.lower(fn);
     if (!ir) return;
+    if (marker === "jvp") return this.jvpSite(call, fn, ir, indices, Array.isArray(wrt) || wrt !== 0, inline);
     if (ir.sourceParams) return this.recordDerivative(call, marker, fn, ir, indices, !Array.isArray(wrt), inline);
     for (const i of indices) {
       if (!DIFFERENTIABLE_TYPES.has(ir.paramTypes[i])) {
@@ -244,6 +246,14 @@ export class ModuleCompiler {
       const name = this.vjpFor(fn.key, mask);
       if (name) this.replace(call, `${this.runtime}.${helper}(${name}, ${pick})`);
     }
+  }
+
+  /** `jvp(f, { wrt })`: forward mode (forward-sites.ts). */
+  private jvpSite(call: t.CallExpression, fn: ModuleFunction, ir: IRFunction, indices: number[], named: boolean, inline: boolean): void {
+    if (ir.sourceParams) return this.fail(call, "ADJ029", "a function with an object record parameter (jvp takes its fields for now: pass them as parameters)");
+    if (new Set(indices).size < indices.length) return this.fail(call, "ADJ017", "each parameter once: it takes one tangent");
+    const generated = this.forward.site(fn.key, indices, named, inline);
+    if (generated) this.replace(call, typeof generated === "string" ? generated : generated.code, typeof generated === "string" ? undefined : generated.lines);
   }
 
   /** A derivative of a function with record parameters: its sweep over their fields, behind an entry that unpacks and packs them (record-entries.ts). */
@@ -416,26 +426,6 @@ export class ModuleCompiler {
     const returnsArgument = summary?.result.kind === "param" || summary?.result.kind === "mixed";
     const effects = writes.length > 0 || returnsArgument ? `, { writes: [${writes.join(", ")}], returnsArgument: ${returnsArgument} }` : "";
     this.replace(call, `${this.runtime}.withVjp(${original}, ${name}${effects})`);
-  }
-
-  private wrtOption(options: t.CallExpression["arguments"][number] | undefined, call: t.CallExpression): number | number[] | null {
-    if (!options) return 0;
-    if (options.type !== "ObjectExpression") {
-      this.fail(options, "ADJ023", "write the options as an object literal in the call, such as { wrt: [0, 1] }, so the compiler can read them");
-      return null;
-    }
-    const prop = options.properties.find(
-      (p): p is t.ObjectProperty => p.type === "ObjectProperty" && !p.computed && p.key.type === "Identifier" && p.key.name === "wrt",
-    );
-    if (!prop) return 0;
-    const value = unwrap(prop.value as t.Expression);
-    if (value.type === "NumericLiteral") return value.value;
-    if (value.type === "ArrayExpression" && value.elements.length > 0 && value.elements.every((e) => e?.type === "NumericLiteral")) {
-      return value.elements.map((e) => (e as t.NumericLiteral).value);
-    }
-    this.fail(prop.value, "ADJ017", "wrt must be a number literal or an array of number literals");
-    void call;
-    return null;
   }
 
   private replace(call: t.CallExpression, code: string, lines?: PrintedLine[]): void {
