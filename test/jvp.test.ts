@@ -303,6 +303,35 @@ describe("jvp's API", () => {
   });
 });
 
+describe("jacfwd: a jvp per input element", () => {
+  it("number -> number, number -> array, array -> number (= grad), array -> array, and wrt lists", async () => {
+    const m = await load(`import { jacfwd } from "adjoint";
+      function s(x: number): number { return Math.sin(x) * x; }
+      function curve(t: number): Float64Array { return Float64Array.from([t * t, Math.cos(t), 2]); }
+      function norm(x: number[], c: number): number { let q = 0; for (const v of x) q += v * v * c; return q; }
+      function step(x: Float64Array, c: number): Float64Array { const y = new Float64Array(2); y[0] = x[0] * x[1] * c; y[1] = Math.exp(x[2]) + c; x[0] = 0; return y; }
+      export const a = jacfwd(s);
+      export const b = jacfwd(curve);
+      export const g = grad(norm);
+      export const c = jacfwd(norm);
+      export const d = jacfwd(step);
+      export const e = jacfwd(step, { wrt: [1, 0] });
+      export const inline = jacfwd((x: number, k: number) => x ** 3 * k);`);
+    const call = (name: string, ...args: unknown[]) => (m[name] as (...a: unknown[]) => unknown)(...args);
+    expectClose(call("a", 0.7) as number, Math.cos(0.7) * 0.7 + Math.sin(0.7));
+    expect(Array.from(call("b", 0.5) as Float64Array).map((v) => +v.toFixed(12))).toEqual([1, +(-Math.sin(0.5)).toFixed(12), 0]);
+    expect(call("c", [0.5, -1, 2], 3)).toEqual(call("g", [0.5, -1, 2], 3));
+    const x = Float64Array.from([0.5, -1, 0.25]);
+    const rows = call("d", x, 2) as Float64Array[];
+    expect(rows.map((r) => Array.from(r))).toEqual([[-2, 1, 0], [0, 0, Math.exp(0.25)]]);
+    expect(Array.from(x), "the caller's input is not written").toEqual([0.5, -1, 0.25]);
+    const [dc, dx] = call("e", x, 2) as [Float64Array, Float64Array[]];
+    expect(Array.from(dc)).toEqual([-0.5, 1]);
+    expect(dx.map((r) => Array.from(r))).toEqual(rows.map((r) => Array.from(r)));
+    expectClose(call("inline", 2, 5) as number, 60);
+  });
+});
+
 describe("what jvp refuses, where it is written", () => {
   const refused = (source: string) => transform(`import { jvp, customGrad } from "adjoint";\nimport * as np from "adjoint/np";\n${source}`, { filename: "refused.ts" }).diagnostics.map((d) => `${d.code} ${d.line}: ${d.message}`);
   it("NDArray code", () => {

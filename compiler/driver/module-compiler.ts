@@ -86,7 +86,7 @@ export class ModuleCompiler {
       this.siteProblems = [];
       let site = true;
       try {
-        if (marker === "grad" || marker === "valueAndGrad" || marker === "vjp" || marker === "jvp") this.derivativeSite(node, marker, parents.get(node));
+        if (marker === "grad" || marker === "valueAndGrad" || marker === "vjp" || marker === "jvp" || marker === "jacfwd") this.derivativeSite(node, marker, parents.get(node));
         else if (marker === "differentiable") this.differentiableSite(node);
         else if (autogradMethod(node.callee, this.ctx) === "record") this.recordSite(node, parents);
         else site = false;
@@ -155,7 +155,7 @@ export class ModuleCompiler {
   }
 
   /** `grad(f, { wrt })`, `valueAndGrad(...)`, `vjp(...)`. */
-  private derivativeSite(call: t.CallExpression, marker: "grad" | "valueAndGrad" | "vjp" | "jvp", parent: t.Node | undefined): void {
+  private derivativeSite(call: t.CallExpression, marker: "grad" | "valueAndGrad" | "vjp" | "jvp" | "jacfwd", parent: t.Node | undefined): void {
     const [target, options] = call.arguments;
     if (!target || target.type === "SpreadElement" || target.type === "ArgumentPlaceholder") {
       this.fail(call, "ADJ023", `${marker} needs the function to differentiate`);
@@ -163,13 +163,13 @@ export class ModuleCompiler {
     }
     const wrt = wrtOption(options, (node, code, detail) => this.fail(node, code, detail));
     if (wrt === null) return;
-    const helper = { grad: "gradOf", valueAndGrad: "valueAndGradOf", vjp: "vjpWith", jvp: "" }[marker];
+    const helper = { grad: "gradOf", valueAndGrad: "valueAndGradOf", vjp: "vjpWith", jvp: "", jacfwd: "" }[marker];
     const fnTarget = unwrap(target as t.Expression);
 
     if (fnTarget.type === "Identifier" && this.ctx.attached.has(fnTarget.name) && !this.ctx.functions.has(fnTarget.name)) {
       // A customGrad or imported function: differentiate through its attached vjp.
       const problem = this.ctx.hooks?.importProblem?.(fnTarget.name);
-      if (problem || marker === "jvp") return this.fail(target, problem ? "ADJ018" : "ADJ029", problem ?? `'${fnTarget.name}' carries a vjp and no jvp`);
+      if (problem || marker === "jvp" || marker === "jacfwd") return this.fail(target, problem ? "ADJ018" : "ADJ029", problem ?? `'${fnTarget.name}' carries a vjp and no jvp`);
       const pick = Array.isArray(wrt) ? `[${wrt.join(", ")}]` : String(wrt);
       this.replace(call, `${this.runtime}.${helper}(${this.runtime}.vjpOf(${fnTarget.name}, "${fnTarget.name}"), ${pick})`);
       return;
@@ -211,7 +211,7 @@ export class ModuleCompiler {
     }
     const ir = this.lower(fn);
     if (!ir) return;
-    if (marker === "jvp") return this.jvpSite(call, fn, ir, indices, Array.isArray(wrt) || wrt !== 0, inline);
+    if (marker === "jvp" || marker === "jacfwd") return this.jvpSite(call, fn, ir, indices, Array.isArray(wrt) || wrt !== 0, inline, marker === "jacfwd" ? !Array.isArray(wrt) : undefined);
     if (ir.sourceParams) return this.recordDerivative(call, marker, fn, ir, indices, !Array.isArray(wrt), inline);
     for (const i of indices) {
       if (!DIFFERENTIABLE_TYPES.has(ir.paramTypes[i])) {
@@ -248,12 +248,17 @@ export class ModuleCompiler {
     }
   }
 
-  /** `jvp(f, { wrt })`: forward mode (forward-sites.ts). */
-  private jvpSite(call: t.CallExpression, fn: ModuleFunction, ir: IRFunction, indices: number[], named: boolean, inline: boolean): void {
+  /** `jvp(f, { wrt })`: forward mode (forward-sites.ts); `jacfwd` (`single`: for one wrt parameter) runs that jvp once per input element. */
+  private jvpSite(call: t.CallExpression, fn: ModuleFunction, ir: IRFunction, indices: number[], named: boolean, inline: boolean, single?: boolean): void {
     if (ir.sourceParams) return this.fail(call, "ADJ029", "a function with an object record parameter (jvp takes its fields for now: pass them as parameters)");
     if (new Set(indices).size < indices.length) return this.fail(call, "ADJ017", "each parameter once: it takes one tangent");
     const generated = this.forward.site(fn.key, indices, named, inline);
-    if (generated) this.replace(call, typeof generated === "string" ? generated : generated.code, typeof generated === "string" ? undefined : generated.lines);
+    if (!generated) return;
+    const [code, lines] = typeof generated === "string" ? [generated, undefined] : [generated.code, generated.lines];
+    if (single === undefined) return this.replace(call, code, lines);
+    const [open, close] = [`${this.runtime}.jacfwdOf(`, `, ${ir.params.length}, [${indices.join(", ")}], ${single})`];
+    const wrapped = lines && [{ text: open }, ...lines, { text: close }];
+    this.replace(call, wrapped ? wrapped.map((l) => l.text).join("\n") : `${open}${code}${close}`, wrapped);
   }
 
   /** A derivative of a function with record parameters: its sweep over their fields, behind an entry that unpacks and packs them (record-entries.ts). */
