@@ -80,6 +80,49 @@ export function jacrev<F extends AnyFunction>(f: F, options?: GradOptions<ParamI
   return notCompiled("jacrev", f, options);
 }
 
+/** The tangents `jvp(f, { wrt })` takes after the primals: one per `wrt` parameter, of its type. */
+export type TangentsOf<F extends AnyFunction, W> = W extends number
+  ? [Parameters<F>[W]]
+  : W extends readonly number[]
+    ? { -readonly [K in keyof W]: Parameters<F>[W[K] & number] }
+    : never;
+
+/**
+ * `jvp(f)(...args, tangent)` is `[f(...args), J u]`: forward mode, the value and its directional
+ * derivative along the tangent `u` of `args[0]`, computed in one sweep. `wrt` picks other
+ * parameters, one tangent each, in its order. Every parameter is passed, defaults included,
+ * before the tangents.
+ */
+export function jvp<F extends AnyFunction>(
+  f: F,
+): (...args: [...Required<Parameters<F>>, ...TangentsOf<F, 0>]) => [ReturnType<F>, ReturnType<F>];
+export function jvp<F extends AnyFunction, const W extends Wrt<F>>(
+  f: F,
+  options: GradOptions<W>,
+): (...args: [...Required<Parameters<F>>, ...TangentsOf<F, W>]) => [ReturnType<F>, ReturnType<F>];
+export function jvp(f: AnyFunction, options?: GradOptions<unknown>): never {
+  return notCompiled("jvp", f, options);
+}
+
+/** The Jacobian of an output O with respect to an input I: a number's is O itself, an array's a number's derivatives of I's kind, or rows of them. */
+export type Jacobian<I, O> = I extends number ? O : O extends number ? I : I[];
+type JacobianOf<F extends AnyFunction, W> = W extends number
+  ? Jacobian<Parameters<F>[W], ReturnType<F>>
+  : W extends readonly number[]
+    ? { -readonly [K in keyof W]: Jacobian<Parameters<F>[W[K] & number], ReturnType<F>> }
+    : never;
+
+/**
+ * `jacfwd(f)(...args)`: the Jacobian of f with respect to `args[0]` (`wrt` picks others, one
+ * Jacobian each), by forward mode: one jvp per element of the input. For an output of m
+ * elements and an array input of n, m rows of n (row i: the derivatives of output i).
+ */
+export function jacfwd<F extends AnyFunction>(f: F): (...args: Parameters<F>) => JacobianOf<F, 0>;
+export function jacfwd<F extends AnyFunction, const W extends Wrt<F>>(f: F, options: GradOptions<W>): (...args: Parameters<F>) => JacobianOf<F, W>;
+export function jacfwd(f: AnyFunction, options?: GradOptions<unknown>): never {
+  return notCompiled("jacfwd", f, options);
+}
+
 /** Marks a function that `grad` in other modules may call through. */
 export function differentiable<F extends AnyFunction>(f: F): F {
   return notCompiled("differentiable", f);

@@ -5,7 +5,10 @@
 //   - calling it never throws,
 //   - valueAndGrad's / vjp's value equals the primal's (the untransformed program),
 //   - the gradient matches central finite differences at several random points,
-//   - the caller's input array ends exactly as the primal leaves it.
+//   - the caller's input array ends exactly as the primal leaves it;
+//   - forward mode on the same program (jvp(f), TypeScript rendering) compiles too, and its
+//     tangent along a random u equals the gradient's <grad, u> (relative 1e-7), its value the
+//     primal's, with the input left as the primal leaves it.
 // Every program is compiled twice: as TypeScript through transform(), and as untyped
 // JavaScript (.js) through the Babel plugin.
 //
@@ -90,7 +93,8 @@ type ProblemKind =
   | "gradient-shape"
   | "value"
   | "gradient"
-  | "input";
+  | "input"
+  | "jvp";
 
 interface Problem {
   frontend: Frontend;
@@ -167,6 +171,20 @@ function callGradient(spec: ProgramSpec, d: (...args: unknown[]) => unknown, x: 
   return { value, dx, dc };
 }
 
+/** The same program's jvp (wrt as the gradient's), compiled from the TypeScript rendering, or the problem. */
+async function jvpOf(spec: ProgramSpec): Promise<{ j?: (...args: unknown[]) => [number, number]; problem?: string }> {
+  const { source } = render(spec, true);
+  const wrt = spec.wrt === "both" ? ", { wrt: [0, 1] }" : "";
+  const outcome = compileTs(`${source.replace(`import { ${spec.marker} }`, `import { ${spec.marker}, jvp }`)}export const j = jvp(f${wrt});\n`);
+  if (outcome.status === "crashed") return { problem: `jvp: the compiler crashed: ${outcome.error.split("\n").slice(0, 6).join("\n")}` };
+  if (outcome.status === "refused") return { problem: `jvp refused what vjp compiles: ${outcome.diagnostics.map((d) => `${d.code} ${d.line}:${d.column} ${d.message}`).join("; ")}` };
+  try {
+    return { j: ((await load(outcome.code)) as unknown as { j: (...args: unknown[]) => [number, number] }).j };
+  } catch (error) {
+    return { problem: `importing the jvp module: ${(error as Error)?.stack ?? error}` };
+  }
+}
+
 async function runCompiled(spec: ProgramSpec, frontend: Frontend, code: string, points: Point[]): Promise<Problem[]> {
   const problems: Problem[] = [];
   const problem = (kind: ProblemKind, detail: string) => problems.push({ frontend, kind, detail });
@@ -177,6 +195,8 @@ async function runCompiled(spec: ProgramSpec, frontend: Frontend, code: string, 
     problem("throws", `importing the generated module: ${(error as Error)?.stack ?? error}`);
     return problems;
   }
+  const forward = frontend === "ts" ? await jvpOf(spec) : {};
+  if (forward.problem) problem("jvp", forward.problem);
   const primal = primalOf(spec);
   for (const point of points) {
     const head = spec.marker === "vjp" ? point.head : 1;
@@ -218,6 +238,7 @@ async function runCompiled(spec: ProgramSpec, frontend: Frontend, code: string, 
       problem("gradient-shape", `${where}: d x is ${dx instanceof Float64Array ? "Float64Array " : ""}${Array.isArray(dx) || dx instanceof Float64Array ? show(dx as ArrayLike<number>) : String(dx)}, d c is ${String(dc)} (x is ${spec.kind})`);
       continue;
     }
+    if (forward.j) problems.push(...jvpAgrees(spec, forward.j, point, primalValue, primalInput, head, dx as ArrayLike<number>, dc as number | undefined, where));
     const scalar = (...args: number[]) => primal(make(spec, args.slice(0, N)), args[N]);
     const args = [...point.x, point.c];
     const components = spec.wrt === "both" ? N + 1 : N;
@@ -230,6 +251,33 @@ async function runCompiled(spec: ProgramSpec, frontend: Frontend, code: string, 
       } catch (error) {
         problem("gradient", (error as Error).message);
       }
+    }
+  }
+  return problems;
+}
+
+/** jvp(f) along u against the gradient's <grad, u> (the gradient already scaled by the head). */
+function jvpAgrees(spec: ProgramSpec, j: (...args: unknown[]) => [number, number], point: Point, primalValue: number, primalInput: ArrayInput, head: number, dx: ArrayLike<number>, dc: number | undefined, where: string): Problem[] {
+  const problems: Problem[] = [];
+  const problem = (detail: string) => problems.push({ frontend: "ts", kind: "jvp", detail: `${where}: ${detail}` });
+  const ux = point.x.map((_, k) => Math.sin(7.3 * k + point.c));
+  const uc = spec.wrt === "both" ? Math.cos(point.c) : 0;
+  const input = make(spec, point.x);
+  let value: number;
+  let tangent: number;
+  try {
+    [value, tangent] = spec.wrt === "both" ? j(input, point.c, make(spec, ux), uc) : j(input, point.c, make(spec, ux));
+  } catch (error) {
+    problem(`the jvp threw ${String((error as Error)?.stack ?? error).split("\n").slice(0, 3).join("\n")}`);
+    return problems;
+  }
+  if (Array.from(input).some((v, k) => !same(v, primalInput[k]))) problem(`x after the jvp is ${show(input)}, after the primal ${show(primalInput)}`);
+  const reverse = ux.reduce((acc, u, k) => acc + u * dx[k], 0) + uc * (dc ?? 0);
+  for (const [label, actual, expected, tolerance] of [["value", value, primalValue, VALUE_TOLERANCE], ["<grad, u> vs jvp", head * tangent, reverse, { rtol: 1e-7, atol: 1e-9 }]] as const) {
+    try {
+      expectClose(actual, expected, { ...tolerance, label });
+    } catch (error) {
+      problem((error as Error).message);
     }
   }
   return problems;

@@ -21,7 +21,8 @@ import { ATTACHED, summarize, type Summaries, type Summary } from "../analyze/su
 import { moduleKinds, type ModuleKinds } from "../analyze/module-types.js";
 import { flatGradientParams, recordValueAndGrad, recordVjp } from "./record-entries.js";
 import { hasStandIns, modeSite, NestedDerivatives, type ModesHost, type NestedHost } from "./nested.js";
-import { wrtOf } from "./options.js";
+import { wrtOption } from "./options.js";
+import { ForwardSites } from "./forward-sites.js";
 
 type Entry = NonNullable<ReverseOptions["entry"]>;
 
@@ -63,34 +64,30 @@ export class ModuleCompiler {
   /** While a record block is generated: its function parameters and the vjp parameter beside each. */
   private blockVjps = new Map<string, string>();
   private nested: NestedDerivatives;
-  private nestedHost: NestedHost;
+  private nestedHost: NestedHost & ModesHost;
+  private forward: ForwardSites;
 
   constructor(
     private ctx: ModuleContext,
     private program: t.Program,
   ) {
     this.runtime = this.freshModuleName("adjointRuntime");
+    this.forward = new ForwardSites({ runtime: () => this.runtime, filename: this.ctx.filename, lower: (key) => this.lower(this.ctx.functions.get(key)!), analyze: (ir, mask, options) => this.analyze(ir, mask, options), report: (d) => this.report(d), fresh: (base) => this.freshModuleName(base), append: (generated) => this.append(generated) });
     this.nestedHost = {
       ctx,
       runtime: this.runtime,
       freshModuleName: (base) => this.freshModuleName(base),
       analyze: (ir, mask, options) => this.analyze(ir, mask, options),
       appendLines: (lines) => this.append({ code: "", lines }),
-      wrt: (options, call) => this.wrtOption(options, call),
+      wrt: (options) => wrtOption(options, (node, code, detail) => this.fail(node, code, detail)),
       moduleChanged: () => (this.kinds = null),
-    };
-    this.nested = new NestedDerivatives(this.nestedHost);
-    ctx.nestedDerivative = (call, problems) => this.nested.derivative(call, problems);
-  }
-
-  private modesHost(): NestedHost & ModesHost {
-    return {
-      ...this.nestedHost,
       lower: (key) => this.lower(this.ctx.functions.get(key)!),
       entryFor: (key, entry, base) => this.entryFor(key, entry, base),
       vjpFor: (key, mask) => this.vjpFor(key, mask),
       replace: (call, code) => this.replace(call, code),
     };
+    this.nested = new NestedDerivatives(this.nestedHost);
+    ctx.nestedDerivative = (call, problems) => this.nested.derivative(call, problems);
   }
 
   run(): ModuleOutput {
@@ -107,9 +104,9 @@ export class ModuleCompiler {
       this.siteProblems = [];
       let site = true;
       try {
-        if (marker === "grad" || marker === "valueAndGrad" || marker === "vjp") this.derivativeSite(node, marker, parents.get(node));
+        if (marker === "grad" || marker === "valueAndGrad" || marker === "vjp" || marker === "jvp" || marker === "jacfwd") this.derivativeSite(node, marker, parents.get(node));
         else if (marker === "differentiable") this.differentiableSite(node);
-        else if (marker === "hessian" || marker === "hvp" || marker === "jacrev") modeSite(this.nested, this.modesHost(), node, marker);
+        else if (marker === "hessian" || marker === "hvp" || marker === "jacrev") modeSite(this.nested, this.nestedHost, node, marker);
         else if (autogradMethod(node.callee, this.ctx) === "record") this.recordSite(node, parents);
         else site = false;
       } catch (error) {
@@ -152,24 +149,21 @@ export class ModuleCompiler {
   }
 
   /** `grad(f, { wrt })`, `valueAndGrad(...)`, `vjp(...)`. */
-  private derivativeSite(call: t.CallExpression, marker: "grad" | "valueAndGrad" | "vjp", parent: t.Node | undefined): void {
+  private derivativeSite(call: t.CallExpression, marker: "grad" | "valueAndGrad" | "vjp" | "jvp" | "jacfwd", parent: t.Node | undefined): void {
     const [target, options] = call.arguments;
     if (!target || target.type === "SpreadElement" || target.type === "ArgumentPlaceholder") {
       this.fail(call, "ADJ023", `${marker} needs the function to differentiate`);
       return;
     }
-    const wrt = this.wrtOption(options, call);
+    const wrt = wrtOption(options, (node, code, detail) => this.fail(node, code, detail));
     if (wrt === null) return;
-    const helper = { grad: "gradOf", valueAndGrad: "valueAndGradOf", vjp: "vjpWith" }[marker];
+    const helper = { grad: "gradOf", valueAndGrad: "valueAndGradOf", vjp: "vjpWith", jvp: "", jacfwd: "" }[marker];
     const fnTarget = unwrap(target as t.Expression);
 
     if (fnTarget.type === "Identifier" && this.ctx.attached.has(fnTarget.name) && !this.ctx.functions.has(fnTarget.name)) {
       // A customGrad or imported function: differentiate through its attached vjp.
       const problem = this.ctx.hooks?.importProblem?.(fnTarget.name);
-      if (problem) {
-        this.fail(target, "ADJ018", problem);
-        return;
-      }
+      if (problem || marker === "jvp" || marker === "jacfwd") return this.fail(target, problem ? "ADJ018" : "ADJ029", problem ?? `'${fnTarget.name}' carries a vjp and no jvp`);
       const pick = Array.isArray(wrt) ? `[${wrt.join(", ")}]` : String(wrt);
       this.replace(call, `${this.runtime}.${helper}(${this.runtime}.vjpOf(${fnTarget.name}, "${fnTarget.name}"), ${pick})`);
       return;
@@ -217,6 +211,7 @@ export class ModuleCompiler {
     }
     const ir = this.lower(fn);
     if (!ir) return;
+    if (marker === "jvp" || marker === "jacfwd") return this.jvpSite(call, fn, ir, indices, Array.isArray(wrt) || wrt !== 0, inline, marker === "jacfwd" ? !Array.isArray(wrt) : undefined);
     if (ir.sourceParams) return this.recordDerivative(call, marker, fn, ir, indices, !Array.isArray(wrt), inline);
     for (const i of indices) {
       if (!DIFFERENTIABLE_TYPES.has(ir.paramTypes[i])) {
@@ -251,6 +246,19 @@ export class ModuleCompiler {
       const name = this.vjpFor(fn.key, mask);
       if (name) this.replace(call, `${this.runtime}.${helper}(${name}, ${pick})`);
     }
+  }
+
+  /** `jvp(f, { wrt })`: forward mode (forward-sites.ts); `jacfwd` (`single`: for one wrt parameter) runs that jvp once per input element. */
+  private jvpSite(call: t.CallExpression, fn: ModuleFunction, ir: IRFunction, indices: number[], named: boolean, inline: boolean, single?: boolean): void {
+    if (ir.sourceParams) return this.fail(call, "ADJ029", "a function with an object record parameter (jvp takes its fields for now: pass them as parameters)");
+    if (new Set(indices).size < indices.length) return this.fail(call, "ADJ017", "each parameter once: it takes one tangent");
+    const generated = this.forward.site(fn.key, indices, named, inline);
+    if (!generated) return;
+    const [code, lines] = typeof generated === "string" ? [generated, undefined] : [generated.code, generated.lines];
+    if (single === undefined) return this.replace(call, code, lines);
+    const [open, close] = [`${this.runtime}.jacfwdOf(`, `, ${ir.params.length}, [${indices.join(", ")}], ${single})`];
+    const wrapped = lines && [{ text: open }, ...lines, { text: close }];
+    this.replace(call, wrapped ? wrapped.map((l) => l.text).join("\n") : `${open}${code}${close}`, wrapped);
   }
 
   /** A derivative of a function with record parameters: its sweep over their fields, behind an entry that unpacks and packs them (record-entries.ts). */
@@ -423,10 +431,6 @@ export class ModuleCompiler {
     const returnsArgument = summary?.result.kind === "param" || summary?.result.kind === "mixed";
     const effects = writes.length > 0 || returnsArgument ? `, { writes: [${writes.join(", ")}], returnsArgument: ${returnsArgument} }` : "";
     this.replace(call, `${this.runtime}.withVjp(${original}, ${name}${effects})`);
-  }
-
-  private wrtOption(options: t.CallExpression["arguments"][number] | undefined, call: t.CallExpression): number | number[] | null {
-    return wrtOf(options, (node, code, detail) => this.fail(node ?? call, code, detail));
   }
 
   private replace(call: t.CallExpression, code: string, lines?: PrintedLine[]): void {

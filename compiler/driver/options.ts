@@ -1,22 +1,24 @@
-// The options of a marker call, read from the object literal written in the call.
+// The options object of a marker call, read from the source: `{ wrt: 1 }`, `{ wrt: [0, 2] }`.
 import type * as t from "@babel/types";
 import { unwrap } from "../ast.js";
 import type { DiagnosticCode } from "../diagnostics.js";
 
-/** `{ wrt: 1 }`, `{ wrt: [0, 1] }` (0 when absent); null where it cannot be read, with the problem reported. */
-export function wrtOf(options: t.CallExpression["arguments"][number] | undefined, report: (at: t.Node, code: DiagnosticCode, detail: string) => void): number | number[] | null {
+/** The `wrt` a marker call names (default 0), or null after reporting why it cannot be read. */
+export function wrtOption(options: t.CallExpression["arguments"][number] | undefined, fail: (node: t.Node, code: DiagnosticCode, detail: string) => void): number | number[] | null {
   if (!options) return 0;
   if (options.type !== "ObjectExpression") {
-    report(options, "ADJ023", "write the options as an object literal in the call, such as { wrt: [0, 1] }, so the compiler can read them");
+    fail(options, "ADJ023", "write the options as an object literal in the call, such as { wrt: [0, 1] }, so the compiler can read them");
     return null;
   }
-  const prop = options.properties.find((p): p is t.ObjectProperty => p.type === "ObjectProperty" && !p.computed && p.key.type === "Identifier" && p.key.name === "wrt");
+  const prop = options.properties.find(
+    (p): p is t.ObjectProperty => p.type === "ObjectProperty" && !p.computed && p.key.type === "Identifier" && p.key.name === "wrt",
+  );
   if (!prop) return 0;
   const value = unwrap(prop.value as t.Expression);
   if (value.type === "NumericLiteral") return value.value;
   if (value.type === "ArrayExpression" && value.elements.length > 0 && value.elements.every((e) => e?.type === "NumericLiteral")) {
     return value.elements.map((e) => (e as t.NumericLiteral).value);
   }
-  report(prop.value, "ADJ017", "wrt must be a number literal or an array of number literals");
+  fail(prop.value, "ADJ017", "wrt must be a number literal or an array of number literals");
   return null;
 }

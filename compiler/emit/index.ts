@@ -57,6 +57,13 @@ function printIf(node: Extract<Code, { kind: "if" }>, pad: string, indent: numbe
   }
 }
 
+/** The IR's loop `{ pre; if (!cond) break; body }` as JavaScript: `while (cond)` where nothing comes before the test. */
+export function loopBlock(pre: Code[], cond: string, body: Code[], loc?: SourceLoc): Code {
+  return pre.length === 0
+    ? { kind: "block", head: `while (${cond})`, body, loc }
+    : { kind: "block", head: "while (true)", body: [...pre, line(`if (${negate(cond)}) break;`), ...body], loc };
+}
+
 /** `!x`, or `!(a < b)`. */
 export function negate(cond: string): string {
   if (cond.startsWith("!") && /^![\w$.]+$/.test(cond)) return cond.slice(1);

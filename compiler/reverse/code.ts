@@ -1,22 +1,25 @@
-// Operands and expressions as JavaScript: as the forward sweep writes them (inlined
+// Operands and expressions as JavaScript: as the forward sweep (and forward mode) writes them (inlined
 // temporaries in place) and as the reverse sweep reads them (rematerialised ones recomputed).
 import type { Expr, Operand } from "../ir/index.js";
 import { argForRule, scalarRules } from "../rules/scalar.js";
 import type { Reverser } from "./reverser.js";
 
+/** What printing the primal's operands and expressions needs: shared with forward mode (compiler/forward/). */
+export type Printer = Pick<Reverser, "inlined" | "isArray" | "isNdarray"> & { options: { runtime: string } };
+
 /** An operand's code: a variable, a literal, or the expression of an inlined temporary. */
-export function code(r: Reverser, op: Operand): string {
+export function code(r: Printer, op: Operand): string {
   if (op.kind === "const") return op.code;
   return r.inlined.get(op.name) ?? op.name;
 }
 
 /** An operand inside a larger expression: parenthesized unless atomic. */
-export function argCode(r: Reverser, op: Operand): string {
+export function argCode(r: Printer, op: Operand): string {
   const text = code(r, op);
   return /^[\w$.]+$/.test(text) || /^[\w$.]+\([^()]*\)$/.test(text) ? text : `(${text})`;
 }
 
-export function exprCode(r: Reverser, expr: Expr): string {
+export function exprCode(r: Printer, expr: Expr): string {
   switch (expr.kind) {
     case "stop":
       // A detached NDArray is an array of its own (sharing the elements), as x.detach() gives.
@@ -70,7 +73,7 @@ export function ruleArg(r: Reverser, op: Operand) {
 }
 
 /** `x = a + b`, written `x += b` when it accumulates into x. */
-export function assignment(r: Reverser, target: string, expr: Expr): string {
+export function assignment(r: Printer, target: string, expr: Expr): string {
   if (expr.kind === "prim" && (expr.op === "add" || expr.op === "sub" || expr.op === "mul") && expr.args[0].kind === "var" && expr.args[0].name === target) {
     const op = { add: "+", sub: "-", mul: "*" }[expr.op];
     const right = expr.args[1];

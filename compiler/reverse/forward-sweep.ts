@@ -1,6 +1,6 @@
 // The forward sweep: the primal code, with pushes of the values the reverse sweep needs
 // before they are overwritten, callees called through their vjps, and loop trip counts.
-import { line, negate, type Code } from "../emit/index.js";
+import { line, loopBlock, type Code } from "../emit/index.js";
 import { readsOf, type Expr, type Operand, type Stmt } from "../ir/index.js";
 import { callVariant } from "../analyze/summaries.js";
 import { methodForward } from "./array-methods.js";
@@ -71,11 +71,7 @@ export function forwardSweep(r: Reverser, stmts: Stmt[], then?: Operand): Code[]
           out.push(line(`${trips} = 0;`, s.loc));
           body.push(line(`${trips}++;`));
         }
-        const loop: Code =
-          pre.length === 0
-            ? { kind: "block", head: `while (${cond})`, body, loc: s.loc }
-            : { kind: "block", head: "while (true)", body: [...pre, line(`if (${negate(cond)}) break;`), ...body], loc: s.loc };
-        out.push(loop);
+        out.push(loopBlock(pre, cond, body, s.loc));
         if (counted && r.a.nestedLoops.has(s)) out.push(line(`${r.stack}.push${r.intKind()}(${trips});`));
         break;
       }

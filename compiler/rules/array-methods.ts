@@ -1,6 +1,7 @@
 // One entry per array method that writes into its array: which operands flow into the
-// array and into the result (activity), what the forward sweep saves before the call, and
-// what its reverse does to the adjoint array, to the arguments' adjoints and to the array.
+// array and into the result (activity), what the forward sweep saves before the call,
+// what its reverse does to the adjoint array, to the arguments' adjoints and to the array,
+// and its tangent (forward mode): the same method on the tangent array, given tangents.
 // The run-time halves (`adjointRuntime.undoSplice`, …) are in runtime/array-methods.ts.
 
 /** What a rule's reverse is given: the code of the array, its adjoint, the arguments, … */
@@ -25,6 +26,16 @@ export interface MethodSite {
   local: (base: string) => string;
 }
 
+/** What a rule's tangent is given (forward mode): the tangent array, the arguments, each argument's tangent. */
+export interface TangentSite {
+  /** The tangent array (`a_dot`). */
+  ta: string;
+  /** The arguments as the primal call reads them. */
+  args: string[];
+  /** The tangent of argument i: a number's (`v_dot`, or 0), or an array's for `set`'s source. */
+  t: (i: number) => string;
+}
+
 export interface ArrayMethodRule {
   /** Which arrays have the method: number[], typed arrays, or both. */
   on: "Array" | "typed" | "both";
@@ -42,19 +53,23 @@ export interface ArrayMethodRule {
   save: ((a: string, args: string[], rt: string) => string) | null;
   /** The reverse: lines for the adjoints, then the array put back as it was before the call. */
   reverse: (site: MethodSite) => string[];
+  /** The tangent: the call on the tangent array, whose result is the tangent of the call's (pop's element's, splice's removed array's). */
+  forward: (site: TangentSite) => string;
 }
 
 const range = (from: number, to: number) => Array.from({ length: Math.max(to - from, 0) }, (_, i) => from + i);
 const orUndefined = (code: string | null) => code ?? "undefined";
 
-/** push and unshift: they save nothing, their arguments become elements, they return the new length. */
-function inserts(reverse: ArrayMethodRule["reverse"]): ArrayMethodRule {
-  return { on: "Array", arity: [0, Infinity], into: (argc) => range(0, argc), result: "length", resizes: true, save: null, reverse };
+/** push and unshift: they save nothing, their arguments become elements, they return the new length; the tangent array gets their tangents. */
+function inserts(method: string, reverse: ArrayMethodRule["reverse"]): ArrayMethodRule {
+  const forward = ({ ta, args, t }: TangentSite) => `${ta}.${method}(${args.map((_, i) => t(i)).join(", ")})`;
+  return { on: "Array", arity: [0, Infinity], into: (argc) => range(0, argc), result: "length", resizes: true, save: null, reverse, forward };
 }
 
 /** pop and shift: what they remove is saved, and given back with the result's adjoint by the runtime's `undo`. */
-function removesOne(save: (a: string) => string, undo: string): ArrayMethodRule {
+function removesOne(method: string, save: (a: string) => string, undo: string): ArrayMethodRule {
   return {
+    forward: ({ ta }) => `${ta}.${method}()`,
     on: "Array",
     arity: [0, 0],
     into: () => [],
@@ -67,17 +82,17 @@ function removesOne(save: (a: string) => string, undo: string): ArrayMethodRule 
 
 export const arrayMethodRules: Record<string, ArrayMethodRule> = {
   // a.push(b, c): the last elements' adjoints go to c then b; popping them undoes it.
-  push: inserts(({ a, da, args, add }) => {
+  push: inserts("push", ({ a, da, args, add }) => {
     if (args.length === 0) return [];
     const adjoints = da ? range(0, args.length).reverse().map((i) => add(i, `${da}.pop()`)) : [];
     return [...adjoints, args.length === 1 ? `${a}.pop();` : `${a}.length -= ${args.length};`];
   }),
   // v = a.pop(): the element comes back, with v's adjoint as its own.
-  pop: removesOne((a) => `${a}.slice(-1)`, "undoPop"),
+  pop: removesOne("pop", (a) => `${a}.slice(-1)`, "undoPop"),
   // v = a.shift(): as pop, at the front.
-  shift: removesOne((a) => `${a}.slice(0, 1)`, "undoShift"),
+  shift: removesOne("shift", (a) => `${a}.slice(0, 1)`, "undoShift"),
   // a.unshift(b, c): the first elements' adjoints go to b and c; removing them undoes it.
-  unshift: inserts(({ a, da, args, add }) => {
+  unshift: inserts("unshift", ({ a, da, args, add }) => {
     const k = args.length;
     if (k === 0) return [];
     if (k === 1) return [...(da ? [add(0, `${da}.shift()`)] : []), `${a}.shift();`];
@@ -102,6 +117,8 @@ export const arrayMethodRules: Record<string, ArrayMethodRule> = {
       const adjoints = local("inserted_adjoints");
       return [`${adjoints} = ${call};`, ...active.map((i) => add(i, `${adjoints}[${i - 2}]`))];
     },
+    // The same range removed from the tangent array, the items' tangents inserted: what it returns is the removed elements' tangents.
+    forward: ({ ta, args, t }) => `${ta}.splice(${args.map((arg, i) => (i >= 2 ? t(i) : arg)).join(", ")})`,
   },
   // a.reverse(): its own inverse, on the adjoint array too.
   reverse: {
@@ -112,6 +129,7 @@ export const arrayMethodRules: Record<string, ArrayMethodRule> = {
     resizes: false,
     save: null,
     reverse: ({ a, da }) => [...(da ? [`${da}.reverse();`] : []), `${a}.reverse();`],
+    forward: ({ ta }) => `${ta}.reverse()`,
   },
   // a.fill(v, start, end) (a.fill(v) is a `fill` statement): v's adjoint is the sum of the range's.
   fill: {
@@ -125,6 +143,8 @@ export const arrayMethodRules: Record<string, ArrayMethodRule> = {
       const call = `${rt}.undoFill(${[a, orUndefined(da), saved, ...args.slice(1)].join(", ")})`;
       return [da && d(0) ? add(0, call) : `${call};`];
     },
+    // The range of the tangent array gets v's tangent.
+    forward: ({ ta, args, t }) => `${ta}.fill(${[t(0), ...args.slice(1)].join(", ")})`,
   },
   // a.set(source, offset): the written elements' adjoints go to the source's.
   set: {
@@ -136,6 +156,8 @@ export const arrayMethodRules: Record<string, ArrayMethodRule> = {
     resizes: false,
     save: (a, args, rt) => `${rt}.overwrittenBySet(${[a, ...args].join(", ")})`,
     reverse: ({ a, da, args, saved, rt, d }) => [`${rt}.undoSet(${[a, orUndefined(da), saved, orUndefined(da ? d(0) : null), ...args.slice(1)].join(", ")});`],
+    // The source's tangent written at the same offset.
+    forward: ({ ta, args, t }) => `${ta}.set(${[t(0), ...args.slice(1)].join(", ")})`,
   },
   // a.copyWithin(target, start, end): the copied elements' adjoints go back where they came from.
   copyWithin: {
@@ -146,6 +168,7 @@ export const arrayMethodRules: Record<string, ArrayMethodRule> = {
     resizes: false,
     save: (a, args, rt) => `${rt}.overwrittenByCopyWithin(${[a, ...args].join(", ")})`,
     reverse: ({ a, da, args, saved, rt }) => [`${rt}.undoCopyWithin(${[a, orUndefined(da), saved, ...args].join(", ")});`],
+    forward: ({ ta, args }) => `${ta}.copyWithin(${args.join(", ")})`,
   },
 };
 

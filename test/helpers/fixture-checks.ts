@@ -13,6 +13,8 @@ export interface Check {
   grad?: (...args: never[]) => unknown;
   valueAndGrad?: (...args: never[]) => unknown;
   vjp?: (...args: never[]) => unknown;
+  /** `jvp(f, { wrt })`: given the primals and one tangent per `wrt` parameter, `[value, J u]`. */
+  jvp?: (...args: never[]) => unknown;
   wrt: number[];
   points: Arg[][];
   dvalue?: number | NumericArray;
@@ -123,7 +125,48 @@ function expectSameInputs(arg: unknown, primal: unknown, label: string): void {
   else if (isRecord(arg)) for (const key of Object.keys(arg)) expectSameInputs(arg[key], (primal as Place)[key], `${label}.${key}`);
 }
 
+/**
+ * A jvp at a point: its tangent along u (a fixed tangent per wrt parameter) against central
+ * differences of the primal along u, element by element; its value against the primal; the
+ * tangents and inputs left as given.
+ */
+function verifyJvp(check: Check, point: Arg[]): void {
+  let seed = 7;
+  const next = () => ((seed = (seed * 16807) % 2147483647) / 2147483647) * 2 - 1;
+  const u = check.wrt.map((i) => {
+    const arg = point[i];
+    if (typeof arg === "number") return next();
+    const t = (arg as NumericArray).slice();
+    for (let j = 0; j < t.length; j++) t[j] = next();
+    return t;
+  });
+  const given = u.map((t) => (typeof t === "number" ? t : Array.from(t)));
+  const along = (s: number) => {
+    const args = cloneArgs(point);
+    check.wrt.forEach((i, k) => {
+      const t = u[k];
+      if (typeof t === "number") args[i] = (args[i] as number) + s * t;
+      else (args[i] as NumericArray).forEach((_, j) => ((args[i] as NumericArray)[j] += s * t[j]));
+    });
+    const value = (check.primal as (...a: Arg[]) => number | NumericArray)(...args);
+    return typeof value === "number" ? [value] : Array.from(value);
+  };
+  const where = `at (${point.map((p) => (typeof p === "number" ? p : `[${Array.from(p as NumericArray).join(", ")}]`)).join(", ")})`;
+  const args = cloneArgs(point);
+  const primalArgs = cloneArgs(point);
+  const primal = (check.primal as (...a: Arg[]) => number | NumericArray)(...primalArgs);
+  const [value, tangent] = (check.jvp as (...a: unknown[]) => [number | NumericArray, number | NumericArray])(...args, ...u);
+  expect(typeof value === "number" ? value : Array.from(value), `value ${where}`).toEqual(typeof primal === "number" ? primal : Array.from(primal));
+  args.forEach((arg, k) => expectSameInputs(arg, primalArgs[k], `argument ${k} after the jvp ${where}`));
+  expect(u.map((t) => (typeof t === "number" ? t : Array.from(t))), `the tangents as given ${where}`).toEqual(given);
+  const [plus, minus] = [along(1e-5), along(-1e-5)];
+  const tangents = typeof tangent === "number" ? [tangent] : Array.from(tangent);
+  expect(tangents.length, `a tangent of the value's shape ${where}`).toBe(plus.length);
+  tangents.forEach((t, j) => expectClose(t, (plus[j] - minus[j]) / 2e-5, { ...TOLERANCE, label: `tangent[${j}] ${where}` }));
+}
+
 function verify(check: Check, point: Arg[]): void {
+  if (check.jvp) return verifyJvp(check, point);
   const dvalue = (check.dvalue as number | NumericArray | undefined) ?? 1;
   const f = scalarized(check, dvalue);
   const expected = check.wrt.map((i) => finiteDifference(f, point, [i]));
@@ -138,7 +181,7 @@ function verify(check: Check, point: Arg[]): void {
     else expect(Array.from(value as NumericArray)).toEqual(Array.from(primalValue as NumericArray));
   };
   const call = check.grad ?? check.valueAndGrad ?? check.vjp;
-  if (!call) throw new Error("a check needs grad, valueAndGrad or vjp");
+  if (!call) throw new Error("a check needs grad, valueAndGrad, vjp or jvp");
   const result = (call as (...a: Arg[]) => unknown)(...args);
   if (check.grad) {
     actual = result;

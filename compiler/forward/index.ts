@@ -1,0 +1,154 @@
+// Forward mode: from the IR and its analysis, the jvp function
+//   function f$jvp(x, n, x_dot) { the primal and the tangents, in one sweep; return [value, value_dot]; }
+// Tangents are named `x_dot` (reverse mode's adjoints are `dx`). Only active variables
+// (varied: depending on a parameter with a tangent; and useful: reaching the result or an
+// array the function writes through a parameter) get tangents. An array's tangent is an array
+// of its kind that mirrors it: a copy of the array, a view of it, a method writing into it,
+// a callee's write through it are each done to the tangent array too, so arrays that alias
+// have tangents that alias and nothing needs the reverse mode's adjoint maps. The sweep
+// (sweep.ts) writes each statement's tangent after its primal; this file assembles the function
+// and says what forward mode refuses.
+import type { Analysis } from "../analyze/index.js";
+import { diagnostic, type Diagnostic, type DiagnosticCode } from "../diagnostics.js";
+import { line, type Code } from "../emit/index.js";
+import { exprArgs, forEachStmt, readsOf, type IRFunction, type Operand, type SourceLoc } from "../ir/index.js";
+import type { ForwardOptions, Forwarder } from "./forwarder.js";
+import { forwardSweep } from "./sweep.js";
+
+export type { ForwardOptions };
+
+/** The jvp function: the primals, then the tangents of the parameters in `order`; it returns `[value, tangent]`. */
+export function forwardFunction(fn: IRFunction, analysis: Analysis, options: ForwardOptions): Code[] {
+  return new ForwardBuilder(fn, analysis, options).build();
+}
+
+class ForwardBuilder implements Forwarder {
+  inlined = new Map<string, string>();
+  extraLocals: string[] = [];
+  readCounts = new Map<string, number>();
+  assignCounts = new Map<string, number>();
+  private taken: Set<string>;
+  private tangents = new Map<string, string>();
+
+  constructor(
+    readonly fn: IRFunction,
+    readonly a: Analysis,
+    readonly options: ForwardOptions,
+  ) {
+    this.taken = new Set([...fn.locals.keys(), ...fn.params, options.name]);
+    forEachStmt(fn.body, (s) => {
+      for (const name of readsOf(s)) this.readCounts.set(name, (this.readCounts.get(name) ?? 0) + 1);
+      if (s.kind === "assign") this.assignCounts.set(s.target, (this.assignCounts.get(s.target) ?? 0) + 1);
+    });
+  }
+
+  build(): Code[] {
+    const { fn, a, options } = this;
+    const rt = options.runtime;
+    const given = options.order.map((i) => fn.params[i]);
+    const tangentParams = given.map((p) => this.tangent(p));
+    const sweep = forwardSweep(this, fn.body);
+    const result = this.isActive(fn.result) ? this.tangent(fn.result) : this.zero(fn.result);
+    const body: Code[] = [];
+    const activeParamArrays = fn.params.filter((p) => this.isArray(p) && this.isActive(p));
+    if (options.entry && activeParamArrays.length > 1 && activeParamArrays.some((p) => a.writtenParams.has(p))) {
+      // Two parameters that are one array with two tangents: the tangent of a write through one is not defined.
+      body.push(line(`${rt}.assertDistinct(${activeParamArrays.map((p) => `${p}, "${p}"`).join(", ")});`));
+    }
+    for (const p of given) {
+      // The caller's tangent is left as given: the function's writes through the array go to a copy.
+      if (options.entry && this.isArray(p) && this.isActive(p) && a.writtenParams.has(p)) body.push(line(`${this.tangent(p)} = ${this.tangent(p)}.slice();`));
+    }
+    const locals = [...fn.locals.keys(), ...this.extraLocals].filter((name) => !fn.params.includes(name) && !this.inlined.has(name));
+    const tangentLocals: string[] = [];
+    for (const [name, t] of this.tangents) {
+      if (given.includes(name)) continue;
+      // A parameter without a tangent that becomes active (reassigned, or written with active values) starts at zero.
+      if (fn.params.includes(name)) tangentLocals.push(`${t} = ${this.zero(name)}`);
+      else tangentLocals.push(this.isArray(name) ? t : `${t} = 0`);
+    }
+    if (locals.length > 0) body.push(line(`let ${locals.join(", ")};`));
+    if (tangentLocals.length > 0) body.push(line(`let ${tangentLocals.join(", ")};`));
+    body.push(...sweep, line(`return [${fn.result}, ${result}];`));
+    return [{ kind: "block", head: `function ${options.name}(${[...fn.params, ...tangentParams].join(", ")})`, body, loc: fn.loc }];
+  }
+
+  fresh(base: string): string {
+    let name = base;
+    for (let i = 1; this.taken.has(name) || this.fn.reserved.has(name); i++) name = `${base}${i}`;
+    this.taken.add(name);
+    return name;
+  }
+
+  tangent(name: string): string {
+    let t = this.tangents.get(name);
+    if (!t) {
+      t = this.fresh(`${name}_dot`);
+      this.tangents.set(name, t);
+    }
+    return t;
+  }
+
+  isActive(op: Operand | string): boolean {
+    const name = typeof op === "string" ? op : op.kind === "var" ? op.name : null;
+    return name !== null && this.a.active.has(name);
+  }
+
+  tangentOf(op: Operand): string {
+    return op.kind === "var" && this.isActive(op) ? this.tangent(op.name) : "0";
+  }
+
+  zero(name: string): string {
+    return this.isArray(name) ? `${this.options.runtime}.zerosLike(${name})` : "0";
+  }
+
+  isArray(name: string): boolean {
+    return this.a.types.get(name) === "array";
+  }
+
+  isNdarray(name: string): boolean {
+    return this.a.types.get(name) === "ndarray";
+  }
+}
+
+/**
+ * What forward mode cannot differentiate yet, each where it is written: NDArray code (its rules
+ * have no jvp here yet), a callee that carries only a vjp (customGrad, an import marked
+ * differentiable), a value whose kind is known only at run time.
+ */
+export function forwardRefusals(fn: IRFunction, a: Analysis, filename: string): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  const seen = new Set<number>();
+  const report = (code: DiagnosticCode, loc: SourceLoc | undefined, detail: string) => {
+    const at = loc ?? fn.loc;
+    if (seen.has(at.start ?? 0)) return;
+    seen.add(at.start ?? 0);
+    out.push(diagnostic(code, filename, { start: at.start ?? 0, end: at.end ?? 0, line: at.line, column: at.column }, detail));
+  };
+  const active = (op: Operand) => op.kind === "var" && a.active.has(op.name);
+  const named = (name: string) => fn.locals.get(name)?.source ?? name;
+  fn.params.forEach((p, i) => {
+    if (!a.active.has(p)) return;
+    const span = fn.paramSpans?.[i];
+    const at = span && { ...span, text: "" };
+    if (a.types.get(p) === "ndarray") report("ADJ029", at, `'${named(p)}' is an NDArray (jvp differentiates numbers and arrays of numbers for now)`);
+    else if (a.types.get(p) === "unknown") report("ADJ027", at, `jvp needs to know whether '${named(p)}' is a number or an array`);
+  });
+  forEachStmt(fn.body, (s) => {
+    if (s.kind !== "assign" && s.kind !== "effect") return;
+    const { expr } = s;
+    const target = s.kind === "assign" && a.active.has(s.target) ? s.target : null;
+    if (target === null && !exprArgs(expr).some(active)) return;
+    if (expr.kind === "call" && expr.callee.kind === "attached" && expr.args.some(active)) {
+      report("ADJ029", s.loc, `'${expr.callee.binding}' carries a vjp (customGrad, or differentiable in another module) and no jvp`);
+    } else if ((expr.kind === "np" || expr.kind === "shape" || expr.kind === "leaf") && (target || exprArgs(expr).some(active))) {
+      report("ADJ029", s.loc, "NDArray code (jvp differentiates numbers and arrays of numbers for now)");
+    } else if (target && a.types.get(target) === "ndarray") {
+      report("ADJ029", s.loc, "NDArray code (jvp differentiates numbers and arrays of numbers for now)");
+    } else if (target && a.types.get(target) === "unknown") {
+      const what = fn.locals.get(target)?.temp ? "this value" : `'${named(target)}'`;
+      report("ADJ027", s.loc, `jvp needs to know whether ${what} is a number or an array`);
+    }
+  });
+  return out;
+}
