@@ -1,4 +1,5 @@
-// Higher order: a Hessian-vector product against the gradient it is built on (target
+// Forward mode and higher order: a jvp of a 100-step scalar loop against its primal (target
+// jvp / primal <= 2), a Hessian-vector product against the gradient it is built on (target
 // hvp / grad <= 3), and the whole Hessian of a function of n parameters against TF.js
 // (CPU backend: its hvp, tf.grad of <tf.grad(f)(x), v>, once per row, as TF.js users build
 // a Hessian) and against central differences of adjoint's own gradient (2n gradients).
@@ -16,7 +17,16 @@ import { time } from "./timing.mjs";
 const TARGET_HVP_VS_GRAD = 3;
 
 const source = `
-import { grad, hessian, hvp } from "adjoint";
+import { grad, hessian, hvp, jvp } from "adjoint";
+
+/** A 100-step scalar loop (an explicit Euler integration of y' = sin(y) x). */
+export function euler(x: number, y0: number): number {
+  let y = y0;
+  for (let i = 0; i < 100; i++) y = y + 0.01 * Math.sin(y) * x;
+  return y;
+}
+export const eulerJvp = jvp(euler);
+export const eulerGrad = grad(euler);
 
 /** A smooth coupled loss: each parameter meets its neighbour through exp and a cube. */
 export function loss(w: Float64Array): number {
@@ -86,7 +96,20 @@ function maxDiff(a, b) {
   return d;
 }
 
-console.log(`load ${loadavg()[0].toFixed(1)} | hvp / grad target <= ${TARGET_HVP_VS_GRAD}\n`);
+console.log(`load ${loadavg()[0].toFixed(1)} | jvp / primal target <= 2 | hvp / grad target <= ${TARGET_HVP_VS_GRAD}\n`);
+{
+  let sink = 0;
+  const runs = 1000;
+  const tPrimal = time(() => { for (let k = 0; k < runs; k++) sink += gen.euler(1.5 + k * 1e-9, 0.3); }) / runs;
+  const tJvp = time(() => { for (let k = 0; k < runs; k++) sink += gen.eulerJvp(1.5 + k * 1e-9, 0.3, 1)[1]; }) / runs;
+  const tGrad = time(() => { for (let k = 0; k < runs; k++) sink += gen.eulerGrad(1.5 + k * 1e-9, 0.3); }) / runs;
+  if (!Number.isFinite(sink)) throw new Error("not finite");
+  const [, tangent] = gen.eulerJvp(1.5, 0.3, 1);
+  if (Math.abs(tangent - gen.eulerGrad(1.5, 0.3)) > 1e-12 * (1 + Math.abs(tangent))) throw new Error("jvp and grad disagree");
+  console.log("| 100-step scalar loop | primal | jvp | jvp / primal | grad | grad / primal |");
+  console.log("| --- | ---: | ---: | ---: | ---: | ---: |");
+  console.log(`| euler | ${(tPrimal * 1e6).toFixed(0)} ns | ${(tJvp * 1e6).toFixed(0)} ns | ${(tJvp / tPrimal).toFixed(2)} | ${(tGrad * 1e6).toFixed(0)} ns | ${(tGrad / tPrimal).toFixed(2)} |\n`);
+}
 console.log("| n | grad | hvp | hvp / grad |");
 console.log("| ---: | ---: | ---: | ---: |");
 for (const n of [10, 100, 1000, 10000]) {

@@ -82,8 +82,8 @@ export class ModuleCompiler {
       wrt: (options) => wrtOption(options, (node, code, detail) => this.fail(node, code, detail)),
       moduleChanged: () => (this.kinds = null),
       lower: (key) => this.lower(this.ctx.functions.get(key)!),
-      entryFor: (key, entry, base) => this.entryFor(key, entry, base),
       vjpFor: (key, mask) => this.vjpFor(key, mask),
+      jvpFor: (key, order) => this.forward.site(key, order, true, false) as string | null,
       replace: (call, code) => this.replace(call, code),
     };
     this.nested = new NestedDerivatives(this.nestedHost);

@@ -134,26 +134,6 @@ function whyRuntime(helper: string): string {
 }
 
 /**
- * A function written from the source text given (its parameters annotated), as a function of
- * the module to differentiate; null if it cannot be read (a bug in adjoint).
- */
-export function registerSource(ctx: ModuleContext, name: string, text: string, at: t.Node): boolean {
-  let program: t.File;
-  try {
-    program = parse(text, { sourceType: "module", plugins: ["typescript"] });
-  } catch {
-    return false;
-  }
-  const node = program.program.body.find((s): s is t.FunctionDeclaration => s.type === "FunctionDeclaration" && s.id?.name === name);
-  if (!node) return false;
-  walk(node, (n) => {
-    n.loc = at.loc;
-  });
-  ctx.functions.set(name, { key: name, node, exported: false, source: text });
-  return true;
-}
-
-/**
  * The generated text as a function to lower: parameters and result annotated with their kinds
  * (the module's kinds then know them), every node at the marker call's line.
  */
@@ -182,17 +162,18 @@ function parseFunction(text: string, name: string, kinds: string[], ir: IRFuncti
 /** What a Hessian site needs of the module compiler beyond what nesting does. */
 export interface ModesHost {
   lower(key: string): IRFunction | null;
-  entryFor(key: string, entry: { kind: "grad" | "valueAndGrad"; order: number[]; single: boolean }, base: string): string | null;
   vjpFor(key: string, mask: number[]): string | null;
+  /** The jvp of a module function with respect to `order`, generated once: `(...args, ...tangents) => [value, tangent]`. */
+  jvpFor(key: string, order: number[]): string | null;
   replace(call: t.CallExpression, code: string): void;
 }
 
 const typeOfKind = (kind: string) => (kind === "number" ? "number" : kind === "array" ? "Float64Array | number[]" : kind === "boolean" ? "boolean" : "any");
 
 /**
- * `hessian(f, { wrt })`, `hvp(f, { wrt })`, `jacrev(f, { wrt })`. The Hessian is reverse over
- * reverse: the gradient of `<grad(f)(x), v>` (an hvp, one per row for an array), or
- * `grad(grad(f))` for a number; the Jacobian one pullback of f's vjp per output element.
+ * `hessian(f, { wrt })`, `hvp(f, { wrt })`, `jacrev(f, { wrt })`. The Hessian is forward over
+ * reverse: H v is the jvp of f's gradient along v (one per row for an array, v = 1 for a
+ * number); the Jacobian one pullback of f's vjp per output element.
  */
 export function modeSite(nested: NestedDerivatives, host: NestedHost & ModesHost, call: t.CallExpression, marker: "hessian" | "hvp" | "jacrev"): void {
   const { ctx, runtime } = host;
@@ -216,42 +197,36 @@ export function modeSite(nested: NestedDerivatives, host: NestedHost & ModesHost
   }
   const gradient = nested.gradientFunction(key, wrt, call);
   if (!gradient) return;
-  if (kind === "number" && marker === "hessian") {
-    const name = host.entryFor(gradient, { kind: "grad", order: [wrt], single: true }, `${key}$hessian`);
-    if (name) host.replace(call, name);
-    return;
-  }
-  const hvp = hvpFunction(nested, host, key, wrt, gradient, ir, call);
-  if (hvp) host.replace(call, marker === "hvp" || kind === "number" ? hvp : `((...args) => ${runtime}.hessianRows(${hvp}, args, ${wrt}))`);
+  const hvp = hvpFunction(nested, host, key, wrt, gradient, ir);
+  if (!hvp) return;
+  // A number's Hessian is its H v at v = 1; an array's, one H v per unit v, a row each.
+  const hessianOf = kind === "number" ? `((...args) => ${hvp}(...args, 1))` : `((...args) => ${runtime}.hessianRows(${hvp}, args, ${wrt}))`;
+  host.replace(call, marker === "hvp" ? hvp : hessianOf);
 }
 
 const hvps = new WeakMap<NestedDerivatives, Map<string, string | null>>();
 
-/** The gradient of `<grad(f)(x), v>` with respect to x, which is H v: generated once per f and wrt. */
-function hvpFunction(nested: NestedDerivatives, host: NestedHost & ModesHost, key: string, wrt: number, gradient: string, ir: IRFunction, call: t.CallExpression): string | null {
-  const { ctx } = host;
+/**
+ * H v for f with respect to parameter `wrt`: the jvp of f's gradient (generated in the
+ * differentiable subset) along v, forward over reverse, at about the cost of two gradients.
+ * Generated once per f and wrt.
+ */
+function hvpFunction(nested: NestedDerivatives, host: NestedHost & ModesHost, key: string, wrt: number, gradient: string, ir: IRFunction): string | null {
   if (!hvps.has(nested)) hvps.set(nested, new Map());
   const known = hvps.get(nested)!;
   const id = `${key}|${wrt}`;
   if (known.has(id)) return known.get(id)!;
-  const kind = ir.paramTypes[wrt];
-  const params = ir.params.map((p, i) => `${p}: ${typeOfKind(ir.paramTypes[i])}`).join(", ");
-  const args = ir.params.join(", ");
-  const inner = host.freshModuleName(`${key}$gradDot`);
-  const body =
-    kind === "number"
-      ? `  return ${gradient}(${args}) * v;`
-      : `  const g = ${gradient}(${args});\n  let s = 0;\n  for (let i = 0; i < g.length; i++) s += g[i] * v[i];\n  return s;`;
-  const text = `function ${inner}(${params}, v: ${typeOfKind(kind)}): number {\n${body}\n}`;
-  if (!registerSource(ctx, inner, text, call)) {
-    ctx.diagnostics.push(diagnostic("ADJ000", ctx.filename, spanOf(call), "the Hessian-vector product could not be read back"));
-    known.set(id, null);
-    return null;
-  }
-  host.appendLines([{ text: `// <grad(${key}), v>: its gradient is the Hessian of ${key} times v; generated by adjoint` }, ...text.replace(/: (number|boolean|any|Float64Array \| number\[\])(?=[,)])/g, "").replace(/\): number \{/, ") {").split("\n").map((line) => ({ text: line }))]);
-  host.moduleChanged();
-  const hvp = host.entryFor(inner, { kind: "grad", order: [wrt], single: true }, `${inner}$grad`);
+  const tangent = host.jvpFor(gradient, [wrt]);
+  const hvp = tangent && host.freshModuleName(`${key}$hvp`);
   known.set(id, hvp);
+  if (!tangent || !hvp) return null;
+  const args = ir.params.join(", ");
+  host.appendLines([
+    { text: `// Hessian of ${key} with respect to ${ir.params[wrt]}, times v: the jvp of its gradient along v; generated by adjoint` },
+    { text: `function ${hvp}(${args}, v) {` },
+    { text: `  return ${tangent}(${args}, v)[1];` },
+    { text: "}" },
+  ]);
   return hvp;
 }
 
