@@ -75,6 +75,15 @@ export function hvp<F extends AnyFunction>(f: F, options?: { wrt: ParamIndex<F> 
   return notCompiled("hvp", f, options);
 }
 
+/**
+ * `jacobian(f)(...args)`: the Jacobian of f with respect to parameter `wrt`, by forward mode
+ * where the input has fewer elements than the output and reverse mode otherwise: rows
+ * `d y_i / d x` (for a number output, its gradient), as jacfwd and jacrev give them.
+ */
+export function jacobian<F extends AnyFunction>(f: F, options?: GradOptions<ParamIndex<F>>): (...args: Parameters<F>) => ReturnType<F> extends number ? Parameters<F>[0] : Parameters<F>[0][] {
+  return notCompiled("jacobian", f, options);
+}
+
 /** `jacrev(f)(...args)`: the Jacobian of f by reverse mode, one row `d y_i / d x` per output element (for a number y, its gradient). */
 export function jacrev<F extends AnyFunction>(f: F, options?: GradOptions<ParamIndex<F>>): (...args: Parameters<F>) => ReturnType<F> extends number ? Parameters<F>[0] : Parameters<F>[0][] {
   return notCompiled("jacrev", f, options);

@@ -49,9 +49,25 @@ export function jacfwdOf(jvp: Jvp, params: number, wrt: readonly number[], singl
 
 type Vjp = (...args: any[]) => [unknown, (dvalue: unknown) => unknown];
 
+/**
+ * `jacobian(f)`: forward mode where the input has fewer elements than the output (n jvps),
+ * reverse mode otherwise (m pullbacks), as JAX's docs advise. The output's size is known only
+ * once f has run: the vjp runs first, and is used if reverse mode is the pick.
+ */
+export function jacobianOf(jvp: Jvp, vjp: Vjp, params: number, wrt: number) {
+  const forward = jacfwdOf(jvp, params, [wrt], true);
+  return (...args: unknown[]) => {
+    const x = args[wrt];
+    const n = isNumbers(x) ? x.length : 1;
+    const first = vjp(...args.map(copyOf));
+    const m = typeof first[0] === "number" ? 1 : (first[0] as ArrayLike<number>).length;
+    return n < m ? forward(...args) : jacobianRows(vjp, args, 0, first);
+  };
+}
+
 /** The rows d y_i / d x of `y = f(...args)` (for a number y, its gradient), x the argument at `wrt`. */
-export function jacobianRows(vjp: Vjp, args: unknown[], pick: number | undefined): unknown {
-  const [value, pullback] = vjp(...args);
+export function jacobianRows(vjp: Vjp, args: unknown[], pick: number | undefined, first = vjp(...args)): unknown {
+  const [value, pullback] = first;
   const gradient = (g: unknown) => (pick === undefined ? g : (g as unknown[])[pick]);
   if (typeof value === "number") return gradient(pullback(1));
   const y = value as ArrayLike<number>;

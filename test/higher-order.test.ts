@@ -13,7 +13,7 @@ const dir = resolve(__dirname, "..", ".tmp", "higher-order");
 let count = 0;
 
 async function compile<T>(body: string): Promise<T> {
-  const source = `import { grad, valueAndGrad, hessian, hvp, jacrev } from "adjoint";\n${body}`;
+  const source = `import { grad, valueAndGrad, hessian, hvp, jacrev, jacfwd, jacobian } from "adjoint";\n${body}`;
   const result = transform(source, { filename: "nested.ts" });
   expect(result.diagnostics.map((d) => `${d.code}: ${d.message}`)).toEqual([]);
   mkdirSync(dir, { recursive: true });
@@ -239,4 +239,39 @@ describe("hessian, hvp and jacrev", () => {
       close(value, (m.fs.loss(p) - m.fs.loss(q)) / 2e-6);
     });
   });
+
+  it("jacobian picks forward mode for few inputs and reverse for few outputs, and agrees with jacfwd and jacrev", async () => {
+    const m = await compile<Record<string, (...args: unknown[]) => unknown>>(`
+      function wide(t: number): Float64Array {
+        const out = new Float64Array(4);
+        for (let i = 0; i < 4; i++) out[i] = Math.sin(t * (i + 1));
+        return out;
+      }
+      function tall(x: Float64Array): number {
+        let s = 0;
+        for (let i = 0; i < x.length; i++) s += Math.exp(x[i]) * (i + 1);
+        return s;
+      }
+      function square(x: Float64Array): Float64Array {
+        const out = new Float64Array(2);
+        out[0] = x[0] * x[1];
+        out[1] = Math.sin(x[0]) + x[2] * x[2];
+        return out;
+      }
+      export const jw = jacobian(wide), fw = jacfwd(wide), rw = jacrev(wide);
+      export const jt = jacobian(tall), ft = jacfwd(tall), rt = jacrev(tall);
+      export const js = jacobian(square), fs = jacfwd(square), rs = jacrev(square);
+    `);
+    const flat = (x: unknown): number[] => (typeof x === "number" ? [x] : Array.from(x as ArrayLike<unknown>).flatMap(flat));
+    for (const [name, args] of [["w", [0.7]], ["t", [Float64Array.from([0.1, -0.4, 0.8])]], ["s", [Float64Array.from([0.3, 0.4, 0.5])]]] as const) {
+      const copy = () => args.map((a) => (typeof a === "number" ? a : Float64Array.from(a)));
+      const [j, f, r] = [m[`j${name}`](...copy()), m[`f${name}`](...copy()), m[`r${name}`](...copy())].map(flat);
+      expect(j.length, name).toBe(f.length);
+      j.forEach((value, i) => {
+        close(value, f[i], 1e-12);
+        close(value, r[i], 1e-12);
+      });
+    }
+  });
 });
+

@@ -106,7 +106,7 @@ export class ModuleCompiler {
       try {
         if (marker === "grad" || marker === "valueAndGrad" || marker === "vjp" || marker === "jvp" || marker === "jacfwd") this.derivativeSite(node, marker, parents.get(node));
         else if (marker === "differentiable") this.differentiableSite(node);
-        else if (marker === "hessian" || marker === "hvp" || marker === "jacrev") modeSite(this.nested, this.nestedHost, node, marker);
+        else if (marker === "hessian" || marker === "hvp" || marker === "jacrev" || marker === "jacobian") modeSite(this.nested, this.nestedHost, node, marker);
         else if (autogradMethod(node.callee, this.ctx) === "record") this.recordSite(node, parents);
         else site = false;
       } catch (error) {

@@ -175,9 +175,9 @@ const typeOfKind = (kind: string) => (kind === "number" ? "number" : kind === "a
  * reverse: H v is the jvp of f's gradient along v (one per row for an array, v = 1 for a
  * number); the Jacobian one pullback of f's vjp per output element.
  */
-export function modeSite(nested: NestedDerivatives, host: NestedHost & ModesHost, call: t.CallExpression, marker: "hessian" | "hvp" | "jacrev"): void {
+export function modeSite(nested: NestedDerivatives, host: NestedHost & ModesHost, call: t.CallExpression, marker: "hessian" | "hvp" | "jacrev" | "jacobian"): void {
   const { ctx, runtime } = host;
-  const fail = (at: t.Node, detail: string) => void ctx.diagnostics.push(diagnostic(marker === "jacrev" ? "ADJ018" : "ADJ016", ctx.filename, spanOf(at), detail));
+  const fail = (at: t.Node, detail: string) => void ctx.diagnostics.push(diagnostic(marker === "jacrev" || marker === "jacobian" ? "ADJ018" : "ADJ016", ctx.filename, spanOf(at), detail));
   const [target, options] = call.arguments;
   const fnTarget = target && target.type !== "SpreadElement" && target.type !== "ArgumentPlaceholder" ? unwrap(target as t.Expression) : undefined;
   if (fnTarget?.type !== "Identifier" || !ctx.functions.has(fnTarget.name)) return fail(target ?? call, `${marker} takes a function of the module by its name`);
@@ -193,6 +193,11 @@ export function modeSite(nested: NestedDerivatives, host: NestedHost & ModesHost
   if (marker === "jacrev") {
     const vjp = host.vjpFor(key, [wrt]);
     if (vjp) host.replace(call, `((...args) => ${runtime}.jacobianRows(${vjp}, args, 0))`);
+    return;
+  }
+  if (marker === "jacobian") {
+    const [jvp, vjp] = [host.jvpFor(key, [wrt]), host.vjpFor(key, [wrt])];
+    if (jvp && vjp) host.replace(call, `${runtime}.jacobianOf(${jvp}, ${vjp}, ${ir.params.length}, ${wrt})`);
     return;
   }
   const gradient = nested.gradientFunction(key, wrt, call);
