@@ -13,7 +13,7 @@ const dir = resolve(__dirname, "..", ".tmp", "higher-order");
 let count = 0;
 
 async function compile<T>(body: string): Promise<T> {
-  const source = `import { grad, valueAndGrad, hessian, hvp, jacrev, jacfwd, jacobian } from "adjoint";\n${body}`;
+  const source = `import { grad, valueAndGrad, hessian, hvp, jacrev, jacfwd, jacobian, jvp } from "adjoint";\n${body}`;
   const result = transform(source, { filename: "nested.ts" });
   expect(result.diagnostics.map((d) => `${d.code}: ${d.message}`)).toEqual([]);
   mkdirSync(dir, { recursive: true });
@@ -89,6 +89,28 @@ describe("grad(grad(f))", () => {
       ];
     `);
     for (const [name, df, d2] of m.cases) for (const x of POINTS) expect(() => close(d2(x), first(df, x)), `${name} at ${x}`).not.toThrow();
+  });
+
+  it("nests grad and jvp every way: reverse over reverse, reverse over forward, forward over reverse, forward over forward", async () => {
+    const m = await compile<{ f: (x: number) => number; rr: (x: number) => number; rf: (x: number) => number; fr: (x: number, u: number) => number[]; ff: (x: number, u: number) => number[] }>(`
+      export function f(x: number) {
+        let y = x;
+        for (let i = 0; i < 3; i++) y = Math.sin(y) * x;
+        return y;
+      }
+      export const rr = grad(grad(f));
+      export const rf = grad((x: number) => jvp(f)(x, 1)[1]);
+      export const fr = jvp(grad(f));
+      export const ff = jvp((x: number) => jvp(f)(x, 1)[1]);
+    `);
+    for (const x of POINTS) {
+      const want = second(m.f, x);
+      close(m.rr(x), want, 1e-4);
+      close(m.rf(x), m.rr(x), 1e-12);
+      close(m.fr(x, 1)[1], m.rr(x), 1e-12);
+      close(m.ff(x, 1)[1], m.rr(x), 1e-12);
+      close(m.fr(x, 1)[0], first(m.f, x));
+    }
   });
 
   it("nests to third order, and takes wrt at each level (mixed partials)", async () => {

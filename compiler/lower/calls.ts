@@ -105,7 +105,7 @@ export function call(l: Lowering, node: t.CallExpression, target?: string): Oper
   return l.opaque(node, "ADJ010", `'${name}'`, args, (a) => `${name}(${a.join(", ")})`, target);
 }
 
-/** Whether `call` is `grad(…)` or `valueAndGrad(…)` of adjoint (by its import binding). */
+/** Whether `call` is `grad(…)`, `valueAndGrad(…)` or `jvp(…)` of adjoint (by its import binding). */
 function nestedMarker(l: Lowering, call: t.CallExpression): boolean {
   const callee = unwrap(call.callee as t.Expression);
   const name =
@@ -114,7 +114,7 @@ function nestedMarker(l: Lowering, call: t.CallExpression): boolean {
       : callee.type === "MemberExpression" && !callee.computed && callee.property.type === "Identifier" && callee.object.type === "Identifier" && l.ctx.namespaces.has(callee.object.name) && !l.lookup(callee.object.name)
         ? callee.property.name
         : undefined;
-  return name === "grad" || name === "valueAndGrad";
+  return name === "grad" || name === "valueAndGrad" || name === "jvp";
 }
 
 export function marker(l: Lowering, name: string, node: t.CallExpression, target?: string): Operand {
