@@ -189,9 +189,10 @@ describe("grad(grad(f))", () => {
 });
 
 describe("hessian, hvp and jacrev", () => {
-  it("give a symmetric Hessian equal to second differences, H v without the matrix, and Jacobians by rows", async () => {
+  it("give a symmetric Hessian equal to second differences and to jacfwd(grad(f)), H v without the matrix, and Jacobians by rows", async () => {
     const m = await compile<{
       H: (w: Float64Array) => Float64Array[];
+      Jg: (w: Float64Array) => Float64Array[];
       Hv: (w: Float64Array, v: Float64Array) => Float64Array;
       gyy: (x: number, y: number) => number;
       hvx: (x: number, y: number, v: number) => number;
@@ -212,6 +213,7 @@ describe("hessian, hvp and jacrev", () => {
         return out;
       }
       export const H = hessian(loss);
+      export const Jg = jacfwd(grad(loss));
       export const Hv = hvp(loss);
       export const gyy = hessian(g, { wrt: 1 });
       export const hvx = hvp(g);
@@ -222,6 +224,8 @@ describe("hessian, hvp and jacrev", () => {
     for (const point of [[0.2, -0.5, 0.9], [-1, 0.3, 0.7, 1.2]]) {
       const w = Float64Array.from(point);
       const H = m.H(w).map((row) => Array.from(row));
+      // The Hessian is jacfwd of the gradient too.
+      m.Jg(Float64Array.from(w)).forEach((row, i) => Array.from(row).forEach((value, j) => close(value, H[i][j], 1e-12)));
       const n = w.length;
       for (let i = 0; i < n; i++) {
         for (let j = 0; j < n; j++) {
