@@ -47,13 +47,13 @@ export class ModuleCompiler {
   private inlineCount = 0;
   /** Each module function's summary (what it does to the arrays it is given), by key. */
   private summaryCache = new Map<string, Summary>();
+  /** Each split callee's reverse half, by the name of its forward half. */
+  private reverseNames = new Map<string, string>();
   /**
    * For each generated vjp, which of its parameters are arrays (their adjoints come in place),
    * whether it returns a number, and whether its reverse sweep puts elements back (until it is
    * generated: assume so, as a recursive call must).
    */
-  /** Each split callee's reverse half, by the name of its forward half. */
-  private reverseNames = new Map<string, string>();
   private vjpShapes = new Map<string, { arrays: boolean[]; numberResult: boolean; restores: boolean; needsDistinct: boolean; paramsRead: number[] }>();
   private summaries: Summaries = (callee) => (callee.kind === "local" ? this.summaryOf(callee.key) : ATTACHED);
   private ndarrayNames: Set<string> | null = null;
