@@ -8,7 +8,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { transform } from "../dist/compiler/index.js";
-import { time } from "./timing.mjs";
+import { random, time } from "./timing.mjs";
 
 const TARGET_VS_HAND = 1.3;
 const TARGET_VS_PRIMAL = 4;
@@ -262,15 +262,6 @@ mkdirSync(outDir, { recursive: true });
 writeFileSync(join(outDir, "indexed.mjs"), result.code);
 const gen = await import(pathToFileURL(join(outDir, "indexed.mjs")).href);
 
-const random = (n, seed) => {
-  const out = new Float64Array(n);
-  let state = seed;
-  for (let i = 0; i < n; i++) {
-    state = (state * 1103515245 + 12345) % 2147483648;
-    out[i] = state / 2147483648 - 0.5;
-  }
-  return out;
-};
 const dotA = random(1_000_000, 1);
 const dotB = random(1_000_000, 2);
 const heatInitial = random(1000, 3);

@@ -12,7 +12,7 @@ import { loadavg } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { transform } from "../dist/compiler/index.js";
-import { time } from "./timing.mjs";
+import { random, time } from "./timing.mjs";
 
 const TARGET_HVP_VS_GRAD = 3;
 
@@ -80,15 +80,6 @@ function fdHessian(w) {
   return rows;
 }
 
-const random = (n, seed) => {
-  const out = new Float64Array(n);
-  let state = seed;
-  for (let i = 0; i < n; i++) {
-    state = (state * 1103515245 + 12345) % 2147483648;
-    out[i] = state / 2147483648 - 0.5;
-  }
-  return out;
-};
 
 function maxDiff(a, b) {
   let d = 0;

@@ -14,3 +14,14 @@ export function time(fn, minMs = 300) {
   samples.sort((a, b) => a - b);
   return samples[Math.floor(samples.length / 2)];
 }
+
+/** n numbers in [-0.5, 0.5) from a fixed linear congruential sequence: the same inputs every run. */
+export function random(n, seed) {
+  const out = new Float64Array(n);
+  let state = seed;
+  for (let i = 0; i < n; i++) {
+    state = (state * 1103515245 + 12345) % 2147483648;
+    out[i] = state / 2147483648 - 0.5;
+  }
+  return out;
+}
