@@ -82,7 +82,7 @@ export function checkJvp(name: string, op: Op, c: Case, next: () => number, tol 
   for (const subset of subsets) {
     const ts = u.map((t, i) => (subset.includes(i) ? t : undefined));
     const where = `${name}(${rule.params.join(", ")}) with tangents of ${subset.map((i) => rule.params[i]).join(", ")}`;
-    const t = rule.jvp(ts, ...args, out);
+    const t = rule.jvp(ts as np.Tangent[], ...args, out);
     if (subset.length === 0) {
       expect(t, `${where}: no tangent, a zero tangent`).toBeUndefined();
       continue;

@@ -8,6 +8,7 @@ import * as np from "adjoint/np";
 import { describe, expect, it } from "vitest";
 import { checkJvp, type Case, type Op } from "./jvp-check.js";
 import { randomArray, rng } from "./helpers.js";
+import { rulesReusingDout } from "../../runtime/np/elementwise.js";
 
 const next = rng(20261207);
 const r = (shape: number[], lo = -2, hi = 2) => randomArray(shape, next, lo, hi);
@@ -168,6 +169,19 @@ describe("every rule with an adjoint has a tangent", () => {
     expect(names.filter((name) => typeof np.adjoints[name].jvp !== "function"), "rules without a jvp").toEqual([]);
     expect(Object.keys(np.tangents).sort()).toEqual(names.sort());
     for (const name of names) expect(np.tangents[name]).toBe(np.adjoints[name]);
+  });
+
+  it("the rules generated code calls instead (rulesReusingDout) have the same jvp", () => {
+    // The same module at run time; typed here from the sources, not from adjoint/np's declarations.
+    for (const [name, rule] of Object.entries(rulesReusingDout as unknown as Record<string, np.AdjointRule>)) {
+      expect(typeof rule.jvp, name).toBe("function");
+      const x = np.array([0.3, 0.6]);
+      const u = np.array([1, -2]);
+      const args = name === "mul" ? [x, np.array([2, 3])] : [x];
+      const y = opOf(name)(...args);
+      const tangents = name === "mul" ? [u, undefined] : [u];
+      expect((rule.jvp!(tangents, ...args, y) as np.NDArray).toArray(), name).toEqual((np.tangents[name].jvp(tangents, ...args, y) as np.NDArray).toArray());
+    }
   });
 
   it("every rule has cases here", () => {
