@@ -3,7 +3,9 @@ import { allocate, checkCast, floatOf, promote, type DType } from "./dtype.js";
 import { dtypeCode, iterate, kernelFor, type Arity, type Kernel } from "./kernels.js";
 import { NDArray, operand, type ArrayOrScalar } from "./ndarray.js";
 import { broadcastShapes, broadcastStrides, formatShape, sameShape, sizeOf } from "./shape.js";
-import { disown, fresh, isOwned, rule, unbroadcast, type AdjointRule, type ArrayMeta } from "./vjp.js";
+import {
+  addInto, disown, fresh, isOwned, rule, tangentType, unbroadcast, withJvp, type AdjointRule, type ArrayMeta, type Jvp, type Tangent,
+} from "./vjp.js";
 
 type Scalar = (...x: number[]) => number;
 
@@ -313,39 +315,87 @@ const sameArray = (a: ArrayOrScalar, b: ArrayOrScalar, need: Need): a is NDArray
 type Need = readonly boolean[] | undefined;
 const needs = (need: Need, i: number) => need === undefined || need[i] !== false;
 
+// ---------------------------------------------------------------- tangents
+// Each binary rule's tangent is the sum, over the operands with a tangent t, of the
+// function its adjoint applies to dout, applied to t (elementwise, the Jacobian is
+// diagonal), or one fused function of all tangents when every operand has one.
+const linear = {
+  neg: (t: number) => -t,
+  scale: (t: number, x: number) => t * x,
+  over: (t: number, b: number) => t / b,
+  add: (da: number, db: number) => da + db,
+  sub: (da: number, db: number) => da - db,
+  product: (da: number, db: number, a: number, b: number) => da * b + a * db,
+  quotient: (da: number, db: number, out: number, b: number) => (da - db * out) / b,
+  max: (da: number, db: number, a: number, b: number) => (a >= b || a !== a ? da : db),
+  min: (da: number, db: number, a: number, b: number) => (a <= b || a !== a ? da : db),
+};
+type Term = readonly [Tangent, Scalar, readonly ArrayOrScalar[]];
+const zeroTangent: Jvp = () => undefined;
+
+/** `t` as an operand of `shape` (a stride-0 view where it broadcasts). */
+function spread(t: ArrayOrScalar, shape: readonly number[]): ArrayOrScalar {
+  if (typeof t === "number") return shape.length === 0 ? t : new NDArray(Float64Array.of(t), shape, shape.map(() => 0));
+  if (sameShape(t.shape, shape)) return t;
+  return new NDArray(t.data, shape, broadcastStrides(t.shape, t.strides, shape), t.offset);
+}
+
+/** The tangent of elementwise output `out`: `f(t, ...inputs)` summed over the terms with a
+ * tangent `t`, broadcast to `out`'s shape, in one new array (`all`, of every tangent, when
+ * each term has one); `undefined` when none has. */
+function pushforward(out: NDArray, terms: readonly Term[], all?: readonly [Scalar, readonly Tangent[]]): NDArray | undefined {
+  let result: NDArray | undefined;
+  const type = tangentType(out.dtype);
+  if (all !== undefined && terms.every(([t]) => t !== undefined)) {
+    const [f, inputs] = all;
+    return fresh(elementwise("jvp", f, inputs.map((x) => spread(x as ArrayOrScalar, out.shape)), type, new NDArray(allocate(type, out.size), out.shape)));
+  }
+  for (const [t, f, inputs] of terms) {
+    if (t === undefined) continue;
+    const operands = [spread(t as ArrayOrScalar, out.shape), ...inputs];
+    if (result === undefined) result = elementwise("jvp", f, operands, type, new NDArray(allocate(type, out.size), out.shape));
+    else addInto(result, elementwise("jvp", f, operands, type));
+  }
+  return fresh(result);
+}
+
 /** Parameter positions: what a rule reads, or reads only for its shape (see vjp.ts). */
 const SHAPE_X = [0] as const;
 const SHAPE_AB = [0, 1] as const;
 
 // x is the operand; `usesOut` rules read only the forward output (x may be passed as
 // undefined when it is an array: the output has its shape).
+// The tangent is `f(dx, x)` (or `f(dx, out)`): the function that gives the adjoint.
 const unaryRule = (f: Scalar, usesOut = false, inPlace = false): AdjointRule =>
-  usesOut
-    ? rule(["x"], [0], (g, x, out) => [(inPlace ? fusedInPlace : fused)(f, [out], g, x ?? out)], ["out"])
-    : rule(["x"], [0], (g, x) => [(inPlace ? fusedInPlace : fused)(f, [x], g, x)], SHAPE_X);
+  withJvp(
+    usesOut
+      ? rule(["x"], [0], (g, x, out) => [(inPlace ? fusedInPlace : fused)(f, [out], g, x ?? out)], ["out"])
+      : rule(["x"], [0], (g, x) => [(inPlace ? fusedInPlace : fused)(f, [x], g, x)], SHAPE_X),
+    ([dx], x, out: NDArray) => (dx === undefined ? undefined : fresh(elementwise("jvp", f, [dx as ArrayOrScalar, usesOut ? out : x], tangentType(out.dtype)))),
+  );
 
 /** Rules of two operands that never read their output: it need not be kept for them. */
 const NOT_OUT2 = [0, 1] as const;
 
 /** `x * y`'s rule; `inPlace`: an owned `dout` takes the last adjoint computed. */
 const mulRule = (inPlace: boolean): AdjointRule =>
-  rule(["a", "b"], [0, 1], (g, a, b, _out, need?: Need) => {
+  withJvp(rule(["a", "b"], [0, 1], (g, a, b, _out, need?: Need) => {
     // x * x: d/dx is 2 g x, one pass and one array, at the first position.
     if (sameArray(a, b, need)) return [(inPlace ? fusedInPlace : fused)(gradOf.square, [a], g, a), undefined];
     const last = inPlace ? productInPlace : product;
     const db = needs(need, 1) ? (needs(need, 0) ? product : last)(g, a, b) : undefined;
     return [needs(need, 0) ? last(g, b, a) : undefined, db];
-  }, NOT_OUT2);
+  }, NOT_OUT2), ([da, db], a, b, out) => pushforward(out, [[da, linear.scale, [b]], [db, linear.scale, [a]]], [linear.product, [da, db, a, b]]));
 
 /** One rule per elementwise primitive: `vjp(dout, ...args, out, need?)`; `need[i] ===
  * false` skips computing adjoint `i` (it is returned as `undefined`). */
 export const rules: Record<string, AdjointRule> = {
-  neg: rule(["x"], [0], (g, x) => [typeof x === "number" ? -sumAll(g) : fresh(neg(g))], [0], SHAPE_X),
+  neg: withJvp(rule(["x"], [0], (g, x) => [typeof x === "number" ? -sumAll(g) : fresh(neg(g))], [0], SHAPE_X), ([dx], _x, out) => pushforward(out, [[dx, linear.neg, []]])),
   abs: unaryRule(gradOf.abs),
-  sign: rule(["x"], [0], (g, x) => [zeroAdjoint(x)], [0], SHAPE_X),
-  floor: rule(["x"], [0], (g, x) => [zeroAdjoint(x)], [0], SHAPE_X),
-  ceil: rule(["x"], [0], (g, x) => [zeroAdjoint(x)], [0], SHAPE_X),
-  round: rule(["x"], [0], (g, x) => [zeroAdjoint(x)], [0], SHAPE_X),
+  sign: withJvp(rule(["x"], [0], (g, x) => [zeroAdjoint(x)], [0], SHAPE_X), zeroTangent),
+  floor: withJvp(rule(["x"], [0], (g, x) => [zeroAdjoint(x)], [0], SHAPE_X), zeroTangent),
+  ceil: withJvp(rule(["x"], [0], (g, x) => [zeroAdjoint(x)], [0], SHAPE_X), zeroTangent),
+  round: withJvp(rule(["x"], [0], (g, x) => [zeroAdjoint(x)], [0], SHAPE_X), zeroTangent),
   square: unaryRule(gradOf.square),
   relu: unaryRule(gradOf.relu),
   exp: unaryRule(gradOf.exp, true),
@@ -363,45 +413,51 @@ export const rules: Record<string, AdjointRule> = {
   acos: unaryRule(gradOf.acos),
   atan: unaryRule(gradOf.atan),
   sigmoid: unaryRule(gradOf.sigmoid, true),
-  add: rule(["a", "b"], [0, 1], (g, a, b, _out, need?: Need) => {
+  add: withJvp(rule(["a", "b"], [0, 1], (g, a, b, _out, need?: Need) => {
     const da = needs(need, 0) ? passed(g, a) : undefined;
     const db = needs(need, 1) ? passed(g, b) : undefined;
     if (da === db) disown(g); // one array, the adjoint of both operands
     return [da, db];
-  }, NOT_OUT2, SHAPE_AB),
-  sub: rule(["a", "b"], [0, 1], (g, a, b, _out, need?: Need) => [
+  }, NOT_OUT2, SHAPE_AB), ([da, db], _a, _b, out) => pushforward(out, [[da, identity, []], [db, identity, []]], [linear.add, [da, db]])),
+  sub: withJvp(rule(["a", "b"], [0, 1], (g, a, b, _out, need?: Need) => [
     needs(need, 0) ? passed(g, a) : undefined,
     needs(need, 1) ? fresh(negated(unbroadcast(g, b))) : undefined,
-  ], NOT_OUT2, SHAPE_AB),
+  ], NOT_OUT2, SHAPE_AB), ([da, db], _a, _b, out) => pushforward(out, [[da, identity, []], [db, linear.neg, []]], [linear.sub, [da, db]])),
   mul: mulRule(false),
-  div: rule(["a", "b"], [0, 1], (g, a, b, out, need?: Need) => [
+  div: withJvp(rule(["a", "b"], [0, 1], (g, a, b, out, need?: Need) => [
     needs(need, 0) ? fresh(unbroadcast(div(g, b), a)) : undefined,
     needs(need, 1) ? fused(gradOf.divB, [out, b], g, b) : undefined,
-  ], [0, 1, "out"], SHAPE_X),
-  pow: rule(["a", "b"], [0, 1], (g, a, b, out, need?: Need) => [
+  ], [0, 1, "out"], SHAPE_X), ([da, db], _a, b, out) => pushforward(out, [[da, linear.over, [b]], [db, gradOf.divB, [out, b]]], [linear.quotient, [da, db, out, b]])),
+  pow: withJvp(rule(["a", "b"], [0, 1], (g, a, b, out, need?: Need) => [
     needs(need, 0) ? fused(gradOf.powA, [a, b, out], g, a) : undefined,
     needs(need, 1) ? fused(gradOf.powB, [out, a], g, b) : undefined,
-  ]),
-  maximum: rule(["a", "b"], [0, 1], (g, a, b, _out, need?: Need) => [
+  ]), ([da, db], a, b, out) => pushforward(out, [[da, gradOf.powA, [a, b, out]], [db, gradOf.powB, [out, a]]])),
+  maximum: withJvp(rule(["a", "b"], [0, 1], (g, a, b, _out, need?: Need) => [
     needs(need, 0) ? fused(gradOf.maxA, [a, b], g, a) : undefined,
     needs(need, 1) ? fused(gradOf.maxB, [a, b], g, b) : undefined,
-  ]),
-  minimum: rule(["a", "b"], [0, 1], (g, a, b, _out, need?: Need) => [
+  ]), ([da, db], a, b, out) => pushforward(out, [[da, gradOf.maxA, [a, b]], [db, gradOf.maxB, [a, b]]], [linear.max, [da, db, a, b]])),
+  minimum: withJvp(rule(["a", "b"], [0, 1], (g, a, b, _out, need?: Need) => [
     needs(need, 0) ? fused(gradOf.minA, [a, b], g, a) : undefined,
     needs(need, 1) ? fused(gradOf.minB, [a, b], g, b) : undefined,
-  ]),
-  clip: rule(["x", "min", "max"], [0, 1, 2], (g, x, lo, hi, _out, need?: Need) => [
+  ]), ([da, db], a, b, out) => pushforward(out, [[da, gradOf.minA, [a, b]], [db, gradOf.minB, [a, b]]], [linear.min, [da, db, a, b]])),
+  clip: withJvp(rule(["x", "min", "max"], [0, 1, 2], (g, x, lo, hi, _out, need?: Need) => [
     needs(need, 0) ? fused(gradOf.clipX, [x, lo ?? -Infinity, hi ?? Infinity], g, x) : undefined,
     lo !== null && needs(need, 1) ? fused(gradOf.clipLo, [x, lo], g, lo) : undefined,
     hi !== null && needs(need, 2) ? fused(gradOf.clipHi, [x, hi], g, hi) : undefined,
-  ]),
-  where: rule(["condition", "x", "y"], [1, 2], (g, c, x, y, _out, need?: Need) => [
+  ]), ([dx, dlo, dhi], x, lo, hi, out) => pushforward(out, [
+    [dx, gradOf.clipX, [x, lo ?? -Infinity, hi ?? Infinity]],
+    [lo === null ? undefined : dlo, gradOf.clipLo, [x, lo]],
+    [hi === null ? undefined : dhi, gradOf.clipHi, [x, hi]],
+  ])),
+  where: withJvp(rule(["condition", "x", "y"], [1, 2], (g, c, x, y, _out, need?: Need) => [
     undefined,
     needs(need, 1) ? fused(gradOf.whereX, [c], g, x) : undefined,
     needs(need, 2) ? fused(gradOf.whereY, [c], g, y) : undefined,
-  ], [0, 1, 2], [1, 2]),
-  copy: rule(["x"], [0], (g) => [g], []),
-  astype: rule(["x", "dtype"], [0], (g, x: ArrayMeta) => [g.dtype === x.dtype ? g : fresh(astype(g, x.dtype))], [0, 1], SHAPE_X),
+  ], [0, 1, 2], [1, 2]), ([, dx, dy], c, _x, _y, out) => pushforward(out, [[dx, gradOf.whereX, [c]], [dy, gradOf.whereY, [c]]], [pick, [c, dx, dy]])),
+  // The output is a new array: so is the tangent (it may be written, as the output may).
+  copy: withJvp(rule(["x"], [0], (g) => [g], []), ([dx], _x, out) => pushforward(out, [[dx, identity, []]])),
+  astype: withJvp(rule(["x", "dtype"], [0], (g, x: ArrayMeta) => [g.dtype === x.dtype ? g : fresh(astype(g, x.dtype))], [0, 1], SHAPE_X),
+    ([dx], _x, _dtype, out) => pushforward(out, [[dx, identity, []]])),
 };
 
 /** @internal The rules generated code calls where they differ from `rules`: an owned `dout`

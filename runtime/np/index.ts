@@ -27,5 +27,5 @@ export type { Gemm } from "./gemm.js";
 export { repr, str } from "./format.js";
 export * as random from "./random.js";
 export { addInto, subInto, mulInto, accumulate, unbroadcast, sumToNumber } from "./vjp.js";
-export type { AdjointRule, Adjoint, ArrayMeta } from "./vjp.js";
-export { adjoints, nonDifferentiable, methodRules } from "./rules.js";
+export type { AdjointRule, Adjoint, ArrayMeta, Jvp, Tangent, DualRule } from "./vjp.js";
+export { adjoints, tangents, nonDifferentiable, methodRules } from "./rules.js";

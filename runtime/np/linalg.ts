@@ -4,10 +4,10 @@ import { allocate, floatOf, promote } from "./dtype.js";
 import { abs, elementwise, mul, pow, rules as elementwiseRules, sign } from "./elementwise.js";
 import { gemm } from "./gemm.js";
 import { NDArray, operand, type ArrayOrScalar, type Axis } from "./ndarray.js";
-import { expandBack, max, min, reduce, rules as reduceRules, sum } from "./reduce.js";
+import { expandBack, laneTangent, max, min, onesOf, reduce, rules as reduceRules, sum } from "./reduce.js";
 import { broadcastShapes, broadcastStrides, formatShape, normalizeAxes, normalizeAxis, sizeOf } from "./shape.js";
 import { broadcastTo, expandDims, reshape, transpose, squeeze } from "./shapeops.js";
-import { fresh, rule, scalarOperands, unbroadcast, type AdjointRule } from "./vjp.js";
+import { addInto, fresh, rule, scalarOperands, unbroadcast, withJvp, type AdjointRule, type Jvp } from "./vjp.js";
 
 /** The matrix product with NumPy's `matmul` rules: 1-D operands are promoted to a
  * row (left) or column (right) and that axis removed; leading axes broadcast. */
@@ -180,9 +180,16 @@ function normVjp(g: NDArray, x: NDArray, ord: Ord, axis: Axis, out: NDArray): ND
   return elementwise("vjp", (gg: number, xx: number, nn: number) => pNormGrad(gg, xx, nn, ord), [ge, x, oe], type);
 }
 
+/** The tangent of a bilinear product `f`: `f(da, b) + f(a, db)` (each a new array). */
+const bilinear = (f: (a: any, b: any) => NDArray): Jvp => ([da, db], a, b) => { // eslint-disable-line @typescript-eslint/no-explicit-any
+  const left = da === undefined ? undefined : f(da, b);
+  const right = db === undefined ? undefined : f(a, db);
+  return fresh(left === undefined ? right : right === undefined ? left : addInto(left, right));
+};
+
 export const rules: Record<string, AdjointRule> = {
-  matmul: rule(["a", "b"], [0, 1], (g, a, b, _out, need) => matmulVjp(g, a, b, need), [0, 1]),
-  dot: rule(["a", "b"], [0, 1], (g, a: ArrayOrScalar, b: ArrayOrScalar, out, need) => {
+  matmul: withJvp(rule(["a", "b"], [0, 1], (g, a, b, _out, need) => matmulVjp(g, a, b, need), [0, 1]), bilinear(matmul)),
+  dot: withJvp(rule(["a", "b"], [0, 1], (g, a: ArrayOrScalar, b: ArrayOrScalar, out, need) => {
     // The inner product of vectors: g is 0-d, d/da = g b and d/db = g a (one pass each, not
     // a k = 1 matrix product); dot(x, x) gives 2 g x once, at the first position.
     if (typeof a !== "number" && typeof b !== "number" && a.ndim === 1 && b.ndim === 1 && a.shape[0] === b.shape[0]) {
@@ -202,12 +209,14 @@ export const rules: Record<string, AdjointRule> = {
     const permuted = plan.perm.map((p) => B.shape[p]);
     const db = db2 && transpose(reshape(db2, permuted), plan.perm.map((_, i) => plan.perm!.indexOf(i)));
     return [da && fresh(reshape(da, A.shape)), fresh(db)];
-  }),
-  outer: rule(["a", "b"], [0, 1], (g, a: NDArray, b: NDArray) => [
+  }), bilinear(dot)),
+  outer: withJvp(rule(["a", "b"], [0, 1], (g, a: NDArray, b: NDArray) => [
     fresh(reshape(matmul(g, reshape(b, [-1])), a.shape)),
     fresh(reshape(matmul(swap(g), reshape(a, [-1])), b.shape)),
-  ]),
+  ]), bilinear(outer)),
 };
 Object.assign(rules, scalarOperands({
-  norm: rule(["x", "ord", "axis", "keepdims"], [0], (g, x, ord, axis, _k, out) => [fresh(normVjp(g, x, ord, axis, out)), undefined, undefined, undefined]),
+  // Each output element is a norm of its own lane: the lane's sum of the adjoint's weights times dx.
+  norm: withJvp(rule(["x", "ord", "axis", "keepdims"], [0], (g, x, ord, axis, _k, out) => [fresh(normVjp(g, x, ord, axis, out)), undefined, undefined, undefined]),
+    ([dx], x, ord, axis, keepdims = false, out) => laneTangent(normVjp(onesOf(out), x, ord, axis, out), dx as NDArray | undefined, axis, keepdims)),
 }));

@@ -5,7 +5,7 @@ import { freshCopy, intoKey, iterate, kernelFor, type Partials } from "./kernels
 import { NDArray, operand, type ArrayOrScalar, type Axis } from "./ndarray.js";
 import { formatShape, normalizeAxes, normalizeAxis, reducedShape, sizeOf } from "./shape.js";
 import { broadcastTo, reshape, transpose } from "./shapeops.js";
-import { fresh, rule, scalarOperands, type AdjointRule, type ArrayMeta } from "./vjp.js";
+import { fresh, rule, scalarOperands, withJvp, type AdjointRule, type ArrayMeta, type Jvp } from "./vjp.js";
 
 const addF = (acc: number, a: number) => acc + a;
 const mulF = (acc: number, a: number) => acc * a;
@@ -204,13 +204,29 @@ function extremumGrad(g: NDArray, x: NDArray, axis: Axis, out: NDArray): NDArray
   return elementwise("vjp", shareIfMax, [broadcastTo(share, x.shape), x, m], floatOf(x.dtype));
 }
 
+// ------------------------------------------------------------------ tangents
+
+/** Ones of `out`'s shape: the adjoint that gives each element of `x` its weight in its lane's output. */
+export const onesOf = (out: NDArray): NDArray => new NDArray(allocate(floatOf(out.dtype), out.size).fill(1), out.shape);
+
+/** The tangent of a reduction over lanes whose adjoint is `weights(dout)`: each output
+ * element depends on its lane alone, so it is the lane's sum of `weights(1) * dx`. The
+ * same weights as the adjoint: `max`/`min` give tied elements equal shares. */
+export function laneTangent(weights: NDArray, dx: NDArray | undefined, axis: Axis, keepdims: boolean): NDArray | undefined {
+  return dx === undefined ? undefined : fresh(sum(mul(weights, dx), axis, keepdims));
+}
+const linear = (f: (x: NDArray, axis: Axis, keepdims: boolean) => NDArray): Jvp =>
+  ([dx], _x, axis, keepdims = false) => (dx === undefined ? undefined : fresh(f(dx as NDArray, axis, keepdims)));
+const viaWeights = (weights: (g: NDArray, x: NDArray, axis: Axis, out: NDArray) => NDArray): Jvp =>
+  ([dx], x, axis, keepdims = false, out) => dx === undefined ? undefined : laneTangent(weights(onesOf(out), x, axis, out), dx as NDArray, axis, keepdims);
+
 export const rules: Record<string, AdjointRule> = scalarOperands({
-  sum: rule(["x", "axis", "keepdims"], [0], (g, x, axis) => [expandBack(g, x, axis), undefined, undefined], [0, 1, 2], [0]),
+  sum: withJvp(rule(["x", "axis", "keepdims"], [0], (g, x, axis) => [expandBack(g, x, axis), undefined, undefined], [0, 1, 2], [0]), linear(sum)),
   // dout has the output's shape: its size is the output's.
-  mean: rule(["x", "axis", "keepdims"], [0], (g, x: ArrayMeta, axis) => [
+  mean: withJvp(rule(["x", "axis", "keepdims"], [0], (g, x: ArrayMeta, axis) => [
     expandBack(div(g, x.size / Math.max(g.size, 1)), x, axis), undefined, undefined,
-  ], [0, 1, 2], [0]),
-  prod: rule(["x", "axis", "keepdims"], [0], (g, x, axis, _k, out) => [fresh(prodGrad(g, x, axis, out)), undefined, undefined]),
-  max: rule(["x", "axis", "keepdims"], [0], (g, x, axis, _k, out) => [fresh(extremumGrad(g, x, axis, out)), undefined, undefined]),
-  min: rule(["x", "axis", "keepdims"], [0], (g, x, axis, _k, out) => [fresh(extremumGrad(g, x, axis, out)), undefined, undefined]),
+  ], [0, 1, 2], [0]), linear(mean)),
+  prod: withJvp(rule(["x", "axis", "keepdims"], [0], (g, x, axis, _k, out) => [fresh(prodGrad(g, x, axis, out)), undefined, undefined]), viaWeights(prodGrad)),
+  max: withJvp(rule(["x", "axis", "keepdims"], [0], (g, x, axis, _k, out) => [fresh(extremumGrad(g, x, axis, out)), undefined, undefined]), viaWeights(extremumGrad)),
+  min: withJvp(rule(["x", "axis", "keepdims"], [0], (g, x, axis, _k, out) => [fresh(extremumGrad(g, x, axis, out)), undefined, undefined]), viaWeights(extremumGrad)),
 });

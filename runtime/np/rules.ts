@@ -6,11 +6,15 @@ import { rules as reduceRules } from "./reduce.js";
 import { rules as shapeRules } from "./shapeops.js";
 import { full } from "./create.js";
 import type { NDArray } from "./ndarray.js";
-import { fresh, rule, type AdjointRule } from "./vjp.js";
+import { fresh, rule, sumToNumber, withJvp, type AdjointRule, type DualRule } from "./vjp.js";
 
 /** `x.item()`: the number's adjoint goes to x's one element. (It reads only x's shape, but a
- * stand-in for it would keep loop conditions such as `norm(b).item() < 1000` from inlining.) */
-const item = rule(["x"], [0], (g: unknown, x: NDArray) => [fresh(full(x.shape, g as number, x.dtype))]);
+ * stand-in for it would keep loop conditions such as `norm(b).item() < 1000` from inlining.)
+ * Its tangent is a number: dx's one element. */
+const item = withJvp(
+  rule(["x"], [0], (g: unknown, x: NDArray) => [fresh(full(x.shape, g as number, x.dtype))]),
+  ([dx]) => (dx === undefined ? undefined : sumToNumber(dx as NDArray | number)),
+);
 
 /** Every differentiable primitive's reverse-mode rule, by the name it is exported
  * under (`norm` is `linalg.norm`). See docs/np.md for the calling convention. */
@@ -21,6 +25,13 @@ export const adjoints: Readonly<Record<string, AdjointRule>> = Object.freeze({
   ...linalgRules,
   item,
 });
+
+/** Every differentiable primitive's forward-mode rule, by the same names: the rules of
+ * `adjoints` (one object per primitive, `vjp` and `jvp` beside each other), each with its
+ * `jvp`. See docs/np.md for the calling convention. */
+export const tangents: Readonly<Record<string, DualRule>> = Object.freeze(
+  Object.fromEntries(Object.entries(adjoints).flatMap(([name, r]) => (r.jvp ? [[name, r as DualRule]] : []))),
+);
 
 /** Operations with no adjoint: their results are constants to differentiation. */
 export const nonDifferentiable: ReadonlySet<string> = new Set([

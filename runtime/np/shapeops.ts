@@ -6,7 +6,7 @@ import { NDArray, type ArrayOrScalar, type Axis, type Index } from "./ndarray.js
 import {
   broadcastShapes, checkShape, formatShape, normalizeAxes, normalizeAxis, sameShape, sizeOf, type Shape,
 } from "./shape.js";
-import { fresh, into, rule, unbroadcast, type AdjointRule, type ArrayMeta } from "./vjp.js";
+import { fresh, into, rule, tangentType, unbroadcast, withJvp, type AdjointRule, type ArrayMeta, type Jvp, type Tangent } from "./vjp.js";
 
 /** `reshape(x, [2, -1])`: one `-1` is inferred. A view when `x` is contiguous. */
 export function reshape(x: NDArray, shape: number | Shape): NDArray {
@@ -201,30 +201,50 @@ const back = (g: NDArray, x: ArrayMeta) => reshape(g, x.shape);
 /** The rules here read their array operand only for its shape (see vjp.ts). */
 const SHAPE_X = [0] as const;
 
+// ------------------------------------------------------------------ tangents
+/** The tangent of `out`, a view or a copy of `x`: `f(dx)`, a view of `dx` where `out` shares
+ * `x`'s storage (so writing through the view writes both), else a new array. */
+function alongside(dx: Tangent, x: NDArray, out: NDArray, f: (t: NDArray) => NDArray): NDArray | undefined {
+  if (dx === undefined) return undefined;
+  const t = f(dx as NDArray);
+  if (out.data === x.data) return t;
+  return fresh(t.data === (dx as NDArray).data ? copy(t) : t);
+}
+/** The tangent of a view: the same view of the tangent. */
+const view = (f: (t: NDArray, ...rest: any[]) => NDArray): Jvp => // eslint-disable-line @typescript-eslint/no-explicit-any
+  ([dx], x, ...restThenOut) => alongside(dx, x, restThenOut[restThenOut.length - 1], (t) => f(t, ...restThenOut.slice(0, -1)));
+/** The tangent of joining `arrays`: the tangents joined the same way (zeros for those without). */
+const joined = (join: typeof concat): Jvp => ([ds], arrays: NDArray[], axis, out: NDArray) => {
+  const list = ds as readonly Tangent[] | undefined;
+  if (list === undefined || list.every((t) => t === undefined)) return undefined;
+  const type = tangentType(out.dtype);
+  return fresh(join(arrays.map((a, i) => (list[i] as NDArray | undefined) ?? new NDArray(allocate(type, a.size), a.shape)), axis));
+};
+
 export const rules: Record<string, AdjointRule> = {
-  reshape: rule(["x", "shape"], [0], (g, x) => [back(g, x), undefined], [0, 1], SHAPE_X),
-  flatten: rule(["x"], [0], (g, x) => [back(g, x)], [0], SHAPE_X),
-  ravel: rule(["x"], [0], (g, x) => [back(g, x)], [0], SHAPE_X),
-  squeeze: rule(["x", "axis"], [0], (g, x) => [back(g, x), undefined], [0, 1], SHAPE_X),
-  expandDims: rule(["x", "axis"], [0], (g, x) => [back(g, x), undefined], [0, 1], SHAPE_X),
-  transpose: rule(["x", "axes"], [0], (g, x: ArrayMeta, axes?: number[]) => {
+  reshape: withJvp(rule(["x", "shape"], [0], (g, x) => [back(g, x), undefined], [0, 1], SHAPE_X), view(reshape)),
+  flatten: withJvp(rule(["x"], [0], (g, x) => [back(g, x)], [0], SHAPE_X), view(flatten)),
+  ravel: withJvp(rule(["x"], [0], (g, x) => [back(g, x)], [0], SHAPE_X), view(ravel)),
+  squeeze: withJvp(rule(["x", "axis"], [0], (g, x) => [back(g, x), undefined], [0, 1], SHAPE_X), view(squeeze)),
+  expandDims: withJvp(rule(["x", "axis"], [0], (g, x) => [back(g, x), undefined], [0, 1], SHAPE_X), view(expandDims)),
+  transpose: withJvp(rule(["x", "axes"], [0], (g, x: ArrayMeta, axes?: number[]) => {
     const perm = axes === undefined ? x.shape.map((_, i) => x.ndim - 1 - i) : axes.map((a) => normalizeAxis("transpose", a, x.ndim));
     const inverse = perm.map((_, i) => perm.indexOf(i));
     return [transpose(g, inverse), undefined];
-  }, [0, 1], SHAPE_X),
-  broadcastTo: rule(["x", "shape"], [0], (g, x) => [unbroadcast(g, x), undefined], [0, 1], SHAPE_X),
-  concat: rule(["arrays", "axis"], [0], (g, arrays: ArrayMeta[], axis = 0) => {
+  }, [0, 1], SHAPE_X), view(transpose)),
+  broadcastTo: withJvp(rule(["x", "shape"], [0], (g, x) => [unbroadcast(g, x), undefined], [0, 1], SHAPE_X), view(broadcastTo)),
+  concat: withJvp(rule(["arrays", "axis"], [0], (g, arrays: ArrayMeta[], axis = 0) => {
     const ax = normalizeAxis("concat", axis, g.ndim);
     let at = 0;
     return [arrays.map((a) => sliceAxis(g, ax, at, (at += a.shape[ax]))), undefined];
-  }, [0, 1], SHAPE_X),
-  stack: rule(["arrays", "axis"], [0], (g, arrays: ArrayMeta[], axis = 0) => {
+  }, [0, 1], SHAPE_X), joined(concat)),
+  stack: withJvp(rule(["arrays", "axis"], [0], (g, arrays: ArrayMeta[], axis = 0) => {
     const ax = normalizeAxis("stack", axis, g.ndim);
     return [arrays.map((_, i) => squeeze(sliceAxis(g, ax, i, i + 1), ax)), undefined];
-  }, [0, 1], SHAPE_X),
-  getItem: rule(["x", "index"], [0], (g, x: ArrayMeta, index) => {
+  }, [0, 1], SHAPE_X), joined(stack)),
+  getItem: withJvp(rule(["x", "index"], [0], (g, x: ArrayMeta, index) => {
     const dx = new NDArray(allocate(g.dtype, x.size), x.shape);
     into("getItem", addF, getItem(dx, index), g);
     return [fresh(dx), undefined];
-  }, [0, 1], SHAPE_X),
+  }, [0, 1], SHAPE_X), view(getItem)),
 };

@@ -36,7 +36,29 @@ export interface AdjointRule {
    * kept. The output never needs one: `dout` has its shape.
    */
   readonly shapeOnly?: readonly number[];
+  /** The forward-mode rule (see `Jvp`); every rule of `adjoints` has one. */
+  readonly jvp?: Jvp;
 }
+
+/** A tangent: an array with its primal's shape, a number for a `number` primal, a list
+ * for a list of arrays (`concat`, `stack`), or `undefined` for zero. */
+export type Tangent = NDArray | number | undefined | readonly (NDArray | number | undefined)[];
+
+/**
+ * One primitive's forward-mode rule: `jvp(tangents, ...args, out)` is called with one
+ * tangent per parameter (`undefined`: zero, and always for parameters not in `wrt`),
+ * exactly `params.length` forward arguments and the forward output, and returns the
+ * output's tangent: an array of the output's shape, in the output's float type (float32
+ * for a float32 output, else float64); a number for `item`; `undefined` when it is zero
+ * (every tangent is, or the derivative is: `sign`, `floor`…). A tangent of a view
+ * (`reshape`, `transpose`, `getItem`, `broadcastTo`…) is the same view of the operand's
+ * tangent, as the output shares the operand's storage; any other is a new array,
+ * marked `fresh`, that aliases neither a tangent nor a primal.
+ */
+export type Jvp = (tangents: readonly Tangent[], ...argsThenOut: any[]) => NDArray | number | undefined; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+/** A rule with its forward-mode rule. */
+export type DualRule = AdjointRule & { readonly jvp: Jvp };
 
 /** What a rule may be given for a parameter in `shapeOnly`: an NDArray, or its shape and dtype alone. */
 export interface ArrayMeta {
@@ -52,6 +74,27 @@ export const rule = (params: string[], wrt: number[], vjp: AdjointRule["vjp"], r
   if (shapeOnly) r.shapeOnly = shapeOnly;
   return r;
 };
+
+/** The tangents' float type for an output of type `dtype`. */
+export const tangentType = (dtype: DType): DType => (dtype === "float32" ? "float32" : "float64");
+
+/** `r` with `jvp` as its forward-mode rule. A new array `jvp` returns in another type than
+ * the output's tangent type (float64 from a float64 tangent of a float32 operand) is
+ * converted; views and numbers are returned as they are. */
+export function withJvp(r: AdjointRule, jvp: Jvp): DualRule {
+  const checked: Jvp = (tangents, ...argsThenOut) => {
+    const t = jvp(tangents, ...argsThenOut);
+    const out = argsThenOut[argsThenOut.length - 1];
+    if (!(t instanceof NDArray) || !(out instanceof NDArray) || !isOwnedArray(t)) return t;
+    const type = tangentType(out.dtype);
+    return t.dtype === type ? t : fresh(into("jvp", setF, new NDArray(allocate(type, t.size), t.shape), t));
+  };
+  return { ...r, jvp: checked };
+}
+
+/** A number's tangent as a 0-d array; arrays and `undefined` pass through. */
+export const tangentArray = (t: Tangent): NDArray | undefined =>
+  typeof t === "number" ? new NDArray(Float64Array.of(t), []) : (t as NDArray | undefined);
 
 // ---- ownership of adjoint arrays
 // Generated code accumulates adjoints with `accumulate` (runtime/generated.ts). It may add
@@ -77,8 +120,8 @@ export function disown<T>(x: T): T {
 /** The same rules, made to accept a `number` as their first operand (a 0-d array to the
  * rule; its adjoint comes back as a number). */
 export function scalarOperands(rules: Record<string, AdjointRule>): Record<string, AdjointRule> {
-  const wrap = ({ params, wrt, vjp, reads, shapeOnly }: AdjointRule): AdjointRule =>
-    rule(
+  const wrap = ({ params, wrt, vjp, reads, shapeOnly, jvp }: AdjointRule): AdjointRule => {
+    const r = rule(
       params.slice(),
       wrt.slice(),
       (g, x, ...rest) => {
@@ -89,6 +132,10 @@ export function scalarOperands(rules: Record<string, AdjointRule>): Record<strin
       reads,
       shapeOnly,
     );
+    if (jvp === undefined) return r;
+    return withJvp(r, ([dx, ...rest], x, ...args) =>
+      typeof x === "number" ? jvp([tangentArray(dx), ...rest], new NDArray(Float64Array.of(x), []), ...args) : jvp([dx, ...rest], x, ...args));
+  };
   return Object.fromEntries(Object.entries(rules).map(([name, r]) => [name, wrap(r)]));
 }
 
