@@ -179,8 +179,6 @@ export interface ModesHost {
   replace(call: t.CallExpression, code: string): void;
 }
 
-const typeOfKind = (kind: string) => (kind === "number" ? "number" : kind === "array" ? "Float64Array | number[]" : kind === "boolean" ? "boolean" : "any");
-
 /**
  * `hessian(f, { wrt })`, `hvp(f, { wrt })`, `jacrev(f, { wrt })`. The Hessian is forward over
  * reverse: H v is the jvp of f's gradient along v (one per row for an array, v = 1 for a
