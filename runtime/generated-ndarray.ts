@@ -1,6 +1,6 @@
 // The NDArray half of what generated code calls: adjoint/np imports it, and it hands itself
 // to ./generated.ts through ./ndarray-slot.ts, so programs of numbers never bundle it.
-import { add, rulesReusingDout } from "./np/elementwise.js";
+import { add, copy, rulesReusingDout } from "./np/elementwise.js";
 import { full, onesLike, zerosLike } from "./np/create.js";
 import { NDArray } from "./np/ndarray.js";
 import { adjoints } from "./np/rules.js";
@@ -42,6 +42,18 @@ provide(
     // The caller's array stays the caller's: never written by the reverse sweep.
     head: (value, dvalue) => (value instanceof NDArray && typeof dvalue === "number" ? fresh(full(value.shape, dvalue, value.dtype)) : disown(dvalue)),
     disown,
+    shapeOf: (x) => (x as NDArray).shape,
+    values: (x) => {
+      const c = (x as NDArray).isContiguous ? (x as NDArray) : copy(x as NDArray);
+      return c.data.subarray(c.offset, c.offset + c.size);
+    },
+    unit(x, k) {
+      const { shape, size, dtype } = x as NDArray;
+      const values = dtype === "float32" ? new Float32Array(size) : new Float64Array(size);
+      values[k] = 1;
+      return new NDArray(values, shape);
+    },
+    fromValues: (values, shape) => new NDArray(values, shape),
   },
   Object.freeze({
     ...adjoints,

@@ -4,44 +4,70 @@
 // generated Hessian-vector product once per input element (re-exported by generated.ts).
 import type { NumericArray } from "./generated.js";
 
+import { ndarrays } from "./ndarray-slot.js";
+
 type Jvp = (...args: unknown[]) => [unknown, unknown];
 
 const isNumbers = (x: unknown): x is NumericArray => Array.isArray(x) || x instanceof Float64Array || x instanceof Float32Array;
 const zerosOf = (x: NumericArray): NumericArray => (Array.isArray(x) ? new Array<number>(x.length).fill(0) : new (x.constructor as new (n: number) => NumericArray)(x.length));
+const isNDArray = (x: unknown): boolean => ndarrays?.isNDArray(x) ?? false;
+
+/** How many elements a value has (a number: one). */
+const sizeOf = (x: unknown): number => (isNumbers(x) ? x.length : isNDArray(x) ? ndarrays!.shapeOf(x).reduce((p, d) => p * d, 1) : 1);
+/** A value's shape as a Jacobian's axes: none for a number. */
+const axesOf = (x: unknown): number[] => (isNumbers(x) ? [x.length] : isNDArray(x) ? [...ndarrays!.shapeOf(x)] : []);
+/** Its elements in row-major order. */
+const valuesOf = (x: unknown): ArrayLike<number> => (isNumbers(x) ? x : isNDArray(x) ? ndarrays!.values(x) : [x as number]);
+
+/** The unit direction along element k of x, of x's kind (a float NDArray for an NDArray). */
+function unitLike(x: unknown, k: number): unknown {
+  if (isNDArray(x)) return ndarrays!.unit(x, k);
+  if (!isNumbers(x)) return 1;
+  const t = zerosOf(x);
+  t[k] = 1;
+  return t;
+}
+
+/**
+ * Jacobian entries d out_i / d in_j, given by `entry(i, j)`, as JAX lays them out: an NDArray of
+ * shape [...out's shape, ...in's shape] where either is an NDArray; otherwise, for an array in,
+ * of a number out an array of in's kind, of an array out one row of in's kind per out element.
+ */
+function assemble(out: unknown, input: unknown, entry: (i: number, j: number) => number): unknown {
+  const [m, n] = [sizeOf(out), sizeOf(input)];
+  if (isNDArray(out) || isNDArray(input)) {
+    const values = new Float64Array(m * n);
+    for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) values[i * n + j] = entry(i, j);
+    return ndarrays!.fromValues(values, [...axesOf(out), ...axesOf(input)]);
+  }
+  const row = (i: number) => {
+    const r = zerosOf(input as NumericArray);
+    for (let j = 0; j < n; j++) r[j] = entry(i, j);
+    return r;
+  };
+  return isNumbers(out) ? Array.from({ length: m }, (_, i) => row(i)) : row(0);
+}
 
 /**
  * The Jacobian with respect to each wrt input: of a number input, the tangent itself (a number,
- * or an array of the output's shape); of an array input of n elements, for a number output an
- * array of n derivatives (the input's kind), for an output of m elements m rows of n (row i:
- * the derivatives of output i). Each jvp gets fresh copies of the array arguments, so a
- * function that writes into its inputs sees them as given every time and the caller's are not written.
+ * an array or an NDArray of the output's shape); of an array or NDArray input, see `assemble`.
+ * Each jvp gets fresh copies of the array arguments, so a function that writes into its inputs
+ * sees them as given every time and the caller's are not written.
  */
 export function jacfwdOf(jvp: Jvp, params: number, wrt: readonly number[], single: boolean) {
   return (...args: unknown[]) => {
     const primals = Array.from({ length: params }, (_, i) => args[i]);
-    const tangents = (at: number, element: number) =>
-      wrt.map((i, k) => {
-        const x = primals[i];
-        if (!isNumbers(x)) return k === at ? 1 : 0;
-        const t = zerosOf(x);
-        if (k === at) t[element] = 1;
-        return t;
-      });
-    const run = (at: number, element: number) => jvp(...primals.map((x) => (isNumbers(x) ? x.slice() : x)), ...tangents(at, element))[1];
+    const zero = (x: unknown) => (isNumbers(x) ? zerosOf(x) : isNDArray(x) ? undefined : 0);
+    const tangents = (at: number, element: number) => wrt.map((i, k) => (k === at ? unitLike(primals[i], element) : zero(primals[i])));
+    const run = (at: number, element: number) => jvp(...primals.map(copyOf), ...tangents(at, element))[1];
     const jacobians = wrt.map((i, k) => {
       const x = primals[i];
-      if (!isNumbers(x)) return run(k, 0);
-      const columns = Array.from({ length: x.length }, (_, j) => run(k, j));
-      if (columns.length === 0 || !isNumbers(columns[0])) {
-        const out = zerosOf(x);
-        columns.forEach((c, j) => (out[j] = c as number));
-        return out;
-      }
-      return Array.from({ length: (columns[0] as NumericArray).length }, (_, row) => {
-        const out = zerosOf(x);
-        columns.forEach((c, j) => (out[j] = (c as NumericArray)[row]));
-        return out;
-      });
+      if (!isNumbers(x) && !isNDArray(x)) return run(k, 0);
+      const raw = Array.from({ length: sizeOf(x) }, (_, j) => run(k, j));
+      // The output's kind, from a column, or from a zero tangent where x has no element.
+      const out = raw.length > 0 ? raw[0] : jvp(...primals.map(copyOf), ...tangents(-1, 0))[1];
+      const columns = raw.map(valuesOf);
+      return assemble(out, x, (row, j) => columns[j][row]);
     });
     return single ? jacobians[0] : jacobians;
   };
@@ -58,9 +84,8 @@ export function jacobianOf(jvp: Jvp, vjp: Vjp, params: number, wrt: number) {
   const forward = jacfwdOf(jvp, params, [wrt], true);
   return (...args: unknown[]) => {
     const x = args[wrt];
-    const n = isNumbers(x) ? x.length : 1;
     const first = vjp(...args.map(copyOf));
-    const m = typeof first[0] === "number" ? 1 : (first[0] as ArrayLike<number>).length;
+    const [n, m] = [sizeOf(x), sizeOf(first[0])];
     return n < m ? forward(...args) : jacobianRows(vjp, args, 0, first);
   };
 }
@@ -70,28 +95,26 @@ export function jacobianRows(vjp: Vjp, args: unknown[], pick: number | undefined
   const [value, pullback] = first;
   const gradient = (g: unknown) => (pick === undefined ? g : (g as unknown[])[pick]);
   if (typeof value === "number") return gradient(pullback(1));
-  const y = value as ArrayLike<number>;
   const rows: unknown[] = [];
-  for (let i = 0; i < y.length; i++) {
-    const seed = new Float64Array(y.length);
-    seed[i] = 1;
+  for (let i = 0; i < sizeOf(value); i++) {
     // A pullback that restores overwritten elements runs once: the vjp is run again for the next row.
     const [, again] = i === 0 ? [value, pullback] : vjp(...args.map(copyOf));
-    rows.push(copyOf(gradient(again(seed))));
+    rows.push(copyOf(gradient(again(unitLike(value, i)))));
   }
-  return rows;
+  if (!isNDArray(value) && !rows.some(isNDArray)) return rows;
+  const input = rows.length > 0 ? rows[0] : 0;
+  const values = rows.map(valuesOf);
+  return assemble(value, input, (i, j) => values[i][j]);
 }
 
 /** The rows H e_k of the Hessian, from a compiled `hvp(...args, v)`, x the argument at `wrt`. */
-export function hessianRows(hvp: (...args: any[]) => unknown, args: unknown[], wrt: number): unknown[] {
-  const x = args[wrt] as ArrayLike<number>;
+export function hessianRows(hvp: (...args: any[]) => unknown, args: unknown[], wrt: number): unknown {
+  const x = args[wrt];
   const rows: unknown[] = [];
-  for (let k = 0; k < x.length; k++) {
-    const v = new Float64Array(x.length);
-    v[k] = 1;
-    rows.push(hvp(...args.map(copyOf), v));
-  }
-  return rows;
+  for (let k = 0; k < sizeOf(x); k++) rows.push(hvp(...args.map(copyOf), isNDArray(x) ? unitLike(x, k) : unitLike(Float64Array.from(valuesOf(x)), k)));
+  if (!isNDArray(x)) return rows;
+  const values = rows.map(valuesOf);
+  return assemble(x, x, (i, j) => values[i][j]);
 }
 
 function copyOf<T>(value: T): T {

@@ -14,6 +14,12 @@ export interface NDArraySupport {
   onesLike(value: unknown): unknown;
   head(value: unknown, dvalue: unknown): unknown;
   disown<T>(x: T): T;
+  /** For Jacobians (jacobian.ts): an NDArray's shape, its elements in row-major order, a float
+   * array of its shape that is 1 at element k and 0 elsewhere, and an array made of values. */
+  shapeOf(x: unknown): readonly number[];
+  values(x: unknown): ArrayLike<number>;
+  unit(x: unknown, k: number): unknown;
+  fromValues(values: Float64Array, shape: readonly number[]): unknown;
 }
 
 export let ndarrays: NDArraySupport | undefined;

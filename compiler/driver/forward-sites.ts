@@ -2,12 +2,16 @@
 // function a jvp calls, generated once per (function, parameters with tangents) and shared by
 // every site of the module, recursion included (a function's name is taken before its body is
 // generated). The pipeline is reverse mode's up to analysis; compiler/forward/ writes the code.
+import type * as t from "@babel/types";
 import type { Analysis, AnalysisOptions } from "../analyze/index.js";
-import type { Diagnostic } from "../diagnostics.js";
-import { print, withSourceComments } from "../emit/index.js";
+import { diagnostic, type Diagnostic, type DiagnosticCode } from "../diagnostics.js";
+import { print, withSourceComments, type PrintedLine } from "../emit/index.js";
 import { forwardFunction, forwardRefusals } from "../forward/index.js";
 import type { IRFunction } from "../ir/index.js";
+import type { ModuleFunction } from "../ir/context.js";
+import { spanOf } from "../ast.js";
 import type { Generated } from "./output.js";
+import { flatGradientParams, recordJvp } from "./record-entries.js";
 
 /** What forward sites need of the module compiler. */
 export interface ForwardHost {
@@ -18,6 +22,7 @@ export interface ForwardHost {
   report: (d: Diagnostic) => void;
   fresh: (base: string) => string;
   append: (generated: Generated | null) => boolean;
+  replace: (call: t.CallExpression, code: string, lines?: PrintedLine[]) => void;
 }
 
 /** Parameter kinds a tangent can be given for. */
@@ -28,6 +33,38 @@ export class ForwardSites {
   private analyses = new Map<string, Analysis>();
 
   constructor(private host: ForwardHost) {}
+
+  /** `jvp(f, { wrt })`, and `jacfwd` (`single`: for one wrt parameter), which runs that jvp once per input element. */
+  markerSite(call: t.CallExpression, fn: ModuleFunction, ir: IRFunction, indices: number[], named: boolean, inline: boolean, single?: boolean): void {
+    const fail = (code: DiagnosticCode, detail: string) => this.host.report(diagnostic(code, this.host.filename, spanOf(call), detail));
+    if (new Set(indices).size < indices.length) return fail("ADJ017", "each parameter once: it takes one tangent");
+    if (ir.sourceParams) return this.recordSite(call, fn, ir, indices, named, inline, single, fail);
+    const generated = this.site(fn.key, indices, named, inline);
+    if (!generated) return;
+    const [code, lines] = typeof generated === "string" ? [generated, undefined] : [generated.code, generated.lines];
+    if (single === undefined) return this.host.replace(call, code, lines);
+    const [open, close] = [`${this.host.runtime()}.jacfwdOf(`, `, ${ir.params.length}, [${indices.join(", ")}], ${single})`];
+    const wrapped = lines && [{ text: open }, ...lines, { text: close }];
+    this.host.replace(call, wrapped ? wrapped.map((l) => l.text).join("\n") : `${open}${code}${close}`, wrapped);
+  }
+
+  /** The jvp of a function with record parameters: an entry unpacking each record and its tangent (a record of the same keys) into fields. */
+  private recordSite(call: t.CallExpression, fn: ModuleFunction, ir: IRFunction, indices: number[], named: boolean, inline: boolean, single: boolean | undefined, fail: (code: DiagnosticCode, detail: string) => void): void {
+    if (inline) return fail("ADJ028", "a record parameter of an inline function (declare the function in the module to differentiate it with respect to a record)");
+    if (single !== undefined) return fail("ADJ029", "jacfwd of a function with an object record parameter (take jvp along each field, or pass the fields as parameters)");
+    const flat = indices.flatMap((i) => flatGradientParams(ir, ir.sourceParams![i]));
+    const inner = this.jvpFor(fn.key, flat, true, true, true);
+    if (!inner) return;
+    const id = `${fn.key}|records|${indices.join(",")}`;
+    let name = this.names.get(id);
+    if (!name) {
+      const names = fn.node.params.map((p) => (p as t.Identifier).name);
+      name = this.host.fresh(`${fn.key}$jvp${named ? `_${indices.map((i) => names[i]).join("_")}` : ""}`);
+      this.names.set(id, name);
+      if (!this.host.append({ code: "", lines: recordJvp(ir, names, indices, name, inner) })) return;
+    }
+    this.host.replace(call, name);
+  }
 
   /**
    * `jvp(f, { wrt })`: the name of f's jvp taking the tangents of `order` after the primals
@@ -43,19 +80,20 @@ export class ForwardSites {
   }
 
   /** The name of key's jvp for tangents of `order`, generating it once. */
-  private jvpFor(key: string, order: number[], entry: boolean, named: boolean): string | null {
+  private jvpFor(key: string, order: number[], entry: boolean, named: boolean, fieldsOf = false): string | null {
     const ir = this.host.lower(key);
     if (!ir) return null;
     const analysis = this.analysis(ir, order);
     // A user's entry copies the tangent arrays the function writes through; otherwise it is a callee's jvp.
     const copies = entry && order.some((i) => analysis.types.get(ir.params[i]) === "array" && analysis.writtenParams.has(ir.params[i]));
-    const id = `${key}|${order.join(",")}|${copies}`;
+    const id = `${key}|${order.join(",")}|${copies}|${fieldsOf}`;
     const existing = this.names.get(id);
     if (existing) return existing;
     const base = key.replace(/Target\d*$/, "");
     const every = ir.paramTypes.every((type, i) => !TANGENT_TYPES.has(type) || order.includes(i));
     const suffix = (entry ? named : !every) ? `_${order.map((i) => ir.params[i]).join("_")}` : "";
-    const name = this.host.fresh(`${base}$jvp${suffix}`);
+    // A record function's jvp over its fields is called by the entry users call (recordSite).
+    const name = this.host.fresh(fieldsOf ? `${base}$fieldsJvp` : `${base}$jvp${suffix}`);
     this.names.set(id, name);
     return this.host.append(this.generate(ir, analysis, order, name, copies)) ? name : null;
   }

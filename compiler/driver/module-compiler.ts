@@ -72,7 +72,7 @@ export class ModuleCompiler {
     private program: t.Program,
   ) {
     this.runtime = this.freshModuleName("adjointRuntime");
-    this.forward = new ForwardSites({ runtime: () => this.runtime, filename: this.ctx.filename, lower: (key) => this.lower(this.ctx.functions.get(key)!), analyze: (ir, mask, options) => this.analyze(ir, mask, options), report: (d) => this.report(d), fresh: (base) => this.freshModuleName(base), append: (generated) => this.append(generated) });
+    this.forward = new ForwardSites({ runtime: () => this.runtime, filename: this.ctx.filename, lower: (key) => this.lower(this.ctx.functions.get(key)!), analyze: (ir, mask, options) => this.analyze(ir, mask, options), report: (d) => this.report(d), fresh: (base) => this.freshModuleName(base), append: (generated) => this.append(generated), replace: (call, code, lines) => this.replace(call, code, lines) });
     this.nestedHost = {
       ctx,
       runtime: this.runtime,
@@ -211,7 +211,7 @@ export class ModuleCompiler {
     }
     const ir = this.lower(fn);
     if (!ir) return;
-    if (marker === "jvp" || marker === "jacfwd") return this.jvpSite(call, fn, ir, indices, Array.isArray(wrt) || wrt !== 0, inline, marker === "jacfwd" ? !Array.isArray(wrt) : undefined);
+    if (marker === "jvp" || marker === "jacfwd") return this.forward.markerSite(call, fn, ir, indices, Array.isArray(wrt) || wrt !== 0, inline, marker === "jacfwd" ? !Array.isArray(wrt) : undefined);
     if (ir.sourceParams) return this.recordDerivative(call, marker, fn, ir, indices, !Array.isArray(wrt), inline);
     for (const i of indices) {
       if (!DIFFERENTIABLE_TYPES.has(ir.paramTypes[i])) {
@@ -246,19 +246,6 @@ export class ModuleCompiler {
       const name = this.vjpFor(fn.key, mask);
       if (name) this.replace(call, `${this.runtime}.${helper}(${name}, ${pick})`);
     }
-  }
-
-  /** `jvp(f, { wrt })`: forward mode (forward-sites.ts); `jacfwd` (`single`: for one wrt parameter) runs that jvp once per input element. */
-  private jvpSite(call: t.CallExpression, fn: ModuleFunction, ir: IRFunction, indices: number[], named: boolean, inline: boolean, single?: boolean): void {
-    if (ir.sourceParams) return this.fail(call, "ADJ029", "a function with an object record parameter (jvp takes its fields for now: pass them as parameters)");
-    if (new Set(indices).size < indices.length) return this.fail(call, "ADJ017", "each parameter once: it takes one tangent");
-    const generated = this.forward.site(fn.key, indices, named, inline);
-    if (!generated) return;
-    const [code, lines] = typeof generated === "string" ? [generated, undefined] : [generated.code, generated.lines];
-    if (single === undefined) return this.replace(call, code, lines);
-    const [open, close] = [`${this.runtime}.jacfwdOf(`, `, ${ir.params.length}, [${indices.join(", ")}], ${single})`];
-    const wrapped = lines && [{ text: open }, ...lines, { text: close }];
-    this.replace(call, wrapped ? wrapped.map((l) => l.text).join("\n") : `${open}${code}${close}`, wrapped);
   }
 
   /** A derivative of a function with record parameters: its sweep over their fields, behind an entry that unpacks and packs them (record-entries.ts). */

@@ -198,7 +198,10 @@ export function modeSite(nested: NestedDerivatives, host: NestedHost & ModesHost
   if (!ir) return;
   if (wrt < 0 || wrt >= ir.params.length) return void ctx.diagnostics.push(diagnostic("ADJ017", ctx.filename, spanOf(options ?? call), `${wrt} ('${key}' has ${ir.params.length} parameters)`));
   const kind = ir.paramTypes[wrt];
-  if (kind !== "number" && kind !== "array") return fail(target!, `${marker} with respect to a number or an array of numbers (not yet NDArrays or records)`);
+  const jacobian = marker === "jacrev" || marker === "jacobian";
+  if (kind !== "number" && kind !== "array" && !(jacobian && kind === "ndarray")) {
+    return fail(target!, `${marker} with respect to a number or an array of numbers${jacobian ? " or an NDArray (not yet records)" : " (not yet NDArrays or records)"}`);
+  }
   if (marker === "jacrev") {
     const vjp = host.vjpFor(key, [wrt]);
     if (vjp) host.replace(call, `((...args) => ${runtime}.jacobianRows(${vjp}, args, 0))`);

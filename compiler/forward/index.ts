@@ -29,6 +29,8 @@ class ForwardBuilder implements Forwarder {
   assignCounts = new Map<string, number>();
   private taken: Set<string>;
   private tangents = new Map<string, string>();
+  /** Shape stand-ins (optimize/shapes.ts), which only a reverse sweep reads. */
+  private standIns = new Set<string>();
 
   constructor(
     readonly fn: IRFunction,
@@ -39,6 +41,7 @@ class ForwardBuilder implements Forwarder {
     forEachStmt(fn.body, (s) => {
       for (const name of readsOf(s)) this.readCounts.set(name, (this.readCounts.get(name) ?? 0) + 1);
       if (s.kind === "assign") this.assignCounts.set(s.target, (this.assignCounts.get(s.target) ?? 0) + 1);
+      if (s.kind === "assign" && s.expr.kind === "shape") this.standIns.add(s.target);
     });
   }
 
@@ -48,7 +51,9 @@ class ForwardBuilder implements Forwarder {
     const given = options.order.map((i) => fn.params[i]);
     const tangentParams = given.map((p) => this.tangent(p));
     const sweep = forwardSweep(this, fn.body);
-    const result = this.isActive(fn.result) ? this.tangent(fn.result) : this.zero(fn.result);
+    // An NDArray's tangent may be left undefined (zero) by its rules: the caller gets zeros of its shape.
+    const resultTangent = this.isActive(fn.result) ? this.tangent(fn.result) : this.zero(fn.result);
+    const result = this.isNdarray(fn.result) ? `${rt}.orZerosLike(${resultTangent}, ${fn.result})` : resultTangent;
     const body: Code[] = [];
     const activeParamArrays = fn.params.filter((p) => this.isArray(p) && this.isActive(p));
     if (options.entry && activeParamArrays.length > 1 && activeParamArrays.some((p) => a.writtenParams.has(p))) {
@@ -59,13 +64,13 @@ class ForwardBuilder implements Forwarder {
       // The caller's tangent is left as given: the function's writes through the array go to a copy.
       if (options.entry && this.isArray(p) && this.isActive(p) && a.writtenParams.has(p)) body.push(line(`${this.tangent(p)} = ${this.tangent(p)}.slice();`));
     }
-    const locals = [...fn.locals.keys(), ...this.extraLocals].filter((name) => !fn.params.includes(name) && !this.inlined.has(name));
+    const locals = [...fn.locals.keys(), ...this.extraLocals].filter((name) => !fn.params.includes(name) && !this.inlined.has(name) && !this.standIns.has(name));
     const tangentLocals: string[] = [];
     for (const [name, t] of this.tangents) {
       if (given.includes(name)) continue;
       // A parameter without a tangent that becomes active (reassigned, or written with active values) starts at zero.
       if (fn.params.includes(name)) tangentLocals.push(`${t} = ${this.zero(name)}`);
-      else tangentLocals.push(this.isArray(name) ? t : `${t} = 0`);
+      else tangentLocals.push(this.isArray(name) || this.isNdarray(name) ? t : `${t} = 0`);
     }
     if (locals.length > 0) body.push(line(`let ${locals.join(", ")};`));
     if (tangentLocals.length > 0) body.push(line(`let ${tangentLocals.join(", ")};`));
@@ -95,10 +100,13 @@ class ForwardBuilder implements Forwarder {
   }
 
   tangentOf(op: Operand): string {
-    return op.kind === "var" && this.isActive(op) ? this.tangent(op.name) : "0";
+    if (op.kind !== "var") return "0";
+    return this.isActive(op) ? this.tangent(op.name) : this.isNdarray(op.name) ? "undefined" : "0";
   }
 
+  /** An NDArray's zero tangent is `undefined`, as the runtime's rules take it. */
   zero(name: string): string {
+    if (this.isNdarray(name)) return "undefined";
     return this.isArray(name) ? `${this.options.runtime}.zerosLike(${name})` : "0";
   }
 
@@ -112,9 +120,9 @@ class ForwardBuilder implements Forwarder {
 }
 
 /**
- * What forward mode cannot differentiate yet, each where it is written: NDArray code (its rules
- * have no jvp here yet), a callee that carries only a vjp (customGrad, an import marked
- * differentiable), a value whose kind is known only at run time.
+ * What forward mode cannot differentiate, each where it is written: a callee that carries only a
+ * vjp (customGrad, an import marked differentiable), an autograd leaf, a value whose kind is
+ * known only at run time.
  */
 export function forwardRefusals(fn: IRFunction, a: Analysis, filename: string): Diagnostic[] {
   const out: Diagnostic[] = [];
@@ -131,8 +139,7 @@ export function forwardRefusals(fn: IRFunction, a: Analysis, filename: string): 
     if (!a.active.has(p)) return;
     const span = fn.paramSpans?.[i];
     const at = span && { ...span, text: "" };
-    if (a.types.get(p) === "ndarray") report("ADJ029", at, `'${named(p)}' is an NDArray (jvp differentiates numbers and arrays of numbers for now)`);
-    else if (a.types.get(p) === "unknown") report("ADJ027", at, `jvp needs to know whether '${named(p)}' is a number or an array`);
+    if (a.types.get(p) === "unknown") report("ADJ027", at, `jvp needs to know whether '${named(p)}' is a number or an array`);
   });
   forEachStmt(fn.body, (s) => {
     if (s.kind !== "assign" && s.kind !== "effect") return;
@@ -141,10 +148,8 @@ export function forwardRefusals(fn: IRFunction, a: Analysis, filename: string): 
     if (target === null && !exprArgs(expr).some(active)) return;
     if (expr.kind === "call" && expr.callee.kind === "attached" && expr.args.some(active)) {
       report("ADJ029", s.loc, `'${expr.callee.binding}' carries a vjp (customGrad, or differentiable in another module) and no jvp`);
-    } else if ((expr.kind === "np" || expr.kind === "shape" || expr.kind === "leaf") && (target || exprArgs(expr).some(active))) {
-      report("ADJ029", s.loc, "NDArray code (jvp differentiates numbers and arrays of numbers for now)");
-    } else if (target && a.types.get(target) === "ndarray") {
-      report("ADJ029", s.loc, "NDArray code (jvp differentiates numbers and arrays of numbers for now)");
+    } else if (expr.kind === "leaf") {
+      report("ADJ029", s.loc, "attachGrad (an autograd leaf has a gradient, not a tangent)");
     } else if (target && a.types.get(target) === "unknown") {
       const what = fn.locals.get(target)?.temp ? "this value" : `'${named(target)}'`;
       report("ADJ027", s.loc, `jvp needs to know whether ${what} is a number or an array`);

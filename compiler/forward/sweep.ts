@@ -4,7 +4,8 @@
 // is the sum over the active arguments of each one's contribution with g := its tangent; an
 // array method's tangent is its rule's `forward`, the same method on the tangent array.
 import { line, loopBlock, type Code } from "../emit/index.js";
-import { exprArgs, readsOf, type Assign, type Expr, type Operand, type Stmt } from "../ir/index.js";
+import { exprArgs, npParam, readsOf, type Assign, type Expr, type Operand, type Stmt } from "../ir/index.js";
+import { differentiableArg } from "../analyze/activity.js";
 import { ruleOf, type MethodStmt } from "../analyze/array-methods.js";
 import { argForRule, scalarRules } from "../rules/scalar.js";
 import { assignment, code, exprCode } from "../reverse/code.js";
@@ -13,6 +14,8 @@ import type { Forwarder } from "./forwarder.js";
 export function forwardSweep(f: Forwarder, stmts: Stmt[], then?: Operand): Code[] {
   const out: Code[] = [];
   stmts.forEach((s, i) => {
+    // A shape stand-in is for the reverse sweep (optimize/shapes.ts): forward mode has none.
+    if (s.kind === "assign" && s.expr.kind === "shape") return;
     if (s.kind === "assign" && inlinable(f, s, i + 1 < stmts.length ? stmts[i + 1] : then)) {
       f.inlined.set(s.target, exprCode(f, s.expr));
       return;
@@ -65,6 +68,7 @@ function assign(f: Forwarder, s: Assign): Code[] {
   if (!f.isActive(target)) return [primal];
   const dt = f.tangent(target);
   if (expr.kind === "prim") return primTangent(f, s, expr, primal);
+  if (expr.kind === "np" && expr.rule !== null) return npTangent(f, s, expr, primal);
   const tangent = (text: string) => line(`${dt} = ${text};`, s.loc);
   switch (expr.kind) {
     case "copy":
@@ -115,6 +119,31 @@ function primTangent(f: Forwarder, s: Assign, expr: Extract<Expr, { kind: "prim"
   const value = f.fresh(`${target}_new`);
   f.extraLocals.push(value);
   return [line(`${value} = ${exprCode(f, expr)};`, s.loc), update(value), line(`${target} = ${value};`, s.loc)];
+}
+
+/**
+ * `y = np.op(...)`: the runtime rule's jvp, given one tangent per parameter (`undefined`: zero,
+ * and for a parameter not differentiated) and the output. Where y is among the arguments, the
+ * output goes through a temporary: the rule reads the old arguments and the new output.
+ */
+function npTangent(f: Forwarder, s: Assign, expr: Extract<Expr, { kind: "np" }>, primal: Code): Code[] {
+  const { target } = s;
+  const argTangent = (arg: Operand, i: number) => (differentiableArg(expr, i) && f.isActive(arg) ? f.tangentOf(arg) : "undefined");
+  const params = expr.args.length - (expr.list === undefined ? 0 : expr.list - 1);
+  const tangents = Array.from({ length: params }, (_, p) => {
+    if (p === 0 && expr.list !== undefined) return `[${expr.args.slice(0, expr.list).map(argTangent).join(", ")}]`;
+    const i = expr.args.findIndex((_, k) => npParam(expr, k) === p);
+    return argTangent(expr.args[i], i);
+  });
+  const codes = expr.args.map((arg) => code(f, arg));
+  const args = expr.list === undefined ? codes : [`[${codes.slice(0, expr.list).join(", ")}]`, ...codes.slice(expr.list)];
+  // A number's tangent (`x.item()`) is a number: a zero comes back as undefined.
+  const orZero = expr.result === "number" ? " ?? 0" : "";
+  const jvp = (out: string) => line(`${f.tangent(target)} = ${f.options.runtime}.np.${expr.rule}.jvp([${tangents.join(", ")}], ${[...args, out].join(", ")})${orZero};`, s.loc);
+  if (!readsItself(s)) return [primal, jvp(target)];
+  const value = f.fresh(`${target}_new`);
+  f.extraLocals.push(value);
+  return [line(`${value} = ${exprCode(f, expr)};`, s.loc), jvp(value), line(`${target} = ${value};`, s.loc)];
 }
 
 /** `dt = a + b`, written `dt += b` (or `dt -= b`) where it adds to itself. */

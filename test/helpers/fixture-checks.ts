@@ -133,34 +133,37 @@ function expectSameInputs(arg: unknown, primal: unknown, label: string): void {
 function verifyJvp(check: Check, point: Arg[]): void {
   let seed = 7;
   const next = () => ((seed = (seed * 16807) % 2147483647) / 2147483647) * 2 - 1;
-  const u = check.wrt.map((i) => {
+  type Tangent = number | NumericArray | NDArray;
+  const u: Tangent[] = check.wrt.map((i) => {
     const arg = point[i];
     if (typeof arg === "number") return next();
+    if (arg instanceof NDArray) return new NDArray(Float64Array.from(elements(arg), next), arg.shape);
     const t = (arg as NumericArray).slice();
     for (let j = 0; j < t.length; j++) t[j] = next();
     return t;
   });
-  const given = u.map((t) => (typeof t === "number" ? t : Array.from(t)));
+  const values = (v: unknown): number[] => (typeof v === "number" ? [v] : v instanceof NDArray ? elements(v) : Array.from(v as NumericArray));
+  const given = u.map(values);
   const along = (s: number) => {
     const args = cloneArgs(point);
     check.wrt.forEach((i, k) => {
-      const t = u[k];
-      if (typeof t === "number") args[i] = (args[i] as number) + s * t;
-      else (args[i] as NumericArray).forEach((_, j) => ((args[i] as NumericArray)[j] += s * t[j]));
+      const [a, t] = [args[i], u[k]];
+      if (typeof t === "number") args[i] = (a as number) + s * t;
+      else if (t instanceof NDArray) args[i] = new NDArray(Float64Array.from(elements(a as NDArray), (x, j) => x + s * elements(t)[j]), t.shape);
+      else (a as NumericArray).forEach((_, j) => ((a as NumericArray)[j] += s * t[j]));
     });
-    const value = (check.primal as (...a: Arg[]) => number | NumericArray)(...args);
-    return typeof value === "number" ? [value] : Array.from(value);
+    return values((check.primal as (...a: Arg[]) => unknown)(...args));
   };
-  const where = `at (${point.map((p) => (typeof p === "number" ? p : `[${Array.from(p as NumericArray).join(", ")}]`)).join(", ")})`;
+  const where = `at (${point.map((p) => (typeof p === "number" ? p : `[${values(p).join(", ")}]`)).join(", ")})`;
   const args = cloneArgs(point);
   const primalArgs = cloneArgs(point);
-  const primal = (check.primal as (...a: Arg[]) => number | NumericArray)(...primalArgs);
-  const [value, tangent] = (check.jvp as (...a: unknown[]) => [number | NumericArray, number | NumericArray])(...args, ...u);
-  expect(typeof value === "number" ? value : Array.from(value), `value ${where}`).toEqual(typeof primal === "number" ? primal : Array.from(primal));
+  const primal = (check.primal as (...a: Arg[]) => unknown)(...primalArgs);
+  const [value, tangent] = (check.jvp as (...a: unknown[]) => [unknown, unknown])(...args, ...u);
+  expect(values(value), `value ${where}`).toEqual(values(primal));
   args.forEach((arg, k) => expectSameInputs(arg, primalArgs[k], `argument ${k} after the jvp ${where}`));
-  expect(u.map((t) => (typeof t === "number" ? t : Array.from(t))), `the tangents as given ${where}`).toEqual(given);
+  expect(u.map(values), `the tangents as given ${where}`).toEqual(given);
   const [plus, minus] = [along(1e-5), along(-1e-5)];
-  const tangents = typeof tangent === "number" ? [tangent] : Array.from(tangent);
+  const tangents = values(tangent);
   expect(tangents.length, `a tangent of the value's shape ${where}`).toBe(plus.length);
   tangents.forEach((t, j) => expectClose(t, (plus[j] - minus[j]) / 2e-5, { ...TOLERANCE, label: `tangent[${j}] ${where}` }));
 }
