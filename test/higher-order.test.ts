@@ -158,6 +158,57 @@ describe("grad(grad(f))", () => {
     for (const x of POINTS) close(m.dslope(x), first(m.slope, x));
   });
 
+  it("differentiates code that applies vjp(f): const [y, back] = vjp(f)(x), then back(v)", async () => {
+    const m = await compile<Record<string, (...a: any[]) => any>>(`
+      import { vjp } from "adjoint";
+      function f(x: number, y: number): number { return Math.sin(x * y) * x + Math.exp(y); }
+      export function g(x: number, y: number): number {
+        const [value, back] = vjp(f, { wrt: [0, 1] })(x, y);
+        const [dx, dy] = back(value);
+        return dx * dx + dy * x;
+      }
+      export const dg = grad(g, { wrt: [0, 1] });
+      function e(x: Float64Array): number {
+        let s = 0;
+        for (let i = 0; i < x.length; i++) s += x[i] * x[i] * x[(i + 1) % x.length];
+        return s;
+      }
+      // The arguments are kept as they were at the vjp: x is written before back runs.
+      export function later(x: Float64Array, c: number): number {
+        const [, back] = vjp(e)(x);
+        x[0] = x[0] * c;
+        const gradient = back(c);
+        let s = 0;
+        for (let i = 0; i < x.length; i++) s += gradient[i] * x[i];
+        return s;
+      }
+      export const dlater = grad(later, { wrt: [0, 1] });
+      export const twice = vjp(grad(f));
+    `);
+    for (const [x, y] of [[0.3, 0.8], [-1.1, 0.4], [2, -0.6]]) {
+      const [gx, gy] = m.dg(x, y);
+      close(gx, first((t) => m.g(t, y), x));
+      close(gy, first((t) => m.g(x, t), y));
+      const [, pullback] = m.twice(x, y);
+      close(pullback(1), second((t) => f(t, y), x), 1e-4);
+    }
+    function f(x: number, y: number) { return Math.sin(x * y) * x + Math.exp(y); }
+    // later() as JAX reads it: the pullback is taken at x as it was, de/dx_i = 2 x_i x_{i+1} + x_{i-1}^2.
+    const reference = (x: number[], c: number) => {
+      const n = x.length;
+      const gradient = x.map((xi, i) => c * (2 * xi * x[(i + 1) % n] + x[(i + n - 1) % n] ** 2));
+      const after = [x[0] * c, ...x.slice(1)];
+      return gradient.reduce((s, g, i) => s + g * after[i], 0);
+    };
+    const xs = [0.2, -0.5, 0.9];
+    const [gx, gc] = m.dlater(Float64Array.from(xs), 1.5);
+    gx.forEach((value: number, i: number) => {
+      const at = (d: number) => reference(xs.map((x, j) => (j === i ? x + d : x)), 1.5);
+      close(value, (at(1e-6) - at(-1e-6)) / 2e-6);
+    });
+    close(gc, (reference(xs, 1.5 + 1e-6) - reference(xs, 1.5 - 1e-6)) / 2e-6);
+  });
+
   it("refuses what its generated code would need the runtime for, located at the inner call", () => {
     const source = `import { grad } from "adjoint";
       function f(x: Float64Array): number {
@@ -171,6 +222,23 @@ describe("grad(grad(f))", () => {
     const result = transform(source, { filename: "nested.ts" });
     expect(result.diagnostics.map((d) => `${d.code} ${d.line}: ${d.message}`)).toEqual([
       "ADJ016 7: this expression is not supported in differentiated code: grad of 'f' differentiated again needs arrays saved whole, which is not differentiable yet (an array saved whole: one filled, sorted, set or overwritten by a callee)",
+    ]);
+  });
+
+  it("refuses a vjp inside differentiated code that is not taken apart as const [value, pullback]", () => {
+    const source = `import { grad, vjp } from "adjoint";
+      function f(x: number): number { return x * x; }
+      export function a(x: number): number { return vjp(f)(x)[0]; }
+      export function b(x: number): number { let [y, back] = vjp(f)(x); return back(y); }
+      export function c(x: number): number { const [y, back] = vjp(f)(x); const k = back; return k(1) + y; }
+      export const da = grad(a), db = grad(b), dc = grad(c);
+    `;
+    const result = transform(source, { filename: "nested.ts" });
+    expect(result.diagnostics.map((d) => `${d.code} ${d.line}: ${d.message}`)).toEqual([
+      "ADJ016 3: this expression is not supported in differentiated code: vjp(f)(x) inside differentiated code is taken apart where it is declared: const [value, pullback] = vjp(f)(x), then pullback(v)",
+      "ADJ016 4: this expression is not supported in differentiated code: declare the pullback with const: it is called, never reassigned",
+      expect.stringMatching(/^ADJ007 5: .*the pullback 'back' is used as a value/),
+      expect.stringMatching(/^ADJ007 5: .*'k' is a variable/),
     ]);
   });
 

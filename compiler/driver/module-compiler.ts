@@ -88,6 +88,7 @@ export class ModuleCompiler {
     };
     this.nested = new NestedDerivatives(this.nestedHost);
     ctx.nestedDerivative = (call, problems) => this.nested.derivative(call, problems);
+    ctx.nestedPullback = (call, problems) => this.nested.pullback(call, problems);
   }
 
   run(): ModuleOutput {
@@ -476,7 +477,7 @@ export class ModuleCompiler {
     if (this.lowered.has(key)) return this.lowered.get(key)!;
     if (!this.loweredQuietly.has(key)) {
       const problems: Diagnostic[] = [];
-      const aside = { ...this.ctx, diagnostics: problems, nestedDerivative: (call: t.CallExpression) => this.nested.derivative(call, problems, false), ...(fn.source && { source: fn.source }) };
+      const aside = { ...this.ctx, diagnostics: problems, nestedDerivative: (call: t.CallExpression) => this.nested.derivative(call, problems, false), nestedPullback: (call: t.CallExpression) => this.nested.pullback(call, problems, false), ...(fn.source && { source: fn.source }) };
       this.loweredQuietly.set(key, { ir: optimize(lowerFunction(fn.node as FunctionNode, fn.key, aside)), problems });
     }
     const quiet = this.loweredQuietly.get(key)!;

@@ -62,4 +62,6 @@ export interface ModuleContext {
    * the differentiable subset (driver/nested.ts), or null with its problems put in `problems`.
    */
   nestedDerivative?: (marker: import("@babel/types").CallExpression, problems: Diagnostic[]) => string | null;
+  /** `vjp(f)` applied inside code being differentiated: f's name, and the module function computing its pullback applied to a cotangent. */
+  nestedPullback?: (marker: import("@babel/types").CallExpression, problems: Diagnostic[]) => { primal: string; pullback: string } | null;
 }

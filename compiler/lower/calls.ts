@@ -12,6 +12,7 @@ import { callArguments, escapes, recordOf, resolve } from "./objects.js";
 import { inline, localFunctionNamed } from "./closures.js";
 import { moduleFunction, recordFunction, writingRecordFunction } from "./record-functions.js";
 import { callbackCall } from "./callbacks.js";
+import { appliedVjp, pullbackCall } from "./pullbacks.js";
 
 export function call(l: Lowering, node: t.CallExpression, target?: string): Operand {
   const callee = unwrap(node.callee as t.Expression);
@@ -65,6 +66,10 @@ export function call(l: Lowering, node: t.CallExpression, target?: string): Oper
     if (!name) return UNDEFINED;
     return l.compute({ kind: "call", callee: { kind: "local", key: name }, args: l.arguments(node.arguments) }, target);
   }
+  if (callee.type === "CallExpression" && appliedVjp(l, node)) {
+    l.report("ADJ016", callee, "vjp(f)(x) inside differentiated code is taken apart where it is declared: const [value, pullback] = vjp(f)(x), then pullback(v)");
+    return UNDEFINED;
+  }
   if (callee.type !== "Identifier") {
     l.report("ADJ016", callee, "a call through a computed function");
     return UNDEFINED;
@@ -72,7 +77,7 @@ export function call(l: Lowering, node: t.CallExpression, target?: string): Oper
   const name = callee.name;
   const local = localFunctionNamed(l, name);
   if (recordFunction(l, node)) return escapes(l, node, "a record a function returns, used whole here (bind it to a name: const r = f(…), or read one field)");
-  if (local) return inline(l, local, node.arguments, node, target);
+  if (local) return local.pullback ? pullbackCall(l, local.pullback, node, target) : inline(l, local, node.arguments, node, target);
   const writesRecord = writingRecordFunction(l, node);
   if (writesRecord) return inline(l, writesRecord, node.arguments, node, target);
   const moduleFn = l.ctx.inlineModuleCalls && !l.lookup(name) ? l.ctx.functions.get(name) : undefined;

@@ -18,6 +18,7 @@ import * as closures from "./closures.js";
 import { UNDEFINED, type JumpTarget, type LocalFunction, type Lowering, type RecordBlock } from "./lowerer.js";
 import * as ndarray from "./ndarray.js";
 import { bindParameter, declarePattern, parameterName } from "./patterns.js";
+import { appliedVjp, declareAppliedVjp } from "./pullbacks.js";
 import * as objects from "./objects.js";
 import * as record from "./record.js";
 import { varDeclarations } from "./scopes.js";
@@ -330,6 +331,8 @@ class Lowerer implements Lowering {
       return;
     }
     for (const declarator of node.declarations) {
+      const applied = declarator.id.type === "ArrayPattern" ? appliedVjp(this, declarator.init) : null;
+      if (applied && declareAppliedVjp(this, node.kind, declarator.id as t.ArrayPattern, applied)) continue;
       if (declarator.id.type === "ArrayPattern" || declarator.id.type === "ObjectPattern") {
         declarePattern(this, declarator.id, declarator.init);
         continue;

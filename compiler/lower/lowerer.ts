@@ -110,6 +110,8 @@ export interface LocalFunction {
   key: string;
   /** The scopes where it is defined: what its body's names refer to. */
   scopes: Map<string, string>[];
+  /** A vjp's pullback (pullbacks.ts): each call is its module function at the kept arguments. */
+  pullback?: { name: string; args: Operand[] };
 }
 
 export const UNDEFINED: Operand = { kind: "const", code: "undefined" };

@@ -44,9 +44,10 @@ export interface ReverseOptions {
    * Unset: a vjp, `(...args) => [value, pullback]`. Set: a gradient entry point that runs
    * the reverse sweep right after the forward one, with no closure, returning the
    * gradients of `order` (parameter positions; `single`: just the one) and, for
-   * valueAndGrad, the value first.
+   * valueAndGrad, the value first; a cotangent entry is grad with the head gradient given
+   * after the parameters (a vjp's pullback applied inside differentiated code).
    */
-  entry?: { kind: "grad" | "valueAndGrad"; order: number[]; single: boolean };
+  entry?: { kind: "grad" | "valueAndGrad" | "cotangent"; order: number[]; single: boolean };
   /**
    * Set: a callee's halves, `name(stack, ...params)` and `reverse(stack, dvalue, ...adjoints)`;
    * what the reverse reads of the forward's variables passes through the stack, so neither
@@ -177,9 +178,11 @@ class ReverseBuilder implements Reverser {
     const pullback: Code[] = [];
     // The reverse sweep may restore the result variable: an entry point keeps the value first.
     const value = entry?.kind === "valueAndGrad" ? this.fresh("value") : null;
+    // A cotangent entry (a vjp applied inside differentiated code) takes its head gradient after the parameters.
+    const cotangent = entry?.kind === "cotangent" ? this.fresh("cotangent") : null;
     if (entry) {
       // The head gradient: 1 for a number, ones for an array (the gradient of its sum).
-      const seed = a.types.get(fn.result) === "number" ? "1" : `${rt}.seed(${fn.result}, "${name}")`;
+      const seed = cotangent ?? (a.types.get(fn.result) === "number" ? "1" : `${rt}.seed(${fn.result}, "${name}")`);
       pullback.push({ kind: "comment", text: "the reverse sweep" });
       if (value) pullback.push(line(`const ${value} = ${fn.result};`));
       pullback.push(line(`${resultIsArray ? "const" : "let"} ${head} = ${seed};`));
@@ -296,7 +299,7 @@ class ReverseBuilder implements Reverser {
       const params = outputs ? heads.map(([, h]) => h).join(", ") : pullbackParams.join(", ");
       body.push({ kind: "block", head: `return [${value}, (${params}) =>`, body: pullback, tail: this.leafValues ? `, ${this.leafValues}];` : "];" });
     }
-    return [{ kind: "block", head: `function ${options.name}(${fn.params.join(", ")})`, body, loc: fn.loc }];
+    return [{ kind: "block", head: `function ${options.name}(${[...fn.params, ...(cotangent ? [cotangent] : [])].join(", ")})`, body, loc: fn.loc }];
   }
 
   /**
