@@ -3,7 +3,7 @@
 import type * as t from "@babel/types";
 import { forEachChild, spanOf, unwrap } from "../ast.js";
 import type { Operand } from "../ir/index.js";
-import { sourceName, UNDEFINED, type Lowering } from "./lowerer.js";
+import { markerCalled, sourceName, UNDEFINED, type Lowering } from "./lowerer.js";
 import type { FunctionNode, ModuleContext } from "../ir/context.js";
 import { scalarRules } from "../rules/scalar.js";
 import { declaredType, docTypes } from "./types.js";
@@ -112,13 +112,7 @@ export function call(l: Lowering, node: t.CallExpression, target?: string): Oper
 
 /** Whether `call` is `grad(…)`, `valueAndGrad(…)` or `jvp(…)` of adjoint (by its import binding). */
 function nestedMarker(l: Lowering, call: t.CallExpression): boolean {
-  const callee = unwrap(call.callee as t.Expression);
-  const name =
-    callee.type === "Identifier" && !l.lookup(callee.name)
-      ? l.ctx.markers.get(callee.name)
-      : callee.type === "MemberExpression" && !callee.computed && callee.property.type === "Identifier" && callee.object.type === "Identifier" && l.ctx.namespaces.has(callee.object.name) && !l.lookup(callee.object.name)
-        ? callee.property.name
-        : undefined;
+  const name = markerCalled(l, call);
   return name === "grad" || name === "valueAndGrad" || name === "jvp";
 }
 

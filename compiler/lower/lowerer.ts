@@ -2,7 +2,7 @@
 // entry points one family of constructs calls in another), so that no family imports the
 // class; and a few IR helpers of their own.
 import type * as t from "@babel/types";
-import { spanOf } from "../ast.js";
+import { spanOf, unwrap } from "../ast.js";
 import type { DiagnosticCode } from "../diagnostics.js";
 import type { ModuleContext } from "../ir/context.js";
 import type { Expr, LocalInfo, Operand, SourceLoc, Stmt, ValueType } from "../ir/index.js";
@@ -115,6 +115,14 @@ export interface LocalFunction {
 }
 
 export const UNDEFINED: Operand = { kind: "const", code: "undefined" };
+
+/** The adjoint marker a call calls (`grad(f)`, `ad.grad(f)`), where no local shadows it. */
+export function markerCalled(l: Lowering, call: t.CallExpression): string | undefined {
+  const callee = unwrap(call.callee as t.Expression);
+  if (callee.type === "Identifier") return l.lookup(callee.name) ? undefined : l.ctx.markers.get(callee.name);
+  const namespaced = callee.type === "MemberExpression" && !callee.computed && callee.property.type === "Identifier" && callee.object.type === "Identifier";
+  return namespaced && l.ctx.namespaces.has((callee.object as t.Identifier).name) && !l.lookup((callee.object as t.Identifier).name) ? (callee.property as t.Identifier).name : undefined;
+}
 
 /** How a message names an identifier: its source text (a record block's `model$w` reads `model.w` there). */
 export function sourceName(l: Lowering, node: t.Identifier): string {

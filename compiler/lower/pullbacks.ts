@@ -8,22 +8,14 @@ import type * as t from "@babel/types";
 import { unwrap } from "../ast.js";
 import type { Operand } from "../ir/index.js";
 import { define } from "./closures.js";
-import { UNDEFINED, type Lowering } from "./lowerer.js";
+import { markerCalled, UNDEFINED, type Lowering } from "./lowerer.js";
 
 /** Whether `init` is `vjp(...)(...)`: the marker's call, applied. */
 export function appliedVjp(l: Lowering, init: t.Expression | null | undefined): t.CallExpression | null {
   const call = init && unwrap(init);
   if (call?.type !== "CallExpression") return null;
   const marker = unwrap(call.callee as t.Expression);
-  if (marker.type !== "CallExpression") return null;
-  const callee = unwrap(marker.callee as t.Expression);
-  const name =
-    callee.type === "Identifier" && !l.lookup(callee.name)
-      ? l.ctx.markers.get(callee.name)
-      : callee.type === "MemberExpression" && !callee.computed && callee.property.type === "Identifier" && callee.object.type === "Identifier" && l.ctx.namespaces.has(callee.object.name) && !l.lookup(callee.object.name)
-        ? callee.property.name
-        : undefined;
-  return name === "vjp" ? call : null;
+  return marker.type === "CallExpression" && markerCalled(l, marker) === "vjp" ? call : null;
 }
 
 /** `const [y, back] = vjp(f)(…args)`; true once handled (or reported). */
