@@ -8,7 +8,10 @@
 //   - the caller's input array ends exactly as the primal leaves it;
 //   - forward mode on the same program (jvp(f), TypeScript rendering) compiles too, and its
 //     tangent along a random u equals the gradient's <grad, u> (relative 1e-7), its value the
-//     primal's, with the input left as the primal leaves it.
+//     primal's, with the input left as the primal leaves it;
+//   - second order (hvp(f) over x, forward over the gradient generated in the differentiable
+//     subset) is refused with located ADJ016 diagnostics or gives H v equal to central
+//     differences of the compiled gradient along v (relative 1e-4; test/helpers/nested-effects.ts).
 // Every program is compiled twice: as TypeScript through transform(), and as untyped
 // JavaScript (.js) through the Babel plugin.
 //
@@ -28,6 +31,7 @@ import { describe, expect, it } from "vitest";
 import { transform, type Diagnostic } from "../compiler/index.js";
 import adjointBabel from "../compiler/frontends/babel.js";
 import { expectClose, smoothCentralDifference } from "./helpers/finite-diff.js";
+import { hvpAgrees, nestedOutcome, type NestedOutcome } from "./helpers/nested-effects.js";
 import {
   CATEGORIES,
   N,
@@ -94,7 +98,8 @@ type ProblemKind =
   | "value"
   | "gradient"
   | "input"
-  | "jvp";
+  | "jvp"
+  | "hvp";
 
 interface Problem {
   frontend: Frontend;
@@ -185,6 +190,16 @@ async function jvpOf(spec: ProgramSpec): Promise<{ j?: (...args: unknown[]) => [
   }
 }
 
+/** The same program's hvp over x (TypeScript rendering): compiled, refused by nesting, or the problem. */
+async function hvpOf(spec: ProgramSpec): Promise<NestedOutcome> {
+  const { source } = render(spec, true);
+  const text = `${source.replace(`import { ${spec.marker} }`, `import { ${spec.marker}, hvp }`)}export const h = hvp(f);\n`;
+  const outcome = nested(compileTs(text), text);
+  return outcome;
+}
+const nested = (outcome: Outcome, text: string) =>
+  nestedOutcome(outcome.status === "compiled" ? { status: "compiled", code: outcome.code } : outcome.status === "refused" ? outcome : { status: "crashed", error: outcome.error }, text, load as (code: string) => Promise<Record<string, unknown>>);
+
 async function runCompiled(spec: ProgramSpec, frontend: Frontend, code: string, points: Point[]): Promise<Problem[]> {
   const problems: Problem[] = [];
   const problem = (kind: ProblemKind, detail: string) => problems.push({ frontend, kind, detail });
@@ -197,6 +212,13 @@ async function runCompiled(spec: ProgramSpec, frontend: Frontend, code: string, 
   }
   const forward = frontend === "ts" ? await jvpOf(spec) : {};
   if (forward.problem) problem("jvp", forward.problem);
+  const second: NestedOutcome = frontend === "ts" ? await hvpOf(spec) : {};
+  if (second.problem) problem("hvp", second.problem);
+  if (second.h) totals.nestedCompiled++;
+  else if (second.refused) {
+    totals.nestedRefused++;
+    for (const reason of new Set(second.refused)) nestedReasons.set(reason, (nestedReasons.get(reason) ?? 0) + 1);
+  }
   const primal = primalOf(spec);
   for (const point of points) {
     const head = spec.marker === "vjp" ? point.head : 1;
@@ -239,6 +261,15 @@ async function runCompiled(spec: ProgramSpec, frontend: Frontend, code: string, 
       continue;
     }
     if (forward.j) problems.push(...jvpAgrees(spec, forward.j, point, primalValue, primalInput, head, dx as ArrayLike<number>, dc as number | undefined, where));
+    if (second.h) {
+      const gradient = (x: ArrayInput, c: number) => {
+        const { dx: g } = callGradient(spec, d, x, c, 1);
+        return g as ArrayLike<number>;
+      };
+      const { problems: wrong, compared } = hvpAgrees(second.h, gradient, (values) => make(spec, values), point.x, point.c, primalInput);
+      totals.nestedComponents += compared;
+      for (const detail of wrong) problem("hvp", `${where}: ${detail}`);
+    }
     const scalar = (...args: number[]) => primal(make(spec, args.slice(0, N)), args[N]);
     const args = [...point.x, point.c];
     const components = spec.wrt === "both" ? N + 1 : N;
@@ -351,8 +382,10 @@ interface Tally {
 const newTally = (): Tally => ({ programs: 0, compiled: 0, refused: 0, blamed: 0, wrong: 0, codes: new Map(), allCodes: new Map() });
 const byCategory = { ts: new Map<string, Tally>(), js: new Map<string, Tally>() };
 const byIngredient = { ts: new Map<string, Tally>(), js: new Map<string, Tally>() };
-const totals = { programs: 0, supportedOnly: 0, supportedOnlyCompiled: 0, disagreements: 0, checkedComponents: 0 };
+const totals = { programs: 0, supportedOnly: 0, supportedOnlyCompiled: 0, disagreements: 0, checkedComponents: 0, nestedCompiled: 0, nestedRefused: 0, nestedComponents: 0 };
 const disagreementExamples: string[] = [];
+/** Why nesting refused programs, by message. */
+const nestedReasons = new Map<string, number>();
 
 function tally(examined: Examined): void {
   const { spec, outcomes, problems } = examined;
@@ -433,7 +466,8 @@ function summary(): string {
   const ingredientOrder = [...new Set([...byIngredient.ts.keys()])].sort();
   return [
     `effect programs: ${totals.programs} (${totals.supportedOnly} of SUPPORTED categories only, ${totals.supportedOnlyCompiled} of those compiled by both front ends); ` +
-      `ts/js outcome disagreements: ${totals.disagreements}`,
+      `ts/js outcome disagreements: ${totals.disagreements}; hvp (second order): ${totals.nestedCompiled} compiled, ${totals.nestedRefused} refused by nesting, ${totals.nestedComponents} components of H v compared`,
+    `why nesting refused (programs): ${[...nestedReasons].sort((a, b) => b[1] - a[1]).map(([reason, n]) => `\n  ${n}  ${reason}`).join("")}`,
     ...disagreementExamples.map((e) => `  disagreement: ${e}`),
     "(* = SUPPORTED; a program counts under every category it contains; blamed = a diagnostic points at a statement of it)",
     table("per category, TypeScript through transform():", byCategory.ts, CATEGORIES),

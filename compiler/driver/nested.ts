@@ -165,7 +165,9 @@ type NestedMarker = "grad" | "valueAndGrad" | "jvp" | "vjp";
 function whyRuntime(helper: string): string {
   if (helper === "ArrayAdjoints" || helper === "fit") return "an array it resizes (push, pop, splice, shift) or one several names hold";
   if (helper === "vjpOf") return "a call of a function with an attached derivative (customGrad, an import)";
-  if (helper === "np" || helper === "accumulate" || helper === "shapeOf") return "NDArray code";
+  if (helper === "np" || helper === "accumulate" || helper === "shapeOf" || helper === "seed" || helper === "orZerosLike") return "NDArray code";
+  if (helper === "addInto" || helper === "addSliceInto") return "a copy of an array (slice, Array.from, a spread) whose adjoint flows back to it";
+  if (helper === "putBack") return "an input array it writes, put back as the caller gave it";
   return "an array saved whole: one filled, sorted, set or overwritten by a callee";
 }
 

@@ -18,7 +18,7 @@ export function methodForward(r: Reverser, s: MethodStmt): Code[] {
   const out: Code[] = [];
   if (r.a.saves.has(s)) {
     // The removed-elements array the target held: the reverse looks up each call's own adjoint.
-    if (targetSaved(r, s)) out.push(line(`${r.stack}.${r.pushOf(s.target!)}(${s.target});`, s.loc));
+    if (targetSaved(r, s)) out.push(line(`${r.pushed(s.target!)};`, s.loc));
     if (rule.save) out.push(line(`${r.stack}.pushRef(${rule.save(s.array, args, rt)});`, s.loc));
   }
   const call = `${s.array}.${s.method}(${args.join(", ")})`;
@@ -63,7 +63,7 @@ export function methodReverse(r: Reverser, s: MethodStmt): Code[] {
   const out = rule.reverse(site).map((text) => line(text, s.loc));
   if (dresult !== null) out.push(line(r.isArray(s.target!) ? `${dresult}.fill(0);` : `${dresult} = 0;`, s.loc));
   if (targetSaved(r, s)) {
-    out.push(line(`${s.target} = ${r.stack}.${r.popOf(s.target!)}();`, s.loc));
+    out.push(line(`${s.target} = ${r.popped(s.target!)};`, s.loc));
     out.push(...r.relookup(s.target!, s.loc));
   }
   return out;

@@ -17,7 +17,7 @@ export function forwardSweep(r: Reverser, stmts: Stmt[], then?: Operand): Code[]
     }
     switch (s.kind) {
       case "assign":
-        if (r.a.saves.has(s)) out.push(line(`${r.stack}.${r.pushOf(s.target)}(${s.target});`, s.loc));
+        if (r.a.saves.has(s)) out.push(line(`${r.pushed(s.target)};`, s.loc));
         if (r.a.activeStmts.has(s) && s.expr.kind === "call") {
           out.push(...activeCall(r, s, s.expr));
         } else if (s.expr.kind === "leaf") {

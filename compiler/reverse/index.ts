@@ -194,7 +194,7 @@ class ReverseBuilder implements Reverser {
     // A split callee's reverse sweep pops where its caller's has got to.
     if (this.stack && !split && !options.plainStack) {
       pullback.push(line(`${this.stack}.rewind();`));
-      if (!entry) for (const name of [...restored].reverse()) pullback.push(line(`${name} = ${this.stack}.${this.popOf(name)}();`));
+      if (!entry) for (const name of [...restored].reverse()) pullback.push(line(`${name} = ${this.popped(name)};`));
     }
     const finals = new Map(a.restoredParams.map((p) => [p, this.fresh(`${p}Final`)]));
     // The array the caller passed (a rebound parameter's variable may hold another by now).
@@ -293,7 +293,7 @@ class ReverseBuilder implements Reverser {
     } else {
       if (this.stack && restored.length > 0) {
         body.push({ kind: "comment", text: "the values the reverse sweep starts from" });
-        for (const name of restored) body.push(line(`${this.stack}.${this.pushOf(name)}(${name});`));
+        for (const name of restored) body.push(line(`${this.pushed(name)};`));
       }
       const value = outputs ? `[${outputs.join(", ")}]` : fn.result;
       const params = outputs ? heads.map(([, h]) => h).join(", ") : pullbackParams.join(", ");
@@ -430,12 +430,16 @@ class ReverseBuilder implements Reverser {
     return this.options.plainStack ? "" : "Int";
   }
 
-  pushOf(name: string): string {
-    return `push${this.stackKind(name)}`;
+  /** The push saving `name`'s value. A plain stack holds numbers only (its pops then read as numbers when differentiated again): a boolean goes on it as 1 or 0. */
+  pushed(name: string): string {
+    if (this.options.plainStack && this.a.types.get(name) === "boolean") return `${this.stack}.push(${name} ? 1 : 0)`;
+    return `${this.stack}.push${this.stackKind(name)}(${name})`;
   }
 
-  popOf(name: string): string {
-    return `pop${this.stackKind(name)}`;
+  /** The pop giving back what `pushed(name)` saved. */
+  popped(name: string): string {
+    if (this.options.plainStack && this.a.types.get(name) === "boolean") return `${this.stack}.pop() === 1`;
+    return `${this.stack}.pop${this.stackKind(name)}()`;
   }
 }
 

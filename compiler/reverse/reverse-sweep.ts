@@ -31,7 +31,7 @@ export function reverseSweep(r: Reverser, stmts: Stmt[]): Code[] {
         // Pops mirror the forward sweep's pushes: the target's old value, then the old pullback.
         if (r.a.savedPullbacks.has(s)) out.push(line(`${r.a.pullbacks.get(s)} = ${r.stack}.popRef();`, s.loc));
         if (r.a.saves.has(s)) {
-          out.push(line(`${s.target} = ${r.stack}.${r.popOf(s.target)}();`, s.loc));
+          out.push(line(`${s.target} = ${r.popped(s.target)};`, s.loc));
           out.push(...r.relookup(s.target, s.loc));
         } else if (r.a.inverted.has(s) && s.expr.kind === "prim") {
           const step = code(r, s.expr.args[1]);

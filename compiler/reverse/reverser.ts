@@ -33,12 +33,13 @@ export interface Reverser {
   accumulates(name: string): boolean;
   zero(name: string): string;
   relookup(name: string, loc: Stmt["loc"]): Code[];
-  pushOf(name: string): string;
+  /** The push that saves `name`'s value (`stack.push(x)`), and the pop that gives it back. */
+  pushed(name: string): string;
+  popped(name: string): string;
   /** A new array of zeros of `array`'s length. */
   zerosLike(array: string): string;
   /** `Int` where integers have a stack of their own. */
   intKind(): "" | "Int";
-  popOf(name: string): string;
 }
 
 /** One assignment's adjoint being written: its target's adjoint `d`, the code so far, and how an argument gets its share. */
