@@ -79,8 +79,21 @@ export function fitted(r: Reverser, name: string, loc?: Stmt["loc"]): Code[] {
  * restored it: through the runtime, which gives a number[] its length back (and a number[]
  * has no `set`).
  */
-export function putBack(r: Reverser, given: string, copy: string): string {
-  return `${r.options.runtime}.putBack(${given}, ${copy});`;
+export function putBack(r: Reverser, given: string, copy: string): Code {
+  // In plain code (to be differentiated again) an array of unchanged length is put back by a loop of element writes.
+  if (r.options.plainStack && !r.a.resized.has(given)) return elementLoop(r, copy, (k) => `${given}[${k}] = ${copy}[${k}];`);
+  return line(`${r.options.runtime}.putBack(${given}, ${copy});`);
+}
+
+/** `target[k] += source[k]` for every k: through the runtime, or in plain code as a loop. */
+export function addInto(r: Reverser, target: string, source: string, loc?: Stmt["loc"]): Code {
+  if (r.options.plainStack) return elementLoop(r, source, (k) => `${target}[${k}] += ${source}[${k}];`, loc);
+  return line(`${r.options.runtime}.addInto(${target}, ${source});`, loc);
+}
+
+function elementLoop(r: Reverser, over: string, body: (k: string) => string, loc?: Stmt["loc"]): Code {
+  const k = r.fresh("k");
+  return { kind: "block", head: `for (let ${k} = 0; ${k} < ${over}.length; ${k}++)`, body: [line(body(k), loc)], loc };
 }
 
 function targetSaved(r: Reverser, s: MethodStmt): boolean {

@@ -5,6 +5,7 @@ import { npParam, type Expr, type Operand, type Stmt } from "../ir/index.js";
 import { ruleReads } from "../rules/np.js";
 import { differentiableArg } from "../analyze/activity.js";
 import { rcode } from "./code.js";
+import { addInto } from "./array-methods.js";
 import type { AdjointSite, Reverser } from "./reverser.js";
 
 /** `y = np.op(...)`: the runtime rule's vjp, then each differentiable argument's share. */
@@ -52,7 +53,7 @@ export function allocAdjoint(r: Reverser, site: AdjointSite, expr: Extract<Expr,
     const dx = r.adjoint(expr.arg.name);
     // A slice's adjoint goes back from where it began.
     if (expr.range?.length) out.push(line(`${r.options.runtime}.addSliceInto(${dx}, ${d}, ${rcode(r, expr.range[0])});`, s.loc));
-    else out.push(line(`${r.options.runtime}.addInto(${dx}, ${d});`, s.loc));
+    else out.push(addInto(r, dx, d, s.loc));
   }
   out.push(line(`${d}.fill(0);`, s.loc));
 }

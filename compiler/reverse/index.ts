@@ -243,7 +243,7 @@ class ReverseBuilder implements Reverser {
     pullback.push(...seeds);
     if (this.leafGradients) pullback.push(line(`const ${this.leafGradients} = [];`));
     pullback.push(...reverse);
-    for (const [param, copy] of finals) pullback.push(line(putBack(this, given(param), copy)));
+    for (const [param, copy] of finals) pullback.push(putBack(this, given(param), copy));
     const gradientOf = (i: number) => {
       const param = fn.params[i];
       // A record block's inputs: the runtime takes undefined as no gradient.

@@ -4,7 +4,7 @@
 import { line, type Code } from "../emit/index.js";
 import type { Assign, Operand, Stmt } from "../ir/index.js";
 import { allocAdjoint, fillReverse, incrementReverse, loadAdjoint, npAdjoint, storeReverse } from "./arrays.js";
-import { methodReverse } from "./array-methods.js";
+import { addInto, methodReverse } from "./array-methods.js";
 import { code, rcode } from "./code.js";
 import type { AdjointSite, Reverser } from "./reverser.js";
 import { callAdjoint, leafAdjoint, primAdjoint } from "./scalar.js";
@@ -101,7 +101,7 @@ function contributor(r: Reverser, s: Stmt, out: Code[], self: { target: string; 
     }
     if (contribution === null || !isActive(op)) return;
     const dop = r.adjoint(op.name);
-    if (r.isArray(op.name)) out.push(line(`${r.options.runtime}.addInto(${dop}, ${contribution});`, s.loc));
+    if (r.isArray(op.name)) out.push(addInto(r, dop, contribution, s.loc));
     // An NDArray temporary's one contribution is its adjoint as it is (undefined: none).
     else if (r.accumulates(op.name) && r.a.directAdjoints.has(op.name)) out.push(line(`${dop} = ${contribution};`, s.loc));
     // NDArray adjoints add through the runtime, which knows which arrays it may write;
