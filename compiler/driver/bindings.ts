@@ -85,6 +85,9 @@ export function moduleContext(program: t.Program, source: string, filename: stri
           }
         } else if (markerOf(init) === "customGrad") {
           ctx.attached.add(name);
+        } else if (stmt.kind === "const" && ["grad", "valueAndGrad", "jvp"].includes(markerOf(init) ?? "")) {
+          // `const df = grad(f)`: called inside differentiated code, it is grad(f) nested.
+          (ctx.derivativeBindings ??= new Map()).set(name, init as t.CallExpression);
         }
       }
     }

@@ -62,6 +62,8 @@ export interface ModuleContext {
    * the differentiable subset (driver/nested.ts), or null with its problems put in `problems`.
    */
   nestedDerivative?: (marker: import("@babel/types").CallExpression, problems: Diagnostic[]) => string | null;
+  /** Module consts bound to a derivative (`const df = grad(f)`), by name: the marker call. */
+  derivativeBindings?: Map<string, import("@babel/types").CallExpression>;
   /** `vjp(f)` applied inside code being differentiated: f's name, and the module function computing its pullback applied to a cotangent. */
   nestedPullback?: (marker: import("@babel/types").CallExpression, problems: Diagnostic[]) => { primal: string; pullback: string } | null;
 }

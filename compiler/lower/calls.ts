@@ -59,9 +59,11 @@ export function call(l: Lowering, node: t.CallExpression, target?: string): Oper
     }
     return l.opaque(node, "ADJ011", `the method call .${property}()`, [receiver, ...args], render, target);
   }
-  // `grad(f)(x)`: a derivative differentiated again, through the module function computing it.
-  if (callee.type === "CallExpression" && nestedMarker(l, callee)) {
-    const name = l.ctx.nestedDerivative?.(callee, l.ctx.diagnostics);
+  // `grad(f)(x)`, or `df(x)` with `const df = grad(f)` in the module: a derivative differentiated again, through the module function computing it.
+  const bound = callee.type === "Identifier" && !l.lookup(callee.name) ? l.ctx.derivativeBindings?.get(callee.name) : undefined;
+  const nested = bound ?? (callee.type === "CallExpression" && nestedMarker(l, callee) ? callee : undefined);
+  if (nested) {
+    const name = l.ctx.nestedDerivative?.(nested, l.ctx.diagnostics);
     if (name === undefined) l.report("ADJ016", callee, "a derivative inside a function being differentiated, where this front end does not nest them");
     if (!name) return UNDEFINED;
     return l.compute({ kind: "call", callee: { kind: "local", key: name }, args: l.arguments(node.arguments) }, target);
