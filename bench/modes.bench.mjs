@@ -2,7 +2,9 @@
 // jvp / primal <= 2), a Hessian-vector product against the gradient it is built on (target
 // hvp / grad <= 3), and the whole Hessian of a function of n parameters against TF.js
 // (CPU backend: its hvp, tf.grad of <tf.grad(f)(x), v>, once per row, as TF.js users build
-// a Hessian) and against central differences of adjoint's own gradient (2n gradients).
+// a Hessian) and against central differences of adjoint's own gradient (2n gradients); and
+// the Jacobian of an array function of n inputs and n outputs by jacfwd (n jvps), jacrev (n
+// pullbacks) and jacobian, against TF.js's way (one tf.grad of <f(x), e_i> per row).
 //
 // `node bench/run.mjs modes` (after `npm run build`). Each time is the median of repeated
 // runs (bench/timing.mjs); every result is checked against the others before it is timed.
@@ -17,7 +19,7 @@ import { random, time } from "./timing.mjs";
 const TARGET_HVP_VS_GRAD = 3;
 
 const source = `
-import { grad, hessian, hvp, jvp } from "adjoint";
+import { grad, hessian, hvp, jvp, jacfwd, jacrev, jacobian } from "adjoint";
 
 /** A 100-step scalar loop (an explicit Euler integration of y' = sin(y) x). */
 export function euler(x: number, y0: number): number {
@@ -39,6 +41,21 @@ export function loss(w: Float64Array): number {
 export const lossGrad = grad(loss);
 export const lossHvp = hvp(loss);
 export const lossHessian = hessian(loss);
+
+/** An array function: a smoothed running mix of neighbours, n inputs to n outputs. */
+export function mix(x: Float64Array): Float64Array {
+  const n = x.length;
+  const y = new Float64Array(n);
+  let carry = 0;
+  for (let i = 0; i < n; i++) {
+    carry = 0.5 * carry + Math.tanh(x[i]) * x[(i + 1) % n];
+    y[i] = carry;
+  }
+  return y;
+}
+export const mixFwd = jacfwd(mix);
+export const mixRev = jacrev(mix);
+export const mixJacobian = jacobian(mix);
 `;
 
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -62,6 +79,28 @@ function tfHessian(w) {
   return tf.tidy(() => {
     const rows = [];
     for (let k = 0; k < n; k++) rows.push(tfHvp(w, tf.oneHot([k], n).reshape([n]).toFloat()));
+    return tf.stack(rows).arraySync();
+  });
+}
+
+function tfMix(x) {
+  const n = x.shape[0];
+  const terms = tf.mul(tf.tanh(x), tf.concat([x.slice(1), x.slice(0, 1)]));
+  // carry_i = sum_k 0.5^(i-k) terms_k: a lower-triangular matrix of powers times the terms.
+  const powers = tf.tidy(() => {
+    const i = tf.range(0, n).reshape([n, 1]);
+    const k = tf.range(0, n).reshape([1, n]);
+    const lag = tf.sub(i, k);
+    return tf.where(tf.greaterEqual(lag, 0), tf.pow(0.5, lag), tf.zerosLike(lag));
+  });
+  return tf.matMul(powers, terms.reshape([n, 1])).reshape([n]);
+}
+/** TF.js has no jacobian: a row per output, tf.grad of <f(x), e_i>. */
+function tfJacobian(x) {
+  const n = x.shape[0];
+  return tf.tidy(() => {
+    const rows = [];
+    for (let i = 0; i < n; i++) rows.push(tf.grad((z) => tf.sum(tf.mul(tfMix(z), tf.oneHot([i], n).reshape([n]).toFloat())))(x));
     return tf.stack(rows).arraySync();
   });
 }
@@ -114,7 +153,7 @@ for (const n of [10, 100, 1000, 10000]) {
 
 console.log("\n| n | adjoint hessian | TF.js hvp per row | TF.js / adjoint | central differences of grad | differences / adjoint |");
 console.log("| ---: | ---: | ---: | ---: | ---: | ---: |");
-for (const n of [10, 100]) {
+for (const n of [10, 100, 300]) {
   const w = random(n, 5);
   const H = gen.lossHessian(w).map((row) => Array.from(row));
   const tw = tf.tensor1d(Array.from(w), "float32");
@@ -127,4 +166,19 @@ for (const n of [10, 100]) {
   tw.dispose();
   const ms = (t) => `${t.toFixed(3)} ms`;
   console.log(`| ${n} | ${ms(tAdjoint)} | ${ms(tTf)} | ${(tTf / tAdjoint).toFixed(1)} | ${ms(tFd)} | ${(tFd / tAdjoint).toFixed(2)} |`);
+}
+
+console.log("\n| n | adjoint jacfwd | adjoint jacrev | adjoint jacobian | TF.js grad per row | TF.js / jacobian |");
+console.log("| ---: | ---: | ---: | ---: | ---: | ---: |");
+for (const n of [10, 100]) {
+  const x = random(n, 3);
+  const [F, R, J] = [gen.mixFwd(x), gen.mixRev(x), gen.mixJacobian(x)].map((rows) => rows.map((row) => Array.from(row)));
+  const tx = tf.tensor1d(Array.from(x), "float32");
+  const T = tfJacobian(tx);
+  if (maxDiff(F, R) > 1e-12 || maxDiff(F, J) > 1e-12 || maxDiff(F, T) > 1e-4) throw new Error(`Jacobians disagree at n = ${n}: jacrev ${maxDiff(F, R)}, jacobian ${maxDiff(F, J)}, tfjs ${maxDiff(F, T)}`);
+  const [tF, tR, tJ] = [time(() => gen.mixFwd(x)), time(() => gen.mixRev(x)), time(() => gen.mixJacobian(x))];
+  const tTf = time(() => tfJacobian(tx), 600);
+  tx.dispose();
+  const ms = (t) => `${t.toFixed(3)} ms`;
+  console.log(`| ${n} | ${ms(tF)} | ${ms(tR)} | ${ms(tJ)} | ${ms(tTf)} | ${(tTf / tJ).toFixed(1)} |`);
 }
