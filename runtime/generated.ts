@@ -137,7 +137,8 @@ function isNumericArray(value: unknown): value is NumericArray {
 export function zerosLike<T extends NumericArray>(array: T): T {
   // The common kind first: a constructor found through the instance is a slow, polymorphic call.
   if (array instanceof Float64Array) return new Float64Array(array.length) as T;
-  if (Array.isArray(array)) return new Array<number>(array.length).fill(0) as T;
+  // A copy keeps a number[]'s elements kind (packed doubles): a new Array(n) is holey, and its first double store converts it.
+  if (Array.isArray(array)) return array.slice().fill(0) as T;
   return new (array.constructor as { new (length: number): T })(array.length);
 }
 

@@ -127,7 +127,9 @@ class ReverseBuilder implements Reverser {
     this.taken = new Set([...fn.locals.keys(), ...fn.params, ...a.pullbacks.values(), options.name]);
     // A module function's halves push and pop on the caller's stack.
     const splitCalls = [...a.activeStmts].some((s) => callOf(s)?.callee.kind === "local");
-    if (options.split || splitCalls || a.saves.size > 0 || a.snapshots.size > 0 || a.nestedLoops.size > 0 || a.savedPullbacks.size > 0 || a.inverted.size > 0) this.stack = this.fresh("stack");
+    // Values stepped back in place (`i--`) go on the stack only for a vjp, whose pullback starts from them each time it runs.
+    const inverts = a.inverted.size > 0 && !options.entry;
+    if (options.split || splitCalls || a.saves.size > 0 || a.snapshots.size > 0 || a.nestedLoops.size > 0 || a.savedPullbacks.size > 0 || inverts) this.stack = this.fresh("stack");
     this.readCounts = countReads(fn.body, new Map());
     if (fn.leaves) {
       this.leafValues = this.fresh("leaves");
