@@ -6,7 +6,8 @@
 // inputs left as they were, float32 in, float32 out).
 import * as np from "adjoint/np";
 import { expect } from "vitest";
-import { shapeOf } from "../../runtime/generated.js";
+import { shapeOf } from "adjoint/runtime";
+import { isOwned } from "../../runtime/np/vjp.js";
 import type { Case, Op } from "./jvp-check.js";
 import { randomArray } from "./helpers.js";
 
@@ -79,7 +80,7 @@ export function checkVjpJvp(name: string, op: Op, c: Case & { need?: boolean[] }
   const u: Tree[] = args.map((a, i) => (wrt.includes(i) ? like(a, next) : undefined));
   for (const i of wrt) u[i] = u[args.indexOf(args[i])]; // one array at two positions has one tangent
   if (c.zeroInList) for (const i of wrt) if (Array.isArray(u[i])) u[i] = (u[i] as Tree[]).map((t, k) => (c.zeroInList!.includes(k) ? undefined : t));
-  const dout = like(out, next) as np.NDArray;
+  const dout = like(out, next) as np.NDArray | number;
   const ddout = like(out, next);
   const float32 = [...args, out].some((a) => a instanceof np.NDArray && a.dtype === "float32");
   const tail = c.need ? [out, c.need] : [out];
@@ -89,16 +90,20 @@ export function checkVjpJvp(name: string, op: Op, c: Case & { need?: boolean[] }
   for (const [what, withDout, withArgs] of subsets) {
     const ts = withArgs ? u : u.map(() => undefined);
     const dOut = withArgs ? np.tangents[name].jvp(ts as np.Tangent[], ...args, out) : undefined;
-    const tangents = { dout: withDout ? ddout : undefined, args: ts as np.Tangent[], out: dOut };
+    const tangents = { dout: (withDout ? ddout : undefined) as np.Tangent, args: ts as np.Tangent[], out: dOut };
     const where = `${name}(${rule.params.join(", ")}) moving ${what}`;
     const got = second.jvp(tangents, dout, ...args, ...tail) as Tree[];
     const generated = second.jvp(tangents, dout, ...asGenerated(rule, args), ...tail) as Tree[];
-    const ref = rule.vjp(dout, ...args, ...tail) as Tree[];
+    const ref = rule.vjp(dout as np.NDArray, ...args, ...tail) as Tree[];
     expect(got.length, `${where}: one tangent per parameter`).toBe(rule.params.length);
     got.forEach((t, i) => expectShaped(t, ref[i], `${where}, position ${i}`));
     expect(got.map((t, i) => elements(t, ref[i])), `${where}: called as generated code calls it`).toEqual(generated.map((t, i) => elements(t, ref[i])));
     const primal = [...args, out, dout].flatMap(buffers);
     expect(got.flatMap(buffers).filter((b) => primal.includes(b)), `${where}: shares a primal's storage`).toEqual([]);
+    // What may be written in place (owned) is held by nothing else: no tangent given, no other position.
+    const owned = got.flatMap((t) => (Array.isArray(t) ? t : [t])).filter((t) => isOwned(t)) as np.NDArray[];
+    const given = [...(ts as unknown[]), dOut].flatMap(buffers);
+    for (const t of owned) expect(given.includes(t.data) || got.flatMap(buffers).filter((b) => b === t.data).length > 1, `${where}: an owned tangent is shared`).toBe(false);
     if (float32 && [...args, ...(ts as unknown[])].every((a) => !(a instanceof np.NDArray) || a.dtype !== "float64")) {
       for (const t of got.flatMap((t) => (Array.isArray(t) ? t : [t]))) if (t instanceof np.NDArray) expect(t.dtype, `${where}: float32 in, float32 out`).toBe("float32");
     }
@@ -110,7 +115,7 @@ export function checkVjpJvp(name: string, op: Op, c: Case & { need?: boolean[] }
       const moved = args.map((a, i) => step(a, ts[i]));
       const d = withDout ? s : 0;
       const g = typeof dout === "number" ? dout + d * (ddout as number) : np.add(np.astype(dout, "float64"), np.mul(d, np.astype(ddout as np.NDArray, "float64")));
-      return rule.vjp(g, ...moved, op(...moved.slice(0, c.args.length)), ...(c.need ? [c.need] : [])) as Tree[];
+      return rule.vjp(g as np.NDArray, ...moved, op(...moved.slice(0, c.args.length)), ...(c.need ? [c.need] : [])) as Tree[];
     };
     const [plus, minus] = [at(h), at(-h)];
     const fdTol = float32 ? 5e-3 : tol;
