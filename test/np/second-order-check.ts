@@ -101,7 +101,7 @@ export function checkVjpJvp(name: string, op: Op, c: Case & { need?: boolean[] }
     const primal = [...args, out, dout].flatMap(buffers);
     expect(got.flatMap(buffers).filter((b) => primal.includes(b)), `${where}: shares a primal's storage`).toEqual([]);
     // What may be written in place (owned) is held by nothing else: no tangent given, no other position.
-    const owned = got.flatMap((t) => (Array.isArray(t) ? t : [t])).filter((t) => isOwned(t)) as np.NDArray[];
+    const owned = got.flatMap((t) => (Array.isArray(t) ? t : [t])).filter((t) => isOwned(t)) as unknown as np.NDArray[];
     const given = [...(ts as unknown[]), dOut].flatMap(buffers);
     for (const t of owned) expect(given.includes(t.data) || got.flatMap(buffers).filter((b) => b === t.data).length > 1, `${where}: an owned tangent is shared`).toBe(false);
     if (float32 && [...args, ...(ts as unknown[])].every((a) => !(a instanceof np.NDArray) || a.dtype !== "float64")) {
