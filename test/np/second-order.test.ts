@@ -45,6 +45,10 @@ describe("every rule with an adjoint has a second-order rule", () => {
     expect(linear.sort()).toEqual([...byMetadata, "item"].sort());
     for (const name of linear) expect(np.vjpTangents[name].reads, name).toEqual([]);
     const kinds = (kind: string) => Object.keys(np.vjpTangents).filter((name) => np.vjpTangents[name].kind === kind).sort();
+    expect(kinds("linear"), "as docs/np.md lists them").toEqual([
+      "neg", "sign", "floor", "ceil", "round", "add", "sub", "where", "copy", "astype", "sum", "mean", "reshape", "flatten", "ravel",
+      "squeeze", "expandDims", "transpose", "broadcastTo", "concat", "stack", "getItem", "item",
+    ].sort());
     expect(kinds("piecewise")).toEqual(["abs", "clip", "max", "maximum", "min", "minimum", "relu"]);
     expect(kinds("bilinear")).toEqual(["dot", "matmul", "mul", "outer"]);
   });
