@@ -2,8 +2,9 @@
 // second-order (second-order.test.ts) checks: broadcasting shapes, number operands, axis and
 // keepdims variants, views, float32, ties and zeros.
 import * as np from "adjoint/np";
+import fc from "fast-check";
 import type { Case, Op } from "./jvp-check.js";
-import { randomArray } from "./helpers.js";
+import { randomArray, rng, viewKinds, viewOf, type ViewKind } from "./helpers.js";
 
 const ops = np as unknown as Record<string, Op>;
 /** The operation a rule differentiates. */
@@ -159,3 +160,25 @@ export function ruleCases(next: () => number): Record<string, () => Case[]> {
     item: () => [{ args: [r([1])] }, { args: [r([])] }, { args: [r([1, 1]).T] }, { args: [f32(r([1]))] }],
   };
 }
+
+const dim = fc.integer({ min: 0, max: 3 });
+const shape = fc.array(dim, { minLength: 0, maxLength: 3 });
+/** Two shapes that broadcast: the second is a suffix of the first with some axes set to 1. */
+const pair = fc.tuple(shape, fc.integer({ min: 0, max: 3 }), fc.array(fc.boolean(), { minLength: 3, maxLength: 3 }), fc.boolean()).map(
+  ([a, drop, ones, swap]) => {
+    const b = a.slice(Math.min(drop, a.length)).map((d, i) => (ones[i] ? 1 : d));
+    return swap ? [b, a] : [a, b];
+  },
+);
+const kind = fc.constantFrom<ViewKind>(...viewKinds);
+
+/** A binary rule with operands of random broadcasting shapes, either a view, in its domain; `local` draws what the check needs. */
+export const binaryPoints = fc
+  .tuple(pair, kind, kind, fc.constantFrom("add", "sub", "mul", "div", "pow", "maximum", "minimum", "where"), fc.integer())
+  .map(([[sa, sb], ka, kb, name, seed]) => {
+    const local = rng(seed);
+    const a = viewOf(ka, sa, local, name === "pow" ? 0.5 : -2, 2);
+    const b = viewOf(kb, sb, local, name === "div" ? 0.5 : -2, 2);
+    const args = name === "where" ? [np.greater(viewOf("contiguous", sb, local), 0), a, b] : [a, b];
+    return { name, args, local };
+  });

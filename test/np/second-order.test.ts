@@ -2,13 +2,15 @@
 // result when dout, the arguments and the output move, checked at the points of
 // rule-cases.ts (broadcasting shapes, number operands, axis and keepdims, views, float32,
 // zeros of prod) and a few more (`need`, pow's and norm's orders) against central differences
-// of the vjp. Tolerances (relative to max(1, |value|)): 1e-6 in float64 (h = 1e-5), 5e-3 with
+// of the vjp, and the binary rules on random broadcasting shapes and view layouts (fast-check).
+// Tolerances (relative to max(1, |value|)): 1e-6 in float64 (h = 1e-5), 5e-3 with
 // float32 operands (h = 1e-3).
 import * as np from "adjoint/np";
 import { describe, expect, it } from "vitest";
+import fc from "fast-check";
 import type { Case } from "./jvp-check.js";
 import { randomArray, rng } from "./helpers.js";
-import { opOf, ruleCases } from "./rule-cases.js";
+import { binaryPoints, opOf, ruleCases } from "./rule-cases.js";
 import { checkVjpJvp } from "./second-order-check.js";
 
 const next = rng(20261208);
@@ -59,4 +61,10 @@ describe("every rule with an adjoint has a second-order rule", () => {
       for (const c of list) checkVjpJvp(name, opOf(name), c, next);
     });
   }
+});
+
+describe("second-order rules of broadcasting operations on random shapes and layouts", () => {
+  it("every binary rule against finite differences of its vjp, either operand a view", () => {
+    fc.assert(fc.property(binaryPoints, ({ name, args, local }) => checkVjpJvp(name, opOf(name), { args }, local)), { numRuns: 150 });
+  });
 });
