@@ -45,6 +45,8 @@ export const readsOnlyShapes = (r: AdjointRule): boolean =>
 const LINEAR = ["item"];
 /** Piecewise constant in their arguments: masks and selections (`abs`, `relu`: the sign of x; ties of `max`). */
 const PIECEWISE = ["abs", "relu", "maximum", "minimum", "clip", "max", "min"];
+/** Linear in each operand. */
+const BILINEAR = ["mul", "matmul", "dot", "outer"];
 
 type Need = readonly boolean[] | undefined;
 const needs = (need: Need, i: number) => need === undefined || need[i] !== false;
@@ -106,7 +108,7 @@ const asDout = (t: Tangent, dout: unknown): unknown =>
   typeof t === "number" && dout instanceof NDArray ? new NDArray(new Float64Array(dout.size).fill(t), dout.shape) : t;
 
 function entry(name: string, r: AdjointRule): SecondOrderRule {
-  if (name in MERGES || name === "matmul" || name === "outer") return secondOrder(r, "bilinear", bilinearTerm(name, r));
+  if (BILINEAR.includes(name)) return secondOrder(r, "bilinear", bilinearTerm(name, r));
   if (name in curvedTerms) return secondOrder(r, "curved", curvedTerms[name]);
   if (PIECEWISE.includes(name)) return secondOrder(r, "piecewise");
   if (readsOnlyShapes(r) || LINEAR.includes(name)) return secondOrder(r, "linear");
