@@ -2,14 +2,15 @@
 // result when dout, the arguments and the output move, checked at the points of
 // rule-cases.ts (broadcasting shapes, number operands, axis and keepdims, views, float32,
 // zeros of prod) and a few more (`need`, pow's and norm's orders) against central differences
-// of the vjp, and the binary rules on random broadcasting shapes and view layouts (fast-check).
+// of the vjp; and the binary rules on random broadcasting shapes and view layouts, the
+// reductions on random shapes, axes and layouts (fast-check).
 // Tolerances (relative to max(1, |value|)): 1e-6 in float64 (h = 1e-5), 5e-3 with
 // float32 operands (h = 1e-3).
 import * as np from "adjoint/np";
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import type { Case } from "./jvp-check.js";
-import { randomArray, rng } from "./helpers.js";
+import { randomArray, rng, viewKinds, viewOf, type ViewKind } from "./helpers.js";
 import { binaryPoints, opOf, ruleCases } from "./rule-cases.js";
 import { checkVjpJvp } from "./second-order-check.js";
 
@@ -66,5 +67,25 @@ describe("every rule with an adjoint has a second-order rule", () => {
 describe("second-order rules of broadcasting operations on random shapes and layouts", () => {
   it("every binary rule against finite differences of its vjp, either operand a view", () => {
     fc.assert(fc.property(binaryPoints, ({ name, args, local }) => checkVjpJvp(name, opOf(name), { args }, local)), { numRuns: 150 });
+  });
+});
+
+describe("second-order rules of reductions on random shapes, axes and layouts", () => {
+  const shape = fc.array(fc.integer({ min: 1, max: 3 }), { minLength: 1, maxLength: 3 });
+  const points = fc.tuple(shape, fc.array(fc.boolean(), { minLength: 3, maxLength: 3 }), fc.boolean(), fc.constantFrom<ViewKind>(...viewKinds), fc.integer(), fc.boolean());
+  it("sum, mean, prod (with zeros) and the 2-norm over any axes, keepdims or not, any layout", () => {
+    fc.assert(
+      fc.property(points, fc.constantFrom("sum", "mean", "prod", "norm"), ([s, picked, keepdims, kind, seed, zeros], name) => {
+        const local = rng(seed);
+        const view = viewOf(kind, s, local, 0.5, 2);
+        // prod's lanes with zeros: a mask of about a third of the elements
+        const x = name === "prod" && zeros ? np.mul(view, np.greater(randomArray(s, local, 0, 1), 0.35)) : view;
+        const axes = s.map((_, i) => i).filter((i) => picked[i]);
+        const axis = axes.length === 0 ? undefined : axes.length === 1 ? axes[0] : axes;
+        const args = name === "norm" ? [x, null, axis, keepdims] : [x, axis, keepdims];
+        checkVjpJvp(name, opOf(name), { args }, local);
+      }),
+      { numRuns: 150 },
+    );
   });
 });
