@@ -299,6 +299,9 @@ for (const a of arrays) console.log(JSON.stringify([np.repr(a).split("\\n"), np.
   'docs/np.md § Adjoints › import { adjoints, accumulate, addInto, unbroadcast } from "adjoint/np";': {
     skip: "the shape of a rule (an interface listing), not a program; the next block calls the rules",
   },
+  "docs/np.md § Second-order rules › interface SecondOrderRule {": {
+    skip: "the shape of a second-order rule (an interface listing), not a program; test/np/second-order-hvp.test.ts calls the rules",
+  },
   "docs/np.md § Adjoints › // y = sum(tanh(w @ x)); reverse sweep by hand, as generated code does it": {
     run: program({
       before: 'import { grad } from "adjoint";\nimport * as np from "adjoint/np";\nimport { adjoints } from "adjoint/np";\nconst w = np.array([[0.5, -0.3], [0.8, 0.1]]), x = np.array([1, 2]);\n',

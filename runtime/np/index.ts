@@ -29,3 +29,5 @@ export * as random from "./random.js";
 export { addInto, subInto, mulInto, accumulate, unbroadcast, sumToNumber } from "./vjp.js";
 export type { AdjointRule, Adjoint, ArrayMeta, Jvp, Tangent, DualRule } from "./vjp.js";
 export { adjoints, tangents, nonDifferentiable, methodRules } from "./rules.js";
+export { vjpTangents, helperTangents, readsOnlyShapes } from "./second-order.js";
+export type { VjpInputTangents, VjpJvp, SecondOrderRule, SecondOrderKind } from "./second-order.js";
