@@ -65,6 +65,7 @@ export class ValueStack {
   private once = false;
 
   release(): void {
+    this.noteHighWater();
     this.floatCount = this.floatCursor = 0;
     this.intCount = this.intCursor = 0;
     // Let go of every saved reference, but keep the slots for the next run.
@@ -73,6 +74,24 @@ export class ValueStack {
     this.refCount = this.refCursor = 0;
     if (refs.length > 4096) refs.length = 0; // a very long run: give the slots back too
     ValueStack.pool.push(this);
+  }
+
+  /** Empties the stack for the next step (a checkpointed loop's tape), keeping its slots. */
+  clear(): void {
+    this.noteHighWater();
+    this.floatCount = this.floatCursor = 0;
+    this.intCount = this.intCursor = 0;
+    const refs = this.refs;
+    for (let i = 0; i < this.refCount; i++) refs[i] = undefined;
+    this.refCount = this.refCursor = 0;
+  }
+
+  /** The most values any stack held at once when it was released or cleared (for the benchmarks). */
+  static highWater = 0;
+
+  private noteHighWater(): void {
+    const held = this.floatCount + this.intCount + this.refCount;
+    if (held > ValueStack.highWater) ValueStack.highWater = held;
   }
 
   /** Starts a reverse sweep: every pop reads from the top again. */
