@@ -14,6 +14,7 @@ import { fitted, putBack } from "./array-methods.js";
 import { forwardSweep } from "./forward-sweep.js";
 import { reverseSweep } from "./reverse-sweep.js";
 import type { Reverser } from "./reverser.js";
+import type { CheckpointedLoop } from "./checkpoint.js";
 
 /**
  * A callee's vjp as a call site uses it. A module function comes as two plain functions that
@@ -91,6 +92,7 @@ class ReverseBuilder implements Reverser {
   forwardLocals: string[] = [];
   tripCounters = new Map<Stmt, string>();
   stack: string | null = null;
+  checkpointed = new Map<Stmt, CheckpointedLoop>();
   arrayAdjoints: string | null = null;
   directArrays = new Set<string>();
   /** Array parameters the function rebinds, and the const holding the array each was given. */
