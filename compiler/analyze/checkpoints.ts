@@ -2,7 +2,7 @@
 // elements of every array of a region it writes), and what cannot be replayed. A replayed step
 // must do what it did the first time, so a step may change nothing but that state.
 import { diagnostic, type Diagnostic, type Span } from "../diagnostics.js";
-import { forEachStmt, type IRFunction, type Loop, type Stmt } from "../ir/index.js";
+import { forEachStmt, type IRFunction, type Loop, type SourceLoc, type Stmt } from "../ir/index.js";
 import { methodArrays } from "./array-methods.js";
 import { writtenByCall, type Summaries } from "./summaries.js";
 
@@ -18,6 +18,8 @@ export function checkpointsOf(
   fn: IRFunction,
   reversed: Set<Stmt>,
   isArray: (name: string) => boolean,
+  active: Set<string>,
+  returnsArgument: Set<Stmt>,
   region: (name: string) => string,
   summaries: Summaries,
   filename: string,
@@ -37,6 +39,9 @@ export function checkpointsOf(
       for (const array of writes) written.add(region(array));
       const problem = unreplayable(inner);
       if (problem) refuse(problem.at ?? s.checkpoint!.at, problem.detail);
+      // A replayed step makes another array, which has not the adjoint the first one got.
+      const made = inner.kind === "assign" && isArray(inner.target) && active.has(inner.target) && (inner.expr.kind === "alloc" || (inner.expr.kind === "call" && !returnsArgument.has(inner)));
+      if (made && inner.loc) refuse(spanOfLoc(inner.loc), `an array with a gradient is made in the loop's step, and a replayed step would make another (make it before the loop and write into it)`);
       if ((inner.kind === "assign" || inner.kind === "effect") && inner.expr.kind === "opaque" && inner.expr.writesReceiver && inner.expr.args[0]?.kind === "var") written.add(region(inner.expr.args[0].name));
     });
     const names = [...new Set([...fn.params, ...fn.locals.keys()])];
@@ -46,11 +51,15 @@ export function checkpointsOf(
   return { states, diagnostics };
 }
 
+function spanOfLoc(loc: SourceLoc): Span {
+  return { start: loc.start ?? 0, end: loc.end ?? 0, line: loc.line, column: loc.column };
+}
+
 /** Why a statement would act differently, or act outside the loop's state, when its step is replayed. */
 function unreplayable(s: Stmt): { at?: Span; detail: string } | null {
   if (s.kind !== "assign" && s.kind !== "effect") return null;
   const { expr } = s;
-  const at = s.loc && { start: s.loc.start ?? 0, end: s.loc.end ?? 0, line: s.loc.line, column: s.loc.column };
+  const at = s.loc && spanOfLoc(s.loc);
   if (expr.kind === "prim" && expr.op === "Math.random") return { at, detail: "Math.random() gives other numbers when a step is replayed" };
   if (expr.kind === "np" && /\brandom\b/.test(expr.render(expr.args.map((_, i) => `a${i}`)))) return { at, detail: "a random number generator gives other numbers when a step is replayed" };
   if (expr.kind === "opaque" && !expr.constant && !expr.writesReceiver && expr.result === undefined) return { at: expr.at, detail: `${expr.describe} may act outside the loop's state (I/O, a clock, state of its own), and a replayed step would do it again` };

@@ -98,7 +98,7 @@ export function analyze(fn: IRFunction, wrt: Set<number>, filename: string, opti
   const increments = new Map([...incrementsOf(fn, saves.directAdjoints, types)].filter(([s, inc]) => [s, ...inc.parts].every((part) => activeStmts.has(part))));
   const isArray = (name: string) => types.get(name) === "array";
   const resized = resizedClasses(stmts, activity.node, options.summaries, isArray);
-  const checkpoints = checkpointsOf(fn, saves.reversed, isArray, activity.node, options.summaries, filename);
+  const checkpoints = checkpointsOf(fn, saves.reversed, isArray, activity.active, activity.returnsArgument, activity.node, options.summaries, filename);
   // Restoring a snapshot puts elements back: parameters get their final elements after the sweep.
   const snapshotParams = fn.params.filter((p) => [...checkpoints.states.values()].some((state) => state.arrays.includes(p)));
   const diagnostics = [

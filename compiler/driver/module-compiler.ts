@@ -216,9 +216,9 @@ export class ModuleCompiler {
     const lowered = this.lower(fn);
     if (!lowered) return;
     const ir = withCheckpoints(lowered, checkpoint ?? undefined);
-    if (checkpoint && (marker === "jvp" || marker === "jacfwd" || ir.sourceParams)) return this.fail(options!, "ADJ023", ir.sourceParams ? "checkpoint with an object record parameter (pass its fields as parameters)" : `${marker} keeps no step's values: checkpoint is for grad, valueAndGrad and vjp`);
+    if (checkpoint && (marker === "jvp" || marker === "jacfwd")) return this.fail(options!, "ADJ023", `${marker} keeps no step's values: checkpoint is for grad, valueAndGrad and vjp`);
     if (marker === "jvp" || marker === "jacfwd") return this.jvpSite(call, fn, ir, indices, Array.isArray(wrt) || wrt !== 0, inline, marker === "jacfwd" ? !Array.isArray(wrt) : undefined);
-    if (ir.sourceParams) return this.recordDerivative(call, marker, fn, ir, indices, !Array.isArray(wrt), inline);
+    if (ir.sourceParams) return this.recordDerivative(call, marker, fn, ir, indices, !Array.isArray(wrt), inline, checkpoint);
     for (const i of indices) {
       if (!DIFFERENTIABLE_TYPES.has(ir.paramTypes[i])) {
         // The source's name: lowering may have renamed the parameter.
@@ -268,23 +268,23 @@ export class ModuleCompiler {
   }
 
   /** A derivative of a function with record parameters: its sweep over their fields, behind an entry that unpacks and packs them (record-entries.ts). */
-  private recordDerivative(call: t.CallExpression, marker: "grad" | "valueAndGrad" | "vjp", fn: ModuleFunction, ir: IRFunction, indices: number[], single: boolean, inline: boolean): void {
+  private recordDerivative(call: t.CallExpression, marker: "grad" | "valueAndGrad" | "vjp", fn: ModuleFunction, ir: IRFunction, indices: number[], single: boolean, inline: boolean, checkpoint?: Checkpoint): void {
     if (inline) return this.fail(call, "ADJ028", "a record parameter of an inline function (declare the function in the module to differentiate it with respect to a record)");
     const names = fn.node.params.map((p) => (p as t.Identifier).name);
     const flat = (i: number) => flatGradientParams(ir, ir.sourceParams![i]);
     const empty = indices.find((i) => flat(i).length === 0);
     if (empty !== undefined) return this.fail(fn.node.params[empty], "ADJ020", `'${names[empty]}' holds no number, array of numbers or NDArray`);
     const mask = [...new Set(indices)].sort((a, b) => a - b);
-    const suffix = !single || indices[0] !== 0 ? `_${indices.map((i) => names[i]).join("_")}` : "";
-    const id = `${fn.key}|records|${marker === "vjp" ? mask : indices}|${single}|${marker}`;
+    const suffix = `${!single || indices[0] !== 0 ? `_${indices.map((i) => names[i]).join("_")}` : ""}${checkpoint ? "_checkpointed" : ""}`;
+    const id = `${fn.key}|records|${marker === "vjp" ? mask : indices}|${single}|${checkpoint?.snapshots ?? !!checkpoint}|${marker}`;
     if (!this.vjpNames.has(id) && marker === "vjp") {
       const name = this.freshModuleName(`${fn.key}$vjp`);
-      const inner = this.vjpFor(fn.key, mask.flatMap(flat));
+      const inner = this.vjpFor(fn.key, mask.flatMap(flat), false, [], false, checkpoint);
       if (!inner || !this.append({ code: "", lines: recordVjp(ir, names, mask, name, inner) })) return;
       this.vjpNames.set(id, `${this.runtime}.vjpWith(${name}, ${single ? mask.indexOf(indices[0]) : `[${indices.map((i) => mask.indexOf(i)).join(", ")}]`})`);
     } else if (!this.vjpNames.has(id)) {
       const [name, gradName] = [this.freshModuleName(`${fn.key}$valueAndGrad${suffix}`), this.freshModuleName(`${fn.key}$grad${suffix}`)];
-      const inner = this.entryFor(fn.key, { kind: "valueAndGrad", order: indices.flatMap(flat), single: false }, `${fn.key}$fieldsValueAndGrad${suffix}`);
+      const inner = this.entryFor(fn.key, { kind: "valueAndGrad", order: indices.flatMap(flat), single: false }, `${fn.key}$fieldsValueAndGrad${suffix}`, checkpoint);
       if (!inner || !this.append({ code: "", lines: recordValueAndGrad(ir, { names, order: indices, single }, name, inner, gradName) })) return;
       this.vjpNames.set(id.replace(/grad$/, "valueAndGrad"), name).set(id.replace(/valueAndGrad$/, "grad"), gradName);
     }

@@ -63,7 +63,8 @@ export function checkpointedReverse(r: Reverser, s: Loop, sweep: (stmts: Loop["p
   const [preReverse, bodyReverse] = onTape(r, tape, () => [sweep(s.pre), sweep(s.body)]);
   const trips = r.tripCounters.get(s)!;
   const values = r.a.checkpoints.get(s)!.values.filter((name) => !r.inlined.has(name));
-  const restore: Code[] = [line(`[${values.join(", ")}] = ${checkpoints}.restore();`, s.loc), ...values.flatMap((name) => r.relookup(name, s.loc))];
+  // The step may have given array variables other arrays: their adjoints are those arrays'.
+  const relookups = values.flatMap((name) => r.relookup(name, s.loc));
   const more = preReverse.length > 0 ? r.fresh("more") : null;
   if (more) r.extraLocals.push(more);
   const step: Code[] = more ? [...pre, line(`${more} = ${code(r, s.cond)};`, s.loc), { kind: "if", cond: more, then: body, else: [] }] : [...pre, ...body];
@@ -75,11 +76,12 @@ export function checkpointedReverse(r: Reverser, s: Loop, sweep: (stmts: Loop["p
       kind: "block",
       head: `while (${checkpoints}.next())`,
       body: [
-        restore.length === 1 ? line(`if (${checkpoints}.restoring) ${restore[0].kind === "line" ? restore[0].code : ""}`, s.loc) : { kind: "if", cond: `${checkpoints}.restoring`, then: restore, else: [] },
+        line(`if (${checkpoints}.restoring) [${values.join(", ")}] = ${checkpoints}.restore();`, s.loc),
         line(`if (${checkpoints}.saving) ${checkpoints}.save(${saved(r, s)});`, s.loc),
         ...step,
         line(`if (!${checkpoints}.turning) continue;`, s.loc),
         ...(tape ? [line(`${tape}.rewind();`, s.loc)] : []),
+        ...relookups,
         ...reverse,
       ],
       loc: s.loc,
