@@ -26,14 +26,15 @@ export function checkpointBlock(l: Lowering, call: t.CallExpression): Set<string
   const setting = checkpointSetting(options, spanOf(call), (node, detail) => l.report("ADJ023", node, detail));
   if (!setting) return new Set();
   const [result, returned] = [l.result, l.returned];
+  const leaves = l.flag("returned");
   l.result = l.temp();
-  l.returned = l.flag("returned");
-  l.emit({ kind: "assign", target: l.returned, expr: { kind: "copy", arg: { kind: "const", code: "false", value: false } } });
+  l.returned = leaves;
+  l.emit({ kind: "assign", target: leaves, expr: { kind: "copy", arg: { kind: "const", code: "false", value: false } } });
   let exits = new Set<string>();
   const body = l.collect(() => (exits = l.statement(block.body as t.BlockStatement)));
   [l.result, l.returned] = [result, returned];
   for (const stmt of markLoops(body, setting)) l.emit(stmt);
-  exits.delete(returned);
+  exits.delete(leaves);
   return exits;
 }
 
