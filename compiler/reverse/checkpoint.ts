@@ -45,7 +45,7 @@ export function checkpointedForward(r: Reverser, s: Loop, sweep: (stmts: Loop["p
   r.checkpointed.set(s, { checkpoints, tape: taped ? tape : "", pre, body });
   const snapshots = s.checkpoint!.snapshots;
   return [
-    { kind: "comment", text: `checkpointed: the loop's state is kept at ${snapshots === undefined ? "√n" : `most ${snapshots}`} steps, not its every step's values` },
+    { kind: "comment", text: `checkpointed: ${snapshots === undefined ? "√n snapshots" : `at most ${snapshots} snapshot${snapshots === 1 ? "" : "s"}`} of the loop's state, not every step's values` },
     line(`${checkpoints} = new ${rt}.Checkpoints(${snapshots ?? ""});`, s.loc),
     ...(taped ? [line(`${tape} = ${checkpoints}.tape;`, s.loc)] : []),
     line(`${checkpoints}.save(${saved(r, s)});`, s.loc),

@@ -169,6 +169,8 @@ class ReverseBuilder implements Reverser {
     const outputs = fn.outputs;
     const head = resultIsArray ? this.fresh("dvalue") : outputs ? "" : this.adjoint(fn.result);
     const reverse = reverseSweep(this, fn.body);
+    // Checkpointed loops push onto their tapes: the function's own stack may be left with nothing.
+    if (this.checkpointed.size > 0 && !options.split && (entry || restored.length === 0) && !identifiersIn([...forward, ...reverse]).has(this.stack!)) this.stack = null;
     // A record block's pullback takes a head gradient per output (undefined: none given).
     const heads = outputs?.map((o) => [o, this.fresh(`d${o}Head`)] as const) ?? [];
     const seeds = heads.filter(([o]) => a.active.has(o)).map(([o, h]) => line(`${this.adjoint(o)} = ${h};`));
