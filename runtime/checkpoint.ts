@@ -69,9 +69,13 @@ export class Checkpoints {
   constructor(private readonly snapshots?: number) {}
 
   /** Keeps the loop's state: its variables' values, and the elements of the arrays it writes. */
-  save(values: unknown[], arrays: unknown[] = []): void {
+  save(values: unknown[], arrays: unknown[] = NONE): void {
     const slot = this.count - 1;
     this.values[slot] = values;
+    if (arrays.length === 0) {
+      this.arrays[slot] = NONE;
+      return;
+    }
     const kept: NumericArray[] = (this.arrays[slot] = []);
     const copies = (this.contents[slot] ??= []);
     for (const array of arrays) {
@@ -102,6 +106,13 @@ export class Checkpoints {
   /** The next step to run, with what to do around it; false when every step is reversed. */
   next(): boolean {
     this.tape.clear();
+    // Most steps only advance: the state moves on towards the next snapshot or turn.
+    if (this.target >= 0 && this.position < this.target) {
+      this.restoring = this.saving = false;
+      this.position++;
+      checkpointTotals.advances++;
+      return true;
+    }
     this.restoring = this.saving = this.turning = false;
     // The snapshots of ranges reversed by now (kept until now: the step just run may have restored one).
     while (this.count > 1 && this.positions[this.count - 1] >= this.end) this.count--;
@@ -142,6 +153,8 @@ export class Checkpoints {
     return false;
   }
 }
+
+const NONE: never[] = [];
 
 function isNumericArray(x: unknown): x is NumericArray {
   return Array.isArray(x) || x instanceof Float64Array || x instanceof Float32Array;
