@@ -8,7 +8,7 @@
 import type { Analysis } from "../analyze/index.js";
 import type { InferredType } from "../analyze/types.js";
 import { identifiersIn, line, type Code } from "../emit/index.js";
-import { forEachStmt, readsOf, type Callee, type IRFunction, type Stmt } from "../ir/index.js";
+import { forEachStmt, readsOf, type Callee, type IRFunction, type Loop, type Stmt } from "../ir/index.js";
 import { callOf } from "../analyze/summaries.js";
 import { fitted, putBack } from "./array-methods.js";
 import { forwardSweep } from "./forward-sweep.js";
@@ -317,7 +317,9 @@ class ReverseBuilder implements Reverser {
     const popped = new Set([...[...this.a.nestedLoops].map((loop) => this.tripCounters.get(loop)!), ...[...this.a.countedLoops.values()].filter((c) => c.reset).map((c) => c.counter)]);
     const used = identifiersIn(reverse);
     const read = [...used].filter((name) => inForward.has(name) && !this.inlined.has(name) && !popped.has(name)).sort();
-    const reassigned = new Set([...restored, ...this.tripCounters.values()]);
+    // A checkpointed loop's reverse sweep runs its steps again: what they assign is reassigned.
+    const replayed = [...this.checkpointed.keys()].flatMap((loop) => this.a.checkpoints.get(loop as Loop)!.values);
+    const reassigned = new Set([...restored, ...this.tripCounters.values(), ...replayed]);
     const kind = (name: string) => ([...this.tripCounters.values()].includes(name) ? "Int" : this.stackKind(name));
     forward.push(...read.map((name) => line(`${stack}.push${kind(name)}(${name});`)));
     forward.push(line(`return ${fn.result};`));
