@@ -38,6 +38,7 @@ export const catalogue = {
   ADJ027: { name: "unknown-kind", message: "cannot tell whether this value is a number or an array of numbers", hint: "annotate it: JSDoc (`/** @param {number[]} x */`, `{number}`, `{Float64Array}`, `{NDArray}`) or a TypeScript type" },
   ADJ028: { name: "record-escape", message: "an object record is used where adjoint cannot follow its fields", hint: "read its fields (p.w, p.b) where they are needed, bind it to a name, or pass it whole to a function of this module; a record is not stored in an array, passed to other code, compared, or given a new record while another name holds it" },
   ADJ029: { name: "forward-mode", message: "jvp cannot differentiate this yet", hint: "use grad, valueAndGrad or vjp (reverse mode) for this function, or stopGradient(...) the value if no derivative should flow through it" },
+  ADJ030: { name: "checkpoint", message: "this loop cannot be checkpointed", hint: "checkpointing replays the loop's steps, so a step may only change the loop's own variables and arrays: move I/O, Math.random() and calls adjoint cannot see out of the loop, or drop checkpoint for it" },
 } as const;
 
 export type DiagnosticCode = keyof typeof catalogue;

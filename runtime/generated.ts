@@ -264,3 +264,6 @@ export function refused(marker: string, problems: readonly string[]): (...args: 
   // Called through from a gradient in another module, it throws the same.
   return withVjp(fail, fail);
 }
+
+/** Binomial checkpointing of loops marked `checkpoint`: the schedule and its snapshots. */
+export { Checkpoints, beta, checkpointTotals, resetCheckpointTotals, revolveAdvances } from "./checkpoint.js";

@@ -26,39 +26,51 @@ export interface GradOptions<W> {
   wrt: W;
 }
 
+/** How a loop is checkpointed: at most `snapshots` states kept (the start's included); none given: √n. */
+export interface CheckpointOptions {
+  snapshots?: number;
+}
+
+/** Reverse mode's options besides `wrt`: `checkpoint` the function's loops (true: √n snapshots). */
+export interface SweepOptions {
+  checkpoint?: boolean | CheckpointOptions;
+}
+
 export type Pullback<F extends AnyFunction, W> = (dvalue: ReturnType<F>) => GradOf<F, W>;
 
 /** `grad(f)` is `(...args) => d f / d args[0]`; `wrt` picks other parameters. */
-export function grad<F extends AnyFunction>(f: F): (...args: Parameters<F>) => GradOf<F, 0>;
+export function grad<F extends AnyFunction>(f: F, options?: SweepOptions): (...args: Parameters<F>) => GradOf<F, 0>;
 export function grad<F extends AnyFunction, const W extends Wrt<F>>(
   f: F,
-  options: GradOptions<W>,
+  options: GradOptions<W> & SweepOptions,
 ): (...args: Parameters<F>) => GradOf<F, W>;
-export function grad(f: AnyFunction, options?: GradOptions<unknown>): never {
+export function grad(f: AnyFunction, options?: unknown): never {
   return notCompiled("grad", f, options);
 }
 
 /** `valueAndGrad(f)(...args)` is `[f(...args), grad(f)(...args)]`, computed in one sweep. */
 export function valueAndGrad<F extends AnyFunction>(
   f: F,
+  options?: SweepOptions,
 ): (...args: Parameters<F>) => [ReturnType<F>, GradOf<F, 0>];
 export function valueAndGrad<F extends AnyFunction, const W extends Wrt<F>>(
   f: F,
-  options: GradOptions<W>,
+  options: GradOptions<W> & SweepOptions,
 ): (...args: Parameters<F>) => [ReturnType<F>, GradOf<F, W>];
-export function valueAndGrad(f: AnyFunction, options?: GradOptions<unknown>): never {
+export function valueAndGrad(f: AnyFunction, options?: unknown): never {
   return notCompiled("valueAndGrad", f, options);
 }
 
 /** `vjp(f)(...args)` is `[value, pullback]`; `pullback(dvalue)` is the vector-Jacobian product. */
 export function vjp<F extends AnyFunction>(
   f: F,
+  options?: SweepOptions,
 ): (...args: Parameters<F>) => [ReturnType<F>, Pullback<F, 0>];
 export function vjp<F extends AnyFunction, const W extends Wrt<F>>(
   f: F,
-  options: GradOptions<W>,
+  options: GradOptions<W> & SweepOptions,
 ): (...args: Parameters<F>) => [ReturnType<F>, Pullback<F, W>];
-export function vjp(f: AnyFunction, options?: GradOptions<unknown>): never {
+export function vjp(f: AnyFunction, options?: unknown): never {
   return notCompiled("vjp", f, options);
 }
 
@@ -135,6 +147,15 @@ export function jacfwd(f: AnyFunction, options?: GradOptions<unknown>): never {
 /** Marks a function that `grad` in other modules may call through. */
 export function differentiable<F extends AnyFunction>(f: F): F {
   return notCompiled("differentiable", f);
+}
+
+/**
+ * Inside differentiated code, the loops of `block` are checkpointed: their reverse sweep keeps at
+ * most `snapshots` states (√n if not given) and recomputes the steps between them (revolve).
+ * Outside, and in forward mode, it runs `block`.
+ */
+export function checkpoint(block: () => void, _options?: CheckpointOptions): void {
+  block();
 }
 
 /** Inside differentiated code, `stopGradient(x)` is a constant; outside, it is `x`. */

@@ -65,14 +65,28 @@ export class ValueStack {
   private once = false;
 
   release(): void {
+    this.clear();
+    if (this.refs.length > 4096) this.refs.length = 0; // a very long run: give the slots back too
+    ValueStack.pool.push(this);
+  }
+
+  /** Empties the stack (a checkpointed loop's tape, after each step), keeping its slots for the next run. */
+  clear(): void {
+    this.noteHighWater();
     this.floatCount = this.floatCursor = 0;
     this.intCount = this.intCursor = 0;
-    // Let go of every saved reference, but keep the slots for the next run.
+    // Let go of every saved reference.
     const refs = this.refs;
     for (let i = 0; i < this.refCount; i++) refs[i] = undefined;
     this.refCount = this.refCursor = 0;
-    if (refs.length > 4096) refs.length = 0; // a very long run: give the slots back too
-    ValueStack.pool.push(this);
+  }
+
+  /** The most values any stack held at once when it was released or cleared (for the benchmarks). */
+  static highWater = 0;
+
+  private noteHighWater(): void {
+    const held = this.floatCount + this.intCount + this.refCount;
+    if (held > ValueStack.highWater) ValueStack.highWater = held;
   }
 
   /** Starts a reverse sweep: every pop reads from the top again. */

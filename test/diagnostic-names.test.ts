@@ -28,7 +28,7 @@ function foreignNames(d: Diagnostic, source: string): string[] {
   return namesIn(d.message).filter((w) => !sourceWords.has(w) && !catalogueWords.has(w));
 }
 
-const prelude = `import { autograd, grad, vjp } from "adjoint";
+const prelude = `import { autograd, checkpoint, grad, vjp } from "adjoint";
 import * as np from "adjoint/np";
 declare function unknownFn(v: number): number;
 let outerVar = 0;
@@ -62,6 +62,7 @@ const bodies: Record<string, string> = {
   ADJ026: "let r: any = x * 2; if (x > 0) r = new Float64Array(2); return r[0] * x;",
   ADJ027: "const r = [x]; return r[0] * (r as any);",
   ADJ028: "const rec = { v: x }; const list = [rec]; return rec.v * list.length;",
+  ADJ030: "checkpoint(() => { for (let i = 0; i < 3; i++) x = x * Math.random(); }); return x;",
 };
 
 /** Each body in every place a differentiated function can be; `MARK` is the marker call's options. */

@@ -273,6 +273,7 @@ if (stats.hasErrors()) throw new Error(stats.toString({ all: false, errors: true
   },
   'docs/modes.md § Higher order › import { hvp } from "adjoint";': { skip: "the source of the generated code above it, which that block's check compiles" },
   'README.md § Forward mode: `jvp` and `jacfwd` › import { jvp } from "adjoint";': { run: program() },
+  'README.md § Long loops: `checkpoint` › import { checkpoint, grad } from "adjoint";': { run: program() },
   'docs/design.md § What a user writes › import { grad, valueAndGrad, autograd } from "adjoint";': { run: program() },
   'docs/np.md § `adjoint/np` — the typed-array runtime › import * as np from "adjoint/np";': { run: program() },
   "docs/np.md § NDArray › class NDArray {": { skip: "a summary of the class's members, not a program (its declaration: dist/runtime/np/ndarray.d.ts)" },

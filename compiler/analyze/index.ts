@@ -2,10 +2,11 @@
 // activity (varied: depends on a `wrt` input; useful: reaches the result), which values
 // the reverse sweep reads, and which assignments must save the value they overwrite.
 // Each has its file (types, activity, saves); analyze() runs them in that order.
+import { checkpointsOf, type CheckpointState } from "./checkpoints.js";
 import { incrementsOf, type Increment } from "./increments.js";
 import type { CountedLoop } from "./counters.js";
 import { diagnostic, type Diagnostic, type Span } from "../diagnostics.js";
-import { forEachStmt, type Assign, type IRFunction, type Stmt } from "../ir/index.js";
+import { forEachStmt, type Assign, type IRFunction, type Loop, type Stmt } from "../ir/index.js";
 import { activityOf, type AnalysisOptions } from "./activity.js";
 import { resizedClasses } from "./summaries.js";
 import { pullbackNames, savesOf, type Rematerialized } from "./saves.js";
@@ -74,6 +75,8 @@ export interface Analysis {
   writtenParams: Set<string>;
   /** Calls whose result is one of the arrays they were given: it has that array's adjoint. */
   returnsArgument: Set<Stmt>;
+  /** Checkpointed loops with reverse code, and the state each one's snapshots keep. */
+  checkpoints: Map<Loop, CheckpointState>;
   diagnostics: Diagnostic[];
 }
 
@@ -93,9 +96,14 @@ export function analyze(fn: IRFunction, wrt: Set<number>, filename: string, opti
   const saves = savesOf(fn, stmts, assigns, types, activity, pullbacks, options);
   const { active, activeStmts, resets, outputSlices } = activity;
   const increments = new Map([...incrementsOf(fn, saves.directAdjoints, types)].filter(([s, inc]) => [s, ...inc.parts].every((part) => activeStmts.has(part))));
-  const resized = resizedClasses(stmts, activity.node, options.summaries, (name) => types.get(name) === "array");
+  const isArray = (name: string) => types.get(name) === "array";
+  const resized = resizedClasses(stmts, activity.node, options.summaries, isArray);
+  const checkpoints = checkpointsOf(fn, saves.reversed, isArray, activity.active, activity.returnsArgument, activity.node, options.summaries, filename);
+  // Restoring a snapshot puts elements back: parameters get their final elements after the sweep.
+  const snapshotParams = fn.params.filter((p) => [...checkpoints.states.values()].some((state) => state.arrays.includes(p)));
   const diagnostics = [
     ...activity.diagnostics,
+    ...checkpoints.diagnostics,
     ...kindConflicts(fn, stmts, types).flatMap((s) => (s.loc ? [kindDiagnostic(fn, s, stmts, filename)] : [])),
     ...unknownKinds(fn, stmts, kinds, activity.active, activity.involved, filename),
   ];
@@ -112,8 +120,8 @@ export function analyze(fn: IRFunction, wrt: Set<number>, filename: string, opti
     pullbacks,
     savedPullbacks: saves.savedPullbacks,
     rematerialized: saves.rematerialized,
-    restoresElements: saves.restoresElements,
-    restoredParams: saves.restoredParams,
+    restoresElements: saves.restoresElements || [...checkpoints.states.values()].some((state) => state.arrays.length > 0),
+    restoredParams: [...new Set([...saves.restoredParams, ...snapshotParams])],
     snapshots: saves.snapshots,
     paramsRead: saves.paramsRead,
     countedLoops: saves.countedLoops,
@@ -124,6 +132,7 @@ export function analyze(fn: IRFunction, wrt: Set<number>, filename: string, opti
     region: activity.node,
     writtenParams: activity.writtenParams,
     returnsArgument: activity.returnsArgument,
+    checkpoints: checkpoints.states,
     resized: new Set([...types.keys()].filter((name) => types.get(name) === "array" && resized.has(activity.node(name)))),
     inverted: saves.inverted,
     directAdjoints: saves.directAdjoints,

@@ -117,6 +117,25 @@ export function savesOf(fn: IRFunction, stmts: Stmt[], assigns: Assign[], types:
     assigns.filter((s) => counters.has(s.target) && s.expr.kind === "prim" && s.expr.args[0].kind === "var" && s.expr.args[0].name === s.target),
   );
 
+  // A checkpointed loop's steps run again in the reverse sweep: what they read and do not
+  // assign (a snapshot keeps that) must be as it was, like what an adjoint reads.
+  const replayReads = (loop: Extract<Stmt, { kind: "loop" }>): boolean => {
+    const before = needed.size + elementsNeeded.size;
+    const assigned = new Set<string>();
+    const written = new Set<string>();
+    const reads: string[] = [];
+    forEachStmt([loop], (inner) => {
+      if (inner.kind === "assign") assigned.add(inner.target);
+      for (const array of writes(inner)) written.add(node(array));
+      reads.push(...readsOf(inner));
+    });
+    for (const name of reads) {
+      if (isArray(name) && !written.has(node(name))) readsElements(name, loop);
+      else if (!isArray(name) && !assigned.has(name)) need(name, loop);
+    }
+    return needed.size + elementsNeeded.size !== before;
+  };
+
   // Saving a value makes the statement reversed, which makes enclosing branch conditions
   // needed, which may need saving in turn: iterate to a fixpoint.
   const saves = new Set<Stmt>();
@@ -173,6 +192,7 @@ export function savesOf(fn: IRFunction, stmts: Stmt[], assigns: Assign[], types:
           const a = mark(s.pre);
           const b = mark(s.body);
           has = a || b;
+          if (has && s.checkpoint && replayReads(s)) changed = true;
         }
         if (has && !reversed.has(s)) {
           reversed.add(s);

@@ -3,7 +3,7 @@
 // names, the module's own functions and the functions that carry a vjp at run time.
 import type * as t from "@babel/types";
 import { unwrap, walk } from "../ast.js";
-import { markerNames, type MarkerName, type ModuleContext } from "../ir/context.js";
+import { markerNames, type MarkerName, type ModuleContext, type ModuleFunction } from "../ir/context.js";
 
 export function moduleContext(program: t.Program, source: string, filename: string): ModuleContext {
   const ctx: ModuleContext = {
@@ -115,4 +115,17 @@ export function calleeMarker(callee: t.Node, ctx: ModuleContext): MarkerName | u
     return callee.property.name as MarkerName;
   }
   return undefined;
+}
+
+/**
+ * fn as a message names it: by the user's name ('f'), else where it is written (`the arrow
+ * function at line 12`); never by its key, which may be generated (lambda1Target).
+ */
+export function userName(fn: ModuleFunction, parents: Map<t.Node, t.Node> | null, ctx: ModuleContext): string {
+  const node = fn.node;
+  if (node.type !== "ArrowFunctionExpression" && node.id) return `'${node.id.name}'`;
+  let up = parents?.get(node);
+  if (up?.type === "CallExpression" && calleeMarker(up.callee, ctx) === "differentiable") up = parents?.get(up);
+  if (up?.type === "VariableDeclarator" && up.id.type === "Identifier") return `'${up.id.name}'`;
+  return `the ${node.type === "ArrowFunctionExpression" ? "arrow function" : "function"} at line ${node.loc?.start.line ?? 0}`;
 }

@@ -3,13 +3,13 @@
 // function and mask; the generated functions are appended once and shared by every site.
 import type * as t from "@babel/types";
 import { spanOf, unwrap, walk } from "../ast.js";
-import { calleeMarker } from "./bindings.js";
+import { calleeMarker, userName } from "./bindings.js";
 import { refusals, RUNTIME_MODULE, type Generated, type ModuleOutput } from "./output.js";
 import { analyze } from "../analyze/index.js";
 import type { FunctionNode, ModuleContext, ModuleFunction } from "../ir/context.js";
 import { diagnostic, type Diagnostic } from "../diagnostics.js";
 import { print, withSourceComments, type PrintedLine } from "../emit/index.js";
-import { forEachStmt, type Callee, type IRFunction } from "../ir/index.js";
+import { forEachStmt, type Callee, type Checkpoint, type IRFunction } from "../ir/index.js";
 import { lowerFunction } from "../lower/index.js";
 import { optimize } from "../optimize/index.js";
 import { reverseFunction, type CalleeVjp, type ReverseOptions } from "../reverse/index.js";
@@ -21,7 +21,8 @@ import { ATTACHED, summarize, type Summaries, type Summary } from "../analyze/su
 import { moduleKinds, type ModuleKinds } from "../analyze/module-types.js";
 import { flatGradientParams, recordValueAndGrad, recordVjp } from "./record-entries.js";
 import { hasStandIns, modeSite, NestedDerivatives, type ModesHost, type NestedHost } from "./nested.js";
-import { wrtOption } from "./options.js";
+import { checkpointOption, wrtOption } from "./options.js";
+import { withCheckpoints } from "../lower/checkpoint.js";
 import { ForwardSites } from "./forward-sites.js";
 
 type Entry = NonNullable<ReverseOptions["entry"]>;
@@ -79,7 +80,8 @@ export class ModuleCompiler {
       freshModuleName: (base) => this.freshModuleName(base),
       analyze: (ir, mask, options) => this.analyze(ir, mask, options),
       appendLines: (lines) => this.append({ code: "", lines }),
-      wrt: (options) => wrtOption(options, (node, code, detail) => this.fail(node, code, detail)),
+      // A derivative differentiated again is plain code: it cannot call the runtime's checkpointing.
+      wrt: (options) => (checkpointOption(options, (node, code, detail) => this.fail(node, code, detail)) ? (this.fail(options!, "ADJ023", "checkpoint in a derivative that is differentiated again"), null) : wrtOption(options, (node, code, detail) => this.fail(node, code, detail))),
       moduleChanged: () => (this.kinds = null),
       lower: (key) => this.lower(this.ctx.functions.get(key)!),
       vjpFor: (key, mask) => this.vjpFor(key, mask),
@@ -157,12 +159,14 @@ export class ModuleCompiler {
       return;
     }
     const wrt = wrtOption(options, (node, code, detail) => this.fail(node, code, detail));
-    if (wrt === null) return;
+    const checkpoint = checkpointOption(options, (node, code, detail) => this.fail(node, code, detail));
+    if (wrt === null || checkpoint === null) return;
     const helper = { grad: "gradOf", valueAndGrad: "valueAndGradOf", vjp: "vjpWith", jvp: "", jacfwd: "" }[marker];
     const fnTarget = unwrap(target as t.Expression);
 
     if (fnTarget.type === "Identifier" && this.ctx.attached.has(fnTarget.name) && !this.ctx.functions.has(fnTarget.name)) {
       // A customGrad or imported function: differentiate through its attached vjp.
+      if (checkpoint) return this.fail(options!, "ADJ023", `checkpoint needs the function's code: '${fnTarget.name}' carries a vjp`);
       const problem = this.ctx.hooks?.importProblem?.(fnTarget.name);
       if (problem || marker === "jvp" || marker === "jacfwd") return this.fail(target, problem ? "ADJ018" : "ADJ029", problem ?? `'${fnTarget.name}' carries a vjp and no jvp`);
       const pick = Array.isArray(wrt) ? `[${wrt.join(", ")}]` : String(wrt);
@@ -206,14 +210,16 @@ export class ModuleCompiler {
     const indices = Array.isArray(wrt) ? wrt : [wrt];
     for (const i of indices) {
       if (i < 0 || i >= params.length || !Number.isInteger(i)) {
-        this.fail(options ?? call, "ADJ017", `${i} (${this.userName(fn)} has ${params.length} parameter${params.length === 1 ? "" : "s"})`);
+        this.fail(options ?? call, "ADJ017", `${i} (${userName(fn, this.parents, this.ctx)} has ${params.length} parameter${params.length === 1 ? "" : "s"})`);
         return;
       }
     }
-    const ir = this.lower(fn);
-    if (!ir) return;
+    const lowered = this.lower(fn);
+    if (!lowered) return;
+    const ir = withCheckpoints(lowered, checkpoint ?? undefined);
+    if (checkpoint && (marker === "jvp" || marker === "jacfwd")) return this.fail(options!, "ADJ023", `${marker} keeps no step's values: checkpoint is for grad, valueAndGrad and vjp`);
     if (marker === "jvp" || marker === "jacfwd") return this.forward.markerSite(call, fn, ir, indices, Array.isArray(wrt) || wrt !== 0, inline, marker === "jacfwd" ? !Array.isArray(wrt) : undefined);
-    if (ir.sourceParams) return this.recordDerivative(call, marker, fn, ir, indices, !Array.isArray(wrt), inline);
+    if (ir.sourceParams) return this.recordDerivative(call, marker, fn, ir, indices, !Array.isArray(wrt), inline, checkpoint);
     for (const i of indices) {
       if (!DIFFERENTIABLE_TYPES.has(ir.paramTypes[i])) {
         // The source's name: lowering may have renamed the parameter.
@@ -228,12 +234,12 @@ export class ModuleCompiler {
     if (marker !== "vjp") {
       // grad and valueAndGrad get an entry point of their own: both sweeps, no closure.
       const entry: Entry = { kind: marker, order: indices, single: !Array.isArray(wrt) };
-      const suffix = Array.isArray(wrt) || wrt !== 0 ? `_${indices.map((i) => ir.params[i]).join("_")}` : "";
+      const suffix = `${Array.isArray(wrt) || wrt !== 0 ? `_${indices.map((i) => ir.params[i]).join("_")}` : ""}${checkpoint ? "_checkpointed" : ""}`;
       if (inline) {
         const generated = this.generate(ir, mask, `${base}$${marker}`, entry);
         if (generated) this.replace(call, generated.code, generated.lines);
       } else {
-        const name = this.entryFor(fn.key, entry, `${base}$${marker}${suffix}`);
+        const name = this.entryFor(fn.key, entry, `${base}$${marker}${suffix}`, checkpoint);
         if (name) this.replace(call, name);
       }
       return;
@@ -244,29 +250,29 @@ export class ModuleCompiler {
       if (!generated) return;
       this.replace(call, `${this.runtime}.${helper}(${generated.code}, ${pick})`, generated.lines);
     } else {
-      const name = this.vjpFor(fn.key, mask);
+      const name = this.vjpFor(fn.key, mask, false, [], false, checkpoint);
       if (name) this.replace(call, `${this.runtime}.${helper}(${name}, ${pick})`);
     }
   }
 
   /** A derivative of a function with record parameters: its sweep over their fields, behind an entry that unpacks and packs them (record-entries.ts). */
-  private recordDerivative(call: t.CallExpression, marker: "grad" | "valueAndGrad" | "vjp", fn: ModuleFunction, ir: IRFunction, indices: number[], single: boolean, inline: boolean): void {
+  private recordDerivative(call: t.CallExpression, marker: "grad" | "valueAndGrad" | "vjp", fn: ModuleFunction, ir: IRFunction, indices: number[], single: boolean, inline: boolean, checkpoint?: Checkpoint): void {
     if (inline) return this.fail(call, "ADJ028", "a record parameter of an inline function (declare the function in the module to differentiate it with respect to a record)");
     const names = fn.node.params.map((p) => (p as t.Identifier).name);
     const flat = (i: number) => flatGradientParams(ir, ir.sourceParams![i]);
     const empty = indices.find((i) => flat(i).length === 0);
     if (empty !== undefined) return this.fail(fn.node.params[empty], "ADJ020", `'${names[empty]}' holds no number, array of numbers or NDArray`);
     const mask = [...new Set(indices)].sort((a, b) => a - b);
-    const suffix = !single || indices[0] !== 0 ? `_${indices.map((i) => names[i]).join("_")}` : "";
-    const id = `${fn.key}|records|${marker === "vjp" ? mask : indices}|${single}|${marker}`;
+    const suffix = `${!single || indices[0] !== 0 ? `_${indices.map((i) => names[i]).join("_")}` : ""}${checkpoint ? "_checkpointed" : ""}`;
+    const id = `${fn.key}|records|${marker === "vjp" ? mask : indices}|${single}|${checkpoint?.snapshots ?? !!checkpoint}|${marker}`;
     if (!this.vjpNames.has(id) && marker === "vjp") {
       const name = this.freshModuleName(`${fn.key}$vjp`);
-      const inner = this.vjpFor(fn.key, mask.flatMap(flat));
+      const inner = this.vjpFor(fn.key, mask.flatMap(flat), false, [], false, checkpoint);
       if (!inner || !this.append({ code: "", lines: recordVjp(ir, names, mask, name, inner) })) return;
       this.vjpNames.set(id, `${this.runtime}.vjpWith(${name}, ${single ? mask.indexOf(indices[0]) : `[${indices.map((i) => mask.indexOf(i)).join(", ")}]`})`);
     } else if (!this.vjpNames.has(id)) {
       const [name, gradName] = [this.freshModuleName(`${fn.key}$valueAndGrad${suffix}`), this.freshModuleName(`${fn.key}$grad${suffix}`)];
-      const inner = this.entryFor(fn.key, { kind: "valueAndGrad", order: indices.flatMap(flat), single: false }, `${fn.key}$fieldsValueAndGrad${suffix}`);
+      const inner = this.entryFor(fn.key, { kind: "valueAndGrad", order: indices.flatMap(flat), single: false }, `${fn.key}$fieldsValueAndGrad${suffix}`, checkpoint);
       if (!inner || !this.append({ code: "", lines: recordValueAndGrad(ir, { names, order: indices, single }, name, inner, gradName) })) return;
       this.vjpNames.set(id.replace(/grad$/, "valueAndGrad"), name).set(id.replace(/valueAndGrad$/, "grad"), gradName);
     }
@@ -274,15 +280,16 @@ export class ModuleCompiler {
   }
 
   /** The name of a grad/valueAndGrad entry point of f, generating it once. */
-  private entryFor(key: string, entry: Entry, base: string): string | null {
-    const id = `${key}|${entry.kind}|${entry.order.join(",")}|${entry.single}`;
+  private entryFor(key: string, entry: Entry, base: string, checkpoint?: Checkpoint): string | null {
+    const id = `${key}|${entry.kind}|${entry.order.join(",")}|${entry.single}|${checkpoint ? `checkpoint ${checkpoint.snapshots}` : ""}`;
     const existing = this.vjpNames.get(id);
     if (existing) return existing;
-    const ir = this.lower(this.ctx.functions.get(key)!);
-    if (!ir) return null;
+    const lowered = this.lower(this.ctx.functions.get(key)!);
+    if (!lowered) return null;
+    const ir = withCheckpoints(lowered, checkpoint);
     if (entry.kind === "grad") {
       // grad is valueAndGrad without the value: one generated sweep serves both.
-      const both = this.entryFor(key, { ...entry, kind: "valueAndGrad" }, base.replace(/\$grad(?=_|$)/, "$valueAndGrad"));
+      const both = this.entryFor(key, { ...entry, kind: "valueAndGrad" }, base.replace(/\$grad(?=_|$)/, "$valueAndGrad"), checkpoint);
       if (!both) return null;
       const name = this.freshModuleName(base);
       this.vjpNames.set(id, name);
@@ -516,15 +523,16 @@ export class ModuleCompiler {
    * `aliases`, the variant for a caller that passes one array to each parameter of a group.
    * `split`: its forward half instead, for a generated caller (the reverse half beside it).
    */
-  private vjpFor(key: string, mask: number[], full = false, aliases: number[][] = [], split = false): string | null {
-    const id = `${key}|${mask.join(",")}|${JSON.stringify(aliases)}|${split}`;
+  private vjpFor(key: string, mask: number[], full = false, aliases: number[][] = [], split = false, checkpoint?: Checkpoint): string | null {
+    const id = `${key}|${mask.join(",")}|${JSON.stringify(aliases)}|${split}|${checkpoint ? `checkpoint ${checkpoint.snapshots}` : ""}`;
     const existing = this.vjpNames.get(id);
     if (existing) return existing;
-    const ir = this.lower(this.ctx.functions.get(key)!);
-    if (!ir) return null;
+    const lowered = this.lower(this.ctx.functions.get(key)!);
+    if (!lowered) return null;
+    const ir = withCheckpoints(lowered, checkpoint);
     const everyNumber = ir.paramTypes.every((type, i) => !DIFFERENTIABLE_TYPES.has(type) || mask.includes(i));
     const same = aliases.map((group) => `_${group.map((i) => ir.params[i]).join("_is_")}`).join("");
-    const named = (half: string) => this.freshModuleName(`${everyNumber || full ? `${key}$${half}` : `${key}$${half}_${mask.map((i) => ir.params[i]).join("_")}`}${same}`);
+    const named = (half: string) => this.freshModuleName(`${everyNumber || full ? `${key}$${half}` : `${key}$${half}_${mask.map((i) => ir.params[i]).join("_")}`}${same}${checkpoint ? "_checkpointed" : ""}`);
     const name = named(split ? "fwd" : "vjp");
     this.vjpNames.set(id, name);
     const reverse = split ? named("rev") : undefined;
@@ -569,18 +577,5 @@ export class ModuleCompiler {
     const name = this.vjpFor(callee.key, activeArgs, false, aliases, true) ?? "undefined";
     const { arrays, numberResult, restores, needsDistinct } = this.vjpShapes.get(name) ?? { arrays: [], numberResult: false, restores: true, needsDistinct: true };
     return { name, reverse: this.reverseNames.get(name) ?? "undefined", inPlace: activeArgs.filter((i) => arrays[i]), noHead: numberResult ? "0" : "undefined", restores, needsDistinct };
-  }
-
-  /**
-   * fn as a message names it: by the user's name ('f'), else where it is written (`the arrow
-   * function at line 12`); never by its key, which may be generated (lambda1Target).
-   */
-  private userName(fn: ModuleFunction): string {
-    const node = fn.node;
-    if (node.type !== "ArrowFunctionExpression" && node.id) return `'${node.id.name}'`;
-    let up = this.parents?.get(node);
-    if (up?.type === "CallExpression" && calleeMarker(up.callee, this.ctx) === "differentiable") up = this.parents?.get(up);
-    if (up?.type === "VariableDeclarator" && up.id.type === "Identifier") return `'${up.id.name}'`;
-    return `the ${node.type === "ArrowFunctionExpression" ? "arrow function" : "function"} at line ${node.loc?.start.line ?? 0}`;
   }
 }

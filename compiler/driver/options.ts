@@ -1,7 +1,10 @@
-// The options object of a marker call, read from the source: `{ wrt: 1 }`, `{ wrt: [0, 2] }`.
+// The options object of a marker call, read from the source: `{ wrt: 1 }`, `{ wrt: [0, 2] }`,
+// `{ checkpoint: { snapshots: 8 } }`.
 import type * as t from "@babel/types";
-import { unwrap } from "../ast.js";
+import { spanOf, unwrap } from "../ast.js";
 import type { DiagnosticCode } from "../diagnostics.js";
+import type { Checkpoint } from "../ir/index.js";
+import { checkpointSetting } from "../lower/checkpoint.js";
 
 /** The `wrt` a marker call names (default 0), or null after reporting why it cannot be read. */
 export function wrtOption(options: t.CallExpression["arguments"][number] | undefined, fail: (node: t.Node, code: DiagnosticCode, detail: string) => void): number | number[] | null {
@@ -21,4 +24,12 @@ export function wrtOption(options: t.CallExpression["arguments"][number] | undef
   }
   fail(prop.value, "ADJ017", "wrt must be a number literal or an array of number literals");
   return null;
+}
+
+/** grad's, valueAndGrad's or vjp's `checkpoint` (true, or { snapshots }): undefined if not asked, null after reporting why it cannot be read. */
+export function checkpointOption(options: t.CallExpression["arguments"][number] | undefined, fail: (node: t.Node, code: DiagnosticCode, detail: string) => void): Checkpoint | undefined | null {
+  const prop = options?.type === "ObjectExpression" ? options.properties.find((p): p is t.ObjectProperty => p.type === "ObjectProperty" && !p.computed && p.key.type === "Identifier" && p.key.name === "checkpoint") : undefined;
+  const value = prop && unwrap(prop.value as t.Expression);
+  if (!value || (value.type === "BooleanLiteral" && !value.value)) return undefined;
+  return checkpointSetting(value, spanOf(prop), (node, detail) => fail(node, "ADJ023", detail));
 }

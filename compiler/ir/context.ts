@@ -3,8 +3,8 @@ import type * as t from "@babel/types";
 import type { Diagnostic } from "../diagnostics.js";
 import type { ValueType } from "./index.js";
 
-export type MarkerName = "grad" | "valueAndGrad" | "vjp" | "jvp" | "jacfwd" | "differentiable" | "customGrad" | "stopGradient" | "hessian" | "hvp" | "jacrev" | "jacobian";
-export const markerNames: readonly MarkerName[] = ["grad", "valueAndGrad", "vjp", "jvp", "jacfwd", "differentiable", "customGrad", "stopGradient", "hessian", "hvp", "jacrev", "jacobian"];
+export type MarkerName = "grad" | "valueAndGrad" | "vjp" | "jvp" | "jacfwd" | "differentiable" | "customGrad" | "stopGradient" | "hessian" | "hvp" | "jacrev" | "jacobian" | "checkpoint";
+export const markerNames: readonly MarkerName[] = ["grad", "valueAndGrad", "vjp", "jvp", "jacfwd", "differentiable", "customGrad", "stopGradient", "hessian", "hvp", "jacrev", "jacobian", "checkpoint"];
 
 export type FunctionNode = t.FunctionDeclaration | t.FunctionExpression | t.ArrowFunctionExpression;
 

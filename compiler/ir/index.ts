@@ -107,8 +107,11 @@ export type Stmt =
   /** An expression evaluated for its effect only (`console.log(x)`). */
   | { kind: "effect"; expr: Expr; loc?: SourceLoc }
   | { kind: "if"; cond: Operand; then: Stmt[]; else: Stmt[]; loc?: SourceLoc }
-  /** `while (true) { pre; if (!cond) break; body }`: every loop lowers to this. */
-  | { kind: "loop"; pre: Stmt[]; cond: Operand; body: Stmt[]; loc?: SourceLoc }
+  /**
+   * `while (true) { pre; if (!cond) break; body }`: every loop lowers to this. `checkpoint`:
+   * its reverse sweep recomputes steps from snapshots instead of keeping every step's values.
+   */
+  | { kind: "loop"; pre: Stmt[]; cond: Operand; body: Stmt[]; loc?: SourceLoc; checkpoint?: Checkpoint }
   | { kind: "throw"; arg: Operand; loc?: SourceLoc }
   /** `a[i] = value`. */
   | { kind: "store"; array: string; index: Operand; value: Operand; loc?: SourceLoc }
@@ -122,6 +125,14 @@ export type Stmt =
   | { kind: "method"; array: string; method: string; args: Operand[]; target?: string; at: Span; loc?: SourceLoc };
 
 export type Assign = Extract<Stmt, { kind: "assign" }>;
+
+export type Loop = Extract<Stmt, { kind: "loop" }>;
+
+/** A loop's checkpointing: at most `snapshots` states kept (undefined: √n), asked for at `at`. */
+export interface Checkpoint {
+  snapshots?: number;
+  at: Span;
+}
 
 export type ArrayKind = "Float64Array" | "Float32Array" | "Array";
 

@@ -123,6 +123,10 @@ export function marker(l: Lowering, name: string, node: t.CallExpression, target
     const [arg] = l.arguments(node.arguments);
     return l.compute({ kind: "stop", arg }, target);
   }
+  if (name === "checkpoint") {
+    l.report("ADJ023", node, "checkpoint(() => { for (…) … }) is a statement of its own, around the loop");
+    return UNDEFINED;
+  }
   l.report("ADJ016", node, `${name}(…) inside a differentiated function, other than called at once (grad(f)(x) nests; a derivative held in a variable, or vjp, does not yet)`);
   return UNDEFINED;
 }

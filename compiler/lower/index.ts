@@ -23,6 +23,7 @@ import * as objects from "./objects.js";
 import * as record from "./record.js";
 import { varDeclarations } from "./scopes.js";
 import { declaredType, defaultType, docTypes } from "./types.js";
+import { checkpointBlock, isCheckpointCall } from "./checkpoint.js";
 
 export type { RecordBlock } from "./lowerer.js";
 
@@ -270,6 +271,7 @@ class Lowerer implements Lowering {
     const none = new Set<string>();
     switch (node.type) {
       case "ExpressionStatement":
+        if (isCheckpointCall(this, node.expression)) return checkpointBlock(this, node.expression);
         expressions.effect(this, node.expression);
         return none;
       case "VariableDeclaration":

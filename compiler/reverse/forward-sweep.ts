@@ -4,6 +4,7 @@ import { line, loopBlock, type Code } from "../emit/index.js";
 import { readsOf, type Expr, type Operand, type Stmt } from "../ir/index.js";
 import { callVariant } from "../analyze/summaries.js";
 import { methodForward } from "./array-methods.js";
+import { checkpointedForward, isCheckpointed } from "./checkpoint.js";
 import { assignment, code, exprCode } from "./code.js";
 import type { CalleeVjp } from "./index.js";
 import type { Reverser } from "./reverser.js";
@@ -60,6 +61,10 @@ export function forwardSweep(r: Reverser, stmts: Stmt[], then?: Operand): Code[]
         out.push({ kind: "if", cond: code(r, s.cond), then: forwardSweep(r, s.then), else: forwardSweep(r, s.else), loc: s.loc });
         break;
       case "loop": {
+        if (isCheckpointed(r, s)) {
+          out.push(...checkpointedForward(r, s, (stmts, then) => forwardSweep(r, stmts, then)));
+          break;
+        }
         const pre = forwardSweep(r, s.pre, s.cond);
         const body = forwardSweep(r, s.body);
         const cond = code(r, s.cond);

@@ -8,12 +8,13 @@
 import type { Analysis } from "../analyze/index.js";
 import type { InferredType } from "../analyze/types.js";
 import { identifiersIn, line, type Code } from "../emit/index.js";
-import { forEachStmt, readsOf, type Callee, type IRFunction, type Stmt } from "../ir/index.js";
+import { forEachStmt, readsOf, type Callee, type IRFunction, type Loop, type Stmt } from "../ir/index.js";
 import { callOf } from "../analyze/summaries.js";
 import { fitted, putBack } from "./array-methods.js";
 import { forwardSweep } from "./forward-sweep.js";
 import { reverseSweep } from "./reverse-sweep.js";
 import type { Reverser } from "./reverser.js";
+import type { CheckpointedLoop } from "./checkpoint.js";
 
 /**
  * A callee's vjp as a call site uses it. A module function comes as two plain functions that
@@ -92,6 +93,7 @@ class ReverseBuilder implements Reverser {
   forwardLocals: string[] = [];
   tripCounters = new Map<Stmt, string>();
   stack: string | null = null;
+  checkpointed = new Map<Stmt, CheckpointedLoop>();
   arrayAdjoints: string | null = null;
   directArrays = new Set<string>();
   /** Array parameters the function rebinds, and the const holding the array each was given. */
@@ -170,6 +172,8 @@ class ReverseBuilder implements Reverser {
     const outputs = fn.outputs;
     const head = resultIsArray ? this.fresh("dvalue") : outputs ? "" : this.adjoint(fn.result);
     const reverse = reverseSweep(this, fn.body);
+    // Checkpointed loops push onto their tapes: the function's own stack may be left with nothing.
+    if (this.checkpointed.size > 0 && !options.split && (entry || restored.length === 0) && !identifiersIn([...forward, ...reverse]).has(this.stack!)) this.stack = null;
     // A record block's pullback takes a head gradient per output (undefined: none given).
     const heads = outputs?.map((o) => [o, this.fresh(`d${o}Head`)] as const) ?? [];
     const seeds = heads.filter(([o]) => a.active.has(o)).map(([o, h]) => line(`${this.adjoint(o)} = ${h};`));
@@ -318,7 +322,9 @@ class ReverseBuilder implements Reverser {
     const popped = new Set([...[...this.a.nestedLoops].map((loop) => this.tripCounters.get(loop)!), ...[...this.a.countedLoops.values()].filter((c) => c.reset).map((c) => c.counter)]);
     const used = identifiersIn(reverse);
     const read = [...used].filter((name) => inForward.has(name) && !this.inlined.has(name) && !popped.has(name)).sort();
-    const reassigned = new Set([...restored, ...this.tripCounters.values()]);
+    // A checkpointed loop's reverse sweep runs its steps again: what they assign is reassigned.
+    const replayed = [...this.checkpointed.keys()].flatMap((loop) => this.a.checkpoints.get(loop as Loop)!.values);
+    const reassigned = new Set([...restored, ...this.tripCounters.values(), ...replayed]);
     const kind = (name: string) => ([...this.tripCounters.values()].includes(name) ? "Int" : this.stackKind(name));
     forward.push(...read.map((name) => line(`${stack}.push${kind(name)}(${name});`)));
     forward.push(line(`return ${fn.result};`));

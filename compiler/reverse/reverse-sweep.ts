@@ -5,6 +5,7 @@ import { line, type Code } from "../emit/index.js";
 import type { Assign, Operand, Stmt } from "../ir/index.js";
 import { allocAdjoint, fillReverse, incrementReverse, loadAdjoint, npAdjoint, storeReverse } from "./arrays.js";
 import { addInto, methodReverse } from "./array-methods.js";
+import { checkpointedReverse, isCheckpointed } from "./checkpoint.js";
 import { code, rcode } from "./code.js";
 import type { AdjointSite, Reverser } from "./reverser.js";
 import { callAdjoint, leafAdjoint, primAdjoint } from "./scalar.js";
@@ -52,6 +53,10 @@ export function reverseSweep(r: Reverser, stmts: Stmt[]): Code[] {
         out.push({ kind: "if", cond: rcode(r, s.cond), then: reverseSweep(r, s.then), else: reverseSweep(r, s.else), loc: s.loc });
         break;
       case "loop": {
+        if (isCheckpointed(r, s)) {
+          out.push(...checkpointedReverse(r, s, (stmts) => reverseSweep(r, stmts)));
+          break;
+        }
         const trips = r.tripCounters.get(s)!;
         if (r.a.nestedLoops.has(s)) out.push(line(`${trips} = ${r.stack}.pop${r.intKind()}();`, s.loc));
         const counted = r.a.countedLoops.get(s);

@@ -4,13 +4,16 @@ import type { Analysis } from "../analyze/index.js";
 import type { Code } from "../emit/index.js";
 import type { Assign, IRFunction, Operand, Stmt } from "../ir/index.js";
 import type { ReverseOptions } from "./index.js";
+import type { CheckpointedLoop } from "./checkpoint.js";
 
 export interface Reverser {
   readonly fn: IRFunction;
   readonly a: Analysis;
   readonly options: ReverseOptions;
-  /** The value stack's name, if the function saves anything. */
-  readonly stack: string | null;
+  /** The value stack's name, if the function saves anything (a checkpointed loop's tape while its steps are generated). */
+  stack: string | null;
+  /** Checkpointed loops' forward code and names, for their reverse sweeps. */
+  readonly checkpointed: Map<Stmt, CheckpointedLoop>;
   /** The map from arrays made inside the function to their adjoint arrays. */
   readonly arrayAdjoints: string | null;
   /** Arrays whose adjoint is a variable made beside them (one array for the name, alone in its region). */
