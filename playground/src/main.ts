@@ -1,0 +1,167 @@
+// The page: the source editor compiles on every change (debounced) into the generated pane,
+// with its diagnostics underlined; Run executes the module and plots f and its derivatives
+// beside finite differences. The source, arguments and range live in the URL hash.
+import { compile, type Problem } from "./compile.js";
+import { generatedEditor, setText, showProblems, sourceEditor } from "./editor.js";
+import { type Comparison, worstDisagreement } from "./evaluate.js";
+import { EXAMPLES } from "./examples.js";
+import { type Panel, plot } from "./plot.js";
+import { runPlayground, type RunResult } from "./run.js";
+import { decodeState, encodeState, type State } from "./share.js";
+
+const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
+const inputs = { args: $<HTMLInputElement>("args"), from: $<HTMLInputElement>("from"), to: $<HTMLInputElement>("to"), points: $<HTMLInputElement>("points") };
+const examples = $<HTMLSelectElement>("examples");
+
+/** Disagreement above this is shown as a failure (the fixtures' checks use 1e-5 relative). */
+const TOLERANCE = 1e-5;
+const COMPILE_DELAY_MS = 150;
+
+let compiled = compile("");
+let compileTimer: ReturnType<typeof setTimeout> | undefined;
+
+const generated = generatedEditor($("generated"));
+const source = sourceEditor($("source"), "", () => {
+  clearTimeout(compileTimer);
+  compileTimer = setTimeout(recompile, COMPILE_DELAY_MS);
+});
+
+function recompile(): void {
+  const text = source.state.doc.toString();
+  compiled = compile(text);
+  showProblems(source, compiled.problems);
+  listProblems(compiled.problems);
+  $("compile-status").textContent = compiled.problems.length > 0 ? `(refused: ${compiled.problems.length} problem${compiled.problems.length === 1 ? "" : "s"})` : "(compiled)";
+  setText(generated, compiled.problems.length > 0 ? compiled.problems.map((p) => `// ${p.code} (line ${p.line}:${p.column + 1}): ${p.message}\n//   hint: ${p.hint}`).join("\n") : compiled.code);
+  saveState();
+}
+
+function listProblems(problems: Problem[]): void {
+  const list = $("problems");
+  list.replaceChildren(
+    ...problems.map((p) => {
+      const item = document.createElement("li");
+      item.dataset.code = p.code;
+      item.append(`${p.code} at line ${p.line}:${p.column + 1}: ${p.message}\n`);
+      const hint = document.createElement("span");
+      hint.className = "hint";
+      hint.textContent = `hint: ${p.hint}`;
+      item.append(hint);
+      return item;
+    }),
+  );
+}
+
+function state(): State {
+  return { source: source.state.doc.toString(), args: inputs.args.value, from: inputs.from.value, to: inputs.to.value };
+}
+
+function saveState(): void {
+  history.replaceState(null, "", encodeState(state()));
+}
+
+function load(s: State): void {
+  inputs.args.value = s.args;
+  inputs.from.value = s.from;
+  inputs.to.value = s.to;
+  clearTimeout(compileTimer);
+  setText(source, s.source);
+  clearTimeout(compileTimer);
+  recompile();
+}
+
+async function run(): Promise<void> {
+  clearTimeout(compileTimer);
+  recompile();
+  const summary = $("summary");
+  const log = $("log");
+  summary.className = "";
+  log.className = "";
+  $("plot").replaceChildren();
+  if (compiled.problems.length > 0) {
+    summary.textContent = "Fix the problems under the editor to run.";
+    log.textContent = "";
+    return;
+  }
+  let result: RunResult;
+  try {
+    result = await runPlayground({ source: state().source, compiled: compiled.code, args: inputs.args.value, from: Number(inputs.from.value), to: Number(inputs.to.value), points: Math.max(2, Number(inputs.points.value) || 200) });
+  } catch (error) {
+    summary.textContent = "The module threw:";
+    log.className = "error";
+    log.textContent = String((error as Error).stack ?? error);
+    return;
+  }
+  log.textContent = result.logs.join("\n");
+  show(result);
+  document.body.dataset.ran = String(Number(document.body.dataset.ran ?? 0) + 1);
+}
+
+function show(result: RunResult): void {
+  const summary = $("summary");
+  const { target, evaluation } = result;
+  if (!target || !evaluation) {
+    summary.textContent = "No top-level `const df = grad(f)` (or grad(grad(f)), valueAndGrad, hessian) to plot: the module ran; what it printed is below.";
+    return;
+  }
+  const lines: string[] = [];
+  let disagrees = false;
+  const compare = (label: string, name: string | undefined, c: Comparison | undefined) => {
+    if (!c || !name) return;
+    const worst = worstDisagreement(c);
+    disagrees ||= !(worst <= TOLERANCE);
+    lines.push(`${label} ${name}: adjoint and finite differences ${worst <= TOLERANCE ? "agree" : "DISAGREE"}: max |adjoint − FD| / (1 + |FD|) = ${worst.toExponential(2)} over ${c.adjoint.length} values`);
+  };
+  compare("f′", target.first, evaluation.first);
+  compare("f″", target.second, evaluation.second);
+  if (evaluation.kind === "array") lines.unshift(`${target.name}(…) = ${evaluation.value} at the given arguments (${evaluation.size} elements differentiated)`);
+  summary.textContent = lines.join("\n");
+  summary.className = disagrees ? "disagree" : "";
+
+  const panels: Panel[] = [];
+  const derivativePanel = (title: string, prime: string, xs: number[], c: Comparison | undefined) => {
+    if (!c) return;
+    panels.push({
+      title,
+      xs,
+      series: [
+        { name: `${prime} adjoint`, values: c.adjoint, color: "#d62728", style: "line" },
+        { name: `${prime} finite differences`, values: c.finiteDifferences, color: "#111827", style: "points" },
+      ],
+    });
+  };
+  if (evaluation.kind === "scalar") {
+    panels.push({ title: `f = ${target.name}, over x`, xs: evaluation.xs, series: [{ name: "f", values: evaluation.f, color: "#1f77b4", style: "line" }] });
+    derivativePanel(`f′ = ${target.first}`, "f′", evaluation.xs, evaluation.first);
+    derivativePanel(`f″ = ${target.second}`, "f″", evaluation.xs, evaluation.second);
+  } else {
+    const indices = (n: number) => Array.from({ length: n }, (_, i) => i);
+    derivativePanel(`gradient ${target.first}, element by element`, "f′", indices(evaluation.size), evaluation.first);
+    derivativePanel(`Hessian ${target.second}, row by row`, "f″", indices(evaluation.size ** 2), evaluation.second);
+  }
+  if (panels.length > 0) $("plot").append(plot(panels));
+}
+
+examples.append(...EXAMPLES.map((e) => new Option(e.title, e.id)));
+examples.addEventListener("change", () => {
+  const example = EXAMPLES.find((e) => e.id === examples.value);
+  if (!example) return;
+  load({ source: example.source, args: example.args, from: String(example.from), to: String(example.to) });
+  void run();
+});
+$("run").addEventListener("click", () => void run());
+for (const input of Object.values(inputs)) input.addEventListener("change", saveState);
+$("share").addEventListener("click", () => {
+  saveState();
+  void navigator.clipboard?.writeText(location.href).catch(() => {});
+});
+
+const shared = decodeState(location.hash);
+if (shared) {
+  examples.value = "";
+  load(shared);
+} else {
+  const [first] = EXAMPLES;
+  load({ source: first.source, args: first.args, from: String(first.from), to: String(first.to) });
+}
+void run();
