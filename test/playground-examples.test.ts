@@ -1,7 +1,7 @@
 // The playground's engine half, in Node: every example of its menu compiled as the page
 // compiles it and run as the page runs it, each derivative against finite differences.
 // (test/playground.test.ts drives the built page in Chromium.)
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { compile } from "../playground/src/compile.js";
 import { worstDisagreement } from "../playground/src/evaluate.js";
 import { EXAMPLES } from "../playground/src/examples.js";
@@ -82,5 +82,25 @@ describe("playground module runner", () => {
 
   it("refuses an import it cannot provide", async () => {
     await expect(runModule(`import fs from "node:fs";`, console)).rejects.toThrow(/cannot import "node:fs"/);
+  });
+});
+
+describe("the engine where there is no Node", () => {
+  it("formats a diagnostic without its code frame (there is no synchronous loader for it)", async () => {
+    vi.resetModules();
+    const fresh = await import("../compiler/diagnostics.js");
+    const found = fresh.diagnostic("ADJ001", "a.ts", { start: 0, end: 3, line: 1, column: 0 });
+    vi.stubGlobal("process", undefined);
+    let text: string;
+    try {
+      text = fresh.formatDiagnostic(found, "try {} catch {}");
+    } finally {
+      vi.unstubAllGlobals();
+    }
+    expect(text).toBe(`a.ts:1:1 - error ADJ001: ${fresh.catalogue.ADJ001.message}\n  hint: ${fresh.catalogue.ADJ001.hint}`);
+    // In Node, the same diagnostic keeps its frame.
+    vi.resetModules();
+    const inNode = await import("../compiler/diagnostics.js");
+    expect(inNode.formatDiagnostic(found, "try {} catch {}")).toContain("> 1 | try {} catch {}");
   });
 });

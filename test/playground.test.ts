@@ -4,7 +4,7 @@
 // console error, typing updates the generated code, the plotted gradient matches finite
 // differences, a refused function shows its diagnostic, and a shared link reopens the source.
 // The screenshot goes to .tmp/playground/; UPDATE_SCREENSHOT=1 also writes docs/playground.png.
-import { copyFileSync, mkdirSync, readFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import sparticuz from "@sparticuz/chromium";
@@ -22,7 +22,6 @@ const FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-ru
 
 let browser: Browser;
 let server: PreviewServer;
-
 beforeAll(async () => {
   const config = { ...playgroundConfig, logLevel: "warn" as const, build: { ...playgroundConfig.build, outDir } };
   await build(config);
@@ -60,6 +59,14 @@ async function plotted(page: Page, series: string): Promise<{ xs: number[]; valu
 
 describe("playground in Chromium", () => {
   let sharedHash = "";
+
+  it("bundles adjoint/compiler and the runtime with no Node module left out", () => {
+    // Vite stands in for a Node module it cannot bundle with one that throws this when used.
+    const scripts = readdirSync(join(outDir, "assets")).filter((name) => name.endsWith(".js"));
+    expect(scripts).toHaveLength(1);
+    const script = readFileSync(join(outDir, "assets", scripts[0]), "utf8");
+    expect(script.includes("externalized for browser compatibility"), "a Node module is missing from the bundle: alias it in playground/vite.config.ts").toBe(false);
+  });
 
   it("loads from disk with no console error, compiling and plotting the first example", async () => {
     const { page, errors } = await open(fromDisk);
