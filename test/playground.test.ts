@@ -11,6 +11,7 @@ import sparticuz from "@sparticuz/chromium";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { build, preview, type PreviewServer } from "vite";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { EXAMPLES } from "../playground/src/examples.js";
 import { decodeState } from "../playground/src/share.js";
 import { playgroundConfig } from "../playground/vite.config.js";
 
@@ -142,6 +143,20 @@ describe("playground in Chromium", () => {
     await underline.first().hover();
     await expect.poll(() => page.locator(".cm-tooltip-lint").innerText()).toMatch(/try\/catch\/finally is not differentiable[\s\S]*hint: move the try block/);
     expect(await generatedText(page)).toMatch(/^\/\/ ADJ001/);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it("runs every example of the menu: no throw, every derivative agreeing with finite differences", async () => {
+    const { page, errors } = await open(fromDisk);
+    for (const example of EXAMPLES.filter((e) => e.id !== "unsupported")) {
+      const before = await runs(page);
+      await page.selectOption("#examples", example.id);
+      await expect.poll(() => runs(page)).toBe(before + 1);
+      const summary = await page.locator("#summary").innerText();
+      expect(summary, example.id).not.toMatch(/threw|DISAGREE/);
+      expect(await page.locator("#plot [data-series], #log:not(:empty)").count(), example.id).toBeGreaterThan(0);
+    }
     expect(errors).toEqual([]);
     await page.close();
   });

@@ -138,8 +138,22 @@ function show(result: RunResult): void {
     const indices = (n: number) => Array.from({ length: n }, (_, i) => i);
     derivativePanel(`gradient ${target.first}, element by element`, "f′", indices(evaluation.size), evaluation.first);
     derivativePanel(`Hessian ${target.second}, row by row`, "f″", indices(evaluation.size ** 2), evaluation.second);
+    for (const panel of panels) panel.indices = true;
   }
   if (panels.length > 0) $("plot").append(plot(panels));
+  if (evaluation.kind === "array") $("plot").append(...[evaluation.first, evaluation.second].flatMap((c, k) => (c ? [table(k === 0 ? "f′" : "f″", c)] : [])));
+}
+
+/** The numbers of an array input's derivative, element by element. */
+function table(prime: string, c: Comparison): HTMLTableElement {
+  const element = document.createElement("table");
+  const row = (cells: string[], tag: "th" | "td") => {
+    const tr = element.insertRow();
+    for (const text of cells) tr.append(Object.assign(document.createElement(tag), { textContent: text }));
+  };
+  row(["element", `${prime} adjoint`, `${prime} finite differences`, "|difference|"], "th");
+  c.adjoint.forEach((a, i) => row([String(i), String(a), String(c.finiteDifferences[i]), Math.abs(a - c.finiteDifferences[i]).toExponential(1)], "td"));
+  return element;
 }
 
 examples.append(...EXAMPLES.map((e) => new Option(e.title, e.id)));

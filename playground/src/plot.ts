@@ -15,6 +15,8 @@ export interface Panel {
   title: string;
   xs: number[];
   series: Series[];
+  /** The x values are indices: no ticks between them. */
+  indices?: boolean;
 }
 
 const WIDTH = 640;
@@ -34,7 +36,7 @@ function drawPanel(panel: Panel, top: number): SVGGElement {
   const g = element("g", { transform: `translate(0 ${top})` });
   const [x0, x1] = extent(panel.xs);
   const [y0, y1] = extent(panel.series.flatMap((s) => s.values));
-  const xTicks = ticks(x0, x1, 8);
+  const xTicks = ticks(x0, x1, 8).filter((t) => !panel.indices || Number.isInteger(t));
   const yTicks = ticks(y0, y1, 5);
   const [xLo, xHi] = [Math.min(x0, xTicks[0]), Math.max(x1, xTicks[xTicks.length - 1])];
   const [yLo, yHi] = [Math.min(y0, yTicks[0]), Math.max(y1, yTicks[yTicks.length - 1])];
