@@ -1,6 +1,6 @@
 // Line and point plots drawn as SVG by hand: a few axes and paths need no chart library
-// (Vega-Lite would add about 800 kB to the page), and each series keeps the numbers it
-// draws in `data-values`, so a test reads back exactly what is plotted.
+// (Vega-Lite and Vega would add 600-800 kB of script to the page), and each series keeps
+// the numbers it draws in `data-values`, so a test reads back exactly what is plotted.
 const SVG = "http://www.w3.org/2000/svg";
 
 export interface Series {
