@@ -11,6 +11,7 @@ import sparticuz from "@sparticuz/chromium";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { build, preview, type PreviewServer } from "vite";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { transform } from "../compiler/index.js";
 import { EXAMPLES } from "../playground/src/examples.js";
 import { decodeState } from "../playground/src/share.js";
 import { playgroundConfig } from "../playground/vite.config.js";
@@ -84,6 +85,9 @@ describe("playground in Chromium", () => {
     await page.keyboard.press("Delete");
     await page.keyboard.type('import { grad } from "adjoint";\n\nfunction cube(t: number): number {\nreturn t * t * t - 2 * t;\n}\nexport const dcube = grad(cube);\n');
     await expect.poll(() => generatedText(page)).toContain("function cube$grad(t)");
+    // The page's engine is adjoint/compiler's: the same module comes out of transform() in Node.
+    const typed = decodeState(new URL(page.url()).hash)!.source;
+    expect(await generatedText(page)).toBe(transform(typed, { filename: "playground.ts", sourceMaps: false }).code);
     await page.fill("#args", "x");
     await page.fill("#from", "-2");
     await page.fill("#to", "2");
