@@ -7,6 +7,7 @@ import { worstDisagreement } from "../playground/src/evaluate.js";
 import { EXAMPLES } from "../playground/src/examples.js";
 import { runModule } from "../playground/src/module-runner.js";
 import { runPlayground } from "../playground/src/run.js";
+import { decodeState, encodeState } from "../playground/src/share.js";
 import { derivativeSites } from "../playground/src/sites.js";
 
 /** The examples that plot or print, and the one that shows a diagnostic. */
@@ -102,5 +103,16 @@ describe("the engine where there is no Node", () => {
     vi.resetModules();
     const inNode = await import("../compiler/diagnostics.js");
     expect(inNode.formatDiagnostic(found, "try {} catch {}")).toContain("> 1 | try {} catch {}");
+  });
+});
+
+describe("playground links", () => {
+  it("keep the source (any Unicode) and the inputs in the hash, and ignore a hash that does not decode", () => {
+    const state = { source: "// f′(x) = ∂f/∂x, ü\nconst a = 1;\n", args: "x, [1, 2]", from: "-1.5", to: "2", points: "50" };
+    const hash = encodeState(state);
+    expect(hash).toMatch(/^#src=[\w-]+&/);
+    expect(decodeState(hash)).toEqual(state);
+    expect(decodeState("#src=%%%")).toBeUndefined();
+    expect(decodeState("")).toBeUndefined();
   });
 });

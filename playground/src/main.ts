@@ -53,7 +53,7 @@ function listProblems(problems: Problem[]): void {
 }
 
 function state(): State {
-  return { source: source.state.doc.toString(), args: inputs.args.value, from: inputs.from.value, to: inputs.to.value };
+  return { source: source.state.doc.toString(), args: inputs.args.value, from: inputs.from.value, to: inputs.to.value, points: inputs.points.value };
 }
 
 function saveState(): void {
@@ -64,8 +64,9 @@ function load(s: State): void {
   inputs.args.value = s.args;
   inputs.from.value = s.from;
   inputs.to.value = s.to;
-  clearTimeout(compileTimer);
+  inputs.points.value = s.points;
   setText(source, s.source);
+  // Now, not after the typing delay the change just scheduled.
   clearTimeout(compileTimer);
   recompile();
 }
@@ -160,7 +161,7 @@ examples.append(...EXAMPLES.map((e) => new Option(e.title, e.id)));
 examples.addEventListener("change", () => {
   const example = EXAMPLES.find((e) => e.id === examples.value);
   if (!example) return;
-  load({ source: example.source, args: example.args, from: String(example.from), to: String(example.to) });
+  load({ source: example.source, args: example.args, from: String(example.from), to: String(example.to), points: inputs.points.value });
   void run();
 });
 $("run").addEventListener("click", () => void run());
@@ -176,6 +177,6 @@ if (shared) {
   load(shared);
 } else {
   const [first] = EXAMPLES;
-  load({ source: first.source, args: first.args, from: String(first.from), to: String(first.to) });
+  load({ source: first.source, args: first.args, from: String(first.from), to: String(first.to), points: inputs.points.value });
 }
 void run();
