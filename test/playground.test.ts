@@ -22,6 +22,9 @@ const screenshot = join(root, ".tmp", "playground", "playground.png");
 /** The flags the machine notes give for Chromium here; Playwright adds a fresh profile directory of its own. */
 const FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
 
+/** How long to wait for the page to compile or run: generous, for a loaded two-core CI machine. */
+const POLL = { timeout: 30_000 };
+
 let browser: Browser;
 let server: PreviewServer;
 beforeAll(async () => {
@@ -84,7 +87,7 @@ describe("playground in Chromium", () => {
     await page.keyboard.press("Control+A");
     await page.keyboard.press("Delete");
     await page.keyboard.type('import { grad } from "adjoint";\n\nfunction cube(t: number): number {\nreturn t * t * t - 2 * t;\n}\nexport const dcube = grad(cube);\n');
-    await expect.poll(() => generatedText(page)).toContain("function cube$grad(t)");
+    await expect.poll(() => generatedText(page), POLL).toContain("function cube$grad(t)");
     // The page's engine is adjoint/compiler's: the same module comes out of transform() in Node.
     const typed = decodeState(new URL(page.url()).hash)!.source;
     expect(await generatedText(page)).toBe(transform(typed, { filename: "playground.ts", sourceMaps: false }).code);
@@ -94,7 +97,7 @@ describe("playground in Chromium", () => {
     await page.fill("#points", "101");
     const before = await runs(page);
     await page.click("#run");
-    await expect.poll(() => runs(page)).toBe(before + 1);
+    await expect.poll(() => runs(page), POLL).toBe(before + 1);
 
     const adjoint = await plotted(page, "f′ adjoint");
     const differences = await plotted(page, "f′ finite differences");
@@ -117,7 +120,7 @@ describe("playground in Chromium", () => {
     const { page, errors } = await open(fromDisk);
     const before = await runs(page);
     await page.selectOption("#examples", "horner");
-    await expect.poll(() => runs(page)).toBe(before + 1);
+    await expect.poll(() => runs(page), POLL).toBe(before + 1);
     const f = await plotted(page, "f");
     const second = await plotted(page, "f″ adjoint");
     const differences = await plotted(page, "f″ finite differences");
@@ -140,12 +143,12 @@ describe("playground in Chromium", () => {
     const { page, errors } = await open(fromDisk);
     await page.selectOption("#examples", "unsupported");
     const problem = page.locator('#problems li[data-code="ADJ001"]');
-    await expect.poll(() => problem.count()).toBe(1);
+    await expect.poll(() => problem.count(), POLL).toBe(1);
     expect(await problem.innerText()).toMatch(/ADJ001 at line 5:3: try\/catch\/finally is not differentiable[\s\S]*hint: move the try block/);
     const underline = page.locator("#source .cm-lintRange-error");
     expect(await underline.first().innerText()).toMatch(/^try/);
     await underline.first().hover();
-    await expect.poll(() => page.locator(".cm-tooltip-lint").innerText()).toMatch(/try\/catch\/finally is not differentiable[\s\S]*hint: move the try block/);
+    await expect.poll(() => page.locator(".cm-tooltip-lint").innerText(), POLL).toMatch(/try\/catch\/finally is not differentiable[\s\S]*hint: move the try block/);
     expect(await generatedText(page)).toMatch(/^\/\/ ADJ001/);
     expect(errors).toEqual([]);
     await page.close();
@@ -156,7 +159,7 @@ describe("playground in Chromium", () => {
     for (const example of EXAMPLES.filter((e) => e.id !== "unsupported")) {
       const before = await runs(page);
       await page.selectOption("#examples", example.id);
-      await expect.poll(() => runs(page)).toBe(before + 1);
+      await expect.poll(() => runs(page), POLL).toBe(before + 1);
       const summary = await page.locator("#summary").innerText();
       expect(summary, example.id).not.toMatch(/threw|DISAGREE/);
       expect(await page.locator("#plot [data-series], #log:not(:empty)").count(), example.id).toBeGreaterThan(0);
