@@ -40,16 +40,18 @@ afterAll(async () => {
 });
 
 /** A page with every console error and uncaught exception collected. */
-async function open(url: string): Promise<{ page: Page; errors: string[] }> {
+async function open(url: string): Promise<{ page: Page; errors: string[]; requests: string[] }> {
   const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
   const errors: string[] = [];
+  const requests: string[] = [];
+  page.on("request", (request) => requests.push(request.url()));
   page.on("console", (message) => {
     if (message.type() === "error") errors.push(message.text());
   });
   page.on("pageerror", (error) => errors.push(error.message));
   await page.goto(url);
   await page.waitForSelector("body[data-ran]");
-  return { page, errors };
+  return { page, errors, requests };
 }
 
 const fromDisk = pathToFileURL(join(outDir, "index.html")).href;
@@ -74,10 +76,13 @@ describe("playground in Chromium", () => {
   });
 
   it("loads from disk with no console error, compiling and plotting the first example", async () => {
-    const { page, errors } = await open(fromDisk);
+    const { page, errors, requests } = await open(fromDisk);
     expect(await generatedText(page)).toContain("function f$grad(x)");
     expect(await page.locator("#plot svg").count()).toBe(1);
     expect(errors).toEqual([]);
+    // Offline: the page asks for nothing but its own files.
+    const site = pathToFileURL(outDir).href;
+    expect(requests.filter((url) => !url.startsWith(site) && !url.startsWith("data:"))).toEqual([]);
     await page.close();
   });
 
