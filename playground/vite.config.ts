@@ -40,6 +40,8 @@ export const playgroundConfig: UserConfig = {
     ],
   },
   plugins: [classicScript()],
+  // The run worker (src/run-worker.ts), built into the page's script as a Blob.
+  worker: { format: "iife", rolldownOptions: { checks: { emptyImportMeta: false } } },
   build: {
     outDir: here("dist"),
     emptyOutDir: true,

@@ -3,7 +3,7 @@
 // (test/playground.test.ts drives the built page in Chromium.)
 import { describe, expect, it, vi } from "vitest";
 import { compile } from "../playground/src/compile.js";
-import { worstDisagreement } from "../playground/src/evaluate.js";
+import { worstDisagreement } from "../playground/src/comparison.js";
 import { EXAMPLES } from "../playground/src/examples.js";
 import { runModule } from "../playground/src/module-runner.js";
 import { runPlayground } from "../playground/src/run.js";

@@ -80,9 +80,9 @@ describe("playground in Chromium", () => {
     expect(await generatedText(page)).toContain("function f$grad(x)");
     expect(await page.locator("#plot svg").count()).toBe(1);
     expect(errors).toEqual([]);
-    // Offline: the page asks for nothing but its own files.
+    // Offline: the page asks for nothing but its own files (and the run worker, from a Blob).
     const site = pathToFileURL(outDir).href;
-    expect(requests.filter((url) => !url.startsWith(site) && !url.startsWith("data:"))).toEqual([]);
+    expect(requests.filter((url) => !url.startsWith(site) && !/^(data|blob):/.test(url))).toEqual([]);
     await page.close();
   });
 
@@ -169,6 +169,27 @@ describe("playground in Chromium", () => {
       expect(summary, example.id).not.toMatch(/threw|DISAGREE/);
       expect(await page.locator("#plot [data-series], #log:not(:empty)").count(), example.id).toBeGreaterThan(0);
     }
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it("a loop that never ends runs off the page's thread, and Stop ends it", async () => {
+    const { page, errors } = await open(fromDisk);
+    await page.locator("#source .cm-content").click();
+    await page.keyboard.press("Control+A");
+    await page.keyboard.press("Delete");
+    await page.keyboard.type("let spins = 0;\nwhile (spins >= 0) spins++;\n");
+    await expect.poll(() => generatedText(page), POLL).toContain("while (spins >= 0) spins++;");
+    const before = await runs(page);
+    await page.click("#run");
+    await expect.poll(() => page.locator("#summary").innerText(), POLL).toBe("Running…");
+    await page.click("#stop");
+    await expect.poll(() => runs(page), POLL).toBe(before + 1);
+    expect(await page.locator("#summary").innerText()).toBe("Stopped.");
+    expect(await page.locator("#stop").isDisabled()).toBe(true);
+    await page.selectOption("#examples", "seed-sin");
+    await expect.poll(() => runs(page), POLL).toBe(before + 2);
+    expect(await page.locator("#summary").innerText()).toMatch(/df: adjoint and finite differences agree/);
     expect(errors).toEqual([]);
     await page.close();
   });

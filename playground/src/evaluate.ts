@@ -3,6 +3,7 @@
 // knows nothing of adjoint. A number input is swept over a range (a curve to plot); an
 // array input is evaluated once, each element perturbed in turn.
 import * as np from "adjoint/np";
+import type { Comparison } from "./comparison.js";
 
 type Fn = (...args: unknown[]) => unknown;
 
@@ -15,11 +16,6 @@ export interface Derivatives {
   wrt: number;
 }
 
-/** A derivative from adjoint beside the same from finite differences, point by point. */
-export interface Comparison {
-  adjoint: number[];
-  finiteDifferences: number[];
-}
 
 export interface ScalarRun {
   kind: "scalar";
@@ -105,18 +101,6 @@ export function evaluateArray(d: Derivatives, args: () => unknown[]): ArrayRun {
     run.second = { adjoint, finiteDifferences };
   }
   return run;
-}
-
-/** The largest disagreement, |adjoint − differences| / (1 + |differences|), ignoring points where both are not finite. */
-export function worstDisagreement(c: Comparison): number {
-  let worst = 0;
-  c.adjoint.forEach((a, i) => {
-    const fd = c.finiteDifferences[i];
-    if (!Number.isFinite(a) && !Number.isFinite(fd)) return;
-    const error = Math.abs(a - fd) / (1 + Math.abs(fd));
-    worst = Math.max(worst, Number.isNaN(error) ? Infinity : error);
-  });
-  return worst;
 }
 
 function firstDerivative(first: NonNullable<Derivatives["first"]>, args: unknown[]): unknown {

@@ -3,10 +3,12 @@
 // beside finite differences. The source, arguments and range live in the URL hash.
 import { compile, type Problem } from "./compile.js";
 import { generatedEditor, setText, showProblems, sourceEditor } from "./editor.js";
-import { type Comparison, worstDisagreement } from "./evaluate.js";
+import { type Comparison, worstDisagreement } from "./comparison.js";
 import { EXAMPLES } from "./examples.js";
 import { type Panel, plot } from "./plot.js";
-import { runPlayground, type RunResult } from "./run.js";
+import type { RunRequest, RunResult } from "./run.js";
+import RunWorker from "./run-worker.ts?worker&inline";
+import type { RunReply } from "./run-worker.js";
 import { decodeState, encodeState, type State } from "./share.js";
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -16,6 +18,8 @@ const examples = $<HTMLSelectElement>("examples");
 /** Disagreement above this is shown as a failure (the fixtures' checks use 1e-5 relative). */
 const TOLERANCE = 1e-5;
 const COMPILE_DELAY_MS = 150;
+/** A run still going after this is stopped (a loop that never ends, most likely). */
+const RUN_LIMIT_MS = 10_000;
 
 let compiled = compile("");
 let compileTimer: ReturnType<typeof setTimeout> | undefined;
@@ -86,16 +90,51 @@ async function run(): Promise<void> {
   }
   let result: RunResult;
   try {
-    result = await runPlayground({ source: state().source, compiled: compiled.code, args: inputs.args.value, from: Number(inputs.from.value), to: Number(inputs.to.value), points: Math.max(2, Number(inputs.points.value) || 200) });
+    summary.textContent = "Running…";
+    result = await inWorker({ source: state().source, compiled: compiled.code, args: inputs.args.value, from: Number(inputs.from.value), to: Number(inputs.to.value), points: Math.max(2, Number(inputs.points.value) || 200) });
   } catch (error) {
-    summary.textContent = "The module threw:";
-    log.className = "error";
-    log.textContent = String((error as Error).stack ?? error);
+    if (error instanceof Stopped) {
+      summary.textContent = error.message;
+      summary.className = "disagree";
+      log.textContent = "";
+    } else {
+      summary.textContent = "The module threw:";
+      log.className = "error";
+      log.textContent = String(error);
+    }
+    document.body.dataset.ran = String(Number(document.body.dataset.ran ?? 0) + 1);
     return;
   }
   log.textContent = result.logs.join("\n");
   show(result);
   document.body.dataset.ran = String(Number(document.body.dataset.ran ?? 0) + 1);
+}
+
+class Stopped extends Error {}
+
+/** Stops the run in progress, if any. */
+let stop = (): void => {};
+
+/** Runs the module in a fresh worker, stopped by the Stop button or after RUN_LIMIT_MS. */
+function inWorker(request: RunRequest): Promise<RunResult> {
+  stop();
+  const worker = new RunWorker();
+  const button = $<HTMLButtonElement>("stop");
+  return new Promise<RunResult>((resolve, reject) => {
+    const finish = (settle: () => void) => {
+      clearTimeout(limit);
+      worker.terminate();
+      button.disabled = true;
+      stop = () => {};
+      settle();
+    };
+    const limit = setTimeout(() => finish(() => reject(new Stopped(`Stopped after ${RUN_LIMIT_MS / 1000} s: does a loop never end?`))), RUN_LIMIT_MS);
+    stop = () => finish(() => reject(new Stopped("Stopped.")));
+    button.disabled = false;
+    worker.onmessage = (event: MessageEvent<RunReply>) => finish(() => ("result" in event.data ? resolve(event.data.result) : reject(new Error(event.data.error))));
+    worker.onerror = (event) => finish(() => reject(new Error(event.message)));
+    worker.postMessage(request);
+  });
 }
 
 function show(result: RunResult): void {
@@ -165,6 +204,7 @@ examples.addEventListener("change", () => {
   void run();
 });
 $("run").addEventListener("click", () => void run());
+$("stop").addEventListener("click", () => stop());
 for (const input of Object.values(inputs)) input.addEventListener("change", saveState);
 $("share").addEventListener("click", () => {
   saveState();
