@@ -1,11 +1,17 @@
 // Every compile-time diagnostic adjoint reports, in one catalogue: a stable code, the
 // message (what is wrong) and the hint (what to do instead). docs/diagnostics.md lists them.
-import { createRequire } from "node:module";
+import { nodeBuiltin } from "./node-host.js";
 
-// Loaded on the first diagnostic printed: a build with none never pays for it.
-let codeFrames: typeof import("@babel/code-frame") | undefined;
-const codeFrameColumns: typeof import("@babel/code-frame").codeFrameColumns = (...args) =>
-  (codeFrames ??= createRequire(import.meta.url)("@babel/code-frame") as typeof import("@babel/code-frame")).codeFrameColumns(...args);
+// Loaded on the first diagnostic printed: a build with none never pays for it. Outside Node
+// (a browser) there is no synchronous loader, and the message goes without its code frame.
+let codeFrames: typeof import("@babel/code-frame") | null | undefined;
+function codeFrameColumns(...args: Parameters<typeof import("@babel/code-frame").codeFrameColumns>): string | null {
+  if (codeFrames === undefined) {
+    const nodeModule = nodeBuiltin("node:module");
+    codeFrames = nodeModule ? (nodeModule.createRequire(import.meta.url)("@babel/code-frame") as typeof import("@babel/code-frame")) : null;
+  }
+  return codeFrames ? codeFrames.codeFrameColumns(...args) : null;
+}
 
 export const catalogue = {
   ADJ000: { name: "internal-error", message: "adjoint failed to compile this (a bug in adjoint)", hint: "please report it with this code; meanwhile, rewrite the construct named here or move it out of the differentiated function" },
@@ -96,7 +102,7 @@ export function formatDiagnostic(d: Diagnostic, source: string, options: boolean
     { start: { line: d.line, column: d.column + 1 } },
     { highlightCode: color, linesAbove: 1, linesBelow: 1 },
   );
-  return `${d.filename}:${d.line}:${d.column + columnBase} - error ${d.code}: ${d.message}\n${frame}\n  hint: ${d.hint}`;
+  return `${d.filename}:${d.line}:${d.column + columnBase} - error ${d.code}: ${d.message}\n${frame === null ? "" : `${frame}\n`}  hint: ${d.hint}`;
 }
 
 /** Thrown by the Babel front end (and the bundlers on top of it) when a module has diagnostics. */

@@ -1,7 +1,6 @@
 // adjoint/babel: the Babel plugin. It hands the module to the engine and splices in what
 // the engine returns; every generated node carries the position of the user's statement
 // it came from, so source maps point back to the user's code.
-import { isAbsolute, relative } from "node:path";
 import type { NodePath, PluginObj, PluginPass } from "@babel/core";
 import { parse, parseExpression } from "@babel/parser";
 import type * as t from "@babel/types";
@@ -9,6 +8,7 @@ import { AdjointCompileError, type Diagnostic } from "../diagnostics.js";
 import type { PrintedLine } from "../emit/index.js";
 import { walk } from "../ast.js";
 import { compileModule, mayUseAdjoint } from "../driver/index.js";
+import { nodeBuiltin } from "../node-host.js";
 
 export interface AdjointBabelOptions {
   /** Receive diagnostics instead of failing the build (used by `adjoint/compiler`'s transform). */
@@ -61,10 +61,12 @@ export default function adjointBabel(_api: unknown, options: AdjointBabelOptions
   };
 }
 
-/** The file as diagnostics name it: relative to the working directory when inside it. */
+/** The file as diagnostics name it: relative to the working directory when inside it (in Node; elsewhere as given). */
 function displayName(filename: string): string {
-  const relativePath = relative(process.cwd(), filename);
-  return relativePath.startsWith("..") || isAbsolute(relativePath) ? filename : relativePath;
+  const path = nodeBuiltin("node:path");
+  if (!path) return filename;
+  const relativePath = path.relative(process.cwd(), filename);
+  return relativePath.startsWith("..") || path.isAbsolute(relativePath) ? filename : relativePath;
 }
 
 /** Gives generated nodes the source position of the user's statement on their line. */
