@@ -194,8 +194,7 @@ async function jvpOf(spec: ProgramSpec): Promise<{ j?: (...args: unknown[]) => [
 async function hvpOf(spec: ProgramSpec): Promise<NestedOutcome> {
   const { source } = render(spec, true);
   const text = `${source.replace(`import { ${spec.marker} }`, `import { ${spec.marker}, hvp }`)}export const h = hvp(f);\n`;
-  const outcome = nested(compileTs(text), text);
-  return outcome;
+  return nested(compileTs(text), text);
 }
 const nested = (outcome: Outcome, text: string) =>
   nestedOutcome(outcome.status === "compiled" ? { status: "compiled", code: outcome.code } : outcome.status === "refused" ? outcome : { status: "crashed", error: outcome.error }, text, load as (code: string) => Promise<Record<string, unknown>>);

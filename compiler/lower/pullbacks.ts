@@ -29,19 +29,19 @@ export function declareAppliedVjp(l: Lowering, kind: string, pattern: t.ArrayPat
   if (found === undefined) return report(l, marker, "a vjp inside a function being differentiated, where this front end does not nest derivatives");
   if (found === null) return true;
   // The arguments as they are now: the pullback is taken at this point.
-  const args = l.arguments(call.arguments).map((arg) => kept(l, arg));
-  if (args.some((a) => a === null)) return report(l, call, "vjp inside differentiated code needs to know which arguments are arrays (annotate them, or pass numbers)");
-  const kept_ = args as Operand[];
+  const maybe = l.arguments(call.arguments).map((arg) => kept(l, arg));
+  if (maybe.some((a) => a === null)) return report(l, call, "vjp inside differentiated code needs to know which arguments are arrays (annotate them, or pass numbers)");
+  const args = maybe as Operand[];
   if (valueNode) {
     const name = l.declare((valueNode as t.Identifier).name, { temp: false });
-    l.assign(name, { kind: "call", callee: { kind: "local", key: found.primal }, args: kept_ });
+    l.assign(name, { kind: "call", callee: { kind: "local", key: found.primal }, args });
   }
   if (pullbackNode) {
     const id = pullbackNode as t.Identifier;
     // A function node for the local function table; its calls never inline it (see pullbackCall).
     const node = { type: "ArrowFunctionExpression", params: [], body: call, start: call.start, end: call.end, loc: call.loc } as unknown as t.ArrowFunctionExpression;
     const key = define(l, id.name, node, `the pullback '${id.name}'`);
-    l.localFunctions.get(key)!.pullback = { name: found.pullback, args: kept_ };
+    l.localFunctions.get(key)!.pullback = { name: found.pullback, args };
   }
   return true;
 }
