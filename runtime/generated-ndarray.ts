@@ -6,6 +6,7 @@ import { NDArray } from "./np/ndarray.js";
 import { adjoints } from "./np/rules.js";
 import { addInto, disown, fresh, isOwned, sumToNumber } from "./np/vjp.js";
 import { provide } from "./ndarray-slot.js";
+import { helperTangents, vjpTangents } from "./np/second-order.js";
 
 /**
  * `acc + x` for NDArray adjoints. The first contribution is kept as it is, not copied: a
@@ -59,4 +60,5 @@ provide(
     ...adjoints,
     ...rulesReusingDout,
   }),
+  { adjoints, vjpTangents, helperTangents },
 );

@@ -24,6 +24,8 @@ export function accumulate<T extends NDArray | NumericArray | number | undefined
 
 /** The adjoint rules of adjoint/np that generated code calls, plus `x.item()`'s (filled in by adjoint/np). */
 export { rules as np } from "./ndarray-slot.js";
+/** What forward mode over a generated NDArray gradient calls (ndarray-slot.ts's `SecondOrderTables`). */
+export { secondOrder } from "./ndarray-slot.js";
 
 /** An NDArray's shape and dtype without its data (np/vjp.ts's `ArrayMeta`): what the reverse
  * sweep keeps for a rule that reads an operand only for its shape. */

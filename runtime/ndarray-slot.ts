@@ -1,7 +1,8 @@
 // Where the NDArray half of adjoint/runtime (./generated-ndarray.ts) hands itself to
 // ./generated.ts. generated.ts imports nothing of NDArray, so a program of numbers bundles
 // no NDArray code; adjoint/np loads the NDArray half, and an NDArray cannot exist before that.
-import type { AdjointRule } from "./np/vjp.js";
+import type { AdjointRule, Jvp } from "./np/vjp.js";
+import type { SecondOrderRule } from "./np/second-order.js";
 
 /** What generated code does with NDArrays (see ./generated-ndarray.ts). */
 export interface NDArraySupport {
@@ -27,7 +28,21 @@ export let ndarrays: NDArraySupport | undefined;
 /** The adjoint rules generated code calls (`adjointRuntime.np.tanh.vjp(…)`); empty until adjoint/np loads. */
 export let rules: Readonly<Record<string, AdjointRule>> = Object.freeze({});
 
-export function provide(support: NDArraySupport, table: Readonly<Record<string, AdjointRule>>): void {
+/** For forward mode over a generated NDArray gradient (a derivative differentiated again,
+ * driver/nested.ts): the rules that never write into dout (`adjoints`; `rules` has variants
+ * that do), each rule's vjp's tangent, and the tangents of the helpers gradients call. */
+export interface SecondOrderTables {
+  readonly adjoints: Readonly<Record<string, AdjointRule>>;
+  readonly vjpTangents: Readonly<Record<string, SecondOrderRule>>;
+  readonly helperTangents: Readonly<Record<string, Jvp>>;
+}
+
+const none = Object.freeze({});
+/** Empty until adjoint/np loads. */
+export let secondOrder: SecondOrderTables = { adjoints: none, vjpTangents: none, helperTangents: none };
+
+export function provide(support: NDArraySupport, table: Readonly<Record<string, AdjointRule>>, second: SecondOrderTables): void {
   ndarrays = support;
   rules = table;
+  secondOrder = second;
 }

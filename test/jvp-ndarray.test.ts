@@ -2,36 +2,15 @@
 // jvp. Checked at several points against central differences along u (h = 1e-5, relative
 // tolerance 1e-5), against reverse mode by <v, J u> = <vjp(f)(x)(v), u> (1e-8), and jacfwd,
 // jacrev and jacobian of NDArray functions against each other (1e-10).
-import { mkdirSync, writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
-import { pathToFileURL } from "node:url";
+import { resolve } from "node:path";
 import * as np from "adjoint/np";
 import { describe, expect, it } from "vitest";
-import { transform } from "../compiler/index.js";
 import { expectClose } from "./helpers/finite-diff.js";
+import { dot, flat, like, loadModule, type Arg } from "./helpers/ndarray-modules.js";
 
 const dir = resolve(__dirname, "..", ".tmp", "jvp-ndarray");
-let count = 0;
+const load = (source: string) => loadModule(dir, `import { jvp, vjp, jacfwd, jacrev, jacobian } from "adjoint";\nimport * as np from "adjoint/np";\n`, source);
 
-async function load(source: string): Promise<Record<string, unknown>> {
-  const name = `module${++count}`;
-  const header = `import { jvp, vjp, jacfwd, jacrev, jacobian } from "adjoint";\nimport * as np from "adjoint/np";\n`;
-  const result = transform(header + source, { filename: `${name}.ts` });
-  expect(result.diagnostics.map((d) => `${d.code}: ${d.message}`)).toEqual([]);
-  mkdirSync(dir, { recursive: true });
-  const file = join(dir, `${name}.mjs`);
-  writeFileSync(file, result.code);
-  return (await import(pathToFileURL(file).href)) as Record<string, unknown>;
-}
-
-type Arg = number | np.NDArray;
-const flat = (v: unknown): number[] => (typeof v === "number" ? [v] : Array.from(np.astype(np.ravel(v as np.NDArray), "float64").data));
-const dot = (a: unknown, b: unknown): number => {
-  const [x, y] = [flat(a), flat(b)];
-  expect(x.length).toBe(y.length);
-  return x.reduce((s, v, i) => s + v * y[i], 0);
-};
-const like = (a: Arg): Arg => (typeof a === "number" ? np.random.normal(0, 1, []).item() : np.random.normal(0, 1, [...a.shape]));
 const moved = (point: Arg[], wrt: number[], u: Arg[], s: number): Arg[] =>
   point.map((a, i) => {
     const k = wrt.indexOf(i);

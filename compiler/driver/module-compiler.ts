@@ -12,7 +12,7 @@ import { print, withSourceComments, type PrintedLine } from "../emit/index.js";
 import { forEachStmt, type Callee, type Checkpoint, type IRFunction } from "../ir/index.js";
 import { lowerFunction } from "../lower/index.js";
 import { optimize } from "../optimize/index.js";
-import { reverseFunction, type CalleeVjp, type ReverseOptions } from "../reverse/index.js";
+import { reverseFunction, reverseRefusals, type CalleeVjp, type ReverseOptions } from "../reverse/index.js";
 import { autogradMethod, ndarrayNamesOf, recordedBlock } from "../lower/record.js";
 import { enclosingBindings, localFunctionNamed, type BlockNode } from "../lower/scopes.js";
 import { gradientSources, type GradientSources } from "../analyze/gradient-sources.js";
@@ -73,6 +73,7 @@ export class ModuleCompiler {
     private program: t.Program,
   ) {
     this.runtime = this.freshModuleName("adjointRuntime");
+    ctx.runtime = this.runtime;
     this.forward = new ForwardSites({ runtime: () => this.runtime, filename: this.ctx.filename, lower: (key) => this.lower(this.ctx.functions.get(key)!), analyze: (ir, mask, options) => this.analyze(ir, mask, options), report: (d) => this.report(d), fresh: (base) => this.freshModuleName(base), append: (generated) => this.append(generated), replace: (call, code, lines) => this.replace(call, code, lines) });
     this.nestedHost = {
       ctx,
@@ -134,9 +135,10 @@ export class ModuleCompiler {
 
   private report(d: Diagnostic): void {
     this.siteProblems?.push(d);
-    const key = `${d.code}@${d.start}`;
-    if (this.seenDiagnostics.has(key)) return;
-    this.seenDiagnostics.add(key);
+    // Code generated to be differentiated again reports at its marker's line: once each there.
+    const keys = [`${d.code}@${d.start}`, `${d.code}@${d.line}:${d.column}:${d.message}`];
+    if (keys.some((key) => this.seenDiagnostics.has(key))) return;
+    for (const key of keys) this.seenDiagnostics.add(key);
     this.diagnostics.push(d);
   }
 
@@ -544,8 +546,9 @@ export class ModuleCompiler {
     const analysis = this.analyze(ir, new Set(mask), { aliases, writesAreOutputs: !entry });
     const shape = { arrays: ir.params.map((p) => analysis.types.get(p) === "array"), numberResult: analysis.types.get(ir.result) === "number", restores: true, needsDistinct: true, paramsRead: analysis.paramsRead };
     this.vjpShapes.set(name, shape);
-    for (const d of analysis.diagnostics) this.report(d);
-    if (analysis.diagnostics.length > 0) return null;
+    const refusals = [...analysis.diagnostics, ...reverseRefusals(ir, analysis, this.ctx.filename)];
+    for (const d of refusals) this.report(d);
+    if (refusals.length > 0) return null;
     const { code, restores, needsDistinct } = reverseFunction(ir, analysis, {
       name,
       wrt: mask,

@@ -8,6 +8,7 @@ import { exprArgs, npParam, readsOf, type Assign, type Expr, type Operand, type 
 import { differentiableArg } from "../analyze/activity.js";
 import { ruleOf, type MethodStmt } from "../analyze/array-methods.js";
 import { argForRule, scalarRules } from "../rules/scalar.js";
+import { derivedOf } from "../rules/np.js";
 import { assignment, code, exprCode } from "../reverse/code.js";
 import type { Forwarder } from "./forwarder.js";
 
@@ -139,7 +140,18 @@ function npTangent(f: Forwarder, s: Assign, expr: Extract<Expr, { kind: "np" }>,
   const args = expr.list === undefined ? codes : [`[${codes.slice(0, expr.list).join(", ")}]`, ...codes.slice(expr.list)];
   // A number's tangent (`x.item()`) is a number: a zero comes back as undefined.
   const orZero = expr.result === "number" ? " ?? 0" : "";
-  const jvp = (out: string) => line(`${f.tangent(target)} = ${f.options.runtime}.np.${expr.rule}.jvp([${tangents.join(", ")}], ${[...args, out].join(", ")})${orZero};`, s.loc);
+  const rt = f.options.runtime;
+  const derived = derivedOf(expr.rule!);
+  const jvp = (out: string) => {
+    // A rule's vjp (in a gradient differentiated again) moves with its dout, the rule's arguments and its output: all among its own arguments.
+    if (derived?.kind === "vjp") {
+      const [dout, ...rest] = tangents;
+      const moved = `{ dout: ${dout}, args: [${rest.slice(0, -2).join(", ")}], out: ${rest[rest.length - 2]} }`;
+      return line(`${f.tangent(target)} = ${rt}.secondOrder.vjpTangents.${derived.of}.jvp(${moved}, ${args.join(", ")})${(expr.pick ?? []).map((p) => `[${p}]`).join("")}${orZero};`, s.loc);
+    }
+    const callee = derived ? `${rt}.secondOrder.helperTangents.${derived.of}` : `${rt}.np.${expr.rule}.jvp`;
+    return line(`${f.tangent(target)} = ${callee}([${tangents.join(", ")}], ${[...args, out].join(", ")})${orZero};`, s.loc);
+  };
   if (!readsItself(s)) return [primal, jvp(target)];
   const value = f.fresh(`${target}_new`);
   f.extraLocals.push(value);

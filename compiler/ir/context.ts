@@ -55,6 +55,8 @@ export interface ModuleContext {
   /** Every identifier in the module: generated names avoid them. */
   reserved: Set<string>;
   diagnostics: Diagnostic[];
+  /** The namespace generated code calls the runtime by: a derivative differentiated again reads its calls of it (lower/second-order.ts). */
+  runtime?: string;
   /** Calls of the module's functions are inlined (for a derivative that is differentiated again: its code is one function). */
   inlineModuleCalls?: boolean;
   /**

@@ -52,6 +52,8 @@ export type Expr =
       result: "ndarray" | "number";
       /** The first `list` args are the elements of the rule's first parameter, a list of arrays (`np.concat([a, b])`). */
       list?: number;
+      /** Of a derived `vjp:R` rule (rules/np.ts): the entry of R's adjoints the call reads (`[1]`: its second parameter's). */
+      pick?: number[];
       /**
        * What the reverse sweep passes the rule in place of `args`, where it differs: the
        * stand-in (a `shape` value) of an array the rule reads only for its shape.
@@ -145,6 +147,8 @@ export interface LocalInfo {
   temp: boolean;
   /** How the source names it where that is not its name: a record's field `p.w` for `p$w`. */
   source?: string;
+  /** A shape stand-in (`rt.shapeOf(x)`) in a gradient read back to be differentiated again: an NDArray operand's shape. */
+  shape?: boolean;
 }
 
 /** A source parameter as generated code sees it: one flat parameter, or a record's fields, depth first. */

@@ -13,9 +13,12 @@ import { inline, localFunctionNamed } from "./closures.js";
 import { moduleFunction, recordFunction, writingRecordFunction } from "./record-functions.js";
 import { callbackCall } from "./callbacks.js";
 import { appliedVjp, pullbackCall } from "./pullbacks.js";
+import { helperCall } from "./second-order.js";
 
 export function call(l: Lowering, node: t.CallExpression, target?: string): Operand {
   const callee = unwrap(node.callee as t.Expression);
+  const helper = l.ctx.runtime !== undefined ? helperCall(l, node, target) : undefined;
+  if (helper) return helper;
   const path = memberPath(callee);
   if (path && path.length > 1 && l.ctx.npNamespaces.has(path[0]) && !l.lookup(path[0])) {
     return l.npCall(path.slice(1), node, target);

@@ -17,6 +17,7 @@ import * as expressions from "./expressions.js";
 import * as closures from "./closures.js";
 import { UNDEFINED, type JumpTarget, type LocalFunction, type Lowering, type RecordBlock } from "./lowerer.js";
 import * as ndarray from "./ndarray.js";
+import * as secondOrder from "./second-order.js";
 import { bindParameter, declarePattern, parameterName } from "./patterns.js";
 import { appliedVjp, declareAppliedVjp } from "./pullbacks.js";
 import * as objects from "./objects.js";
@@ -435,7 +436,7 @@ class Lowerer implements Lowering {
         if (field !== node) return this.value(field, target);
         if (objects.recordOf(this, node)) return objects.escapes(this, node);
         if (node.type === "OptionalMemberExpression") break;
-        return arrays.member(this, node, target);
+        return (this.ctx.runtime !== undefined && secondOrder.vjpPick(this, node, target)) || arrays.member(this, node, target);
       }
       case "NewExpression":
         return calls.newExpression(this, node, target);
@@ -511,8 +512,8 @@ class Lowerer implements Lowering {
   arrayMethod(object: t.Expression, property: string, node: t.CallExpression, target?: string): Operand | undefined {
     return arrays.arrayMethod(this, object, property, node, target);
   }
-  np(rule: NpRule | null, args: Operand[], render: (args: string[]) => string, target?: string, result: "ndarray" | "number" = "ndarray"): Operand {
-    return ndarray.np(this, rule, args, render, target, result);
+  np(rule: NpRule | null, args: Operand[], render: (args: string[]) => string, target?: string, result: "ndarray" | "number" = "ndarray", pick?: number[]): Operand {
+    return ndarray.np(this, rule, args, render, target, result, pick);
   }
   npCall(path: string[], node: t.CallExpression, target?: string): Operand {
     return ndarray.npCall(this, path, node, target);

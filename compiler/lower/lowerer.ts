@@ -91,7 +91,7 @@ export interface Lowering {
   elementUpdate(node: t.MemberExpression, op: string | null, value: () => Operand, valueNode?: t.Node): Operand;
   allocation(kind: string, node: t.NewExpression | t.CallExpression, target?: string): Operand | undefined;
   arrayMethod(object: t.Expression, property: string, node: t.CallExpression, target?: string): Operand | undefined;
-  np(rule: NpRule | null, args: Operand[], render: (args: string[]) => string, target?: string, result?: "ndarray" | "number"): Operand;
+  np(rule: NpRule | null, args: Operand[], render: (args: string[]) => string, target?: string, result?: "ndarray" | "number", pick?: number[]): Operand;
   npCall(path: string[], node: t.CallExpression, target?: string): Operand;
   npMethod(receiver: string, method: string, node: t.CallExpression, target?: string): Operand;
   recordStatement(call: t.CallExpression): boolean;

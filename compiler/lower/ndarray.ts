@@ -9,11 +9,11 @@ import { npMethodRule, npPathRule, SPREAD_METHODS, type NpRule } from "../rules/
 const IN_PLACE_NP = new Set(["setItem", "addInto", "subInto", "mulInto", "accumulate"]);
 
 /** An NDArray-valued expression: its result is known to be an NDArray from here on. */
-export function np(l: Lowering, rule: NpRule | null, args: Operand[], render: (args: string[]) => string, target?: string, result: "ndarray" | "number" = "ndarray"): Operand {
+export function np(l: Lowering, rule: NpRule | null, args: Operand[], render: (args: string[]) => string, target?: string, result: "ndarray" | "number" = "ndarray", pick?: number[]): Operand {
   const name = target ?? l.temp(result === "ndarray" ? "ndarray" : "number");
   // The rule is called with exactly its parameters: omitted optional ones as undefined.
   if (rule && args.length < rule.params.length) args = [...args, ...Array.from({ length: rule.params.length - args.length }, () => UNDEFINED)];
-  const expr: Expr = { kind: "np", rule: rule?.name ?? null, args, render, result };
+  const expr: Expr = { kind: "np", rule: rule?.name ?? null, args, render, result, ...(pick && { pick }) };
   // The rule reads its arguments in the reverse sweep: never overwrite one in place.
   if (args.some((a) => a.kind === "var" && a.name === name)) {
     const tmp = l.temp(result === "ndarray" ? "ndarray" : "number");

@@ -13,8 +13,9 @@ export function npAdjoint(r: Reverser, site: AdjointSite, expr: Extract<Expr, { 
   const { s, d, out, contribute } = site;
   const { target } = s;
   // The runtime's rule: one adjoint per argument, given the output's adjoint, the arguments and the output.
-  const adjoints = r.fresh(`${target}_adjoints`);
-  r.extraLocals.push(adjoints);
+  const plain = r.options.plainStack;
+  const adjoints = plain ? "" : r.fresh(`${target}_adjoints`);
+  if (!plain) r.extraLocals.push(adjoints);
   // An array the rule does not read is passed as undefined: the reverse sweep need not keep it.
   const rule = expr.rule!;
   const unread = (name: string, i: number | "out") => !ruleReads(rule, i) && r.isNdarray(name);
@@ -28,11 +29,16 @@ export function npAdjoint(r: Reverser, site: AdjointSite, expr: Extract<Expr, { 
   const wanted = Array.from({ length: params }, (_, p) => expr.args.some((_, i) => npParam(expr, i) === p && active[i]));
   const skips = expr.args.some((_, i) => differentiableArg(expr, i) && !wanted[npParam(expr, i)]);
   const need = skips ? `, [${wanted.join(", ")}]` : "";
-  const body: Code[] = [line(`${adjoints} = ${r.options.runtime}.np.${expr.rule}.vjp(${d}, ${args}, ${output}${need});`, s.loc)];
+  // Code to be differentiated again reads each adjoint off its own call, of a rule that never writes into dout (lower/second-order.ts).
+  const table = plain ? "secondOrder.adjoints" : "np";
+  const vjp = `${r.options.runtime}.${table}.${expr.rule}.vjp(${d}, ${args}, ${output}`;
+  const body: Code[] = plain ? [] : [line(`${adjoints} = ${vjp}${need});`, s.loc)];
   const before = out.length;
   expr.args.forEach((arg, i) => {
     if (!differentiableArg(expr, i)) return;
-    contribute(arg, expr.list !== undefined && i < expr.list ? `${adjoints}[0][${i}]` : `${adjoints}[${npParam(expr, i)}]`);
+    const p = npParam(expr, i);
+    const entry = expr.list !== undefined && i < expr.list ? `[0][${i}]` : `[${p}]`;
+    contribute(arg, plain ? `${vjp}, [${wanted.map((_, q) => q === p).join(", ")}])${entry}` : `${adjoints}${entry}`);
   });
   body.push(...out.splice(before));
   if (r.isNdarray(target)) out.push({ kind: "if", cond: `${d} !== undefined`, then: body, else: [], loc: s.loc });

@@ -10,6 +10,8 @@ import type { InferredType } from "../analyze/types.js";
 import { identifiersIn, line, type Code } from "../emit/index.js";
 import { forEachStmt, readsOf, type Callee, type IRFunction, type Loop, type Stmt } from "../ir/index.js";
 import { callOf } from "../analyze/summaries.js";
+import { diagnostic, type Diagnostic } from "../diagnostics.js";
+import { derivedOf } from "../rules/np.js";
 import { fitted, putBack } from "./array-methods.js";
 import { forwardSweep } from "./forward-sweep.js";
 import { reverseSweep } from "./reverse-sweep.js";
@@ -80,6 +82,22 @@ const KEYWORDS = new Set(["do", "delete", "default", "debugger", "in", "if", "fo
  * The generated function (two for a split callee), whether its reverse sweep may run only
  * once, and whether it needs its caller to check that its array arguments are distinct.
  */
+/**
+ * What reverse mode cannot differentiate though analysis let it through: a generated NDArray
+ * gradient's calls of its rules' vjps and helpers have tangents (forward over reverse) but no
+ * vjp of their own yet.
+ */
+export function reverseRefusals(fn: IRFunction, a: Analysis, filename: string): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  forEachStmt(fn.body, (s) => {
+    if (out.length > 0 || s.kind !== "assign" || s.expr.kind !== "np" || s.expr.rule === null || !derivedOf(s.expr.rule) || !a.activeStmts.has(s)) return;
+    const at = s.loc ?? fn.loc;
+    const detail = "reverse mode over the gradient of NDArray code (grad of grad); hvp, hessian and jvp(grad(f)) differentiate it forward over reverse";
+    out.push(diagnostic("ADJ016", filename, { start: at.start ?? 0, end: at.end ?? 0, line: at.line, column: at.column }, detail));
+  });
+  return out;
+}
+
 export function reverseFunction(fn: IRFunction, analysis: Analysis, options: ReverseOptions): { code: Code[]; restores: boolean; needsDistinct: boolean } {
   const builder = new ReverseBuilder(fn, analysis, options);
   const code = builder.build();

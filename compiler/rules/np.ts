@@ -15,7 +15,41 @@ export interface NpRule {
 
 export function npRule(name: string): NpRule | undefined {
   const rule = (adjoints as Record<string, Omit<NpRule, "name">>)[name];
-  return rule ? { name, params: rule.params, wrt: rule.wrt, reads: rule.reads, shapeOnly: rule.shapeOnly } : undefined;
+  if (rule) return { name, params: rule.params, wrt: rule.wrt, reads: rule.reads, shapeOnly: rule.shapeOnly };
+  return derivedRule(name);
+}
+
+/**
+ * The calls a generated NDArray gradient makes, as rules of their own for forward mode over
+ * it (lower/second-order.ts): `vjp:R`, rule R's vjp (dout, R's parameters, R's output, need),
+ * differentiable in dout, R's differentiable parameters and the output, its tangent the
+ * runtime's `vjpTangents[R]`; `helper:H`, a helper of the reverse sweep, its tangent
+ * `helperTangents[H]`. Neither has a vjp: reverse mode refuses them (reverse/index.ts).
+ */
+function derivedRule(name: string): NpRule | undefined {
+  const [kind, of] = name.split(":");
+  if (of === undefined) return undefined;
+  if (kind === "vjp") {
+    const rule = (adjoints as Record<string, Omit<NpRule, "name">>)[of];
+    if (!rule) return undefined;
+    const n = rule.params.length;
+    return { name, params: ["dout", ...rule.params, "out", "need"], wrt: [0, ...rule.wrt.map((i) => i + 1), n + 1] };
+  }
+  if (kind === "helper" && of in HELPERS) return { name, params: HELPERS[of].params, wrt: HELPERS[of].wrt };
+  return undefined;
+}
+
+/** The reverse sweep's NDArray helpers (runtime/generated.ts) that carry a tangent. */
+const HELPERS: Record<string, { params: string[]; wrt: number[] }> = {
+  accumulate: { params: ["acc", "x"], wrt: [0, 1] },
+  orZerosLike: { params: ["gradient", "x"], wrt: [0] },
+  sumToNumber: { params: ["x"], wrt: [0] },
+};
+
+/** The derived rule `vjp:R` or `helper:H` of a generated gradient's call, split. */
+export function derivedOf(rule: string): { kind: "vjp" | "helper"; of: string } | undefined {
+  const [kind, of] = rule.split(":");
+  return (kind === "vjp" || kind === "helper") && of !== undefined ? { kind, of } : undefined;
 }
 
 /** Whether a rule reads its parameter `i` ("out": its output) in the reverse sweep, if only its shape. */
