@@ -13,7 +13,7 @@ import { expectClose } from "./helpers/finite-diff.js";
 import { dot, flat, like, loadModule, type Arg } from "./helpers/ndarray-modules.js";
 
 const dir = resolve(__dirname, "..", ".tmp", "higher-order-ndarray");
-const header = `import { grad, hvp, hessian, jvp } from "adjoint";\nimport * as np from "adjoint/np";\n`;
+const header = `import { grad, hvp, hessian, jvp, valueAndGrad } from "adjoint";\nimport * as np from "adjoint/np";\n`;
 const load = (source: string) => loadModule(dir, header, source);
 
 const along = (point: Arg[], wrt: number, u: Arg, s: number): Arg[] =>
@@ -161,15 +161,48 @@ describe("hvp, hessian and jvp(grad) of NDArray code (forward over reverse)", ()
   for (const [name, c] of Object.entries(cases)) it(name, () => check(c));
 });
 
+describe("grad of the gradient of NDArray code by numbers: its jvps", () => {
+  it("grad(grad(f)), with wrt lists and valueAndGrad, against differences of the closed-form derivative", async () => {
+    const m = await load(`function f(x: number, c: number): number { return np.sum(np.tanh(np.mul(np.arange(4), x * c))).item(); }
+export const d2 = grad(grad(f));
+export const both = grad(grad(f), { wrt: [0, 1] });
+export const mixed = grad(grad(f, { wrt: 1 }));
+export const valued = valueAndGrad(grad(f));\n`);
+    // f' = sum_k k c (1 - tanh(k x c)^2).
+    const d1 = (x: number, c: number) => [0, 1, 2, 3].reduce((s, k) => s + k * c * (1 - Math.tanh(k * x * c) ** 2), 0);
+    const h = 1e-5;
+    for (const [x, c] of [[0.3, 0.7], [-0.4, 1.2], [0.05, -2]]) {
+      const dx = (d1(x + h, c) - d1(x - h, c)) / (2 * h);
+      const dc = (d1(x, c + h) - d1(x, c - h)) / (2 * h);
+      expectClose((m.d2 as (x: number, c: number) => number)(x, c), dx, { rtol: 1e-6, atol: 1e-8, label: `f'' at ${x}, ${c}` });
+      const [bx, bc] = (m.both as (x: number, c: number) => number[])(x, c);
+      expectClose(bx, dx, { rtol: 1e-6, atol: 1e-8, label: "d/dx f'" });
+      expectClose(bc, dc, { rtol: 1e-6, atol: 1e-8, label: "d/dc f'" });
+      expectClose((m.mixed as (x: number, c: number) => number)(x, c), dc, { rtol: 1e-6, atol: 1e-8, label: "d/dx (df/dc) = d/dc (df/dx)" });
+      const [value, second] = (m.valued as (x: number, c: number) => number[])(x, c);
+      expectClose(value, d1(x, c), { rtol: 1e-12, atol: 1e-14, label: "valueAndGrad's value is f'" });
+      expectClose(second, dx, { rtol: 1e-6, atol: 1e-8, label: "valueAndGrad's gradient is f''" });
+    }
+  });
+});
+
 describe("what NDArray nesting refuses, located", () => {
   const refusal = (source: string) => transform(header + source, { filename: "refused.ts" }).diagnostics.map((d) => [d.code, d.message, d.line]);
-  it("reverse over reverse: grad of an NDArray gradient", () => {
-    const found = refusal(`function f(x: number): number { return np.sum(np.tanh(np.mul(np.arange(3), x))).item(); }
-export const d2 = grad(grad(f));\n`);
-    expect(found).toHaveLength(1);
-    expect(found[0][0]).toBe("ADJ016");
+  it("reverse over reverse by an NDArray: the gradient of a function of an NDArray gradient", () => {
+    const found = refusal(`function f(w: np.NDArray): number { return np.sum(np.tanh(w)).item(); }
+function penalty(w: np.NDArray): number { return np.sum(np.square(grad(f)(w))).item(); }
+export const d = grad(penalty);\n`);
+    expect(found.map((d) => d[0])).toEqual(["ADJ016"]);
     expect(found[0][1]).toContain("reverse mode over the gradient of NDArray code");
     expect(found[0][2]).toBe(4);
+  });
+  it("third order", () => {
+    const found = refusal(`function f(x: number): number { return np.sum(np.tanh(np.mul(np.arange(3), x))).item(); }
+export const d2 = grad(grad(f));
+export const d3 = grad(grad(grad(f)));\n`);
+    expect(found.map((d) => d[0])).toEqual(["ADJ016"]);
+    expect(found[0][1]).toContain("NDArray code nests to second order");
+    expect(found[0][2]).toBe(5);
   });
   it("a concat in the gradient", () => {
     const found = refusal(`function f(x: np.NDArray): number { return np.sum(np.exp(np.concat([x, np.sin(x)]))).item(); }

@@ -20,7 +20,7 @@ import type { Analysis, AnalysisOptions } from "../analyze/index.js";
 import { ATTACHED, summarize, type Summaries, type Summary } from "../analyze/summaries.js";
 import { moduleKinds, type ModuleKinds } from "../analyze/module-types.js";
 import { flatGradientParams, recordValueAndGrad, recordVjp } from "./record-entries.js";
-import { hasStandIns, modeSite, NestedDerivatives, type ModesHost, type NestedHost } from "./nested.js";
+import { hasSecondOrder, hasStandIns, modeSite, NestedDerivatives, type ModesHost, type NestedHost } from "./nested.js";
 import { checkpointOption, wrtOption } from "./options.js";
 import { withCheckpoints } from "../lower/checkpoint.js";
 import { ForwardSites } from "./forward-sites.js";
@@ -193,6 +193,15 @@ export class ModuleCompiler {
       const key = this.nested.derivative(fnTarget, this.ctx.diagnostics);
       if (!key) return;
       fn = this.ctx.functions.get(key);
+      const further = this.nested.nestsNoFurther(key);
+      if (further) return this.fail(call, "ADJ016", `${marker} of '${key}': ${further}`);
+      const ir = this.lower(fn!);
+      // An NDArray gradient has no vjp of its own: by numbers, its gradient is its jvps (nested.ts).
+      if (ir && hasSecondOrder(ir) && (marker === "grad" || marker === "valueAndGrad")) {
+        const name = this.nested.derivative(call, this.ctx.diagnostics);
+        if (name) this.replace(call, name);
+        return;
+      }
     } else if (fnTarget.type === "FunctionExpression" && fnTarget.id && !this.ctx.functions.has(fnTarget.id.name)) {
       // A named function expression may call itself: emit it like a module function.
       fn = { key: fnTarget.id.name, node: fnTarget, exported: false };

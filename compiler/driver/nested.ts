@@ -16,6 +16,7 @@ import { lowerFunction } from "../lower/index.js";
 import { optimize } from "../optimize/index.js";
 import { reverseFunction, reverseRefusals } from "../reverse/index.js";
 import { forwardFunction, forwardRefusals } from "../forward/index.js";
+import { derivedOf } from "../rules/np.js";
 
 /** What the module compiler lends: names, analysis with the module's facts, appending code. */
 export interface NestedHost {
@@ -28,6 +29,8 @@ export interface NestedHost {
   wrt(options: t.CallExpression["arguments"][number] | undefined, call: t.CallExpression): number | number[] | null;
   /** The module's kinds are to be found again: a function was added. */
   moduleChanged(): void;
+  /** The jvp of a module function with respect to `order`, generated once: `(...args, ...tangents) => [value, tangent]`. */
+  jvpFor(key: string, order: number[]): string | null;
 }
 
 export class NestedDerivatives {
@@ -35,6 +38,8 @@ export class NestedDerivatives {
   private names = new Map<string, string | Diagnostic[]>();
   /** Marker calls that are the argument of another marker: compiled with it, not as sites of their own. */
   readonly inner = new Set<t.CallExpression>();
+  /** Derivatives made of module jvps (byTangents): nothing differentiates them again. */
+  private byJvps = new Set<string>();
 
   constructor(private host: NestedHost) {}
 
@@ -93,6 +98,11 @@ export class NestedDerivatives {
     return name ? { primal: key, pullback: name } : null;
   }
 
+  /** Why a generated derivative cannot be differentiated again, where it cannot. */
+  nestsNoFurther(key: string): string | undefined {
+    return this.byJvps.has(key) ? "NDArray code nests to second order (its gradient's gradient is made of jvps, which have no derivative of their own yet)" : undefined;
+  }
+
   /** The gradient of f with respect to parameter `wrt`, as a function in the differentiable subset (reported at `at` where it cannot be). */
   gradientFunction(key: string, wrt: number, at: t.CallExpression): string | null {
     return this.derivativeOf(key, "grad", wrt, at, this.host.ctx.diagnostics);
@@ -116,6 +126,8 @@ export class NestedDerivatives {
   private generate(key: string, marker: NestedMarker, wrt: number | number[], name: string, call: t.CallExpression, problems: Diagnostic[]): boolean {
     const { ctx, runtime } = this.host;
     const fail = (detail: string) => (problems.push(diagnostic("ADJ016", ctx.filename, spanOf(call), detail)), false);
+    const further = this.nestsNoFurther(key);
+    if (further) return fail(`${marker} of '${key}': ${further}`);
     const fn = ctx.functions.get(key)!;
     const lowered: Diagnostic[] = [];
     const ir = optimize(lowerFunction(fn.node, key, { ...ctx, diagnostics: lowered, inlineModuleCalls: true, ...(fn.source && { source: fn.source }) }));
@@ -129,7 +141,12 @@ export class NestedDerivatives {
     const mask = [...new Set(order)].sort((a, b) => a - b);
     const forward = marker === "jvp";
     const analysis = this.host.analyze(ir, new Set(mask), { writesAreOutputs: forward });
-    const refusals = [...analysis.diagnostics, ...(forward ? forwardRefusals(ir, analysis, ctx.filename) : reverseRefusals(ir, analysis, ctx.filename))];
+    const reverseOnly = forward ? [] : reverseRefusals(ir, analysis, ctx.filename);
+    // The gradient of NDArray gradient code by numbers: one jvp per number, forward over reverse.
+    if (analysis.diagnostics.length === 0 && reverseOnly.length > 0 && (marker === "grad" || marker === "valueAndGrad") && order.every((i) => kinds[i] === "number")) {
+      return this.byTangents(key, marker, order, !Array.isArray(wrt), name, ir, analysis, call, problems);
+    }
+    const refusals = [...analysis.diagnostics, ...(forward ? forwardRefusals(ir, analysis, ctx.filename) : reverseOnly)];
     if (refusals.length > 0) {
       problems.push(...refusals);
       return false;
@@ -157,8 +174,36 @@ export class NestedDerivatives {
       const why = ndarray ? "an NDArray a loop overwrites, its old values kept whole on the value stack" : whyRuntime(helper[1] ?? helper[2]);
       return fail(`${marker} of '${key}' differentiated again needs ${helper[1] ? `the runtime's ${helper[1]}` : "arrays saved whole"}, which is not differentiable yet (${why})`);
     }
-    const parsed = parseFunction(text, name, kinds, ir, analysis, forward ? { kind: "jvp", order, single: true } : entry, call);
-    if (!parsed) return fail(`${marker} of '${key}' could not be read back (a bug in adjoint)`);
+    return this.register(name, lines, kinds, ir, analysis, forward ? { kind: "jvp", order, single: true } : entry, call, problems);
+  }
+
+  /**
+   * `grad` or `valueAndGrad` of f by numbers, from f's jvp along each: for code reverse mode
+   * cannot differentiate again (an NDArray gradient), as a function of the subset calling those jvps.
+   */
+  private byTangents(key: string, marker: "grad" | "valueAndGrad", order: number[], single: boolean, name: string, ir: IRFunction, analysis: Analysis, call: t.CallExpression, problems: Diagnostic[]): boolean {
+    // Module jvps, not in the subset: the tangents of NDArray code have no derivative of their own, so this nests no further.
+    const jvps = order.map((i) => this.host.jvpFor(key, [i]));
+    if (jvps.some((j) => j === null)) return false;
+    const args = ir.params.join(", ");
+    const along = (k: number) => `${jvps[k]}(${args}, 1)`;
+    const gradients = single ? `${along(0)}[1]` : `[${order.map((_, k) => `${along(k)}[1]`).join(", ")}]`;
+    const result = marker === "grad" ? gradients : single ? along(0) : `[${along(0)}[0], ${gradients}]`;
+    const lines: PrintedLine[] = [
+      { text: `// ${marker === "grad" ? "gradient" : "value and gradient"} of ${key} with respect to ${order.map((i) => ir.params[i]).join(", ")}: its jvp along each, the code being an NDArray gradient reverse mode does not differentiate again; generated by adjoint` },
+      { text: `function ${name}(${args}) {` },
+      { text: `  return ${result};` },
+      { text: "}" },
+    ];
+    this.byJvps.add(name);
+    return this.register(name, lines, ir.paramTypes, ir, analysis, { kind: marker, order, single }, call, problems);
+  }
+
+  /** A generated derivative read back as a function of the module, and appended to it. */
+  private register(name: string, lines: PrintedLine[], kinds: string[], ir: IRFunction, analysis: Analysis, entry: { kind: string; order: number[]; single: boolean }, call: t.CallExpression, problems: Diagnostic[]): boolean {
+    const { ctx } = this.host;
+    const parsed = parseFunction(lines.map((l) => l.text).join("\n"), name, kinds, ir, analysis, entry, call);
+    if (!parsed) return (problems.push(diagnostic("ADJ016", ctx.filename, spanOf(call), `the derivative ${name} could not be read back (a bug in adjoint)`)), false);
     ctx.functions.set(name, { key: name, node: parsed.node, exported: false, source: parsed.source });
     this.host.appendLines(lines);
     this.host.moduleChanged();
@@ -176,7 +221,7 @@ type NestedMarker = "grad" | "valueAndGrad" | "jvp" | "vjp";
 function whyRuntime(helper: string): string {
   if (helper === "ArrayAdjoints" || helper === "fit") return "an array it resizes (push, pop, splice, shift) or one several names hold";
   if (helper === "vjpOf") return "a call of a function with an attached derivative (customGrad, an import)";
-  if (helper === "np" || helper === "accumulate" || helper === "shapeOf" || helper === "seed" || helper === "orZerosLike") return "NDArray code";
+  if (helper === "np") return "the tangents of NDArray code, which have no derivative of their own yet: NDArray code nests to second order";
   if (helper === "addInto" || helper === "addSliceInto") return "a copy of an array (slice, Array.from, a spread) whose adjoint flows back to it";
   if (helper === "putBack") return "an input array it writes, put back as the caller gave it";
   return "an array saved whole: one filled, sorted, set or overwritten by a callee";
@@ -219,8 +264,6 @@ function parseFunction(text: string, name: string, kinds: string[], ir: IRFuncti
 export interface ModesHost {
   lower(key: string): IRFunction | null;
   vjpFor(key: string, mask: number[]): string | null;
-  /** The jvp of a module function with respect to `order`, generated once: `(...args, ...tangents) => [value, tangent]`. */
-  jvpFor(key: string, order: number[]): string | null;
   replace(call: t.CallExpression, code: string): void;
 }
 
@@ -289,6 +332,15 @@ function hvpFunction(nested: NestedDerivatives, host: NestedHost & ModesHost, ke
     { text: "}" },
   ]);
   return hvp;
+}
+
+/** Whether an IR is a generated NDArray gradient's: it calls its rules' vjps or helpers (lower/second-order.ts). */
+export function hasSecondOrder(ir: IRFunction): boolean {
+  let found = false;
+  forEachStmt(ir.body, (s) => {
+    if (s.kind === "assign" && s.expr.kind === "np" && s.expr.rule !== null && derivedOf(s.expr.rule)) found = true;
+  });
+  return found;
 }
 
 /** Whether an IR calls a nested derivative's stand-in (a function lowered aside). */
