@@ -107,7 +107,9 @@ describe("forward mode against reverse mode on the fixtures", () => {
         if (groups.length > 1) ({ text, result } = compile(name, source, group));
         if (result.diagnostics.length > 0) {
           for (const d of result.diagnostics) {
-            expect(FORWARD_REFUSALS.has(d.code), `${d.code} ${d.line}:${d.column} ${d.message}`).toBe(true);
+            // A function of an NDArray gradient has a jvp but no vjp: reverse over reverse by an NDArray is refused.
+            const secondOrder = d.code === "ADJ016" && d.message.includes("reverse mode over the gradient of NDArray code");
+            expect(FORWARD_REFUSALS.has(d.code) || secondOrder, `${d.code} ${d.line}:${d.column} ${d.message}`).toBe(true);
             expect(d.start >= 0 && d.end <= text.length && d.line >= 1, "a located refusal").toBe(true);
           }
           compared.refused++;

@@ -130,7 +130,7 @@ export class NestedDerivatives {
     if (further) return fail(`${marker} of '${key}': ${further}`);
     const fn = ctx.functions.get(key)!;
     const lowered: Diagnostic[] = [];
-    const ir = optimize(lowerFunction(fn.node, key, { ...ctx, diagnostics: lowered, inlineModuleCalls: true, ...(fn.source && { source: fn.source }) }));
+    const ir = optimize(lowerFunction(fn.node, key, { ...ctx, diagnostics: lowered, inlineModuleCalls: true, ...(fn.source && { source: fn.source }) }), { shapes: false });
     // Generated code is at the marker call's line: one message for each problem there.
     problems.push(...lowered.filter((d, i) => lowered.findIndex((e) => e.code === d.code && e.message === d.message) === i));
     if (lowered.length > 0) return false;
@@ -168,12 +168,7 @@ export class NestedDerivatives {
     const text = lines.map((l) => l.text).join("\n");
     // What only the runtime does (arrays saved whole, attached vjps, adjoints found by array) has no derivative yet; NDArray rules and helpers have tangents (lower/second-order.ts).
     const helper = new RegExp(`${runtime}\\.(?!(?:${SECOND_ORDER.join("|")})\\b)(\\w+)|\\.(pushRef|popRef)\\(`).exec(text);
-    if (helper) {
-      const saved = /\.pushRef\((\w+)\)/.exec(text);
-      const ndarray = !helper[1] && saved !== null && analysis.types.get(saved[1]) === "ndarray";
-      const why = ndarray ? "an NDArray a loop overwrites, its old values kept whole on the value stack" : whyRuntime(helper[1] ?? helper[2]);
-      return fail(`${marker} of '${key}' differentiated again needs ${helper[1] ? `the runtime's ${helper[1]}` : "arrays saved whole"}, which is not differentiable yet (${why})`);
-    }
+    if (helper) return fail(`${marker} of '${key}' differentiated again needs ${helper[1] ? `the runtime's ${helper[1]}` : "arrays saved whole"}, which is not differentiable yet (${whyRuntime(helper[1] ?? helper[2])})`);
     return this.register(name, lines, kinds, ir, analysis, forward ? { kind: "jvp", order, single: true } : entry, call, problems);
   }
 
@@ -212,7 +207,7 @@ export class NestedDerivatives {
 }
 
 /** What a generated NDArray gradient calls of the runtime that forward mode over it knows (lower/second-order.ts). */
-const SECOND_ORDER = ["secondOrder", "accumulate", "orZerosLike", "sumToNumber", "seed", "shapeOf"];
+const SECOND_ORDER = ["secondOrder", "accumulate", "orZerosLike", "sumToNumber", "seed"];
 
 /** The derivatives generated in the differentiable subset: vjp's is its pullback applied (a cotangent entry). */
 type NestedMarker = "grad" | "valueAndGrad" | "jvp" | "vjp";

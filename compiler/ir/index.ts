@@ -147,8 +147,6 @@ export interface LocalInfo {
   temp: boolean;
   /** How the source names it where that is not its name: a record's field `p.w` for `p$w`. */
   source?: string;
-  /** A shape stand-in (`rt.shapeOf(x)`) in a gradient read back to be differentiated again: an NDArray operand's shape. */
-  shape?: boolean;
 }
 
 /** A source parameter as generated code sees it: one flat parameter, or a record's fields, depth first. */

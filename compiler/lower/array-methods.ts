@@ -17,7 +17,9 @@ export function arrayMethodCall(l: Lowering, object: t.Expression, property: str
   if (!rule) return undefined;
   const args = l.arguments(node.arguments);
   // What it returns that carries a derivative goes to a temporary only this statement assigns.
-  const result = rule.result === "element" ? l.temp("number") : rule.result === "removed" ? l.temp("array") : undefined;
+  // A generated gradient's plain stack gives back the NDArrays it holds into NDArray variables (reverse/index.ts stackKind).
+  const element = target !== undefined && l.ndarrays.has(target) ? "ndarray" : "number";
+  const result = rule.result === "element" ? l.temp(element) : rule.result === "removed" ? l.temp("array") : undefined;
   l.emit({ kind: "method", array, method: property, args, target: result, at: spanOf(node) });
   switch (rule.result) {
     case "element":

@@ -2,7 +2,7 @@
 // calls of the runtime become `np` expressions of derived rules (rules/np.ts), so forward
 // mode gives each its tangent from the runtime's second-order tables. `R.vjp(…)[p]`, rule R's
 // vjp read at parameter p's adjoint; the helpers accumulate, orZerosLike and sumToNumber;
-// seed and shapeOf, constants.
+// seed, a constant. (Such a gradient has no shape stand-ins: driver/nested.ts optimizes without them.)
 import type * as t from "@babel/types";
 import { unwrap } from "../ast.js";
 import type { Operand } from "../ir/index.js";
@@ -28,27 +28,22 @@ export function vjpPick(l: Lowering, node: t.MemberExpression, target?: string):
   }
   const args = at.arguments.map((a) => (isNeed(a) ? ({ kind: "const", code: needCode(a as t.ArrayExpression) } as Operand) : l.arguments([a])[0]));
   const padded = [...args, ...Array.from({ length: rule.params.length - args.length }, () => UNDEFINED)];
-  // The adjoint of a number operand is a number; of an NDArray (or its shape stand-in), an NDArray.
+  // The adjoint of a number operand is a number; of an NDArray, an NDArray.
   const operand = padded[1 + picks[0]];
-  const result = operand && (operand.kind === "const" ? operand.code !== "undefined" : !l.ndarrays.has(operand.name) && !l.locals.get(operand.name)?.shape) ? "number" : "ndarray";
+  const result = operand && (operand.kind === "const" ? operand.code !== "undefined" : !l.ndarrays.has(operand.name)) ? "number" : "ndarray";
   const callee = l.ctx.source.slice(at.callee.start!, at.callee.end!);
   const pick = picks.map((p) => `[${p}]`).join("");
   return l.np(rule, padded, (a) => `${callee}(${a.slice(0, args.length).join(", ")})${pick}`, target, result, picks);
 }
 
-/** `rt.accumulate(a, b)`, `rt.orZerosLike(g, x)`, `rt.sumToNumber(x)`, `rt.seed(y, name)`, `rt.shapeOf(x)`; undefined for any other call. */
+/** `rt.accumulate(a, b)`, `rt.orZerosLike(g, x)`, `rt.sumToNumber(x)`, `rt.seed(y, name)`; undefined for any other call. */
 export function helperCall(l: Lowering, node: t.CallExpression, target?: string): Operand | undefined {
   const path = runtimePath(l, unwrap(node.callee as t.Expression));
   if (path?.length !== 2) return undefined;
   const [, name] = path;
   const callee = l.ctx.source.slice(node.callee.start!, node.callee.end!);
   const render = (a: string[]) => `${callee}(${a.join(", ")})`;
-  if (name === "seed" || name === "shapeOf") {
-    const args = l.arguments(node.arguments);
-    const value = l.compute(constantCall(node, `the runtime's ${name}`, render, args), target);
-    if (name === "shapeOf" && value.kind === "var") l.locals.get(value.name)!.shape = true;
-    return value;
-  }
+  if (name === "seed") return l.compute(constantCall(node, "the runtime's seed", render, l.arguments(node.arguments)), target);
   const rule = npRule(`helper:${name}`);
   if (!rule) return undefined;
   const args = l.arguments(node.arguments);

@@ -4,13 +4,17 @@
 import { exprArgs, readsOf, type IRFunction, type Stmt } from "../ir/index.js";
 import { shapeStandIns } from "./shapes.js";
 
-export function optimize(fn: IRFunction): IRFunction {
+/** `shapes: false` keeps the arrays a rule reads only for their shape (no stand-ins): for a gradient to be differentiated again, whose plain stack holds numbers and NDArrays. */
+export function optimize(fn: IRFunction, { shapes = true }: { shapes?: boolean } = {}): IRFunction {
   let body = fn.body;
   for (;;) {
     const read = new Set<string>([fn.result]);
     collectReads(body, read);
     const next = prune(body, read);
-    if (size(next) === size(body)) return shapeStandIns({ ...fn, body: next, locals: liveLocals(fn, next) });
+    if (size(next) === size(body)) {
+      const pruned = { ...fn, body: next, locals: liveLocals(fn, next) };
+      return shapes ? shapeStandIns(pruned) : pruned;
+    }
     body = next;
   }
 }

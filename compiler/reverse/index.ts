@@ -432,6 +432,8 @@ class ReverseBuilder implements Reverser {
 
   stackKind(name: string): "" | "Int" | "Ref" {
     const type: InferredType | undefined = this.a.types.get(name);
+    // A plain stack holds NDArrays as they are: forward mode over the pops gives each its tangent back (a tangent stack beside it).
+    if (this.options.plainStack && type === "ndarray") return "";
     return type === "number" ? "" : type === "boolean" ? this.intKind() : "Ref";
   }
 
