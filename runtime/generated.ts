@@ -243,12 +243,36 @@ export function valueAndGradOf(vjp: Vjp, pick: Pick) {
   };
 }
 
-export function vjpWith(vjp: Vjp, pick: Pick) {
+export function vjpWith(vjp: Vjp, pick: Pick, reads: readonly number[] = []) {
   return (...args: unknown[]) => {
     const [value, pullback] = vjp(...args);
-    return [value, (dvalue: unknown) => picked(pullback(dvalue), pick)];
+    // The pullback reads these arrays as the forward sweep left them: written since, it would be a gradient at another point.
+    const keep = () => reads.map((i) => Array.from(args[i] as ArrayLike<number>));
+    let kept = keep();
+    return [
+      value,
+      (dvalue: unknown) => {
+        reads.forEach((i, k) => {
+          if (changed(args[i] as ArrayLike<number>, kept[k])) throw new Error(writtenSince(i));
+        });
+        const gradient = picked(pullback(dvalue), pick);
+        // A pullback that puts elements back leaves them as they were before the vjp: what a second call (refused by pullbackOnce) finds.
+        if (reads.length > 0) kept = keep();
+        return gradient;
+      },
+    ];
   };
 }
+
+function changed(array: ArrayLike<number>, copy: readonly number[]): boolean {
+  if (array.length !== copy.length) return true;
+  for (let k = 0; k < copy.length; k++) if (!Object.is(array[k], copy[k])) return true;
+  return false;
+}
+
+const writtenSince = (i: number) =>
+  `adjoint: a vjp's pullback reads argument ${i} as it was when the vjp ran, and that array has been written since: ` +
+  "the gradient would be at another point. Call the vjp again after writing it, or give the vjp a copy.";
 
 /**
  * What a marker call becomes when adjoint refused its module at build time and the build

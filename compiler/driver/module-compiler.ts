@@ -256,13 +256,15 @@ export class ModuleCompiler {
       return;
     }
     const pick = Array.isArray(wrt) ? `[${wrt.map((i) => mask.indexOf(i)).join(", ")}]` : String(mask.indexOf(wrt));
+    // The arrays the pullback reads: it checks they are as the forward sweep left them.
+    const kept = (reads: number[] | undefined) => (reads?.length ? `, [${reads.join(", ")}]` : "");
     if (inline) {
       const generated = this.generate(ir, mask, `${base}$vjp`);
       if (!generated) return;
-      this.replace(call, `${this.runtime}.${helper}(${generated.code}, ${pick})`, generated.lines);
+      this.replace(call, `${this.runtime}.${helper}(${generated.code}, ${pick}${kept(generated.analysis.paramsRead)})`, generated.lines);
     } else {
       const name = this.vjpFor(fn.key, mask, false, [], false, checkpoint);
-      if (name) this.replace(call, `${this.runtime}.${helper}(${name}, ${pick})`);
+      if (name) this.replace(call, `${this.runtime}.${helper}(${name}, ${pick}${kept(this.vjpShapes.get(name)?.paramsRead)})`);
     }
   }
 
