@@ -137,6 +137,8 @@ export class NestedDerivatives {
     const order = Array.isArray(wrt) ? wrt : [wrt];
     if (order.some((i) => !Number.isInteger(i) || i < 0 || i >= ir.params.length)) return fail(`wrt ${JSON.stringify(wrt)} names no parameter of '${key}'`);
     const kinds: string[] = ir.paramTypes;
+    // A record parameter is its fields in the generated code: its callers would need an entry packing them.
+    if (ir.sourceParams?.some((p) => p.kind === "record")) return fail(`a derivative differentiated again of a function with a record parameter (not yet: take it apart into numbers and arrays): '${key}'`);
     if (order.some((i) => kinds[i] !== "number" && kinds[i] !== "array" && kinds[i] !== "ndarray")) return fail(`a derivative differentiated again takes numbers, arrays of numbers and NDArrays (not yet records): '${key}'`);
     const mask = [...new Set(order)].sort((a, b) => a - b);
     const forward = marker === "jvp";
@@ -279,6 +281,8 @@ export function modeSite(nested: NestedDerivatives, host: NestedHost & ModesHost
   if (Array.isArray(wrt)) return fail(options!, `${marker} takes one parameter: { wrt: 1 }`);
   const ir = host.lower(key);
   if (!ir) return;
+  // A record parameter is its fields in the generated code: jvp, vjp and gradient would need an entry packing them.
+  if (ir.sourceParams?.some((p) => p.kind === "record")) return void ctx.diagnostics.push(diagnostic("ADJ016", ctx.filename, spanOf(target!), `${marker} of a function with a record parameter (not yet: take it apart into numbers and arrays)`));
   if (wrt < 0 || wrt >= ir.params.length) return void ctx.diagnostics.push(diagnostic("ADJ017", ctx.filename, spanOf(options ?? call), `${wrt} ('${key}' has ${ir.params.length} parameters)`));
   const kind = ir.paramTypes[wrt];
   if (kind !== "number" && kind !== "array" && kind !== "ndarray") {
