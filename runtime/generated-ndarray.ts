@@ -6,7 +6,8 @@ import { NDArray } from "./np/ndarray.js";
 import { adjoints } from "./np/rules.js";
 import { addInto, disown, fresh, isOwned, sumToNumber } from "./np/vjp.js";
 import { provide } from "./ndarray-slot.js";
-import { helperTangents, vjpTangents } from "./np/second-order.js";
+import { helperTangents, vjpTangents, type SecondOrderRule } from "./np/second-order.js";
+import type { AdjointRule } from "./np/vjp.js";
 
 /**
  * `acc + x` for NDArray adjoints. The first contribution is kept as it is, not copied: a
@@ -21,6 +22,19 @@ function accumulate(acc: NDArray, x: NDArray | number): NDArray {
     if (isOwned(x)) return addInto(x, acc); // addition commutes: the same sum, bit for bit
   }
   return fresh(add(acc, x));
+}
+
+/**
+ * A gradient to be differentiated again calls a rule's vjp once per adjoint it reads (lower/
+ * second-order.ts), so a rule passing dout through cannot see that another call passes it on
+ * too: dout is disowned first, and no accumulate writes into an adjoint another one holds.
+ * The same for the tangent of dout in the vjps' tangents.
+ */
+const splitVjp = (r: AdjointRule): AdjointRule => ({ ...r, vjp: (dout, ...rest) => r.vjp(disown(dout), ...rest) });
+const splitJvp = (r: SecondOrderRule): SecondOrderRule => ({ ...r, jvp: (t, dout, ...rest) => r.jvp({ ...t, dout: disown(t.dout) }, disown(dout), ...rest) });
+
+function mapRules<R>(table: Readonly<Record<string, R>>, wrap: (r: R) => R): Record<string, R> {
+  return Object.fromEntries(Object.entries(table).map(([name, r]) => [name, wrap(r)]));
 }
 
 function sameLayout(acc: NDArray, x: NDArray): boolean {
@@ -60,5 +74,5 @@ provide(
     ...adjoints,
     ...rulesReusingDout,
   }),
-  { adjoints, vjpTangents, helperTangents },
+  { adjoints: Object.freeze(mapRules(adjoints, splitVjp)), vjpTangents: Object.freeze(mapRules(vjpTangents, splitJvp)), helperTangents },
 );

@@ -131,6 +131,16 @@ const cases: Record<string, Case> = {
     wrt: 1,
     points: () => [[small(4), 1.3, 3], [np.array([0.9, 1.2, 0.8]), 1.5, 6]],
   },
+  "adds whose adjoint is dout for both operands, accumulated where another adjoint holds it too": {
+    source: `function f(x: np.NDArray, m: np.NDArray): np.NDArray {
+      let acc = np.mul(x, 0);
+      for (let i = 0; i < 3; i++) acc = np.add(acc, np.tanh(np.matmul(m, x)));
+      const a = np.sin(x);
+      return np.add(np.add(x, acc), np.add(a, np.mul(a, a)));
+    }`,
+    wrt: 0,
+    points: () => [[np.array([0, 0, 0.001]), np.array([[0, 0, 0], [0, -0.001, 0], [0, 0, -0.126]])], [small(3), small(3, 3)]],
+  },
   "the Hessian with respect to a number of NDArray code": {
     source: `function f(x: np.NDArray, c: number): number {
       const h = np.sin(np.add(np.mul(x, c), x));

@@ -307,3 +307,52 @@ describe("random NDArray programs under autograd.record", () => {
     );
   }, 60_000);
 });
+
+// Property 3: second order of the same programs, forward over reverse. hvp(f, { wrt: i })
+// (the jvp of f's gradient, generated in the differentiable subset and read back) along a
+// random v equals central differences of the compiled gradient along v (relative 1e-5),
+// where the gradient is smooth there (differences at h and 100h agree).
+const NESTED_RUNS = Number(process.env.PROPERTY_NESTED_RUNS ?? 40);
+
+/** recordSource's module up to f and its gradient, with hvp by each parameter in place of the record blocks. */
+function nestedSource(p: RecordProgram): string {
+  const source = recordSource(p);
+  return `${source.slice(0, source.indexOf("export function viaCall")).replace('import { autograd, grad } from "adjoint";', 'import { grad, hvp } from "adjoint";')}
+export const H0 = hvp(f, { wrt: 0 });
+export const H1 = hvp(f, { wrt: 1 });
+export const H2 = hvp(f, { wrt: 2 });
+`;
+}
+
+describe("random NDArray programs, second order", () => {
+  it("have Hessian-vector products that match differences of their gradients", async () => {
+    let compared = 0;
+    await fc.assert(
+      fc.asyncProperty(recordProgram, vector, vector, matrix, vector, async (p, xs, ws, ms, us) => {
+        if (p.body.some((line) => line.includes("detach"))) return;
+        const source = nestedSource(p);
+        const mod = (await compile(source)) as unknown as { df: RecordCompiled["df"] } & Record<string, (...a: np.NDArray[]) => np.NDArray>;
+        const args = [xs, ws, ms.flat()];
+        const shapes = [[3], [3], [3, 3]];
+        const at = (a: number[][]) => a.map((values, i) => np.array(values).reshape(...shapes[i])) as Params;
+        const where = `at x = [${xs}], w = [${ws}], m = ${JSON.stringify(ms)} in\n${source}`;
+        for (let i = 0; i < 3; i++) {
+          const v = i === 2 ? [...us, ...us.map((u) => -u), ...us] : us;
+          const along = (step: number) => {
+            const plus = args.map((a, k) => (k === i ? a.map((x, j) => x + step * v[j]) : a));
+            const minus = args.map((a, k) => (k === i ? a.map((x, j) => x - step * v[j]) : a));
+            const [gp, gm] = [mod.df(...at(plus))[i], mod.df(...at(minus))[i]].map(flat);
+            return gp.map((g, j) => (g - gm[j]) / (2 * step));
+          };
+          const [fine, coarse] = [along(1e-6), along(1e-4)];
+          if (fine.some((d, j) => !Number.isFinite(d) || Math.abs(d - coarse[j]) > 1e-3 * (1 + Math.abs(d)))) continue;
+          const hv = flat(mod[`H${i}`](...at(args), np.array(v).reshape(...shapes[i])));
+          hv.forEach((h, j) => expectClose(h, fine[j], { rtol: 1e-5, atol: 1e-6, label: `(H v)[${j}] by ${"xwm"[i]} against differences of the gradient ${where}` }));
+          compared++;
+        }
+      }),
+      { numRuns: NESTED_RUNS, seed: SEED },
+    );
+    expect(compared, "Hessian-vector products compared").toBeGreaterThan(NESTED_RUNS);
+  }, 120_000);
+});
