@@ -36,7 +36,8 @@ const LN2_LO: f64 = 1.90821492927058770002e-10;
 /** e^x (fdlibm e_exp.c): x = k·ln2 + r, |r| ≤ ln2/2, a Remez rational for e^r, then 2^k in two
  * halves so that neither factor overflows near 709.78 nor underflows near -745.13. */
 @inline export function exp_v128_f64(x: v128): v128 {
-  x = f64x2.min(f64x2.max(x, splat64(-746.0)), splat64(710.0)); // beyond: 0 and Infinity; NaN stays
+  // Beyond the clamp e^x is 0 or Infinity; pmin/pmax (one instruction, unlike min/max) keep NaN.
+  x = f64x2.pmin(f64x2.pmax(x, splat64(-746.0)), splat64(710.0));
   const kd = rounded(f64x2.mul(x, splat64(1.44269504088896338700e+00)));
   const k = f64x2.sub(kd, splat64(ROUNDER));
   const hi = f64x2.sub(x, f64x2.mul(k, splat64(LN2_HI)));
@@ -83,13 +84,6 @@ const LN2_LO: f64 = 1.90821492927058770002e-10;
   return select(v128.or(f64x2.ne(x, x), f64x2.eq(x, splat64(Infinity))), x, y);
 }
 
-/** log(1 + u) for u ≥ 0: log of w = 1 + u rounded, plus the rounding's correction (u − (w − 1))/w. */
-@inline export function log1p_v128_f64(u: v128): v128 {
-  const w = f64x2.add(splat64(1.0), u);
-  const correction = f64x2.div(f64x2.sub(u, f64x2.sub(w, splat64(1.0))), w);
-  return f64x2.add(log_v128_f64(w), correction);
-}
-
 /** tanh: Cephes' rational x + x³P(x²)/Q(x²) below 0.625 (no cancellation near 0), above it
  * 1 − 2/(e^{2|x|} + 1); the sign copied back so that tanh(−0) = −0. */
 @inline export function tanh_v128_f64(x: v128): v128 {
@@ -105,17 +99,4 @@ const LN2_LO: f64 = 1.90821492927058770002e-10;
   const large = f64x2.sub(splat64(1.0), f64x2.div(splat64(2.0), f64x2.add(e, splat64(1.0))));
   const y = select(f64x2.lt(ax, splat64(0.625)), small, large);
   return v128.or(y, v128.and(x, i64x2.splat(SIGN_BIT)));
-}
-
-/** 1/(1 + e^−x) as 1/(1 + e^−|x|) for x ≥ 0 and e^−|x|/(1 + e^−|x|) below: e^−|x| ≤ 1 never overflows. */
-@inline export function sigmoid_v128_f64(x: v128): v128 {
-  const e = exp_v128_f64(f64x2.neg(f64x2.abs(x)));
-  const numerator = select(f64x2.lt(x, splat64(0.0)), e, splat64(1.0));
-  return f64x2.div(numerator, f64x2.add(splat64(1.0), e));
-}
-
-/** log(1 + e^x) as max(x, 0) + log1p(e^−|x|): x for large x, e^x for very negative x. */
-@inline export function softplus_v128_f64(x: v128): v128 {
-  const e = exp_v128_f64(f64x2.neg(f64x2.abs(x)));
-  return f64x2.add(f64x2.max(x, splat64(0.0)), log1p_v128_f64(e));
 }

@@ -79,3 +79,21 @@ const REDUCTION_LIMIT: f64 = 1.6e6; // k ≤ 1.02e6 < 2^20
   if (beyondReduction(x)) return f64x2(Math.cos(f64x2.extract_lane(x, 0)), Math.cos(f64x2.extract_lane(x, 1)));
   return sinCos(x, 1);
 }
+
+/** A float32 function of each half of x's lanes, promoted and computed in float64 (correctly
+ * rounded but for double rounding: within 1 ulp of float32). */
+@inline function throughF64(x: v128, sinNotCos: bool): v128 {
+  const low = f64x2.promote_low_f32x4(x);
+  const high = f64x2.promote_low_f32x4(v128.shuffle<f32>(x, x, 2, 3, 0, 1));
+  const yLow = sinNotCos ? sin_v128_f64(low) : cos_v128_f64(low);
+  const yHigh = sinNotCos ? sin_v128_f64(high) : cos_v128_f64(high);
+  return v128.shuffle<f32>(f32x4.demote_f64x2_zero(yLow), f32x4.demote_f64x2_zero(yHigh), 0, 1, 4, 5);
+}
+
+@inline export function sin_v128_f32(x: v128): v128 {
+  return throughF64(x, true);
+}
+
+@inline export function cos_v128_f32(x: v128): v128 {
+  return throughF64(x, false);
+}

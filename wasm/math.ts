@@ -2,11 +2,15 @@
 // `<op>_f64` and `<op>_f32` for op in exp, log, tanh, sigmoid, sin, cos, softplus, each
 // (src, dst, n): src and dst byte addresses, src may equal dst, any n ≥ 0. The vector
 // functions (`exp_v128_f64`, …) are exported for fused kernels; JS cannot call them (AS112).
-import { exp_v128_f64, log_v128_f64, sigmoid_v128_f64, softplus_v128_f64, tanh_v128_f64 } from "./math-f64";
-import { cos_v128_f64, sin_v128_f64 } from "./math-trig";
+import { exp_v128_f64, log_v128_f64, tanh_v128_f64 } from "./math-f64";
+import { exp_v128_f32, log_v128_f32, tanh_v128_f32 } from "./math-f32";
+import { sigmoid_v128_f32, sigmoid_v128_f64, softplus_v128_f32, softplus_v128_f64 } from "./math-derived";
+import { cos_v128_f32, cos_v128_f64, sin_v128_f32, sin_v128_f64 } from "./math-trig";
 
-export { exp_v128_f64, log_v128_f64, log1p_v128_f64, sigmoid_v128_f64, softplus_v128_f64, tanh_v128_f64 } from "./math-f64";
-export { cos_v128_f64, sin_v128_f64 } from "./math-trig";
+export { exp_v128_f64, log_v128_f64, tanh_v128_f64 } from "./math-f64";
+export { exp_v128_f32, log_v128_f32, tanh_v128_f32 } from "./math-f32";
+export { log1p_v128_f32, log1p_v128_f64, sigmoid_v128_f32, sigmoid_v128_f64, softplus_v128_f32, softplus_v128_f64 } from "./math-derived";
+export { cos_v128_f32, cos_v128_f64, sin_v128_f32, sin_v128_f64 } from "./math-trig";
 
 const EXP = 0, LOG = 1, TANH = 2, SIGMOID = 3, SIN = 4, COS = 5, SOFTPLUS = 6;
 
@@ -21,11 +25,15 @@ const EXP = 0, LOG = 1, TANH = 2, SIGMOID = 3, SIN = 4, COS = 5, SOFTPLUS = 6;
   return softplus_v128_f64(x);
 }
 
-/** The f32x4 function of `op`: each half promoted to f64x2, through the f64 kernel, demoted. */
+/** The f32x4 function of `op`. */
 @inline function apply32(op: i32, x: v128): v128 {
-  const low = apply64(op, f64x2.promote_low_f32x4(x));
-  const high = apply64(op, f64x2.promote_low_f32x4(v128.shuffle<f32>(x, x, 2, 3, 0, 1)));
-  return v128.shuffle<f32>(f32x4.demote_f64x2_zero(low), f32x4.demote_f64x2_zero(high), 0, 1, 4, 5);
+  if (op == EXP) return exp_v128_f32(x);
+  if (op == LOG) return log_v128_f32(x);
+  if (op == TANH) return tanh_v128_f32(x);
+  if (op == SIGMOID) return sigmoid_v128_f32(x);
+  if (op == SIN) return sin_v128_f32(x);
+  if (op == COS) return cos_v128_f32(x);
+  return softplus_v128_f32(x);
 }
 
 @inline function map64(op: i32, src: usize, dst: usize, n: i32): void {
