@@ -80,8 +80,7 @@ const REDUCTION_LIMIT: f64 = 1.6e6; // k ≤ 1.02e6 < 2^20
   return sinCos(x, 1);
 }
 
-/** A float32 function of each half of x's lanes, promoted and computed in float64 (correctly
- * rounded but for double rounding: within 1 ulp of float32). */
+/** Beyond the reduction, a float32 function of each half of x's lanes through the float64 one. */
 @inline function throughF64(x: v128, sinNotCos: bool): v128 {
   const low = f64x2.promote_low_f32x4(x);
   const high = f64x2.promote_low_f32x4(v128.shuffle<f32>(x, x, 2, 3, 0, 1));
@@ -90,10 +89,44 @@ const REDUCTION_LIMIT: f64 = 1.6e6; // k ≤ 1.02e6 < 2^20
   return v128.shuffle<f32>(f32x4.demote_f64x2_zero(yLow), f32x4.demote_f64x2_zero(yHigh), 0, 1, 4, 5);
 }
 
+/** x − k·π/2 for float64 lanes x holding floats, k from `kd` (the ROUNDER form): π/2 in two parts
+ * (the first 33 bits, so k·PIO2_1 is exact), float32's digits survive near k·π/2. */
+@inline function reduced(x: v128, kd: v128): v128 {
+  const k = f64x2.sub(kd, splat64(ROUNDER));
+  return f64x2.sub(f64x2.sub(x, f64x2.mul(k, splat64(PIO2_1))), f64x2.mul(k, splat64(6.07710050650619224932e-11)));
+}
+
+/** Cephes sinf's and cosf's polynomials for float32 r in [−π/4, π/4]; the reduction in float64,
+ * both halves of the lanes at once, then back to four float32 lanes. */
+@inline function sinCos32(x: v128, quadrantShift: i32): v128 {
+  const low = f64x2.promote_low_f32x4(x);
+  const high = f64x2.promote_low_f32x4(v128.shuffle<f32>(x, x, 2, 3, 0, 1));
+  const kdLow = f64x2.add(f64x2.mul(low, splat64(6.36619772367581382433e-01)), splat64(ROUNDER));
+  const kdHigh = f64x2.add(f64x2.mul(high, splat64(6.36619772367581382433e-01)), splat64(ROUNDER));
+  const r = v128.shuffle<f32>(f32x4.demote_f64x2_zero(reduced(low, kdLow)), f32x4.demote_f64x2_zero(reduced(high, kdHigh)), 0, 1, 4, 5);
+  const z = f32x4.mul(r, r);
+  let s = f32x4.add(f32x4.mul(f32x4.splat(-1.9515295891e-4), z), f32x4.splat(8.3321608736e-3));
+  s = f32x4.add(f32x4.mul(s, z), f32x4.splat(-1.6666654611e-1));
+  s = f32x4.add(f32x4.mul(f32x4.mul(s, z), r), r);
+  let c = f32x4.add(f32x4.mul(f32x4.splat(2.443315711809948e-5), z), f32x4.splat(-1.388731625493765e-3));
+  c = f32x4.add(f32x4.mul(c, z), f32x4.splat(4.166664568298827e-2));
+  c = f32x4.add(f32x4.sub(f32x4.mul(f32x4.mul(c, z), z), f32x4.mul(f32x4.splat(0.5), z)), f32x4.splat(1.0));
+  const q = i32x4.add(v128.shuffle<i32>(kdLow, kdHigh, 0, 2, 4, 6), i32x4.splat(quadrantShift));
+  const y = select(i32x4.eq(v128.and(q, i32x4.splat(1)), i32x4.splat(1)), c, s);
+  return v128.xor(y, i32x4.shl(v128.and(q, i32x4.splat(2)), 30));
+}
+
+/** Whether a float32 lane is beyond the reduction's range (±Infinity included). */
+@inline function beyondReduction32(x: v128): bool {
+  return v128.any_true(f32x4.gt(f32x4.abs(x), f32x4.splat(<f32>REDUCTION_LIMIT)));
+}
+
 @inline export function sin_v128_f32(x: v128): v128 {
-  return throughF64(x, true);
+  if (beyondReduction32(x)) return throughF64(x, true);
+  return select(f32x4.eq(x, f32x4.splat(0.0)), x, sinCos32(x, 0)); // sin(−0) = −0
 }
 
 @inline export function cos_v128_f32(x: v128): v128 {
-  return throughF64(x, false);
+  if (beyondReduction32(x)) return throughF64(x, false);
+  return sinCos32(x, 1);
 }
