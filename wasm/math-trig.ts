@@ -1,5 +1,5 @@
-// sin and cos on f64x2 lanes: Cody–Waite reduction by π/2 in four parts with exact products
-// and two-sums (so x near a multiple of π/2 keeps its digits), fdlibm's kernels on [−π/4, π/4],
+// sin and cos on f64x2 lanes: Cody–Waite reduction by π/2 (four parts with exact products
+// and two-sums where x is near a multiple of π/2), fdlibm's kernels on [−π/4, π/4],
 // the quadrant chosen with integer lanes. Beyond REDUCTION_LIMIT each lane takes Math.sin/cos.
 import { select, splat64 } from "./math-f64";
 
@@ -7,6 +7,7 @@ const ROUNDER: f64 = 6755399441055744.0; // 1.5·2^52, as in math-f64.ts
 // π/2 as 33 + 33 + 33 bits + the rest (fdlibm's pio2_1, pio2_2, pio2_3, pio2_3t): k·PIO2_n is
 // exact while k < 2^20.
 const PIO2_1: f64 = 1.57079632673412561417e+00;
+const PIO2_1T: f64 = 6.07710050650619224932e-11; // π/2 − PIO2_1
 const PIO2_2: f64 = 6.07710050630396597660e-11;
 const PIO2_3: f64 = 2.02226624871116645580e-21;
 const PIO2_3T: f64 = 8.47842766036889956997e-32;
@@ -51,13 +52,20 @@ const REDUCTION_LIMIT: f64 = 1.6e6; // k ≤ 1.02e6 < 2^20
   const kd = f64x2.add(f64x2.mul(x, splat64(6.36619772367581382433e-01)), splat64(ROUNDER));
   const k = f64x2.sub(kd, splat64(ROUNDER));
   const a = f64x2.sub(x, f64x2.mul(k, splat64(PIO2_1))); // exact
-  const w2 = f64x2.mul(k, splat64(PIO2_2));
-  const b = f64x2.sub(a, w2);
-  const w3 = f64x2.mul(k, splat64(PIO2_3));
-  const c = f64x2.sub(b, w3);
-  const tail = f64x2.sub(f64x2.add(subError(a, w2, b), subError(b, w3, c)), f64x2.mul(k, splat64(PIO2_3T)));
-  const hi = f64x2.add(c, tail);
-  const lo = f64x2.add(f64x2.sub(c, hi), tail);
+  // fdlibm's first iteration, π/2 as 33 + 53 bits, is good to 85 bits of x: enough unless hi
+  // cancels more than 16 of them (x near k·π/2), then the four-part reduction for this vector.
+  const w = f64x2.mul(k, splat64(PIO2_1T));
+  let hi = f64x2.sub(a, w);
+  let lo = f64x2.sub(f64x2.sub(a, hi), w);
+  if (v128.any_true(f64x2.lt(f64x2.abs(hi), f64x2.mul(f64x2.abs(x), splat64(1.52587890625e-05))))) {
+    const w2 = f64x2.mul(k, splat64(PIO2_2));
+    const b = f64x2.sub(a, w2);
+    const w3 = f64x2.mul(k, splat64(PIO2_3));
+    const c = f64x2.sub(b, w3);
+    const tail = f64x2.sub(f64x2.add(subError(a, w2, b), subError(b, w3, c)), f64x2.mul(k, splat64(PIO2_3T)));
+    hi = f64x2.add(c, tail);
+    lo = f64x2.add(f64x2.sub(c, hi), tail);
+  }
   // Quadrant q = k + shift (mod 4), from kd's low mantissa bits: odd → the other kernel, q ≥ 2 → negated.
   const q = i64x2.add(kd, i64x2.splat(quadrantShift));
   const other = i64x2.eq(v128.and(q, i64x2.splat(1)), i64x2.splat(1));
@@ -93,7 +101,7 @@ const REDUCTION_LIMIT: f64 = 1.6e6; // k ≤ 1.02e6 < 2^20
  * (the first 33 bits, so k·PIO2_1 is exact), float32's digits survive near k·π/2. */
 @inline function reduced(x: v128, kd: v128): v128 {
   const k = f64x2.sub(kd, splat64(ROUNDER));
-  return f64x2.sub(f64x2.sub(x, f64x2.mul(k, splat64(PIO2_1))), f64x2.mul(k, splat64(6.07710050650619224932e-11)));
+  return f64x2.sub(f64x2.sub(x, f64x2.mul(k, splat64(PIO2_1))), f64x2.mul(k, splat64(PIO2_1T)));
 }
 
 /** Cephes sinf's and cosf's polynomials for float32 r in [−π/4, π/4]; the reduction in float64,
