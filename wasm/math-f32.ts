@@ -35,10 +35,22 @@
 /** log(x) (musl logf): x = 2^k·m with m in [√½, √2), s = f/(2+f) for f = m − 1, a degree-4
  * polynomial in s²; subnormals scaled by 2^25 first. */
 @inline export function log_v128_f32(x: v128): v128 {
+  // Positive normal lanes, the common case, skip the scaling and the edges' selects.
+  if (i32x4.all_true(v128.and(f32x4.ge(x, splat32(1.17549435e-38)), f32x4.lt(x, splat32(Infinity))))) {
+    return logOfNormal(x, i32x4.splat(127));
+  }
   const subnormal = f32x4.lt(x, splat32(1.17549435e-38)); // also 0 and negatives, replaced below
   const xs = select(subnormal, f32x4.mul(x, splat32(33554432.0)), x);
-  const ix = i32x4.add(xs, i32x4.splat(0x3f800000 - 0x3f3504f3)); // exponent boundary moved to √½
-  const k = i32x4.sub(i32x4.shr_s(ix, 23), select(subnormal, i32x4.splat(127 + 25), i32x4.splat(127)));
+  let y = logOfNormal(xs, select(subnormal, i32x4.splat(127 + 25), i32x4.splat(127)));
+  y = select(f32x4.eq(x, splat32(0.0)), splat32(-Infinity), y);
+  y = select(f32x4.lt(x, splat32(0.0)), splat32(NaN), y);
+  return select(v128.or(f32x4.ne(x, x), f32x4.eq(x, splat32(Infinity))), x, y);
+}
+
+/** log(x) for positive normal x, whose exponent field less `bias` is k. */
+@inline function logOfNormal(x: v128, bias: v128): v128 {
+  const ix = i32x4.add(x, i32x4.splat(0x3f800000 - 0x3f3504f3)); // exponent boundary moved to √½
+  const k = i32x4.sub(i32x4.shr_s(ix, 23), bias);
   const m = i32x4.add(v128.and(ix, i32x4.splat(0x007fffff)), i32x4.splat(0x3f3504f3));
   const f = f32x4.sub(m, splat32(1.0));
   const dk = f32x4.convert_i32x4_s(k);
@@ -49,11 +61,8 @@
   const t2 = f32x4.mul(z, f32x4.add(splat32(<f32>(11184810.0 / 16777216.0)), f32x4.mul(w, splat32(<f32>(9562606.0 / 33554432.0)))));
   const hfsq = f32x4.mul(splat32(0.5), f32x4.mul(f, f));
   const sR = f32x4.mul(s, f32x4.add(hfsq, f32x4.add(t2, t1)));
-  let y = f32x4.sub(f32x4.add(sR, f32x4.mul(dk, splat32(9.0580006145e-06))), hfsq);
-  y = f32x4.add(f32x4.add(y, f), f32x4.mul(dk, splat32(6.9313812256e-01)));
-  y = select(f32x4.eq(x, splat32(0.0)), splat32(-Infinity), y);
-  y = select(f32x4.lt(x, splat32(0.0)), splat32(NaN), y);
-  return select(v128.or(f32x4.ne(x, x), f32x4.eq(x, splat32(Infinity))), x, y);
+  const y = f32x4.sub(f32x4.add(sR, f32x4.mul(dk, splat32(9.0580006145e-06))), hfsq);
+  return f32x4.add(f32x4.add(y, f), f32x4.mul(dk, splat32(6.9313812256e-01)));
 }
 
 /** tanh: Cephes tanhf's odd polynomial below 0.625, 1 − 2/(e^{2|x|} + 1) above, sign copied back. */

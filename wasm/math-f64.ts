@@ -59,11 +59,23 @@ const LN2_LO: f64 = 1.90821492927058770002e-10;
 /** log(x) (fdlibm e_log.c): x = 2^k·m with m in [√½, √2), f = m − 1, s = f/(2+f), and a
  * Remez polynomial in s²; subnormals scaled by 2^54 first. */
 @inline export function log_v128_f64(x: v128): v128 {
+  // Positive normal lanes, the common case, skip the scaling and the edges' selects.
+  if (i64x2.all_true(v128.and(f64x2.ge(x, splat64(SMALLEST_NORMAL)), f64x2.lt(x, splat64(Infinity))))) {
+    return logOfNormal(x, i64x2.splat(1023));
+  }
   const subnormal = f64x2.lt(x, splat64(SMALLEST_NORMAL)); // also 0 and negatives, replaced below
   const xs = select(subnormal, f64x2.mul(x, splat64(18014398509481984.0)), x);
+  let y = logOfNormal(xs, select(subnormal, i64x2.splat(1023 + 54), i64x2.splat(1023)));
+  y = select(f64x2.eq(x, splat64(0.0)), splat64(-Infinity), y);
+  y = select(f64x2.lt(x, splat64(0.0)), splat64(NaN), y);
+  return select(v128.or(f64x2.ne(x, x), f64x2.eq(x, splat64(Infinity))), x, y);
+}
+
+/** log(x) for positive normal x, whose exponent field less `bias` is k. */
+@inline function logOfNormal(x: v128, bias: v128): v128 {
   // Shift the exponent boundary from 1 to √½ (musl's trick): m's bits from 0x3fe6a09e….
-  const ix = i64x2.add(xs, i64x2.splat(0x00095f6200000000));
-  const k = i64x2.sub(i64x2.shr_s(ix, 52), select(subnormal, i64x2.splat(1023 + 54), i64x2.splat(1023)));
+  const ix = i64x2.add(x, i64x2.splat(0x00095f6200000000));
+  const k = i64x2.sub(i64x2.shr_s(ix, 52), bias);
   const m = i64x2.add(v128.and(ix, i64x2.splat(0x000fffffffffffff)), i64x2.splat(0x3fe6a09e00000000));
   const f = f64x2.sub(m, splat64(1.0));
   const dk = toF64(k);
@@ -77,11 +89,8 @@ const LN2_LO: f64 = 1.90821492927058770002e-10;
   t2 = f64x2.add(splat64(2.857142874366239149e-01), f64x2.mul(w, t2));
   t2 = f64x2.mul(z, f64x2.add(splat64(6.666666666666735130e-01), f64x2.mul(w, t2)));
   const sR = f64x2.mul(s, f64x2.add(hfsq, f64x2.add(t2, t1)));
-  let y = f64x2.sub(f64x2.add(sR, f64x2.mul(dk, splat64(LN2_LO))), hfsq);
-  y = f64x2.add(f64x2.add(y, f), f64x2.mul(dk, splat64(LN2_HI)));
-  y = select(f64x2.eq(x, splat64(0.0)), splat64(-Infinity), y);
-  y = select(f64x2.lt(x, splat64(0.0)), splat64(NaN), y);
-  return select(v128.or(f64x2.ne(x, x), f64x2.eq(x, splat64(Infinity))), x, y);
+  const y = f64x2.sub(f64x2.add(sR, f64x2.mul(dk, splat64(LN2_LO))), hfsq);
+  return f64x2.add(f64x2.add(y, f), f64x2.mul(dk, splat64(LN2_HI)));
 }
 
 /** tanh: Cephes' rational x + x³P(x²)/Q(x²) below 0.625 (no cancellation near 0), above it
