@@ -22,8 +22,8 @@ const reference: Record<Op, (x: number) => number> = {
 
 /** Largest error allowed, in ulps of the result's type (float32: against Math.fround(Math.*(x))). */
 const BOUND: Record<DTypeName, Record<Op, number>> = {
-  f64: { exp: 1, log: 1, tanh: 2, sigmoid: 1, sin: 2, cos: 2, softplus: 2 },
-  f32: { exp: 1, log: 1, tanh: 1, sigmoid: 2, sin: 1, cos: 1, softplus: 2 },
+  f64: { exp: 1, log: 1, tanh: 2, sigmoid: 1, sin: 1, cos: 1, softplus: 2 },
+  f32: { exp: 1, log: 1, tanh: 1, sigmoid: 2, sin: 2, cos: 2, softplus: 2 },
 };
 
 const CAPACITY = 1 << 18; // elements per array
@@ -31,7 +31,7 @@ let math: MathModule;
 
 beforeAll(async () => {
   math = await instantiateMath(await compileMath(), 2 * 8 * CAPACITY);
-});
+}, 60_000); // asc with binaryen -O3 takes seconds, more on a loaded machine
 
 function arrays(dtype: DTypeName): { src: Float64Array | Float32Array; dst: Float64Array | Float32Array; bytes: number } {
   const Type = dtype === "f64" ? Float64Array : Float32Array;
@@ -75,20 +75,30 @@ function ordered32(x: number): number {
   return w < 0 ? -(w & 0x7fffffff) : w;
 }
 
+/** Beyond the Cody–Waite range float64 sin and cos take AssemblyScript's Math.sin/cos (musl's),
+ * which can be 2 ulps from V8's. */
+const REDUCTION_LIMIT = 1.6e6;
+
+function boundAt(op: Op, dtype: DTypeName, x: number): number {
+  const scalar = dtype === "f64" && (op === "sin" || op === "cos") && !(Math.abs(x) <= REDUCTION_LIMIT);
+  return scalar ? 2 : BOUND[dtype][op];
+}
+
 function want(op: Op, dtype: DTypeName, x: number): number {
   return dtype === "f64" ? reference[op](x) : Math.fround(reference[op](x));
 }
 
-/** The worst error of the kernel over `xs`, and where. */
-function worst(op: Op, dtype: DTypeName, xs: ArrayLike<number>): { error: number; x: number; got: number; want: number } {
-  let result = { error: 0, x: NaN, got: NaN, want: NaN };
+/** The worst error of the kernel over `xs` beyond what the bound allows there (≤ 0 when within). */
+function worst(op: Op, dtype: DTypeName, xs: ArrayLike<number>): { excess: number; error: number; x: number; got: number; want: number } {
+  let result = { excess: -Infinity, error: 0, x: NaN, got: NaN, want: NaN };
   for (let start = 0; start < xs.length; start += CAPACITY) {
     const chunk = Array.prototype.slice.call(xs, start, start + CAPACITY) as number[];
     const got = run(op, dtype, chunk);
     for (let i = 0; i < chunk.length; i++) {
       const x = dtype === "f64" ? chunk[i] : Math.fround(chunk[i]);
       const error = ulps(got[i], want(op, dtype, x), dtype);
-      if (!(error <= result.error)) result = { error, x, got: got[i], want: want(op, dtype, x) };
+      const excess = error - boundAt(op, dtype, x);
+      if (!(excess <= result.excess)) result = { excess, error, x, got: got[i], want: want(op, dtype, x) };
     }
   }
   return result;
@@ -96,7 +106,7 @@ function worst(op: Op, dtype: DTypeName, xs: ArrayLike<number>): { error: number
 
 function expectWithinBound(op: Op, dtype: DTypeName, xs: ArrayLike<number>): void {
   const w = worst(op, dtype, xs);
-  expect(w.error, `${op}_${dtype}(${w.x}) = ${w.got}, Math gives ${w.want}`).toBeLessThanOrEqual(BOUND[dtype][op]);
+  expect(w.error, `${op}_${dtype}(${w.x}) = ${w.got}, Math gives ${w.want}`).toBeLessThanOrEqual(boundAt(op, dtype, w.x));
 }
 
 function random(seed: number): () => number {
@@ -182,7 +192,7 @@ describe.each(["f64", "f32"] as const)("%s kernels", (dtype) => {
     it(`stays within its bound on random bit patterns`, () => {
       const values = dtype === "f64" ? fc.double() : fc.float();
       fc.assert(
-        fc.property(fc.array(values, { minLength: 1, maxLength: 64 }), (xs) => worst(op, dtype, xs).error <= BOUND[dtype][op]),
+        fc.property(fc.array(values, { minLength: 1, maxLength: 64 }), (xs) => worst(op, dtype, xs).excess <= 0),
         { numRuns: 100, seed: 19 },
       );
     });
@@ -196,7 +206,7 @@ describe.each(["f64", "f32"] as const)("%s kernels", (dtype) => {
         dst.fill(12345, 0, n + 4);
         src.fill(-4321, n, n + 4);
         const got = run(op, dtype, xs);
-        expect(got.every((y, i) => ulps(y, expected[i], dtype) <= BOUND[dtype][op])).toBe(true);
+        expect(got.every((y, i) => ulps(y, expected[i], dtype) <= boundAt(op, dtype, xs[i]))).toBe(true);
         expect(Array.from(dst.subarray(n, n + 4))).toEqual([12345, 12345, 12345, 12345]); // nothing written past n
         expect(run(op, dtype, xs, true)).toEqual(got);
         expect(Array.from(src.subarray(n, n + 4))).toEqual([-4321, -4321, -4321, -4321]);
