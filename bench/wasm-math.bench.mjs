@@ -4,6 +4,7 @@
 // Run: node bench/wasm-math.bench.mjs [op…]
 import { compileMath, instantiateMath } from "./wasm-math-build.mjs";
 import { time } from "./timing.mjs";
+import { loadavg } from "node:os";
 
 const OPS = ["exp", "log", "tanh", "sigmoid", "sin", "cos", "softplus"];
 const SIZES = [1e4, 1e5, 1e6];
@@ -24,6 +25,8 @@ const jsLoop = (op) => new Function("a", "out", "n", `for (let i = 0; i < n; i++
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
+const load = () => loadavg()[0].toFixed(1);
+console.log(`load average at the start: ${load()}`);
 const ops = process.argv.length > 2 ? process.argv.slice(2) : OPS;
 const maxN = Math.max(...SIZES);
 const math = await instantiateMath(await compileMath(), 4 * 8 * maxN);
@@ -58,6 +61,7 @@ for (const op of ops) {
   }
 }
 
+console.log(`load average at the end: ${load()}`);
 console.log("\n| op | dtype | inputs | n | Math.* loop (ns/el) | SIMD (ns/el) | speed-up |");
 console.log("| --- | --- | --- | ---: | ---: | ---: | ---: |");
 for (const r of rows) {
