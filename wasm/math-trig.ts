@@ -1,6 +1,7 @@
-// sin and cos on f64x2 lanes: Cody–Waite reduction by π/2 (four parts with exact products
-// and two-sums where x is near a multiple of π/2), fdlibm's kernels on [−π/4, π/4],
-// the quadrant chosen with integer lanes. Beyond REDUCTION_LIMIT each lane takes Math.sin/cos.
+// sin and cos. float64 (f64x2): Cody–Waite reduction by π/2 (four parts with exact products
+// and two-sums where x is near a multiple of π/2), fdlibm's kernels on [−π/4, π/4], the
+// quadrant chosen with integer lanes; beyond REDUCTION_LIMIT each lane takes Math.sin/cos.
+// float32 (f32x4): the reduction in float64, then Cephes' float32 polynomials on four lanes.
 import { select, splat64 } from "./math-f64";
 
 const ROUNDER: f64 = 6755399441055744.0; // 1.5·2^52, as in math-f64.ts
