@@ -3,5 +3,5 @@ export interface MathModule {
   memory: WebAssembly.Memory;
   base: number;
 }
-export function compileMath(): Promise<Uint8Array>;
-export function instantiateMath(binary: Uint8Array, bytes: number): Promise<MathModule>;
+export function compileMath(): Promise<Uint8Array<ArrayBuffer>>;
+export function instantiateMath(binary: Uint8Array<ArrayBuffer>, bytes: number): Promise<MathModule>;

@@ -27,10 +27,12 @@ const BOUND: Record<DTypeName, Record<Op, number>> = {
 };
 
 const CAPACITY = 1 << 18; // elements per array
+let binary: Uint8Array<ArrayBuffer>;
 let math: MathModule;
 
 beforeAll(async () => {
-  math = await instantiateMath(await compileMath(), 2 * 8 * CAPACITY);
+  binary = await compileMath();
+  math = await instantiateMath(binary, 2 * 8 * CAPACITY);
 }, 60_000); // asc with binaryen -O3 takes seconds, more on a loaded machine
 
 function arrays(dtype: DTypeName): { src: Float64Array | Float32Array; dst: Float64Array | Float32Array; bytes: number } {
@@ -171,6 +173,16 @@ const EDGES: number[] = [
   19, 20, 22, 37, -37, 40, 88.72283935546875, 88.72284, -87.33654, -103.97208, -104, 200, -200, 800, -800,
   Math.PI, -Math.PI, Math.PI / 2, Math.PI / 4, 1.6e6, -1.6e6, 1.6000000000000002e6, 1e6, 1e22, -1e22, 2 ** 60, 1e300,
 ];
+
+it("exports the array kernels and the vector functions fused kernels will call", () => {
+  const names = WebAssembly.Module.exports(new WebAssembly.Module(binary)).map((e) => e.name);
+  for (const op of OPS) {
+    for (const dtype of ["f64", "f32"]) {
+      expect(typeof math.exports[`${op}_${dtype}`], `${op}_${dtype}`).toBe("function");
+      expect(names, `${op}_v128_${dtype}`).toContain(`${op}_v128_${dtype}`);
+    }
+  }
+});
 
 describe.each(["f64", "f32"] as const)("%s kernels", (dtype) => {
   describe.each(OPS)("%s", (op) => {
