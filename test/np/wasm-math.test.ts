@@ -209,6 +209,15 @@ describe.each(["f64", "f32"] as const)("%s kernels", (dtype) => {
       );
     });
 
+    it(`works on arrays at any element address, 16-byte aligned or not`, () => {
+      const { src, dst, bytes } = arrays(dtype);
+      const xs = Array.from({ length: 37 }, (_, i) => (op === "log" ? 0.3 * (i + 1) : 0.7 * i - 12));
+      const aligned = run(op, dtype, xs);
+      src.set(xs, 1);
+      math.exports[`${op}_${dtype}`](math.base + bytes, math.base + 8 * CAPACITY + 3 * bytes, xs.length);
+      expect(Array.from(dst.subarray(3, 3 + xs.length))).toEqual(aligned);
+    });
+
     it(`handles any length, in place or not`, () => {
       const { src, dst } = arrays(dtype);
       const next = random(11);
