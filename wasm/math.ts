@@ -1,7 +1,8 @@
 // Elementwise transcendentals over contiguous arrays in this module's memory (issue 19):
 // `<op>_f64` and `<op>_f32` for op in exp, log, tanh, sigmoid, sin, cos, softplus, each
 // (src, dst, n): src and dst byte addresses, src may equal dst, any n ≥ 0. The vector
-// functions (`exp_v128_f64`, …) are exported for fused kernels; JS cannot call them (AS112).
+// functions (`exp_v128_f64`, …) are exported for fused kernels; JS cannot call them, and asc
+// warns so for each (AS112: build with `--disableWarning 112`).
 import { exp_v128_f64, log_v128_f64, tanh_v128_f64 } from "./math-f64";
 import { exp_v128_f32, log_v128_f32, tanh_v128_f32 } from "./math-f32";
 import { sigmoid_v128_f32, sigmoid_v128_f64, softplus_v128_f32, softplus_v128_f64 } from "./math-derived";

@@ -15,7 +15,8 @@ const reference: Record<Op, (x: number) => number> = {
   tanh: Math.tanh,
   sin: Math.sin,
   cos: Math.cos,
-  // adjoint/np's own definitions (runtime/np/elementwise.ts), each stable over the whole range.
+  // sigmoid as runtime/np/elementwise.ts defines it, softplus in its stable form: float64
+  // expressions with no overflow anywhere.
   sigmoid: (x) => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x))),
   softplus: (x) => Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x))),
 };
