@@ -2,6 +2,8 @@
 // for test/np/wasm-math.test.ts and bench/wasm-math.bench.mjs, and instantiates it with room
 // for arrays placed after its static data.
 import asc from "assemblyscript/asc";
+import { readFile } from "node:fs/promises";
+import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -11,8 +13,13 @@ const PAGE = 65536;
 export async function compileMath() {
   let binary;
   const { error, stderr } = await asc.main(
-    ["wasm/math.ts", "--enable", "simd", "-O3", "--runtime", "stub", "--disableWarning", "112", "--outFile", "math.wasm"],
-    { writeFile: (name, contents) => { if (name.endsWith(".wasm")) binary = contents; }, baseDir: root },
+    ["wasm/math.ts", "--baseDir", root, "--enable", "simd", "-O3", "--runtime", "stub", "--disableWarning", "112", "--outFile", "math.wasm"],
+    {
+      // Self-contained: an asconfig.json at the root (the Wasm backend's build) must not add
+      // its entries or options to this one.
+      readFile: (name, baseDir) => (name === "asconfig.json" ? null : readFile(resolve(baseDir, name), "utf8").catch(() => null)),
+      writeFile: (name, contents) => { if (name.endsWith(".wasm")) binary = contents; },
+    },
   );
   if (error) throw new Error(`asc failed: ${error.message}\n${stderr.toString()}`);
   return binary;
