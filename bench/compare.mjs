@@ -13,8 +13,15 @@ import * as np from "../dist/runtime/np/index.js";
 export const quick = process.env.BENCH_QUICK === "1";
 const here = fileURLToPath(new URL(".", import.meta.url));
 
-/** Both TF.js backends, initialised once: the CPU one (JavaScript) and the Wasm one (XNNPACK, SIMD). */
-export async function setUpTfjs() {
+let tfjsReady;
+/** Both TF.js backends, initialised once per process (`npm run bench` runs every bench in one):
+ * the CPU one (JavaScript) and the Wasm one (XNNPACK, SIMD). Leaves the CPU backend current. */
+export function setUpTfjs() {
+  tfjsReady ??= initTfjs();
+  return tfjsReady;
+}
+
+async function initTfjs() {
   const require = createRequire(import.meta.url);
   setWasmPaths(dirname(require.resolve("@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm")) + "/");
   const wasm = await tf.setBackend("wasm");
@@ -58,11 +65,13 @@ export async function timeInterleaved(variants, { budgetMs = quick ? 150 : 400, 
   const perSample = [];
   for (const v of variants) {
     await v.use?.();
-    // Warm-up until the JIT has settled on the hot path: 3 calls and 30 ms.
-    for (let i = 0, t = performance.now(); i < 3 || performance.now() - t < 30; i++) await settle(v.run());
-    const t0 = performance.now();
-    await settle(v.run());
-    const once = performance.now() - t0;
+    // Warm-up until the JIT has settled on the hot path: 3 calls (1 s at most) and 30 ms.
+    let once = 0;
+    for (let i = 0, start = performance.now(); (i < 3 && performance.now() - start < 1000) || performance.now() - start < 30; i++) {
+      const t0 = performance.now();
+      await settle(v.run());
+      once = performance.now() - t0;
+    }
     perSample.push(Math.max(1, Math.min(1000, Math.ceil(0.5 / Math.max(once, 1e-4)))));
   }
   const samples = variants.map(() => []);
@@ -86,8 +95,13 @@ function median(values) {
 }
 
 export const fmtMs = (ms) => (ms === undefined ? "-" : ms < 0.1 ? ms.toPrecision(3) : ms.toFixed(2));
-/** A ratio cell, bold when it misses its target (the minimum it should reach). */
-export const fmtRatio = (ratio, min) => (ratio === undefined || !isFinite(ratio) ? "-" : min !== undefined && ratio < min ? `**${ratio.toFixed(2)}**` : ratio.toFixed(2));
+/** Whether a ratio misses its target: { min } it should reach or { max } it should stay under. */
+export const misses = (ratio, target) => target !== undefined && isFinite(ratio) && (target.min !== undefined ? ratio < target.min : ratio > target.max);
+/** A ratio cell, bold when it misses its target (a number is a minimum). */
+export function fmtRatio(ratio, target) {
+  if (ratio === undefined || !isFinite(ratio)) return "-";
+  return misses(ratio, typeof target === "number" ? { min: target } : target) ? `**${ratio.toFixed(2)}**` : ratio.toFixed(2);
+}
 
 /** Machine, Node and load average: the header each bench prints and records. */
 export function environment() {
@@ -104,6 +118,12 @@ export function printHeader(title, extra) {
   console.log(`${title}\nmachine: ${env.machine}, node ${env.node}, ${env.date}; ${extra}`);
   console.log(`load average at start: ${env.load.join(" ")} (the machine is shared: compare ratios, not times)\n`);
   return env;
+}
+
+/** Prints the load average at the end and puts TF.js back on its CPU backend, for the benches after. */
+export async function finish() {
+  console.log(`\nload average at end: ${environment().load.join(" ")}`);
+  await tf.setBackend("cpu");
 }
 
 export function printTable(columns, rows) {
