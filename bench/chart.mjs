@@ -79,6 +79,7 @@ const matmulPoints = peerResults.rows
   .flatMap((r) => peers.map((peer) => ({ size: r.size, ratio: r.ratios[`${peer} / ${peerBackend}`], series: `${peer}, ${r.dtype}` })))
   .filter((p) => Number.isFinite(p.ratio));
 
+const loads = (results) => `${results.env.load[0]}-${results.end.load[0]}`;
 const adjointName = (b) => `adjoint/np (${b === "js" ? "JavaScript" : b} backend)`;
 const spec = {
   $schema: "https://vega.github.io/schema/vega-lite/v6.json",
@@ -86,7 +87,10 @@ const spec = {
   padding: 8,
   title: {
     text: "Peer time / adjoint time by size (above 1: adjoint faster)",
-    subtitle: `${npResults.env.date.slice(0, 10)}, ${npResults.env.machine}, load ${npResults.env.load[0]}-${npResults.end.load[0]}; ${adjointName(backend)}, float32`,
+    subtitle: [
+      `${npResults.env.date.slice(0, 10)}, ${npResults.env.machine}, one run of each bench (load average ${loads(npResults)} and ${loads(peerResults)}: shared, noisy);`,
+      `${adjointName(backend)}, float32; dashed: the targets of issue 19`,
+    ],
   },
   vconcat: [
     {

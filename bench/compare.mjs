@@ -77,7 +77,10 @@ export async function timeInterleaved(variants, { budgetMs = quick ? 150 : 400, 
   const samples = variants.map(() => []);
   const start = performance.now();
   for (let round = 0; round < maxRounds && (round < minRounds || performance.now() - start < budgetMs); round++) {
-    for (let k = 0; k < variants.length; k++) {
+    // Each round starts one variant later: whatever the previous sample leaves behind (a GC,
+    // a backend switch) falls on every variant in turn.
+    for (let j = 0; j < variants.length; j++) {
+      const k = (round + j) % variants.length;
       const v = variants[k];
       await v.use?.();
       const calls = perSample[k];

@@ -46,6 +46,8 @@ for (const n of SIZES) {
       specs.push({ group: "transcendental", op: `${name} [${range.join(", ")}]`, name: `${name} ${label(n)} [${range.join(", ")}]`, size: n, range, shapes: [[n]], np: npOp, tf: tfOp });
     }
   }
+  // The range the previous bench drew every input from, for comparison with the ones above.
+  specs.push({ group: "previous range", op: "tanh [0.1, 1]", name: `tanh ${label(n)} [0.1, 1] (previous bench's range)`, size: n, range: [0.1, 1], shapes: [[n]], np: np.tanh, tf: tf.tanh });
 }
 // Broadcasts users write: a bias over a batch, an outer sum, a scalar.
 for (const [batch, features] of [[64, 256], [256, 512], [1000, 1000]]) {

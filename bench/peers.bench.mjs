@@ -71,7 +71,8 @@ async function peerVariants(args64, { cpu, wasm, jaxRun, jaxDtype = "float32" })
 }
 
 const results = [];
-const rowOptions = (ms) => (ms >= 50 ? { budgetMs: quick ? 50 : 150, minRounds: 3 } : undefined);
+// Rows whose slowest side takes 50 ms or more get fewer rounds (3, or `minRounds`).
+const rowOptions = (ms, minRounds = 3) => (ms >= 50 ? { budgetMs: quick ? 50 : 150, minRounds: quick ? 3 : minRounds } : undefined);
 
 // ---- gradients of programs ----
 const gradColumns = ["program"];
@@ -93,7 +94,7 @@ async function gradRow(name, key, args64, size, { mlp = false, expectMs = 0, war
     variants.push({ name: `${b.name} hand f32`, use: b.use, run: () => hand[key](...args32) });
   }
   const peers = await peerVariants(args64, { cpu: tfp[key], wasm: tfp[key], jaxRun: jxp[key] });
-  const ms = await timeInterleaved([...variants, ...peers.variants], rowOptions(expectMs));
+  const ms = await timeInterleaved([...variants, ...peers.variants], rowOptions(expectMs, 7));
   peers.dispose();
   if (warmUp) return;
   const targets = {
