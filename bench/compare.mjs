@@ -31,20 +31,24 @@ async function initTfjs() {
   return { wasm, describe: `tfjs ${tf.version.tfjs}: cpu; wasm ${wasm ? `(simd ${simd}, threads ${threads})` : "unavailable"}` };
 }
 
-/** adjoint/np's backends to time: "js" and "wasm" once the runtime can switch, else the one it has. */
-export async function adjointBackends() {
-  if (typeof np.setBackend !== "function") return [{ name: "js", use: async () => {} }];
+/**
+ * adjoint/np's backends to time: "js" and "wasm" once the runtime can switch
+ * (`setBackend(name)`, sync or async, throwing or returning false for a backend it lacks),
+ * else the one it has.
+ */
+export async function adjointBackends(runtime = np) {
+  if (typeof runtime.setBackend !== "function") return [{ name: "js", use: async () => {} }];
   const names = [];
   for (const name of ["js", "wasm"]) {
     try {
-      await np.setBackend(name);
+      if ((await runtime.setBackend(name)) === false) throw new Error("setBackend returned false");
       names.push(name);
     } catch (error) {
       console.log(`adjoint/np backend "${name}" unavailable: ${String(error?.message ?? error).split("\n")[0]}`);
     }
   }
-  await np.setBackend("js");
-  return names.map((name) => ({ name, use: async () => void (await np.setBackend(name)) }));
+  await runtime.setBackend("js");
+  return names.map((name) => ({ name, use: async () => void (await runtime.setBackend(name)) }));
 }
 
 /** A tensor of the array's values (float32) on TF.js's `backend`. */

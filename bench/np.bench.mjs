@@ -77,7 +77,7 @@ for (const [rows, cols] of [[64, 256], [316, 316], [1000, 1000]]) {
 const columns = ["operation"];
 for (const b of backends) columns.push(`adjoint ${b.name} f64 ms`, `adjoint ${b.name} f32 ms`);
 columns.push("tfjs-cpu ms", "tfjs-wasm ms");
-for (const b of backends) columns.push(`cpu / ${b.name} f64`, `cpu / ${b.name} f32`, `wasm / ${b.name} f32`);
+for (const b of backends) columns.push(`tfjs-cpu / ${b.name} f64`, `tfjs-cpu / ${b.name} f32`, `tfjs-wasm / ${b.name} f32`);
 columns.push(`below ${TARGET_VS_CPU}x tfjs-cpu`);
 console.log("Ratios: peer time / adjoint time; bold: below target.\n");
 printTable(columns, []);

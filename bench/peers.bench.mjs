@@ -29,6 +29,12 @@ const TARGET = {
   f64GflopS: 10,
 };
 const LARGE = 1e5;
+/** The targets a row has, for its table cell: "tfjs-cpu ≥ 2, jax-js ≥ 1.5, gen/hand ≤ 1.3". */
+const describeTargets = (targets) =>
+  Object.entries(targets)
+    .filter(([, t]) => t !== undefined)
+    .map(([name, t]) => `${name === "hand" ? "gen/hand" : name} ${t.min !== undefined ? `≥ ${t.min}` : `≤ ${t.max}`}`)
+    .join(", ");
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const tfjs = await setUpTfjs();
@@ -78,8 +84,8 @@ const rowOptions = (ms, minRounds = 3) => (ms >= 50 ? { budgetMs: quick ? 50 : 1
 const gradColumns = ["program"];
 for (const b of backends) gradColumns.push(`${b.name} generated f64 ms`, `${b.name} generated f32 ms`, `${b.name} hand-written f32 ms`);
 gradColumns.push("tfjs-cpu ms", "tfjs-wasm ms", "jax-js ms");
-for (const b of backends) gradColumns.push(`cpu / ${b.name}`, `wasm / ${b.name}`, `jax / ${b.name}`, `${b.name} gen / hand f32`, `${b.name} gen / hand f64`);
-gradColumns.push("below target");
+for (const b of backends) gradColumns.push(`tfjs-cpu / ${b.name}`, `tfjs-wasm / ${b.name}`, `jax-js / ${b.name}`, `${b.name} gen / hand f32`, `${b.name} gen / hand f64`);
+gradColumns.push("targets", "below target");
 console.log("Gradients (ratios on adjoint's float32 run; bold: below target)\n");
 printTable(gradColumns, []);
 
@@ -121,7 +127,7 @@ async function gradRow(name, key, args64, size, { mlp = false, expectMs = 0, war
       if (misses(ratio, TARGET.hand)) below.push(`gen/hand ${dtype} (${b.name})`);
     }
   }
-  cells.push(below.join(", ") || "-");
+  cells.push(describeTargets({ ...targets, hand: TARGET.hand }), below.join(", ") || "-");
   console.log(`| ${cells.join(" | ")} |`);
   results.push({ table: "grad", program: key, name, size, ms, ratios, targets, below });
 }
@@ -136,8 +142,8 @@ await gradRow(`MLP ${MLP.batch}x${MLP.widths.join("x")} gradient`, "mlpLoss", ml
 
 // ---- matmul ----
 const mmColumns = ["matmul", ...backends.map((b) => `adjoint ${b.name} ms (GFLOP/s)`), "tfjs-cpu ms (GFLOP/s)", "tfjs-wasm ms (GFLOP/s)", "jax-js ms (GFLOP/s)"];
-for (const b of backends) mmColumns.push(`cpu / ${b.name}`, `wasm / ${b.name}`, `jax / ${b.name}`);
-mmColumns.push("below target");
+for (const b of backends) mmColumns.push(`tfjs-cpu / ${b.name}`, `tfjs-wasm / ${b.name}`, `jax-js / ${b.name}`);
+mmColumns.push("targets", "below target");
 console.log("\nmatmul n x n (float64 rows against jax-js's float64; target 10 GFLOP/s)\n");
 printTable(mmColumns, []);
 const jaxMatmul = jax.jit((a, b) => jax.numpy.matmul(a, b));
@@ -156,7 +162,7 @@ for (const dtype of ["float32", "float64"]) {
     const flops = 2 * n ** 3;
     const gflops = Object.fromEntries(Object.entries(ms).map(([k, v]) => [k, flops / v / 1e6]));
     const cell = (k) => (ms[k] === undefined ? "-" : `${fmtMs(ms[k])} (${gflops[k].toFixed(1)})`);
-    const targets = { "tfjs-cpu": TARGET["tfjs-cpu"], "tfjs-wasm": dtype === "float32" ? TARGET["tfjs-wasm"] : undefined, "jax-js": TARGET["jax-js"] };
+    const targets = { "tfjs-cpu": float32 ? TARGET["tfjs-cpu"] : undefined, "tfjs-wasm": float32 ? TARGET["tfjs-wasm"] : undefined, "jax-js": TARGET["jax-js"] };
     const ratios = {};
     const below = [];
     const cells = [`${dtype} ${n}`, ...backends.map((b) => cell(b.name)), cell("tfjs-cpu"), cell("tfjs-wasm"), cell("jax-js")];
@@ -169,7 +175,7 @@ for (const dtype of ["float32", "float64"]) {
       }
       if (dtype === "float64" && gflops[b.name] < TARGET.f64GflopS) below.push(`${TARGET.f64GflopS} GFLOP/s (${b.name})`);
     }
-    cells.push(below.join(", ") || "-");
+    cells.push(describeTargets({ ...targets, ...(dtype === "float64" ? { "GFLOP/s": { min: TARGET.f64GflopS } } : {}) }), below.join(", ") || "-");
     console.log(`| ${cells.join(" | ")} |`);
     results.push({ table: "matmul", name: `matmul ${dtype} ${n}`, dtype, size: n, ms, gflops, ratios, targets, below });
   }
