@@ -1,7 +1,8 @@
-// Keeps peers.bench.mjs honest without timing anything: on small inputs, each program's
-// generated gradient equals its hand-written adjoint (float64) and TF.js's and jax-js's
-// gradients of the same program (float32 tolerance), so every row of the bench compares one
-// computation. Also: the generated gradient runs in float32 and stays float32.
+// Keeps the benches honest without timing anything. peers.bench.mjs: on small inputs, each
+// program's generated gradient equals its hand-written adjoint (float64) and TF.js's and
+// jax-js's gradients of the same program (float32 tolerance), and runs in float32 on float32
+// inputs. np.bench.mjs: every row's adjoint/np and TF.js operations agree (float32 tolerance)
+// on the row's input range, at small sizes. So every row of a bench compares one computation.
 import * as jax from "@jax-js/jax";
 import * as tf from "@tensorflow/tfjs";
 import { join, resolve } from "node:path";
@@ -11,6 +12,13 @@ import { transform } from "../compiler/index.js";
 import * as np from "../runtime/np/index.js";
 
 type Grad = (...args: np.NDArray[]) => np.NDArray | np.NDArray[];
+interface Row {
+  name: string;
+  range: [number, number];
+  shapes: number[][];
+  np: (...args: np.NDArray[]) => np.NDArray | number;
+  tf: (...args: tf.Tensor[]) => tf.Tensor;
+}
 interface Programs {
   MLP: { batch: number; widths: number[] };
   compilePrograms(t: typeof transform, file: string): Promise<Record<string, Grad>>;
@@ -24,6 +32,9 @@ interface Programs {
 const root = resolve(__dirname, "..");
 // A computed specifier: the bench is plain JavaScript, outside the type-checked sources.
 const programs = (await import(pathToFileURL(join(root, "bench", "programs.mjs")).href)) as Programs;
+const { npRows } = (await import(pathToFileURL(join(root, "bench", "np-rows.mjs")).href)) as {
+  npRows(n: typeof np, t: typeof tf, sizes: Record<string, unknown>): Row[];
+};
 
 const list = (g: np.NDArray | np.NDArray[]) => (Array.isArray(g) ? g : [g]);
 const values = (a: { data: ArrayLike<number> } | np.NDArray) => Array.from((a as np.NDArray).copy().data);
@@ -81,4 +92,24 @@ describe("the bench's programs compute one gradient on every side", () => {
       ours.forEach((g, k) => expectClose(`jax-js, gradient ${k}`, values(g), jaxGrads[k], 1e-4, 1e-5));
     });
   }
+});
+
+describe("every np.bench.mjs row computes one thing with adjoint/np and with TF.js", () => {
+  const rows = npRows(np, tf, { sizes: [10, 100], biases: [[4, 8]], outers: [5], matrices: [[4, 8], [6, 6]] });
+  beforeAll(async () => {
+    await tf.setBackend("cpu");
+  });
+  it(`all ${rows.length} rows at small sizes, in float64 and float32`, () => {
+    np.random.seed(7);
+    expect(rows.length).toBeGreaterThan(60);
+    for (const row of rows) {
+      const args = row.shapes.map((shape) => np.random.uniform(row.range[0], row.range[1], shape).astype("float32").astype("float64"));
+      const expected = tf.tidy(() => row.tf(...args.map((a) => tf.tensor(Float32Array.from(a.data), [...a.shape], "float32"))).dataSync().slice());
+      for (const dtype of ["float64", "float32"] as const) {
+        const out = row.np(...args.map((a) => a.astype(dtype)));
+        const got = typeof out === "number" ? [out] : values(out);
+        expectClose(`${row.name}, ${dtype}`, got, expected, 1e-5, 1e-6);
+      }
+    }
+  });
 });
