@@ -85,6 +85,25 @@ export function putBack(r: Reverser, given: string, copy: string): Code {
   return line(`${r.options.runtime}.putBack(${given}, ${copy});`);
 }
 
+/**
+ * An array's elements saved whole before it is overwritten (a fill, a callee writing it): a
+ * copy on the stack, or in plain code (to be differentiated again) its elements pushed one by
+ * one, where its length cannot change before they are put back.
+ */
+export function saveWhole(r: Reverser, array: string, loc?: Stmt["loc"]): Code {
+  if (r.options.plainStack && !r.a.resized.has(array)) return elementLoop(r, array, (k) => `${r.stack}.push(${array}[${k}]);`, loc);
+  return line(`${r.stack}.pushRef(${array}.slice());`, loc);
+}
+
+/** `saveWhole`'s elements put back, the last pushed first. */
+export function restoreWhole(r: Reverser, array: string, loc?: Stmt["loc"]): Code {
+  if (r.options.plainStack && !r.a.resized.has(array)) {
+    const k = r.fresh("k");
+    return { kind: "block", head: `for (let ${k} = ${array}.length - 1; ${k} >= 0; ${k}--)`, body: [line(`${array}[${k}] = ${r.stack}.pop();`, loc)], loc };
+  }
+  return line(`${r.options.runtime}.putBack(${array}, ${r.stack}.popRef());`, loc);
+}
+
 /** `target[k] += source[k]` for every k: through the runtime, or in plain code as a loop. */
 export function addInto(r: Reverser, target: string, source: string, loc?: Stmt["loc"]): Code {
   if (r.options.plainStack) return elementLoop(r, source, (k) => `${target}[${k}] += ${source}[${k}];`, loc);

@@ -5,7 +5,7 @@ import { npParam, type Expr, type Operand, type Stmt } from "../ir/index.js";
 import { ruleReads } from "../rules/np.js";
 import { differentiableArg } from "../analyze/activity.js";
 import { rcode } from "./code.js";
-import { addInto } from "./array-methods.js";
+import { addInto, restoreWhole } from "./array-methods.js";
 import type { AdjointSite, Reverser } from "./reverser.js";
 
 /** `y = np.op(...)`: the runtime rule's vjp, then each differentiable argument's share. */
@@ -102,6 +102,6 @@ export function fillReverse(r: Reverser, s: Extract<Stmt, { kind: "fill" }>): Co
     if (s.value.kind === "var" && r.a.active.has(s.value.name)) out.push(line(`${r.adjoint(s.value.name)} += ${r.options.runtime}.sum(${darray});`, s.loc));
     out.push(line(`${darray}.fill(0);`, s.loc));
   }
-  if (r.a.saves.has(s)) out.push(line(`${r.options.runtime}.putBack(${s.array}, ${r.stack}.popRef());`, s.loc));
+  if (r.a.saves.has(s)) out.push(restoreWhole(r, s.array, s.loc));
   return out;
 }

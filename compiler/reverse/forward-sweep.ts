@@ -3,7 +3,7 @@
 import { line, loopBlock, type Code } from "../emit/index.js";
 import { readsOf, type Expr, type Operand, type Stmt } from "../ir/index.js";
 import { callVariant } from "../analyze/summaries.js";
-import { methodForward } from "./array-methods.js";
+import { methodForward, saveWhole } from "./array-methods.js";
 import { checkpointedForward, isCheckpointed } from "./checkpoint.js";
 import { assignment, code, exprCode } from "./code.js";
 import type { CalleeVjp } from "./index.js";
@@ -48,7 +48,7 @@ export function forwardSweep(r: Reverser, stmts: Stmt[], then?: Operand): Code[]
         break;
       }
       case "fill":
-        if (r.a.saves.has(s)) out.push(line(`${r.stack}.pushRef(${s.array}.slice());`, s.loc));
+        if (r.a.saves.has(s)) out.push(saveWhole(r, s.array, s.loc));
         out.push(line(`${s.array}.fill(${code(r, s.value)});`, s.loc));
         break;
       case "method":
@@ -109,7 +109,7 @@ function activeCall(r: Reverser, s: Stmt, expr: CallExpr): Code[] {
 
 /** The arrays a call writes that the reverse sweep reads as they were: copied before it. */
 function snapshots(r: Reverser, s: Stmt): Code[] {
-  return (r.a.snapshots.get(s) ?? []).map((array) => line(`${r.stack}.pushRef(${array}.slice());`, s.loc));
+  return (r.a.snapshots.get(s) ?? []).map((array) => saveWhole(r, array, s.loc));
 }
 
 type CallExpr = Extract<Expr, { kind: "call" }>;

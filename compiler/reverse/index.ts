@@ -447,10 +447,12 @@ class ReverseBuilder implements Reverser {
   private fitDirect(name: string): Code[] {
     const d = this.adjoint(name);
     if (!this.options.plainStack) return [line(`${this.options.runtime}.fit(${d}, ${name});`)];
-    return [
+    // An array made in a branch that did not run has no adjoint to fit.
+    const fit: Code[] = [
       line(`${d}.splice(${name}.length, ${d}.length - ${name}.length);`),
       { kind: "block", head: `while (${d}.length < ${name}.length)`, body: [line(`${d}.push(0);`)] },
     ];
+    return [{ kind: "if", cond: `${name} !== undefined`, then: fit, else: [] }];
   }
 
   /** Integers and flags: a typed stack of their own, or, on a plain Array, numbers. */

@@ -4,7 +4,7 @@
 import { line, type Code } from "../emit/index.js";
 import type { Assign, Operand, Stmt } from "../ir/index.js";
 import { allocAdjoint, fillReverse, incrementReverse, loadAdjoint, npAdjoint, storeReverse } from "./arrays.js";
-import { addInto, methodReverse } from "./array-methods.js";
+import { addInto, methodReverse, restoreWhole } from "./array-methods.js";
 import { checkpointedReverse, isCheckpointed } from "./checkpoint.js";
 import { code, rcode } from "./code.js";
 import type { AdjointSite, Reverser } from "./reverser.js";
@@ -89,7 +89,7 @@ function counterEnd(trips: string, start: number, step: number): string {
 
 /** The arrays a call overwrote, put back as they were before it. */
 function restoreSnapshots(r: Reverser, s: Stmt): Code[] {
-  return [...(r.a.snapshots.get(s) ?? [])].reverse().map((array) => line(`${r.options.runtime}.putBack(${array}, ${r.stack}.popRef());`, s.loc));
+  return [...(r.a.snapshots.get(s) ?? [])].reverse().map((array) => restoreWhole(r, array, s.loc));
 }
 
 /**
