@@ -8,6 +8,8 @@
 // each column is the median of its samples, so load moves all three alike.
 // Targets: generated / hand-written <= 1.1, gradient / primal <= 3.
 // node bench/kernels.bench.mjs [filter]; KERNELS_ROW_MS sets the time per row.
+// KERNELS_BASELINE=<a copy of an older dist/> adds that build's generated gradient to each
+// row, timed in the same interleaving (an A/B of two compilers; the runtime is this one's).
 import { mkdirSync, writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { join } from "node:path";
@@ -176,14 +178,20 @@ function moduleSource() {
 // ---- compile, load ----
 
 const root = fileURLToPath(new URL("..", import.meta.url));
-const result = transform(moduleSource(), { filename: "bench/kernels.ts", sourceMaps: false });
-if (result.diagnostics.length > 0) {
-  throw new Error(`adjoint refused the bench module:\n${result.diagnostics.map((d) => `${d.code} ${d.message} (line ${d.line})`).join("\n")}`);
-}
 const outDir = join(root, ".tmp", "bench");
 mkdirSync(outDir, { recursive: true });
-writeFileSync(join(outDir, "kernels.mjs"), result.code);
-const gen = await import(pathToFileURL(join(outDir, "kernels.mjs")).href);
+/** The bench module compiled by `compile` (a `transform`), written out and loaded. */
+async function load(compile, file) {
+  const result = compile(moduleSource(), { filename: "bench/kernels.ts", sourceMaps: false });
+  if (result.diagnostics.length > 0) {
+    throw new Error(`adjoint refused the bench module:\n${result.diagnostics.map((d) => `${d.code} ${d.message} (line ${d.line})`).join("\n")}`);
+  }
+  writeFileSync(join(outDir, file), result.code);
+  return import(pathToFileURL(join(outDir, file)).href);
+}
+const gen = await load(transform, "kernels.mjs");
+const baselineDist = process.env.KERNELS_BASELINE;
+const base = baselineDist ? await load((await import(pathToFileURL(join(baselineDist, "compiler", "index.js")).href)).transform, "kernels-baseline.mjs") : null;
 
 // ---- inputs ----
 
@@ -218,6 +226,7 @@ for (const [key, spec] of Object.entries(inputs)) {
         args: asType(suffix, spec.args),
         primal: gen[`${kernel}${call}_${suffix}`],
         generated: gen[`${kernel}${call}Grad_${suffix}`],
+        baseline: base?.[`${kernel}${call}Grad_${suffix}`],
         hand: hand[kernel],
       });
     }
@@ -230,6 +239,7 @@ for (const [kernel, spec] of Object.entries(statistics)) {
       args: asType(suffix, spec.args),
       primal: gen[`${kernel}_${suffix}`],
       generated: gen[`${kernel}Grad_${suffix}`],
+      baseline: base?.[`${kernel}Grad_${suffix}`],
       hand: hand[kernel],
     });
   }
@@ -305,7 +315,8 @@ const load0 = loadavg()[0];
 const table = [];
 for (const row of rows) {
   if (only && !row.name.includes(only)) continue;
-  const [primal, generated, handWritten] = measure([[row.primal, row.args], [row.generated, row.args], [row.hand, row.args]]);
+  const fns = [[row.primal, row.args], [row.generated, row.args], [row.hand, row.args], ...(base ? [[row.baseline, row.args]] : [])];
+  const [primal, generated, handWritten, baseline] = measure(fns);
   const vsHand = generated / handWritten;
   const vsPrimal = generated / primal;
   table.push({
@@ -315,6 +326,7 @@ for (const row of rows) {
     "hand-written µs": fmt(handWritten),
     [`generated/hand (<= ${TARGET_VS_HAND})`]: vsHand.toFixed(2),
     [`gradient/primal (<= ${TARGET_VS_PRIMAL})`]: vsPrimal.toFixed(2),
+    ...(base ? { "baseline/hand": (baseline / handWritten).toFixed(2), "generated/baseline": (generated / baseline).toFixed(2) } : {}),
     result: vsHand <= TARGET_VS_HAND && vsPrimal <= TARGET_VS_PRIMAL ? "PASS" : vsHand <= TARGET_VS_HAND ? "MISS (primal)" : "MISS",
   });
 }

@@ -159,7 +159,8 @@ export function savesOf(fn: IRFunction, stmts: Stmt[], assigns: Assign[], types:
           ? needed.has(s.target) && !firstAssignments.has(s) && !inverted.has(s) && !countedInits.has(s)
           : s.kind === "method"
             ? (activeStmts.has(s) || elementsNeeded.has(node(s.array))) && methodSaves(s)
-            : (s.kind === "store" || s.kind === "fill") && elementsNeeded.has(node(s.array));
+            : // What a store overwrites is read back only by readers that ran before it.
+              (s.kind === "store" || s.kind === "fill") && elementsNeeded.has(node(s.array)) && readBefore(s.array);
       if (saving && !saves.has(s)) {
         saves.add(s);
         changed = true;
