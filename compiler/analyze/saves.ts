@@ -71,12 +71,15 @@ export function savesOf(fn: IRFunction, stmts: Stmt[], assigns: Assign[], types:
     elementsNeeded.add(node(array));
     elementReaders.set(node(array), (elementReaders.get(node(array)) ?? new Set()).add(reader));
   };
+  /** For each needed variable, the statements whose reverse reads it. */
+  const readers = new Map<string, Set<Stmt>>();
   const need = (op: Operand | string, reader: Stmt) => {
     const name = typeof op === "string" ? op : op.kind === "var" ? op.name : null;
     if (name === null) return;
     const remat = rematerialized.get(name);
     if (!remat) {
       needed.add(name);
+      readers.set(name, (readers.get(name) ?? new Set()).add(reader));
       return;
     }
     const { expr } = remat.assign;
@@ -154,9 +157,12 @@ export function savesOf(fn: IRFunction, stmts: Stmt[], assigns: Assign[], types:
         snapshots.set(s, copied);
         changed = true;
       }
+      // What an assignment overwrites is read back only by readers that ran before it, or by
+      // its own reverse (the old value as an operand).
+      const readFirst = (target: string) => [...(readers.get(target) ?? [])].some((reader) => reader === s || runsBefore(reader, s));
       const saving =
         s.kind === "assign"
-          ? needed.has(s.target) && !firstAssignments.has(s) && !inverted.has(s) && !countedInits.has(s)
+          ? needed.has(s.target) && readFirst(s.target) && !firstAssignments.has(s) && !inverted.has(s) && !countedInits.has(s)
           : s.kind === "method"
             ? (activeStmts.has(s) || elementsNeeded.has(node(s.array))) && methodSaves(s)
             : // What a store overwrites is read back only by readers that ran before it.
