@@ -307,9 +307,23 @@ function rematerializable(fn: IRFunction, stmts: Stmt[], classes: UnionFind, isA
   for (const s of stmts) if (s.kind === "assign") assignCount.set(s.target, (assignCount.get(s.target) ?? 0) + 1);
   const readers = new Map<string, number>();
   for (const s of stmts) for (const name of readsOf(s)) readers.set(name, (readers.get(name) ?? 0) + 1);
-  // Outside loops a temporary is never overwritten, so keeping it costs nothing.
+  // Outside loops a temporary is never overwritten, so keeping it costs nothing. A variable of
+  // the user's assigned once (`const d = x[i] - m` in a loop body) is one too, but for the
+  // function's result and a record block's outputs, which are read after the sweep.
+  // Such a variable is computed again only from what needs no saving of its own: rematerialized
+  // temporaries, values no loop assigns, integer counters (else `r = call() - y` would trade
+  // saving r for saving the call's result).
+  const kept = new Set([fn.result, ...(fn.outputs ?? [])]);
+  const assignedInLoops = new Set<string>();
+  forEachStmt(fn.body, (s, inLoop) => {
+    if (inLoop && s.kind === "assign") assignedInLoops.add(s.target);
+  });
+  const counters = integerCounters(stmts, fn.params);
+  const cheapSources = (expr: Assign["expr"]) =>
+    exprArgs(expr).every((op) => op.kind !== "var" || found.has(op.name) || !assignedInLoops.has(op.name) || counters.has(op.name));
   const candidate = (s: Stmt, inLoop: boolean): s is Assign => {
-    if (!inLoop || s.kind !== "assign" || !fn.locals.get(s.target)?.temp || assignCount.get(s.target) !== 1) return false;
+    if (!inLoop || s.kind !== "assign" || !fn.locals.has(s.target) || kept.has(s.target) || assignCount.get(s.target) !== 1) return false;
+    if (!fn.locals.get(s.target)!.temp && !cheapSources(s.expr)) return false;
     if (s.expr.kind === "load") return s.expr.array.kind === "var";
     return s.expr.kind === "prim" && CHEAP.has(s.expr.op) && (!active.has(s.target) || ARITHMETIC.has(s.expr.op));
   };
