@@ -3,6 +3,7 @@
 // the reverse sweep reads, and which assignments must save the value they overwrite.
 // Each has its file (types, activity, saves); analyze() runs them in that order.
 import { checkpointsOf, type CheckpointState } from "./checkpoints.js";
+import { firstWriteLoads } from "./first-writes.js";
 import { incrementsOf, type Increment } from "./increments.js";
 import type { CountedLoop } from "./counters.js";
 import { diagnostic, type Diagnostic, type Span } from "../diagnostics.js";
@@ -53,6 +54,8 @@ export interface Analysis {
    * (`dt1 = ...`) rather than accumulated and reset.
    */
   directAdjoints: Set<string>;
+  /** Loads whose reverse is the only contribution to their element's adjoint (first-writes.ts). */
+  firstWriteLoads: Set<Stmt>;
   /** `i += c` steps of integer counters the reverse sweep needs: undone by `i -= c`. */
   inverted: Set<Stmt>;
   /**
@@ -120,6 +123,7 @@ export function analyze(fn: IRFunction, wrt: Set<number>, filename: string, opti
     pullbacks,
     savedPullbacks: saves.savedPullbacks,
     rematerialized: saves.rematerialized,
+    firstWriteLoads: firstWriteLoads(fn),
     restoresElements: saves.restoresElements || [...checkpoints.states.values()].some((state) => state.arrays.length > 0),
     restoredParams: [...new Set([...saves.restoredParams, ...snapshotParams])],
     snapshots: saves.snapshots,

@@ -42,7 +42,10 @@ export function npAdjoint(r: Reverser, site: AdjointSite, expr: Extract<Expr, { 
 /** `t = a[i]`: the element's adjoint gets t's. */
 export function loadAdjoint(r: Reverser, site: AdjointSite, expr: Extract<Expr, { kind: "load" }>): void {
   const { s, d, out } = site;
-  if (expr.array.kind === "var") out.push(line(`${r.adjoint(expr.array.name)}[${rcode(r, expr.index)}] += ${d};`, s.loc));
+  if (expr.array.kind !== "var") return;
+  // Its element's only contribution, into zeros made for this call: assigned, not added.
+  const op = r.a.firstWriteLoads.has(s) && r.freshAdjoints.has(expr.array.name) ? "=" : "+=";
+  out.push(line(`${r.adjoint(expr.array.name)}[${rcode(r, expr.index)}] ${op} ${d};`, s.loc));
 }
 
 /** A new array, or a copy of one. */
