@@ -117,7 +117,15 @@ export function savesOf(fn: IRFunction, stmts: Stmt[], assigns: Assign[], types:
   const counted = countedLoops(fn, counters);
   const countedInits = new Set([...counted.values()].map((c) => c.init));
   const inverted = new Set<Stmt>(
-    assigns.filter((s) => counters.has(s.target) && s.expr.kind === "prim" && s.expr.args[0].kind === "var" && s.expr.args[0].name === s.target),
+    assigns.filter(
+      (s) =>
+        counters.has(s.target) &&
+        s.expr.kind === "prim" &&
+        (s.expr.op === "add" || s.expr.op === "sub") &&
+        s.expr.args[0].kind === "var" &&
+        s.expr.args[0].name === s.target &&
+        s.expr.args[1].kind === "const",
+    ),
   );
 
   // A checkpointed loop's steps run again in the reverse sweep: what they read and do not
