@@ -3,6 +3,8 @@
 // (in no other loop) whose counter steps once per iteration and is the index, each element of
 // the adjoint gets at most one contribution: into an adjoint made fresh for the call it is
 // assigned (`da[i] = dt`), with no read of the zeros it overwrites (at n = 1e6, a stream).
+// The same shape, a store into a fresh local array, means its element's adjoint is read by
+// no reverse after the store's: the reverse need not zero it once spent.
 import { forEachStmt, readsOf, type IRFunction, type Loop, type Operand, type Stmt } from "../ir/index.js";
 
 export function firstWriteLoads(fn: IRFunction): Set<Stmt> {
@@ -17,7 +19,7 @@ export function firstWriteLoads(fn: IRFunction): Set<Stmt> {
       // A length read passes no adjoint: it is not a use.
       const lengthOnly = s.kind === "assign" && s.expr.kind === "prim" && s.expr.op === "length";
       if (!lengthOnly) for (const name of mentioned) mentions.set(name, (mentions.get(name) ?? 0) + 1);
-      if (s.kind === "assign" && s.expr.kind === "load" && s.expr.array.kind === "var" && depth === 1 && loop && steppedCounter(loop, s.expr.index)) {
+      if (s.kind === "assign" && s.expr.kind === "load" && s.expr.array.kind === "var" && depth === 1 && loop && !loop.checkpoint && steppedCounter(loop, s.expr.index)) {
         loads.set(s.expr.array.name, s);
       }
       if (s.kind === "if") {
@@ -31,6 +33,46 @@ export function firstWriteLoads(fn: IRFunction): Set<Stmt> {
   };
   visit(fn.body, null, 0);
   return new Set([...loads].filter(([array]) => mentions.get(array) === 1 && !assigned.has(array)).map(([, load]) => load));
+}
+
+/**
+ * Stores whose element adjoint no later reverse reads: the only store into an array made once
+ * by `new Float64Array(n)` (not a copy, outside loops), at the counter of the one loop it is
+ * in, with the array otherwise only loaded from. Once the store's reverse has taken the
+ * element's adjoint, nothing reads it again, so it need not be zeroed. Also the arrays made
+ * once so: in a sweep that runs once, no reverse reads their adjoint after their allocation's.
+ */
+export function unreadSpentStores(fn: IRFunction, isArray: (name: string) => boolean): { stores: Set<Stmt>; arrays: Set<string> } {
+  const mentions = new Map<string, Stmt[]>();
+  const assignments = new Map<string, Stmt[]>();
+  const stores = new Map<string, Stmt>();
+  const visit = (stmts: Stmt[], loop: Loop | null, depth: number) => {
+    for (const s of stmts) {
+      // A load reads the array's elements, not its adjoint's; a length reads neither.
+      const elementsOnly = s.kind === "assign" && (s.expr.kind === "load" || (s.expr.kind === "prim" && s.expr.op === "length"));
+      if (!elementsOnly) for (const name of readsOf(s)) mentions.set(name, [...(mentions.get(name) ?? []), s]);
+      if (s.kind === "assign") {
+        const zeros = depth === 0 && s.expr.kind === "alloc" && s.expr.ctor !== "same" && !(s.expr.arg.kind === "var" && isArray(s.expr.arg.name));
+        assignments.set(s.target, [...(assignments.get(s.target) ?? []), ...(zeros ? [] : [s, s])]);
+        if (zeros) assignments.get(s.target)!.push(s);
+      }
+      if (s.kind === "store" && depth === 1 && loop && !loop.checkpoint && steppedCounter(loop, s.index)) stores.set(s.array, s);
+      if (s.kind === "if") {
+        visit(s.then, loop, depth);
+        visit(s.else, loop, depth);
+      } else if (s.kind === "loop") {
+        visit(s.pre, s, depth + 1);
+        visit(s.body, s, depth + 1);
+      }
+    }
+  };
+  visit(fn.body, null, 0);
+  const kept = new Set([fn.result, ...(fn.outputs ?? []), ...fn.params]);
+  // Made once as zeros (an assignment of any other kind counts twice).
+  const arrays = new Set([...assignments].filter(([array, list]) => !kept.has(array) && list.length === 1).map(([array]) => array));
+  // Written by that store alone.
+  const unread = [...stores].filter(([array, store]) => arrays.has(array) && (mentions.get(array) ?? []).every((m) => m === store));
+  return { stores: new Set(unread.map(([, store]) => store)), arrays };
 }
 
 /**

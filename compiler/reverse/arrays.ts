@@ -58,7 +58,8 @@ export function allocAdjoint(r: Reverser, site: AdjointSite, expr: Extract<Expr,
     if (expr.range?.length) out.push(line(`${r.options.runtime}.addSliceInto(${dx}, ${d}, ${rcode(r, expr.range[0])});`, s.loc));
     else out.push(addInto(r, dx, d, s.loc));
   }
-  out.push(line(`${d}.fill(0);`, s.loc));
+  // Spent: zeroed for a later reverse that reads it, which a sweep run once has not for an array made once.
+  if (!(r.options.entry && !r.options.split && r.a.onceMadeArrays.has(s.target))) out.push(line(`${d}.fill(0);`, s.loc));
 }
 
 /** The reverse of `a[i] = v`: v's adjoint takes the element's, which is then spent; the old element comes back. */
@@ -71,7 +72,7 @@ export function storeReverse(r: Reverser, s: Extract<Stmt, { kind: "store" }>): 
       const op = r.a.directAdjoints.has(s.value.name) ? "=" : "+=";
       out.push(line(`${r.adjoint(s.value.name)} ${op} ${darray}${element};`, s.loc));
     }
-    out.push(line(`${darray}${element} = 0;`, s.loc));
+    if (!(r.options.entry && !r.options.split && r.a.unreadSpentStores.has(s))) out.push(line(`${darray}${element} = 0;`, s.loc));
   }
   if (r.a.saves.has(s)) out.push(line(`${s.array}${element} = ${r.stack}.pop();`, s.loc));
   return out;
