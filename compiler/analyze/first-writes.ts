@@ -1,5 +1,6 @@
-// Element adjoints whose one contribution is their first write. If a parameter's elements are
-// read by one load `t = a[i]` and nothing else mentions the array, and that load sits in a loop
+// Element adjoints whose one contribution is their first write. If a parameter's elements (or
+// those of an array made once as zeros, which may also be stored into) are read by one load
+// `t = a[i]` and nothing else mentions the array, and that load sits in a loop
 // (in no other loop) whose counter steps once per iteration and is the index, each element of
 // the adjoint gets at most one contribution: into an adjoint made fresh for the call it is
 // assigned (`da[i] = dt`), with no read of the zeros it overwrites (at n = 1e6, a stream).
@@ -7,17 +8,19 @@
 // no reverse after the store's: the reverse need not zero it once spent.
 import { forEachStmt, readsOf, type IRFunction, type Loop, type Operand, type Stmt } from "../ir/index.js";
 
-export function firstWriteLoads(fn: IRFunction): Set<Stmt> {
-  /** Every statement that mentions each parameter, and the loads of it found in a single loop. */
+export function firstWriteLoads(fn: IRFunction, madeOnce: Set<string>): Set<Stmt> {
+  /** The statements that mention each array, and its loads found in a single loop. */
   const mentions = new Map<string, number>();
   const loads = new Map<string, Stmt>();
   const assigned = new Set<string>();
   const visit = (stmts: Stmt[], loop: Loop | null, depth: number) => {
     for (const s of stmts) {
       if (s.kind === "assign") assigned.add(s.target);
-      const mentioned = new Set(readsOf(s).filter((name) => fn.params.includes(name)));
-      // A length read passes no adjoint: it is not a use.
+      const mentioned = new Set(readsOf(s));
+      // A length read passes no adjoint: it is not a use. Nor is a store into an array made
+      // once as zeros: its reverse reads the element's adjoint and zeroes it, adding nothing.
       const lengthOnly = s.kind === "assign" && s.expr.kind === "prim" && s.expr.op === "length";
+      if (s.kind === "store" && madeOnce.has(s.array) && s.value.kind === "var" && s.value.name !== s.array && (s.index.kind !== "var" || s.index.name !== s.array)) mentioned.delete(s.array);
       if (!lengthOnly) for (const name of mentioned) mentions.set(name, (mentions.get(name) ?? 0) + 1);
       if (s.kind === "assign" && s.expr.kind === "load" && s.expr.array.kind === "var" && depth === 1 && loop && !loop.checkpoint && steppedCounter(loop, s.expr.index)) {
         loads.set(s.expr.array.name, s);
@@ -32,7 +35,8 @@ export function firstWriteLoads(fn: IRFunction): Set<Stmt> {
     }
   };
   visit(fn.body, null, 0);
-  return new Set([...loads].filter(([array]) => mentions.get(array) === 1 && !assigned.has(array)).map(([, load]) => load));
+  const fresh = (array: string) => (fn.params.includes(array) && !assigned.has(array)) || madeOnce.has(array);
+  return new Set([...loads].filter(([array]) => fresh(array) && mentions.get(array) === 1).map(([, load]) => load));
 }
 
 /**

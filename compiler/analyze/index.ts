@@ -127,7 +127,7 @@ export function analyze(fn: IRFunction, wrt: Set<number>, filename: string, opti
     pullbacks,
     savedPullbacks: saves.savedPullbacks,
     rematerialized: saves.rematerialized,
-    firstWriteLoads: firstWriteLoads(fn),
+    firstWriteLoads: firstWriteLoads(fn, spent.arrays),
     unreadSpentStores: spent.stores,
     onceMadeArrays: spent.arrays,
     restoresElements: saves.restoresElements || [...checkpoints.states.values()].some((state) => state.arrays.length > 0),

@@ -44,7 +44,9 @@ export function loadAdjoint(r: Reverser, site: AdjointSite, expr: Extract<Expr, 
   const { s, d, out } = site;
   if (expr.array.kind !== "var") return;
   // Its element's only contribution, into zeros made for this call: assigned, not added.
-  const op = r.a.firstWriteLoads.has(s) && r.freshAdjoints.has(expr.array.name) ? "=" : "+=";
+  const once = r.options.entry && !r.options.split;
+  const fresh = r.freshAdjoints.has(expr.array.name) || (once && r.a.onceMadeArrays.has(expr.array.name));
+  const op = r.a.firstWriteLoads.has(s) && fresh ? "=" : "+=";
   out.push(line(`${r.adjoint(expr.array.name)}[${rcode(r, expr.index)}] ${op} ${d};`, s.loc));
 }
 
