@@ -430,10 +430,13 @@ class ReverseBuilder implements Reverser {
   private fitDirect(name: string): Code[] {
     const d = this.adjoint(name);
     if (!this.options.plainStack) return [line(`${this.options.runtime}.fit(${d}, ${name});`)];
-    return [
+    const fit: Code[] = [
       line(`${d}.splice(${name}.length, ${d}.length - ${name}.length);`),
       { kind: "block", head: `while (${d}.length < ${name}.length)`, body: [line(`${d}.push(0);`)] },
     ];
+    // An array made in a branch not taken is undefined here (the runtime's fit allows that).
+    const alwaysMade = this.fn.params.includes(name) || this.fn.body.some((s) => s.kind === "assign" && s.target === name);
+    return alwaysMade ? fit : [{ kind: "if", cond: `${name} !== undefined`, then: fit, else: [] }];
   }
 
   /** Integers and flags: a typed stack of their own, or, on a plain Array, numbers. */
