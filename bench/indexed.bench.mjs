@@ -9,6 +9,9 @@ import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { transform } from "../dist/compiler/index.js";
 import { random, time } from "./timing.mjs";
+import { hand, HEAT_STEPS, PENDULUM_STEPS as STEPS } from "./kernels.hand.mjs";
+
+const { dot: dotHand, pendulum: pendulumHand, heat: heatHand } = hand;
 
 const TARGET_VS_HAND = 1.3;
 const TARGET_VS_PRIMAL = 4;
@@ -62,157 +65,6 @@ export const dotGrad = grad(dot, { wrt: [0, 1] });
 export const pendulumGrad = grad(pendulum, { wrt: [0, 1, 2] });
 export const heatGrad = grad(heat, { wrt: [0, 1] });
 `;
-
-// ---- hand-written adjoints ----
-
-/** The forward sweep (the value a training step reports) and the reverse one, as for the others. */
-let dotValue = 0;
-function dotHand(a, b) {
-  const n = a.length;
-  let s = 0;
-  for (let i = 0; i < n; i++) s += a[i] * b[i];
-  dotValue = s;
-  const da = new Float64Array(n);
-  const db = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    da[i] = b[i];
-    db[i] = a[i];
-  }
-  return [da, db];
-}
-
-const STEPS = 1000;
-const thetas = new Float64Array(STEPS);
-const omegas = new Float64Array(STEPS);
-/** RK4 forward storing each step's state, then the reverse of every step. */
-function pendulumHand(state, length, damping) {
-  const dt = 0.005;
-  const g = -9.81 / length;
-  let theta = state[0];
-  let omega = state[1];
-  for (let s = 0; s < STEPS; s++) {
-    thetas[s] = theta;
-    omegas[s] = omega;
-    const k1t = omega;
-    const k1w = g * Math.sin(theta) - damping * omega;
-    const k2t = omega + 0.5 * dt * k1w;
-    const k2w = g * Math.sin(theta + 0.5 * dt * k1t) - damping * k2t;
-    const k3t = omega + 0.5 * dt * k2w;
-    const k3w = g * Math.sin(theta + 0.5 * dt * k2t) - damping * k3t;
-    const k4t = omega + dt * k3w;
-    const k4w = g * Math.sin(theta + dt * k3t) - damping * k4t;
-    theta += (dt / 6) * (k1t + 2 * k2t + 2 * k3t + k4t);
-    omega += (dt / 6) * (k1w + 2 * k2w + 2 * k3w + k4w);
-  }
-  let dtheta = 1;
-  let domega = 0;
-  let dg = 0;
-  let ddamping = 0;
-  for (let s = STEPS - 1; s >= 0; s--) {
-    const th = thetas[s];
-    const om = omegas[s];
-    // recompute the stages
-    const k1t = om;
-    const s1 = Math.sin(th);
-    const k1w = g * s1 - damping * om;
-    const a2 = th + 0.5 * dt * k1t;
-    const k2t = om + 0.5 * dt * k1w;
-    const s2 = Math.sin(a2);
-    const k2w = g * s2 - damping * k2t;
-    const a3 = th + 0.5 * dt * k2t;
-    const k3t = om + 0.5 * dt * k2w;
-    const s3 = Math.sin(a3);
-    const k3w = g * s3 - damping * k3t;
-    const a4 = th + dt * k3t;
-    const k4t = om + dt * k3w;
-    const s4 = Math.sin(a4);
-    // theta' = theta + dt/6 (k1t + 2k2t + 2k3t + k4t); omega' likewise with the w stages
-    let dth = dtheta;
-    let dom = domega;
-    let dk1t = (dt / 6) * dtheta;
-    let dk2t = (dt / 3) * dtheta;
-    let dk3t = (dt / 3) * dtheta;
-    let dk4t = (dt / 6) * dtheta;
-    const dk1w = (dt / 6) * domega;
-    const dk2w = (dt / 3) * domega;
-    const dk3w = (dt / 3) * domega;
-    const dk4w = (dt / 6) * domega;
-    // k4w = g sin(a4) - damping k4t
-    dg += dk4w * s4;
-    ddamping -= dk4w * k4t;
-    dk4t -= dk4w * damping;
-    const da4 = dk4w * g * Math.cos(a4);
-    // k4t = om + dt k3w ; a4 = th + dt k3t
-    dom += dk4t;
-    let dk3wTotal = dk3w + dk4t * dt;
-    dth += da4;
-    dk3t += da4 * dt;
-    // k3w = g sin(a3) - damping k3t
-    dg += dk3wTotal * s3;
-    ddamping -= dk3wTotal * k3t;
-    dk3t -= dk3wTotal * damping;
-    const da3 = dk3wTotal * g * Math.cos(a3);
-    // k3t = om + 0.5 dt k2w ; a3 = th + 0.5 dt k2t
-    dom += dk3t;
-    let dk2wTotal = dk2w + dk3t * 0.5 * dt;
-    dth += da3;
-    dk2t += da3 * 0.5 * dt;
-    // k2w = g sin(a2) - damping k2t
-    dg += dk2wTotal * s2;
-    ddamping -= dk2wTotal * k2t;
-    dk2t -= dk2wTotal * damping;
-    const da2 = dk2wTotal * g * Math.cos(a2);
-    // k2t = om + 0.5 dt k1w ; a2 = th + 0.5 dt k1t
-    dom += dk2t;
-    let dk1wTotal = dk1w + dk2t * 0.5 * dt;
-    dth += da2;
-    dk1t += da2 * 0.5 * dt;
-    // k1w = g sin(th) - damping om ; k1t = om
-    dg += dk1wTotal * s1;
-    ddamping -= dk1wTotal * om;
-    dom -= dk1wTotal * damping;
-    dth += dk1wTotal * g * Math.cos(th);
-    dom += dk1t;
-    dtheta = dth;
-    domega = dom;
-  }
-  // g = -9.81 / length
-  const dlength = (dg * 9.81) / (length * length);
-  return [Float64Array.from([dtheta, domega]), dlength, ddamping];
-}
-
-const HEAT_STEPS = 100;
-/** The heat equation storing every step's state, then the transposed stencil backwards. */
-function heatHand(initial, alpha) {
-  const n = initial.length;
-  const states = new Float64Array((HEAT_STEPS + 1) * n);
-  states.set(initial, 0);
-  for (let s = 0; s < HEAT_STEPS; s++) {
-    const u = s * n;
-    const next = u + n;
-    for (let i = 1; i < n - 1; i++) states[next + i] = states[u + i] + alpha * (states[u + i - 1] - 2 * states[u + i] + states[u + i + 1]);
-  }
-  let du = new Float64Array(n);
-  let dnext = new Float64Array(n);
-  const last = HEAT_STEPS * n;
-  for (let i = 0; i < n; i++) du[i] = 2 * states[last + i];
-  let dalpha = 0;
-  for (let s = HEAT_STEPS - 1; s >= 0; s--) {
-    const u = s * n;
-    dnext.fill(0);
-    for (let i = 1; i < n - 1; i++) {
-      const g = du[i];
-      dalpha += g * (states[u + i - 1] - 2 * states[u + i] + states[u + i + 1]);
-      dnext[i] += g * (1 - 2 * alpha);
-      dnext[i - 1] += g * alpha;
-      dnext[i + 1] += g * alpha;
-    }
-    const swap = du;
-    du = dnext;
-    dnext = swap;
-  }
-  return [du, dalpha];
-}
 
 // ---- TensorFlow.js versions (tf.grads on the CPU backend) ----
 

@@ -14,20 +14,35 @@ export interface CountedLoop {
   reset: boolean;
 }
 
-/** Counters all of whose assignments are an integer constant or a step by one (`i = 0`, `i += 2`). */
+/**
+ * Variables that only ever hold integers: every assignment is an integer constant, an array's
+ * length, or a sum, difference or product of such values and integer variables (`i = 0`,
+ * `i = a.length - 1`, `i += 2`). Stepping one back (`i -= 2` for `i += 2`) gives exactly
+ * the value it had, so it is restored that way rather than saved.
+ */
 export function integerCounters(stmts: Stmt[], params: string[]): Set<string> {
-  const isInteger = (op: Operand) => op.kind === "const" && typeof op.value === "number" && Number.isInteger(op.value);
-  const verdict = new Map<string, boolean>();
-  for (const s of stmts) {
-    if (s.kind !== "assign") continue;
-    const { expr } = s;
-    const ok =
-      (expr.kind === "copy" && isInteger(expr.arg)) ||
-      (expr.kind === "prim" && (expr.op === "add" || expr.op === "sub") && expr.args[0].kind === "var" && expr.args[0].name === s.target && isInteger(expr.args[1]));
-    verdict.set(s.target, (verdict.get(s.target) ?? true) && ok);
-  }
+  const assigns = stmts.filter((s): s is Assign => s.kind === "assign");
   // A parameter starts from whatever the caller passed, which need not be an integer.
-  return new Set([...verdict].filter(([name, ok]) => ok && !params.includes(name)).map(([name]) => name));
+  const integers = new Set(assigns.map((s) => s.target).filter((name) => !params.includes(name)));
+  const isInteger = (op: Operand) => (op.kind === "const" ? typeof op.value === "number" && Number.isInteger(op.value) : op.kind === "var" && integers.has(op.name));
+  const integerValued = (s: Assign) => {
+    const { expr } = s;
+    if (expr.kind === "copy") return isInteger(expr.arg);
+    if (expr.kind !== "prim") return false;
+    if (expr.op === "length") return true;
+    return (expr.op === "add" || expr.op === "sub" || expr.op === "mul") && expr.args.every(isInteger);
+  };
+  // The largest such set: drop what some assignment disproves until nothing changes.
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (const s of assigns) {
+      if (integers.has(s.target) && !integerValued(s)) {
+        integers.delete(s.target);
+        changed = true;
+      }
+    }
+  }
+  return integers;
 }
 
 /** The loops whose counter the reverse sweep sets from the trip count, by loop. */
@@ -46,7 +61,7 @@ export function countedLoops(fn: IRFunction, counters: Set<string>): Map<Stmt, C
       if (init?.kind !== "assign" || !counters.has(init.target) || init.expr.kind !== "copy" || init.expr.arg.kind !== "const") return;
       const counter = init.target;
       const last = s.body[s.body.length - 1];
-      if (last?.kind !== "assign" || last.target !== counter || last.expr.kind !== "prim") return;
+      if (last?.kind !== "assign" || last.target !== counter || last.expr.kind !== "prim" || (last.expr.op !== "add" && last.expr.op !== "sub")) return;
       let assigned = 0;
       forEachStmt([...s.pre, ...s.body], (inner) => {
         if (inner.kind === "assign" && inner.target === counter) assigned++;

@@ -3,6 +3,7 @@
 // the reverse sweep reads, and which assignments must save the value they overwrite.
 // Each has its file (types, activity, saves); analyze() runs them in that order.
 import { checkpointsOf, type CheckpointState } from "./checkpoints.js";
+import { firstWriteLoads, unreadSpentStores } from "./first-writes.js";
 import { incrementsOf, type Increment } from "./increments.js";
 import type { CountedLoop } from "./counters.js";
 import { diagnostic, type Diagnostic, type Span } from "../diagnostics.js";
@@ -53,6 +54,11 @@ export interface Analysis {
    * (`dt1 = ...`) rather than accumulated and reset.
    */
   directAdjoints: Set<string>;
+  /** Loads whose reverse is the only contribution to their element's adjoint (first-writes.ts). */
+  firstWriteLoads: Set<Stmt>;
+  /** Stores whose spent element adjoint no later reverse reads, and arrays made once as zeros (first-writes.ts). */
+  unreadSpentStores: Set<Stmt>;
+  onceMadeArrays: Set<string>;
   /** `i += c` steps of integer counters the reverse sweep needs: undone by `i -= c`. */
   inverted: Set<Stmt>;
   /**
@@ -101,6 +107,7 @@ export function analyze(fn: IRFunction, wrt: Set<number>, filename: string, opti
   const checkpoints = checkpointsOf(fn, saves.reversed, isArray, activity.active, activity.returnsArgument, activity.node, options.summaries, filename);
   // Restoring a snapshot puts elements back: parameters get their final elements after the sweep.
   const snapshotParams = fn.params.filter((p) => [...checkpoints.states.values()].some((state) => state.arrays.includes(p)));
+  const spent = unreadSpentStores(fn, isArray);
   const diagnostics = [
     ...activity.diagnostics,
     ...checkpoints.diagnostics,
@@ -120,6 +127,9 @@ export function analyze(fn: IRFunction, wrt: Set<number>, filename: string, opti
     pullbacks,
     savedPullbacks: saves.savedPullbacks,
     rematerialized: saves.rematerialized,
+    firstWriteLoads: firstWriteLoads(fn, spent.arrays),
+    unreadSpentStores: spent.stores,
+    onceMadeArrays: spent.arrays,
     restoresElements: saves.restoresElements || [...checkpoints.states.values()].some((state) => state.arrays.length > 0),
     restoredParams: [...new Set([...saves.restoredParams, ...snapshotParams])],
     snapshots: saves.snapshots,

@@ -71,12 +71,15 @@ export function savesOf(fn: IRFunction, stmts: Stmt[], assigns: Assign[], types:
     elementsNeeded.add(node(array));
     elementReaders.set(node(array), (elementReaders.get(node(array)) ?? new Set()).add(reader));
   };
+  /** For each needed variable, the statements whose reverse reads it. */
+  const readers = new Map<string, Set<Stmt>>();
   const need = (op: Operand | string, reader: Stmt) => {
     const name = typeof op === "string" ? op : op.kind === "var" ? op.name : null;
     if (name === null) return;
     const remat = rematerialized.get(name);
     if (!remat) {
       needed.add(name);
+      readers.set(name, (readers.get(name) ?? new Set()).add(reader));
       return;
     }
     const { expr } = remat.assign;
@@ -114,7 +117,15 @@ export function savesOf(fn: IRFunction, stmts: Stmt[], assigns: Assign[], types:
   const counted = countedLoops(fn, counters);
   const countedInits = new Set([...counted.values()].map((c) => c.init));
   const inverted = new Set<Stmt>(
-    assigns.filter((s) => counters.has(s.target) && s.expr.kind === "prim" && s.expr.args[0].kind === "var" && s.expr.args[0].name === s.target),
+    assigns.filter(
+      (s) =>
+        counters.has(s.target) &&
+        s.expr.kind === "prim" &&
+        (s.expr.op === "add" || s.expr.op === "sub") &&
+        s.expr.args[0].kind === "var" &&
+        s.expr.args[0].name === s.target &&
+        s.expr.args[1].kind === "const",
+    ),
   );
 
   // A checkpointed loop's steps run again in the reverse sweep: what they read and do not
@@ -154,12 +165,16 @@ export function savesOf(fn: IRFunction, stmts: Stmt[], assigns: Assign[], types:
         snapshots.set(s, copied);
         changed = true;
       }
+      // What an assignment overwrites is read back only by readers that ran before it, or by
+      // its own reverse (the old value as an operand).
+      const readFirst = (target: string) => [...(readers.get(target) ?? [])].some((reader) => reader === s || runsBefore(reader, s));
       const saving =
         s.kind === "assign"
-          ? needed.has(s.target) && !firstAssignments.has(s) && !inverted.has(s) && !countedInits.has(s)
+          ? needed.has(s.target) && readFirst(s.target) && !firstAssignments.has(s) && !inverted.has(s) && !countedInits.has(s)
           : s.kind === "method"
             ? (activeStmts.has(s) || elementsNeeded.has(node(s.array))) && methodSaves(s)
-            : (s.kind === "store" || s.kind === "fill") && elementsNeeded.has(node(s.array));
+            : // What a store overwrites is read back only by readers that ran before it.
+              (s.kind === "store" || s.kind === "fill") && elementsNeeded.has(node(s.array)) && readBefore(s.array);
       if (saving && !saves.has(s)) {
         saves.add(s);
         changed = true;
@@ -300,9 +315,23 @@ function rematerializable(fn: IRFunction, stmts: Stmt[], classes: UnionFind, isA
   for (const s of stmts) if (s.kind === "assign") assignCount.set(s.target, (assignCount.get(s.target) ?? 0) + 1);
   const readers = new Map<string, number>();
   for (const s of stmts) for (const name of readsOf(s)) readers.set(name, (readers.get(name) ?? 0) + 1);
-  // Outside loops a temporary is never overwritten, so keeping it costs nothing.
+  // Outside loops a temporary is never overwritten, so keeping it costs nothing. A variable of
+  // the user's assigned once (`const d = x[i] - m` in a loop body) is one too, but for the
+  // function's result and a record block's outputs, which are read after the sweep.
+  // Such a variable is computed again only from what needs no saving of its own: rematerialized
+  // temporaries, values no loop assigns, integer counters (else `r = call() - y` would trade
+  // saving r for saving the call's result).
+  const kept = new Set([fn.result, ...(fn.outputs ?? [])]);
+  const assignedInLoops = new Set<string>();
+  forEachStmt(fn.body, (s, inLoop) => {
+    if (inLoop && s.kind === "assign") assignedInLoops.add(s.target);
+  });
+  const counters = integerCounters(stmts, fn.params);
+  const cheapSources = (expr: Assign["expr"]) =>
+    exprArgs(expr).every((op) => op.kind !== "var" || found.has(op.name) || !assignedInLoops.has(op.name) || counters.has(op.name));
   const candidate = (s: Stmt, inLoop: boolean): s is Assign => {
-    if (!inLoop || s.kind !== "assign" || !fn.locals.get(s.target)?.temp || assignCount.get(s.target) !== 1) return false;
+    if (!inLoop || s.kind !== "assign" || !fn.locals.has(s.target) || kept.has(s.target) || assignCount.get(s.target) !== 1) return false;
+    if (!fn.locals.get(s.target)!.temp && !cheapSources(s.expr)) return false;
     if (s.expr.kind === "load") return s.expr.array.kind === "var";
     return s.expr.kind === "prim" && CHEAP.has(s.expr.op) && (!active.has(s.target) || ARITHMETIC.has(s.expr.op));
   };

@@ -1,12 +1,14 @@
 // IR clean-up before analysis: drop assignments nobody reads (the break/continue/return
 // flags lowering adds defensively, temporaries of dropped branches) and empty branches,
-// to a fixed point; then stand-ins for arrays rules read only the shape of (shapes.ts).
+// to a fixed point, after sharing repeated loads of one element (loads.ts); then stand-ins
+// for arrays rules read only the shape of (shapes.ts).
 import { exprArgs, readsOf, type IRFunction, type Stmt } from "../ir/index.js";
+import { shareLoads } from "./loads.js";
 import { shapeStandIns } from "./shapes.js";
 
 /** `shapes: false` keeps the arrays a rule reads only for their shape (no stand-ins): for a gradient to be differentiated again, whose plain stack holds numbers and NDArrays. */
 export function optimize(fn: IRFunction, { shapes = true }: { shapes?: boolean } = {}): IRFunction {
-  let body = fn.body;
+  let body = shareLoads(fn);
   for (;;) {
     const read = new Set<string>([fn.result]);
     collectReads(body, read);

@@ -48,7 +48,12 @@ export function npAdjoint(r: Reverser, site: AdjointSite, expr: Extract<Expr, { 
 /** `t = a[i]`: the element's adjoint gets t's. */
 export function loadAdjoint(r: Reverser, site: AdjointSite, expr: Extract<Expr, { kind: "load" }>): void {
   const { s, d, out } = site;
-  if (expr.array.kind === "var") out.push(line(`${r.adjoint(expr.array.name)}[${rcode(r, expr.index)}] += ${d};`, s.loc));
+  if (expr.array.kind !== "var") return;
+  // Its element's only contribution, into zeros made for this call: assigned, not added.
+  const once = r.options.entry && !r.options.split;
+  const fresh = r.freshAdjoints.has(expr.array.name) || (once && r.a.onceMadeArrays.has(expr.array.name));
+  const op = r.a.firstWriteLoads.has(s) && fresh ? "=" : "+=";
+  out.push(line(`${r.adjoint(expr.array.name)}[${rcode(r, expr.index)}] ${op} ${d};`, s.loc));
 }
 
 /** A new array, or a copy of one. */
@@ -61,7 +66,8 @@ export function allocAdjoint(r: Reverser, site: AdjointSite, expr: Extract<Expr,
     if (expr.range?.length) out.push(line(`${r.options.runtime}.addSliceInto(${dx}, ${d}, ${rcode(r, expr.range[0])});`, s.loc));
     else out.push(addInto(r, dx, d, s.loc));
   }
-  out.push(line(`${d}.fill(0);`, s.loc));
+  // Spent: zeroed for a later reverse that reads it, which a sweep run once has not for an array made once.
+  if (!(r.options.entry && !r.options.split && r.a.onceMadeArrays.has(s.target))) out.push(line(`${d}.fill(0);`, s.loc));
 }
 
 /** The reverse of `a[i] = v`: v's adjoint takes the element's, which is then spent; the old element comes back. */
@@ -74,7 +80,7 @@ export function storeReverse(r: Reverser, s: Extract<Stmt, { kind: "store" }>): 
       const op = r.a.directAdjoints.has(s.value.name) ? "=" : "+=";
       out.push(line(`${r.adjoint(s.value.name)} ${op} ${darray}${element};`, s.loc));
     }
-    out.push(line(`${darray}${element} = 0;`, s.loc));
+    if (!(r.options.entry && !r.options.split && r.a.unreadSpentStores.has(s))) out.push(line(`${darray}${element} = 0;`, s.loc));
   }
   if (r.a.saves.has(s)) out.push(line(`${s.array}${element} = ${r.stack}.pop();`, s.loc));
   return out;

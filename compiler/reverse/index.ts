@@ -114,6 +114,7 @@ class ReverseBuilder implements Reverser {
   checkpointed = new Map<Stmt, CheckpointedLoop>();
   arrayAdjoints: string | null = null;
   directArrays = new Set<string>();
+  freshAdjoints = new Set<string>();
   /** Array parameters the function rebinds, and the const holding the array each was given. */
   private paramInputs = new Map<string, string>();
   private inputAdjoints = new Map<string, string>();
@@ -178,6 +179,8 @@ class ReverseBuilder implements Reverser {
     // Adjoint arrays are found through the array they belong to, for arrays made inside the function.
     // So are those of a parameter given a new array (`w = [1, 2, 3]` for a default): two arrays, one name.
     if (activeArrays.some((name) => !fn.params.includes(name) && !this.directArrays.has(name)) || this.paramInputs.size > 0) this.arrayAdjoints = this.fresh("arrayAdjoints");
+    // An entry point or a record block makes its parameters' adjoints; a vjp or a callee's half adds into those it is given.
+    if ((options.entry || fn.outputs) && !options.split) for (const p of activeArrays) if (fn.params.includes(p) && !this.paramInputs.has(p)) this.freshAdjoints.add(p);
     const forward = forwardSweep(this, fn.body);
     const restored = [
       ...new Set([
@@ -447,12 +450,13 @@ class ReverseBuilder implements Reverser {
   private fitDirect(name: string): Code[] {
     const d = this.adjoint(name);
     if (!this.options.plainStack) return [line(`${this.options.runtime}.fit(${d}, ${name});`)];
-    // An array made in a branch that did not run has no adjoint to fit.
     const fit: Code[] = [
       line(`${d}.splice(${name}.length, ${d}.length - ${name}.length);`),
       { kind: "block", head: `while (${d}.length < ${name}.length)`, body: [line(`${d}.push(0);`)] },
     ];
-    return [{ kind: "if", cond: `${name} !== undefined`, then: fit, else: [] }];
+    // An array made in a branch not taken is undefined here (the runtime's fit allows that).
+    const alwaysMade = this.fn.params.includes(name) || this.fn.body.some((s) => s.kind === "assign" && s.target === name);
+    return alwaysMade ? fit : [{ kind: "if", cond: `${name} !== undefined`, then: fit, else: [] }];
   }
 
   /** Integers and flags: a typed stack of their own, or, on a plain Array, numbers. */

@@ -16,6 +16,8 @@ export interface Reverser {
   readonly checkpointed: Map<Stmt, CheckpointedLoop>;
   /** The map from arrays made inside the function to their adjoint arrays. */
   readonly arrayAdjoints: string | null;
+  /** Array parameters whose adjoint this function makes (zeros), rather than adding into its caller's. */
+  readonly freshAdjoints: Set<string>;
   /** Arrays whose adjoint is a variable made beside them (one array for the name, alone in its region). */
   readonly directArrays: Set<string>;
   /** A record block's attachGrad() leaves: their values, then their gradients. */
