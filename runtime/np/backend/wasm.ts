@@ -16,8 +16,18 @@ let bytes: Uint8Array<ArrayBuffer> | undefined;
 const moduleBytes = (): Uint8Array<ArrayBuffer> => (bytes ??= Uint8Array.from(atob(wasmBase64), (c) => c.charCodeAt(0)));
 
 let supported: boolean | undefined;
-/** Whether this engine runs the module (it uses 128-bit SIMD throughout). */
-export const wasmSupported = (): boolean => (supported ??= typeof WebAssembly === "object" && WebAssembly.validate(moduleBytes()));
+/** Whether this engine runs the module: it validates (128-bit SIMD throughout) and
+ * compiles (a Content-Security-Policy without 'wasm-unsafe-eval' refuses that). */
+export function wasmSupported(): boolean {
+  if (supported === undefined) {
+    try {
+      supported = typeof WebAssembly === "object" && WebAssembly.validate(moduleBytes()) && wasmBackend() !== undefined;
+    } catch {
+      supported = false;
+    }
+  }
+  return supported;
+}
 
 /** Bump allocation in the module's memory, reset by each call. */
 class Scratch {
