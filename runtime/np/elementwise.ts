@@ -1,6 +1,7 @@
 // Elementwise operations with NumPy broadcasting, and their adjoints beside them.
 import { allocate, checkCast, floatOf, promote, type DType } from "./dtype.js";
-import { dtypeCode, iterate, kernelFor, type Arity, type Kernel } from "./kernels.js";
+import { backend } from "./backend/index.js";
+import { dtypeCode, iterate, kernelFor, type Arity, type Kernel, type Operand } from "./kernels.js";
 import { NDArray, operand, type ArrayOrScalar } from "./ndarray.js";
 import { broadcastShapes, broadcastStrides, formatShape, sameShape, sizeOf } from "./shape.js";
 import {
@@ -162,12 +163,37 @@ const floatType = (x: ArrayOrScalar): DType => floatOf(dtypeOfOperand(x));
 
 function unary(name: string, f: (a: number) => number, type: (x: ArrayOrScalar) => DType = floatType) {
   const last: LastKernel = { key: -1, kernel: undefined };
-  return (x: ArrayOrScalar, out?: NDArray): NDArray => elementwiseOp(name, f, [x], type(x), out, last);
+  return (x: ArrayOrScalar, out?: NDArray): NDArray => {
+    const dtype = type(x);
+    return (large(x) && onBackend(name, [x], dtype, out)) || elementwiseOp(name, f, [x], dtype, out, last);
+  };
 }
 function binary(name: string, f: (a: number, b: number) => number, type: (a: ArrayOrScalar, b: ArrayOrScalar) => DType) {
   const last: LastKernel = { key: -1, kernel: undefined };
-  return (a: ArrayOrScalar, b: ArrayOrScalar, out?: NDArray): NDArray => elementwiseOp(name, f, [a, b], type(a, b), out, last);
+  return (a: ArrayOrScalar, b: ArrayOrScalar, out?: NDArray): NDArray => {
+    const dtype = type(a, b);
+    return ((large(a) || large(b)) && onBackend(name, [a, b], dtype, out)) || elementwiseOp(name, f, [a, b], dtype, out, last);
+  };
 }
+
+/** Whether `x` is an array large enough for the active backend's kernels. */
+const large = (x: ArrayOrScalar): boolean => typeof x !== "number" && x.size >= backend().minSize;
+
+/** `op` by the active backend (see backend/index.ts), or undefined where it has no kernel
+ * for it: the backend takes float arrays of the result's type, and numbers. */
+function onBackend(op: string, inputs: readonly ArrayOrScalar[], dtype: DType, out: NDArray | undefined): NDArray | undefined {
+  const b = backend();
+  if ((dtype !== "float64" && dtype !== "float32") || !b.has(op)) return undefined;
+  for (const x of inputs) if (typeof x !== "number" && x.dtype !== dtype) return undefined;
+  const shape = inputs.length === 1 ? (inputs[0] as NDArray).shape : broadcastShapes(op, ...inputs.map((x) => (typeof x === "number" ? [] : x.shape)));
+  if (out !== undefined && (out.dtype !== dtype || !sameShape(out.shape, shape))) return undefined; // the JS path reports it
+  out ??= new NDArray(allocate(dtype, sizeOf(shape)), shape);
+  const target = { data: out.data, offset: out.offset, strides: out.strides };
+  const operands = inputs.map((x) => (typeof x === "number" ? x : { data: x.data, offset: x.offset, strides: broadcastStrides(x.shape, x.strides, shape) }));
+  const done = operands.length === 1 ? b.unary(op, shape, target, operands[0] as Operand) : b.binary(op, shape, target, operands[0], operands[1]);
+  return done ? out : undefined;
+}
+
 const promoted = (a: ArrayOrScalar, b: ArrayOrScalar) => promote(dtypeOfOperand(a), dtypeOfOperand(b));
 const promotedFloat = (a: ArrayOrScalar, b: ArrayOrScalar) => floatOf(promoted(a, b));
 const boolType = () => "bool" as const;

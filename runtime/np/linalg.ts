@@ -2,7 +2,7 @@
 // their adjoints.
 import { allocate, floatOf, promote } from "./dtype.js";
 import { abs, elementwise, mul, pow, rules as elementwiseRules, sign } from "./elementwise.js";
-import { gemm } from "./gemm.js";
+import { gemm } from "./backend/index.js";
 import { NDArray, operand, type ArrayOrScalar, type Axis } from "./ndarray.js";
 import { expandBack, laneTangent, max, min, onesOf, reduce, rules as reduceRules, sum } from "./reduce.js";
 import { broadcastShapes, broadcastStrides, formatShape, normalizeAxes, normalizeAxis, sizeOf } from "./shape.js";

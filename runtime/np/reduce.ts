@@ -1,7 +1,8 @@
 // Reductions over axes (a number, a list, or all), with keepdims; and their adjoints.
-import { allocate, floatOf, type DType, type TypedArray } from "./dtype.js";
+import { backend, type ReduceOp } from "./backend/index.js";
+import { allocate, dtypeOf, floatOf, type DType, type TypedArray } from "./dtype.js";
 import { copy, div, elementwise, equal, mul } from "./elementwise.js";
-import { freshCopy, intoKey, iterate, kernelFor, type Partials } from "./kernels.js";
+import { freshCopy, intoKey, iterate, kernelFor, type Operand, type Partials } from "./kernels.js";
 import { NDArray, operand, type ArrayOrScalar, type Axis } from "./ndarray.js";
 import { formatShape, normalizeAxes, normalizeAxis, reducedShape, sizeOf } from "./shape.js";
 import { broadcastTo, reshape, transpose } from "./shapeops.js";
@@ -23,7 +24,7 @@ export function reduce(op: string, f: (acc: number, a: number) => number, init: 
     // Everything into one element: one kernel call.
     const out = new NDArray(allocate(dtype, 1), keepdims ? x.shape.map(() => 1) : []);
     if (init !== 0) out.data[0] = init;
-    kernel(x.size, out.data, 0, 0, x.data, x.offset, 1);
+    if (!onBackend(op, dtype, [x.size], out, { data: x.data, offset: x.offset, strides: [1] }, [0])) kernel(x.size, out.data, 0, 0, x.data, x.offset, 1);
     return out;
   }
   const axes = normalizeAxes(op, axis, x.ndim);
@@ -38,8 +39,17 @@ export function reduce(op: string, f: (acc: number, a: number) => number, init: 
     s /= d;
     outStrides.push(d === 1 ? 0 : s);
   });
-  iterate(kernel, x.shape, [{ data: out.data, offset: 0, strides: outStrides }, x]);
+  if (!onBackend(op, dtype, x.shape, out, x, outStrides)) iterate(kernel, x.shape, [{ data: out.data, offset: 0, strides: outStrides }, x]);
   return out;
+}
+
+const onBackendOps: Record<string, ReduceOp> = { sum: "sum", mean: "sum", max: "max", min: "min" };
+/** The reduction by the active backend (see backend/index.ts) where it has one for `x`: false otherwise. */
+function onBackend(op: string, dtype: DType, shape: readonly number[], out: NDArray, x: Operand, outStrides: readonly number[]): boolean {
+  const kind = onBackendOps[op];
+  const b = backend();
+  if (kind === undefined || dtype !== dtypeOf(x.data) || (dtype !== "float64" && dtype !== "float32") || sizeOf(shape) < b.minSize) return false;
+  return b.reduce(kind, shape, { data: out.data, offset: 0, strides: outStrides }, x);
 }
 
 function noIdentity(op: string, x: NDArray, axis: Axis): void {

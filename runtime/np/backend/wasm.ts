@@ -1,0 +1,202 @@
+// The WebAssembly SIMD backend (kernels in wasm/, AssemblyScript). NDArrays keep their
+// JavaScript storage: each call copies its operands' spans into this module's memory,
+// runs the kernels there and copies the result's span back. Memory only grows, and a grow
+// detaches every view of the old buffer, so views are taken after every allocation and
+// no NDArray ever holds one (docs/BENCHMARKS.md measures the copies against the kernels).
+import { gemm as jsGemm, type Gemm } from "../gemm.js";
+import { iterate, type Kernel, type Operand } from "../kernels.js";
+import type { Shape } from "../shape.js";
+import type { Backend, Input, ReduceOp } from "./index.js";
+import { wasmBase64 } from "./wasm-module.generated.js";
+
+type Exports = Record<string, (...args: number[]) => void> & { memory: WebAssembly.Memory; heapBase(): number };
+type Float = Float64Array | Float32Array;
+
+let bytes: Uint8Array<ArrayBuffer> | undefined;
+const moduleBytes = (): Uint8Array<ArrayBuffer> => (bytes ??= Uint8Array.from(atob(wasmBase64), (c) => c.charCodeAt(0)));
+
+let supported: boolean | undefined;
+/** Whether this engine runs the module: it validates (128-bit SIMD throughout) and
+ * compiles (a Content-Security-Policy without 'wasm-unsafe-eval' refuses that). */
+export function wasmSupported(): boolean {
+  if (supported === undefined) {
+    try {
+      supported = typeof WebAssembly === "object" && WebAssembly.validate(moduleBytes()) && wasmBackend() !== undefined;
+    } catch {
+      supported = false;
+    }
+  }
+  return supported;
+}
+
+/** Bump allocation in the module's memory, reset by each call. */
+class Scratch {
+  private top: number;
+  private buffer: ArrayBuffer | undefined;
+  private f64!: Float64Array;
+  private f32!: Float32Array;
+  constructor(private readonly memory: WebAssembly.Memory, private readonly base: number) {
+    this.top = base;
+  }
+  reset(): void {
+    this.top = this.base;
+  }
+  /** A 16-byte-aligned block of `bytes`; grows the memory (detaching old views) when needed. */
+  alloc(bytes: number): number {
+    const at = (this.top + 15) & ~15;
+    this.top = at + bytes;
+    const short = this.top - this.memory.buffer.byteLength;
+    if (short > 0) this.memory.grow(Math.ceil(short / 65536));
+    return at;
+  }
+  /** A view of the whole memory in `data`'s element type, current after any grow. */
+  view(data: Float): Float {
+    if (this.buffer !== this.memory.buffer) {
+      this.buffer = this.memory.buffer;
+      this.f64 = new Float64Array(this.buffer);
+      this.f32 = new Float32Array(this.buffer);
+    }
+    return data instanceof Float64Array ? this.f64 : this.f32;
+  }
+}
+
+/** The elements of `x` over `shape`: `data[lo .. lo + length)` holds them all. */
+function span(shape: Shape, x: Operand): { lo: number; length: number } {
+  let lo = x.offset;
+  let hi = x.offset;
+  for (let d = 0; d < shape.length; d++) {
+    const reach = x.strides[d] * (shape[d] - 1);
+    if (reach < 0) lo += reach;
+    else hi += reach;
+  }
+  return { lo, length: hi - lo + 1 };
+}
+
+const sizeOf = (shape: Shape) => shape.reduce((p, d) => p * d, 1);
+
+/** Whether `strides` walk `shape` in row-major order with no gaps. */
+function dense(shape: Shape, strides: readonly number[]): boolean {
+  let s = 1;
+  for (let d = shape.length - 1; d >= 0; d--) {
+    if (shape[d] !== 1 && strides[d] !== s) return false;
+    s *= shape[d];
+  }
+  return true;
+}
+
+const UNARY = ["neg", "abs", "square", "relu", "sqrt", "floor", "ceil"];
+const BINARY = ["add", "sub", "mul", "div", "maximum", "minimum"];
+/** wasm/math.ts' contiguous kernels `(src, dst, n)`. */
+const MATH = ["exp", "log", "tanh", "sigmoid", "sin", "cos", "softplus"];
+
+let instance: Backend | undefined;
+/** Options for tests and benchmarks: the size below which the JS kernels run. */
+export const wasmOptions = { minSize: 2048 };
+
+export function wasmBackend(): Backend {
+  return (instance ??= create());
+}
+
+function create(): Backend {
+  const wasm = new WebAssembly.Instance(new WebAssembly.Module(moduleBytes()), {}).exports as unknown as Exports;
+  const scratch = new Scratch(wasm.memory, wasm.heapBase());
+  const [KC, MC, NC] = ["KC", "MC", "NC"].map((g) => (wasm[g] as unknown as WebAssembly.Global).value as number);
+  const suffix = (data: unknown) => (data instanceof Float64Array ? "_f64" : data instanceof Float32Array ? "_f32" : undefined);
+
+  // One JS kernel per Wasm export: kernels.ts' `iterate` hands it element indices into the
+  // memory view, which become byte addresses.
+  const adapters = new Map<string, Kernel>();
+  function adapter(name: string, shift: number): Kernel {
+    let k = adapters.get(name);
+    if (k === undefined) {
+      const f = wasm[name];
+      adapters.set(name, (k = (n, _o, oi, os, _a, ai: number, as: number, _b?: unknown, bi = 0, bs = 0) => f(n, oi << shift, os, ai << shift, as, bi << shift, bs)));
+    }
+    return k;
+  }
+
+  /** Copies each operand's span into memory; returns them as operands of the memory view. */
+  function copyIn(shape: Shape, like: Float, inputs: readonly Input[], out: Operand, outReadsBack: boolean) {
+    const shift = like instanceof Float64Array ? 3 : 2;
+    const spans = inputs.map((x) => (typeof x === "number" ? { lo: 0, length: 1 } : span(shape, x)));
+    const outSpan = span(shape, out);
+    scratch.reset();
+    const at = spans.map((s) => scratch.alloc(s.length << shift) >> shift);
+    const outAt = scratch.alloc(outSpan.length << shift) >> shift;
+    const view = scratch.view(like);
+    const zeros = shape.map(() => 0);
+    const operands = inputs.map((x, j): Operand => {
+      if (typeof x === "number") {
+        view[at[j]] = x;
+        return { data: view, offset: at[j], strides: zeros };
+      }
+      view.set(x.data.subarray(spans[j].lo, spans[j].lo + spans[j].length) as Float, at[j]);
+      return { data: view, offset: at[j] + x.offset - spans[j].lo, strides: x.strides };
+    });
+    // An output with gaps in its span (or read back, as a reduction's) is copied in too, so writing the span back keeps them.
+    if (outReadsBack || outSpan.length !== sizeOf(shape)) view.set(out.data.subarray(outSpan.lo, outSpan.lo + outSpan.length) as Float, outAt);
+    const copyOut = () => out.data.set(view.subarray(outAt, outAt + outSpan.length), outSpan.lo);
+    return { operands, out: { data: view, offset: outAt + out.offset - outSpan.lo, strides: out.strides } as Operand, copyOut, shift };
+  }
+
+  /** Whether every array operand has the output's storage type (float64 or float32). */
+  function sameFloat(out: Operand, inputs: readonly Input[]): string | undefined {
+    const s = suffix(out.data);
+    if (s === undefined) return undefined;
+    for (const x of inputs) if (typeof x !== "number" && x.data.constructor !== out.data.constructor) return undefined;
+    return s;
+  }
+
+  function elementwise(name: string, shape: Shape, out: Operand, inputs: readonly Input[], readsBack: boolean): boolean {
+    const s = sameFloat(out, inputs);
+    if (s === undefined) return false;
+    const run = copyIn(shape, out.data as Float, inputs, out, readsBack);
+    iterate(adapter(name + s, run.shift), shape, [run.out, ...run.operands]);
+    run.copyOut();
+    return true;
+  }
+
+  const gemm: Gemm = (m, n, k, a, aO, aRs, aCs, b, bO, bRs, bCs, c, cO, cRs, cCs) => {
+    const s = suffix(c);
+    if (s === undefined || a.constructor !== c.constructor || b.constructor !== c.constructor || m * n * k <= 4096 || n === 1) {
+      return jsGemm(m, n, k, a, aO, aRs, aCs, b, bO, bRs, bCs, c, cO, cRs, cCs);
+    }
+    const sa = span([m, k], { data: a, offset: aO, strides: [aRs, aCs] });
+    const sb = span([k, n], { data: b, offset: bO, strides: [bRs, bCs] });
+    const sc = span([m, n], { data: c, offset: cO, strides: [cRs, cCs] });
+    const shift = s === "_f64" ? 3 : 2;
+    scratch.reset();
+    const [pa, pb, pc] = [sa, sb, sc].map((x) => scratch.alloc(x.length << shift));
+    const packA = scratch.alloc((MC + 8) * KC << shift);
+    const packB = scratch.alloc((Math.min(NC, n) + 8) * KC << shift);
+    const view = scratch.view(c as Float);
+    view.set(a.subarray(sa.lo, sa.lo + sa.length) as Float, pa >> shift);
+    view.set(b.subarray(sb.lo, sb.lo + sb.length) as Float, pb >> shift);
+    view.set(c.subarray(sc.lo, sc.lo + sc.length) as Float, pc >> shift);
+    wasm["gemm" + s](m, n, k, pa + ((aO - sa.lo) << shift), aRs, aCs, pb + ((bO - sb.lo) << shift), bRs, bCs,
+      pc + ((cO - sc.lo) << shift), cRs, cCs, packA, packB);
+    c.set(view.subarray(pc >> shift, (pc >> shift) + sc.length), sc.lo);
+  };
+
+  return {
+    name: "wasm",
+    get minSize() {
+      return wasmOptions.minSize;
+    },
+    gemm,
+    has: (op) => UNARY.includes(op) || BINARY.includes(op) || MATH.includes(op),
+    unary(op, shape, out, a) {
+      if (UNARY.includes(op)) return elementwise(op, shape, out, [a], false);
+      if (!MATH.includes(op)) return false;
+      // wasm/math.ts takes contiguous runs only.
+      const s = sameFloat(out, [a]);
+      if (s === undefined || !dense(shape, out.strides) || !dense(shape, a.strides)) return false;
+      const run = copyIn(shape, out.data as Float, [a], out, false);
+      wasm[op + s](run.operands[0].offset << run.shift, run.out.offset << run.shift, sizeOf(shape));
+      run.copyOut();
+      return true;
+    },
+    binary: (op, shape, out, a, b) => BINARY.includes(op) && elementwise(op, shape, out, [a, b], false),
+    reduce: (op: ReduceOp, shape, out, x) => elementwise(`${op}_into`, shape, out, [x], true),
+  };
+}
