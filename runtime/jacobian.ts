@@ -117,6 +117,34 @@ export function hessianRows(hvp: (...args: any[]) => unknown, args: unknown[], w
   return assemble(x, x, (i, j) => values[i][j]);
 }
 
+/**
+ * The Hessian with respect to a record's fields (the flat arguments `fields`), a block per pair:
+ * `blocks[k][j]` holds d²f / d field_k d field_j laid out as a Jacobian of field k's gradient by
+ * field j (`assemble`). `hvp` takes one tangent per field and returns H times them, a list.
+ */
+export function hessianBlocks(hvp: (...args: any[]) => unknown[], args: unknown[], fields: readonly number[]): unknown[][] {
+  const xs = fields.map((f) => args[f]);
+  const zeroLike = (x: unknown) => (isNDArray(x) ? ndarrays!.zerosLike(x) : isNumbers(x) ? zerosOf(x) : 0);
+  // columns[j][e]: H along the unit tangent of element e of field j, one product per field.
+  const columns = xs.map((x, j) =>
+    Array.from({ length: sizeOf(x) }, (_, e) => hvp(...args.map(copyOf), ...xs.map((y, i) => (i === j ? unitLike(y, e) : zeroLike(y))))),
+  );
+  return xs.map((xk, k) => xs.map((xj, j) => block(xk, xj, columns[j].map((products) => valuesOf(products[k])))));
+}
+
+/** d grad_k / d x_j from the products along each element e of x_j (`columns[e]`, of x_k's size). */
+function block(xk: unknown, xj: unknown, columns: ArrayLike<number>[]): unknown {
+  if (!isNumbers(xj) && !isNDArray(xj)) {
+    // By a number: the column itself, of x_k's kind.
+    if (isNDArray(xk)) return ndarrays!.fromValues(Float64Array.from(columns[0]), axesOf(xk));
+    if (!isNumbers(xk)) return columns[0][0];
+    const column = zerosOf(xk);
+    for (let r = 0; r < column.length; r++) column[r] = columns[0][r];
+    return column;
+  }
+  return assemble(xk, xj, (r, e) => columns[e][r]);
+}
+
 function copyOf<T>(value: T): T {
   if (value instanceof Float64Array || value instanceof Float32Array) return value.slice() as T;
   return Array.isArray(value) ? (value.slice() as T) : value;

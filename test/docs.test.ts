@@ -272,11 +272,12 @@ if (stats.hasErrors()) throw new Error(stats.toString({ all: false, errors: true
     },
   },
   'docs/modes.md § Higher order › import { hvp } from "adjoint";': { skip: "the source of the generated code above it, which that block's check compiles" },
+  'docs/modes.md § Records › import { grad, hessian, hvp } from "adjoint";': { run: program() },
   'docs/modes.md § NDArray code › import { grad, hessian, hvp } from "adjoint";': { run: program() },
   "docs/modes.md § NDArray code › // if (dh !== undefined)  (line 10)": {
     async run(b) {
       // What the engine makes of the example above it: each line, in order.
-      const example = blocks.find((other) => other.file === b.file && other.firstLine === 'import { grad, hessian, hvp } from "adjoint";')!;
+      const example = block('docs/modes.md § NDArray code › import { grad, hessian, hvp } from "adjoint";');
       expectLinesInOrder(b.text, transform(example.text, { filename: "example.ts" }).code, "what transform() generates for the example");
     },
   },

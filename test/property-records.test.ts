@@ -97,7 +97,72 @@ async function check(s: Spec, typed: boolean): Promise<void> {
   }
 }
 
+/** The program with its Hessian-vector products by the record and by x, and the gradients they are checked against. */
+function renderCurvature(s: Spec): string {
+  const program = render(s, true);
+  return `${program.slice(0, program.indexOf("const at = "))}
+export const byRecord = hvp(f);
+export const byX = hvp(f, { wrt: 1 });
+export const recordGrad = grad(f);
+export const xGrad = grad(f, { wrt: 1 });
+`.replace('import { grad, valueAndGrad } from "adjoint";', 'import { grad, hvp } from "adjoint";');
+}
+
+interface Model {
+  w: Float64Array;
+  b: number;
+}
+const shifted = (p: Model, v: Model, h: number): Model => ({ w: p.w.map((w, i) => w + h * v.w[i]), b: p.b + h * v.b });
+
+/** H v by the record and by x against central differences of the compiled gradients; false where the hvp is refused (located). */
+async function checkCurvature(s: Spec, refusals: Map<string, number>): Promise<boolean> {
+  const source = renderCurvature(s);
+  const result = transform(source, { filename: "curvature.ts" });
+  if (result.diagnostics.length > 0) {
+    for (const d of result.diagnostics) {
+      expect(d.line, `${d.code} ${d.message} is located\n${source}`).toBeGreaterThan(0);
+      const why = `${d.code} ${d.message.replace(/'[^']*'/g, "'…'")}`;
+      refusals.set(why, (refusals.get(why) ?? 0) + 1);
+    }
+    return false;
+  }
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `curvature${++count}.mjs`);
+  writeFileSync(file, result.code);
+  const m = await import(pathToFileURL(file).href);
+  const h = 1e-5;
+  for (const [w, b, x] of [[[0.3, -0.5, 0.8], 0.4, 0.7], [[-0.2, 0.6, 0.1], -0.3, -0.9]] as [number[], number, number][]) {
+    const p = { w: Float64Array.from(w), b };
+    const v = { w: Float64Array.from([0.5, -1, 0.25]), b: 0.75 };
+    const hv = m.byRecord({ w: p.w.slice(), b }, x, v);
+    const [up, down] = [m.recordGrad(shifted(p, v, h), x), m.recordGrad(shifted(p, v, -h), x)];
+    const expected = { w: up.w.map((u: number, i: number) => (u - down.w[i]) / (2 * h)), b: (up.b - down.b) / (2 * h) };
+    const close = (got: number, want: number) => Math.abs(got - want) <= 1e-4 * Math.max(1, Math.abs(want));
+    const where = `at p = ${JSON.stringify({ w, b })}, x = ${x}\n${source}`;
+    expect([...hv.w].every((g: number, i: number) => close(g, expected.w[i])) && close(hv.b, expected.b), `H v by the record ${JSON.stringify({ w: [...hv.w], b: hv.b })} against ${JSON.stringify(expected)} ${where}`).toBe(true);
+    const hx = m.byX({ w: p.w.slice(), b }, x, 1);
+    const expectedX = (m.xGrad({ w: p.w.slice(), b }, x + h) - m.xGrad({ w: p.w.slice(), b }, x - h)) / (2 * h);
+    expect(close(hx, expectedX), `H by x ${hx} against ${expectedX} ${where}`).toBe(true);
+  }
+  return true;
+}
+
 describe("random programs over records", () => {
+  it("have Hessian-vector products, by the record and by x, that match differences of their gradients (or are refused, located)", async () => {
+    const refusals = new Map<string, number>();
+    let compiled = 0;
+    const runs = Number(process.env.RECORD_PROGRAMS ?? 25);
+    await fc.assert(
+      fc.asyncProperty(spec, async (s) => {
+        if (await checkCurvature(s, refusals)) compiled++;
+      }),
+      { numRuns: runs, seed: process.env.RECORD_SEED ? Number(process.env.RECORD_SEED) : undefined },
+    );
+    console.log(`records hvp: ${compiled} of ${runs} programs compiled and agree; refused: ${[...refusals].map(([why, n]) => `${n}× ${why}`).join("; ")}`);
+    // Straight-line reads of the record and helpers that only read it nest: some programs must compile.
+    expect(compiled).toBeGreaterThan(0);
+  }, 120_000);
+
   it("compile, and their gradients (records of the parameter's keys) match finite differences", async () => {
     await fc.assert(
       fc.asyncProperty(spec, async (s) => {

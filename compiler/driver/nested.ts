@@ -17,6 +17,7 @@ import { optimize } from "../optimize/index.js";
 import { reverseFunction, reverseRefusals } from "../reverse/index.js";
 import { forwardFunction, forwardRefusals } from "../forward/index.js";
 import { derivedOf } from "../rules/np.js";
+import { recordWrapper, typeOfKind } from "./record-entries.js";
 
 /** What the module compiler lends: names, analysis with the module's facts, appending code. */
 export interface NestedHost {
@@ -103,42 +104,74 @@ export class NestedDerivatives {
     return this.byJvps.has(key) ? "NDArray code nests to second order (its gradient's gradient is made of jvps, which have no derivative of their own yet)" : undefined;
   }
 
-  /** The gradient of f with respect to parameter `wrt`, as a function in the differentiable subset (reported at `at` where it cannot be). */
-  gradientFunction(key: string, wrt: number, at: t.CallExpression): string | null {
-    return this.derivativeOf(key, "grad", wrt, at, this.host.ctx.diagnostics);
+  /** The gradient of f with respect to parameter `wrt` (`fields`: f's flat parameters, its records taken as their fields), as a function in the differentiable subset (reported at `at` where it cannot be). */
+  gradientFunction(key: string, wrt: number | number[], at: t.CallExpression, fields = false): string | null {
+    return this.derivativeOf(key, "grad", wrt, at, this.host.ctx.diagnostics, fields);
   }
 
   /** The module function computing `marker(key, { wrt })` in the differentiable subset, generated once. */
-  private derivativeOf(key: string, marker: NestedMarker, wrt: number | number[], call: t.CallExpression, problems: Diagnostic[]): string | null {
-    const id = `${key}|${marker}|${JSON.stringify(wrt)}`;
+  private derivativeOf(key: string, marker: NestedMarker, wrt: number | number[], call: t.CallExpression, problems: Diagnostic[], fields = false): string | null {
+    const id = `${key}|${marker}|${JSON.stringify(wrt)}${fields ? "|fields" : ""}`;
     const known = this.names.get(id);
     if (typeof known === "string") return known;
     if (known) return (problems.push(...known), null);
-    const name = this.host.freshModuleName(`${key}$${marker}`);
+    const name = this.host.freshModuleName(`${key}$${fields ? `fields${marker[0].toUpperCase()}${marker.slice(1)}` : marker}`);
     this.names.set(id, name);
     const found: Diagnostic[] = [];
-    if (this.generate(key, marker, wrt, name, call, found)) return name;
+    const further = this.nestsNoFurther(key);
+    if (further) found.push(diagnostic("ADJ016", this.host.ctx.filename, spanOf(call), `${marker} of '${key}': ${further}`));
+    const ir = further ? null : this.lowerForNesting(key, found);
+    const made = ir && (!fields && hasRecords(ir) ? this.throughFields(key, ir, marker, wrt, name, call, found) : this.generate(key, ir, marker, wrt, name, call, found));
+    if (made) return name;
     this.names.set(id, found);
     problems.push(...found);
     return null;
   }
 
-  private generate(key: string, marker: NestedMarker, wrt: number | number[], name: string, call: t.CallExpression, problems: Diagnostic[]): boolean {
-    const { ctx, runtime } = this.host;
-    const fail = (detail: string) => (problems.push(diagnostic("ADJ016", ctx.filename, spanOf(call), detail)), false);
-    const further = this.nestsNoFurther(key);
-    if (further) return fail(`${marker} of '${key}': ${further}`);
+  /** f lowered to be differentiated again: its callees inlined, NDArrays kept as they are; null with its problems reported. */
+  private lowerForNesting(key: string, problems: Diagnostic[]): IRFunction | null {
+    const { ctx } = this.host;
     const fn = ctx.functions.get(key)!;
     const lowered: Diagnostic[] = [];
-    const ir = optimize(lowerFunction(fn.node, key, { ...ctx, diagnostics: lowered, inlineModuleCalls: true, ...(fn.source && { source: fn.source }) }), { shapes: false });
+    const ir = optimize(lowerFunction(fn.node, key, { ...ctx, diagnostics: lowered, inlineModuleCalls: true, ...(fn.source && { source: fn.source, moduleSource: ctx.moduleSource ?? ctx.source }) }), { shapes: false });
     // Generated code is at the marker call's line: one message for each problem there.
     problems.push(...lowered.filter((d, i) => lowered.findIndex((e) => e.code === d.code && e.message === d.message) === i));
-    if (lowered.length > 0) return false;
+    return lowered.length > 0 ? null : ir;
+  }
+
+  /**
+   * A derivative of f with record parameters: its derivative by fields (the generated code takes
+   * each record as its fields), behind a function of f's own parameters unpacking each record.
+   * The records pass through; wrt names numbers, arrays and NDArrays.
+   */
+  private throughFields(key: string, ir: IRFunction, marker: NestedMarker, wrt: number | number[], name: string, call: t.CallExpression, problems: Diagnostic[]): boolean {
+    const { ctx } = this.host;
+    const fail = (detail: string) => (problems.push(diagnostic("ADJ016", ctx.filename, spanOf(call), detail)), false);
+    const names = sourceNames(ctx.functions.get(key)!.node);
+    const order = Array.isArray(wrt) ? wrt : [wrt];
+    if (order.some((i) => !Number.isInteger(i) || i < 0 || i >= names.length)) return fail(`wrt ${JSON.stringify(wrt)} names no parameter of '${key}'`);
+    const record = order.find((i) => ir.sourceParams![i].kind === "record");
+    if (record !== undefined) return (problems.push(diagnostic("ADJ020", ctx.filename, spanOf(call), `${marker} differentiated again with respect to the record '${names[record]}' (not yet: with respect to numbers, arrays and NDArrays, a record passing through)`)), false);
+    const flat = order.map((i) => (ir.sourceParams![i] as { index: number }).index);
+    const inner = this.derivativeOf(key, marker, Array.isArray(wrt) ? flat : flat[0], call, problems, true);
+    if (!inner) return false;
+    const made = ctx.functions.get(inner)!;
+    const text = made.source!;
+    const extra = made.node.params.slice(ir.params.length).map((p) => ({ name: (p as t.Identifier).name, typed: text.slice(p.start!, p.end!) }));
+    const result = made.node.returnType ? text.slice(made.node.returnType.start!, made.node.returnType.end!) : "";
+    if (extra.some((e) => names.includes(e.name))) return fail(`the derivative ${inner} has a parameter named like one of '${key}' (a bug in adjoint)`);
+    const about = `${marker === "jvp" ? "jvp" : marker === "vjp" ? "pullback" : marker === "grad" ? "gradient" : "value and gradient"} of ${key} with respect to ${order.map((i) => names[i]).join(", ")}: ${inner} of its fields`;
+    if (this.byJvps.has(inner)) this.byJvps.add(name);
+    const wrapper = (typed: boolean) => recordWrapper(ir, names, about, name, inner, extra, typed ? result : null);
+    return this.registerText(name, wrapper(true), wrapper(false), call, problems);
+  }
+
+  private generate(key: string, ir: IRFunction, marker: NestedMarker, wrt: number | number[], name: string, call: t.CallExpression, problems: Diagnostic[]): boolean {
+    const { ctx, runtime } = this.host;
+    const fail = (detail: string) => (problems.push(diagnostic("ADJ016", ctx.filename, spanOf(call), detail)), false);
     const order = Array.isArray(wrt) ? wrt : [wrt];
     if (order.some((i) => !Number.isInteger(i) || i < 0 || i >= ir.params.length)) return fail(`wrt ${JSON.stringify(wrt)} names no parameter of '${key}'`);
     const kinds: string[] = ir.paramTypes;
-    // A record parameter is its fields in the generated code: its callers would need an entry packing them.
-    if (ir.sourceParams?.some((p) => p.kind === "record")) return fail(`a derivative differentiated again of a function with a record parameter (not yet: take it apart into numbers and arrays): '${key}'`);
     if (order.some((i) => kinds[i] !== "number" && kinds[i] !== "array" && kinds[i] !== "ndarray")) return fail(`a derivative differentiated again takes numbers, arrays of numbers and NDArrays (not yet records): '${key}'`);
     const mask = [...new Set(order)].sort((a, b) => a - b);
     const forward = marker === "jvp";
@@ -196,16 +229,36 @@ export class NestedDerivatives {
     return this.register(name, lines, ir.paramTypes, ir, analysis, { kind: marker, order, single }, call, problems);
   }
 
-  /** A generated derivative read back as a function of the module, and appended to it. */
+  /** A generated derivative read back as a function of the module (its parameters and result annotated with their kinds), and appended to it. */
   private register(name: string, lines: PrintedLine[], kinds: string[], ir: IRFunction, analysis: Analysis, entry: { kind: string; order: number[]; single: boolean }, call: t.CallExpression, problems: Diagnostic[]): boolean {
+    const annotated = annotate(lines.map((l) => l.text).join("\n"), name, kinds, ir, analysis, entry);
+    return this.read(name, annotated, lines, call, problems);
+  }
+
+  /** Generated text already typed, read back as a function of the module. */
+  private registerText(name: string, typed: PrintedLine[], plain: PrintedLine[], call: t.CallExpression, problems: Diagnostic[]): boolean {
+    return this.read(name, typed.map((l) => l.text).join("\n"), plain, call, problems);
+  }
+
+  private read(name: string, annotated: string | null, lines: PrintedLine[], call: t.CallExpression, problems: Diagnostic[]): boolean {
     const { ctx } = this.host;
-    const parsed = parseFunction(lines.map((l) => l.text).join("\n"), name, kinds, ir, analysis, entry, call);
+    const parsed = annotated && parseAt(annotated, name, call);
     if (!parsed) return (problems.push(diagnostic("ADJ016", ctx.filename, spanOf(call), `the derivative ${name} could not be read back (a bug in adjoint)`)), false);
     ctx.functions.set(name, { key: name, node: parsed.node, exported: false, source: parsed.source });
     this.host.appendLines(lines);
     this.host.moduleChanged();
     return true;
   }
+}
+
+/** Whether f has a record parameter: its generated code takes the record as its fields. */
+export function hasRecords(ir: IRFunction): boolean {
+  return ir.sourceParams?.some((p) => p.kind === "record") ?? false;
+}
+
+/** A function's parameters by their source names (a default's name). */
+export function sourceNames(fn: FunctionNode): string[] {
+  return fn.params.map((p, i) => (p.type === "Identifier" ? p.name : p.type === "AssignmentPattern" && p.left.type === "Identifier" ? p.left.name : `arg${i}`));
 }
 
 /** What a generated NDArray gradient calls of the runtime that forward mode over it knows (lower/second-order.ts). */
@@ -224,12 +277,9 @@ function whyRuntime(helper: string): string {
   return "an array saved whole: one filled, sorted, set or overwritten by a callee";
 }
 
-/**
- * The generated text as a function to lower: parameters and result annotated with their kinds
- * (the module's kinds then know them), every node at the marker call's line.
- */
-function parseFunction(text: string, name: string, kinds: string[], ir: IRFunction, analysis: Analysis, entry: { kind: string; order: number[]; single: boolean }, at: t.Node): { node: FunctionNode; source: string } | null {
-  const typeOf = (kind: string) => (kind === "number" ? "number" : kind === "array" ? "Float64Array | number[]" : kind === "boolean" ? "boolean" : kind === "ndarray" ? "NDArray" : "any");
+/** The generated text with its parameters and result annotated with their kinds (the module's kinds then know them). */
+function annotate(text: string, name: string, kinds: string[], ir: IRFunction, analysis: Analysis, entry: { kind: string; order: number[]; single: boolean }): string | null {
+  const typeOf = typeOfKind;
   const gradientKinds = entry.order.map((i) => kinds[i]);
   const gradients = entry.single ? typeOf(gradientKinds[0]) : gradientKinds.every((k) => k === "number") ? "number[]" : "any";
   const numberResult = analysis.types.get(ir.result) === "number";
@@ -241,7 +291,11 @@ function parseFunction(text: string, name: string, kinds: string[], ir: IRFuncti
   const header = new RegExp(`function ${name.replace(/\$/g, "\\$")}\\(([^)]*)\\)`).exec(text);
   if (!header) return null;
   const names = header[1].split(",").map((p) => p.trim());
-  const annotated = text.replace(header[0], `function ${name}(${names.map((p, i) => `${p}: ${typeOf(params[i] ?? "any")}`).join(", ")}): ${result}`);
+  return text.replace(header[0], `function ${name}(${names.map((p, i) => `${p}: ${typeOf(params[i] ?? "any")}`).join(", ")}): ${result}`);
+}
+
+/** Typed generated text as a function to lower, every node at the marker call's line. */
+function parseAt(annotated: string, name: string, at: t.Node): { node: FunctionNode; source: string } | null {
   let program: t.File;
   try {
     program = parse(annotated, { sourceType: "module", plugins: ["typescript"] });
@@ -255,82 +309,6 @@ function parseFunction(text: string, name: string, kinds: string[], ir: IRFuncti
     node.loc = at.loc;
   });
   return { node: fn, source: annotated };
-}
-
-/** What a Hessian site needs of the module compiler beyond what nesting does. */
-export interface ModesHost {
-  lower(key: string): IRFunction | null;
-  vjpFor(key: string, mask: number[]): string | null;
-  replace(call: t.CallExpression, code: string): void;
-}
-
-/**
- * `hessian(f, { wrt })`, `hvp(f, { wrt })`, `jacrev(f, { wrt })`. The Hessian is forward over
- * reverse: H v is the jvp of f's gradient along v (one per row for an array, v = 1 for a
- * number); the Jacobian one pullback of f's vjp per output element.
- */
-export function modeSite(nested: NestedDerivatives, host: NestedHost & ModesHost, call: t.CallExpression, marker: "hessian" | "hvp" | "jacrev" | "jacobian"): void {
-  const { ctx, runtime } = host;
-  const fail = (at: t.Node, detail: string) => void ctx.diagnostics.push(diagnostic(marker === "jacrev" || marker === "jacobian" ? "ADJ018" : "ADJ016", ctx.filename, spanOf(at), detail));
-  const [target, options] = call.arguments;
-  const fnTarget = target && target.type !== "SpreadElement" && target.type !== "ArgumentPlaceholder" ? unwrap(target as t.Expression) : undefined;
-  if (fnTarget?.type !== "Identifier" || !ctx.functions.has(fnTarget.name)) return fail(target ?? call, `${marker} takes a function of the module by its name`);
-  const key = fnTarget.name;
-  const wrt = host.wrt(options, call);
-  if (wrt === null) return;
-  if (Array.isArray(wrt)) return fail(options!, `${marker} takes one parameter: { wrt: 1 }`);
-  const ir = host.lower(key);
-  if (!ir) return;
-  // A record parameter is its fields in the generated code: jvp, vjp and gradient would need an entry packing them.
-  if (ir.sourceParams?.some((p) => p.kind === "record")) return void ctx.diagnostics.push(diagnostic("ADJ016", ctx.filename, spanOf(target!), `${marker} of a function with a record parameter (not yet: take it apart into numbers and arrays)`));
-  if (wrt < 0 || wrt >= ir.params.length) return void ctx.diagnostics.push(diagnostic("ADJ017", ctx.filename, spanOf(options ?? call), `${wrt} ('${key}' has ${ir.params.length} parameters)`));
-  const kind = ir.paramTypes[wrt];
-  if (kind !== "number" && kind !== "array" && kind !== "ndarray") {
-    return fail(target!, `${marker} with respect to a number, an array of numbers or an NDArray (not yet records)`);
-  }
-  if (marker === "jacrev") {
-    const vjp = host.vjpFor(key, [wrt]);
-    if (vjp) host.replace(call, `((...args) => ${runtime}.jacobianRows(${vjp}, args, 0))`);
-    return;
-  }
-  if (marker === "jacobian") {
-    const [jvp, vjp] = [host.jvpFor(key, [wrt]), host.vjpFor(key, [wrt])];
-    if (jvp && vjp) host.replace(call, `${runtime}.jacobianOf(${jvp}, ${vjp}, ${ir.params.length}, ${wrt})`);
-    return;
-  }
-  const gradient = nested.gradientFunction(key, wrt, call);
-  if (!gradient) return;
-  const hvp = hvpFunction(nested, host, key, wrt, gradient, ir);
-  if (!hvp) return;
-  // A number's Hessian is its H v at v = 1; an array's, one H v per unit v, a row each.
-  const hessianOf = kind === "number" ? `((...args) => ${hvp}(...args, 1))` : `((...args) => ${runtime}.hessianRows(${hvp}, args, ${wrt}))`;
-  host.replace(call, marker === "hvp" ? hvp : hessianOf);
-}
-
-const hvps = new WeakMap<NestedDerivatives, Map<string, string | null>>();
-
-/**
- * H v for f with respect to parameter `wrt`: the jvp of f's gradient (generated in the
- * differentiable subset) along v, forward over reverse, at about the cost of two gradients.
- * Generated once per f and wrt.
- */
-function hvpFunction(nested: NestedDerivatives, host: NestedHost & ModesHost, key: string, wrt: number, gradient: string, ir: IRFunction): string | null {
-  if (!hvps.has(nested)) hvps.set(nested, new Map());
-  const known = hvps.get(nested)!;
-  const id = `${key}|${wrt}`;
-  if (known.has(id)) return known.get(id)!;
-  const tangent = host.jvpFor(gradient, [wrt]);
-  const hvp = tangent && host.freshModuleName(`${key}$hvp`);
-  known.set(id, hvp);
-  if (!tangent || !hvp) return null;
-  const args = ir.params.join(", ");
-  host.appendLines([
-    { text: `// Hessian of ${key} with respect to ${ir.params[wrt]}, times v: the jvp of its gradient along v; generated by adjoint` },
-    { text: `function ${hvp}(${args}, v) {` },
-    { text: `  return ${tangent}(${args}, v)[1];` },
-    { text: "}" },
-  ]);
-  return hvp;
 }
 
 /** Whether an IR is a generated NDArray gradient's: it calls its rules' vjps or helpers (lower/second-order.ts). */

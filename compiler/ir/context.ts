@@ -57,6 +57,8 @@ export interface ModuleContext {
   diagnostics: Diagnostic[];
   /** The namespace generated code calls the runtime by: a derivative differentiated again reads its calls of it (lower/second-order.ts). */
   runtime?: string;
+  /** The module's own text where `source` is a generated function's (a derivative lowered again): what its inlined callees' offsets point into. */
+  moduleSource?: string;
   /** Calls of the module's functions are inlined (for a derivative that is differentiated again: its code is one function). */
   inlineModuleCalls?: boolean;
   /**

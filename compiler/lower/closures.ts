@@ -83,6 +83,9 @@ function inlined<T>(l: Lowering, fn: LocalFunction, args: t.CallExpression["argu
   const parameters = parameterScope(l, fn, args);
   if (!parameters) return undefined;
   const callLoc = l.loc;
+  // Messages and source comments are read off the text the callee's offsets point into.
+  const source = l.ctx.source;
+  if (fn.source !== undefined) l.ctx.source = fn.source;
   const saved = { scopes: l.scopes.splice(0), targets: l.targets.splice(0), result: l.result, returned: l.returned, returnsValue: l.returnsValue, recordResult: l.recordResult };
   l.scopes.push(...fn.scopes, parameters.scope);
   l.recordResult = undefined;
@@ -109,6 +112,7 @@ function inlined<T>(l: Lowering, fn: LocalFunction, args: t.CallExpression["argu
     l.returnsValue = saved.returnsValue;
     l.recordResult = saved.recordResult;
     l.loc = callLoc;
+    l.ctx.source = source;
   }
 }
 

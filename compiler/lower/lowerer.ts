@@ -112,6 +112,8 @@ export interface LocalFunction {
   scopes: Map<string, string>[];
   /** A vjp's pullback (pullbacks.ts): each call is its module function at the kept arguments. */
   pullback?: { name: string; args: Operand[] };
+  /** The text its node's offsets point into, where that may not be the lowering's (a module function inlined). */
+  source?: string;
 }
 
 export const UNDEFINED: Operand = { kind: "const", code: "undefined" };

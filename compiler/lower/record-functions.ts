@@ -34,9 +34,10 @@ function calledFunction(l: Lowering, call: t.CallExpression): LocalFunction | un
 
 /** A module function as a function to inline: its names are the module's (no enclosing scopes). */
 const asLocal = new WeakMap<FunctionNode, LocalFunction>();
-export function moduleFunction(name: string, node: FunctionNode): LocalFunction {
+export function moduleFunction(name: string, node: FunctionNode, source?: string): LocalFunction {
   let fn = asLocal.get(node);
   if (!fn) asLocal.set(node, (fn = { node, describe: `'${name}'`, name, key: `%module:${name}`, scopes: [] }));
+  if (source !== undefined) fn.source = source;
   return fn;
 }
 
