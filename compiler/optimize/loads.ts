@@ -79,7 +79,7 @@ function renameStmt(s: Stmt, renames: Map<string, string>): Stmt {
   }
 }
 
-function renameExpr(expr: Expr, op: (o: Operand) => Operand, ops: (list: Operand[]) => Operand[]): Expr {
+export function renameExpr(expr: Expr, op: (o: Operand) => Operand, ops: (list: Operand[]) => Operand[]): Expr {
   switch (expr.kind) {
     case "copy":
     case "stop":
