@@ -12,6 +12,7 @@ import { print, withSourceComments, type PrintedLine } from "../emit/index.js";
 import { forEachStmt, type Callee, type Checkpoint, type IRFunction } from "../ir/index.js";
 import { lowerFunction } from "../lower/index.js";
 import { optimize } from "../optimize/index.js";
+import { propagateArrayCopies } from "../optimize/aliases.js";
 import { reverseFunction, reverseRefusals, type CalleeVjp, type ReverseOptions } from "../reverse/index.js";
 import { autogradMethod, ndarrayNamesOf, recordedBlock } from "../lower/record.js";
 import { enclosingBindings, localFunctionNamed, type BlockNode } from "../lower/scopes.js";
@@ -554,8 +555,15 @@ export class ModuleCompiler {
     return this.append(this.generate(ir, mask, name, undefined, aliases, reverse)) ? name : null;
   }
 
-  private generate(ir: IRFunction, mask: number[], name: string, entry?: Entry, aliases: number[][] = [], reverse?: string): (Generated & { analysis: Analysis }) | null {
-    const analysis = this.analyze(ir, new Set(mask), { aliases, writesAreOutputs: !entry });
+  private generate(lowered: IRFunction, mask: number[], name: string, entry?: Entry, aliases: number[][] = [], reverse?: string): (Generated & { analysis: Analysis }) | null {
+    let ir = lowered;
+    let analysis = this.analyze(ir, new Set(mask), { aliases, writesAreOutputs: !entry });
+    // One name per array: its adjoint is a variable, not found through the runtime's map (optimize/aliases.ts).
+    const unaliased = analysis.diagnostics.length === 0 ? propagateArrayCopies(ir, analysis.types) : ir;
+    if (unaliased !== ir) {
+      ir = unaliased;
+      analysis = this.analyze(ir, new Set(mask), { aliases, writesAreOutputs: !entry });
+    }
     const shape = { arrays: ir.params.map((p) => analysis.types.get(p) === "array"), numberResult: analysis.types.get(ir.result) === "number", restores: true, needsDistinct: true, paramsRead: analysis.paramsRead };
     this.vjpShapes.set(name, shape);
     const refusals = [...analysis.diagnostics, ...reverseRefusals(ir, analysis, this.ctx.filename)];

@@ -39,7 +39,10 @@ export function propagateArrayCopies(fn: IRFunction, types: ReadonlyMap<string, 
       if (!isArray(w) || !isArray(p) || w === fn.result || fn.params.includes(w) || assignments.get(w) !== 1 || from === undefined || from >= at) return;
       // Every use of w follows the copy in its block: read elsewhere, w would be undefined or another array.
       if (usesOutside(fn.body, w, stmts, i)) return;
-      renames.set(w, p);
+      // The user's name is kept where the array is a temporary's the lowering made (`const all = [...xs]`).
+      const temporary = !fn.params.includes(p) && fn.locals.get(p)?.temp && !fn.locals.get(w)?.temp && ![...renames.values()].includes(p);
+      if (temporary) renames.set(p, w);
+      else renames.set(w, p);
     });
   };
   visit(fn.body, null);
@@ -70,10 +73,14 @@ function renameAll(stmts: Stmt[], renames: Map<string, string>): Stmt[] {
   const out: Stmt[] = [];
   for (const s of stmts) {
     switch (s.kind) {
-      case "assign":
-        if (renames.has(s.target)) continue;
-        out.push({ ...s, expr: renameExpr(s.expr, op, ops) });
+      case "assign": {
+        const target = name(s.target);
+        const expr = renameExpr(s.expr, op, ops);
+        // The copies renamed away: `w = p` is now `p = p`.
+        if (expr.kind === "copy" && expr.arg.kind === "var" && expr.arg.name === target) continue;
+        out.push({ ...s, target, expr });
         break;
+      }
       case "effect":
         out.push({ ...s, expr: renameExpr(s.expr, op, ops) });
         break;
@@ -93,7 +100,7 @@ function renameAll(stmts: Stmt[], renames: Map<string, string>): Stmt[] {
         out.push({ ...s, array: name(s.array), value: op(s.value) });
         break;
       case "method":
-        out.push({ ...s, array: name(s.array), args: ops(s.args) });
+        out.push({ ...s, array: name(s.array), args: ops(s.args), ...(s.target && { target: name(s.target) }) });
         break;
     }
   }
