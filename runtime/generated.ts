@@ -247,13 +247,13 @@ export function vjpWith(vjp: Vjp, pick: Pick, reads: readonly number[] = []) {
   return (...args: unknown[]) => {
     const [value, pullback] = vjp(...args);
     // The pullback reads these arrays as the forward sweep left them: written since, it would be a gradient at another point.
-    const keep = () => reads.map((i) => Array.from(args[i] as ArrayLike<number>));
+    const keep = () => reads.map((i): ArrayLike<number> => (ndarrays?.isNDArray(args[i]) ? Float64Array.from(ndarrays.values(args[i])) : Array.from(args[i] as ArrayLike<number>)));
     let kept = keep();
     return [
       value,
       (dvalue: unknown) => {
         reads.forEach((i, k) => {
-          if (changed(args[i] as ArrayLike<number>, kept[k])) throw new Error(writtenSince(i));
+          if (changed(elementsOf(args[i]), kept[k])) throw new Error(writtenSince(i));
         });
         const gradient = picked(pullback(dvalue), pick);
         // A pullback that puts elements back leaves them as they were before the vjp: what a second call (refused by pullbackOnce) finds.
@@ -264,7 +264,12 @@ export function vjpWith(vjp: Vjp, pick: Pick, reads: readonly number[] = []) {
   };
 }
 
-function changed(array: ArrayLike<number>, copy: readonly number[]): boolean {
+/** An array's elements, or an NDArray's (its data can be written through `out` arguments and `.data`). */
+function elementsOf(x: unknown): ArrayLike<number> {
+  return ndarrays?.isNDArray(x) ? ndarrays.values(x) : (x as ArrayLike<number>);
+}
+
+function changed(array: ArrayLike<number>, copy: ArrayLike<number>): boolean {
   if (array.length !== copy.length) return true;
   for (let k = 0; k < copy.length; k++) if (!Object.is(array[k], copy[k])) return true;
   return false;

@@ -49,4 +49,21 @@ export const J = jacrev(square);\n`);
     const rows = (m.J as (x: Float64Array) => Float64Array[])(Float64Array.from([1, 2]));
     expect(rows.map((r) => Array.from(r))).toEqual([[2, 0], [0, 4]]);
   });
+
+  it("checks NDArrays too: written through an out argument or .data after the vjp, the pullback throws", async () => {
+    const m = await loadModule(dir, `import { vjp } from "adjoint";\nimport * as np from "adjoint/np";\n`, `function loss(w: np.NDArray, x: np.NDArray): number {
+  return np.sum(np.tanh(np.mul(w, x))).item();
+}
+export const V = vjp(loss);\n`);
+    const np = await import("../runtime/np/index.js");
+    const [w, x] = [np.array([0.5, -1, 2]), np.array([1, 2, 3])];
+    const [, back] = (m.V as (...a: unknown[]) => [number, (d: number) => InstanceType<typeof np.NDArray>])(w, x);
+    const first = Array.from(back(1).data);
+    np.add(w, 1, w);
+    expect(() => back(1)).toThrow(/argument 0 as it was when the vjp ran/);
+    np.sub(w, 1, w);
+    expect(Array.from(back(1).data)).toEqual(first);
+    x.data[2] = 7;
+    expect(() => back(1)).toThrow(/argument 1 as it was when the vjp ran/);
+  });
 });
