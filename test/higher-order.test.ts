@@ -186,6 +186,20 @@ describe("grad(grad(f))", () => {
       }
       export const dlater = grad(later, { wrt: [0, 1] });
       export const twice = vjp(grad(f));
+      // An array-valued function's pullback, its cotangent an array: back(y) is J^T y.
+      function curve(x: Float64Array): Float64Array {
+        const out = new Float64Array(x.length);
+        for (let i = 0; i < x.length; i++) out[i] = x[i] * x[i] * Math.sin(x[i]);
+        return out;
+      }
+      export function pulled(x: Float64Array): number {
+        const [y, back] = vjp(curve)(x);
+        const g = back(y);
+        let s = 0;
+        for (let i = 0; i < g.length; i++) s += g[i] * x[i];
+        return s;
+      }
+      export const dpulled = grad(pulled);
     `);
     for (const [x, y] of [[0.3, 0.8], [-1.1, 0.4], [2, -0.6]]) {
       const [gx, gy] = m.dg(x, y);
@@ -209,6 +223,12 @@ describe("grad(grad(f))", () => {
       close(value, (at(1e-6) - at(-1e-6)) / 2e-6);
     });
     close(gc, (reference(xs, 1.5 + 1e-6) - reference(xs, 1.5 - 1e-6)) / 2e-6);
+    // pulled(x) = sum_i y_i y'_i x_i with y = x^2 sin x, each term a function of x_i alone.
+    const term = (v: number) => v * v * Math.sin(v) * (2 * v * Math.sin(v) + v * v * Math.cos(v)) * v;
+    for (const at of [[0.3, -0.8, 1.2], [1.5, 0.1, -2]]) {
+      const got = m.dpulled(Float64Array.from(at));
+      at.forEach((v, i) => close(got[i], (term(v + 1e-6) - term(v - 1e-6)) / 2e-6));
+    }
   });
 
   it("refuses what its generated code would need the runtime for, located at the inner call", () => {

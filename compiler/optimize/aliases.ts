@@ -36,11 +36,13 @@ export function propagateArrayCopies(fn: IRFunction, types: ReadonlyMap<string, 
       if (s.kind !== "assign" || s.expr.kind !== "copy" || s.expr.arg.kind !== "var") return;
       const [w, p] = [s.target, resolve(s.expr.arg.name)];
       const from = stableFrom.get(p);
-      if (!isArray(w) || !isArray(p) || w === fn.result || fn.params.includes(w) || assignments.get(w) !== 1 || from === undefined || from >= at) return;
+      // The result may be renamed to the local array it returns (`return out`), never to a parameter.
+      const result = w === fn.result;
+      if (!isArray(w) || !isArray(p) || (result && fn.params.includes(p)) || fn.params.includes(w) || assignments.get(w) !== 1 || from === undefined || from >= at) return;
       // Every use of w follows the copy in its block: read elsewhere, w would be undefined or another array.
       if (usesOutside(fn.body, w, stmts, i)) return;
       // The user's name is kept where the array is a temporary's the lowering made (`const all = [...xs]`).
-      const temporary = !fn.params.includes(p) && fn.locals.get(p)?.temp && !fn.locals.get(w)?.temp && ![...renames.values()].includes(p);
+      const temporary = !result && !fn.params.includes(p) && fn.locals.get(p)?.temp && !fn.locals.get(w)?.temp && ![...renames.values()].includes(p);
       if (temporary) renames.set(p, w);
       else renames.set(w, p);
     });
@@ -49,7 +51,7 @@ export function propagateArrayCopies(fn: IRFunction, types: ReadonlyMap<string, 
   if (renames.size === 0) return fn;
   const body = renameAll(fn.body, renames);
   const locals = new Map([...fn.locals].filter(([name]) => !renames.has(name)));
-  return { ...fn, body, locals };
+  return { ...fn, body, locals, result: resolve(fn.result) };
 }
 
 /** Whether `name` is used (read or written) anywhere but in the statements of `block` after index `at`. */

@@ -12,7 +12,7 @@ import { forEachStmt, readsOf, type Callee, type IRFunction, type Loop, type Stm
 import { callOf } from "../analyze/summaries.js";
 import { diagnostic, type Diagnostic } from "../diagnostics.js";
 import { derivedOf } from "../rules/np.js";
-import { fitted, putBack } from "./array-methods.js";
+import { addInto, fitted, putBack } from "./array-methods.js";
 import { forwardSweep } from "./forward-sweep.js";
 import { reverseSweep } from "./reverse-sweep.js";
 import type { Reverser } from "./reverser.js";
@@ -261,7 +261,8 @@ class ReverseBuilder implements Reverser {
         // A result that is a parameter's array may come with that array's adjoint as its head.
         // A vjp's caller may drop the result (no head), or pass the adjoint it has in place.
         const seed = entry || outputs ? "addInto" : "addHead";
-        pullback.push(line(`${rt}.${seed}(${this.adjoint(fn.result)}, ${head});`));
+        // In plain code (a pullback to be differentiated again) the head is always given: an element loop.
+        pullback.push(seed === "addInto" && options.plainStack ? addInto(this, this.adjoint(fn.result), head) : line(`${rt}.${seed}(${this.adjoint(fn.result)}, ${head});`));
       }
     }
     // A resized array's adjoint, made with the array, takes the length the forward sweep left it.
