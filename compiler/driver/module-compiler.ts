@@ -12,7 +12,7 @@ import { print, withSourceComments, type PrintedLine } from "../emit/index.js";
 import { forEachStmt, type Callee, type Checkpoint, type IRFunction } from "../ir/index.js";
 import { lowerFunction } from "../lower/index.js";
 import { optimize } from "../optimize/index.js";
-import { propagateArrayCopies } from "../optimize/aliases.js";
+import { analyzedWithoutCopies } from "../optimize/aliases.js";
 import { reverseFunction, reverseRefusals, type CalleeVjp, type ReverseOptions } from "../reverse/index.js";
 import { autogradMethod, ndarrayNamesOf, recordedBlock } from "../lower/record.js";
 import { enclosingBindings, localFunctionNamed, type BlockNode } from "../lower/scopes.js";
@@ -556,17 +556,10 @@ export class ModuleCompiler {
   }
 
   private generate(lowered: IRFunction, mask: number[], name: string, entry?: Entry, aliases: number[][] = [], reverse?: string): (Generated & { analysis: Analysis; paramsRead: number[] }) | null {
-    let ir = lowered;
-    let analysis = this.analyze(ir, new Set(mask), { aliases, writesAreOutputs: !entry });
-    // One name per array: its adjoint is a variable, not found through the runtime's map (optimize/aliases.ts).
-    const unaliased = analysis.diagnostics.length === 0 ? propagateArrayCopies(ir, analysis.types) : ir;
-    if (unaliased !== ir) {
-      ir = unaliased;
-      analysis = this.analyze(ir, new Set(mask), { aliases, writesAreOutputs: !entry });
-    }
+    // One name per array: its adjoint is a variable, not found through the runtime's map.
+    const { ir, analysis } = analyzedWithoutCopies(lowered, (fn) => this.analyze(fn, new Set(mask), { aliases, writesAreOutputs: !entry }));
     // An NDArray's data can be written between a vjp and its pullback too (`out` arguments, `.data`): each is checked like an array.
-    const ndarrayParams = ir.params.flatMap((p, i) => (analysis.types.get(p) === "ndarray" ? [i] : []));
-    const paramsRead = [...new Set([...analysis.paramsRead, ...ndarrayParams])].sort((a, b) => a - b);
+    const paramsRead = ir.params.flatMap((p, i) => (analysis.paramsRead.includes(i) || analysis.types.get(p) === "ndarray" ? [i] : []));
     const shape = { arrays: ir.params.map((p) => analysis.types.get(p) === "array"), numberResult: analysis.types.get(ir.result) === "number", restores: true, needsDistinct: true, paramsRead };
     this.vjpShapes.set(name, shape);
     const refusals = [...analysis.diagnostics, ...reverseRefusals(ir, analysis, this.ctx.filename)];

@@ -14,7 +14,7 @@ import { forEachStmt, type IRFunction } from "../ir/index.js";
 import type { Analysis, AnalysisOptions } from "../analyze/index.js";
 import { lowerFunction } from "../lower/index.js";
 import { optimize } from "../optimize/index.js";
-import { propagateArrayCopies } from "../optimize/aliases.js";
+import { analyzedWithoutCopies } from "../optimize/aliases.js";
 import { reverseFunction, reverseRefusals } from "../reverse/index.js";
 import { forwardFunction, forwardRefusals } from "../forward/index.js";
 import { derivedOf } from "../rules/np.js";
@@ -170,20 +170,14 @@ export class NestedDerivatives {
   private generate(key: string, lowered: IRFunction, marker: NestedMarker, wrt: number | number[], name: string, call: t.CallExpression, problems: Diagnostic[]): boolean {
     const { ctx, runtime } = this.host;
     const fail = (detail: string) => (problems.push(diagnostic("ADJ016", ctx.filename, spanOf(call), detail)), false);
-    let ir = lowered;
     const order = Array.isArray(wrt) ? wrt : [wrt];
-    if (order.some((i) => !Number.isInteger(i) || i < 0 || i >= ir.params.length)) return fail(`wrt ${JSON.stringify(wrt)} names no parameter of '${key}'`);
-    const kinds: string[] = ir.paramTypes;
+    if (order.some((i) => !Number.isInteger(i) || i < 0 || i >= lowered.params.length)) return fail(`wrt ${JSON.stringify(wrt)} names no parameter of '${key}'`);
+    const kinds: string[] = lowered.paramTypes;
     if (order.some((i) => kinds[i] !== "number" && kinds[i] !== "array" && kinds[i] !== "ndarray")) return fail(`a derivative differentiated again takes numbers, arrays of numbers and NDArrays (not yet records): '${key}'`);
     const mask = [...new Set(order)].sort((a, b) => a - b);
     const forward = marker === "jvp";
-    let analysis = this.host.analyze(ir, new Set(mask), { writesAreOutputs: forward });
-    // One name per array: its adjoint is then a variable, not the runtime's map (optimize/aliases.ts).
-    const unaliased = propagateArrayCopies(ir, analysis.types);
-    if (unaliased !== ir) {
-      ir = unaliased;
-      analysis = this.host.analyze(ir, new Set(mask), { writesAreOutputs: forward });
-    }
+    // One name per array: its adjoint is then a variable, not the runtime's map.
+    const { ir, analysis } = analyzedWithoutCopies(lowered, (fn) => this.host.analyze(fn, new Set(mask), { writesAreOutputs: forward }));
     const reverseOnly = forward ? [] : reverseRefusals(ir, analysis, ctx.filename);
     // The gradient of NDArray gradient code by numbers: one jvp per number, forward over reverse.
     if (analysis.diagnostics.length === 0 && reverseOnly.length > 0 && (marker === "grad" || marker === "valueAndGrad") && order.every((i) => kinds[i] === "number")) {

@@ -3,8 +3,16 @@
 // array lets the reverse sweep keep the array's adjoint in a variable instead of finding it
 // through the array at run time (the runtime's ArrayAdjoints), which a derivative to be
 // differentiated again cannot call. Runs after analysis has found which names are arrays.
+import type { Analysis } from "../analyze/index.js";
 import { forEachStmt, readsOf, type IRFunction, type Stmt } from "../ir/index.js";
 import { renameExpr } from "./loads.js";
+
+/** fn analysed, and where it has array copies to propagate, analysed again without them. */
+export function analyzedWithoutCopies(fn: IRFunction, analyze: (fn: IRFunction) => Analysis): { ir: IRFunction; analysis: Analysis } {
+  const analysis = analyze(fn);
+  const ir = analysis.diagnostics.length === 0 ? propagateArrayCopies(fn, analysis.types) : fn;
+  return ir === fn ? { ir, analysis } : { ir, analysis: analyze(ir) };
+}
 
 /** fn with each array name that only ever holds another's array renamed to it (fn itself where there is none). */
 export function propagateArrayCopies(fn: IRFunction, types: ReadonlyMap<string, string>): IRFunction {

@@ -237,6 +237,8 @@ class ReverseBuilder implements Reverser {
     const passedAdjoint = (param: string) => (this.paramInputs.has(param) && a.active.has(param) ? this.inputAdjoint(param) : this.adjoint(param));
     // Its caller passes them all; a user's vjp may leave them out.
     const pullbackParams = [head, ...inPlace.map((p) => (split ? passedAdjoint(p) : `${passedAdjoint(p)} = ${this.zerosLike(given(p))}`))];
+    // A resized array's adjoint, made with the array, takes the length the forward sweep left it (before a head is added into it).
+    const fits = [...this.directArrays].filter((n) => a.resized.has(n)).sort().flatMap((name) => this.fitDirect(name));
     if (activeArrays.length > 0) {
       const arrayAdjoints = this.arrayAdjoints;
       const arrayDecls = activeArrays
@@ -257,6 +259,7 @@ class ReverseBuilder implements Reverser {
       for (const name of activeArrays.filter((name) => (!fn.params.includes(name) || this.paramInputs.has(name)) && !this.directArrays.has(name))) {
         pullback.push(line(`${this.adjoint(name)} = ${arrayAdjoints}.get(${name});`), ...fitted(this, name));
       }
+      pullback.push(...fits);
       if (resultIsArray) {
         // A result that is a parameter's array may come with that array's adjoint as its head.
         // A vjp's caller may drop the result (no head), or pass the adjoint it has in place.
@@ -264,9 +267,7 @@ class ReverseBuilder implements Reverser {
         // In plain code (a pullback to be differentiated again) the head is always given: an element loop.
         pullback.push(seed === "addInto" && options.plainStack ? addInto(this, this.adjoint(fn.result), head) : line(`${rt}.${seed}(${this.adjoint(fn.result)}, ${head});`));
       }
-    }
-    // A resized array's adjoint, made with the array, takes the length the forward sweep left it.
-    for (const name of [...this.directArrays].filter((n) => a.resized.has(n)).sort()) pullback.push(...this.fitDirect(name));
+    } else pullback.push(...fits);
     if (this.extraLocals.length > 0) pullback.push(line(`let ${this.extraLocals.join(", ")};`));
     pullback.push(...seeds);
     if (this.leafGradients) pullback.push(line(`const ${this.leafGradients} = [];`));
