@@ -5,6 +5,7 @@ export * from "./gemm";
 export * from "./elementwise";
 export * from "./reduce";
 export * from "./math";
+export * from "./softmax";
 
 /** The first byte after the module's static data: where the JavaScript side's scratch starts. */
 export function heapBase(): usize {

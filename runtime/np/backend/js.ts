@@ -11,4 +11,5 @@ export const jsBackend: Backend = {
   unary: () => false,
   binary: () => false,
   reduce: () => false,
+  softmax: () => false,
 };
