@@ -93,10 +93,13 @@ export const logsumexp = (x: ArrayOrScalar, axis?: Axis, keepdims = false): NDAr
 /** A vjp's or jvp's `axis` argument as the lane axes (`undefined`: the op's default). */
 const lanesOf = (op: string, axis: Axis, ndim: number, byDefault: Axis) => normalizeAxes(op, axis === undefined ? byDefault : axis, ndim);
 
+/** float32 when every array is, else float64. */
+const floatType = (...xs: NDArray[]) => (xs.every((x) => x.dtype === "float32") ? "float32" : "float64");
+
 /** s (v - sum(s v)): softmax's Jacobian (symmetric) applied to `v`. */
 function throughSoftmax(s: NDArray, v: NDArray, axes: number[]): NDArray {
   const t = sum(mul(s, v), axes, true);
-  return elementwise("softmax", (a, b, c) => a * (b - c), [s, v, t], v.dtype === "float32" && s.dtype === "float32" ? "float32" : "float64");
+  return elementwise("softmax", (a, b, c) => a * (b - c), [s, v, t], floatType(s, v));
 }
 /** v - exp(l) sum(v): logSoftmax's adjoint of `v` (the transpose of its Jacobian). */
 const logSoftmaxBack = (l: NDArray, v: NDArray, axes: number[]): NDArray => sub(v, mul(exp(l), sum(v, axes, true)));
@@ -135,7 +138,7 @@ const softmaxTerm: CurvedTerm = {
     const ds = dOut as NDArray;
     const gs = sum(mul(g, out), axes, true);
     const gds = sum(mul(g, ds), axes, true);
-    return [fresh(elementwise("vjpJvp", (d, gg, a, s, b) => d * (gg - a) - s * b, [ds, g, gs, out, gds], "float64")), undefined];
+    return [fresh(elementwise("vjpJvp", (d, a, s, b) => d * a - s * b, [ds, sub(g, gs), out, gds], floatType(ds, g, out))), undefined];
   },
 };
 
@@ -145,7 +148,8 @@ const logSoftmaxTerm: CurvedTerm = {
   term(g, _t, [, axis], out, dOut) {
     if (dOut === undefined) return none(2);
     const total = sum(g, lanesOf("logSoftmax", axis as Axis, out.ndim, -1), true);
-    return [fresh(elementwise("vjpJvp", (l, dl, s) => -Math.exp(l) * dl * s, [out, dOut as NDArray, total], "float64")), undefined];
+    const dl = dOut as NDArray;
+    return [fresh(elementwise("vjpJvp", (l, d, s) => -Math.exp(l) * d * s, [out, dl, total], floatType(dl, g, out))), undefined];
   },
 };
 
