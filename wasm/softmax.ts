@@ -6,47 +6,9 @@
 // inner = 1 the lanes are contiguous rows; otherwise the passes run across `inner` columns at
 // once, with the column maxima and sums in `work` (inner float64s and inner elements).
 // float32 sums add in float64 lanes, as reduce.ts does, so their error does not grow with n.
-import { exp_v128_f32, log_v128_f32 } from "./math-f32";
-import { exp_v128_f64, log_v128_f64 } from "./math-f64";
+import { addHigh, addLow, lds, narrow, sts, vdiv, vexp, vlog, vmax, vshift, vsplat, vsub } from "./lanes";
 
 const SOFTMAX = 0, LOG_SOFTMAX = 1, LOGSUMEXP = 2;
-
-// Element-type helpers: `w` (true: float64) is a constant at every call, so each inlines one branch.
-// @ts-ignore: decorator
-@inline function vmax(w: bool, a: v128, b: v128): v128 { return w ? f64x2.max(a, b) : f32x4.max(a, b); }
-// @ts-ignore: decorator
-@inline function vsub(w: bool, a: v128, b: v128): v128 { return w ? f64x2.sub(a, b) : f32x4.sub(a, b); }
-// @ts-ignore: decorator
-@inline function vdiv(w: bool, a: v128, b: v128): v128 { return w ? f64x2.div(a, b) : f32x4.div(a, b); }
-// @ts-ignore: decorator
-@inline function vexp(w: bool, a: v128): v128 { return w ? exp_v128_f64(a) : exp_v128_f32(a); }
-// @ts-ignore: decorator
-@inline function vlog(w: bool, a: v128): v128 { return w ? log_v128_f64(a) : log_v128_f32(a); }
-// @ts-ignore: decorator
-@inline function vsplat(w: bool, x: f64): v128 { return w ? f64x2.splat(x) : f32x4.splat(<f32>x); }
-/** The max where finite, else 0. */
-// @ts-ignore: decorator
-@inline function vshift(w: bool, m: v128): v128 {
-  const finite = w ? f64x2.eq(f64x2.sub(m, m), f64x2.splat(0)) : f32x4.eq(f32x4.sub(m, m), f32x4.splat(0));
-  return v128.and(m, finite);
-}
-/** One element at `p`, splat across the lanes. */
-// @ts-ignore: decorator
-@inline function lds(w: bool, p: usize): v128 { return w ? f64x2.splat(load<f64>(p)) : f32x4.splat(load<f32>(p)); }
-/** Lane 0 of `v` stored at `p`. */
-// @ts-ignore: decorator
-@inline function sts(w: bool, p: usize, v: v128): void {
-  if (w) store<f64>(p, f64x2.extract_lane(v, 0));
-  else store<f32>(p, f32x4.extract_lane(v, 0));
-}
-/** `acc` (float64 lanes: 2 of them for float32's 4, in `hi`) plus the lanes of `e`. */
-// @ts-ignore: decorator
-@inline function addLow(w: bool, acc: v128, e: v128): v128 { return w ? f64x2.add(acc, e) : f64x2.add(acc, f64x2.promote_low_f32x4(e)); }
-// @ts-ignore: decorator
-@inline function addHigh(acc: v128, e: v128): v128 { return f64x2.add(acc, f64x2.promote_low_f32x4(i32x4.shuffle(e, e, 2, 3, 0, 1))); }
-/** A float64 sum as a splat of the element type. */
-// @ts-ignore: decorator
-@inline function narrow(w: bool, s: f64): v128 { return vsplat(w, s); }
 
 /** One contiguous lane of `n` elements at `src`: its result into `dst` (n elements, or 1 for logsumexp). */
 // @ts-ignore: decorator

@@ -2,58 +2,16 @@
 // jax.scipy.special.logsumexp), max-shifted so no lane overflows; their adjoints, tangents and
 // second-order terms. Each runs on a contiguous [outer, n, inner] layout (n: the reduced
 // elements of a lane), on the backend's kernel above its minSize, else on the JS kernel here.
-import { backend, type SoftmaxOp } from "./backend/index.js";
-import { allocate, type TypedArray } from "./dtype.js";
+import type { SoftmaxOp } from "./backend/index.js";
+import { allocate } from "./dtype.js";
 import { astype, copy, elementwise, exp, mul, sub } from "./elementwise.js";
-import { freshCopy } from "./kernels.js";
 import { NDArray, operand, type ArrayOrScalar, type Axis } from "./ndarray.js";
 import { expandBack, laneTangent, sum } from "./reduce.js";
 import type { CurvedTerm } from "./second-order-terms.js";
 import { normalizeAxes, reducedShape } from "./shape.js";
 import { transpose } from "./shapeops.js";
+import { backward, forward } from "./softmax-kernels.js";
 import { fresh, rule, scalarOperands, sumToNumber, tangentArray, withJvp, type AdjointRule, type Tangent } from "./vjp.js";
-
-const CODES: Record<SoftmaxOp, number> = { softmax: 0, logSoftmax: 1, logsumexp: 2 };
-
-/** The JS kernel: `op` (a code of CODES) along the middle axis of `x[xo..]` as [outer, n, inner]
- * into `out` ([outer, n, inner], or [outer, inner] for logsumexp). The shift is the lane's max
- * where finite, else 0 (a lane of -Infinity: logsumexp -Infinity); Math.max keeps NaN. */
-function kernelTemplate(op: number, outer: number, n: number, inner: number, x: any, xo: number, out: any): void { // eslint-disable-line @typescript-eslint/no-explicit-any
-  const shifts = new Float64Array(inner);
-  const sums = new Float64Array(inner);
-  for (let o = 0; o < outer; o++) {
-    const p = xo + o * n * inner;
-    const d = op === 2 ? o * inner : o * n * inner;
-    shifts.fill(-Infinity);
-    sums.fill(0);
-    for (let j = 0; j < n; j++) for (let k = 0; k < inner; k++) shifts[k] = Math.max(shifts[k], x[p + j * inner + k]);
-    for (let k = 0; k < inner; k++) if (shifts[k] - shifts[k] !== 0) shifts[k] = 0;
-    for (let j = 0; j < n; j++) {
-      for (let k = 0; k < inner; k++) {
-        const e = Math.exp(x[p + j * inner + k] - shifts[k]);
-        if (op === 0) out[d + j * inner + k] = e;
-        sums[k] += e;
-      }
-    }
-    if (op === 2) {
-      for (let k = 0; k < inner; k++) out[d + k] = Math.log(sums[k]) + shifts[k];
-    } else if (op === 0) {
-      for (let j = 0; j < n; j++) for (let k = 0; k < inner; k++) out[d + j * inner + k] /= sums[k];
-    } else {
-      for (let k = 0; k < inner; k++) sums[k] = Math.log(sums[k]);
-      for (let j = 0; j < n; j++) for (let k = 0; k < inner; k++) out[d + j * inner + k] = x[p + j * inner + k] - shifts[k] - sums[k];
-    }
-  }
-}
-type Kernel = typeof kernelTemplate;
-const kernels = new Map<string, Kernel>();
-/** One compiled copy per pair of storage types, so each loop sees one element type. */
-function kernelFor(x: TypedArray, out: TypedArray): Kernel {
-  const key = x.constructor.name + out.constructor.name;
-  let k = kernels.get(key);
-  if (k === undefined) kernels.set(key, (k = freshCopy(kernelTemplate)));
-  return k;
-}
 
 /** `op` of `value` over `axis` (a number, a list, or null: all), in float32 for float32, else float64. */
 function run(op: SoftmaxOp, value: ArrayOrScalar, axis: Axis, keepdims: boolean): NDArray {
@@ -74,10 +32,7 @@ function run(op: SoftmaxOp, value: ArrayOrScalar, axis: Axis, keepdims: boolean)
   const [outer, n, inner] = [dims(0, first), dims(first, first + axes.length), dims(first + axes.length, y.ndim)];
   const shape = op === "logsumexp" ? reducedShape(x.shape, axes, keepdims) : y.shape;
   const out = new NDArray(allocate(x.dtype, op === "logsumexp" ? outer * inner : y.size), shape);
-  const b = backend();
-  if (y.size < b.minSize || !b.softmax(op, outer, n, inner, out.data, y.data, y.offset)) {
-    kernelFor(y.data, out.data)(CODES[op], outer, n, inner, y.data, y.offset, out.data);
-  }
+  forward(op, outer, n, inner, out.data, y.data, y.offset);
   return perm && op !== "logsumexp" ? copy(transpose(out, perm.map((_, i) => perm.indexOf(i)))) : out;
 }
 
@@ -101,18 +56,43 @@ function throughSoftmax(s: NDArray, v: NDArray, axes: number[]): NDArray {
   const t = sum(mul(s, v), axes, true);
   return elementwise("softmax", (a, b, c) => a * (b - c), [s, v, t], floatType(s, v));
 }
+/** softmax's Jacobian applied to `v`, fused where it can be. */
+function softmaxProduct(s: NDArray, v: NDArray, axis: Axis): NDArray {
+  const axes = lanesOf("softmax", axis, s.ndim, -1);
+  return fusedVjp("softmax", v, s, undefined, axes) ?? throughSoftmax(s, v, axes);
+}
 /** v - exp(l) sum(v): logSoftmax's adjoint of `v` (the transpose of its Jacobian). */
 const logSoftmaxBack = (l: NDArray, v: NDArray, axes: number[]): NDArray => sub(v, mul(exp(l), sum(v, axes, true)));
+/** `op`'s adjoint on the fused kernels (softmax-kernels.ts) when the lane axes are consecutive,
+ * else undefined: `a` the output (logsumexp: the input x, `r` the output), `g` the output's adjoint. */
+function fusedVjp(op: SoftmaxOp, g: NDArray, a: NDArray, r: NDArray | undefined, axes: number[]): NDArray | undefined {
+  if (!axes.every((ax, i) => ax === axes[0] + i)) return undefined;
+  const dtype = r === undefined ? floatType(g, a) : floatType(g, a, r);
+  const dense = (x: NDArray) => {
+    const y = x.dtype === dtype ? x : astype(x, dtype);
+    return y.isContiguous && y.offset === 0 ? y : copy(y);
+  };
+  const first = axes.length === 0 ? a.ndim : axes[0];
+  const dims = (from: number, to: number) => a.shape.slice(from, to).reduce((p, d) => p * d, 1);
+  const dx = new NDArray(allocate(dtype, a.size), a.shape);
+  backward(op, dims(0, first), dims(first, first + axes.length), dims(first + axes.length, a.ndim), dx.data, dense(g).data, dense(a).data, r && dense(r).data);
+  return dx;
+}
+
 /** exp(x - logsumexp): the weights of each lane's elements (softmax along the lanes). */
 const weights = (x: NDArray, out: NDArray, axis: Axis): NDArray => exp(sub(x, expandBack(out, x, axis)));
 
 export const rules: Record<string, AdjointRule> = scalarOperands({
   softmax: withJvp(
-    rule(["x", "axis"], [0], (g, _x, axis, out: NDArray) => [fresh(throughSoftmax(out, g, lanesOf("softmax", axis, out.ndim, -1))), undefined], ["out"]),
-    ([dx], _x, axis, out: NDArray) => (dx === undefined ? undefined : fresh(throughSoftmax(out, dx as NDArray, lanesOf("softmax", axis, out.ndim, -1)))),
+    rule(["x", "axis"], [0], (g, _x, axis, out: NDArray) => [fresh(softmaxProduct(out, g, axis)), undefined], ["out"]),
+    // Its Jacobian is symmetric: the tangent is the adjoint of dx.
+    ([dx], _x, axis, out: NDArray) => (dx === undefined ? undefined : fresh(softmaxProduct(out, dx as NDArray, axis))),
   ),
   logSoftmax: withJvp(
-    rule(["x", "axis"], [0], (g, _x, axis, out: NDArray) => [fresh(logSoftmaxBack(out, g, lanesOf("logSoftmax", axis, out.ndim, -1))), undefined], ["out"]),
+    rule(["x", "axis"], [0], (g, _x, axis, out: NDArray) => {
+      const axes = lanesOf("logSoftmax", axis, out.ndim, -1);
+      return [fresh(fusedVjp("logSoftmax", g, out, undefined, axes) ?? logSoftmaxBack(out, g, axes)), undefined];
+    }, ["out"]),
     ([dx], _x, axis, out: NDArray) => {
       if (dx === undefined) return undefined;
       const d = dx as NDArray;
@@ -120,7 +100,10 @@ export const rules: Record<string, AdjointRule> = scalarOperands({
     },
   ),
   logsumexp: withJvp(
-    rule(["x", "axis", "keepdims"], [0], (g, x: NDArray, axis, _k, out: NDArray) => [fresh(mul(expandBack(g, x, axis), weights(x, out, axis))), undefined, undefined], [0, "out"]),
+    rule(["x", "axis", "keepdims"], [0], (g, x: NDArray, axis, _k, out: NDArray) => {
+      const fused = fusedVjp("logsumexp", g, x, out, lanesOf("logsumexp", axis, x.ndim, null));
+      return [fresh(fused ?? mul(expandBack(g, x, axis), weights(x, out, axis))), undefined, undefined];
+    }, [0, "out"]),
     ([dx], x: NDArray, axis, keepdims = false, out: NDArray) => laneTangent(weights(x, out, axis), dx as NDArray | undefined, axis, keepdims),
   ),
 });

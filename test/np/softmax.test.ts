@@ -2,8 +2,9 @@
 // over each lane, for inputs where that does not overflow), the edge values (-Infinity lanes,
 // NaN, Infinity, 1e3-sized inputs), layouts (axes, keepdims, views), dtypes, and the Wasm
 // kernels against the JS kernels. Tolerances: the reference 1e-14 relative to max(1, |v|) in
-// float64 and 4e-7 (3 float32 ulps) in float32; Wasm vs JS 8 ulps of max(|v|, 1) in float64
-// and 8 float32 ulps in float32 (different exp code and a different order of additions).
+// float64 and 4e-7 (3 float32 ulps) in float32; Wasm vs JS, the ops and their adjoint kernels,
+// 8 ulps of max(|v|, 1) in the array's type (different exp code, another order of additions;
+// logSoftmax's adjoint, g - exp(l) sum(g): 8 ulps of max(|v|, 1, exp(l) sum|g|)).
 import * as np from "adjoint/np";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { wasmOptions, wasmSupported } from "../../runtime/np/backend/wasm.js";
@@ -112,10 +113,29 @@ describe.skipIf(!wasmSupported())("the Wasm softmax kernels against the JS kerne
     np.setBackend("wasm");
   });
   const EPS = { float64: 2 ** -52, float32: 2 ** -23 };
+  /** [wasm, js] results of `f`. */
+  const both = (f: () => np.NDArray): [np.NDArray, np.NDArray] => {
+    np.setBackend("wasm");
+    const w = f();
+    np.setBackend("js");
+    return [w, f()];
+  };
+  /** Equal non-finite values; finite ones within 8 ulps of max(1, |js|, scale). */
+  function expectAgree(w: np.NDArray, j: np.NDArray, label: string, scale?: np.NDArray) {
+    expect(w.shape, label).toEqual(j.shape);
+    const [a, b] = [Array.from(w.data), Array.from(j.data)];
+    const s = scale && Array.from(np.ravel(np.broadcastTo(scale, [...j.shape])).data);
+    const eps = EPS[j.dtype as "float64" | "float32"];
+    a.forEach((v, i) => {
+      const at = `${label} [${i}]: wasm ${v}, js ${b[i]}`;
+      if (!Number.isFinite(b[i])) expect(Object.is(v, b[i]) || (Number.isNaN(v) && Number.isNaN(b[i])), at).toBe(true);
+      else expect(Math.abs(v - b[i]), at).toBeLessThanOrEqual(8 * eps * Math.max(1, Math.abs(b[i]), s?.[i] ?? 0));
+    });
+  }
   /** Each lane of the row path and of the column path, with odd sizes for the vector tails. */
   const shapes: [number[], np.Axis][] = [[[1], -1], [[5, 1001], -1], [[3, 7], -1], [[2, 9], 0], [[1001, 7], 0], [[3, 5, 9], 1], [[2, 3, 8], [0, 2]], [[64, 130], -1], [[130, 64], 0], [[4097], 0]];
   for (const dtype of ["float64", "float32"] as const) {
-    it(`${dtype}: every op, row and column lanes, odd sizes, views, -Infinity, NaN and Infinity`, () => {
+    it(`${dtype}: every op and its adjoint, row and column lanes, odd sizes, views, -Infinity, NaN and Infinity`, () => {
       for (const [shape, axis] of shapes) {
         for (const kind of ["contiguous", "transposed"] as ViewKind[]) {
           let x = viewOf(kind, shape, next, -30, 30).astype(dtype);
@@ -128,18 +148,19 @@ describe.skipIf(!wasmSupported())("the Wasm softmax kernels against the JS kerne
             x = flat.reshape(shape);
           }
           for (const op of ops) {
-            np.setBackend("wasm");
-            const w = call(op, x, axis);
-            np.setBackend("js");
-            const j = call(op, x, axis);
+            const label = `${op} ${dtype} ${JSON.stringify(shape)} axis ${JSON.stringify(axis)} ${kind}`;
+            const [w, j] = both(() => call(op, x, axis));
             expect(w.dtype).toBe(dtype);
-            expect(w.shape).toEqual(j.shape);
-            const [a, b] = [Array.from(w.data), Array.from(j.data)];
-            a.forEach((v, i) => {
-              const label = `${op} ${dtype} ${JSON.stringify(shape)} axis ${JSON.stringify(axis)} ${kind} [${i}]: wasm ${v}, js ${b[i]}`;
-              if (!Number.isFinite(b[i])) expect(Object.is(v, b[i]) || (Number.isNaN(v) && Number.isNaN(b[i])), label).toBe(true);
-              else expect(Math.abs(v - b[i]), label).toBeLessThanOrEqual(8 * EPS[dtype] * Math.max(1, Math.abs(b[i])));
-            });
+            expectAgree(w, j, label);
+            // The adjoint kernels, from the JS forward's output, with an adjoint of the output's shape.
+            const g = np.random.uniform(-1, 1, [...j.shape]).astype(dtype);
+            const rule = np.adjoints[op];
+            const args = op === "logsumexp" ? [x, axis, false, j] : [undefined, axis, j];
+            const [dw, dj] = both(() => rule.vjp(g, ...args)[0] as np.NDArray);
+            expect(dw.dtype).toBe(dtype);
+            // logSoftmax's adjoint subtracts exp(l) sum(g): its error is that of the lane's sum, ulps of exp(l) sum |g|.
+            const terms = op === "logSoftmax" ? np.mul(np.exp(j), np.sum(np.abs(g), axis, true)) : undefined;
+            expectAgree(dw, dj, `${label} vjp`, terms);
           }
         }
       }

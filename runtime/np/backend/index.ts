@@ -37,6 +37,8 @@ export interface Backend {
   /** `out = op(x)` along the middle axis of contiguous `x[xOffset..]` as [outer, n, inner] (softmax.ts);
    * `out` is contiguous, [outer, inner] for logsumexp; false as for `unary`. */
   softmax(op: SoftmaxOp, outer: number, n: number, inner: number, out: TypedArray, x: TypedArray, xOffset: number): boolean;
+  /** Its adjoint `dx` from `g` and `a` (the output; logsumexp: the input x, its output `r`), all contiguous from 0 (softmax-kernels.ts). */
+  softmaxVjp(op: SoftmaxOp, outer: number, n: number, inner: number, dx: TypedArray, g: TypedArray, a: TypedArray, r?: TypedArray): boolean;
 }
 
 let active: Backend | undefined;

@@ -12,4 +12,5 @@ export const jsBackend: Backend = {
   binary: () => false,
   reduce: () => false,
   softmax: () => false,
+  softmaxVjp: () => false,
 };

@@ -216,5 +216,22 @@ function create(): Backend {
       out.set(view.subarray(dst >> shift, (dst >> shift) + out.length));
       return true;
     },
+    softmaxVjp(op, outer, n, inner, dx, g, a, r) {
+      const s = suffix(dx);
+      if (s === undefined || [g, a, r ?? dx].some((x) => x.constructor !== dx.constructor)) return false;
+      const shift = s === "_f64" ? 3 : 2;
+      const size = outer * n * inner;
+      const reduced = op === "logsumexp" ? outer * inner : size;
+      scratch.reset();
+      const [pd, pg, pa, pr] = [size, reduced, size, r ? reduced : 0].map((k) => scratch.alloc(k << shift));
+      const work = scratch.alloc(inner * 8);
+      const view = scratch.view(dx as Float);
+      view.set(g.subarray(0, reduced) as Float, pg >> shift);
+      view.set(a.subarray(0, size) as Float, pa >> shift);
+      if (r) view.set(r.subarray(0, reduced) as Float, pr >> shift);
+      wasm[SOFTMAX[op] + "_vjp" + s](outer, n, inner, pd, pg, pa, pr, work);
+      dx.set(view.subarray(pd >> shift, (pd >> shift) + size));
+      return true;
+    },
   };
 }
