@@ -9,9 +9,15 @@ const SOFTMAX = 0, LOG_SOFTMAX = 1, LOGSUMEXP = 2;
 
 /** The lane sum's term of element pair (g, a) into float64 lanes `acc` (the low half; `high` the rest for float32). */
 // @ts-ignore: decorator
-@inline function termLow(op: i32, w: bool, acc: v128, g: v128, a: v128): v128 { return op == SOFTMAX ? dotLow(w, acc, g, a) : addLow(w, acc, g); }
+@inline function termLow(op: i32, w: bool, acc: v128, g: v128, a: v128): v128 {
+  if (op == SOFTMAX) return dotLow(w, acc, g, a);
+  return addLow(w, acc, g);
+}
 // @ts-ignore: decorator
-@inline function termHigh(op: i32, acc: v128, g: v128, a: v128): v128 { return op == SOFTMAX ? dotHigh(acc, g, a) : addHigh(acc, g); }
+@inline function termHigh(op: i32, acc: v128, g: v128, a: v128): v128 {
+  if (op == SOFTMAX) return dotHigh(acc, g, a);
+  return addHigh(acc, g);
+}
 /** dx of (g, a) given the lane sum t (softmax, logSoftmax) or g and r (logsumexp: `t` is r). */
 // @ts-ignore: decorator
 @inline function dxOf(op: i32, w: bool, g: v128, a: v128, t: v128): v128 {

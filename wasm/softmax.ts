@@ -6,7 +6,8 @@
 // inner = 1 the lanes are contiguous rows; otherwise the passes run across `inner` columns at
 // once, with the column maxima and sums in `work` (inner float64s and inner elements).
 // float32 sums add in float64 lanes, as reduce.ts does, so their error does not grow with n.
-import { addHigh, addLow, lds, narrow, sts, vdiv, vexp, vlog, vmax, vshift, vsplat, vsub } from "./lanes";
+// Choices between vectors are `if`s, not `?:`: a select would compute both sides.
+import { addHigh, addLow, lds, narrow, sts, vadd, vdiv, vexp, vlog, vmax, vshift, vsplat, vsub } from "./lanes";
 
 const SOFTMAX = 0, LOG_SOFTMAX = 1, LOGSUMEXP = 2;
 
@@ -55,7 +56,7 @@ const SOFTMAX = 0, LOG_SOFTMAX = 1, LOGSUMEXP = 2;
   }
   const sum = narrow(w, s);
   if (op == LOGSUMEXP) {
-    sts(w, dst, w ? f64x2.add(vlog(w, sum), shift) : f32x4.add(vlog(w, sum), shift));
+    sts(w, dst, vadd(w, vlog(w, sum), shift));
     return;
   }
   const vend = n - n % lanes;
@@ -123,11 +124,11 @@ const SOFTMAX = 0, LOG_SOFTMAX = 1, LOGSUMEXP = 2;
   if (op == LOGSUMEXP) {
     for (k = 0; k < vend; k += lanes) {
       const v = v128.load(sums + <usize>k * size), sh = v128.load(maxes + <usize>k * size);
-      v128.store(dst + <usize>k * size, w ? f64x2.add(v, sh) : f32x4.add(v, sh));
+      v128.store(dst + <usize>k * size, vadd(w, v, sh));
     }
     for (; k < inner; k++) {
       const v = lds(w, sums + <usize>k * size), sh = lds(w, maxes + <usize>k * size);
-      sts(w, dst + <usize>k * size, w ? f64x2.add(v, sh) : f32x4.add(v, sh));
+      sts(w, dst + <usize>k * size, vadd(w, v, sh));
     }
     return;
   }
@@ -135,15 +136,13 @@ const SOFTMAX = 0, LOG_SOFTMAX = 1, LOGSUMEXP = 2;
     const p = src + <usize>j * stride, d = dst + <usize>j * stride;
     for (k = 0; k < vend; k += lanes) {
       const at = <usize>k * size;
-      const v = op == SOFTMAX ? vdiv(w, v128.load(d + at), v128.load(sums + at))
-        : vsub(w, vsub(w, v128.load(p + at), v128.load(maxes + at)), v128.load(sums + at));
-      v128.store(d + at, v);
+      if (op == SOFTMAX) v128.store(d + at, vdiv(w, v128.load(d + at), v128.load(sums + at)));
+      else v128.store(d + at, vsub(w, vsub(w, v128.load(p + at), v128.load(maxes + at)), v128.load(sums + at)));
     }
     for (; k < inner; k++) {
       const at = <usize>k * size;
-      const v = op == SOFTMAX ? vdiv(w, lds(w, d + at), lds(w, sums + at))
-        : vsub(w, vsub(w, lds(w, p + at), lds(w, maxes + at)), lds(w, sums + at));
-      sts(w, d + at, v);
+      if (op == SOFTMAX) sts(w, d + at, vdiv(w, lds(w, d + at), lds(w, sums + at)));
+      else sts(w, d + at, vsub(w, vsub(w, lds(w, p + at), lds(w, maxes + at)), lds(w, sums + at)));
     }
   }
 }
