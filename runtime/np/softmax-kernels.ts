@@ -11,6 +11,31 @@ const CODES: Record<SoftmaxOp, number> = { softmax: 0, logSoftmax: 1, logsumexp:
  * into `out` ([outer, n, inner], or [outer, inner] for logsumexp). The shift is the lane's max
  * where finite, else 0 (a lane of -Infinity: logsumexp -Infinity); Math.max keeps NaN. */
 function kernelTemplate(op: number, outer: number, n: number, inner: number, x: any, xo: number, out: any): void { // eslint-disable-line @typescript-eslint/no-explicit-any
+  if (inner === 1) {
+    // Contiguous lanes: the same passes with the shift and sum in registers.
+    for (let o = 0; o < outer; o++) {
+      const p = xo + o * n;
+      const d = op === 2 ? o : o * n;
+      let m = -Infinity;
+      for (let i = 0; i < n; i++) m = Math.max(m, x[p + i]);
+      if (m - m !== 0) m = 0;
+      let s = 0;
+      if (op === 0) {
+        for (let i = 0; i < n; i++) {
+          const e = Math.exp(x[p + i] - m);
+          out[d + i] = e;
+          s += e;
+        }
+        for (let i = 0; i < n; i++) out[d + i] /= s;
+      } else {
+        for (let i = 0; i < n; i++) s += Math.exp(x[p + i] - m);
+        const ls = Math.log(s);
+        if (op === 2) out[d] = ls + m;
+        else for (let i = 0; i < n; i++) out[d + i] = x[p + i] - m - ls;
+      }
+    }
+    return;
+  }
   const shifts = new Float64Array(inner);
   const sums = new Float64Array(inner);
   for (let o = 0; o < outer; o++) {
