@@ -1,7 +1,7 @@
 // softmax, logSoftmax and logsumexp over axes (as jax.nn.softmax, jax.nn.log_softmax and
 // jax.scipy.special.logsumexp), max-shifted so no lane overflows; their adjoints, tangents and
 // second-order terms. Each runs on a contiguous [outer, n, inner] layout (n: the reduced
-// elements of a lane), on the backend's kernel above its minSize, else on the JS kernel here.
+// elements of a lane), on the kernels of softmax-kernels.ts (the backend's or JS).
 import type { SoftmaxOp } from "./backend/index.js";
 import { allocate } from "./dtype.js";
 import { astype, copy, elementwise, exp, mul, sub } from "./elementwise.js";
@@ -13,23 +13,28 @@ import { transpose } from "./shapeops.js";
 import { backward, forward } from "./softmax-kernels.js";
 import { fresh, rule, scalarOperands, sumToNumber, tangentArray, withJvp, type AdjointRule, type Tangent } from "./vjp.js";
 
+/** [outer, n, inner] of `shape` with the lanes along `axes`, consecutive (none: lanes of one). */
+function lanes(shape: readonly number[], axes: readonly number[]): [number, number, number] {
+  const first = axes.length === 0 ? shape.length : axes[0];
+  const dims = (from: number, to: number) => shape.slice(from, to).reduce((p, d) => p * d, 1);
+  return [dims(0, first), dims(first, first + axes.length), dims(first + axes.length, shape.length)];
+}
+const consecutive = (axes: readonly number[]) => axes.every((a, i) => a === axes[0] + i);
+
 /** `op` of `value` over `axis` (a number, a list, or null: all), in float32 for float32, else float64. */
 function run(op: SoftmaxOp, value: ArrayOrScalar, axis: Axis, keepdims: boolean): NDArray {
   let x = operand(op, value);
   if (x.dtype !== "float64" && x.dtype !== "float32") x = astype(x, "float64");
   const axes = normalizeAxes(op, axis, x.ndim);
-  const consecutive = axes.every((a, i) => a === axes[0] + i);
   // The lanes laid out as [outer, n, inner]: x itself, a copy, or a copy with the axes moved last.
   let y = x;
   let perm: number[] | undefined;
-  if (!consecutive) {
+  if (!consecutive(axes)) {
     perm = [...x.shape.keys()].filter((i) => !axes.includes(i));
     perm.push(...axes);
     y = copy(transpose(x, perm));
   } else if (!x.isContiguous) y = copy(x);
-  const first = axes.length === 0 ? y.ndim : perm ? y.ndim - axes.length : axes[0];
-  const dims = (from: number, to: number) => y.shape.slice(from, to).reduce((p, d) => p * d, 1);
-  const [outer, n, inner] = [dims(0, first), dims(first, first + axes.length), dims(first + axes.length, y.ndim)];
+  const [outer, n, inner] = lanes(y.shape, perm ? axes.map((_, i) => y.ndim - axes.length + i) : axes);
   const shape = op === "logsumexp" ? reducedShape(x.shape, axes, keepdims) : y.shape;
   const out = new NDArray(allocate(x.dtype, op === "logsumexp" ? outer * inner : y.size), shape);
   forward(op, outer, n, inner, out.data, y.data, y.offset);
@@ -66,16 +71,14 @@ const logSoftmaxBack = (l: NDArray, v: NDArray, axes: number[]): NDArray => sub(
 /** `op`'s adjoint on the fused kernels (softmax-kernels.ts) when the lane axes are consecutive,
  * else undefined: `a` the output (logsumexp: the input x, `r` the output), `g` the output's adjoint. */
 function fusedVjp(op: SoftmaxOp, g: NDArray, a: NDArray, r: NDArray | undefined, axes: number[]): NDArray | undefined {
-  if (!axes.every((ax, i) => ax === axes[0] + i)) return undefined;
+  if (!consecutive(axes)) return undefined;
   const dtype = r === undefined ? floatType(g, a) : floatType(g, a, r);
   const dense = (x: NDArray) => {
     const y = x.dtype === dtype ? x : astype(x, dtype);
     return y.isContiguous && y.offset === 0 ? y : copy(y);
   };
-  const first = axes.length === 0 ? a.ndim : axes[0];
-  const dims = (from: number, to: number) => a.shape.slice(from, to).reduce((p, d) => p * d, 1);
   const dx = new NDArray(allocate(dtype, a.size), a.shape);
-  backward(op, dims(0, first), dims(first, first + axes.length), dims(first + axes.length, a.ndim), dx.data, dense(g).data, dense(a).data, r && dense(r).data);
+  backward(op, ...lanes(a.shape, axes), dx.data, dense(g).data, dense(a).data, r && dense(r).data);
   return dx;
 }
 
