@@ -24,6 +24,13 @@ function mixed(x: np.NDArray, c: np.NDArray): number {
   return np.sum(np.mul(s, np.logsumexp(x, 1, true))).item() + np.logsumexp(np.square(x)).item() * 0.1;
 }
 function probabilities(x: np.NDArray): np.NDArray { return np.softmax(x); }
+/** Masked attention weights: -Infinity where mask is false (a row may keep one entry). */
+function masked(x: np.NDArray, mask: np.NDArray, w: np.NDArray): number {
+  return np.sum(np.mul(np.softmax(np.where(mask, x, -Infinity)), w)).item();
+}
+export { masked };
+export const dMasked = grad(masked);
+export const hMasked = hvp(masked);
 export { crossEntropy, mixed };
 export const dCE = grad(crossEntropy);
 export const jCE = jvp(crossEntropy, { wrt: 0 });
@@ -107,6 +114,28 @@ describe("softmax, logSoftmax and logsumexp in compiled code, every mode", () =>
       flat(g32).forEach((e, j) => expectClose(e, g64[j], { rtol: 2e-5, atol: 2e-5 * big, label: `${name} float32 gradient [${j}]` }));
     });
   }
+
+  it("masked softmax (-Infinity entries): finite gradients, 0 where masked, differences elsewhere; hvp finite", async () => {
+    const mod = await modules();
+    const f = mod.masked as F;
+    const x = np.random.normal(0, 1, [3, 4]);
+    const mask = np.array([[true, true, false, true], [false, false, true, false], [true, true, true, true]]);
+    const w = np.random.normal(0, 1, [3, 4]);
+    const g = (mod.dMasked as G)(x, mask, w);
+    const hv = (mod.hMasked as G)(x, mask, w, np.random.normal(0, 1, [3, 4]));
+    expect(flat(g).every(Number.isFinite) && flat(hv).every(Number.isFinite), "finite").toBe(true);
+    flat(g).forEach((gj, j) => {
+      if (!mask.data[j]) return void expect(Math.abs(gj), `masked [${j}]`).toBe(0);
+      const at = (d: number) => {
+        const y = x.copy();
+        y.data[j] += d;
+        return f(y, mask, w);
+      };
+      expectClose(gj, (at(1e-5) - at(-1e-5)) / 2e-5, { rtol: 1e-6, atol: 1e-9, label: `masked d/dx[${j}]` });
+    });
+    // The row with one entry left: softmax is 1 there whatever x is.
+    expect(Math.abs(flat(g)[6])).toBe(0);
+  });
 
   it("jacfwd, jacrev and jacobian of softmax: diag(s) - s sᵀ, also at 1e3", async () => {
     const mod = await modules();
