@@ -89,7 +89,7 @@ const BINARY = ["add", "sub", "mul", "div", "maximum", "minimum"];
 /** wasm/math.ts' contiguous kernels `(src, dst, n)`. */
 const MATH = ["exp", "log", "tanh", "sigmoid", "sin", "cos", "softplus"];
 
-/** wasm/softmax.ts' kernels `(outer, n, inner, src, dst, work)`. */
+/** wasm/softmax.ts' kernels `(outer, n, inner, src, dst, work)`; with `_vjp`, wasm/softmax-vjp.ts' `(outer, n, inner, dx, g, a, r, work)`. */
 const SOFTMAX: Record<SoftmaxOp, string> = { softmax: "softmax", logSoftmax: "log_softmax", logsumexp: "logsumexp" };
 
 let instance: Backend | undefined;
