@@ -5,6 +5,8 @@ export * from "./gemm";
 export * from "./elementwise";
 export * from "./reduce";
 export * from "./math";
+export * from "./softmax";
+export * from "./softmax-vjp";
 
 /** The first byte after the module's static data: where the JavaScript side's scratch starts. */
 export function heapBase(): usize {

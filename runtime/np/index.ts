@@ -15,6 +15,7 @@ export {
   notEqual, less, lessEqual, greater, greaterEqual, logicalAnd, logicalOr, where, clip, copy, astype,
 } from "./elementwise.js";
 export { sum, mean, prod, max, min, argmax, argmin, all, any } from "./reduce.js";
+export { softmax, logSoftmax, logsumexp } from "./softmax.js";
 export { isclose, allclose } from "./compare.js";
 export type { CloseOptions } from "./compare.js";
 export {

@@ -4,6 +4,7 @@ import { rules as elementwiseRules } from "./elementwise.js";
 import { rules as linalgRules } from "./linalg.js";
 import { rules as reduceRules } from "./reduce.js";
 import { rules as shapeRules } from "./shapeops.js";
+import { rules as softmaxRules } from "./softmax.js";
 import { full } from "./create.js";
 import type { NDArray } from "./ndarray.js";
 import { fresh, rule, sumToNumber, withJvp, type AdjointRule, type DualRule } from "./vjp.js";
@@ -21,6 +22,7 @@ const item = withJvp(
 export const adjoints: Readonly<Record<string, AdjointRule>> = Object.freeze({
   ...elementwiseRules,
   ...reduceRules,
+  ...softmaxRules,
   ...shapeRules,
   ...linalgRules,
   item,

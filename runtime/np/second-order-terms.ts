@@ -6,6 +6,7 @@ import { NDArray, type ArrayOrScalar, type Axis } from "./ndarray.js";
 import { prod, sum } from "./reduce.js";
 import { normalizeAxes, reducedShape } from "./shape.js";
 import { reshape } from "./shapeops.js";
+import { softmaxTerms } from "./softmax.js";
 import { addInto, fresh, sumToNumber, unbroadcast, type ArrayMeta, type Tangent } from "./vjp.js";
 
 /** What the args and out moving add to a vjp's result: `term(g, argTangents, args, out,
@@ -154,4 +155,5 @@ export const curvedTerms: Readonly<Record<string, CurvedTerm>> = {
   pow: powTerm,
   prod: prodTerm,
   norm: normTerm,
+  ...softmaxTerms,
 };

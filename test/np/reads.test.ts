@@ -47,6 +47,9 @@ const cases: [string, unknown[], (...args: any[]) => np.NDArray][] = [ // eslint
   ["concat", [[x, col], 1], np.concat],
   ["stack", [[x, x], 0], np.stack],
   ["getItem", [x, [1, "1:3"]], np.getItem],
+  ["softmax", [x, 0], np.softmax],
+  ["logSoftmax", [x, -1], np.logSoftmax],
+  ["logsumexp", [x, 1, true], np.logsumexp],
 ];
 
 const values = (g: unknown): unknown => (g instanceof np.NDArray ? g.toArray() : Array.isArray(g) ? g.map(values) : g);

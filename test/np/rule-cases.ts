@@ -66,6 +66,19 @@ export function ruleCases(next: () => number): Record<string, () => Case[]> {
     return cases;
   };
 
+  const softmaxCases = (reduces: boolean): Case[] => [
+    { args: [r([2, 3]), reduces ? -1 : undefined] },
+    { args: [r([2, 3]), 0] },
+    { args: [r([2, 3, 4]), 1] },
+    { args: [r([2, 3, 4]), [0, 2]] },
+    { args: [r([2, 3, 4]), null] },
+    { args: [r([4]), -1] },
+    { args: [r([4, 3]).T, -1] },
+    { args: [f32(r([3, 4])), 1] },
+    { args: [np.add(r([2, 3], -1, 1), 1000), 1] },
+    { args: [np.sub(r([3, 2], -1, 1), 1000), 0] },
+  ];
+
   return {
     ...Object.fromEntries(unaryNames.map((name) => [name, () => unaryCases(name)])),
     add: () => binaryCases([-2, 2], [-2, 2]),
@@ -94,6 +107,10 @@ export function ruleCases(next: () => number): Record<string, () => Case[]> {
     prod: () => reductionCases("prod"),
     max: () => reductionCases("max"),
     min: () => reductionCases("min"),
+    // Lanes along each axis, several axes, all, views, float32, 1e3-sized inputs (the naive formula overflows there).
+    softmax: () => softmaxCases(false),
+    logSoftmax: () => softmaxCases(false),
+    logsumexp: () => [...softmaxCases(true), { args: [r([2, 3, 4]), undefined, false] }, { args: [r([2, 3]), 1, true] }, { args: [r([2, 3, 4]), [0, 2], true] }, { args: [num()] }],
     reshape: () => [{ args: [r([2, 3]), [3, 2]] }, { args: [r([2, 3]), [-1]] }, { args: [r([3, 2]).T, [6]] }, { args: [f32(r([4])), [2, 2]] }],
     flatten: () => [{ args: [r([2, 3])] }, { args: [r([3, 2]).T] }],
     ravel: () => [{ args: [r([2, 3])] }, { args: [r([3, 2]).T] }],

@@ -4,6 +4,7 @@
 // float32 operations it has, and declines the rest, which then run on the JS kernels.
 // Chosen automatically (Wasm where the engine validates its SIMD module), or by
 // `np.setBackend("js" | "wasm")`.
+import type { TypedArray } from "../dtype.js";
 import type { Gemm } from "../gemm.js";
 import type { Operand } from "../kernels.js";
 import type { Shape } from "../shape.js";
@@ -12,6 +13,7 @@ import { wasmBackend, wasmSupported } from "./wasm.js";
 
 export type BackendName = "js" | "wasm";
 export type ReduceOp = "sum" | "max" | "min";
+export type SoftmaxOp = "softmax" | "logSoftmax" | "logsumexp";
 
 /** An operand of a backend kernel: an array's storage with strides over the iteration
  * shape (0 where broadcast), or a number (broadcast everywhere, in the output's type). */
@@ -32,6 +34,11 @@ export interface Backend {
   binary(op: string, shape: Shape, out: Operand, a: Input, b: Input): boolean;
   /** `out = op(out, x)` over `shape`, where `out` has stride 0 along the reduced axes. */
   reduce(op: ReduceOp, shape: Shape, out: Operand, x: Operand): boolean;
+  /** `out = op(x)` along the middle axis of contiguous `x[xOffset..]` as [outer, n, inner] (softmax.ts);
+   * `out` is contiguous, [outer, inner] for logsumexp; false as for `unary`. */
+  softmax(op: SoftmaxOp, outer: number, n: number, inner: number, out: TypedArray, x: TypedArray, xOffset: number): boolean;
+  /** Its adjoint `dx` from `g` and `a` (the output; logsumexp: the input x, its output `r`), all contiguous from 0 (softmax-kernels.ts). */
+  softmaxVjp(op: SoftmaxOp, outer: number, n: number, inner: number, dx: TypedArray, g: TypedArray, a: TypedArray, r?: TypedArray): boolean;
 }
 
 let active: Backend | undefined;

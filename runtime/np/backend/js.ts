@@ -11,4 +11,6 @@ export const jsBackend: Backend = {
   unary: () => false,
   binary: () => false,
   reduce: () => false,
+  softmax: () => false,
+  softmaxVjp: () => false,
 };

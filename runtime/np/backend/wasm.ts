@@ -6,7 +6,7 @@
 import { gemm as jsGemm, type Gemm } from "../gemm.js";
 import { iterate, type Kernel, type Operand } from "../kernels.js";
 import type { Shape } from "../shape.js";
-import type { Backend, Input, ReduceOp } from "./index.js";
+import type { Backend, Input, ReduceOp, SoftmaxOp } from "./index.js";
 import { wasmBase64 } from "./wasm-module.generated.js";
 
 type Exports = Record<string, (...args: number[]) => void> & { memory: WebAssembly.Memory; heapBase(): number };
@@ -88,6 +88,9 @@ const UNARY = ["neg", "abs", "square", "relu", "sqrt", "floor", "ceil"];
 const BINARY = ["add", "sub", "mul", "div", "maximum", "minimum"];
 /** wasm/math.ts' contiguous kernels `(src, dst, n)`. */
 const MATH = ["exp", "log", "tanh", "sigmoid", "sin", "cos", "softplus"];
+
+/** wasm/softmax.ts' kernels `(outer, n, inner, src, dst, work)`; with `_vjp`, wasm/softmax-vjp.ts' `(outer, n, inner, dx, g, a, r, work)`. */
+const SOFTMAX: Record<SoftmaxOp, string> = { softmax: "softmax", logSoftmax: "log_softmax", logsumexp: "logsumexp" };
 
 let instance: Backend | undefined;
 /** Options for tests and benchmarks: the size below which the JS kernels run. */
@@ -198,5 +201,37 @@ function create(): Backend {
     },
     binary: (op, shape, out, a, b) => BINARY.includes(op) && elementwise(op, shape, out, [a, b], false),
     reduce: (op: ReduceOp, shape, out, x) => elementwise(`${op}_into`, shape, out, [x], true),
+    softmax(op, outer, n, inner, out, x, xOffset) {
+      const s = suffix(out);
+      if (s === undefined || x.constructor !== out.constructor) return false;
+      const shift = s === "_f64" ? 3 : 2;
+      const size = outer * n * inner;
+      scratch.reset();
+      const src = scratch.alloc(size << shift);
+      const dst = scratch.alloc(out.length << shift);
+      const work = scratch.alloc(inner * 16);
+      const view = scratch.view(out as Float);
+      view.set(x.subarray(xOffset, xOffset + size) as Float, src >> shift);
+      wasm[SOFTMAX[op] + s](outer, n, inner, src, dst, work);
+      out.set(view.subarray(dst >> shift, (dst >> shift) + out.length));
+      return true;
+    },
+    softmaxVjp(op, outer, n, inner, dx, g, a, r) {
+      const s = suffix(dx);
+      if (s === undefined || [g, a, r ?? dx].some((x) => x.constructor !== dx.constructor)) return false;
+      const shift = s === "_f64" ? 3 : 2;
+      const size = outer * n * inner;
+      const reduced = op === "logsumexp" ? outer * inner : size;
+      scratch.reset();
+      const [pd, pg, pa, pr] = [size, reduced, size, r ? reduced : 0].map((k) => scratch.alloc(k << shift));
+      const work = scratch.alloc(inner * 8);
+      const view = scratch.view(dx as Float);
+      view.set(g.subarray(0, reduced) as Float, pg >> shift);
+      view.set(a.subarray(0, size) as Float, pa >> shift);
+      if (r) view.set(r.subarray(0, reduced) as Float, pr >> shift);
+      wasm[SOFTMAX[op] + "_vjp" + s](outer, n, inner, pd, pg, pa, pr, work);
+      dx.set(view.subarray(pd >> shift, (pd >> shift) + size));
+      return true;
+    },
   };
 }
