@@ -64,7 +64,7 @@ export { fit, overwrittenByCopyWithin, overwrittenBySet, putBack, removedBySplic
 export { addSliceInto, assertConcatenable, atIndex, sortOrder } from "./array-reads.js";
 /** Runs a compiled `autograd.record` block (see ./autograd.ts). */
 export { record } from "./autograd.js";
-export { hessianBlocks, hessianRows, jacfwdOf, jacobianOf, jacobianRows } from "./jacobian.js";
+export { hessianBlocks, hessianRows, jacfwdOf, jacobianFields, jacobianOf, jacobianRows } from "./jacobian.js";
 
 /** A function's vector-Jacobian product: `(...args) => [value, pullback]`, where
  * `pullback(dvalue)` returns one adjoint per parameter. */

@@ -101,10 +101,31 @@ export function jacobianRows(vjp: Vjp, args: unknown[], pick: number | undefined
     const [, again] = i === 0 ? [value, pullback] : vjp(...args.map(copyOf));
     rows.push(copyOf(gradient(again(unitLike(value, i)))));
   }
+  return stacked(value, rows);
+}
+
+/** Rows d y_i / d x, one per element of y, laid out as `assemble` does where y or x is an NDArray. */
+function stacked(value: unknown, rows: unknown[]): unknown {
   if (!isNDArray(value) && !rows.some(isNDArray)) return rows;
   const input = rows.length > 0 ? rows[0] : 0;
   const values = rows.map(valuesOf);
   return assemble(value, input, (i, j) => values[i][j]);
+}
+
+/**
+ * The Jacobian by each of several arguments at once, from one vjp whose pullback gives a list
+ * of their gradients (a record's fields): for a number y, that list; else, per argument, its
+ * rows d y_i / d x, each pullback run once for all of them.
+ */
+export function jacobianFields(vjp: Vjp, args: unknown[], count: number): unknown[] {
+  const [value, pullback] = vjp(...args.map(copyOf));
+  if (typeof value === "number") return pullback(1) as unknown[];
+  const lists: unknown[][] = [];
+  for (let i = 0; i < sizeOf(value); i++) {
+    const [, again] = i === 0 ? [value, pullback] : vjp(...args.map(copyOf));
+    lists.push((again(unitLike(value, i)) as unknown[]).map(copyOf));
+  }
+  return Array.from({ length: count }, (_, k) => stacked(value, lists.map((list) => list[k])));
 }
 
 /** The rows H e_k of the Hessian, from a compiled `hvp(...args, v)`, x the argument at `wrt`. */
