@@ -97,9 +97,9 @@ async function check(s: Spec, typed: boolean): Promise<void> {
   }
 }
 
-/** The program with its Hessian-vector products by the record and by x, and the gradients they are checked against. */
-function renderCurvature(s: Spec): string {
-  const program = render(s, true);
+/** The program with its Hessian-vector products by the record and by x, and the gradients they are checked against (TypeScript or untyped JavaScript). */
+function renderCurvature(s: Spec, typed: boolean): string {
+  const program = render(s, typed);
   return `${program.slice(0, program.indexOf("const at = "))}
 export const byRecord = hvp(f);
 export const byX = hvp(f, { wrt: 1 });
@@ -115,9 +115,9 @@ interface Model {
 const shifted = (p: Model, v: Model, h: number): Model => ({ w: p.w.map((w, i) => w + h * v.w[i]), b: p.b + h * v.b });
 
 /** H v by the record and by x against central differences of the compiled gradients; false where the hvp is refused (located). */
-async function checkCurvature(s: Spec, refusals: Map<string, number>): Promise<boolean> {
-  const source = renderCurvature(s);
-  const result = transform(source, { filename: "curvature.ts" });
+async function checkCurvature(s: Spec, typed: boolean, refusals: Map<string, number>): Promise<boolean> {
+  const source = renderCurvature(s, typed);
+  const result = transform(source, { filename: typed ? "curvature.ts" : "curvature.js" });
   if (result.diagnostics.length > 0) {
     for (const d of result.diagnostics) {
       expect(d.line, `${d.code} ${d.message} is located\n${source}`).toBeGreaterThan(0);
@@ -154,7 +154,9 @@ describe("random programs over records", () => {
     const runs = Number(process.env.RECORD_PROGRAMS ?? 25);
     await fc.assert(
       fc.asyncProperty(spec, async (s) => {
-        if (await checkCurvature(s, refusals)) compiled++;
+        if (await checkCurvature(s, true, refusals)) compiled++;
+        // Untyped JavaScript: the record's kinds found from its uses, at every level.
+        await checkCurvature(s, false, refusals);
       }),
       { numRuns: runs, seed: process.env.RECORD_SEED ? Number(process.env.RECORD_SEED) : undefined },
     );

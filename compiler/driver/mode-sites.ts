@@ -33,8 +33,9 @@ export function modeSite(nested: NestedDerivatives, host: NestedHost & ModesHost
   const wrt = host.wrt(options, call);
   if (wrt === null) return;
   if (Array.isArray(wrt)) return fail(options!, `${marker} takes one parameter: { wrt: 1 }`);
-  const ir = host.lower(key);
-  if (!ir) return;
+  const lowered = host.lower(key);
+  if (!lowered) return;
+  const ir = nested.withInferredKinds(lowered);
   if (hasRecords(ir)) return throughFields(nested, host, call, marker, key, ir, wrt);
   modeOf(nested, host, call, marker, key, ir, wrt, (code) => host.replace(call, code));
 }

@@ -137,7 +137,21 @@ export class NestedDerivatives {
     const ir = optimize(lowerFunction(fn.node, key, { ...ctx, diagnostics: lowered, inlineModuleCalls: true, ...(fn.source && { source: fn.source, moduleSource: ctx.moduleSource ?? ctx.source }) }), { shapes: false });
     // Generated code is at the marker call's line: one message for each problem there.
     problems.push(...lowered.filter((d, i) => lowered.findIndex((e) => e.code === d.code && e.message === d.message) === i));
-    return lowered.length > 0 ? null : ir;
+    return lowered.length > 0 ? null : this.withInferredKinds(ir);
+  }
+
+  /**
+   * ir with each parameter's kind as analysis infers it: untyped JavaScript's parameters are
+   * numbers until their uses say otherwise, and what is generated from ir (annotations read back,
+   * copies, packing) must know the arrays.
+   */
+  withInferredKinds(ir: IRFunction): IRFunction {
+    const { types } = this.host.analyze(ir, new Set(), {});
+    const paramTypes = ir.paramTypes.map((declared, i) => {
+      const inferred = types.get(ir.params[i]);
+      return inferred === undefined || inferred === "unknown" ? declared : inferred;
+    });
+    return paramTypes.every((kind, i) => kind === ir.paramTypes[i]) ? ir : { ...ir, paramTypes };
   }
 
   /**
