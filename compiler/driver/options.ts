@@ -1,5 +1,5 @@
 // The options object of a marker call, read from the source: `{ wrt: 1 }`, `{ wrt: [0, 2] }`,
-// `{ checkpoint: { snapshots: 8 } }`.
+// `{ checkpoint: { snapshots: 8 } }`, `{ out: true }`.
 import type * as t from "@babel/types";
 import { spanOf, unwrap } from "../ast.js";
 import type { DiagnosticCode } from "../diagnostics.js";
@@ -32,4 +32,20 @@ export function checkpointOption(options: t.CallExpression["arguments"][number] 
   const value = prop && unwrap(prop.value as t.Expression);
   if (!value || (value.type === "BooleanLiteral" && !value.value)) return undefined;
   return checkpointSetting(value, spanOf(prop), (node, detail) => fail(node, "ADJ023", detail));
+}
+
+/** grad's or valueAndGrad's `out` (true: the gradient arrays are reused from call to call): false if not asked, null after reporting why it cannot be read. */
+export function outOption(options: t.CallExpression["arguments"][number] | undefined, marker: string, fail: (node: t.Node, code: DiagnosticCode, detail: string) => void): boolean | null {
+  const prop = options?.type === "ObjectExpression" ? options.properties.find((p): p is t.ObjectProperty => p.type === "ObjectProperty" && !p.computed && p.key.type === "Identifier" && p.key.name === "out") : undefined;
+  if (!prop) return false;
+  const value = unwrap(prop.value as t.Expression);
+  if (value.type !== "BooleanLiteral") {
+    fail(prop.value, "ADJ023", "out must be true or false, written in the call");
+    return null;
+  }
+  if (value.value && marker !== "grad" && marker !== "valueAndGrad") {
+    fail(prop, "ADJ023", `out is for grad and valueAndGrad (${marker} makes its results elsewhere)`);
+    return null;
+  }
+  return value.value;
 }
