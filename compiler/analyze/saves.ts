@@ -186,7 +186,13 @@ export function savesOf(fn: IRFunction, stmts: Stmt[], assigns: Assign[], types:
         let has = false;
         if (s.kind === "assign") has = activeStmts.has(s) || saves.has(s) || snapshots.has(s) || (resets.has(s) && !firstAssignments.has(s)) || (inverted.has(s) && needed.has(s.target));
         else if (s.kind === "effect") has = activeStmts.has(s) || snapshots.has(s);
-        else if (s.kind === "store" || s.kind === "fill") has = activeStmts.has(s) || saves.has(s);
+        else if (s.kind === "store" || s.kind === "fill") {
+          has = activeStmts.has(s) || saves.has(s);
+          // Putting the element back reads its index and its array, whether or not a gradient goes through it.
+          const before = needed.size + elementsNeeded.size;
+          if (saves.has(s)) for (const op of s.kind === "store" ? [s.index, s.array] : [s.array]) need(op, s);
+          if (needed.size + elementsNeeded.size !== before) changed = true;
+        }
         else if (s.kind === "method") {
           has = activeStmts.has(s) || elementsNeeded.has(node(s.array));
           // Undoing it reads its indices and its array, whether or not a gradient goes through it.

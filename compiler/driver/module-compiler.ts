@@ -21,7 +21,7 @@ import { ATTACHED, summarize, type Summaries, type Summary } from "../analyze/su
 import { moduleKinds, type ModuleKinds } from "../analyze/module-types.js";
 import { flatGradientParams, recordValueAndGrad, recordVjp } from "./record-entries.js";
 import { hasSecondOrder, hasStandIns, modeSite, NestedDerivatives, type ModesHost, type NestedHost } from "./nested.js";
-import { checkpointOption, outOption, wrtOption } from "./options.js";
+import { checkpointOption, outOption, reusingSite, wrtOption } from "./options.js";
 import { withCheckpoints } from "../lower/checkpoint.js";
 import { ForwardSites } from "./forward-sites.js";
 
@@ -156,15 +156,9 @@ export class ModuleCompiler {
   /** `grad(f, { wrt })`, `valueAndGrad(...)`, `vjp(...)`; with `out: true`, the function behind `reusing`, which keeps its gradient arrays. */
   private derivativeSite(call: t.CallExpression, marker: "grad" | "valueAndGrad" | "vjp" | "jvp" | "jacfwd", parent: t.Node | undefined): void {
     const out = outOption(call.arguments[1], marker, (node, code, detail) => this.fail(node, code, detail));
-    if (out === null) return;
-    this.derivativeAt(call, marker, parent);
-    const site = out ? this.replacements.find((r) => r.start === call.start && r.end === call.end) : undefined;
-    if (!site) return;
-    site.code = `${this.runtime}.reusing(${site.code})`;
-    site.lines = [{ ...site.lines[0], text: `${this.runtime}.reusing(${site.lines[0].text}` }, ...site.lines.slice(1)];
-    site.lines[site.lines.length - 1] = { ...site.lines[site.lines.length - 1], text: `${site.lines[site.lines.length - 1].text})` };
+    if (out !== null) this.derivativeAt(call, marker, parent);
+    if (out) reusingSite(this.replacements.find((r) => r.start === call.start && r.end === call.end), this.runtime);
   }
-
   private derivativeAt(call: t.CallExpression, marker: "grad" | "valueAndGrad" | "vjp" | "jvp" | "jacfwd", parent: t.Node | undefined): void {
     const [target, options] = call.arguments;
     if (!target || target.type === "SpreadElement" || target.type === "ArgumentPlaceholder") {

@@ -4,6 +4,7 @@ import type * as t from "@babel/types";
 import { spanOf, unwrap } from "../ast.js";
 import type { DiagnosticCode } from "../diagnostics.js";
 import type { Checkpoint } from "../ir/index.js";
+import type { PrintedLine } from "../emit/index.js";
 import { checkpointSetting } from "../lower/checkpoint.js";
 
 /** The `wrt` a marker call names (default 0), or null after reporting why it cannot be read. */
@@ -48,4 +49,12 @@ export function outOption(options: t.CallExpression["arguments"][number] | undef
     return null;
   }
   return value.value;
+}
+
+/** A site's replacement behind `reusing` (`out: true`), its printed lines too; none where the site was refused. */
+export function reusingSite(site: { code: string; lines: PrintedLine[] } | undefined, runtime: string): void {
+  if (!site) return;
+  const last = site.lines.length - 1;
+  site.code = `${runtime}.reusing(${site.code})`;
+  site.lines = site.lines.map((l, i) => ({ ...l, text: `${i === 0 ? `${runtime}.reusing(` : ""}${l.text}${i === last ? ")" : ""}` }));
 }
