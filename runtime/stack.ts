@@ -24,6 +24,22 @@ export class ValueStack {
     this.floats[this.floatCount++] = value;
   }
 
+  /**
+   * Room for `count` more numbers, made at once (a loop's trip count times its pushes per
+   * step; a hint, so any count is safe). At most 2^20 (8 MB) at a time: a loop that may
+   * exit early is not given memory it may never use; past that the stack doubles as it fills.
+   */
+  reserve(count: number): void {
+    if (!(count > 0)) return;
+    const needed = this.floatCount + Math.min(Math.ceil(count), 1 << 20);
+    if (needed <= this.floats.length) return;
+    let length = this.floats.length;
+    while (length < needed) length *= 2;
+    const bigger = new Float64Array(length);
+    bigger.set(this.floats);
+    this.floats = bigger;
+  }
+
   pop(): number {
     return this.floats[--this.floatCursor];
   }
