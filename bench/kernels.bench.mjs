@@ -1,7 +1,9 @@
 // The issue 18 grid: generated gradients against adjoints a careful engineer writes by hand
 // in plain JS, for scalar and indexed kernels. Each kernel runs in four forms: called
 // directly and from a helper the differentiated function calls, over Float64Array and over
-// number[] inputs. Then statistics written as helpers calling helpers.
+// number[] inputs, and directly with `out: true` (its gradient arrays reused from call to
+// call; the hand-written adjoint still returns new ones). Then statistics written as helpers
+// calling helpers.
 //
 // Per row, the primal, the generated gradient and the hand-written one are timed
 // interleaved, sample by sample (each sample a batch of calls lasting about 2 ms), and
@@ -170,6 +172,7 @@ function moduleSource() {
       out += `export function ${name}Call_${suffix}(${typed}): number {\n  return ${name}_${suffix}(${names});\n}\n`;
       out += `export const ${name}Grad_${suffix} = grad(${name}_${suffix}, { wrt: [${wrt}] });\n`;
       out += `export const ${name}CallGrad_${suffix} = grad(${name}Call_${suffix}, { wrt: [${wrt}] });\n`;
+      out += `export const ${name}OutGrad_${suffix} = grad(${name}_${suffix}, { wrt: [${wrt}], out: true });\n`;
     }
   }
   return out;
@@ -220,11 +223,11 @@ const rows = [];
 for (const [key, spec] of Object.entries(inputs)) {
   const kernel = spec.kernel ?? key;
   for (const [suffix, typeName] of [["f64", "Float64Array"], ["arr", "number[]"]]) {
-    for (const call of ["", "Call"]) {
+    for (const call of ["", "Call", "Out"]) {
       rows.push({
-        name: `${spec.label}, ${typeName}${call ? ", in a helper" : ""}`,
+        name: `${spec.label}, ${typeName}${{ "": "", Call: ", in a helper", Out: ", out: true" }[call]}`,
         args: asType(suffix, spec.args),
-        primal: gen[`${kernel}${call}_${suffix}`],
+        primal: gen[`${kernel}${call === "Out" ? "" : call}_${suffix}`],
         generated: gen[`${kernel}${call}Grad_${suffix}`],
         baseline: base?.[`${kernel}${call}Grad_${suffix}`],
         hand: hand[kernel],

@@ -1,5 +1,6 @@
 // What generated code calls (imported as `adjoint/runtime`). Users never import this.
 import { ValueStack } from "./stack.js";
+import { keeper, keptZeros } from "./reuse.js";
 import { ndarrays, type NDArraySupport } from "./ndarray-slot.js";
 import type { NDArray } from "./np/ndarray.js";
 
@@ -21,6 +22,9 @@ export function accumulate<T extends NDArray | NumericArray | number | undefined
   if (isNumericArray(acc)) return addInto(addInto(zerosLike(acc), acc), x as NumericArray) as T;
   return nd().accumulate(acc, x) as T;
 }
+
+/** `grad(f, { out: true })`: the function keeping its gradient arrays from call to call. */
+export { reusing } from "./reuse.js";
 
 /** The adjoint rules of adjoint/np that generated code calls, plus `x.item()`'s (filled in by adjoint/np). */
 export { rules as np } from "./ndarray-slot.js";
@@ -135,8 +139,12 @@ function isNumericArray(value: unknown): value is NumericArray {
   return value instanceof Float64Array || value instanceof Float32Array || Array.isArray(value);
 }
 
-/** A zero array of the same kind and length: the adjoint of `array`. */
+/** A zero array of the same kind and length: the adjoint of `array` (inside a `reusing` function, a kept one). */
 export function zerosLike<T extends NumericArray>(array: T): T {
+  return keeper === null ? freshZeros(array) : keptZeros(keeper, array, freshZeros);
+}
+
+function freshZeros<T extends NumericArray>(array: T): T {
   // The common kind first: a constructor found through the instance is a slow, polymorphic call.
   if (array instanceof Float64Array) return new Float64Array(array.length) as T;
   // A copy keeps a number[]'s elements kind (packed doubles): a new Array(n) is holey, and its first double store converts it.

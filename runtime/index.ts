@@ -36,13 +36,23 @@ export interface SweepOptions {
   checkpoint?: boolean | CheckpointOptions;
 }
 
+/**
+ * grad's and valueAndGrad's `out: true`: the function keeps the arrays it returns gradients
+ * in and refills them on its next call (no allocation per call). A result is then valid
+ * until that next call: copy it (`g.slice()`) to keep it. A gradient passed back in as an
+ * argument is never overwritten while it is read (that call makes a new array).
+ */
+export interface OutOptions {
+  out?: boolean;
+}
+
 export type Pullback<F extends AnyFunction, W> = (dvalue: ReturnType<F>) => GradOf<F, W>;
 
 /** `grad(f)` is `(...args) => d f / d args[0]`; `wrt` picks other parameters. */
-export function grad<F extends AnyFunction>(f: F, options?: SweepOptions): (...args: Parameters<F>) => GradOf<F, 0>;
+export function grad<F extends AnyFunction>(f: F, options?: SweepOptions & OutOptions): (...args: Parameters<F>) => GradOf<F, 0>;
 export function grad<F extends AnyFunction, const W extends Wrt<F>>(
   f: F,
-  options: GradOptions<W> & SweepOptions,
+  options: GradOptions<W> & SweepOptions & OutOptions,
 ): (...args: Parameters<F>) => GradOf<F, W>;
 export function grad(f: AnyFunction, options?: unknown): never {
   return notCompiled("grad", f, options);
@@ -51,11 +61,11 @@ export function grad(f: AnyFunction, options?: unknown): never {
 /** `valueAndGrad(f)(...args)` is `[f(...args), grad(f)(...args)]`, computed in one sweep. */
 export function valueAndGrad<F extends AnyFunction>(
   f: F,
-  options?: SweepOptions,
+  options?: SweepOptions & OutOptions,
 ): (...args: Parameters<F>) => [ReturnType<F>, GradOf<F, 0>];
 export function valueAndGrad<F extends AnyFunction, const W extends Wrt<F>>(
   f: F,
-  options: GradOptions<W> & SweepOptions,
+  options: GradOptions<W> & SweepOptions & OutOptions,
 ): (...args: Parameters<F>) => [ReturnType<F>, GradOf<F, W>];
 export function valueAndGrad(f: AnyFunction, options?: unknown): never {
   return notCompiled("valueAndGrad", f, options);

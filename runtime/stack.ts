@@ -11,6 +11,9 @@ export class ValueStack {
   private ints = new Int32Array(INITIAL_CAPACITY);
   private intCount = 0;
   private intCursor = 0;
+  private bits = new Uint8Array(INITIAL_CAPACITY);
+  private bitCount = 0;
+  private bitCursor = 0;
   private refs: unknown[] = [];
   private refCount = 0;
   private refCursor = 0;
@@ -21,11 +24,27 @@ export class ValueStack {
     this.floats[this.floatCount++] = value;
   }
 
+  /**
+   * Room for `count` more numbers, made at once (a loop's trip count times its pushes per
+   * step; a hint, so any count is safe). At most 2^20 (8 MB) at a time: a loop that may
+   * exit early is not given memory it may never use; past that the stack doubles as it fills.
+   */
+  reserve(count: number): void {
+    if (!(count > 0)) return;
+    const needed = this.floatCount + Math.min(Math.ceil(count), 1 << 20);
+    if (needed <= this.floats.length) return;
+    let length = this.floats.length;
+    while (length < needed) length *= 2;
+    const bigger = new Float64Array(length);
+    bigger.set(this.floats);
+    this.floats = bigger;
+  }
+
   pop(): number {
     return this.floats[--this.floatCursor];
   }
 
-  /** Saves a branch taken, a boolean or a trip count. */
+  /** Saves an integer: a trip count, a branch taken among several. */
   pushInt(value: number | boolean): void {
     if (this.intCount === this.ints.length) this.ints = grow(this.ints, Int32Array);
     this.ints[this.intCount++] = value as number;
@@ -33,6 +52,16 @@ export class ValueStack {
 
   popInt(): number {
     return this.ints[--this.intCursor];
+  }
+
+  /** Saves a flag (a branch's condition, a break flag): one byte. */
+  pushBit(value: boolean): void {
+    if (this.bitCount === this.bits.length) this.bits = grow(this.bits, Uint8Array);
+    this.bits[this.bitCount++] = value ? 1 : 0;
+  }
+
+  popBit(): boolean {
+    return this.bits[--this.bitCursor] === 1;
   }
 
   /** Saves an object: a callee's pullback, an array. */
@@ -75,6 +104,7 @@ export class ValueStack {
     this.noteHighWater();
     this.floatCount = this.floatCursor = 0;
     this.intCount = this.intCursor = 0;
+    this.bitCount = this.bitCursor = 0;
     // Let go of every saved reference.
     const refs = this.refs;
     for (let i = 0; i < this.refCount; i++) refs[i] = undefined;
@@ -85,7 +115,7 @@ export class ValueStack {
   static highWater = 0;
 
   private noteHighWater(): void {
-    const held = this.floatCount + this.intCount + this.refCount;
+    const held = this.floatCount + this.intCount + this.bitCount + this.refCount;
     if (held > ValueStack.highWater) ValueStack.highWater = held;
   }
 
@@ -93,11 +123,12 @@ export class ValueStack {
   rewind(): void {
     this.floatCursor = this.floatCount;
     this.intCursor = this.intCount;
+    this.bitCursor = this.bitCount;
     this.refCursor = this.refCount;
   }
 }
 
-function grow<T extends Float64Array | Int32Array>(
+function grow<T extends Float64Array | Int32Array | Uint8Array>(
   data: T,
   Kind: { new (length: number): T },
 ): T {

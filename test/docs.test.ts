@@ -283,6 +283,7 @@ if (stats.hasErrors()) throw new Error(stats.toString({ all: false, errors: true
   },
   'README.md § Forward mode: `jvp` and `jacfwd` › import { jvp } from "adjoint";': { run: program() },
   'README.md § Long loops: `checkpoint` › import { checkpoint, grad } from "adjoint";': { run: program() },
+  'README.md § Reused gradient arrays: `out` › import { grad } from "adjoint";': { run: program() },
   'docs/design.md § What a user writes › import { grad, valueAndGrad, autograd } from "adjoint";': { run: program() },
   'docs/np.md § `adjoint/np` — the typed-array runtime › import * as np from "adjoint/np";': { run: program() },
   'docs/np.md § The kernel backend: JS or WebAssembly SIMD › import * as np from "adjoint/np";': { run: program() },

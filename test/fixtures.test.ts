@@ -12,6 +12,7 @@ import { pathToFileURL } from "node:url";
 import { describe, expect, it } from "vitest";
 import { formatDiagnostic, transform } from "../compiler/index.js";
 import adjointBabel from "../compiler/frontends/babel.js";
+import { inlineSmallCallees } from "../compiler/lower/index.js";
 import { verifyFixture } from "./helpers/fixture-checks.js";
 
 const root = resolve(__dirname, "..");
@@ -101,6 +102,24 @@ describe("fixtures", () => {
         mkdirSync(outDir, { recursive: true });
         const modulePath = join(outDir, `${name}.mjs`);
         writeFileSync(modulePath, result.code);
+        verifyFixture(await import(pathToFileURL(modulePath).href));
+      });
+
+      it("has the same gradients with small callees kept as calls", async () => {
+        // The golden inlines small callees (lower/small-callees.ts); their split vjps are checked here.
+        const was = inlineSmallCallees(false);
+        const kept = (() => {
+          try {
+            return compile(name).result;
+          } finally {
+            inlineSmallCallees(was);
+          }
+        })();
+        expect(kept.diagnostics.map((d) => d.message)).toEqual([]);
+        if (kept.code === compile(name).result.code) return;
+        const modulePath = join(outDir, `${name}.calls.mjs`);
+        mkdirSync(outDir, { recursive: true });
+        writeFileSync(modulePath, kept.code);
         verifyFixture(await import(pathToFileURL(modulePath).href));
       });
     });

@@ -186,7 +186,13 @@ export function savesOf(fn: IRFunction, stmts: Stmt[], assigns: Assign[], types:
         let has = false;
         if (s.kind === "assign") has = activeStmts.has(s) || saves.has(s) || snapshots.has(s) || (resets.has(s) && !firstAssignments.has(s)) || (inverted.has(s) && needed.has(s.target));
         else if (s.kind === "effect") has = activeStmts.has(s) || snapshots.has(s);
-        else if (s.kind === "store" || s.kind === "fill") has = activeStmts.has(s) || saves.has(s);
+        else if (s.kind === "store" || s.kind === "fill") {
+          has = activeStmts.has(s) || saves.has(s);
+          // Putting the element back reads its index and its array, whether or not a gradient goes through it.
+          const before = needed.size + elementsNeeded.size;
+          if (saves.has(s)) for (const op of s.kind === "store" ? [s.index, s.array] : [s.array]) need(op, s);
+          if (needed.size + elementsNeeded.size !== before) changed = true;
+        }
         else if (s.kind === "method") {
           has = activeStmts.has(s) || elementsNeeded.has(node(s.array));
           // Undoing it reads its indices and its array, whether or not a gradient goes through it.
@@ -221,6 +227,8 @@ export function savesOf(fn: IRFunction, stmts: Stmt[], assigns: Assign[], types:
     return changed;
   });
 
+  dropRestoredLater(fn.body, saves, readers, (name) => types.get(name) === "number" || types.get(name) === "boolean");
+
   // A method's reverse always puts its array back (a push is undone by a pop, saving nothing).
   const restores = [...saves, ...[...reversed].filter((s) => s.kind === "method")];
   const restoresElements = snapshots.size > 0 || restores.some((s) => s.kind === "store" || s.kind === "fill" || s.kind === "method");
@@ -242,6 +250,43 @@ export function savesOf(fn: IRFunction, stmts: Stmt[], assigns: Assign[], types:
     countedLoops: new Map([...counted].filter(([, c]) => needed.has(c.counter))),
     paramsRead: fn.params.flatMap((p, i) => (isArray(p) && elementsNeeded.has(node(p)) ? [i] : [])),
   };
+}
+
+/**
+ * An assignment to a number need not save what it overwrites where an earlier saving
+ * assignment to it runs first in every iteration and nothing between them is read back: the
+ * reverse sweep passes no reader of it before that earlier assignment's pop puts back the
+ * value they all read (`y = y * x + c[i]; if (y > 2) y = y * 0.5;`). Only assignments in
+ * one loop iteration's straight line or its branches; an assignment that does not save, or
+ * whose own reverse reads its target, ends the run.
+ */
+function dropRestoredLater(body: Stmt[], saves: Set<Stmt>, readers: Map<string, Set<Stmt>>, scalar: (name: string) => boolean): void {
+  const reads = (s: Stmt, name: string) => readers.get(name)?.has(s) ?? false;
+  /** `covered`: numbers a saving assignment earlier in this iteration left unread since. */
+  const visit = (stmts: Stmt[], covered: Set<string>): Set<string> => {
+    for (const s of stmts) {
+      for (const name of [...covered]) if (reads(s, name)) covered.delete(name);
+      if (s.kind === "assign") {
+        // One whose reverse reads its own target may read the value it wrote (Math.min's result).
+        if (!saves.has(s) || !scalar(s.target) || reads(s, s.target)) covered.delete(s.target);
+        else if (covered.has(s.target)) saves.delete(s);
+        else covered.add(s.target);
+      } else if (s.kind === "method" && s.target) covered.delete(s.target);
+      else if (s.kind === "if") {
+        const then = visit(s.then, new Set(covered));
+        const otherwise = visit(s.else, new Set(covered));
+        for (const name of [...covered]) if (!then.has(name) || !otherwise.has(name)) covered.delete(name);
+      } else if (s.kind === "loop") {
+        covered.clear();
+        if (!s.checkpoint) {
+          visit(s.pre, new Set());
+          visit(s.body, new Set());
+        }
+      }
+    }
+    return covered;
+  };
+  visit(body, new Set());
 }
 
 /** Whether statement `a` may run before statement `b`: it comes first, or a loop holds both (`a` may be `b`, an earlier iteration). */

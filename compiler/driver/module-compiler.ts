@@ -23,7 +23,7 @@ import { moduleKinds, type ModuleKinds } from "../analyze/module-types.js";
 import { flatGradientParams, recordValueAndGrad, recordVjp } from "./record-entries.js";
 import { hasSecondOrder, hasStandIns, NestedDerivatives, type NestedHost } from "./nested.js";
 import { modeSite, type ModesHost } from "./mode-sites.js";
-import { checkpointOption, wrtOption } from "./options.js";
+import { checkpointOption, outOption, reusingSite, wrtOption } from "./options.js";
 import { withCheckpoints } from "../lower/checkpoint.js";
 import { ForwardSites } from "./forward-sites.js";
 
@@ -52,11 +52,7 @@ export class ModuleCompiler {
   private summaryCache = new Map<string, Summary>();
   /** Each split callee's reverse half, by the name of its forward half. */
   private reverseNames = new Map<string, string>();
-  /**
-   * For each generated vjp, which of its parameters are arrays (their adjoints come in place),
-   * whether it returns a number, and whether its reverse sweep puts elements back (until it is
-   * generated: assume so, as a recursive call must).
-   */
+  /** Per generated vjp: which parameters are arrays (adjoints in place), a number result, whether its reverse puts elements back (assumed until generated, as recursion must). */
   private vjpShapes = new Map<string, { arrays: boolean[]; numberResult: boolean; restores: boolean; needsDistinct: boolean; paramsRead: number[] }>();
   private summaries: Summaries = (callee) => (callee.kind === "local" ? this.summaryOf(callee.key) : ATTACHED);
   private ndarrayNames: Set<string> | null = null;
@@ -155,8 +151,13 @@ export class ModuleCompiler {
     return name;
   }
 
-  /** `grad(f, { wrt })`, `valueAndGrad(...)`, `vjp(...)`. */
+  /** `grad(f, { wrt })`, `valueAndGrad(...)`, `vjp(...)`; with `out: true`, the function behind `reusing`, which keeps its gradient arrays. */
   private derivativeSite(call: t.CallExpression, marker: "grad" | "valueAndGrad" | "vjp" | "jvp" | "jacfwd", parent: t.Node | undefined): void {
+    const out = outOption(call.arguments[1], marker, (node, code, detail) => this.fail(node, code, detail));
+    if (out !== null) this.derivativeAt(call, marker, parent);
+    if (out) reusingSite(this.replacements.find((r) => r.start === call.start && r.end === call.end), this.runtime);
+  }
+  private derivativeAt(call: t.CallExpression, marker: "grad" | "valueAndGrad" | "vjp" | "jvp" | "jacfwd", parent: t.Node | undefined): void {
     const [target, options] = call.arguments;
     if (!target || target.type === "SpreadElement" || target.type === "ArgumentPlaceholder") {
       this.fail(call, "ADJ023", `${marker} needs the function to differentiate`);
@@ -334,11 +335,7 @@ export class ModuleCompiler {
     return true;
   }
 
-  /**
-   * `autograd.record(() => { ... })`: the block becomes a function of the outer variables it
-   * uses; the site runs its vjp, assigns what the block assigned and leaves the pullback
-   * with the runtime for `backward()`.
-   */
+  /** `autograd.record(() => { ... })`: the block as a function of the outer variables it uses; the site runs its vjp, assigns what the block assigned and leaves the pullback for `backward()`. */
   private recordSite(call: t.CallExpression, parents: Map<t.Node, t.Node>): void {
     // A block inside another is reported where the outer one is lowered.
     if (this.recordBlocks.some((outer) => outer.start! <= call.start! && call.end! <= outer.end!)) return;
@@ -447,10 +444,7 @@ export class ModuleCompiler {
     this.replacements.push({ start: call.start!, end: call.end!, code, lines: lines ?? [{ text: code }] });
   }
 
-  /**
-   * The kinds of the module's functions' parameters and results (analyze/module-types.ts),
-   * found once per module, from every function of the module as it is when first asked.
-   */
+  /** The kinds of the module's functions' parameters and results (analyze/module-types.ts), found once, from every function as it is when first asked. */
   private moduleKinds(): ModuleKinds {
     if (!this.kinds) {
       const irs = new Map<string, IRFunction>();

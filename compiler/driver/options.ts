@@ -1,9 +1,10 @@
 // The options object of a marker call, read from the source: `{ wrt: 1 }`, `{ wrt: [0, 2] }`,
-// `{ checkpoint: { snapshots: 8 } }`.
+// `{ checkpoint: { snapshots: 8 } }`, `{ out: true }`.
 import type * as t from "@babel/types";
 import { spanOf, unwrap } from "../ast.js";
 import type { DiagnosticCode } from "../diagnostics.js";
 import type { Checkpoint } from "../ir/index.js";
+import type { PrintedLine } from "../emit/index.js";
 import { checkpointSetting } from "../lower/checkpoint.js";
 
 /** The `wrt` a marker call names (default 0), or null after reporting why it cannot be read. */
@@ -32,4 +33,28 @@ export function checkpointOption(options: t.CallExpression["arguments"][number] 
   const value = prop && unwrap(prop.value as t.Expression);
   if (!value || (value.type === "BooleanLiteral" && !value.value)) return undefined;
   return checkpointSetting(value, spanOf(prop), (node, detail) => fail(node, "ADJ023", detail));
+}
+
+/** grad's or valueAndGrad's `out` (true: the gradient arrays are reused from call to call): false if not asked, null after reporting why it cannot be read. */
+export function outOption(options: t.CallExpression["arguments"][number] | undefined, marker: string, fail: (node: t.Node, code: DiagnosticCode, detail: string) => void): boolean | null {
+  const prop = options?.type === "ObjectExpression" ? options.properties.find((p): p is t.ObjectProperty => p.type === "ObjectProperty" && !p.computed && p.key.type === "Identifier" && p.key.name === "out") : undefined;
+  if (!prop) return false;
+  const value = unwrap(prop.value as t.Expression);
+  if (value.type !== "BooleanLiteral") {
+    fail(prop.value, "ADJ023", "out must be true or false, written in the call");
+    return null;
+  }
+  if (value.value && marker !== "grad" && marker !== "valueAndGrad") {
+    fail(prop, "ADJ023", `out is for grad and valueAndGrad (${marker} makes its results elsewhere)`);
+    return null;
+  }
+  return value.value;
+}
+
+/** A site's replacement behind `reusing` (`out: true`), its printed lines too; none where the site was refused. */
+export function reusingSite(site: { code: string; lines: PrintedLine[] } | undefined, runtime: string): void {
+  if (!site) return;
+  const last = site.lines.length - 1;
+  site.code = `${runtime}.reusing(${site.code})`;
+  site.lines = site.lines.map((l, i) => ({ ...l, text: `${i === 0 ? `${runtime}.reusing(` : ""}${l.text}${i === last ? ")" : ""}` }));
 }

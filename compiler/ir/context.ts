@@ -61,6 +61,8 @@ export interface ModuleContext {
   moduleSource?: string;
   /** Calls of the module's functions are inlined (for a derivative that is differentiated again: its code is one function). */
   inlineModuleCalls?: boolean;
+  /** Calls of these module functions are inlined (small leaf callees, lower/small-callees.ts). */
+  inlineCallee?: (name: string) => boolean;
   /**
    * `grad(f)` inside code being differentiated: the name of a module function computing it in
    * the differentiable subset (driver/nested.ts), or null with its problems put in `problems`.

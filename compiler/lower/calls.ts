@@ -85,7 +85,7 @@ export function call(l: Lowering, node: t.CallExpression, target?: string): Oper
   if (local) return local.pullback ? pullbackCall(l, local.pullback, node, target) : inline(l, local, node.arguments, node, target);
   const writesRecord = writingRecordFunction(l, node);
   if (writesRecord) return inline(l, writesRecord, node.arguments, node, target);
-  const moduleFn = l.ctx.inlineModuleCalls && !l.lookup(name) ? l.ctx.functions.get(name) : undefined;
+  const moduleFn = (l.ctx.inlineModuleCalls || l.ctx.inlineCallee?.(name)) && !l.lookup(name) ? l.ctx.functions.get(name) : undefined;
   if (moduleFn) return inline(l, moduleFunction(name, moduleFn.node, moduleFn.source ?? l.ctx.moduleSource ?? l.ctx.source), node.arguments, node, target);
   if (l.record?.functions.has(name) && l.lookup(name)) {
     return l.compute({ kind: "call", callee: { kind: "attached", binding: l.lookup(name)! }, args: l.arguments(node.arguments) }, target);

@@ -142,7 +142,10 @@ function parameterScope(l: Lowering, fn: LocalFunction, args: t.CallExpression["
       continue;
     }
     const arg = args[names.length];
+    // The argument is the caller's name: looked up past the parameters bound so far (`g(x, y)` with parameters `(y, x)`).
+    l.scopes.pop();
     const same = !byDefault && arg?.type === "Identifier" ? sameLocal(l, fn, id.name, arg, args.slice(names.length + 1)) : undefined;
+    l.scopes.push(scope);
     if (same) {
       // The argument's own local: the callback's `i` is the loop's counter, not a copy of it.
       scope.set(id.name, same);

@@ -5,7 +5,7 @@
 // expressions); each family of constructs has its file, written against the Lowering interface.
 import type * as t from "@babel/types";
 import { spanOf } from "../ast.js";
-import { diagnostic, type DiagnosticCode, type Span } from "../diagnostics.js";
+import { diagnostic, type Diagnostic, type DiagnosticCode, type Span } from "../diagnostics.js";
 import type { FunctionNode, ModuleContext } from "../ir/context.js";
 import { bool, exprArgs, forEachStmt, num, v, type Expr, type IRFunction, type LocalInfo, type Operand, type SourceLoc, type Stmt, type ValueType } from "../ir/index.js";
 import { argForRule, updateNeedsTemporary } from "../rules/scalar.js";
@@ -25,10 +25,30 @@ import * as record from "./record.js";
 import { varDeclarations } from "./scopes.js";
 import { declaredType, defaultType, docTypes } from "./types.js";
 import { checkpointBlock, isCheckpointCall } from "./checkpoint.js";
+import { inlinedCallees } from "./small-callees.js";
 
 export type { RecordBlock } from "./lowerer.js";
 
 export function lowerFunction(node: FunctionNode, key: string, ctx: ModuleContext, record?: RecordBlock): IRFunction {
+  // Small callees inlined (small-callees.ts); where that meets a problem, the calls are kept.
+  const inlined = ctx.inlineModuleCalls || ctx.inlineCallee || !inliningSmallCallees ? new Set<string>() : inlinedCallees(node, ctx);
+  if (inlined.size > 0) {
+    const problems: Diagnostic[] = [];
+    const fn = lowerAvoiding(node, key, { ...ctx, diagnostics: problems, inlineCallee: (name) => inlined.has(name) }, record);
+    if (problems.length === 0) return fn;
+  }
+  return lowerAvoiding(node, key, ctx, record);
+}
+
+/** Whether small callees are inlined (tests turn it off to exercise callees' split vjps). */
+let inliningSmallCallees = true;
+export function inlineSmallCallees(on: boolean): boolean {
+  const was = inliningSmallCallees;
+  inliningSmallCallees = on;
+  return was;
+}
+
+function lowerAvoiding(node: FunctionNode, key: string, ctx: ModuleContext, record?: RecordBlock): IRFunction {
   // A local that takes the name of an outer binding the function also reads would
   // capture it once declarations are hoisted: lower again with that name avoided.
   let avoid = new Set<string>();

@@ -6,6 +6,7 @@ import { callVariant } from "../analyze/summaries.js";
 import { methodForward, saveWhole } from "./array-methods.js";
 import { checkpointedForward, isCheckpointed } from "./checkpoint.js";
 import { assignment, code, exprCode } from "./code.js";
+import { reservation } from "./reserve.js";
 import type { CalleeVjp } from "./index.js";
 import type { Reverser } from "./reverser.js";
 
@@ -76,7 +77,7 @@ export function forwardSweep(r: Reverser, stmts: Stmt[], then?: Operand): Code[]
           out.push(line(`${trips} = 0;`, s.loc));
           body.push(line(`${trips}++;`));
         }
-        out.push(loopBlock(pre, cond, body, s.loc));
+        out.push(...reservation(r, s), loopBlock(pre, cond, body, s.loc));
         if (counted && r.a.nestedLoops.has(s)) out.push(line(`${r.stack}.push${r.intKind()}(${trips});`));
         break;
       }

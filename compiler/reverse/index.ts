@@ -435,11 +435,12 @@ class ReverseBuilder implements Reverser {
     return d;
   }
 
-  stackKind(name: string): "" | "Int" | "Ref" {
+  stackKind(name: string): "" | "Int" | "Bit" | "Ref" {
     const type: InferredType | undefined = this.a.types.get(name);
     // A plain stack holds NDArrays as they are: forward mode over the pops gives each its tangent back (a tangent stack beside it).
     if (this.options.plainStack && type === "ndarray") return "";
-    return type === "number" ? "" : type === "boolean" ? this.intKind() : "Ref";
+    // A flag takes a byte of its own stack (a plain stack holds it as 1 or 0).
+    return type === "number" ? "" : type === "boolean" ? (this.options.plainStack ? "" : "Bit") : "Ref";
   }
 
   /** A new array of zeros of `array`'s length: of its kind, or, in plain code, a Float64Array (an Array for one resized). */

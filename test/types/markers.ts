@@ -24,10 +24,16 @@ grad(g)("1", 2);
 // @ts-expect-error a single wrt gives a number, not an array
 const wrong: [number, number] = grad(g, { wrt: 0 })(1, 2);
 
+// out: true keeps the gradient's type; vjp has no out.
+const reused: [number, number] = grad(g, { wrt: [0, 1], out: true })(1, 2);
+const reusedPair: [number, number] = valueAndGrad(g, { out: true })(1, 2);
+// @ts-expect-error vjp's pullback makes its results: it takes no out
+vjp(g, { out: true });
+
 const lse = customGrad(
   (a: number, b: number) => Math.log(Math.exp(a) + Math.exp(b)),
   ([a, b], value, dvalue) => [dvalue * Math.exp(a - value), dvalue * Math.exp(b - value)],
 );
 const lseValue: number = lse(1, 2);
 
-export { d0, d1, both, value, gradient, swapped, wrong, lseValue };
+export { d0, d1, both, value, gradient, swapped, wrong, lseValue, reused, reusedPair };
