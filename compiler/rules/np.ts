@@ -2,6 +2,7 @@
 // runtime's one table, `adjoints`), their parameters, and which NDArray methods map to
 // them. The derivative itself is never written here.
 import { adjoints, methodRules } from "../../runtime/np/index.js";
+import { fusible, fusibleReductions, type Fusible } from "../../runtime/np/fusible.js";
 
 export interface NpRule {
   name: string;
@@ -52,8 +53,18 @@ export function derivedOf(rule: string): { kind: "vjp" | "helper"; of: string } 
   return (kind === "vjp" || kind === "helper") && of !== undefined ? { kind, of } : undefined;
 }
 
+/** The per-element code of an elementwise operation the compiler may fuse (runtime/np/fusible.ts). */
+export const fusibleOp = (name: string): Fusible | undefined => (Object.hasOwn(fusible, name) ? fusible[name] : undefined);
+
+/** Whether a fused chain may end in reduction `name` (of the whole array). */
+export const fusibleReduction = (name: string): boolean => fusibleReductions.has(name);
+
+/** The rule of a fused chain (optimize/fuse.ts): differentiable in every operand, reading each, never its output. */
+export const FUSED_RULE = "fused";
+
 /** Whether a rule reads its parameter `i` ("out": its output) in the reverse sweep, if only its shape. */
 export function ruleReads(name: string, i: number | "out"): boolean {
+  if (name === FUSED_RULE) return i !== "out";
   const rule = (adjoints as Record<string, Omit<NpRule, "name">>)[name];
   return rule?.reads === undefined || rule.reads.includes(i) || (typeof i === "number" && ruleReadsShapeOnly(name, i));
 }

@@ -1,0 +1,106 @@
+// What a fused elementwise chain's generated loops call (compiler/optimize/fuse.ts, reverse/
+// fused.ts): its operands laid out as contiguous runs of the broadcast shape, its result and
+// adjoints as new arrays, each adjoint summed back to its operand's shape. Operands that are
+// not float arrays (int32, bool), where the loop's arithmetic in doubles could differ from the
+// operations', run the chain's operations and their rules unfused instead.
+import { allocate, type DType, type TypedArray } from "./dtype.js";
+import * as elementwise from "./elementwise.js";
+import { copy } from "./elementwise.js";
+import { NDArray, type ArrayOrScalar } from "./ndarray.js";
+import { mean, sum } from "./reduce.js";
+import { adjoints } from "./rules.js";
+import { broadcastShapes, broadcastStrides, sameShape, sizeOf, type Shape } from "./shape.js";
+import { accumulate, fresh, unbroadcast, type ArrayMeta } from "./vjp.js";
+
+/** A chain's operands, ready for its loop. */
+export interface FusedOperands {
+  size: number;
+  shape: Shape;
+  /** float32 when every array operand is, else float64 (np's promotion, numbers never widening). */
+  dtype: DType;
+  /** Each array operand's elements, in row-major order of `shape`, from index 0. */
+  data: TypedArray[];
+}
+
+/**
+ * The operands of a chain's loop, or undefined where one is not a float NDArray: then the
+ * chain runs unfused (`unfused`, `unfusedVjp`). A contiguous operand of the broadcast shape is
+ * read where it is; a view (transposed, sliced, broadcast) is copied out first.
+ */
+export function operands(arrays: readonly unknown[]): FusedOperands | undefined {
+  let dtype: DType = "float32";
+  const shapes: Shape[] = [];
+  for (const x of arrays) {
+    if (!(x instanceof NDArray) || (x.dtype !== "float64" && x.dtype !== "float32")) return undefined;
+    if (x.dtype === "float64") dtype = "float64";
+    shapes.push(x.shape);
+  }
+  const shape = shapes.length === 1 ? shapes[0] : broadcastShapes("fused", ...shapes);
+  const size = sizeOf(shape);
+  const data = (arrays as NDArray[]).map((x) => laidOut(x, shape, size));
+  return { size, shape, dtype, data };
+}
+
+/** `dout`'s elements for the loop of a chain of operands `f`, in the chain's shape. */
+export function adjointData(f: FusedOperands, dout: unknown): TypedArray {
+  const g = dout instanceof NDArray ? dout : new NDArray(Float64Array.of(dout as number), []);
+  return laidOut(g, f.shape, f.size);
+}
+
+/** The value of a 0-d adjoint (`dout` of a chain ending in a sum). */
+export const scalar = (dout: unknown): number => (dout instanceof NDArray ? dout.data[dout.offset] : (dout as number));
+
+/** A new array of the chain's shape and type, for its result or an adjoint. */
+export const empty = (f: FusedOperands): NDArray => new NDArray(allocate(f.dtype, f.size), f.shape);
+
+/** A chain's result that is one number (it ends in a sum): a 0-d array of the chain's type. */
+export const reduced = (f: FusedOperands, value: number): NDArray => new NDArray(allocate(f.dtype, 1).fill(value), []);
+
+/** Adjoint `d` (of the chain's shape) summed back to operand `x`'s shape, owned by the caller. */
+export const adjointOf = (d: NDArray, x: ArrayOrScalar | ArrayMeta): NDArray | number => {
+  const r = unbroadcast(d, x);
+  return typeof r === "number" ? r : fresh(r);
+};
+
+function laidOut(x: NDArray, shape: Shape, size: number): TypedArray {
+  if (x.isContiguous && sameShape(x.shape, shape)) return x.offset === 0 && x.data.length === size ? x.data : x.data.subarray(x.offset, x.offset + size);
+  const view = sameShape(x.shape, shape) ? x : new NDArray(x.data, shape, broadcastStrides(x.shape, x.strides, shape), x.offset);
+  return copy(view).data;
+}
+
+/**
+ * A chain as the operations it fuses: `[op, ...refs]` in order, each ref an index into the
+ * chain's values (its operands, then each step's result). The last step is the result.
+ */
+export type Steps = readonly (readonly [string, ...number[]])[];
+
+const reductions: Record<string, (x: NDArray) => NDArray> = { sum: (x) => sum(x), mean: (x) => mean(x) };
+const ops = elementwise as unknown as Record<string, (...x: ArrayOrScalar[]) => NDArray>;
+
+function run(steps: Steps, inputs: readonly ArrayOrScalar[]): ArrayOrScalar[] {
+  const values = inputs.slice();
+  for (const [op, ...refs] of steps) {
+    const args = refs.map((k) => values[k]);
+    values.push(reductions[op] ? reductions[op](args[0] as NDArray) : ops[op](...args));
+  }
+  return values;
+}
+
+/** The chain's result by its operations, unfused. */
+export const unfused = (steps: Steps, inputs: readonly ArrayOrScalar[]): NDArray => run(steps, inputs).at(-1) as NDArray;
+
+/** Each operand's adjoint by the operations' rules, unfused (`undefined` where none reaches it). */
+export function unfusedVjp(steps: Steps, dout: unknown, inputs: readonly ArrayOrScalar[]): (NDArray | number | undefined)[] {
+  const values = run(steps, inputs);
+  const d: (NDArray | number | undefined)[] = values.map(() => undefined);
+  d[values.length - 1] = dout as NDArray;
+  for (let s = steps.length - 1; s >= 0; s--) {
+    const [op, ...refs] = steps[s];
+    const k = inputs.length + s;
+    if (d[k] === undefined) continue;
+    const rest = reductions[op] ? [undefined, undefined] : [];
+    const given = adjoints[op].vjp(d[k] as NDArray, ...refs.map((r) => values[r]), ...rest, values[k]) as (NDArray | number | undefined)[];
+    refs.forEach((r, i) => (d[r] = accumulate(d[r], given[i])));
+  }
+  return d.slice(0, inputs.length);
+}
