@@ -4,7 +4,7 @@
 // is one loop too, recomputing the chain's values per element instead of keeping them
 // (reverse/fused.ts writes both). Only first-order gradients are fused (driver/module-compiler.ts):
 // a gradient to be differentiated again keeps each rule's vjp, which lower/second-order.ts reads back.
-import { forEachStmt, readsOf, type Expr, type FusedChain, type IRFunction, type Operand, type Stmt } from "../ir/index.js";
+import { forEachStmt, readsOf, v, type Expr, type FusedChain, type IRFunction, type Operand, type Stmt } from "../ir/index.js";
 import { inferTypes } from "../analyze/types.js";
 import { FUSED_RULE, fusibleOp, fusibleReduction } from "../rules/np.js";
 
@@ -35,6 +35,7 @@ export function fuseElementwise(fn: IRFunction): IRFunction {
   const params = new Set(fn.params);
   const taken = new Set([...fn.reserved, ...fn.locals.keys(), ...fn.params]);
   const removed = new Set<string>();
+  const temps = new Set<string>();
   const isNdarray = (op: Operand) => op.kind === "var" && types.get(op.name) === "ndarray";
 
   /** Whether `s` is an elementwise operation the chain may take in. */
@@ -48,7 +49,7 @@ export function fuseElementwise(fn: IRFunction): IRFunction {
     const defs = new Map<string, number>();
     nested.forEach((s, i) => s.kind === "assign" && defs.set(s.target, i));
     const used = new Set<number>();
-    const replaced = new Map<number, Stmt>();
+    const replaced = new Map<number, Stmt[]>();
     // Roots last to first: a root's operands are defined before it.
     for (let i = nested.length - 1; i >= 0; i--) {
       const s = nested[i];
@@ -71,14 +72,21 @@ export function fuseElementwise(fn: IRFunction): IRFunction {
         used.add(j);
         removed.add((nested[j] as NpAssign).target);
       }
-      replaced.set(i, { ...root, expr: fusedExpr(fn, root, nested, tree, taken) });
+      const expr = fusedExpr(fn, root, nested, tree, taken);
+      // Assigned to one of its operands (`h = h * w + b`): through a temporary, as lowering does for one operation.
+      if (expr.args.some((a) => a.kind === "var" && a.name === root.target)) {
+        const temp = freshName("t", taken, 1);
+        temps.add(temp);
+        replaced.set(i, [{ ...root, target: temp, expr }, { kind: "assign", target: root.target, expr: { kind: "copy", arg: v(temp) }, loc: root.loc }]);
+      } else replaced.set(i, [{ ...root, expr }]);
     }
-    return nested.flatMap((s, i) => (used.has(i) ? [] : [replaced.get(i) ?? s]));
+    return nested.flatMap((s, i) => (used.has(i) ? [] : (replaced.get(i) ?? [s])));
   };
   const body = dropUnreadShapes(rewrite(fn.body), fn.result, removed);
   if (removed.size === 0) return fn;
   const locals = new Map(fn.locals);
   for (const name of removed) locals.delete(name);
+  for (const name of temps) locals.set(name, { temp: true });
   return { ...fn, body, locals: pruneLocals(locals, body) };
 }
 
@@ -140,9 +148,9 @@ function chainName(steps: FusedChain["steps"]): string {
   return shown.join("") + (ops.length > 4 ? `${ops.length - 4}More` : "");
 }
 
-function freshName(base: string, taken: Set<string>): string {
-  let name = base;
-  for (let k = 2; taken.has(name); k++) name = `${base}${k}`;
+function freshName(base: string, taken: Set<string>, first = 2): string {
+  let name = first === 2 ? base : `${base}${first}`;
+  for (let k = first + 1; taken.has(name); k++) name = `${base}${k}`;
   taken.add(name);
   return name;
 }

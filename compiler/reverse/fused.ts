@@ -81,10 +81,13 @@ export function fusedKernels(chain: FusedChain, args: readonly Operand[], arrays
   text.push("  for (let i = 0; i < fused.size; i++) {", ...[...loads, ...inner].map((l) => `    ${l}`));
   text.push(reduced ? `    sum += ${result};` : `    resultData[i] = ${result};`, "  }");
   text.push(reduced ? `  return ${rt}.reduced(fused, ${last.op === "mean" ? "sum / fused.size" : "sum"});` : "  return result;", "}");
-  const parts = { data, element, steps, own, forward, loads, prologue, inputs, steps$, rt, reduced };
+  const parts = { data, element, steps, own, forward, prologue, inputs, steps$, rt, reduced };
   const printed = (lines: string[]) => lines.map((t) => ({ text: t }));
   return { forward: printed(text), vjp: (active) => printed(vjpKernel(chain, params, arrays, active, parts)) };
 }
+
+/** Whether JavaScript `code` mentions identifier `name`. */
+const uses = (code: string, name: string): boolean => code.split(/[^\w$]+/).includes(name);
 
 interface KernelParts {
   data: string[];
@@ -92,7 +95,6 @@ interface KernelParts {
   steps: string[];
   own: (base: string) => string;
   forward: string[];
-  loads: string[];
   prologue: (fallback: string) => string[];
   inputs: string;
   steps$: string;
@@ -129,8 +131,9 @@ function vjpKernel(chain: FusedChain, params: string[], arrays: readonly boolean
   });
   // Only the values the adjoints read are recomputed.
   const needed = [...backward, ...stores].join("\n");
-  const forward = p.forward.filter((l, k) => l !== "" && new RegExp(`\\b${steps[k]}\\b`).test(needed + p.forward.slice(k + 1).join("\n")) && (k < last || /\bout\b/.test(needed)));
-  const loads = p.loads.length > 0 ? [`const ${params.flatMap((q, i) => (arrays[i] && new RegExp(`\\b${element[i]}\\b`).test(needed + forward.join("\n")) ? [`${element[i]} = ${data[i]}[i]`] : [])).join(", ")};`].filter((l) => l !== "const ;") : [];
+  const forward = p.forward.filter((l, k) => l !== "" && uses(needed + p.forward.slice(k + 1).join("\n"), steps[k]) && (k < last || uses(needed, "out")));
+  const loaded = params.flatMap((_, i) => (arrays[i] && uses(needed + forward.join("\n"), element[i]) ? [`${element[i]} = ${data[i]}[i]`] : []));
+  const loads = loaded.length > 0 ? [`const ${loaded.join(", ")};`] : [];
   const name = fusedVjpName(chain, params.map((q) => ({ kind: "var", name: q })), active);
   const text = [
     `// the vjp of ${chain.name}: each operand's adjoint in one loop, the chain's values recomputed in it; fused by adjoint`,
