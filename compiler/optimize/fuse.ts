@@ -44,6 +44,15 @@ export function fuseElementwise(fn: IRFunction): IRFunction {
   const reduction = (s: Stmt): s is NpAssign =>
     s.kind === "assign" && s.expr.kind === "np" && s.expr.rule !== null && fusibleReduction(s.expr.rule) && s.expr.args.slice(1).every((a) => a.kind === "const" && a.code === "undefined");
 
+  /** Whether an elementwise step has an NDArray beneath it, through the steps defined before it in `block`. */
+  const readsArray = (s: NpAssign, block: Stmt[], at: number): boolean =>
+    s.expr.args.some((a) => {
+      if (isNdarray(a) && !(a.kind === "var" && elementwise(block[indexOf(block, a.name, at)]))) return true;
+      const j = a.kind === "var" ? indexOf(block, a.name, at) : -1;
+      const def = block[j];
+      return j >= 0 && elementwise(def) && readsArray(def, block, j);
+    });
+
   const rewrite = (block: Stmt[]): Stmt[] => {
     const nested = block.map((s): Stmt => (s.kind === "if" ? { ...s, then: rewrite(s.then), else: rewrite(s.else) } : s.kind === "loop" ? { ...s, pre: rewrite(s.pre), body: rewrite(s.body) } : s));
     const defs = new Map<string, number>();
@@ -59,7 +68,8 @@ export function fuseElementwise(fn: IRFunction): IRFunction {
         const j = op.kind === "var" ? defs.get(op.name) : undefined;
         const def = j === undefined ? undefined : nested[j];
         const single = op.kind === "var" && reads.get(op.name) === 1 && writes.get(op.name) === 1 && !params.has(op.name);
-        if (j !== undefined && j < at && !used.has(j) && single && elementwise(def)) {
+        // A step of numbers alone stays: np makes it a float64 0-d array, which promotes what it meets.
+        if (j !== undefined && j < at && !used.has(j) && single && elementwise(def) && readsArray(def, nested, j)) {
           tree.absorbed.add(j);
           def.expr.args.forEach((a) => absorb(a, j));
         } else tree.leaves.push({ op, at });
@@ -189,7 +199,8 @@ function pruneLocals(locals: IRFunction["locals"], body: Stmt[]): IRFunction["lo
 
 /** What a statement reads, its reverse sweep's stand-ins included (not nested statements). */
 function readsOfDeep(s: Stmt): string[] {
-  const standIns = (s.kind === "assign" || s.kind === "effect") && s.expr.kind === "np" ? (s.expr.reverseArgs ?? []) : [];
+  const e = (s.kind === "assign" || s.kind === "effect") && s.expr.kind === "np" ? s.expr : undefined;
+  const standIns = e?.reverseArgs?.filter((op, i) => op !== e.args[i]) ?? [];
   return [...readsOf(s), ...standIns.flatMap((op) => (op.kind === "var" ? [op.name] : []))];
 }
 
