@@ -129,9 +129,15 @@ function vjpKernel(chain: FusedChain, params: string[], arrays: readonly boolean
     const sum = contributions[i].join(" + ");
     return [arrays[i] ? `${dData[i]}[i] = ${sum};` : `${dParam[i]} += ${sum};`];
   });
-  // Only the values the adjoints read are recomputed.
-  const needed = [...backward, ...stores].join("\n");
-  const forward = p.forward.filter((l, k) => l !== "" && uses(needed + p.forward.slice(k + 1).join("\n"), steps[k]) && (k < last || uses(needed, "out")));
+  // Only the adjoints that reach an active operand, and the values they read, are computed.
+  const kept = (lines: string[], defined: (k: number) => string, readers: string[]) => {
+    const out: string[] = [];
+    for (let k = lines.length - 1; k >= 0; k--) if (lines[k] !== "" && uses([...out, ...readers].join("\n"), defined(k))) out.unshift(lines[k]);
+    return out;
+  };
+  const adjoints = kept(backward, (k) => /^const (\S+)/.exec(backward[k])![1], stores);
+  const needed = [...adjoints, ...stores].join("\n");
+  const forward = kept(p.forward, (k) => steps[k], [needed]);
   const loaded = params.flatMap((_, i) => (arrays[i] && uses(needed + forward.join("\n"), element[i]) ? [`${element[i]} = ${data[i]}[i]`] : []));
   const loads = loaded.length > 0 ? [`const ${loaded.join(", ")};`] : [];
   const name = fusedVjpName(chain, params.map((q) => ({ kind: "var", name: q })), active);
@@ -146,7 +152,7 @@ function vjpKernel(chain: FusedChain, params: string[], arrays: readonly boolean
     if (arrays[i]) text.push(`  const ${dParam[i]} = ${rt}.empty(fused);`, `  const ${dData[i]} = ${dParam[i]}.data;`);
     else text.push(`  let ${dParam[i]} = 0;`);
   });
-  text.push("  for (let i = 0; i < fused.size; i++) {", ...[...loads, ...forward, ...backward, ...stores].map((l) => `    ${l}`), "  }");
+  text.push("  for (let i = 0; i < fused.size; i++) {", ...[...loads, ...forward, ...adjoints, ...stores].map((l) => `    ${l}`), "  }");
   const results = params.map((q, i) => (!active[i] ? "undefined" : arrays[i] ? `${rt}.adjointOf(${dParam[i]}, ${q})` : dParam[i]));
   text.push(`  return [${results.join(", ")}];`, "}");
   return text;
