@@ -5,7 +5,8 @@ import type { PrintedLine } from "../emit/index.js";
 import type { Generated } from "./output.js";
 import { forEachStmt, type IRFunction } from "../ir/index.js";
 import { fuseElementwise } from "../optimize/fuse.js";
-import { fusedKernels, fusedVjpName } from "../reverse/fused.js";
+import { fusedVjpName } from "../reverse/fused.js";
+import { fusedKernels } from "../reverse/fused-kernels.js";
 
 /** Fusion is on unless `ADJOINT_FUSION=off` is set where the compiler runs (the benches compare both). */
 export function fused(ir: IRFunction): IRFunction {

@@ -2,7 +2,7 @@
 // runtime's one table, `adjoints`), their parameters, and which NDArray methods map to
 // them. The derivative itself is never written here.
 import { adjoints, methodRules } from "../../runtime/np/index.js";
-import { fusible, fusibleReductions, type Fusible } from "../../runtime/np/fusible.js";
+import { fusible, fusibleKernels, fusibleReductions, type Fusible } from "../../runtime/np/fusible.js";
 
 export interface NpRule {
   name: string;
@@ -56,15 +56,18 @@ export function derivedOf(rule: string): { kind: "vjp" | "helper"; of: string } 
 /** The per-element code of an elementwise operation the compiler may fuse (runtime/np/fusible.ts). */
 export const fusibleOp = (name: string): Fusible | undefined => (Object.hasOwn(fusible, name) ? fusible[name] : undefined);
 
+/** Whether a fused chain runs step `name` as the runtime's operation on one array (a transcendental with a vector kernel). */
+export const fusibleKernel = (name: string): boolean => fusibleKernels.has(name);
+
 /** Whether a fused chain may end in reduction `name` (of the whole array). */
 export const fusibleReduction = (name: string): boolean => fusibleReductions.has(name);
 
-/** The rule of a fused chain (optimize/fuse.ts): differentiable in every operand, reading each, never its output. */
+/** The rule of a fused chain (optimize/fuse.ts): differentiable in every operand, reading each and its output (which keeps its transcendentals' values). */
 export const FUSED_RULE = "fused";
 
 /** Whether a rule reads its parameter `i` ("out": its output) in the reverse sweep, if only its shape. */
 export function ruleReads(name: string, i: number | "out"): boolean {
-  if (name === FUSED_RULE) return i !== "out";
+  if (name === FUSED_RULE) return true;
   const rule = (adjoints as Record<string, Omit<NpRule, "name">>)[name];
   return rule?.reads === undefined || rule.reads.includes(i) || (typeof i === "number" && ruleReadsShapeOnly(name, i));
 }

@@ -50,15 +50,44 @@ export function adjointData(f: FusedOperands, dout: unknown): TypedArray {
 /** The value of a 0-d adjoint (`dout` of a chain ending in a sum). */
 export const scalar = (dout: unknown): number => (dout instanceof NDArray ? dout.data[dout.offset] : (dout as number));
 
-/** A new array of the chain's shape and type, for its result or an adjoint. */
-export const empty = (f: FusedOperands): NDArray => new NDArray(allocate(f.dtype, f.size), f.shape);
+/** A new array of the chain's size and type, for its result, a step's values or an adjoint. */
+export const buffer = (f: FusedOperands): TypedArray => allocate(f.dtype, f.size);
+
+/** `data` as an NDArray of the chain's shape. */
+export const wrap = (f: FusedOperands, data: TypedArray): NDArray => new NDArray(data, f.shape);
+
+const ops = elementwise as unknown as Record<string, (...x: ArrayOrScalar[]) => NDArray>;
+
+/** Operation `op` (a unary one: tanh, exp, …) on `data`, in place: np's values, by the backend's kernel. */
+export function apply(op: string, f: FusedOperands, data: TypedArray): void {
+  const x = wrap(f, data);
+  ops[op](x, x);
+}
+
+// The values a chain's forward loops keep for its vjp, by the chain's result. A vjp takes them
+// (a pullback called again recomputes them); a result whose vjp never runs holds them until it is collected.
+const keptBy = new WeakMap<object, TypedArray[]>();
+
+/** `result`, keeping `values` for the vjp of the chain that made it. */
+export function keep<T extends object>(result: T, values: TypedArray[]): T {
+  keptBy.set(result, values);
+  return result;
+}
+
+/** The values kept with `out`, taken (undefined: none, or taken already). */
+export function kept(out: unknown): TypedArray[] | undefined {
+  if (typeof out !== "object" || out === null) return undefined;
+  const values = keptBy.get(out);
+  keptBy.delete(out);
+  return values;
+}
 
 /** A chain's result that is one number (it ends in a sum): a 0-d array of the chain's type. */
 export const reduced = (f: FusedOperands, value: number): NDArray => new NDArray(allocate(f.dtype, 1).fill(value), []);
 
-/** Adjoint `d` (of the chain's shape) summed back to operand `x`'s shape, owned by the caller. */
-export const adjointOf = (d: NDArray, x: ArrayOrScalar | ArrayMeta): NDArray | number => {
-  const r = unbroadcast(d, x);
+/** Adjoint `d` (the chain's elements) summed back to operand `x`'s shape, owned by the caller. */
+export const adjointOf = (f: FusedOperands, d: TypedArray, x: ArrayOrScalar | ArrayMeta): NDArray | number => {
+  const r = unbroadcast(wrap(f, d), x);
   return typeof r === "number" ? r : fresh(r);
 };
 
@@ -75,7 +104,6 @@ function laidOut(x: NDArray, shape: Shape, size: number): TypedArray {
 export type Steps = readonly (readonly [string, ...number[]])[];
 
 const reductions: Record<string, (x: NDArray) => NDArray> = { sum: (x) => sum(x), mean: (x) => mean(x) };
-const ops = elementwise as unknown as Record<string, (...x: ArrayOrScalar[]) => NDArray>;
 
 function run(steps: Steps, inputs: readonly ArrayOrScalar[]): ArrayOrScalar[] {
   const values = inputs.slice();

@@ -47,5 +47,12 @@ export const fusible: Readonly<Record<string, Fusible>> = Object.freeze({
   },
 });
 
+/**
+ * Steps a fused chain runs as the operation itself on one array, in place (its vector kernel,
+ * where the backend has one): transcendentals, dearer per element in a JavaScript loop than the
+ * pass over memory. Their arrays are kept for the vjp, which then calls none of them.
+ */
+export const fusibleKernels: ReadonlySet<string> = new Set(["exp", "log", "tanh", "sigmoid", "sin", "cos"]);
+
 /** Reductions of a whole array a fused chain may end in (no axis): its loop adds instead of storing. */
 export const fusibleReductions: ReadonlySet<string> = new Set(["sum", "mean"]);
