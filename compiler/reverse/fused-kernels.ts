@@ -65,6 +65,18 @@ class Plan {
     return !fusibleOp(this.chain.steps.at(-1)!.op);
   }
 
+  /** `const xData = fused.read(0), …;` for the array operands `bodies` read. */
+  readLine(bodies: Body[]): string[] {
+    const read = [...new Set(bodies.flatMap((b) => [...b.reads]))].sort((a, b) => a - b);
+    const position = (i: number) => this.arrays.slice(0, i).filter(Boolean).length;
+    return read.length > 0 ? [`  const ${read.map((i) => `${this.data[i]} = fused.read(${position(i)})`).join(", ")};`] : [];
+  }
+
+  /** The number operands, which the loops read as they are. */
+  numbers(): string[] {
+    return this.params.filter((_, i) => !this.arrays[i]);
+  }
+
   /** Step k's value as code, from the names of its operands' values. */
   expression(k: number, operand: (ref: number) => string): string {
     const s = this.chain.steps[k];
@@ -76,6 +88,8 @@ class Plan {
 class Body {
   readonly lines: string[] = [];
   private loads: string[] = [];
+  /** The array operands (by parameter) whose elements it reads. */
+  readonly reads = new Set<number>();
   private defined = new Map<number, string>();
 
   constructor(private plan: Plan) {}
@@ -88,7 +102,10 @@ class Body {
     let code: string;
     if (ref < plan.params.length) {
       code = plan.arrays[ref] ? plan.element[ref] : plan.params[ref];
-      if (plan.arrays[ref]) this.loads.push(`${code} = ${plan.data[ref]}[i]`);
+      if (plan.arrays[ref]) {
+        this.loads.push(`${code} = ${plan.data[ref]}[i]`);
+        this.reads.add(ref);
+      }
     } else if (ref < plan.inputs) code = plan.chain.constants[ref - plan.params.length];
     else {
       const k = ref - plan.inputs;
@@ -126,17 +143,14 @@ export function fusedKernels(chain: FusedChain, args: readonly Operand[], arrays
   const rt = `${runtime}.fusion`;
   const steps = JSON.stringify(chain.steps.map((s) => [s.op, ...s.refs])).replaceAll(",", ", ");
   const inputs = `[${[...plan.params, ...chain.constants].join(", ")}]`;
-  const arrayParams = plan.params.filter((_, i) => arrays[i]);
-  const arrayData = plan.data.filter((_, i) => arrays[i]);
   const prologue = (fallback: string) => [
-    `  const fused = ${rt}.operands([${arrayParams.join(", ")}]);`,
+    `  const fused = ${rt}.operands([${plan.params.filter((_, i) => arrays[i]).join(", ")}]);`,
     "  // Integer operands (or numbers where NDArrays were expected): the operations themselves.",
     `  if (fused === undefined) return ${fallback};`,
-    `  const [${arrayData.join(", ")}] = fused.data;`,
   ];
   const buffers = plan.buffer.filter((b): b is string => b !== undefined);
   const kept = `${chain.name}$kept`;
-  const keptCall = `${kept}(fused, ${[...plan.params.map((p, i) => (arrays[i] ? plan.data[i] : p))].join(", ")})`;
+  const keptCall = `${kept}(${["fused", ...plan.numbers()].join(", ")})`;
   const last = chain.steps.length - 1;
   const text: string[] = [`// ${chain.text} (${loc}) fused: loops over the elements, no array between the operations; fused by adjoint`];
   text.push(`function ${chain.name}(${plan.params.join(", ")}) {`, ...prologue(`${rt}.unfused(${steps}, ${inputs})`));
@@ -146,6 +160,7 @@ export function fusedKernels(chain: FusedChain, args: readonly Operand[], arrays
     const body = new Body(plan);
     const root = chain.steps[last];
     const value = plan.reduced() ? body.value(root.refs[0]) : plan.expression(last, (r) => body.value(r));
+    text.push(...plan.readLine([body]));
     if (plan.reduced()) text.push("  let sum = 0;", ...body.print([`sum += ${value};`]));
     else text.push(`  const resultData = ${rt}.buffer(fused);`, ...body.print([`resultData[i] = ${value};`]));
   }
@@ -159,21 +174,26 @@ export function fusedKernels(chain: FusedChain, args: readonly Operand[], arrays
 /** `name$kept`: the arrays of the buffered steps, each filled by a loop and then its operation in place. */
 function keptFunction(plan: Plan, name: string, rt: string): string[] {
   const { chain } = plan;
-  const text = [
-    "",
-    `// the values of ${chain.name}'s steps with a kernel of their own, one array each, kept for its vjp`,
-    `function ${name}(fused, ${plan.params.map((p, i) => (plan.arrays[i] ? plan.data[i] : p)).join(", ")}) {`,
-  ];
+  const lines: string[] = [];
+  const bodies: Body[] = [];
   for (let loop = 0; loop < plan.loops; loop++) {
     const filled = chain.steps.flatMap((_, k) => (plan.buffer[k] && plan.fill[k] === loop ? [k] : []));
-    text.push(...filled.map((k) => `  const ${plan.buffer[k]} = ${rt}.buffer(fused);`));
+    lines.push(...filled.map((k) => `  const ${plan.buffer[k]} = ${rt}.buffer(fused);`));
     const body = new Body(plan);
+    bodies.push(body);
     const stores = filled.map((k) => `${plan.buffer[k]}[i] = ${body.value(chain.steps[k].refs[0])};`);
-    text.push(...body.print(stores));
-    text.push(...filled.map((k) => `  ${rt}.apply("${chain.steps[k].op}", fused, ${plan.buffer[k]});`));
+    lines.push(...body.print(stores));
+    lines.push(...filled.map((k) => `  ${rt}.apply("${chain.steps[k].op}", fused, ${plan.buffer[k]});`));
   }
-  text.push(`  return [${plan.buffer.filter((b) => b !== undefined).join(", ")}];`, "}");
-  return text;
+  return [
+    "",
+    `// the values of ${chain.name}'s steps with a kernel of their own, one array each, kept for its vjp`,
+    `function ${name}(${["fused", ...plan.numbers()].join(", ")}) {`,
+    ...plan.readLine(bodies),
+    ...lines,
+    `  return [${plan.buffer.filter((b) => b !== undefined).join(", ")}];`,
+    "}",
+  ];
 }
 
 interface VjpParts {
@@ -207,8 +227,17 @@ function vjpFunction(plan: Plan, active: readonly boolean[], { rt, prologue, kep
     if (!fusibleOp(s.op)) give(s.refs[0], "g");
     else fusibleOp(s.op)!.adjoints.forEach((adjoint, j) => give(s.refs[j], adjoint(g, s.refs.map(valueName), plan.steps[k])));
   }
+  // Operands given the same adjoint (`a + b`) share its array.
+  const sharing = new Map<string, number>();
+  const owner = params.map((_, i) => {
+    if (!active[i] || !arrays[i] || contributions[i].length === 0) return i;
+    const sum = contributions[i].join(" + ");
+    if (!sharing.has(sum)) sharing.set(sum, i);
+    return sharing.get(sum)!;
+  });
+  const shared = (i: number) => owner.some((o, j) => o === owner[i] && j !== i);
   const stores = params.flatMap((_, i) => {
-    if (!active[i] || contributions[i].length === 0) return [];
+    if (!active[i] || contributions[i].length === 0 || owner[i] !== i) return [];
     const sum = contributions[i].join(" + ");
     return [arrays[i] ? `${dData[i]}[i] = ${sum};` : `${dParam[i]} += ${sum};`];
   });
@@ -226,16 +255,24 @@ function vjpFunction(plan: Plan, active: readonly boolean[], { rt, prologue, kep
     `function ${name}(dout, out, ${params.join(", ")}) {`,
     ...prologue(`${rt}.unfusedVjp(${steps}, dout, ${inputs})`),
   ];
+  text.push(...plan.readLine([body]));
   const read = body.lines.join("\n");
   if (buffers.some((b) => uses(read, b))) text.push(`  const [${buffers.join(", ")}] = ${rt}.kept(out) ?? ${keptCall};`);
   text.push(plan.reduced() ? `  const g = ${rt}.scalar(dout)${chain.steps[last].op === "mean" ? " / fused.size" : ""};` : `  const gData = ${rt}.adjointData(fused, dout);`);
   params.forEach((_, i) => {
     if (!active[i]) return;
-    if (arrays[i]) text.push(`  const ${dData[i]} = ${rt}.buffer(fused);`);
+    if (arrays[i]) {
+      if (owner[i] === i) text.push(`  const ${dData[i]} = ${rt}.buffer(fused);`);
+    }
     else text.push(`  let ${dParam[i]} = 0;`);
   });
   text.push(...body.print([...adjoints, ...stores]));
-  const results = params.map((q, i) => (!active[i] ? "undefined" : arrays[i] ? `${rt}.adjointOf(fused, ${dData[i]}, ${q})` : dParam[i]));
+  const results = params.map((q, i) => {
+    if (!active[i]) return "undefined";
+    if (!arrays[i]) return dParam[i];
+    if (contributions[i].length === 0) return `${rt}.adjointOf(fused, ${rt}.buffer(fused), ${q})`;
+    return `${rt}.adjointOf(fused, ${dData[owner[i]]}, ${q}${shared(i) ? ", true" : ""})`;
+  });
   text.push(`  return [${results.join(", ")}];`, "}");
   return text;
 }

@@ -12,20 +12,31 @@ import { adjoints } from "./rules.js";
 import { broadcastShapes, broadcastStrides, sameShape, sizeOf, type Shape } from "./shape.js";
 import { accumulate, fresh, unbroadcast, type ArrayMeta } from "./vjp.js";
 
-/** A chain's operands, ready for its loop. */
-export interface FusedOperands {
-  size: number;
-  shape: Shape;
-  /** float32 when every array operand is, else float64 (np's promotion, numbers never widening). */
-  dtype: DType;
-  /** Each array operand's elements, in row-major order of `shape`, from index 0. */
-  data: TypedArray[];
+/** A chain's operands, ready for its loops. */
+export class FusedOperands {
+  private laid: (TypedArray | undefined)[] = [];
+
+  constructor(
+    private readonly arrays: readonly NDArray[],
+    readonly shape: Shape,
+    readonly size: number,
+    /** float32 when every array operand is, else float64 (np's promotion, numbers never widening). */
+    readonly dtype: DType,
+  ) {}
+
+  /**
+   * Array operand k's elements in row-major order of the chain's shape, from index 0: a
+   * contiguous operand of that shape where it is; a view (transposed, sliced, broadcast)
+   * copied out, once.
+   */
+  read(k: number): TypedArray {
+    return (this.laid[k] ??= laidOut(this.arrays[k], this.shape, this.size));
+  }
 }
 
 /**
- * The operands of a chain's loop, or undefined where one is not a float NDArray: then the
- * chain runs unfused (`unfused`, `unfusedVjp`). A contiguous operand of the broadcast shape is
- * read where it is; a view (transposed, sliced, broadcast) is copied out first.
+ * The operands of a chain's loops, or undefined where one is not a float NDArray: then the
+ * chain runs unfused (`unfused`, `unfusedVjp`).
  */
 export function operands(arrays: readonly unknown[]): FusedOperands | undefined {
   let dtype: DType = "float32";
@@ -36,9 +47,7 @@ export function operands(arrays: readonly unknown[]): FusedOperands | undefined 
     shapes.push(x.shape);
   }
   const shape = shapes.length === 1 ? shapes[0] : broadcastShapes("fused", ...shapes);
-  const size = sizeOf(shape);
-  const data = (arrays as NDArray[]).map((x) => laidOut(x, shape, size));
-  return { size, shape, dtype, data };
+  return new FusedOperands(arrays as NDArray[], shape, sizeOf(shape), dtype);
 }
 
 /** `dout`'s elements for the loop of a chain of operands `f`, in the chain's shape. */
@@ -85,11 +94,15 @@ export function kept(out: unknown): TypedArray[] | undefined {
 /** A chain's result that is one number (it ends in a sum): a 0-d array of the chain's type. */
 export const reduced = (f: FusedOperands, value: number): NDArray => new NDArray(allocate(f.dtype, 1).fill(value), []);
 
-/** Adjoint `d` (the chain's elements) summed back to operand `x`'s shape, owned by the caller. */
-export const adjointOf = (f: FusedOperands, d: TypedArray, x: ArrayOrScalar | ArrayMeta): NDArray | number => {
-  const r = unbroadcast(wrap(f, d), x);
-  return typeof r === "number" ? r : fresh(r);
-};
+/**
+ * Adjoint `d` (the chain's elements) summed back to operand `x`'s shape, owned by the caller
+ * unless `shared` (the same elements are another operand's adjoint too).
+ */
+export function adjointOf(f: FusedOperands, d: TypedArray, x: ArrayOrScalar | ArrayMeta, shared = false): NDArray | number {
+  const whole = wrap(f, d);
+  const r = unbroadcast(whole, x);
+  return typeof r === "number" || (shared && r === whole) ? r : fresh(r);
+}
 
 function laidOut(x: NDArray, shape: Shape, size: number): TypedArray {
   if (x.isContiguous && sameShape(x.shape, shape)) return x.offset === 0 && x.data.length === size ? x.data : x.data.subarray(x.offset, x.offset + size);
