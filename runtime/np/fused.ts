@@ -106,8 +106,23 @@ export function adjointOf(f: FusedOperands, d: TypedArray, x: ArrayOrScalar | Ar
 
 function laidOut(x: NDArray, shape: Shape, size: number): TypedArray {
   if (x.isContiguous && sameShape(x.shape, shape)) return x.offset === 0 && x.data.length === size ? x.data : x.data.subarray(x.offset, x.offset + size);
+  // A bias row (`b` of shape [n] against [m, n]): repeated, a row at a time.
+  if (x.isContiguous && x.size > 0 && trailing(x.shape, shape)) {
+    const row = x.data.subarray(x.offset, x.offset + x.size);
+    const out = allocate(x.dtype, size);
+    for (let at = 0; at < size; at += row.length) out.set(row, at);
+    return out;
+  }
   const view = sameShape(x.shape, shape) ? x : new NDArray(x.data, shape, broadcastStrides(x.shape, x.strides, shape), x.offset);
   return copy(view).data;
+}
+
+/** Whether `inner` is `outer`'s trailing dimensions (leading 1s aside). */
+function trailing(inner: Shape, outer: Shape): boolean {
+  let k = 0;
+  while (k < inner.length && inner[k] === 1) k++;
+  const rest = inner.slice(k);
+  return rest.length <= outer.length && rest.every((d, j) => d === outer[outer.length - rest.length + j]);
 }
 
 /**
