@@ -126,9 +126,21 @@ class Body {
     }
   }
 
-  print(then: string[]): string[] {
+  /**
+   * The loop as a module-level function `name(n, ...)` of the names it reads from `free`,
+   * declaring and returning `accumulators`; and its call, `rt.run` calling a copy of it per
+   * element type of its arrays, so each copy stays monomorphic for the JIT.
+   */
+  loop(name: string, then: string[], free: readonly string[], accumulators: readonly string[], rt: string): { call: string[]; fn: string[] } {
     const loads = this.loads.length > 0 ? [`const ${this.loads.join(", ")};`] : [];
-    return ["  for (let i = 0; i < fused.size; i++) {", ...[...loads, ...this.lines, ...then].map((l) => `    ${l}`), "  }"];
+    const inner = [...loads, ...this.lines, ...then];
+    const text = inner.join("\n");
+    const params = [...new Set(free)].filter((f) => uses(text, f));
+    const returned = accumulators.length === 0 ? [] : [`  return ${accumulators.length === 1 ? accumulators[0] : `[${accumulators.join(", ")}]`};`];
+    const fn = ["", `function ${name}(${["n", ...params].join(", ")}) {`, ...accumulators.map((a) => `  let ${a} = 0;`), "  for (let i = 0; i < n; i++) {", ...inner.map((l) => `    ${l}`), "  }", ...returned, "}"];
+    const run = `${rt}.run(${[name, "fused.size", ...params].join(", ")});`;
+    const target = accumulators.length === 0 ? "" : `const ${accumulators.length === 1 ? accumulators[0] : `[${accumulators.join(", ")}]`} = `;
+    return { call: [`  ${target}${run}`], fn };
   }
 }
 
@@ -155,18 +167,23 @@ export function fusedKernels(chain: FusedChain, args: readonly Operand[], arrays
   const text: string[] = [`// ${chain.text} (${loc}) fused: loops over the elements, no array between the operations; fused by adjoint`];
   text.push(`function ${chain.name}(${plan.params.join(", ")}) {`, ...prologue(`${rt}.unfused(${steps}, ${inputs})`));
   if (buffers.length > 0) text.push(`  const saved = ${keptCall};`, `  const [${buffers.join(", ")}] = saved;`);
+  const loops: string[] = [];
   if (plan.reduced() || !plan.buffer[last]) {
     // The last loop: the chain's result, element by element or added up.
     const body = new Body(plan);
     const root = chain.steps[last];
     const value = plan.reduced() ? body.value(root.refs[0]) : plan.expression(last, (r) => body.value(r));
     text.push(...plan.readLine([body]));
-    if (plan.reduced()) text.push("  let sum = 0;", ...body.print([`sum += ${value};`]));
-    else text.push(`  const resultData = ${rt}.buffer(fused);`, ...body.print([`resultData[i] = ${value};`]));
+    const free = [...plan.data, ...buffers, ...plan.numbers(), "resultData"];
+    const loop = plan.reduced() ? body.loop(`${chain.name}$loop`, [`sum += ${value};`], free, ["sum"], rt) : body.loop(`${chain.name}$loop`, [`resultData[i] = ${value};`], free, [], rt);
+    if (!plan.reduced()) text.push(`  const resultData = ${rt}.buffer(fused);`);
+    text.push(...loop.call);
+    loops.push(...loop.fn);
   }
   const result = plan.reduced() ? `${rt}.reduced(fused, ${chain.steps[last].op === "mean" ? "sum / fused.size" : "sum"})` : `${rt}.wrap(fused, resultData)`;
   text.push(buffers.length > 0 ? `  return ${rt}.keep(${result}, saved);` : `  return ${result};`, "}");
   if (buffers.length > 0) text.push(...keptFunction(plan, kept, rt));
+  text.push(...loops);
   const vjp = (active: readonly boolean[]) => vjpFunction(plan, active, { rt, prologue, keptCall, buffers, steps, inputs });
   return { forward: text.map((t) => ({ text: t })), vjp: (active) => vjp(active).map((t) => ({ text: t })) };
 }
@@ -176,13 +193,17 @@ function keptFunction(plan: Plan, name: string, rt: string): string[] {
   const { chain } = plan;
   const lines: string[] = [];
   const bodies: Body[] = [];
+  const loops: string[] = [];
+  const free = [...plan.data, ...plan.buffer.filter((b): b is string => b !== undefined), ...plan.numbers()];
   for (let loop = 0; loop < plan.loops; loop++) {
     const filled = chain.steps.flatMap((_, k) => (plan.buffer[k] && plan.fill[k] === loop ? [k] : []));
     lines.push(...filled.map((k) => `  const ${plan.buffer[k]} = ${rt}.buffer(fused);`));
     const body = new Body(plan);
     bodies.push(body);
     const stores = filled.map((k) => `${plan.buffer[k]}[i] = ${body.value(chain.steps[k].refs[0])};`);
-    lines.push(...body.print(stores));
+    const fill = body.loop(`${name}Loop${plan.loops > 1 ? loop + 1 : ""}`, stores, free, [], rt);
+    lines.push(...fill.call);
+    loops.push(...fill.fn);
     lines.push(...filled.map((k) => `  ${rt}.apply("${chain.steps[k].op}", fused, ${plan.buffer[k]});`));
   }
   return [
@@ -193,6 +214,7 @@ function keptFunction(plan: Plan, name: string, rt: string): string[] {
     ...lines,
     `  return [${plan.buffer.filter((b) => b !== undefined).join(", ")}];`,
     "}",
+    ...loops,
   ];
 }
 
@@ -260,19 +282,18 @@ function vjpFunction(plan: Plan, active: readonly boolean[], { rt, prologue, kep
   if (buffers.some((b) => uses(read, b))) text.push(`  const [${buffers.join(", ")}] = ${rt}.kept(out) ?? ${keptCall};`);
   text.push(plan.reduced() ? `  const g = ${rt}.scalar(dout)${chain.steps[last].op === "mean" ? " / fused.size" : ""};` : `  const gData = ${rt}.adjointData(fused, dout);`);
   params.forEach((_, i) => {
-    if (!active[i]) return;
-    if (arrays[i]) {
-      if (owner[i] === i) text.push(`  const ${dData[i]} = ${rt}.buffer(fused);`);
-    }
-    else text.push(`  let ${dParam[i]} = 0;`);
+    if (active[i] && arrays[i] && owner[i] === i) text.push(`  const ${dData[i]} = ${rt}.buffer(fused);`);
   });
-  text.push(...body.print([...adjoints, ...stores]));
+  const accumulators = params.flatMap((_, i) => (active[i] && !arrays[i] ? [dParam[i]] : []));
+  const free = [...plan.data, ...buffers, ...plan.numbers(), "g", "gData", ...dData];
+  const loop = body.loop(`${name}$loop`, [...adjoints, ...stores], free, accumulators, rt);
+  text.push(...loop.call);
   const results = params.map((q, i) => {
     if (!active[i]) return "undefined";
     if (!arrays[i]) return dParam[i];
     if (contributions[i].length === 0) return `${rt}.adjointOf(fused, ${rt}.buffer(fused), ${q})`;
     return `${rt}.adjointOf(fused, ${dData[owner[i]]}, ${q}${shared(i) ? ", true" : ""})`;
   });
-  text.push(`  return [${results.join(", ")}];`, "}");
+  text.push(`  return [${results.join(", ")}];`, "}", ...loop.fn);
   return text;
 }

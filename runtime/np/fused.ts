@@ -9,6 +9,7 @@ import { copy } from "./elementwise.js";
 import { NDArray, type ArrayOrScalar } from "./ndarray.js";
 import { mean, sum } from "./reduce.js";
 import { adjoints } from "./rules.js";
+import { freshCopy } from "./kernels.js";
 import { broadcastShapes, broadcastStrides, sameShape, sizeOf, type Shape } from "./shape.js";
 import { accumulate, fresh, unbroadcast, type ArrayMeta } from "./vjp.js";
 
@@ -73,6 +74,22 @@ export function apply(op: string, f: FusedOperands, data: TypedArray): void {
   ops[op](x, x);
 }
 
+// A loop's copies by the element types of the arrays it is given (kernels.ts's reason: one
+// typed-array type per access keeps V8's code monomorphic; the first types get the original).
+const copiesOf = new WeakMap<Loop, Map<number, Loop>>();
+type Loop = (n: number, ...args: (TypedArray | number)[]) => unknown;
+
+/** `loop(n, ...args)`, by its copy for the types of `args`. */
+export function run(loop: Loop, n: number, ...args: (TypedArray | number)[]): unknown {
+  let key = 1;
+  for (const a of args) key = key * 3 + (typeof a === "number" ? 0 : a instanceof Float32Array ? 1 : 2);
+  let copies = copiesOf.get(loop);
+  if (copies === undefined) copiesOf.set(loop, (copies = new Map()));
+  let copy = copies.get(key);
+  if (copy === undefined) copies.set(key, (copy = copies.size === 0 ? loop : freshCopy(loop)));
+  return copy(n, ...args);
+}
+
 // The values a chain's forward loops keep for its vjp, by the chain's result. A vjp takes them
 // (a pullback called again recomputes them); a result whose vjp never runs holds them until it is collected.
 const keptBy = new WeakMap<object, TypedArray[]>();
@@ -133,7 +150,7 @@ export type Steps = readonly (readonly [string, ...number[]])[];
 
 const reductions: Record<string, (x: NDArray) => NDArray> = { sum: (x) => sum(x), mean: (x) => mean(x) };
 
-function run(steps: Steps, inputs: readonly ArrayOrScalar[]): ArrayOrScalar[] {
+function runSteps(steps: Steps, inputs: readonly ArrayOrScalar[]): ArrayOrScalar[] {
   const values = inputs.slice();
   for (const [op, ...refs] of steps) {
     const args = refs.map((k) => values[k]);
@@ -143,11 +160,11 @@ function run(steps: Steps, inputs: readonly ArrayOrScalar[]): ArrayOrScalar[] {
 }
 
 /** The chain's result by its operations, unfused. */
-export const unfused = (steps: Steps, inputs: readonly ArrayOrScalar[]): NDArray => run(steps, inputs).at(-1) as NDArray;
+export const unfused = (steps: Steps, inputs: readonly ArrayOrScalar[]): NDArray => runSteps(steps, inputs).at(-1) as NDArray;
 
 /** Each operand's adjoint by the operations' rules, unfused (`undefined` where none reaches it). */
 export function unfusedVjp(steps: Steps, dout: unknown, inputs: readonly ArrayOrScalar[]): (NDArray | number | undefined)[] {
-  const values = run(steps, inputs);
+  const values = runSteps(steps, inputs);
   const d: (NDArray | number | undefined)[] = values.map(() => undefined);
   d[values.length - 1] = dout as NDArray;
   for (let s = steps.length - 1; s >= 0; s--) {
