@@ -556,7 +556,7 @@ export class ModuleCompiler {
   }
 
   private generate(unfused: IRFunction, mask: number[], name: string, entry?: Entry, aliases: number[][] = [], reverse?: string): (Generated & { analysis: Analysis }) | null {
-    const ir = fused(unfused);
+    const ir = fused(unfused, this.moduleKinds());
     const analysis = this.analyze(ir, new Set(mask), { aliases, writesAreOutputs: !entry });
     const shape = { arrays: ir.params.map((p) => analysis.types.get(p) === "array"), numberResult: analysis.types.get(ir.result) === "number", restores: true, needsDistinct: true, paramsRead: analysis.paramsRead };
     this.vjpShapes.set(name, shape);

@@ -5,7 +5,7 @@
 // (reverse/fused.ts writes both). Only first-order gradients are fused (driver/module-compiler.ts):
 // a gradient to be differentiated again keeps each rule's vjp, which lower/second-order.ts reads back.
 import { forEachStmt, readsOf, v, type Expr, type FusedChain, type IRFunction, type Operand, type Stmt } from "../ir/index.js";
-import { inferTypes } from "../analyze/types.js";
+import { inferTypes, type ModuleFacts } from "../analyze/types.js";
 import { FUSED_RULE, fusibleOp, fusibleReduction } from "../rules/np.js";
 
 type NpExpr = Extract<Expr, { kind: "np" }>;
@@ -19,10 +19,11 @@ interface Tree {
   leaves: { op: Operand; at: number }[];
 }
 
-export function fuseElementwise(fn: IRFunction): IRFunction {
+/** `facts`: what the module pass knows of its functions' kinds, as analysis is given them (so every front end fuses alike). */
+export function fuseElementwise(fn: IRFunction, facts?: ModuleFacts): IRFunction {
   const stmts: Stmt[] = [];
   forEachStmt(fn.body, (s) => stmts.push(s));
-  const types = inferTypes(fn, stmts);
+  const types = inferTypes(fn, stmts, facts);
   const reads = new Map<string, number>();
   const writes = new Map<string, number>();
   const count = (m: Map<string, number>, name: string) => m.set(name, (m.get(name) ?? 0) + 1);
@@ -36,7 +37,7 @@ export function fuseElementwise(fn: IRFunction): IRFunction {
   const taken = new Set([...fn.reserved, ...fn.locals.keys(), ...fn.params]);
   const removed = new Set<string>();
   const temps = new Set<string>();
-  const isNdarray = (op: Operand) => op.kind === "var" && types.get(op.name) === "ndarray";
+  const isNdarray = (op: Operand) => op.kind === "var" && types.get(op.name) !== "number";
 
   /** Whether `s` is an elementwise operation the chain may take in. */
   const elementwise = (s: Stmt | undefined): s is NpAssign =>
@@ -107,7 +108,9 @@ function fusible(tree: Tree, block: Stmt[], root: number, types: Map<string, str
       if (typeof op.value !== "number") return false;
       continue;
     }
-    if (op.kind !== "var" || (types.get(op.name) !== "ndarray" && types.get(op.name) !== "number")) return false;
+    // A kind known only at run time is an operand array (a number there runs the chain unfused: fusion.operands).
+    const kind = op.kind === "var" ? types.get(op.name) : undefined;
+    if (op.kind !== "var" || !(kind === "ndarray" || kind === "number" || kind === "unknown" || kind === undefined)) return false;
     for (let k = at + 1; k < root; k++) if (!tree.absorbed.has(k) && writesOfDeep(block[k]).has(op.name)) return false;
   }
   return true;

@@ -28,7 +28,7 @@ class Plan {
   readonly loops: number;
   private taken = new Set(["fused", "i", "g", "dout", "out", "sum", "result", "resultData", "saved", "gData"]);
 
-  constructor(readonly chain: FusedChain, args: readonly Operand[], readonly arrays: readonly boolean[]) {
+  constructor(readonly chain: FusedChain, readonly args: readonly Operand[], readonly arrays: readonly boolean[]) {
     this.params = args.map((a) => this.own(a.kind === "var" ? a.name : "x"));
     this.data = this.params.map((p) => this.own(`${p}Data`));
     this.element = this.params.map((p) => this.own(`${p}_i`));
@@ -270,7 +270,7 @@ function vjpFunction(plan: Plan, active: readonly boolean[], { rt, prologue, kep
   }
   const body = new Body(plan);
   body.valuesIn([...adjoints, ...stores].join("\n"));
-  const name = fusedVjpName(chain, params.map((q) => ({ kind: "var", name: q })), active);
+  const name = fusedVjpName(chain, plan.args, active);
   const text = [
     "",
     `// the vjp of ${chain.name}: each operand's adjoint in one loop; fused by adjoint`,

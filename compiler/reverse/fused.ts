@@ -3,6 +3,7 @@
 // the vjp reads) and its operands.
 import { line, type Code } from "../emit/index.js";
 import type { Expr, FusedChain, Operand } from "../ir/index.js";
+import { fusedReads } from "../rules/np.js";
 import { rcode } from "./code.js";
 import type { AdjointSite, Reverser } from "./reverser.js";
 
@@ -20,7 +21,7 @@ export function fusedAdjoint(r: Reverser, site: AdjointSite, expr: FusedExpr): v
   const adjoints = r.fresh(`${s.target}_adjoints`);
   r.extraLocals.push(adjoints);
   const active = expr.args.map((a) => a.kind === "var" && r.a.active.has(a.name));
-  const body: Code[] = [line(`${adjoints} = ${fusedVjpName(expr.fused, expr.args, active)}(${d}, ${s.target}, ${expr.args.map((a) => rcode(r, a)).join(", ")});`, s.loc)];
+  const body: Code[] = [line(`${adjoints} = ${fusedVjpName(expr.fused, expr.args, active)}(${d}, ${fusedReads(expr.fused, "out") ? s.target : "undefined"}, ${expr.args.map((a) => rcode(r, a)).join(", ")});`, s.loc)];
   const before = out.length;
   expr.args.forEach((arg, i) => active[i] && contribute(arg, `${adjoints}[${i}]`));
   body.push(...out.splice(before));

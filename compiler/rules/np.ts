@@ -3,6 +3,7 @@
 // them. The derivative itself is never written here.
 import { adjoints, methodRules } from "../../runtime/np/index.js";
 import { fusible, fusibleKernels, fusibleReductions, type Fusible } from "../../runtime/np/fusible.js";
+import type { FusedChain } from "../ir/index.js";
 
 export interface NpRule {
   name: string;
@@ -62,12 +63,14 @@ export const fusibleKernel = (name: string): boolean => fusibleKernels.has(name)
 /** Whether a fused chain may end in reduction `name` (of the whole array). */
 export const fusibleReduction = (name: string): boolean => fusibleReductions.has(name);
 
-/** The rule of a fused chain (optimize/fuse.ts): differentiable in every operand, reading each and its output (which keeps its transcendentals' values). */
+/** The rule of a fused chain (optimize/fuse.ts): differentiable in every operand (see `fusedReads`). */
 export const FUSED_RULE = "fused";
+
+/** What a fused chain's vjp reads: every operand; its output where a step keeps its values with it. */
+export const fusedReads = (chain: FusedChain, i: number | "out"): boolean => i !== "out" || chain.steps.some((s) => fusibleKernel(s.op));
 
 /** Whether a rule reads its parameter `i` ("out": its output) in the reverse sweep, if only its shape. */
 export function ruleReads(name: string, i: number | "out"): boolean {
-  if (name === FUSED_RULE) return true;
   const rule = (adjoints as Record<string, Omit<NpRule, "name">>)[name];
   return rule?.reads === undefined || rule.reads.includes(i) || (typeof i === "number" && ruleReadsShapeOnly(name, i));
 }
