@@ -123,6 +123,8 @@ export function adjointOf(f: FusedOperands, d: TypedArray, x: ArrayOrScalar | Ar
 
 function laidOut(x: NDArray, shape: Shape, size: number): TypedArray {
   if (x.isContiguous && sameShape(x.shape, shape)) return x.offset === 0 && x.data.length === size ? x.data : x.data.subarray(x.offset, x.offset + size);
+  // One element (a 0-d array) everywhere.
+  if (x.size === 1) return allocate(x.dtype, size).fill(x.data[x.offset]);
   // A bias row (`b` of shape [n] against [m, n]): repeated, a row at a time.
   if (x.isContiguous && x.size > 0 && trailing(x.shape, shape)) {
     const row = x.data.subarray(x.offset, x.offset + x.size);
