@@ -8,6 +8,7 @@ import { addInto, disown, fresh, isOwned, sumToNumber } from "./np/vjp.js";
 import { provide } from "./ndarray-slot.js";
 import { helperTangents, vjpTangents, type SecondOrderRule } from "./np/second-order.js";
 import type { AdjointRule } from "./np/vjp.js";
+import * as fused from "./np/fused.js";
 
 /**
  * `acc + x` for NDArray adjoints. The first contribution is kept as it is, not copied: a
@@ -75,4 +76,5 @@ provide(
     ...rulesReusingDout,
   }),
   { adjoints: Object.freeze(mapRules(adjoints, splitVjp)), vjpTangents: Object.freeze(mapRules(vjpTangents, splitJvp)), helperTangents },
+  fused,
 );

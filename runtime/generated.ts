@@ -30,6 +30,8 @@ export { reusing } from "./reuse.js";
 export { rules as np } from "./ndarray-slot.js";
 /** What forward mode over a generated NDArray gradient calls (ndarray-slot.ts's `SecondOrderTables`). */
 export { secondOrder } from "./ndarray-slot.js";
+/** A fused elementwise chain's run-time half (np/fused.ts), filled in by adjoint/np. */
+export { fusion } from "./ndarray-slot.js";
 
 /** An NDArray's shape and dtype without its data (np/vjp.ts's `ArrayMeta`): what the reverse
  * sweep keeps for a rule that reads an operand only for its shape. */

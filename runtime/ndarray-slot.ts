@@ -3,6 +3,7 @@
 // no NDArray code; adjoint/np loads the NDArray half, and an NDArray cannot exist before that.
 import type { AdjointRule, Jvp } from "./np/vjp.js";
 import type { SecondOrderRule } from "./np/second-order.js";
+import type * as FusionSupport from "./np/fused.js";
 
 /** What generated code does with NDArrays (see ./generated-ndarray.ts). */
 export interface NDArraySupport {
@@ -41,8 +42,12 @@ const none = Object.freeze({});
 /** Empty until adjoint/np loads. */
 export let secondOrder: SecondOrderTables = { adjoints: none, vjpTangents: none, helperTangents: none };
 
-export function provide(support: NDArraySupport, table: Readonly<Record<string, AdjointRule>>, second: SecondOrderTables): void {
+/** What a fused elementwise chain's generated loops call (np/fused.ts); undefined until adjoint/np loads. */
+export let fusion: typeof FusionSupport | undefined;
+
+export function provide(support: NDArraySupport, table: Readonly<Record<string, AdjointRule>>, second: SecondOrderTables, fused: typeof FusionSupport): void {
   ndarrays = support;
   rules = table;
   secondOrder = second;
+  fusion = fused;
 }

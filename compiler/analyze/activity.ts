@@ -43,6 +43,7 @@ export function differentiableArg(expr: Expr, i: number): boolean {
     case "opaque":
       return !expr.constant;
     case "np":
+      if (expr.fused) return true;
       return expr.rule !== null && (npRule(expr.rule)?.wrt.includes(npParam(expr, i)) ?? expr.rule === "item");
     case "stop":
     case "leaf":

@@ -3,7 +3,7 @@
 // callees' pullbacks, and which statements have reverse code at all.
 import { exprArgs, forEachStmt, npParam, readsOf, type Assign, type IRFunction, type Operand, type Stmt } from "../ir/index.js";
 import { argForRule, scalarRules } from "../rules/scalar.js";
-import { ruleReads } from "../rules/np.js";
+import { fusedReads, ruleReads } from "../rules/np.js";
 import { methodReads, methodSavesOf } from "./array-methods.js";
 import { fixpoint, type UnionFind } from "./dataflow.js";
 import { countedLoops, integerCounters } from "./counters.js";
@@ -329,7 +329,8 @@ function readByAdjoint(s: Stmt, active: Set<string>, pullbacks: Map<Stmt, string
   // An adjoint/np rule is given the arguments and the result it reads (all, unless it says),
   // or their stand-ins where it reads only the shape.
   if (expr.kind === "np") {
-    const kept = (op: Operand | string, i: number | "out") => expr.rule === null || ruleReads(expr.rule, i) || !isNdarray(typeof op === "string" ? op : op.kind === "var" ? op.name : "");
+    const reads = (i: number | "out") => (expr.fused ? fusedReads(expr.fused, i) : ruleReads(expr.rule!, i));
+    const kept = (op: Operand | string, i: number | "out") => expr.rule === null || reads(i) || !isNdarray(typeof op === "string" ? op : op.kind === "var" ? op.name : "");
     const args = expr.reverseArgs ?? expr.args;
     return [...args.filter((arg, i) => kept(arg, npParam(expr, i))), ...(kept(s.target, "out") ? [s.target] : [])];
   }

@@ -59,6 +59,8 @@ export type Expr =
        * stand-in (a `shape` value) of an array the rule reads only for its shape.
        */
       reverseArgs?: Operand[];
+      /** A chain of elementwise operations fused into one loop (optimize/fuse.ts): rule "fused", `args` its operands. */
+      fused?: FusedChain;
     }
   /** An NDArray's shape and dtype without its data, for a rule that reads no more (`shapeOf(h)`). */
   | { kind: "shape"; arg: Operand }
@@ -103,6 +105,21 @@ export type Expr =
       /** What it makes, where known (`typeof x`: a string, "other", which carries no derivative). */
       result?: ValueType;
     };
+
+/**
+ * Elementwise operations fused into one loop, forward and reverse (optimize/fuse.ts). Refs index
+ * the chain's values: its operands (the np expression's args, then `constants`), then each
+ * step's result in order; the last step is the chain's result.
+ */
+export interface FusedChain {
+  /** The module-level function computing it; its vjp is `${name}$vjp`. */
+  name: string;
+  steps: { op: string; refs: number[]; /** The variable the unfused code assigned. */ name: string }[];
+  /** Literal operands, as JavaScript. */
+  constants: string[];
+  /** The chain as the user wrote it, one line. */
+  text: string;
+}
 
 export type Stmt =
   | { kind: "assign"; target: string; expr: Expr; loc?: SourceLoc }

@@ -7,9 +7,11 @@ import { differentiableArg } from "../analyze/activity.js";
 import { rcode } from "./code.js";
 import { addInto, restoreWhole } from "./array-methods.js";
 import type { AdjointSite, Reverser } from "./reverser.js";
+import { fusedAdjoint } from "./fused.js";
 
 /** `y = np.op(...)`: the runtime rule's vjp, then each differentiable argument's share. */
 export function npAdjoint(r: Reverser, site: AdjointSite, expr: Extract<Expr, { kind: "np" }>): void {
+  if (expr.fused) return fusedAdjoint(r, site, { ...expr, fused: expr.fused });
   const { s, d, out, contribute } = site;
   const { target } = s;
   // The runtime's rule: one adjoint per argument, given the output's adjoint, the arguments and the output.

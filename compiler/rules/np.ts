@@ -2,6 +2,8 @@
 // runtime's one table, `adjoints`), their parameters, and which NDArray methods map to
 // them. The derivative itself is never written here.
 import { adjoints, methodRules } from "../../runtime/np/index.js";
+import { fusible, fusibleKernels, fusibleReductions, type Fusible } from "../../runtime/np/fusible.js";
+import type { FusedChain } from "../ir/index.js";
 
 export interface NpRule {
   name: string;
@@ -51,6 +53,21 @@ export function derivedOf(rule: string): { kind: "vjp" | "helper"; of: string } 
   const [kind, of] = rule.split(":");
   return (kind === "vjp" || kind === "helper") && of !== undefined ? { kind, of } : undefined;
 }
+
+/** The per-element code of an elementwise operation the compiler may fuse (runtime/np/fusible.ts). */
+export const fusibleOp = (name: string): Fusible | undefined => (Object.hasOwn(fusible, name) ? fusible[name] : undefined);
+
+/** Whether a fused chain runs step `name` as the runtime's operation on one array (a transcendental with a vector kernel). */
+export const fusibleKernel = (name: string): boolean => fusibleKernels.has(name);
+
+/** Whether a fused chain may end in reduction `name` (of the whole array). */
+export const fusibleReduction = (name: string): boolean => fusibleReductions.has(name);
+
+/** The rule of a fused chain (optimize/fuse.ts): differentiable in every operand (see `fusedReads`). */
+export const FUSED_RULE = "fused";
+
+/** What a fused chain's vjp reads: every operand; its output where a step keeps its values with it. */
+export const fusedReads = (chain: FusedChain, i: number | "out"): boolean => i !== "out" || chain.steps.some((s) => fusibleKernel(s.op));
 
 /** Whether a rule reads its parameter `i` ("out": its output) in the reverse sweep, if only its shape. */
 export function ruleReads(name: string, i: number | "out"): boolean {

@@ -1,0 +1,181 @@
+// What a fused elementwise chain's generated loops call (compiler/optimize/fuse.ts, reverse/
+// fused.ts): its operands laid out as contiguous runs of the broadcast shape, its result and
+// adjoints as new arrays, each adjoint summed back to its operand's shape. Operands that are
+// not float arrays (int32, bool), where the loop's arithmetic in doubles could differ from the
+// operations', run the chain's operations and their rules unfused instead.
+import { allocate, type DType, type TypedArray } from "./dtype.js";
+import * as elementwise from "./elementwise.js";
+import { copy } from "./elementwise.js";
+import { NDArray, type ArrayOrScalar } from "./ndarray.js";
+import { mean, sum } from "./reduce.js";
+import { adjoints } from "./rules.js";
+import { freshCopy } from "./kernels.js";
+import { broadcastShapes, broadcastStrides, sameShape, sizeOf, type Shape } from "./shape.js";
+import { accumulate, fresh, unbroadcast, type ArrayMeta } from "./vjp.js";
+
+/** A chain's operands, ready for its loops. */
+export class FusedOperands {
+  private laid: (TypedArray | undefined)[] = [];
+
+  constructor(
+    private readonly arrays: readonly NDArray[],
+    readonly shape: Shape,
+    readonly size: number,
+    /** float32 when every array operand is, else float64 (np's promotion, numbers never widening). */
+    readonly dtype: DType,
+  ) {}
+
+  /**
+   * Array operand k's elements in row-major order of the chain's shape, from index 0: a
+   * contiguous operand of that shape where it is; a view (transposed, sliced, broadcast)
+   * copied out, once.
+   */
+  read(k: number): TypedArray {
+    return (this.laid[k] ??= laidOut(this.arrays[k], this.shape, this.size));
+  }
+}
+
+/**
+ * The operands of a chain's loops, or undefined where one is not a float NDArray: then the
+ * chain runs unfused (`unfused`, `unfusedVjp`).
+ */
+export function operands(arrays: readonly unknown[]): FusedOperands | undefined {
+  let dtype: DType = "float32";
+  const shapes: Shape[] = [];
+  for (const x of arrays) {
+    if (!(x instanceof NDArray) || (x.dtype !== "float64" && x.dtype !== "float32")) return undefined;
+    if (x.dtype === "float64") dtype = "float64";
+    shapes.push(x.shape);
+  }
+  const shape = shapes.length === 1 ? shapes[0] : broadcastShapes("fused", ...shapes);
+  return new FusedOperands(arrays as NDArray[], shape, sizeOf(shape), dtype);
+}
+
+/** `dout`'s elements for the loop of a chain of operands `f`, in the chain's shape. */
+export function adjointData(f: FusedOperands, dout: unknown): TypedArray {
+  const g = dout instanceof NDArray ? dout : new NDArray(Float64Array.of(dout as number), []);
+  return laidOut(g, f.shape, f.size);
+}
+
+/** The value of a 0-d adjoint (`dout` of a chain ending in a sum). */
+export const scalar = (dout: unknown): number => (dout instanceof NDArray ? dout.data[dout.offset] : (dout as number));
+
+/** A new array of the chain's size and type, for its result, a step's values or an adjoint. */
+export const buffer = (f: FusedOperands): TypedArray => allocate(f.dtype, f.size);
+
+/** `data` as an NDArray of the chain's shape. */
+export const wrap = (f: FusedOperands, data: TypedArray): NDArray => new NDArray(data, f.shape);
+
+const ops = elementwise as unknown as Record<string, (...x: ArrayOrScalar[]) => NDArray>;
+
+/** Operation `op` (a unary one: tanh, exp, …) on `data`, in place: np's values, by the backend's kernel. */
+export function apply(op: string, f: FusedOperands, data: TypedArray): void {
+  const x = wrap(f, data);
+  ops[op](x, x);
+}
+
+// A loop's copies by the element types of the arrays it is given (kernels.ts's reason: one
+// typed-array type per access keeps V8's code monomorphic; the first types get the original).
+const copiesOf = new WeakMap<Loop, Map<number, Loop>>();
+type Loop = (n: number, ...args: (TypedArray | number)[]) => unknown;
+
+/** `loop(n, ...args)`, by its copy for the types of `args`. */
+export function run(loop: Loop, n: number, ...args: (TypedArray | number)[]): unknown {
+  let key = 1;
+  for (const a of args) key = key * 3 + (typeof a === "number" ? 0 : a instanceof Float32Array ? 1 : 2);
+  let copies = copiesOf.get(loop);
+  if (copies === undefined) copiesOf.set(loop, (copies = new Map()));
+  let copy = copies.get(key);
+  if (copy === undefined) copies.set(key, (copy = copies.size === 0 ? loop : freshCopy(loop)));
+  return copy(n, ...args);
+}
+
+// The values a chain's forward loops keep for its vjp, by the chain's result. A vjp takes them
+// (a pullback called again recomputes them); a result whose vjp never runs holds them until it is collected.
+const keptBy = new WeakMap<object, TypedArray[]>();
+
+/** `result`, keeping `values` for the vjp of the chain that made it. */
+export function keep<T extends object>(result: T, values: TypedArray[]): T {
+  keptBy.set(result, values);
+  return result;
+}
+
+/** The values kept with `out`, taken (undefined: none, or taken already). */
+export function kept(out: unknown): TypedArray[] | undefined {
+  if (typeof out !== "object" || out === null) return undefined;
+  const values = keptBy.get(out);
+  keptBy.delete(out);
+  return values;
+}
+
+/** A chain's result that is one number (it ends in a sum): a 0-d array of the chain's type. */
+export const reduced = (f: FusedOperands, value: number): NDArray => new NDArray(allocate(f.dtype, 1).fill(value), []);
+
+/**
+ * Adjoint `d` (the chain's elements) summed back to operand `x`'s shape, owned by the caller
+ * unless `shared` (the same elements are another operand's adjoint too).
+ */
+export function adjointOf(f: FusedOperands, d: TypedArray, x: ArrayOrScalar | ArrayMeta, shared = false): NDArray | number {
+  const whole = wrap(f, d);
+  const r = unbroadcast(whole, x);
+  return typeof r === "number" || (shared && r === whole) ? r : fresh(r);
+}
+
+function laidOut(x: NDArray, shape: Shape, size: number): TypedArray {
+  if (x.isContiguous && sameShape(x.shape, shape)) return x.offset === 0 && x.data.length === size ? x.data : x.data.subarray(x.offset, x.offset + size);
+  // One element (a 0-d array) everywhere.
+  if (x.size === 1) return allocate(x.dtype, size).fill(x.data[x.offset]);
+  // A bias row (`b` of shape [n] against [m, n]): repeated, a row at a time.
+  if (x.isContiguous && x.size > 0 && trailing(x.shape, shape)) {
+    const row = x.data.subarray(x.offset, x.offset + x.size);
+    const out = allocate(x.dtype, size);
+    for (let at = 0; at < size; at += row.length) out.set(row, at);
+    return out;
+  }
+  const view = sameShape(x.shape, shape) ? x : new NDArray(x.data, shape, broadcastStrides(x.shape, x.strides, shape), x.offset);
+  return copy(view).data;
+}
+
+/** Whether `inner` is `outer`'s trailing dimensions (leading 1s aside). */
+function trailing(inner: Shape, outer: Shape): boolean {
+  let k = 0;
+  while (k < inner.length && inner[k] === 1) k++;
+  const rest = inner.slice(k);
+  return rest.length <= outer.length && rest.every((d, j) => d === outer[outer.length - rest.length + j]);
+}
+
+/**
+ * A chain as the operations it fuses: `[op, ...refs]` in order, each ref an index into the
+ * chain's values (its operands, then each step's result). The last step is the result.
+ */
+export type Steps = readonly (readonly [string, ...number[]])[];
+
+const reductions: Record<string, (x: NDArray) => NDArray> = { sum: (x) => sum(x), mean: (x) => mean(x) };
+
+function runSteps(steps: Steps, inputs: readonly ArrayOrScalar[]): ArrayOrScalar[] {
+  const values = inputs.slice();
+  for (const [op, ...refs] of steps) {
+    const args = refs.map((k) => values[k]);
+    values.push(reductions[op] ? reductions[op](args[0] as NDArray) : ops[op](...args));
+  }
+  return values;
+}
+
+/** The chain's result by its operations, unfused. */
+export const unfused = (steps: Steps, inputs: readonly ArrayOrScalar[]): NDArray => runSteps(steps, inputs).at(-1) as NDArray;
+
+/** Each operand's adjoint by the operations' rules, unfused (`undefined` where none reaches it). */
+export function unfusedVjp(steps: Steps, dout: unknown, inputs: readonly ArrayOrScalar[]): (NDArray | number | undefined)[] {
+  const values = runSteps(steps, inputs);
+  const d: (NDArray | number | undefined)[] = values.map(() => undefined);
+  d[values.length - 1] = dout as NDArray;
+  for (let s = steps.length - 1; s >= 0; s--) {
+    const [op, ...refs] = steps[s];
+    const k = inputs.length + s;
+    if (d[k] === undefined) continue;
+    const rest = reductions[op] ? [undefined, undefined] : [];
+    const given = adjoints[op].vjp(d[k] as NDArray, ...refs.map((r) => values[r]), ...rest, values[k]) as (NDArray | number | undefined)[];
+    refs.forEach((r, i) => (d[r] = accumulate(d[r], given[i])));
+  }
+  return d.slice(0, inputs.length);
+}
