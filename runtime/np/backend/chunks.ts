@@ -101,6 +101,9 @@ export function workerMain(data: any, runChunk: any, takeChunks: any): void {
   let seen = Atomics.load(ctrl, 0);
   Atomics.add(ctrl, 6, 1);
   for (;;) {
+    // A program's operations come one after another: watch for the next one a little
+    // (50 µs) before sleeping, which costs a wake-up.
+    for (const t0 = performance.now(); Atomics.load(ctrl, 0) === seen && performance.now() - t0 < 0.05; );
     Atomics.wait(ctrl, 0, seen);
     seen = Atomics.load(ctrl, 0);
     if (Atomics.load(ctrl, 5) !== 0) return;

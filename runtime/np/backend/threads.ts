@@ -100,6 +100,8 @@ export class Pool {
         throw e;
       }
     });
+    // The workers' last chunks: watch a little (20 µs), then sleep until the last one wakes us.
+    for (const t0 = performance.now(); Atomics.load(ctrl, DONE) < chunks && performance.now() - t0 < 0.02; );
     for (let d; (d = Atomics.load(ctrl, DONE)) < chunks; ) Atomics.wait(ctrl, DONE, d);
     Atomics.store(ctrl, NEXT, (this.generation << 11) | CLOSED);
     if (Atomics.load(ctrl, ERROR) !== 0) {
