@@ -84,12 +84,16 @@ describe.skipIf(!wasmSupported() || !threadsPossible())("kernels on worker threa
       expectExact(...run(() => np.full([203, 602], 7, dt), (out) => np.tanh(a, np.transpose(np.getItem(out, [":", "::2"])))));
     });
 
-    it(`GEMM, ${dt}: row blocks on threads, plain and transposed operands, odd sizes`, () => {
+    it(`GEMM, ${dt}: row or column blocks on threads, plain, transposed and reversed operands, odd sizes`, () => {
       const [k, kt, tall] = [data([203, 157], dt), np.transpose(data([157, 203], dt)), data([301, 67], dt)];
       expectExact(...both(() => np.matmul(a, k)));
       expectExact(...both(() => np.matmul(transposed, kt)));
       expectExact(...both(() => np.matmul(np.transpose(b), tall)));
       expectExact(...both(() => np.matmul(strided, k)));
+      // fewer rows than columns: split by columns
+      const wide = data([37, 203], dt);
+      expectExact(...both(() => np.matmul(wide, np.transpose(a))));
+      expectExact(...both(() => np.matmul(np.getItem(wide, ["::-1"]), np.transpose(strided))));
     });
 
     it(`max and min, ${dt}: exact, NaN included`, () => {

@@ -23,7 +23,8 @@ export const CLOSED = 2047;
  *   partial output, `job[7]` elements after the previous one, first filled with `job[8]`
  *   over `job[9]` elements from element `job[10]`.
  * - CONTIGUOUS: `fn(src, dst, n)` over the chunk's elements (`job[5]`, `job[6]`: bytes).
- * - GEMM: `C += A B` for the chunk's rows of C, with participant `p`'s packing buffers.
+ * - GEMM: `C += A B` for the chunk's rows of C (or, `job[19]` = 1, its columns), with
+ *   participant `p`'s packing buffers.
  */
 export function runChunk(fns: readonly ((...args: number[]) => void)[], job: Float64Array, c: number, p: number, memory: WebAssembly.Memory): void {
   const kind = job[0], fn = fns[job[1]], total = job[2], size = job[3], bytes = 2 ** job[4];
@@ -31,9 +32,13 @@ export function runChunk(fns: readonly ((...args: number[]) => void)[], job: Flo
   if (e1 <= e0) return;
   if (kind === 1) return fn(job[5] + e0 * bytes, job[6] + e0 * bytes, e1 - e0);
   if (kind === 2) {
-    const pack = job[16] + p * job[17];
-    return fn(e1 - e0, job[5], job[6], job[7] + e0 * job[8] * bytes, job[8], job[9], job[10], job[11], job[12],
-      job[13] + e0 * job[14] * bytes, job[14], job[15], pack, pack + job[18]);
+    // job[5..16]: m n k, A, its row and column strides, B and its strides, C and its strides.
+    const pack = job[17] + p * job[18], cols = job[20] === 1;
+    const m = cols ? job[5] : e1 - e0, n = cols ? e1 - e0 : job[6];
+    const a = job[8] + (cols ? 0 : e0 * job[9] * bytes);
+    const b = job[11] + (cols ? e0 * job[13] * bytes : 0);
+    const c = job[14] + e0 * (cols ? job[16] : job[15]) * bytes;
+    return fn(m, n, job[7], a, job[9], job[10], b, job[12], job[13], c, job[15], job[16], pack, pack + job[19]);
   }
   const ops = job[5], k = job[6], at = 11 + k;
   const off: number[] = [], st: number[][] = [];

@@ -73,17 +73,21 @@ export function runContiguous(p: Pool, fn: number, shift: number, src: number, d
 export type GemmArgs = [m: number, n: number, k: number, a: number, aRs: number, aCs: number, b: number, bRs: number, bCs: number, c: number, cRs: number, cCs: number];
 
 /**
- * `C += A B` by rows of C on `p`: each participant packs into its own buffers, `packStride`
- * bytes apart from `pack` (B's `packB` bytes after A's).
+ * `C += A B` on `p` by blocks of rows of C, or of columns where C has fewer rows than
+ * columns (each chunk packs all of the other operand: the smaller copy). Each participant
+ * packs into its own buffers, `packStride` bytes apart from `pack` (B's `packB` bytes after A's).
  */
 export function runGemm(p: Pool, fn: number, shift: number, args: GemmArgs, pack: number, packStride: number, packB: number): void {
-  const m = args[0];
-  // Few chunks: each packs its own copy of B's panels.
-  const rows = Math.max(8, Math.ceil(m / (2 * p.size) / 4) * 4);
-  const job = header(p, GEMM, fn, m, rows, shift);
-  job.set(args.slice(1), 5);
-  job[16] = pack;
-  job[17] = packStride;
-  job[18] = packB;
-  p.run(Math.ceil(m / rows));
+  const [m, n] = args;
+  const cols = m < n;
+  const total = cols ? n : m;
+  // Few chunks (2 a thread), in whole register tiles (8 rows or columns).
+  const size = Math.max(8, Math.ceil(total / (2 * p.size) / 8) * 8);
+  const job = header(p, GEMM, fn, total, size, shift);
+  job.set(args, 5);
+  job[17] = pack;
+  job[18] = packStride;
+  job[19] = packB;
+  job[20] = cols ? 1 : 0;
+  p.run(Math.ceil(total / size));
 }

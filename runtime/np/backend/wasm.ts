@@ -219,7 +219,7 @@ function create(): Backend {
     scratch.reset();
     const [pa, pb, pc] = [sa, sb, sc].map((x) => scratch.alloc(x.length << shift));
     // Packing buffers for each thread that may run a share of the rows.
-    const p = m * n * k >= threadOptions.gemm && m >= 16 ? pool() : undefined;
+    const p = m * n * k >= threadOptions.gemm && Math.max(m, n) >= 16 ? pool() : undefined;
     const packA = (MC + 8) * KC << shift;
     const packSet = packA + ((Math.min(NC, n) + 8) * KC << shift);
     const pack = scratch.alloc(packSet * (p?.size ?? 1));
