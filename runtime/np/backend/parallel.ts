@@ -3,12 +3,12 @@
 import { collapse, type Operand } from "../kernels.js";
 import type { Shape } from "../shape.js";
 import { CONTIGUOUS, GEMM, STRIDED } from "./chunks.js";
-import { chunking, type Pool } from "./threads.js";
+import { chunking, type Runner } from "./threads.js";
 
 /** Elements per chunk, at least: below this the hand-off costs more than the work. */
 const LEAST = 8192;
 
-function header(p: Pool, kind: number, fn: number, total: number, size: number, shift: number): Float64Array {
+function header(p: Runner, kind: number, fn: number, total: number, size: number, shift: number): Float64Array {
   const job = p.job;
   job[0] = kind;
   job[1] = fn;
@@ -33,7 +33,7 @@ export interface Partials {
  * `ops[0]`'s plus the partial's distance from `partials.at`). Returns the number of chunks,
  * or 0 when the iteration is too short to split (nothing run).
  */
-export function runStrided(p: Pool, fn: number, shift: number, shape: Shape, ops: readonly Operand[], partials?: Partials & { outAt: number }): number {
+export function runStrided(p: Runner, fn: number, shift: number, shape: Shape, ops: readonly Operand[], partials?: Partials & { outAt: number }): number {
   const loops = collapse(shape, ops);
   if (loops === undefined || loops.dims.length === 0) return 0;
   const { dims, strides } = loops;
@@ -59,7 +59,7 @@ export function runStrided(p: Pool, fn: number, shift: number, shape: Shape, ops
 }
 
 /** `fn(src, dst, n)` over `n` contiguous elements at element offsets `src` and `dst`; false when too short to split. */
-export function runContiguous(p: Pool, fn: number, shift: number, src: number, dst: number, n: number): boolean {
+export function runContiguous(p: Runner, fn: number, shift: number, src: number, dst: number, n: number): boolean {
   const { size, count } = chunking(n, 8, LEAST);
   if (count < 2) return false;
   const job = header(p, CONTIGUOUS, fn, n, size, shift);
@@ -77,7 +77,7 @@ export type GemmArgs = [m: number, n: number, k: number, a: number, aRs: number,
  * columns (each chunk packs all of the other operand: the smaller copy). Each participant
  * packs into its own buffers, `packStride` bytes apart from `pack` (B's `packB` bytes after A's).
  */
-export function runGemm(p: Pool, fn: number, shift: number, args: GemmArgs, pack: number, packStride: number, packB: number): void {
+export function runGemm(p: Runner, fn: number, shift: number, args: GemmArgs, pack: number, packStride: number, packB: number): void {
   const [m, n] = args;
   const cols = m < n;
   const total = cols ? n : m;

@@ -59,13 +59,35 @@ export interface KernelModule {
   readonly fns: readonly ((...args: number[]) => void)[];
 }
 
-export class Pool {
+/** What runs a job's chunks: a pool of threads, or the main thread alone. */
+export interface Runner {
+  /** The threads that take chunks (the main thread included). */
+  readonly size: number;
   /** The job's parameters (chunks.ts' `runChunk` reads them). */
+  readonly job: Float64Array;
+  /** Runs chunks 0 .. chunks − 1 of the job in `job`; returns when all are done. */
+  run(chunks: number): void;
+}
+
+/** Every chunk on the main thread, in order: what a reduction runs below two threads, so
+ * that its partial sums, and so its result, do not depend on the thread count. */
+class MainThread implements Runner {
+  readonly size = 1;
+  readonly job = new Float64Array(256);
+  constructor(private readonly kernels: KernelModule) {}
+  run(chunks: number): void {
+    for (let c = 0; c < chunks; c++) runChunk(this.kernels.fns, this.job, c, 0, this.kernels.memory);
+  }
+}
+
+export class Pool implements Runner {
   readonly job = new Float64Array(new SharedArrayBuffer(8 * 256));
   private readonly control = new SharedArrayBuffer(4 * CTRL_WORDS);
   private readonly ctrl = new Int32Array(this.control);
   private readonly workers: NodeWorker[] = [];
   private generation = 0;
+  /** Calls in a row where the main thread waited longer than it worked. */
+  stalls = 0;
 
   constructor(private readonly kernels: KernelModule, readonly size: number) {
     const { Worker } = nodeBuiltin<WorkerThreads>("node:worker_threads")!;
@@ -80,8 +102,11 @@ export class Pool {
     }
   }
 
-  /** Runs chunks 0 .. chunks − 1 of the job in `job` on every thread; returns when all are done. */
+  /** Runs chunks 0 .. chunks − 1 of the job in `job` on every thread; returns when all are
+   * done. Counts the calls where the main thread waited for the workers longer than it
+   * worked itself (a worker descheduled by a loaded machine). */
   run(chunks: number): void {
+    const start = performance.now();
     const ctrl = this.ctrl;
     Atomics.store(ctrl, DONE, 0);
     Atomics.store(ctrl, ERROR, 0);
@@ -101,9 +126,12 @@ export class Pool {
       }
     });
     // The workers' last chunks: watch a little (20 µs), then sleep until the last one wakes us.
-    for (const t0 = performance.now(); Atomics.load(ctrl, DONE) < chunks && performance.now() - t0 < 0.02; );
+    const worked = performance.now();
+    for (; Atomics.load(ctrl, DONE) < chunks && performance.now() - worked < 0.02; );
     for (let d; (d = Atomics.load(ctrl, DONE)) < chunks; ) Atomics.wait(ctrl, DONE, d);
     Atomics.store(ctrl, NEXT, (this.generation << 11) | CLOSED);
+    const waited = performance.now() - worked;
+    this.stalls = waited > 0.25 && waited > worked - start ? this.stalls + 1 : 0;
     if (Atomics.load(ctrl, ERROR) !== 0) {
       closePool();
       throw failure instanceof Error ? failure : new Error("np threads: a kernel failed on a worker thread");
@@ -125,24 +153,44 @@ export class Pool {
 }
 
 let kernels: KernelModule | undefined;
+let shared = false;
+let mainThread: MainThread | undefined;
 let live: Pool | undefined;
+/** Until when "auto" runs on the main thread only, after workers stalled (ms, performance.now). */
+let backOffUntil = 0;
 
-/** Registers the kernel module worker threads run (wasm.ts, when it instantiates on a shared memory). */
-export function attachKernels(k: KernelModule): void {
+/** Registers the kernel module (wasm.ts); worker threads run it where its memory is `shared`. */
+export function attachKernels(k: KernelModule, isShared: boolean): void {
   closePool();
   kernels = k;
+  shared = isShared;
+  mainThread = new MainThread(k);
 }
 
-/** The pool for the current setting, or undefined when kernels run on the main thread only. */
+/**
+ * The pool for the current setting, or undefined when kernels run on the main thread only.
+ * With "auto", after two calls in a row where the workers kept the main thread waiting
+ * longer than it worked (the machine is loaded), the main thread runs alone for a second.
+ */
 export function pool(): Pool | undefined {
-  const n = kernels === undefined ? 1 : getThreads();
+  const n = kernels === undefined || !shared ? 1 : getThreads();
   if (n <= 1) return undefined;
   if (live?.size !== n) {
     closePool();
     live = new Pool(kernels!, n);
   }
+  if (setting === "auto") {
+    if (live.stalls >= 2) {
+      live.stalls = 0;
+      backOffUntil = performance.now() + 1000;
+    }
+    if (performance.now() < backOffUntil) return undefined;
+  }
   return live;
 }
+
+/** The pool, or the main thread alone. */
+export const runner = (): Runner => pool() ?? mainThread!;
 
 /** Stops and terminates the workers (they are started again when next needed). */
 export function closePool(): void {

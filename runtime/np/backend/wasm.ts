@@ -8,7 +8,7 @@ import { collapse, iterate, type Kernel, type Operand } from "../kernels.js";
 import type { Shape } from "../shape.js";
 import type { Backend, Input, ReduceOp } from "./index.js";
 import { runContiguous, runGemm, runStrided, type GemmArgs } from "./parallel.js";
-import { attachKernels, chunking, pool, threadOptions, threadsPossible } from "./threads.js";
+import { attachKernels, chunking, pool, runner, threadOptions, threadsPossible } from "./threads.js";
 import { wasmBase64, wasmMemory } from "./wasm-module.generated.js";
 
 type Exports = Record<string, (...args: number[]) => void> & { heapBase(): number };
@@ -115,7 +115,7 @@ function create(): Backend {
   const names = WebAssembly.Module.exports(module).filter((e) => e.kind === "function").map((e) => e.name);
   const fns = names.map((name) => wasm[name]);
   const index = new Map(names.map((name, i) => [name, i]));
-  if (shared) attachKernels({ module, memory, names, fns });
+  attachKernels({ module, memory, names, fns }, shared);
   const scratch = new Scratch(memory, wasm.heapBase());
   const [KC, MC, NC] = ["KC", "MC", "NC"].map((g) => (wasm[g] as unknown as WebAssembly.Global).value as number);
   const suffix = (data: unknown) => (data instanceof Float64Array ? "_f64" : data instanceof Float32Array ? "_f32" : undefined);
@@ -186,10 +186,11 @@ function create(): Backend {
     const s = sameFloat(out, [x]);
     if (s === undefined) return false;
     const size = sizeOf(shape);
-    const p = size >= threadOptions.reduce ? pool() : undefined;
+    // Chunked from this size on however many threads there are (one included), so the sum is the same.
+    const p = size >= threadOptions.reduce ? runner() : undefined;
     const chunks = p === undefined ? 0 : chunking(size, 8, 8192).count;
     const outLength = span(shape, out).length;
-    const split = chunks > 1 && chunks * outLength <= size / 2;
+    const split = chunks > 1 && chunks * outLength <= size / 8; // partials: at most an eighth more work
     const run = copyIn(shape, out.data as Float, [x], out, true, split ? chunks : 0);
     const ops = [run.out, run.operands[0]];
     const partials = { at: run.extraAt, stride: run.outLength, length: run.outLength, identity: IDENTITY[op], outAt: run.outAt };
