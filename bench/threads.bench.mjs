@@ -19,19 +19,18 @@ function median(xs) {
   return xs.slice().sort((a, b) => a - b)[xs.length >> 1];
 }
 
-/** Median ms of `fn` with threads off and on, interleaved (each run repeated to last >= ~3 ms). */
+/** Median ms of `fn` with threads off, on (every job split), and on "auto" (which backs off
+ * for a second after workers stall it), interleaved (each run repeated to last >= ~3 ms). */
 function pair(fn) {
-  const setups = [
-    () => np.setThreads(1),
-    () => {
-      np.setThreads(threads);
-      for (const k of Object.keys(threadOptions)) threadOptions[k] = 0; // split whatever can be
-    },
-  ];
+  const split = (setting) => () => {
+    np.setThreads(setting);
+    for (const k of Object.keys(threadOptions)) threadOptions[k] = 0; // split whatever can be
+  };
+  const setups = [() => np.setThreads(1), split(threads), split("auto")];
   let reps = 1;
   setups[0]();
   for (let t0 = performance.now(); performance.now() - t0 < 3; reps *= 2) for (let i = 0; i < reps; i++) fn();
-  const samples = [[], []];
+  const samples = setups.map(() => []);
   for (let r = 0; r < rounds; r++) {
     setups.forEach((setup, j) => {
       setup();
@@ -74,19 +73,38 @@ else {
   np.setThreads(threads);
   np.tanh(np.zeros([1 << 20])); // start the workers
   for (const t0 = Date.now(); pool().stats().ready < threads - 1 && Date.now() - t0 < 5000; ) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
-  console.log("\n| job | size | single ms | threaded ms | ratio | load (1 min) |\n| --- | ---: | ---: | ---: | ---: | ---: |");
+  console.log("\n| job | size | single ms | threaded ms | ratio | auto ms | auto ratio | load (1 min) |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
   for (const [name, sizes, make] of kinds) {
     const ratios = [];
     for (const n of sizes) {
-      const [one, many] = pair(make(n));
+      const [one, many, auto] = pair(make(n));
       ratios.push(one / many);
       const size = name.includes("gemm") ? `${n}·256·256` : n.toExponential(0);
-      console.log(`| ${name} | ${size} | ${one.toFixed(3)} | ${many.toFixed(3)} | ${(one / many).toFixed(2)} | ${loadavg()[0].toFixed(2)} |`);
+      console.log(`| ${name} | ${size} | ${one.toFixed(3)} | ${many.toFixed(3)} | ${(one / many).toFixed(2)} | ${auto.toFixed(3)} | ${(one / auto).toFixed(2)} | ${loadavg()[0].toFixed(2)} |`);
     }
     let from = sizes.length;
     while (from > 0 && ratios[from - 1] > 1) from--;
     const at = from === sizes.length ? "none measured" : name.includes("gemm") ? `m = ${sizes[from]}` : sizes[from].toExponential(0);
-    console.log(`| **${name}: crossover** | ${at} | | | | |`);
+    console.log(`| **${name}: crossover** | ${at} | | | | | | |`);
+  }
+  // The other design, each worker on its own instance and memory: every chunk copied in
+  // and its result out once more (the main thread's copies stay). What that adds, against
+  // the threaded call it would slow down.
+  console.log("\n| per-worker memories would add | n | two more copies ms (in and out) | threaded add ms | share |\n| --- | ---: | ---: | ---: | ---: |");
+  for (const n of [1e5, 1e6]) {
+    const src = new Float64Array(n).fill(1.5), dst = new Float64Array(new SharedArrayBuffer(8 * n)), back = new Float64Array(n);
+    const copies = median(Array.from({ length: rounds }, () => {
+      const t0 = performance.now();
+      for (let i = 0; i < 10; i++) {
+        dst.set(src);
+        back.set(dst);
+      }
+      return (performance.now() - t0) / 10;
+    }));
+    const x = np.random.uniform(-1, 1, [n]), y = np.random.uniform(-1, 1, [n]);
+    const [, add] = pair(() => np.add(x, y));
+    console.log(`| add float64 | ${n.toExponential(0)} | ${copies.toFixed(3)} | ${add.toFixed(3)} | ${(copies / add).toFixed(2)} |`);
   }
 }
+console.log(`load average at end: ${loadavg().map((l) => l.toFixed(2)).join(" ")}`);
 np.setThreads("auto");

@@ -78,13 +78,16 @@ export function runChunk(fns: readonly ((...args: number[]) => void)[], job: Flo
 
 /** Takes chunks of the open job until none is left as participant `p`; counts each done
  * (and those done by workers), and wakes the waiting main thread after the last. An
- * exception marks the job failed. */
-export function takeChunks(ctrl: Int32Array, p: number, run: (c: number) => void): void {
-  for (;;) {
+ * exception marks the job failed. Returns how many it took. */
+export function takeChunks(ctrl: Int32Array, p: number, run: (c: number) => void): number {
+  for (let taken = 0; ; taken++) {
     const v = Atomics.load(ctrl, 1);
     const c = v & 2047;
-    if (c === 2047 || c >= Atomics.load(ctrl, 3)) return;
-    if (Atomics.compareExchange(ctrl, 1, v, v + 1) !== v) continue;
+    if (c === 2047 || c >= Atomics.load(ctrl, 3)) return taken;
+    if (Atomics.compareExchange(ctrl, 1, v, v + 1) !== v) {
+      taken--;
+      continue;
+    }
     try {
       run(c);
     } catch (e) {

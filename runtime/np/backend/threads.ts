@@ -117,7 +117,7 @@ export class Pool implements Runner {
     Atomics.notify(ctrl, WAKE, Math.min(chunks - 1, this.workers.length));
     let failure: unknown;
     const { fns, memory } = this.kernels;
-    takeChunks(ctrl, 0, (c) => {
+    const taken = takeChunks(ctrl, 0, (c) => {
       try {
         runChunk(fns, this.job, c, 0, memory);
       } catch (e) {
@@ -125,9 +125,11 @@ export class Pool implements Runner {
         throw e;
       }
     });
-    // The workers' last chunks: watch a little (20 µs), then sleep until the last one wakes us.
+    // The workers' last chunks: watch for as long as two of ours took (sleeping gives up this
+    // thread's core, which a loaded machine is slow to give back), then sleep until woken.
     const worked = performance.now();
-    for (; Atomics.load(ctrl, DONE) < chunks && performance.now() - worked < 0.02; );
+    const watch = 0.02 + (2 * (worked - start)) / Math.max(taken, 1);
+    for (; Atomics.load(ctrl, DONE) < chunks && performance.now() - worked < watch; );
     for (let d; (d = Atomics.load(ctrl, DONE)) < chunks; ) Atomics.wait(ctrl, DONE, d);
     Atomics.store(ctrl, NEXT, (this.generation << 11) | CLOSED);
     const waited = performance.now() - worked;
