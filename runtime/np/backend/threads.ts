@@ -28,9 +28,12 @@ function nodeBuiltin<T>(name: string): T | undefined {
 export const threadsPossible = (): boolean =>
   typeof SharedArrayBuffer === "function" && typeof Atomics === "object" && nodeBuiltin<WorkerThreads>("node:worker_threads") !== undefined;
 
-/** Sizes from which a job is split, in elements (GEMM: m·n·k); bench/threads.bench.mjs
- * measures the break-even of each and prints it. */
-export const threadOptions = { contiguous: 32768, strided: 262144, reduce: 262144, gemm: 1 << 20 };
+/** Sizes from which a job is split, in elements (GEMM: m·n·k). bench/threads.bench.mjs
+ * measures the break-even of each and prints it; on the loaded 2-CPU machine it found none
+ * (docs/BENCHMARKS.md, "Both cores"), so these sit at the top of the measured range:
+ * transcendentals from 2^18, GEMM from 256³; plain arithmetic and sums, whose kernel is a
+ * small share of the call, from 2^22. */
+export const threadOptions = { contiguous: 1 << 18, strided: 1 << 22, reduce: 1 << 22, gemm: 1 << 24 };
 
 let setting: number | "auto" = "auto";
 
