@@ -11,7 +11,7 @@ import { fileURLToPath } from "node:url";
 import * as np from "../dist/runtime/np/index.js";
 
 export const quick = process.env.BENCH_QUICK === "1";
-// BENCH_THREADS=1 (or a count) runs adjoint/np's kernels on that many threads; default "auto".
+// BENCH_THREADS=auto (or a count) runs adjoint/np's large kernels on that many threads; default: 1, the runtime's.
 if (process.env.BENCH_THREADS && typeof np.setThreads === "function") np.setThreads(process.env.BENCH_THREADS === "auto" ? "auto" : Number(process.env.BENCH_THREADS));
 const here = fileURLToPath(new URL(".", import.meta.url));
 

@@ -13,6 +13,7 @@ const rounds = process.env.BENCH_QUICK === "1" ? 7 : 15;
 np.setBackend("wasm");
 np.random.seed(0);
 const defaults = { ...threadOptions };
+np.setThreads("auto");
 const threads = np.getThreads();
 
 function median(xs) {
@@ -107,4 +108,4 @@ else {
   }
 }
 console.log(`load average at end: ${loadavg().map((l) => l.toFixed(2)).join(" ")}`);
-np.setThreads("auto");
+np.setThreads(1); // the default, for the benches after this one

@@ -35,10 +35,11 @@ export const threadsPossible = (): boolean =>
  * small share of the call, from 2^22. */
 export const threadOptions = { contiguous: 1 << 18, strided: 1 << 22, reduce: 1 << 22, gemm: 1 << 24 };
 
-let setting: number | "auto" = "auto";
+// Off by default: on the loaded 2-CPU machine it was measured on, no size broke even.
+let setting: number | "auto" = 1;
 
 /** Runs large NDArray kernels on `n` threads (the main thread and n − 1 workers), on all
- * cores ("auto", the default where worker_threads exist), or on the main thread only (1). */
+ * cores ("auto", where worker_threads exist), or on the main thread only (1, the default). */
 export function setThreads(n: number | "auto"): void {
   if (n !== "auto" && !(Number.isInteger(n) && n >= 1)) throw new Error(`setThreads: ${JSON.stringify(n)} is not a thread count; use a positive integer or "auto"`);
   setting = n;
