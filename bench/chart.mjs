@@ -89,7 +89,7 @@ const spec = {
     text: "Peer time / adjoint time by size (above 1: adjoint faster)",
     subtitle: [
       `${npResults.env.date.slice(0, 10)}, ${npResults.env.machine}, one run of each bench (load average ${loads(npResults)} and ${loads(peerResults)}: shared, noisy);`,
-      `${adjointName(backend)}, float32; dashed: the targets of issue 19`,
+      `${adjointName(backend)}${npResults.env.threads > 1 ? ` on ${npResults.env.threads} threads` : ""}, float32; dashed: the targets of issue 19`,
     ],
   },
   vconcat: [

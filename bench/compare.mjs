@@ -11,6 +11,8 @@ import { fileURLToPath } from "node:url";
 import * as np from "../dist/runtime/np/index.js";
 
 export const quick = process.env.BENCH_QUICK === "1";
+// BENCH_THREADS=auto (or a count) runs adjoint/np's large kernels on that many threads; default: 1, the runtime's.
+if (process.env.BENCH_THREADS && typeof np.setThreads === "function") np.setThreads(process.env.BENCH_THREADS === "auto" ? "auto" : Number(process.env.BENCH_THREADS));
 const here = fileURLToPath(new URL(".", import.meta.url));
 
 let tfjsReady;
@@ -128,12 +130,14 @@ export function environment() {
     node: process.version,
     date: new Date().toISOString(),
     load: loadavg().map((l) => Number(l.toFixed(2))),
+    // the threads adjoint/np's large Wasm kernels run on (1: the main thread only)
+    threads: typeof np.getThreads === "function" ? np.getThreads() : 1,
   };
 }
 
 export function printHeader(title, extra) {
   const env = environment();
-  console.log(`${title}\nmachine: ${env.machine}, node ${env.node}, ${env.date}; ${extra}`);
+  console.log(`${title}\nmachine: ${env.machine}, node ${env.node}, ${env.date}; ${extra}; adjoint/np threads: ${env.threads}`);
   console.log(`load average at start: ${env.load.join(" ")} (the machine is shared: compare ratios, not times)\n`);
   return env;
 }

@@ -24,7 +24,7 @@ describe("bench/chart.mjs", () => {
     for (const title of ["against tfjs-cpu", "grad(sum(tanh(x * w))) against each peer", "matmul n x n against each peer"]) {
       expect(svg).toContain(title);
     }
-    expect(svg).toContain("JavaScript backend");
+    expect(svg).toContain("wasm backend"); // the documented run: the Wasm backend, the default
     expect(svg).toBe(readFileSync(join(root, "docs", "bench-ratios.svg"), "utf8"));
   });
 

@@ -288,6 +288,7 @@ if (stats.hasErrors()) throw new Error(stats.toString({ all: false, errors: true
   'docs/np.md § `adjoint/np` — the typed-array runtime › import * as np from "adjoint/np";': { run: program() },
   'docs/np.md § The kernel backend: JS or WebAssembly SIMD › import * as np from "adjoint/np";': { run: program() },
   'docs/np.md § softmax, logSoftmax, logsumexp › import { grad } from "adjoint";': { run: program() },
+  'docs/np.md § Both cores: worker threads › import * as np from "adjoint/np";': { run: program() },
   "docs/np.md § NDArray › class NDArray {": { skip: "a summary of the class's members, not a program (its declaration: dist/runtime/np/ndarray.d.ts)" },
   "docs/np.md § Printing › array([0., 1., 2., 3.])            [0. 1. 2. 3.]": {
     async run(b) {

@@ -3,9 +3,9 @@
 // where both do the same IEEE operation per element (elementwise arithmetic, max/min, and
 // float32 through doubles rounds the same as in float32); a stated tolerance where the
 // order of additions differs (sums, gemm) or the functions are different code (exp...).
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import * as np from "../runtime/np/index.js";
-import { wasmOptions, wasmSupported } from "../runtime/np/backend/wasm.js";
+import { wasmBackend, wasmOptions, wasmSupported } from "../runtime/np/backend/wasm.js";
 import type { NDArray } from "../runtime/np/index.js";
 
 type DT = "float64" | "float32";
@@ -98,6 +98,31 @@ describe.skipIf(!wasmSupported())("the wasm backend computes what the JS kernels
       expectClose(...both(() => np.matmul(strided, np.transpose(strided))), 2 * 53, bound);
       const batch = data([3, 17, 19], dt);
       expectClose(...both(() => np.matmul(batch, np.transpose(batch, [0, 2, 1]))), 40, np.matmul(np.abs(batch), np.transpose(np.abs(batch), [0, 2, 1])));
+    });
+
+    it(`adjoint accumulation on the backend, ${dt}: addInto/subInto/mulInto broadcast exact, unbroadcast sums within n ulps of Σ|x|`, () => {
+      const w = wasmBackend();
+      const [binary, reduce] = [vi.spyOn(w, "binary"), vi.spyOn(w, "reduce")];
+      const acc = () => np.copy(a);
+      for (const [op, f] of [["add", np.addInto], ["sub", np.subInto], ["mul", np.mulInto]] as const) {
+        for (const x of [b, row, col, strided, transposed, 0.5]) expectExact(...both(() => f(acc(), x as NDArray)));
+        expectExact(...both(() => f(np.transpose(np.copy(np.transpose(a))), b)));
+        expect(binary.mock.calls.some((c) => c[0] === op)).toBe(true);
+      }
+      expectExact(...both(() => np.accumulate(np.accumulate(undefined, a), b)));
+      for (const x of [a, strided, transposed]) {
+        for (const target of [row, col, np.zeros([1, 53], dt), np.zeros([], dt)]) {
+          const n = x.size / target.size;
+          const scale = np.sum(np.abs(x), [0, 1].filter((d) => target.ndim < 2 - d || target.shape[d - (2 - target.ndim)] === 1), true);
+          expectClose(...both(() => np.unbroadcast(x, target) as NDArray), n, np.reshape(scale, target.shape));
+          expectClose(...both(() => np.addInto(np.copy(target), x)), n, np.add(np.reshape(scale, target.shape), np.abs(target)));
+        }
+        const [sw, sj] = both(() => np.array(np.sumToNumber(x)));
+        expectClose(sw, sj, x.size, np.sum(np.abs(x)));
+      }
+      expect(reduce).toHaveBeenCalled();
+      binary.mockRestore();
+      reduce.mockRestore();
     });
 
     it(`transcendentals route to wasm/math.ts, ${dt}`, () => {

@@ -3,7 +3,7 @@
 // columns, A in panels of MR rows, zero-padded), and a register tile of C accumulates each
 // panel pair. No FMA (relaxed SIMD is not in Node 20): a multiply and an add per lane.
 // float64: a 4x4 tile in eight f64x2 registers; float32: a 4x8 tile in eight f32x4.
-// Addresses are bytes, strides are elements; `packA`/`packB` hold MC*KC and KC*NC elements.
+// Addresses are bytes, strides are elements; `packA`/`packB` hold (MC+8)*KC and KC*(NC+8) elements.
 
 export const KC: i32 = 256;
 export const MC: i32 = 128;
@@ -44,10 +44,7 @@ export const NC: i32 = 2048;
   }
 }
 
-// The register tiles spill to this scratch tile before they are added into C.
-const TILE = memory.data(128, 16);
-
-function micro64(kc: i32, a: usize, b: usize): void {
+function micro64(kc: i32, a: usize, b: usize, tile: usize): void {
   let c00 = f64x2.splat(0), c01 = f64x2.splat(0), c10 = f64x2.splat(0), c11 = f64x2.splat(0);
   let c20 = f64x2.splat(0), c21 = f64x2.splat(0), c30 = f64x2.splat(0), c31 = f64x2.splat(0);
   for (let p = 0; p < kc; p++) {
@@ -63,11 +60,11 @@ function micro64(kc: i32, a: usize, b: usize): void {
     a += 32;
     b += 32;
   }
-  v128.store(TILE, c00); v128.store(TILE, c01, 16); v128.store(TILE, c10, 32); v128.store(TILE, c11, 48);
-  v128.store(TILE, c20, 64); v128.store(TILE, c21, 80); v128.store(TILE, c30, 96); v128.store(TILE, c31, 112);
+  v128.store(tile, c00); v128.store(tile, c01, 16); v128.store(tile, c10, 32); v128.store(tile, c11, 48);
+  v128.store(tile, c20, 64); v128.store(tile, c21, 80); v128.store(tile, c30, 96); v128.store(tile, c31, 112);
 }
 
-function micro32(kc: i32, a: usize, b: usize): void {
+function micro32(kc: i32, a: usize, b: usize, tile: usize): void {
   let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0);
   let c20 = f32x4.splat(0), c21 = f32x4.splat(0), c30 = f32x4.splat(0), c31 = f32x4.splat(0);
   for (let p = 0; p < kc; p++) {
@@ -83,14 +80,17 @@ function micro32(kc: i32, a: usize, b: usize): void {
     a += 16;
     b += 32;
   }
-  v128.store(TILE, c00); v128.store(TILE, c01, 16); v128.store(TILE, c10, 32); v128.store(TILE, c11, 48);
-  v128.store(TILE, c20, 64); v128.store(TILE, c21, 80); v128.store(TILE, c30, 96); v128.store(TILE, c31, 112);
+  v128.store(tile, c00); v128.store(tile, c01, 16); v128.store(tile, c10, 32); v128.store(tile, c11, 48);
+  v128.store(tile, c20, 64); v128.store(tile, c21, 80); v128.store(tile, c30, 96); v128.store(tile, c31, 112);
 }
 
 // @ts-ignore: decorator
 @inline function driver<T>(mr: i32, nr: i32, m: i32, n: i32, k: i32, a: usize, ars: i32, acs: i32,
   b: usize, brs: i32, bcs: i32, c: usize, crs: i32, ccs: i32, packA: usize, packB: usize): void {
   const shift = alignof<T>();
+  // The register tile spills to 128 bytes past A's panels (within packA's slack), so each
+  // thread running this on a shared memory has its own.
+  const tile = packA + at(MC * KC, 1, shift);
   for (let j0 = 0; j0 < n; j0 += NC) {
     const nc = min(NC, n - j0);
     for (let p0 = 0; p0 < k; p0 += KC) {
@@ -103,9 +103,9 @@ function micro32(kc: i32, a: usize, b: usize): void {
         for (let j = 0; j < nc; j += nr) {
           const bp = packB + at(j * kc, 1, shift);
           for (let i = 0; i < mc; i += mr) {
-            if (sizeof<T>() == 8) micro64(kc, packA + at(i * kc, 1, shift), bp);
-            else micro32(kc, packA + at(i * kc, 1, shift), bp);
-            addTile<T>(mr, nr, TILE, c + at(i0 + i, crs, shift) + at(j0 + j, ccs, shift), crs, ccs, mc - i, nc - j);
+            if (sizeof<T>() == 8) micro64(kc, packA + at(i * kc, 1, shift), bp, tile);
+            else micro32(kc, packA + at(i * kc, 1, shift), bp, tile);
+            addTile<T>(mr, nr, tile, c + at(i0 + i, crs, shift) + at(j0 + j, ccs, shift), crs, ccs, mc - i, nc - j);
           }
         }
       }

@@ -23,7 +23,7 @@ export {
   slice, Slice,
 } from "./shapeops.js";
 export { matmul, dot, outer, linalg } from "./linalg.js";
-export { gemm, setBackend, getBackend } from "./backend/index.js";
+export { gemm, setBackend, getBackend, setThreads, getThreads } from "./backend/index.js";
 export type { Backend, BackendName } from "./backend/index.js";
 export type { Gemm } from "./gemm.js";
 export { repr, str } from "./format.js";

@@ -170,13 +170,15 @@ export interface Operand {
   readonly strides: readonly number[];
 }
 
-/** Calls `kernel` over every run of the last (collapsed) dimension of `shape`. */
-export function iterate(kernel: Kernel, shape: Shape, ops: readonly Operand[]): void {
+/** The loops `iterate` runs over `shape`: length-1 dimensions dropped, dimensions that
+ * are contiguous in every operand merged, and a short last dimension swapped for the
+ * longest; undefined for an empty shape. */
+export function collapse(shape: Shape, ops: readonly Operand[]): { dims: number[]; strides: number[][] } | undefined {
   // Drop length-1 dimensions and merge dimensions that are contiguous in every operand.
   const dims: number[] = [];
   const strides: number[][] = ops.map(() => []);
   for (let d = 0; d < shape.length; d++) {
-    if (shape[d] === 0) return;
+    if (shape[d] === 0) return undefined;
     if (shape[d] === 1) continue;
     const last = dims.length - 1;
     if (last >= 0 && ops.every((op, j) => strides[j][last] === op.strides[d] * shape[d])) {
@@ -198,6 +200,15 @@ export function iterate(kernel: Kernel, shape: Shape, ops: readonly Operand[]): 
       strides.forEach(swap);
     }
   }
+  return { dims, strides };
+}
+
+/** Calls `kernel` over every run of the last (collapsed) dimension of `shape`. */
+export function iterate(kernel: Kernel, shape: Shape, ops: readonly Operand[]): void {
+  const loops = collapse(shape, ops);
+  if (loops === undefined) return;
+  const { dims, strides } = loops;
+  const k = dims.length;
   const offsets = ops.map((op) => op.offset);
   const n = k === 0 ? 1 : dims[k - 1];
   const inner = strides.map((s) => (k === 0 ? 0 : s[k - 1]));

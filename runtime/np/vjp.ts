@@ -1,5 +1,6 @@
 // What adjoint rules share: the rule shape, reducing a broadcast adjoint back to its
 // operand (`unbroadcast`), and accumulating adjoints in place without allocating.
+import { backend } from "./backend/index.js";
 import { allocate, checkCast, type DType } from "./dtype.js";
 import { intoKey, iterate, kernelFor } from "./kernels.js";
 import { isOwnedArray, NDArray, setOwnedArray, type ArrayOrScalar } from "./ndarray.js";
@@ -144,12 +145,33 @@ const subF = (acc: number, a: number) => acc - a;
 const mulF = (acc: number, a: number) => acc * a;
 const setF = (_acc: number, a: number) => a;
 
+/** The backend's binary kernel for each accumulation this module does. */
+const onBackendOps = new Map<(acc: number, a: number) => number, "add" | "sub" | "mul">([[addF, "add"], [subF, "sub"], [mulF, "mul"]]);
+
+/** `acc = f(acc, x)` over `shape` by the active backend's kernels (see backend/index.ts),
+ * where it has them for these operands (float arrays of one type, or a number, from its
+ * minSize): its binary kernel where `x` broadcasts to `acc`, its sum where `acc` is the
+ * smaller (the adjoint of a broadcast). False where it has none (nothing written). */
+function intoOnBackend(f: (acc: number, a: number) => number, acc: NDArray, x: ArrayOrScalar, shape: Shape): boolean {
+  const op = onBackendOps.get(f);
+  const b = backend();
+  if (op === undefined || (acc.dtype !== "float64" && acc.dtype !== "float32") || (typeof x !== "number" && x.dtype !== acc.dtype)) return false;
+  if (shape.reduce((p, d) => p * d, 1) < b.minSize) return false;
+  const target = { data: acc.data, offset: acc.offset, strides: broadcastStrides(acc.shape, acc.strides, shape) };
+  const xs = typeof x === "number" ? x : { data: x.data, offset: x.offset, strides: broadcastStrides(x.shape, x.strides, shape) };
+  if (sameShape(shape, acc.shape)) return b.binary(op, shape, target, target, xs);
+  return op === "add" && typeof xs !== "number" && b.reduce("sum", shape, target, xs);
+}
+
 /** `acc = f(acc, x)` in place over the broadcast of both shapes; where `acc` is the
  * smaller, the extra elements of `x` are folded in (a reduction). Floats do not go into
  * an integer `acc` unless `unsafeCast` (assignment truncates, as NumPy's does). */
 export function into(op: string, f: (acc: number, a: number) => number, acc: NDArray, x: ArrayOrScalar, unsafeCast = false): NDArray {
   const xs = typeof x === "number" ? new NDArray(Float64Array.of(x), []) : x;
   if (!unsafeCast) checkCast(op, typeof x === "number" && Number.isInteger(x) ? "int32" : xs.dtype, acc.dtype);
+  if (xs.size >= backend().minSize || acc.size >= backend().minSize) {
+    if (intoOnBackend(f, acc, x, sameShape(acc.shape, xs.shape) ? acc.shape : broadcastShapes(op, acc.shape, xs.shape))) return acc;
+  }
   const kernel = kernelFor("into", f, intoKey(acc.dtype, xs.dtype));
   // Contiguous operands of one shape, or all of x into a 0-d acc: one kernel call.
   if (acc.isContiguous && xs.isContiguous) {

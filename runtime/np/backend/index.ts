@@ -11,6 +11,8 @@ import type { Shape } from "../shape.js";
 import { jsBackend } from "./js.js";
 import { wasmBackend, wasmSupported } from "./wasm.js";
 
+export { setThreads, getThreads } from "./threads.js";
+
 export type BackendName = "js" | "wasm";
 export type ReduceOp = "sum" | "max" | "min";
 export type SoftmaxOp = "softmax" | "logSoftmax" | "logsumexp";

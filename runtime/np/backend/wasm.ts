@@ -4,12 +4,14 @@
 // detaches every view of the old buffer, so views are taken after every allocation and
 // no NDArray ever holds one (docs/BENCHMARKS.md measures the copies against the kernels).
 import { gemm as jsGemm, type Gemm } from "../gemm.js";
-import { iterate, type Kernel, type Operand } from "../kernels.js";
+import { collapse, iterate, type Kernel, type Operand } from "../kernels.js";
 import type { Shape } from "../shape.js";
 import type { Backend, Input, ReduceOp, SoftmaxOp } from "./index.js";
-import { wasmBase64 } from "./wasm-module.generated.js";
+import { runContiguous, runGemm, runStrided, type GemmArgs } from "./parallel.js";
+import { attachKernels, chunking, pool, runner, threadOptions, threadsPossible } from "./threads.js";
+import { wasmBase64, wasmMemory } from "./wasm-module.generated.js";
 
-type Exports = Record<string, (...args: number[]) => void> & { memory: WebAssembly.Memory; heapBase(): number };
+type Exports = Record<string, (...args: number[]) => void> & { heapBase(): number };
 type Float = Float64Array | Float32Array;
 
 let bytes: Uint8Array<ArrayBuffer> | undefined;
@@ -100,9 +102,24 @@ export function wasmBackend(): Backend {
   return (instance ??= create());
 }
 
+/** The module's bytes for a shared memory: one byte apart (scripts/build-wasm.mjs). */
+function sharedBytes(): Uint8Array<ArrayBuffer> {
+  const b = moduleBytes().slice();
+  b[wasmMemory.sharedFlagAt] = 3;
+  return b;
+}
+
 function create(): Backend {
-  const wasm = new WebAssembly.Instance(new WebAssembly.Module(moduleBytes()), {}).exports as unknown as Exports;
-  const scratch = new Scratch(wasm.memory, wasm.heapBase());
+  // On a shared memory where worker threads can run the kernels too (threads.ts).
+  const shared = threadsPossible();
+  const memory = new WebAssembly.Memory({ initial: wasmMemory.initial, maximum: wasmMemory.maximum, shared });
+  const module = new WebAssembly.Module(shared ? sharedBytes() : moduleBytes());
+  const wasm = new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as Exports;
+  const names = WebAssembly.Module.exports(module).filter((e) => e.kind === "function").map((e) => e.name);
+  const fns = names.map((name) => wasm[name]);
+  const index = new Map(names.map((name, i) => [name, i]));
+  attachKernels({ module, memory, names, fns }, shared);
+  const scratch = new Scratch(memory, wasm.heapBase());
   const [KC, MC, NC] = ["KC", "MC", "NC"].map((g) => (wasm[g] as unknown as WebAssembly.Global).value as number);
   const suffix = (data: unknown) => (data instanceof Float64Array ? "_f64" : data instanceof Float32Array ? "_f32" : undefined);
 
@@ -118,14 +135,16 @@ function create(): Backend {
     return k;
   }
 
-  /** Copies each operand's span into memory; returns them as operands of the memory view. */
-  function copyIn(shape: Shape, like: Float, inputs: readonly Input[], out: Operand, outReadsBack: boolean) {
+  /** Copies each operand's span into memory; returns them as operands of the memory view,
+   * with `extra` spans of the output's length allocated after it (a reduction's partials). */
+  function copyIn(shape: Shape, like: Float, inputs: readonly Input[], out: Operand, outReadsBack: boolean, extra = 0) {
     const shift = like instanceof Float64Array ? 3 : 2;
     const spans = inputs.map((x) => (typeof x === "number" ? { lo: 0, length: 1 } : span(shape, x)));
     const outSpan = span(shape, out);
     scratch.reset();
     const at = spans.map((s) => scratch.alloc(s.length << shift) >> shift);
     const outAt = scratch.alloc(outSpan.length << shift) >> shift;
+    const extraAt = extra > 0 ? scratch.alloc((extra * outSpan.length) << shift) >> shift : 0;
     const view = scratch.view(like);
     const zeros = shape.map(() => 0);
     const operands = inputs.map((x, j): Operand => {
@@ -139,7 +158,8 @@ function create(): Backend {
     // An output with gaps in its span (or read back, as a reduction's) is copied in too, so writing the span back keeps them.
     if (outReadsBack || outSpan.length !== sizeOf(shape)) view.set(out.data.subarray(outSpan.lo, outSpan.lo + outSpan.length) as Float, outAt);
     const copyOut = () => out.data.set(view.subarray(outAt, outAt + outSpan.length), outSpan.lo);
-    return { operands, out: { data: view, offset: outAt + out.offset - outSpan.lo, strides: out.strides } as Operand, copyOut, shift };
+    const outOperand: Operand = { data: view, offset: outAt + out.offset - outSpan.lo, strides: out.strides };
+    return { operands, out: outOperand, copyOut, shift, outAt, outLength: outSpan.length, extraAt };
   }
 
   /** Whether every array operand has the output's storage type (float64 or float32). */
@@ -150,11 +170,43 @@ function create(): Backend {
     return s;
   }
 
-  function elementwise(name: string, shape: Shape, out: Operand, inputs: readonly Input[], readsBack: boolean): boolean {
+  function elementwise(name: string, shape: Shape, out: Operand, inputs: readonly Input[]): boolean {
     const s = sameFloat(out, inputs);
     if (s === undefined) return false;
-    const run = copyIn(shape, out.data as Float, inputs, out, readsBack);
-    iterate(adapter(name + s, run.shift), shape, [run.out, ...run.operands]);
+    const run = copyIn(shape, out.data as Float, inputs, out, false);
+    const p = sizeOf(shape) >= threadOptions.strided ? pool() : undefined;
+    const ops = [run.out, ...run.operands];
+    if (p === undefined || runStrided(p, index.get(name + s)!, run.shift, shape, ops) === 0) iterate(adapter(name + s, run.shift), shape, ops);
+    run.copyOut();
+    return true;
+  }
+
+  const COMBINE = { sum: "add", max: "maximum", min: "minimum" } as const;
+  const IDENTITY = { sum: 0, max: -Infinity, min: Infinity } as const;
+  /** `out = op(out, x)`; on threads, each chunk folds into a partial output of its own,
+   * and the partials are folded into `out` in chunk order. */
+  function reduce(op: ReduceOp, shape: Shape, out: Operand, x: Operand): boolean {
+    const s = sameFloat(out, [x]);
+    if (s === undefined) return false;
+    const size = sizeOf(shape);
+    // Chunked from this size on however many threads there are (one included), so the sum is the same.
+    const p = size >= threadOptions.reduce ? runner() : undefined;
+    const chunks = p === undefined ? 0 : chunking(size, 8, 8192).count;
+    const outLength = span(shape, out).length;
+    const split = chunks > 1 && chunks * outLength <= size / 8; // partials: at most an eighth more work
+    const run = copyIn(shape, out.data as Float, [x], out, true, split ? chunks : 0);
+    const ops = [run.out, run.operands[0]];
+    const partials = { at: run.extraAt, stride: run.outLength, length: run.outLength, identity: IDENTITY[op], outAt: run.outAt };
+    const ran = split ? runStrided(p!, index.get(`${op}_into${s}`)!, run.shift, shape, ops, partials) : 0;
+    if (ran === 0) iterate(adapter(`${op}_into${s}`, run.shift), shape, ops);
+    else {
+      const kept = shape.map((d, i) => (out.strides[i] === 0 ? 1 : d));
+      const combine = adapter(COMBINE[op] + s, run.shift);
+      for (let c = 0; c < ran; c++) {
+        const partial = { ...run.out, offset: run.out.offset - run.outAt + run.extraAt + c * run.outLength };
+        iterate(combine, kept, [run.out, run.out, partial]);
+      }
+    }
     run.copyOut();
     return true;
   }
@@ -170,14 +222,18 @@ function create(): Backend {
     const shift = s === "_f64" ? 3 : 2;
     scratch.reset();
     const [pa, pb, pc] = [sa, sb, sc].map((x) => scratch.alloc(x.length << shift));
-    const packA = scratch.alloc((MC + 8) * KC << shift);
-    const packB = scratch.alloc((Math.min(NC, n) + 8) * KC << shift);
+    // Packing buffers for each thread that may run a share of the rows.
+    const p = m * n * k >= threadOptions.gemm && Math.max(m, n) >= 16 ? pool() : undefined;
+    const packA = (MC + 8) * KC << shift;
+    const packSet = packA + ((Math.min(NC, n) + 8) * KC << shift);
+    const pack = scratch.alloc(packSet * (p?.size ?? 1));
     const view = scratch.view(c as Float);
     view.set(a.subarray(sa.lo, sa.lo + sa.length) as Float, pa >> shift);
     view.set(b.subarray(sb.lo, sb.lo + sb.length) as Float, pb >> shift);
     view.set(c.subarray(sc.lo, sc.lo + sc.length) as Float, pc >> shift);
-    wasm["gemm" + s](m, n, k, pa + ((aO - sa.lo) << shift), aRs, aCs, pb + ((bO - sb.lo) << shift), bRs, bCs,
-      pc + ((cO - sc.lo) << shift), cRs, cCs, packA, packB);
+    const args: GemmArgs = [m, n, k, pa + ((aO - sa.lo) << shift), aRs, aCs, pb + ((bO - sb.lo) << shift), bRs, bCs, pc + ((cO - sc.lo) << shift), cRs, cCs];
+    if (p !== undefined) runGemm(p, index.get("gemm" + s)!, shift, args, pack, packSet, packA);
+    else wasm["gemm" + s](...args, pack, pack + packA);
     c.set(view.subarray(pc >> shift, (pc >> shift) + sc.length), sc.lo);
   };
 
@@ -189,18 +245,20 @@ function create(): Backend {
     gemm,
     has: (op) => UNARY.includes(op) || BINARY.includes(op) || MATH.includes(op),
     unary(op, shape, out, a) {
-      if (UNARY.includes(op)) return elementwise(op, shape, out, [a], false);
+      if (UNARY.includes(op)) return elementwise(op, shape, out, [a]);
       if (!MATH.includes(op)) return false;
       // wasm/math.ts takes contiguous runs only.
       const s = sameFloat(out, [a]);
       if (s === undefined || !dense(shape, out.strides) || !dense(shape, a.strides)) return false;
       const run = copyIn(shape, out.data as Float, [a], out, false);
-      wasm[op + s](run.operands[0].offset << run.shift, run.out.offset << run.shift, sizeOf(shape));
+      const [src, dst, size] = [run.operands[0].offset, run.out.offset, sizeOf(shape)];
+      const p = size >= threadOptions.contiguous ? pool() : undefined;
+      if (p === undefined || !runContiguous(p, index.get(op + s)!, run.shift, src, dst, size)) wasm[op + s](src << run.shift, dst << run.shift, size);
       run.copyOut();
       return true;
     },
-    binary: (op, shape, out, a, b) => BINARY.includes(op) && elementwise(op, shape, out, [a, b], false),
-    reduce: (op: ReduceOp, shape, out, x) => elementwise(`${op}_into`, shape, out, [x], true),
+    binary: (op, shape, out, a, b) => BINARY.includes(op) && elementwise(op, shape, out, [a, b]),
+    reduce,
     softmax(op, outer, n, inner, out, x, xOffset) {
       const s = suffix(out);
       if (s === undefined || x.constructor !== out.constructor) return false;
