@@ -369,9 +369,9 @@ describe("what jvp refuses, where it is written", () => {
     const out = refused(`const h = customGrad((x: number) => x * x, ([x], _v, d) => [2 * x * d]);\nfunction f(x: number): number { return h(x) + 1; }\nexport const j = jvp(f);\nexport const k = jvp(h);`);
     expect(out).toEqual([expect.stringMatching(/^ADJ029 4: .*'h' carries a vjp/), expect.stringMatching(/^ADJ029 6: .*'h' carries a vjp/)]);
   });
-  it("jacfwd of a record parameter", () => {
-    expect(refused(`function f(p: { a: number }): number { return p.a * 2; }\nexport const j = jacfwd(f);`)).toEqual([
-      expect.stringMatching(/^ADJ029 4: .*jacfwd of a function with an object record parameter/),
+  it("jacfwd with respect to a record (by a number, the record passes through)", () => {
+    expect(refused(`function f(p: { a: number }, x: number): number { return p.a * x; }\nexport const j = jacfwd(f);\nexport const k = jacfwd(f, { wrt: 1 });`)).toEqual([
+      expect.stringMatching(/^ADJ029 4: .*jacfwd with respect to the record 'p'/),
     ]);
   });
 });

@@ -11,7 +11,7 @@ import type { IRFunction } from "../ir/index.js";
 import type { ModuleFunction } from "../ir/context.js";
 import { spanOf } from "../ast.js";
 import type { Generated } from "./output.js";
-import { flatGradientParams, recordJvp } from "./record-entries.js";
+import { flatGradientParams, recordJvp, unpacked } from "./record-entries.js";
 
 /** What forward sites need of the module compiler. */
 export interface ForwardHost {
@@ -51,7 +51,7 @@ export class ForwardSites {
   /** The jvp of a function with record parameters: an entry unpacking each record and its tangent (a record of the same keys) into fields. */
   private recordSite(call: t.CallExpression, fn: ModuleFunction, ir: IRFunction, indices: number[], named: boolean, inline: boolean, single: boolean | undefined, fail: (code: DiagnosticCode, detail: string) => void): void {
     if (inline) return fail("ADJ028", "a record parameter of an inline function (declare the function in the module to differentiate it with respect to a record)");
-    if (single !== undefined) return fail("ADJ029", "jacfwd of a function with an object record parameter (take jvp along each field, or pass the fields as parameters)");
+    if (single !== undefined) return this.recordJacfwd(call, fn, ir, indices, single, fail);
     const flat = indices.flatMap((i) => flatGradientParams(ir, ir.sourceParams![i]));
     const inner = this.jvpFor(fn.key, flat, true, true, true);
     if (!inner) return;
@@ -64,6 +64,18 @@ export class ForwardSites {
       if (!this.host.append({ code: "", lines: recordJvp(ir, names, indices, name, inner) })) return;
     }
     this.host.replace(call, name);
+  }
+
+  /** `jacfwd(f, { wrt })` by numbers, arrays and NDArrays of a function with record parameters: the records pass through, unpacked at the site. */
+  private recordJacfwd(call: t.CallExpression, fn: ModuleFunction, ir: IRFunction, indices: number[], single: boolean, fail: (code: DiagnosticCode, detail: string) => void): void {
+    const names = fn.node.params.map((p) => (p as t.Identifier).name);
+    const record = indices.find((i) => ir.sourceParams![i].kind === "record");
+    if (record !== undefined) return fail("ADJ029", `jacfwd with respect to the record '${names[record]}' (take jvp along each field, or jacrev by the record)`);
+    const flat = indices.map((i) => (ir.sourceParams![i] as { index: number }).index);
+    const inner = this.jvpFor(fn.key, flat, true, true, true);
+    if (!inner) return;
+    const jacobian = `${this.host.runtime()}.jacfwdOf(${inner}, ${ir.params.length}, [${flat.join(", ")}], ${single})`;
+    this.host.replace(call, `((${names.join(", ")}) => ${jacobian}(${unpacked(names, ir.sourceParams!).join(", ")}))`);
   }
 
   /**
