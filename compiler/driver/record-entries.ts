@@ -27,12 +27,12 @@ function differentiablePaths(ir: IRFunction, path: string, param: SourceParam, o
   return param.fields.flatMap(([key, field]) => differentiablePaths(ir, `${path}${optional ? "?." : "."}${key}`, field, optional || (field.kind === "record" && param.optional.has(key))));
 }
 
-/** The gradient of a source parameter as code: a record of its fields' gradients, read from `list` in order. */
-function packed(ir: IRFunction, param: SourceParam, list: string, next: { at: number }, path: string): string {
-  if (param.kind === "value") return `${list}[${next.at++}]`;
+/** The gradient of a source parameter as code: a record of its fields' gradients, the k-th differentiable field's `entry(k)`. */
+function packed(ir: IRFunction, param: SourceParam, entry: (k: number) => string, next: { at: number }, path: string): string {
+  if (param.kind === "value") return entry(next.at++);
   const fields = param.fields.filter(([, field]) => flatGradientParams(ir, field).length > 0);
   const code = (key: string, field: SourceParam) => {
-    const inner = packed(ir, field, list, next, `${path}?.${key}`);
+    const inner = packed(ir, field, entry, next, `${path}?.${key}`);
     // An optional record the caller left out has no gradient either.
     return field.kind === "record" && param.optional.has(key) ? `${path}?.${key} == null ? undefined : ${inner}` : inner;
   };
@@ -44,19 +44,15 @@ export function fieldPaths(ir: IRFunction, param: SourceParam, path: string): st
   return differentiablePaths(ir, path, param, false);
 }
 
-/** A record of `param`'s differentiable fields' values, read from `list` in order (`inner`: the code of each entry, given the entry's). */
-export function recordOf(ir: IRFunction, param: SourceParam, list: string, path: string, inner?: (entry: string) => string): string {
-  const next = { at: 0 };
-  if (!inner) return packed(ir, param, list, next, path);
-  // Each entry is itself a list to pack: the Hessian's row of blocks.
-  const rows = flatGradientParams(ir, param).map((_, k) => inner(`${list}[${k}]`));
-  return packed(ir, param, `%rows`, next, path).replace(/%rows\[(\d+)\]/g, (_, k: string) => rows[Number(k)]);
+/** A record of `param`'s differentiable fields' values, read from `list` in order (`inner`: the code of each entry, given the entry's: a Hessian's row of blocks). */
+export function recordOf(ir: IRFunction, param: SourceParam, list: string, path: string, inner = (entry: string) => entry): string {
+  return packed(ir, param, (k) => inner(`${list}[${k}]`), { at: 0 }, path);
 }
 
 /** Gradients of the records among `order` (source positions), in that order, from `list`, the flat gradients. */
 function gradients(ir: IRFunction, names: string[], order: number[], list: string): string[] {
   const next = { at: 0 };
-  return order.map((i) => packed(ir, ir.sourceParams![i], list, next, names[i]));
+  return order.map((i) => packed(ir, ir.sourceParams![i], (k) => `${list}[${k}]`, next, names[i]));
 }
 
 /** A name none of the parameters has. */

@@ -15,7 +15,7 @@ export function analyzedWithoutCopies(fn: IRFunction, analyze: (fn: IRFunction) 
 }
 
 /** fn with each array name that only ever holds another's array renamed to it (fn itself where there is none). */
-export function propagateArrayCopies(fn: IRFunction, types: ReadonlyMap<string, string>): IRFunction {
+function propagateArrayCopies(fn: IRFunction, types: ReadonlyMap<string, string>): IRFunction {
   if (fn.outputs) return fn;
   const assignments = new Map<string, number>();
   forEachStmt(fn.body, (s) => {
