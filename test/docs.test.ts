@@ -272,6 +272,12 @@ if (stats.hasErrors()) throw new Error(stats.toString({ all: false, errors: true
     },
   },
   'docs/modes.md § Higher order › import { hvp } from "adjoint";': { skip: "the source of the generated code above it, which that block's check compiles" },
+  "docs/modes.md § Code whose gradient needs arrays by identity › // u = next;  (line 16)": {
+    async run(b) {
+      // Lines of the golden tangent function it quotes, in order.
+      expectLinesInOrder(b.text, readFileSync(join(root, "fixtures", "modes-by-identity", "output.js"), "utf8"), "fixtures/modes-by-identity/output.js");
+    },
+  },
   'docs/modes.md § Records › import { grad, hessian, hvp } from "adjoint";': { run: program() },
   'docs/modes.md § NDArray code › import { grad, hessian, hvp } from "adjoint";': { run: program() },
   "docs/modes.md § NDArray code › // if (dh !== undefined)  (line 10)": {

@@ -243,7 +243,7 @@ describe("grad(grad(f))", () => {
     `;
     const result = transform(source, { filename: "nested.ts" });
     expect(result.diagnostics.map((d) => `${d.code} ${d.line}: ${d.message}`)).toEqual([
-      "ADJ016 7: this expression is not supported in differentiated code: grad of 'f' differentiated again needs arrays saved whole, which is not differentiable yet (an array saved whole: one filled, sorted, set or overwritten by a callee)",
+      "ADJ016 7: this expression is not supported in differentiated code: grad of 'f' differentiated again needs arrays saved whole, which is not differentiable yet (an array saved whole: one filled, sorted, set or overwritten by a callee); hvp, hessian, jvp(grad(f)) and second derivatives by numbers of it work, reverse over forward",
     ]);
   });
 

@@ -553,6 +553,8 @@ describe("random programs with effects", () => {
       } finally {
         if (ON_DEMAND || process.env.EFFECT_SUMMARY) console.log(`${summary()}\n\n${totals.programs} programs in ${((Date.now() - started) / 1000).toFixed(1)} s (seed ${SEED})`);
       }
+      // Second order compiles where first order does (reverse over forward where the gradient needs arrays by identity).
+      expect(totals.nestedCompiled).toBeGreaterThanOrEqual(0.9 * (totals.nestedCompiled + totals.nestedRefused));
       if (failures.length > 0) {
         // One minimized program per distinct (problems, ingredients) signature.
         // Group by what went wrong (problem kinds, the array kind, a thrown message without its numbers),

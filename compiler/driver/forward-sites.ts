@@ -11,7 +11,7 @@ import type { IRFunction } from "../ir/index.js";
 import type { ModuleFunction } from "../ir/context.js";
 import { spanOf } from "../ast.js";
 import type { Generated } from "./output.js";
-import { flatGradientParams, recordJvp, unpacked } from "./record-entries.js";
+import { flatGradientParams, gradients, recordJvp, unpacked } from "./record-entries.js";
 
 /** What forward sites need of the module compiler. */
 export interface ForwardHost {
@@ -69,13 +69,15 @@ export class ForwardSites {
   /** `jacfwd(f, { wrt })` by numbers, arrays and NDArrays of a function with record parameters: the records pass through, unpacked at the site. */
   private recordJacfwd(call: t.CallExpression, fn: ModuleFunction, ir: IRFunction, indices: number[], single: boolean, fail: (code: DiagnosticCode, detail: string) => void): void {
     const names = fn.node.params.map((p) => (p as t.Identifier).name);
-    const record = indices.find((i) => ir.sourceParams![i].kind === "record");
-    if (record !== undefined) return fail("ADJ029", `jacfwd with respect to the record '${names[record]}' (take jvp along each field, or jacrev by the record)`);
-    const flat = indices.map((i) => (ir.sourceParams![i] as { index: number }).index);
+    // By a record, a record of its keys, each field's Jacobian (one jvp per element of each field), as JAX's jacfwd of a pytree.
+    const flat = indices.flatMap((i) => flatGradientParams(ir, ir.sourceParams![i]));
     const inner = this.jvpFor(fn.key, flat, true, true, true);
     if (!inner) return;
-    const jacobian = `${this.host.runtime()}.jacfwdOf(${inner}, ${ir.params.length}, [${flat.join(", ")}], ${single})`;
-    this.host.replace(call, `((${names.join(", ")}) => ${jacobian}(${unpacked(names, ir.sourceParams!).join(", ")}))`);
+    const byRecord = indices.some((i) => ir.sourceParams![i].kind === "record");
+    const jacobians = `${this.host.runtime()}.jacfwdOf(${inner}, ${ir.params.length}, [${flat.join(", ")}], ${single && !byRecord})(${unpacked(names, ir.sourceParams!).join(", ")})`;
+    if (!byRecord) return this.host.replace(call, `((${names.join(", ")}) => ${jacobians})`);
+    const packed = gradients(ir, names, indices, "jacobians");
+    this.host.replace(call, `((${names.join(", ")}) => { const jacobians = ${jacobians}; return ${single ? packed[0] : `[${packed.join(", ")}]`}; })`);
   }
 
   /**

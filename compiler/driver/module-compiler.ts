@@ -86,6 +86,7 @@ export class ModuleCompiler {
       moduleChanged: () => (this.kinds = null),
       lower: (key) => this.lower(this.ctx.functions.get(key)!),
       vjpFor: (key, mask) => this.vjpFor(key, mask),
+      gradFor: (key, wrt) => this.entryFor(key, { kind: "grad", order: [wrt], single: true }, `${key}$grad_${this.lower(this.ctx.functions.get(key)!)?.params[wrt]}`),
       jvpFor: (key, order) => this.forward.site(key, order, true, false) as string | null,
       replace: (call, code) => this.replace(call, code),
     };
@@ -194,8 +195,9 @@ export class ModuleCompiler {
       }
     } else if (fnTarget.type === "CallExpression" && calleeMarker(fnTarget.callee, this.ctx)) {
       // grad(grad(f)): the inner derivative as a function of the module (nested.ts).
-      this.nested.inner.add(fnTarget);
-      const key = this.nested.derivative(fnTarget, this.ctx.diagnostics);
+      const found = this.nested.innerDerivative(fnTarget, marker, wrt, call, this.ctx.diagnostics);
+      if (found?.made) return this.replace(call, found.made);
+      const key = found?.key;
       if (!key) return;
       fn = this.ctx.functions.get(key);
       const further = this.nested.nestsNoFurther(key);

@@ -31,6 +31,8 @@ export interface NestedHost {
   wrt(options: t.CallExpression["arguments"][number] | undefined, call: t.CallExpression): number | number[] | null;
   /** The module's kinds are to be found again: a function was added. */
   moduleChanged(): void;
+  /** The gradient entry of a module function by one parameter, generated once. */
+  gradFor(key: string, wrt: number): string | null;
   /** The jvp of a module function with respect to `order`, generated once: `(...args, ...tangents) => [value, tangent]`. */
   jvpFor(key: string, order: number[]): string | null;
 }
@@ -40,8 +42,10 @@ export class NestedDerivatives {
   private names = new Map<string, string | Diagnostic[]>();
   /** Marker calls that are the argument of another marker: compiled with it, not as sites of their own. */
   readonly inner = new Set<t.CallExpression>();
-  /** Derivatives made of module jvps (byTangents): nothing differentiates them again. */
-  private byJvps = new Set<string>();
+  /** Derivatives made of module entry points (byTangents, jvpOfGradient), each with why nothing differentiates them again. */
+  private byJvps = new Map<string, string>();
+  /** Refusals of a gradient in the subset for what only the runtime does by array identity (curvature then goes reverse over forward). */
+  private needsIdentity = new WeakSet<Diagnostic>();
 
   constructor(private host: NestedHost) {}
 
@@ -60,8 +64,11 @@ export class NestedDerivatives {
     const fnTarget = target && target.type !== "SpreadElement" && target.type !== "ArgumentPlaceholder" ? unwrap(target as t.Expression) : undefined;
     let key: string | null = null;
     if (fnTarget?.type === "CallExpression" && calleeMarker(fnTarget.callee, ctx)) {
-      this.inner.add(fnTarget);
-      key = this.derivative(fnTarget, problems);
+      const wrt = marker === "jvp" ? this.host.wrt(options, call) : 0;
+      const found = wrt === null ? null : this.innerDerivative(fnTarget, marker, wrt, call, problems);
+      // Made of entry points: its site may call it, nothing differentiates it again.
+      if (found?.made) return fail(call, `${marker}(…) differentiated again: ${this.byJvps.get(found.made)}`);
+      key = found?.key ?? null;
       if (!key) return null;
     } else if (fnTarget?.type === "Identifier" && ctx.functions.has(fnTarget.name)) {
       key = fnTarget.name;
@@ -71,6 +78,56 @@ export class NestedDerivatives {
     const wrt = this.host.wrt(options, call);
     if (wrt === null) return null;
     return this.derivativeOf(key, marker, wrt, call, problems);
+  }
+
+  /**
+   * The inner derivative of `marker(inner, { wrt })` as a function of the module (`key`), for
+   * the outer marker to differentiate; or, for a jvp of a gradient that cannot be written in the
+   * subset, the outer derivative made whole (`made`). Null with the inner's problems reported.
+   */
+  innerDerivative(inner: t.CallExpression, marker: string, wrt: number | number[], call: t.CallExpression, problems: Diagnostic[]): { key: string; made?: undefined } | { made: string; key?: undefined } | null {
+    this.inner.add(inner);
+    const found: Diagnostic[] = [];
+    const key = this.derivative(inner, found);
+    if (key) return { key };
+    const made = marker === "jvp" && found.length > 0 && found.every((d) => this.needsIdentity.has(d)) ? this.jvpOfGradient(inner, wrt, call) : null;
+    if (made) return { made };
+    problems.push(...found);
+    return null;
+  }
+
+  /**
+   * `jvp(grad(f, { wrt: i }), { wrt })` where f's gradient cannot be written in the subset (it
+   * needs arrays by identity): the gradient as f's own, and its tangent along u as the gradient
+   * by i of f's jvp tangent along u (reverse over forward). Made of entry points, so it nests no
+   * further; null where f's inner call is not of that form (its own refusal then stands).
+   */
+  private jvpOfGradient(inner: t.CallExpression, wrt: number | number[], call: t.CallExpression): string | null {
+    const { ctx } = this.host;
+    const [target, options] = inner.arguments;
+    const fnTarget = target && target.type !== "SpreadElement" && target.type !== "ArgumentPlaceholder" ? unwrap(target as t.Expression) : undefined;
+    if (calleeMarker(inner.callee, ctx) !== "grad" || fnTarget?.type !== "Identifier" || !ctx.functions.has(fnTarget.name)) return null;
+    const key = fnTarget.name;
+    const by = this.host.wrt(options, inner);
+    const ir = typeof by === "number" ? this.lowerForNesting(key, []) : null;
+    if (ir === null || hasRecords(ir) || typeof by !== "number") return null;
+    const along = Array.isArray(wrt) ? wrt : [wrt];
+    if (along.some((i) => !Number.isInteger(i) || i < 0 || i >= ir.params.length)) return null;
+    const tangent = this.derivativeOf(key, "tangent", wrt, call, []);
+    const product = tangent && this.host.gradFor(tangent, by);
+    const gradient = product && this.host.gradFor(key, by);
+    if (!gradient) return null;
+    const name = this.host.freshModuleName(`${key}$grad$jvp`);
+    const args = ir.params.join(", ");
+    const us = along.map((i) => `u_${ir.params[i]}`).join(", ");
+    this.host.appendLines([
+      { text: `// jvp of the gradient of ${key} with respect to ${ir.params[by]}, along ${along.map((i) => ir.params[i]).join(", ")}: the gradient, and the gradient of ${key}'s jvp tangent (reverse over forward: the gradient needs arrays by identity); generated by adjoint` },
+      { text: `function ${name}(${args}, ${us}) {` },
+      { text: `  return [${gradient}(${args}), ${product}(${args}, ${us})];` },
+      { text: "}" },
+    ]);
+    this.byJvps.set(name, "a jvp of a gradient that needs arrays by identity nests to second order (it is made of the gradient and the gradient of a jvp, entry points with no derivative of their own)");
+    return name;
   }
 
   /**
@@ -102,12 +159,27 @@ export class NestedDerivatives {
 
   /** Why a generated derivative cannot be differentiated again, where it cannot. */
   nestsNoFurther(key: string): string | undefined {
-    return this.byJvps.has(key) ? "NDArray code nests to second order (its gradient's gradient is made of jvps, which have no derivative of their own yet)" : undefined;
+    return this.byJvps.get(key);
   }
 
-  /** The gradient of f with respect to parameter `wrt` (`fields`: f's flat parameters, its records taken as their fields), as a function in the differentiable subset (reported at `at` where it cannot be). */
-  gradientFunction(key: string, wrt: number | number[], at: t.CallExpression, fields = false): string | null {
-    return this.derivativeOf(key, "grad", wrt, at, this.host.ctx.diagnostics, fields);
+  /**
+   * What H v of f by `wrt` is made from (`fields`: f's flat parameters, its records taken as
+   * their fields): f's gradient in the differentiable subset, whose jvp along v is H v (forward
+   * over reverse); or, where that gradient would need arrays by identity (one several names
+   * hold, arrays saved whole), the tangent of f's jvp along v (`along`, default `wrt`), whose
+   * gradient by `wrt` is H v (reverse over forward: forward mode mirrors arrays). Reported at
+   * `at` where neither can be made.
+   */
+  curvature(key: string, wrt: number, at: t.CallExpression, fields = false, along: number | number[] = wrt): Curvature | null {
+    const problems: Diagnostic[] = [];
+    const gradient = this.derivativeOf(key, "grad", wrt, at, problems, fields);
+    if (gradient) return { gradient };
+    if (problems.length > 0 && problems.every((d) => this.needsIdentity.has(d))) {
+      const tangent = this.derivativeOf(key, "tangent", along, at, [], fields);
+      if (tangent) return { tangent };
+    }
+    this.host.ctx.diagnostics.push(...problems);
+    return null;
   }
 
   /** The module function computing `marker(key, { wrt })` in the differentiable subset, generated once. */
@@ -175,8 +247,8 @@ export class NestedDerivatives {
     const extra = made.node.params.slice(ir.params.length).map((p) => ({ name: (p as t.Identifier).name, typed: text.slice(p.start!, p.end!) }));
     const result = made.node.returnType ? text.slice(made.node.returnType.start!, made.node.returnType.end!) : "";
     if (extra.some((e) => names.includes(e.name))) return fail(`the derivative ${inner} has a parameter named like one of '${key}' (a bug in adjoint)`);
-    const about = `${marker === "jvp" ? "jvp" : marker === "vjp" ? "pullback" : marker === "grad" ? "gradient" : "value and gradient"} of ${key} with respect to ${order.map((i) => names[i]).join(", ")}: ${inner} of its fields`;
-    if (this.byJvps.has(inner)) this.byJvps.add(name);
+    const about = `${marker === "tangent" ? "tangent of the jvp" : marker === "jvp" ? "jvp" : marker === "vjp" ? "pullback" : marker === "grad" ? "gradient" : "value and gradient"} of ${key} with respect to ${order.map((i) => names[i]).join(", ")}: ${inner} of its fields`;
+    if (this.byJvps.has(inner)) this.byJvps.set(name, this.byJvps.get(inner)!);
     const wrapper = (typed: boolean) => recordWrapper(ir, names, about, name, inner, extra, typed ? result : null);
     return this.registerText(name, wrapper(true), wrapper(false), call, problems);
   }
@@ -189,7 +261,7 @@ export class NestedDerivatives {
     const kinds: string[] = lowered.paramTypes;
     if (order.some((i) => kinds[i] !== "number" && kinds[i] !== "array" && kinds[i] !== "ndarray")) return fail(`a derivative differentiated again takes numbers, arrays of numbers and NDArrays (not yet records): '${key}'`);
     const mask = [...new Set(order)].sort((a, b) => a - b);
-    const forward = marker === "jvp";
+    const forward = marker === "jvp" || marker === "tangent";
     // One name per array: its adjoint is then a variable, not the runtime's map.
     const { ir, analysis } = analyzedWithoutCopies(lowered, (fn) => this.host.analyze(fn, new Set(mask), { writesAreOutputs: forward }));
     const reverseOnly = forward ? [] : reverseRefusals(ir, analysis, ctx.filename);
@@ -204,7 +276,7 @@ export class NestedDerivatives {
     }
     const entry = { kind: forward ? ("grad" as const) : marker === "vjp" ? ("cotangent" as const) : marker, order, single: !Array.isArray(wrt) };
     const code = forward
-      ? forwardFunction(ir, analysis, { name, order, runtime, entry: true, calleeJvp: () => "undefined" })
+      ? forwardFunction(ir, analysis, { name, order, runtime, entry: true, plain: true, tangentOnly: marker === "tangent", calleeJvp: () => "undefined" })
       : reverseFunction(ir, analysis, {
           name,
           wrt: mask,
@@ -213,35 +285,45 @@ export class NestedDerivatives {
           plainStack: true,
           calleeVjp: () => ({ name: "undefined", inPlace: [], noHead: "undefined", restores: false, needsDistinct: false }),
         }).code;
-    const what = forward ? "jvp" : marker === "grad" ? "gradient" : marker === "vjp" ? "pullback" : "value and gradient";
+    const what = marker === "tangent" ? "tangent of the jvp" : forward ? "jvp" : marker === "grad" ? "gradient" : marker === "vjp" ? "pullback" : "value and gradient";
     const about = `${what} of ${key} with respect to ${order.map((i) => ir.params[i]).join(", ")}, in the differentiable subset (to be differentiated again); generated by adjoint`;
     const lines = print(withSourceComments([{ kind: "comment", text: about }, ...code]));
     const text = lines.map((l) => l.text).join("\n");
     // What only the runtime does (arrays saved whole, attached vjps, adjoints found by array) has no derivative yet; NDArray rules and helpers have tangents (lower/second-order.ts).
     const helper = new RegExp(`${runtime}\\.(?!(?:${SECOND_ORDER.join("|")})\\b)(\\w+)|\\.(pushRef|popRef)\\(`).exec(text);
-    if (helper) return fail(`${marker} of '${key}' differentiated again needs ${helper[1] ? `the runtime's ${helper[1]}` : "arrays saved whole"}, which is not differentiable yet (${whyRuntime(helper[1] ?? helper[2])})`);
-    return this.register(name, lines, kinds, ir, analysis, forward ? { kind: "jvp", order, single: true } : entry, call, problems);
+    // By numbers, the gradient is the jvp along each, written in the subset too: forward mode mirrors arrays and needs none of those helpers.
+    if (helper && !forward && marker !== "vjp" && order.every((i) => kinds[i] === "number")) {
+      const viaTangents: Diagnostic[] = [];
+      if (this.byTangents(key, marker, order, !Array.isArray(wrt), name, ir, analysis, call, viaTangents, true)) return true;
+    }
+    if (helper) {
+      const refusal = diagnostic("ADJ016", ctx.filename, spanOf(call), `${marker} of '${key}' differentiated again needs ${helper[1] ? `the runtime's ${helper[1]}` : "arrays saved whole"}, which is not differentiable yet (${whyRuntime(helper[1] ?? helper[2])})${forward ? "" : "; hvp, hessian, jvp(grad(f)) and second derivatives by numbers of it work, reverse over forward"}`);
+      if (!forward) this.needsIdentity.add(refusal);
+      problems.push(refusal);
+      return false;
+    }
+    return this.register(name, lines, kinds, ir, analysis, forward ? { kind: marker, order, single: true } : entry, call, problems);
   }
 
   /**
    * `grad` or `valueAndGrad` of f by numbers, from f's jvp along each: for code reverse mode
    * cannot differentiate again (an NDArray gradient), as a function of the subset calling those jvps.
    */
-  private byTangents(key: string, marker: "grad" | "valueAndGrad", order: number[], single: boolean, name: string, ir: IRFunction, analysis: Analysis, call: t.CallExpression, problems: Diagnostic[]): boolean {
-    // Module jvps, not in the subset: the tangents of NDArray code have no derivative of their own, so this nests no further.
-    const jvps = order.map((i) => this.host.jvpFor(key, [i]));
+  private byTangents(key: string, marker: "grad" | "valueAndGrad", order: number[], single: boolean, name: string, ir: IRFunction, analysis: Analysis, call: t.CallExpression, problems: Diagnostic[], plain = false): boolean {
+    // Plain: f's jvps in the subset, so this nests further. Else module jvps: the tangents of NDArray code have no derivative of their own, so this nests no further.
+    const jvps = order.map((i) => (plain ? this.derivativeOf(key, "jvp", i, call, problems, hasRecords(ir)) : this.host.jvpFor(key, [i])));
     if (jvps.some((j) => j === null)) return false;
     const args = ir.params.join(", ");
     const along = (k: number) => `${jvps[k]}(${args}, 1)`;
     const gradients = single ? `${along(0)}[1]` : `[${order.map((_, k) => `${along(k)}[1]`).join(", ")}]`;
     const result = marker === "grad" ? gradients : single ? along(0) : `[${along(0)}[0], ${gradients}]`;
     const lines: PrintedLine[] = [
-      { text: `// ${marker === "grad" ? "gradient" : "value and gradient"} of ${key} with respect to ${order.map((i) => ir.params[i]).join(", ")}: its jvp along each, the code being an NDArray gradient reverse mode does not differentiate again; generated by adjoint` },
+      { text: `// ${marker === "grad" ? "gradient" : "value and gradient"} of ${key} with respect to ${order.map((i) => ir.params[i]).join(", ")}: its jvp along each, ${plain ? "in the subset (its reverse sweep would need arrays by identity)" : "the code being an NDArray gradient reverse mode does not differentiate again"}; generated by adjoint` },
       { text: `function ${name}(${args}) {` },
       { text: `  return ${result};` },
       { text: "}" },
     ];
-    this.byJvps.add(name);
+    if (!plain) this.byJvps.set(name, NDARRAY_SECOND_ORDER);
     return this.register(name, lines, ir.paramTypes, ir, analysis, { kind: marker, order, single }, call, problems);
   }
 
@@ -280,8 +362,13 @@ export function sourceNames(fn: FunctionNode): string[] {
 /** What a generated NDArray gradient calls of the runtime that forward mode over it knows (lower/second-order.ts). */
 const SECOND_ORDER = ["secondOrder", "accumulate", "orZerosLike", "sumToNumber", "seed"];
 
-/** The derivatives generated in the differentiable subset: vjp's is its pullback applied (a cotangent entry). */
-type NestedMarker = "grad" | "valueAndGrad" | "jvp" | "vjp";
+const NDARRAY_SECOND_ORDER = "NDArray code nests to second order (its gradient's gradient is made of jvps, which have no derivative of their own yet)";
+
+/** H v's source (NestedDerivatives.curvature): f's gradient in the subset, or its jvp's tangent. */
+export type Curvature = { gradient: string; tangent?: undefined } | { tangent: string; gradient?: undefined };
+
+/** The derivatives generated in the differentiable subset: vjp's is its pullback applied (a cotangent entry); tangent's, a jvp's tangent alone. */
+type NestedMarker = "grad" | "valueAndGrad" | "jvp" | "vjp" | "tangent";
 
 /** What in f makes its generated gradient call a runtime helper. */
 function whyRuntime(helper: string): string {
@@ -300,10 +387,10 @@ function annotate(text: string, name: string, kinds: string[], ir: IRFunction, a
   const gradients = entry.single ? typeOf(gradientKinds[0]) : gradientKinds.every((k) => k === "number") ? "number[]" : "any";
   const numberResult = analysis.types.get(ir.result) === "number";
   // grad: the gradients; valueAndGrad: [value, gradients]; jvp: [value, tangent], its tangents after the primals; a pullback: the gradients, its cotangent after the primals.
-  const result = entry.kind === "grad" || entry.kind === "cotangent" ? gradients : numberResult && (gradients === "number" || entry.kind === "jvp") ? "number[]" : "any";
+  const result = entry.kind === "tangent" ? (numberResult ? "number" : "any") : entry.kind === "grad" || entry.kind === "cotangent" ? gradients : numberResult && (gradients === "number" || entry.kind === "jvp") ? "number[]" : "any";
   const resultKind = analysis.types.get(ir.result) ?? "any";
   const params =
-    entry.kind === "jvp" ? [...ir.params.map((_, i) => kinds[i]), ...entry.order.map((i) => kinds[i])] : entry.kind === "cotangent" ? [...ir.params.map((_, i) => kinds[i]), resultKind] : ir.params.map((_, i) => kinds[i]);
+    entry.kind === "jvp" || entry.kind === "tangent" ? [...ir.params.map((_, i) => kinds[i]), ...entry.order.map((i) => kinds[i])] : entry.kind === "cotangent" ? [...ir.params.map((_, i) => kinds[i]), resultKind] : ir.params.map((_, i) => kinds[i]);
   const header = new RegExp(`function ${name.replace(/\$/g, "\\$")}\\(([^)]*)\\)`).exec(text);
   if (!header) return null;
   const names = header[1].split(",").map((p) => p.trim());

@@ -49,8 +49,8 @@ export function recordOf(ir: IRFunction, param: SourceParam, list: string, path:
   return packed(ir, param, (k) => inner(`${list}[${k}]`), { at: 0 }, path);
 }
 
-/** Gradients of the records among `order` (source positions), in that order, from `list`, the flat gradients. */
-function gradients(ir: IRFunction, names: string[], order: number[], list: string): string[] {
+/** Gradients of the records among `order` (source positions), in that order, from `list`, the flat gradients (of each field, a record's packed back). */
+export function gradients(ir: IRFunction, names: string[], order: number[], list: string): string[] {
   const next = { at: 0 };
   return order.map((i) => packed(ir, ir.sourceParams![i], (k) => `${list}[${k}]`, next, names[i]));
 }

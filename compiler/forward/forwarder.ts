@@ -19,6 +19,10 @@ export interface ForwardOptions {
   entry: boolean;
   /** The jvp of a module function a call makes active, given which of its arguments have tangents. */
   calleeJvp: (callee: Extract<Callee, { kind: "local" }>, activeArgs: number[]) => string;
+  /** To be differentiated again: zero tangent arrays made plainly, not by the runtime. */
+  plain?: boolean;
+  /** Return the tangent alone, not `[value, tangent]` (a directional derivative, differentiated again for H v). */
+  tangentOnly?: boolean;
 }
 
 export interface Forwarder extends Printer {

@@ -74,7 +74,7 @@ class ForwardBuilder implements Forwarder {
     }
     if (locals.length > 0) body.push(line(`let ${locals.join(", ")};`));
     if (tangentLocals.length > 0) body.push(line(`let ${tangentLocals.join(", ")};`));
-    body.push(...sweep, line(`return [${fn.result}, ${result}];`));
+    body.push(...sweep, line(options.tangentOnly ? `return ${result};` : `return [${fn.result}, ${result}];`));
     return [{ kind: "block", head: `function ${options.name}(${[...fn.params, ...tangentParams].join(", ")})`, body, loc: fn.loc }];
   }
 
@@ -107,7 +107,9 @@ class ForwardBuilder implements Forwarder {
   /** An NDArray's zero tangent is `undefined`, as the runtime's rules take it. */
   zero(name: string): string {
     if (this.isNdarray(name)) return "undefined";
-    return this.isArray(name) ? `${this.options.runtime}.zerosLike(${name})` : "0";
+    if (!this.isArray(name)) return "0";
+    if (!this.options.plain) return `${this.options.runtime}.zerosLike(${name})`;
+    return this.a.resized.has(name) ? `new Array(${name}.length).fill(0)` : `new Float64Array(${name}.length)`;
   }
 
   isArray(name: string): boolean {
