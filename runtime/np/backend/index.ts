@@ -16,6 +16,7 @@ export { setThreads, getThreads } from "./threads.js";
 export type BackendName = "js" | "wasm";
 export type ReduceOp = "sum" | "max" | "min";
 export type SoftmaxOp = "softmax" | "logSoftmax" | "logsumexp";
+export type ArgOp = "argmax" | "argmin";
 
 /** An operand of a backend kernel: an array's storage with strides over the iteration
  * shape (0 where broadcast), or a number (broadcast everywhere, in the output's type). */
@@ -28,8 +29,9 @@ export interface Backend {
   readonly minSize: number;
   /** `C += A B` for strided operands (the JS backend's signature, gemm.ts). */
   readonly gemm: Gemm;
-  /** Whether `unary`/`binary` has a kernel for operation `op` (by its np name). */
-  has(op: string): boolean;
+  /** Whether `unary`/`binary` should run operation `op` (by its np name) on `size` output
+   * elements of `dtype`: it has the kernel, and the JS kernel is not measured faster there. */
+  has(op: string, dtype: string, size: number): boolean;
   /** `out = op(a)` over `shape`; false when it has no kernel for these storage types (nothing written). */
   unary(op: string, shape: Shape, out: Operand, a: Operand): boolean;
   /** `out = op(a, b)` over `shape`, broadcasting by stride 0; false as for `unary`. */
@@ -39,6 +41,8 @@ export interface Backend {
   /** `out = op(x)` along the middle axis of contiguous `x[xOffset..]` as [outer, n, inner] (softmax.ts);
    * `out` is contiguous, [outer, inner] for logsumexp; false as for `unary`. */
   softmax(op: SoftmaxOp, outer: number, n: number, inner: number, out: TypedArray, x: TypedArray, xOffset: number): boolean;
+  /** `out[r]` = argmax/argmin of row `r` of `m` contiguous rows of `n` elements from `x[xOffset]`; false as for `unary`. */
+  argReduce(op: ArgOp, m: number, n: number, out: Int32Array, x: TypedArray, xOffset: number): boolean;
   /** Its adjoint `dx` from `g` and `a` (the output; logsumexp: the input x, its output `r`), all contiguous from 0 (softmax-kernels.ts). */
   softmaxVjp(op: SoftmaxOp, outer: number, n: number, inner: number, dx: TypedArray, g: TypedArray, a: TypedArray, r?: TypedArray): boolean;
 }

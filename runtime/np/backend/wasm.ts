@@ -6,7 +6,7 @@
 import { gemm as jsGemm, type Gemm } from "../gemm.js";
 import { collapse, iterate, type Kernel, type Operand } from "../kernels.js";
 import type { Shape } from "../shape.js";
-import type { Backend, Input, ReduceOp, SoftmaxOp } from "./index.js";
+import type { ArgOp, Backend, Input, ReduceOp, SoftmaxOp } from "./index.js";
 import { runContiguous, runGemm, runStrided, type GemmArgs } from "./parallel.js";
 import { attachKernels, chunking, pool, runner, threadOptions, threadsPossible } from "./threads.js";
 import { wasmBase64, wasmMemory } from "./wasm-module.generated.js";
@@ -86,6 +86,15 @@ function dense(shape: Shape, strides: readonly number[]): boolean {
   return true;
 }
 
+/** Whether the reduction folds contiguous runs of `x` (its innermost loop reduced and
+ * contiguous): in float64 the JS kernel reads them as fast as the copy into the module. */
+function foldsRuns(shape: Shape, out: Operand, x: Operand): boolean {
+  const loops = collapse(shape, [out, x]);
+  if (loops === undefined || loops.dims.length === 0) return true;
+  const k = loops.dims.length - 1;
+  return loops.strides[0][k] === 0 && loops.strides[1][k] === 1;
+}
+
 const UNARY = ["neg", "abs", "square", "relu", "sqrt", "floor", "ceil"];
 const BINARY = ["add", "sub", "mul", "div", "maximum", "minimum"];
 /** wasm/math.ts' contiguous kernels `(src, dst, n)`. */
@@ -95,8 +104,11 @@ const MATH = ["exp", "log", "tanh", "sigmoid", "sin", "cos", "softplus"];
 const SOFTMAX: Record<SoftmaxOp, string> = { softmax: "softmax", logSoftmax: "log_softmax", logsumexp: "logsumexp" };
 
 let instance: Backend | undefined;
-/** Options for tests and benchmarks: the size below which the JS kernels run. */
-export const wasmOptions = { minSize: 2048 };
+/** Options for tests and benchmarks: the size below which the JS kernels run; for float64
+ * arithmetic (PLAIN), memory-bound, a larger one, where copying into the module's memory
+ * costs what the kernel saves (docs/BENCHMARKS.md, "Session 10"). */
+export const wasmOptions = { minSize: 2048, minSizePlainF64: 1 << 15 };
+const PLAIN = ["add", "sub", "mul", "div", "abs", "square"];
 
 export function wasmBackend(): Backend {
   return (instance ??= create());
@@ -189,6 +201,7 @@ function create(): Backend {
     const s = sameFloat(out, [x]);
     if (s === undefined) return false;
     const size = sizeOf(shape);
+    if (s === "_f64" && size < threadOptions.reduce && foldsRuns(shape, out, x)) return false;
     // Chunked from this size on however many threads there are (one included), so the sum is the same.
     const p = size >= threadOptions.reduce ? runner() : undefined;
     const chunks = p === undefined ? 0 : chunking(size, 8, 8192).count;
@@ -243,7 +256,8 @@ function create(): Backend {
       return wasmOptions.minSize;
     },
     gemm,
-    has: (op) => UNARY.includes(op) || BINARY.includes(op) || MATH.includes(op),
+    has: (op, dtype, size) =>
+      (UNARY.includes(op) || BINARY.includes(op) || MATH.includes(op)) && (dtype !== "float64" || size >= wasmOptions.minSizePlainF64 || !PLAIN.includes(op)),
     unary(op, shape, out, a) {
       if (UNARY.includes(op)) return elementwise(op, shape, out, [a]);
       if (!MATH.includes(op)) return false;
@@ -259,6 +273,17 @@ function create(): Backend {
     },
     binary: (op, shape, out, a, b) => BINARY.includes(op) && elementwise(op, shape, out, [a, b]),
     reduce,
+    argReduce(op: ArgOp, m, n, out, x, xOffset) {
+      // float32 only: in float64 the copy in costs what the kernel saves (docs/BENCHMARKS.md, "Session 10").
+      if (!(x instanceof Float32Array)) return false;
+      const shift = 2;
+      scratch.reset();
+      const at = scratch.alloc((m * n) << shift);
+      scratch.view(x as Float).set(x.subarray(xOffset, xOffset + m * n) as Float, at >> shift);
+      const f = wasm[op + "_f32"] as unknown as (n: number, a: number) => number;
+      for (let r = 0; r < m; r++) out[r] = f(n, at + ((r * n) << shift));
+      return true;
+    },
     softmax(op, outer, n, inner, out, x, xOffset) {
       const s = suffix(out);
       if (s === undefined || x.constructor !== out.constructor) return false;
