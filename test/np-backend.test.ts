@@ -36,12 +36,10 @@ const data = (shape: number[], dt: DT) => np.random.uniform(-2, 2, shape).astype
 describe.skipIf(!wasmSupported())("the wasm backend computes what the JS kernels compute", () => {
   beforeAll(() => {
     wasmOptions.minSize = 1;
-    wasmOptions.minSizePlainF64 = 1;
     np.random.seed(7);
   });
   afterAll(() => {
     wasmOptions.minSize = 2048;
-    wasmOptions.minSizePlainF64 = 1 << 15;
     np.setBackend("wasm");
   });
 
@@ -134,7 +132,7 @@ describe.skipIf(!wasmSupported())("the wasm backend computes what the JS kernels
     });
   }
 
-  it("float64 folds of contiguous runs and small float64 arithmetic stay on the JS kernels (measured faster); float32 and other layouts run in wasm", () => {
+  it("float64 folds of contiguous runs stay on the JS kernels (measured faster); float32 and other layouts run in wasm", () => {
     const w = wasmBackend();
     const x = (dt: DT) => ({ data: np.ones([4, 8], dt).data, offset: 0, strides: [8, 1] });
     const out = (dt: DT, strides: number[]) => ({ data: np.zeros([8], dt).data, offset: 0, strides });
@@ -144,9 +142,6 @@ describe.skipIf(!wasmSupported())("the wasm backend computes what the JS kernels
     expect(w.reduce("sum", [4, 8], axis0, x("float64"))).toBe(true);
     expect(Array.from(axis0.data)).toEqual(Array(8).fill(4));
     expect(w.reduce("sum", [4, 8], out("float32", [0, 0]), x("float32"))).toBe(true);
-    wasmOptions.minSizePlainF64 = 1 << 15;
-    expect([w.has("add", "float64", (1 << 15) - 1), w.has("add", "float64", 1 << 15), w.has("add", "float32", 8), w.has("relu", "float64", 8)]).toEqual([false, true, true, true]);
-    wasmOptions.minSizePlainF64 = 1;
   });
 
   it("float32 gradients of a small network agree with float64's within float32 precision", () => {

@@ -183,10 +183,9 @@ const large = (x: ArrayOrScalar): boolean => typeof x !== "number" && x.size >= 
  * for it: the backend takes float arrays of the result's type, and numbers. */
 function onBackend(op: string, inputs: readonly ArrayOrScalar[], dtype: DType, out: NDArray | undefined): NDArray | undefined {
   const b = backend();
-  if (dtype !== "float64" && dtype !== "float32") return undefined;
+  if ((dtype !== "float64" && dtype !== "float32") || !b.has(op)) return undefined;
   for (const x of inputs) if (typeof x !== "number" && x.dtype !== dtype) return undefined;
   const shape = inputs.length === 1 ? (inputs[0] as NDArray).shape : broadcastShapes(op, ...inputs.map((x) => (typeof x === "number" ? [] : x.shape)));
-  if (!b.has(op, dtype, sizeOf(shape))) return undefined;
   if (out !== undefined && (out.dtype !== dtype || !sameShape(out.shape, shape))) return undefined; // the JS path reports it
   out ??= new NDArray(allocate(dtype, sizeOf(shape)), shape);
   const target = { data: out.data, offset: out.offset, strides: out.strides };

@@ -29,9 +29,8 @@ export interface Backend {
   readonly minSize: number;
   /** `C += A B` for strided operands (the JS backend's signature, gemm.ts). */
   readonly gemm: Gemm;
-  /** Whether `unary`/`binary` should run operation `op` (by its np name) on `size` output
-   * elements of `dtype`: it has the kernel, and the JS kernel is not measured faster there. */
-  has(op: string, dtype: string, size: number): boolean;
+  /** Whether `unary`/`binary` has a kernel for operation `op` (by its np name). */
+  has(op: string): boolean;
   /** `out = op(a)` over `shape`; false when it has no kernel for these storage types (nothing written). */
   unary(op: string, shape: Shape, out: Operand, a: Operand): boolean;
   /** `out = op(a, b)` over `shape`, broadcasting by stride 0; false as for `unary`. */

@@ -104,11 +104,8 @@ const MATH = ["exp", "log", "tanh", "sigmoid", "sin", "cos", "softplus"];
 const SOFTMAX: Record<SoftmaxOp, string> = { softmax: "softmax", logSoftmax: "log_softmax", logsumexp: "logsumexp" };
 
 let instance: Backend | undefined;
-/** Options for tests and benchmarks: the size below which the JS kernels run; for float64
- * arithmetic (PLAIN), memory-bound, a larger one, where copying into the module's memory
- * costs what the kernel saves (docs/BENCHMARKS.md, "Session 10"). */
-export const wasmOptions = { minSize: 2048, minSizePlainF64: 1 << 15 };
-const PLAIN = ["add", "sub", "mul", "div", "abs", "square"];
+/** Options for tests and benchmarks: the size below which the JS kernels run. */
+export const wasmOptions = { minSize: 2048 };
 
 export function wasmBackend(): Backend {
   return (instance ??= create());
@@ -256,8 +253,7 @@ function create(): Backend {
       return wasmOptions.minSize;
     },
     gemm,
-    has: (op, dtype, size) =>
-      (UNARY.includes(op) || BINARY.includes(op) || MATH.includes(op)) && (dtype !== "float64" || size >= wasmOptions.minSizePlainF64 || !PLAIN.includes(op)),
+    has: (op) => UNARY.includes(op) || BINARY.includes(op) || MATH.includes(op),
     unary(op, shape, out, a) {
       if (UNARY.includes(op)) return elementwise(op, shape, out, [a]);
       if (!MATH.includes(op)) return false;
