@@ -152,7 +152,11 @@ function create(): Backend {
     const outSpan = span(shape, out);
     scratch.reset();
     const at = spans.map((s) => scratch.alloc(s.length << shift) >> shift);
-    const outAt = scratch.alloc(outSpan.length << shift) >> shift;
+    // A result with no gaps lands on the copy of an input laid out as it is (each element
+    // read, then written in its place): half the memory a unary operation touches.
+    const gapless = !outReadsBack && extra === 0 && outSpan.length === sizeOf(shape);
+    const on = gapless ? inputs.findIndex((x) => typeof x !== "number" && x.strides.every((st, d) => st === out.strides[d] || shape[d] === 1)) : -1;
+    const outAt = on >= 0 ? at[on] : scratch.alloc(outSpan.length << shift) >> shift;
     const extraAt = extra > 0 ? scratch.alloc((extra * outSpan.length) << shift) >> shift : 0;
     const view = scratch.view(like);
     const zeros = shape.map(() => 0);
