@@ -95,6 +95,16 @@ function foldsRuns(shape: Shape, out: Operand, x: Operand): boolean {
   return loops.strides[0][k] === 0 && loops.strides[1][k] === 1;
 }
 
+/** [m, n] when the reduction is along contiguous rows of n into a contiguous output of m
+ * from its start (`out` first in `ops`), as the `_rows` kernels take it. */
+function contiguousRows(shape: Shape, ops: readonly Operand[]): [number, number] | undefined {
+  const loops = collapse(shape, ops);
+  if (loops === undefined || loops.dims.length !== 2) return undefined;
+  const [[os0, os1], [xs0, xs1]] = loops.strides;
+  const [m, n] = loops.dims;
+  return os0 === 1 && os1 === 0 && xs0 === n && xs1 === 1 ? [m, n] : undefined;
+}
+
 const UNARY = ["neg", "abs", "square", "relu", "sqrt", "floor", "ceil"];
 const BINARY = ["add", "sub", "mul", "div", "maximum", "minimum"];
 /** wasm/math.ts' contiguous kernels `(src, dst, n)`. */
@@ -212,7 +222,9 @@ function create(): Backend {
     const ops = [run.out, run.operands[0]];
     const partials = { at: run.extraAt, stride: run.outLength, length: run.outLength, identity: IDENTITY[op], outAt: run.outAt };
     const ran = split ? runStrided(p!, index.get(`${op}_into${s}`)!, run.shift, shape, ops, partials) : 0;
-    if (ran === 0) iterate(adapter(`${op}_into${s}`, run.shift), shape, ops);
+    const rows = ran === 0 && s === "_f32" ? contiguousRows(shape, ops) : undefined;
+    if (rows !== undefined) wasm[`${op}_rows_f32`](rows[0], rows[1], ops[0].offset << 2, ops[1].offset << 2);
+    else if (ran === 0) iterate(adapter(`${op}_into${s}`, run.shift), shape, ops);
     else {
       const kept = shape.map((d, i) => (out.strides[i] === 0 ? 1 : d));
       const combine = adapter(COMBINE[op] + s, run.shift);
