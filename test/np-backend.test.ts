@@ -68,6 +68,22 @@ describe.skipIf(!wasmSupported())("the wasm backend computes what the JS kernels
       }
     });
 
+    it(`results written over an operand's copy, ${dt}: out= the input itself, a reversed view of it (wasm), a strided out`, () => {
+      for (const op of ["neg", "square"] as const) {
+        expectExact(...both(() => { const x = np.copy(withSpecials); np[op](x, x); return x; }));
+        // Overlapping another way: the Wasm backend reads every operand before writing (as NumPy
+        // does), the JS kernels row by row, so only the Wasm result has a reference.
+        np.setBackend("wasm");
+        const x = np.copy(a);
+        np[op](x, np.getItem(x, ["::-1", ":"]));
+        expectExact(x, np.getItem(np[op](a), ["::-1", ":"]));
+        expectExact(...both(() => { const o = np.zeros([74, 106], dt); np[op](strided, np.getItem(o, ["::2", "::-2"])); return o; }));
+      }
+      const [w, j] = both(() => { const x = np.copy(a); np.tanh(x, x); return x; });
+      expectClose(w, j, 4, np.add(np.abs(j), dt === "float32" ? 1e-7 : 1e-16));
+      expectExact(...both(() => { const x = np.copy(a); np.add(x, b, x); np.mul(row, x, x); return x; }));
+    });
+
     it(`a float32 array with a number not representable in float32 differs by at most one rounding, ${dt}`, () => {
       const [w, j] = both(() => np.mul(a, 0.1));
       expectClose(w, j, 1);
@@ -131,6 +147,18 @@ describe.skipIf(!wasmSupported())("the wasm backend computes what the JS kernels
       expectClose(...both(() => np.log(pos)), 4, np.add(np.abs(np.log(pos)), 1));
     });
   }
+
+  it("float64 folds of contiguous runs stay on the JS kernels (measured faster); float32 and other layouts run in wasm", () => {
+    const w = wasmBackend();
+    const x = (dt: DT) => ({ data: np.ones([4, 8], dt).data, offset: 0, strides: [8, 1] });
+    const out = (dt: DT, strides: number[]) => ({ data: np.zeros([8], dt).data, offset: 0, strides });
+    expect(w.reduce("sum", [4, 8], out("float64", [0, 0]), x("float64"))).toBe(false);
+    expect(w.reduce("max", [4, 8], out("float64", [1, 0]), x("float64"))).toBe(false);
+    const axis0 = out("float64", [0, 1]);
+    expect(w.reduce("sum", [4, 8], axis0, x("float64"))).toBe(true);
+    expect(Array.from(axis0.data)).toEqual(Array(8).fill(4));
+    expect(w.reduce("sum", [4, 8], out("float32", [0, 0]), x("float32"))).toBe(true);
+  });
 
   it("float32 gradients of a small network agree with float64's within float32 precision", () => {
     const f = (w: NDArray, x: NDArray, y: NDArray) => np.sum(np.square(np.sub(np.relu(np.matmul(x, w)), y)));

@@ -4,6 +4,7 @@
 export * from "./gemm";
 export * from "./elementwise";
 export * from "./reduce";
+export * from "./argreduce";
 export * from "./math";
 export * from "./softmax";
 export * from "./softmax-vjp";

@@ -120,3 +120,9 @@ export function min_into_f64(n: i32, o: usize, os: i32, a: usize, as: i32): void
 export function sum_into_f32(n: i32, o: usize, os: i32, a: usize, as: i32): void { into32(SUM, n, o, os, a, as); }
 export function max_into_f32(n: i32, o: usize, os: i32, a: usize, as: i32): void { into32(MAX, n, o, os, a, as); }
 export function min_into_f32(n: i32, o: usize, os: i32, a: usize, as: i32): void { into32(MIN, n, o, os, a, as); }
+
+// `o[r] = f(o[r], a[r*n .. r*n + n))` for `m` contiguous rows in one call: a reduction along
+// the last axis without a call from JavaScript per row.
+export function sum_rows_f32(m: i32, n: i32, o: usize, a: usize): void { for (let r = 0; r < m; r++) into32(SUM, n, o + at(r, 1, 2), 0, a + at(r, n, 2), 1); }
+export function max_rows_f32(m: i32, n: i32, o: usize, a: usize): void { for (let r = 0; r < m; r++) into32(MAX, n, o + at(r, 1, 2), 0, a + at(r, n, 2), 1); }
+export function min_rows_f32(m: i32, n: i32, o: usize, a: usize): void { for (let r = 0; r < m; r++) into32(MIN, n, o + at(r, 1, 2), 0, a + at(r, n, 2), 1); }

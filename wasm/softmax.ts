@@ -7,7 +7,7 @@
 // once, with the column maxima and sums in `work` (inner float64s and inner elements).
 // float32 sums add in float64 lanes, as reduce.ts does, so their error does not grow with n.
 // Choices between vectors are `if`s, not `?:`: a select would compute both sides.
-import { addHigh, addLow, lds, narrow, sts, vadd, vdiv, vexp, vlog, vmax, vshift, vsplat, vsub } from "./lanes";
+import { addHigh, addLow, lds, narrow, sts, vadd, vdiv, vexp, vlog, vmax, vmul, vshift, vsplat, vsub } from "./lanes";
 
 const SOFTMAX = 0, LOG_SOFTMAX = 1, LOGSUMEXP = 2;
 
@@ -61,14 +61,16 @@ const SOFTMAX = 0, LOG_SOFTMAX = 1, LOGSUMEXP = 2;
   }
   const vend = n - n % lanes;
   const ls = vlog(w, sum);
+  // One division per lane, then products: within an ulp of dividing each element.
+  const inv = vdiv(w, vsplat(w, 1), sum);
   for (i = 0; i < vend; i += lanes) {
     const p = dst + <usize>i * size;
-    if (op == SOFTMAX) v128.store(p, vdiv(w, v128.load(p), sum));
+    if (op == SOFTMAX) v128.store(p, vmul(w, v128.load(p), inv));
     else v128.store(p, vsub(w, vsub(w, v128.load(src + <usize>i * size), shift), ls));
   }
   for (; i < n; i++) {
     const p = dst + <usize>i * size;
-    if (op == SOFTMAX) sts(w, p, vdiv(w, lds(w, p), sum));
+    if (op == SOFTMAX) sts(w, p, vmul(w, lds(w, p), inv));
     else sts(w, p, vsub(w, vsub(w, lds(w, src + <usize>i * size), shift), ls));
   }
 }
@@ -111,11 +113,12 @@ const SOFTMAX = 0, LOG_SOFTMAX = 1, LOGSUMEXP = 2;
       store<f64>(q, load<f64>(q) + (w ? f64x2.extract_lane(e, 0) : <f64>f32x4.extract_lane(e, 0)));
     }
   }
-  // The sums in the element type, in place (float32 narrows into the first half); log(sum) for the log ops.
+  // The sums in the element type, in place (float32 narrows into the first half): softmax
+  // keeps their reciprocals (products below, as in row()); log(sum) for the log ops.
   for (k = 0; k < inner; k++) {
     const s = load<f64>(sums + <usize>k * 8);
-    if (w) store<f64>(sums + <usize>k * 8, s);
-    else store<f32>(sums + <usize>k * 4, <f32>s);
+    if (w) store<f64>(sums + <usize>k * 8, op == SOFTMAX ? 1 / s : s);
+    else store<f32>(sums + <usize>k * 4, op == SOFTMAX ? <f32>1 / <f32>s : <f32>s);
   }
   if (op != SOFTMAX) {
     for (k = 0; k < vend; k += lanes) v128.store(sums + <usize>k * size, vlog(w, v128.load(sums + <usize>k * size)));
@@ -136,12 +139,12 @@ const SOFTMAX = 0, LOG_SOFTMAX = 1, LOGSUMEXP = 2;
     const p = src + <usize>j * stride, d = dst + <usize>j * stride;
     for (k = 0; k < vend; k += lanes) {
       const at = <usize>k * size;
-      if (op == SOFTMAX) v128.store(d + at, vdiv(w, v128.load(d + at), v128.load(sums + at)));
+      if (op == SOFTMAX) v128.store(d + at, vmul(w, v128.load(d + at), v128.load(sums + at)));
       else v128.store(d + at, vsub(w, vsub(w, v128.load(p + at), v128.load(maxes + at)), v128.load(sums + at)));
     }
     for (; k < inner; k++) {
       const at = <usize>k * size;
-      if (op == SOFTMAX) sts(w, d + at, vdiv(w, lds(w, d + at), lds(w, sums + at)));
+      if (op == SOFTMAX) sts(w, d + at, vmul(w, lds(w, d + at), lds(w, sums + at)));
       else sts(w, d + at, vsub(w, vsub(w, lds(w, p + at), lds(w, maxes + at)), lds(w, sums + at)));
     }
   }

@@ -1,5 +1,5 @@
 // Reductions over axes (a number, a list, or all), with keepdims; and their adjoints.
-import { backend, type ReduceOp } from "./backend/index.js";
+import { backend, type ArgOp, type ReduceOp } from "./backend/index.js";
 import { allocate, dtypeOf, floatOf, type DType, type TypedArray } from "./dtype.js";
 import { copy, div, elementwise, equal, mul } from "./elementwise.js";
 import { freshCopy, intoKey, iterate, kernelFor, type Operand, type Partials } from "./kernels.js";
@@ -162,8 +162,11 @@ function argReduce(op: string, better: typeof above, value: ArrayOrScalar, axis:
   const rows = flat ? reshape(x, [1, x.size]) : lanes(x, ax);
   const [m, n] = rows.shape;
   const out = new NDArray(allocate("int32", m), flat ? [] : reducedShape(x.shape, [ax], false));
-  const scan = scanFor(op, better, rows.data);
-  for (let r = 0; r < m; r++) out.data[r] = scan(rows.data, rows.offset + r * n, n);
+  const b = backend();
+  if (m * n < b.minSize || !b.argReduce(op as ArgOp, m, n, out.data as Int32Array, rows.data, rows.offset)) {
+    const scan = scanFor(op, better, rows.data);
+    for (let r = 0; r < m; r++) out.data[r] = scan(rows.data, rows.offset + r * n, n);
+  }
   if (!keepdims) return out;
   return reshape(out, flat ? x.shape.map(() => 1) : reducedShape(x.shape, [ax], true));
 }

@@ -16,6 +16,7 @@ export { setThreads, getThreads } from "./threads.js";
 export type BackendName = "js" | "wasm";
 export type ReduceOp = "sum" | "max" | "min";
 export type SoftmaxOp = "softmax" | "logSoftmax" | "logsumexp";
+export type ArgOp = "argmax" | "argmin";
 
 /** An operand of a backend kernel: an array's storage with strides over the iteration
  * shape (0 where broadcast), or a number (broadcast everywhere, in the output's type). */
@@ -39,6 +40,8 @@ export interface Backend {
   /** `out = op(x)` along the middle axis of contiguous `x[xOffset..]` as [outer, n, inner] (softmax.ts);
    * `out` is contiguous, [outer, inner] for logsumexp; false as for `unary`. */
   softmax(op: SoftmaxOp, outer: number, n: number, inner: number, out: TypedArray, x: TypedArray, xOffset: number): boolean;
+  /** `out[r]` = argmax/argmin of row `r` of `m` contiguous rows of `n` elements from `x[xOffset]`; false as for `unary`. */
+  argReduce(op: ArgOp, m: number, n: number, out: Int32Array, x: TypedArray, xOffset: number): boolean;
   /** Its adjoint `dx` from `g` and `a` (the output; logsumexp: the input x, its output `r`), all contiguous from 0 (softmax-kernels.ts). */
   softmaxVjp(op: SoftmaxOp, outer: number, n: number, inner: number, dx: TypedArray, g: TypedArray, a: TypedArray, r?: TypedArray): boolean;
 }

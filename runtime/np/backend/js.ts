@@ -11,6 +11,7 @@ export const jsBackend: Backend = {
   unary: () => false,
   binary: () => false,
   reduce: () => false,
+  argReduce: () => false,
   softmax: () => false,
   softmaxVjp: () => false,
 };

@@ -6,7 +6,7 @@
 import { gemm as jsGemm, type Gemm } from "../gemm.js";
 import { collapse, iterate, type Kernel, type Operand } from "../kernels.js";
 import type { Shape } from "../shape.js";
-import type { Backend, Input, ReduceOp, SoftmaxOp } from "./index.js";
+import type { ArgOp, Backend, Input, ReduceOp, SoftmaxOp } from "./index.js";
 import { runContiguous, runGemm, runStrided, type GemmArgs } from "./parallel.js";
 import { attachKernels, chunking, pool, runner, threadOptions, threadsPossible } from "./threads.js";
 import { wasmBase64, wasmMemory } from "./wasm-module.generated.js";
@@ -86,6 +86,25 @@ function dense(shape: Shape, strides: readonly number[]): boolean {
   return true;
 }
 
+/** Whether the reduction folds contiguous runs of `x` (its innermost loop reduced and
+ * contiguous): in float64 the JS kernel reads them as fast as the copy into the module. */
+function foldsRuns(shape: Shape, out: Operand, x: Operand): boolean {
+  const loops = collapse(shape, [out, x]);
+  if (loops === undefined || loops.dims.length === 0) return true;
+  const k = loops.dims.length - 1;
+  return loops.strides[0][k] === 0 && loops.strides[1][k] === 1;
+}
+
+/** [m, n] when the reduction is along contiguous rows of n into a contiguous output of m
+ * from its start (`out` first in `ops`), as the `_rows` kernels take it. */
+function contiguousRows(shape: Shape, ops: readonly Operand[]): [number, number] | undefined {
+  const loops = collapse(shape, ops);
+  if (loops === undefined || loops.dims.length !== 2) return undefined;
+  const [[os0, os1], [xs0, xs1]] = loops.strides;
+  const [m, n] = loops.dims;
+  return os0 === 1 && os1 === 0 && xs0 === n && xs1 === 1 ? [m, n] : undefined;
+}
+
 const UNARY = ["neg", "abs", "square", "relu", "sqrt", "floor", "ceil"];
 const BINARY = ["add", "sub", "mul", "div", "maximum", "minimum"];
 /** wasm/math.ts' contiguous kernels `(src, dst, n)`. */
@@ -143,7 +162,11 @@ function create(): Backend {
     const outSpan = span(shape, out);
     scratch.reset();
     const at = spans.map((s) => scratch.alloc(s.length << shift) >> shift);
-    const outAt = scratch.alloc(outSpan.length << shift) >> shift;
+    // A result with no gaps lands on the copy of an input laid out as it is (each element
+    // read, then written in its place): half the memory a unary operation touches.
+    const gapless = !outReadsBack && extra === 0 && outSpan.length === sizeOf(shape);
+    const on = gapless ? inputs.findIndex((x) => typeof x !== "number" && x.strides.every((st, d) => st === out.strides[d] || shape[d] === 1)) : -1;
+    const outAt = on >= 0 ? at[on] : scratch.alloc(outSpan.length << shift) >> shift;
     const extraAt = extra > 0 ? scratch.alloc((extra * outSpan.length) << shift) >> shift : 0;
     const view = scratch.view(like);
     const zeros = shape.map(() => 0);
@@ -189,6 +212,7 @@ function create(): Backend {
     const s = sameFloat(out, [x]);
     if (s === undefined) return false;
     const size = sizeOf(shape);
+    if (s === "_f64" && size < threadOptions.reduce && foldsRuns(shape, out, x)) return false;
     // Chunked from this size on however many threads there are (one included), so the sum is the same.
     const p = size >= threadOptions.reduce ? runner() : undefined;
     const chunks = p === undefined ? 0 : chunking(size, 8, 8192).count;
@@ -198,7 +222,9 @@ function create(): Backend {
     const ops = [run.out, run.operands[0]];
     const partials = { at: run.extraAt, stride: run.outLength, length: run.outLength, identity: IDENTITY[op], outAt: run.outAt };
     const ran = split ? runStrided(p!, index.get(`${op}_into${s}`)!, run.shift, shape, ops, partials) : 0;
-    if (ran === 0) iterate(adapter(`${op}_into${s}`, run.shift), shape, ops);
+    const rows = ran === 0 && s === "_f32" ? contiguousRows(shape, ops) : undefined;
+    if (rows !== undefined) wasm[`${op}_rows_f32`](rows[0], rows[1], ops[0].offset << 2, ops[1].offset << 2);
+    else if (ran === 0) iterate(adapter(`${op}_into${s}`, run.shift), shape, ops);
     else {
       const kept = shape.map((d, i) => (out.strides[i] === 0 ? 1 : d));
       const combine = adapter(COMBINE[op] + s, run.shift);
@@ -259,6 +285,17 @@ function create(): Backend {
     },
     binary: (op, shape, out, a, b) => BINARY.includes(op) && elementwise(op, shape, out, [a, b]),
     reduce,
+    argReduce(op: ArgOp, m, n, out, x, xOffset) {
+      // float32 only: in float64 the copy in costs what the kernel saves (docs/BENCHMARKS.md, "Session 10").
+      if (!(x instanceof Float32Array)) return false;
+      const shift = 2;
+      scratch.reset();
+      const at = scratch.alloc((m * n) << shift);
+      scratch.view(x as Float).set(x.subarray(xOffset, xOffset + m * n) as Float, at >> shift);
+      const f = wasm[op + "_f32"] as unknown as (n: number, a: number) => number;
+      for (let r = 0; r < m; r++) out[r] = f(n, at + ((r * n) << shift));
+      return true;
+    },
     softmax(op, outer, n, inner, out, x, xOffset) {
       const s = suffix(out);
       if (s === undefined || x.constructor !== out.constructor) return false;
