@@ -7,6 +7,7 @@ export * from "./reduce";
 export * from "./math";
 export * from "./softmax";
 export * from "./softmax-vjp";
+export * from "./fused";
 
 /** The first byte after the module's static data: where the JavaScript side's scratch starts. */
 export function heapBase(): usize {

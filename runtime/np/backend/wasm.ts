@@ -10,6 +10,7 @@ import type { Backend, Input, ReduceOp, SoftmaxOp } from "./index.js";
 import { runContiguous, runGemm, runStrided, type GemmArgs } from "./parallel.js";
 import { attachKernels, chunking, pool, runner, threadOptions, threadsPossible } from "./threads.js";
 import { wasmBase64, wasmMemory } from "./wasm-module.generated.js";
+import { runChain } from "./wasm-chain.js";
 
 type Exports = Record<string, (...args: number[]) => void> & { heapBase(): number };
 type Float = Float64Array | Float32Array;
@@ -258,6 +259,7 @@ function create(): Backend {
       return true;
     },
     binary: (op, shape, out, a, b) => BINARY.includes(op) && elementwise(op, shape, out, [a, b]),
+    chain: (run) => runChain({ f64: wasm.fused_f64, f32: wasm.fused_f32 }, memory, scratch, run),
     reduce,
     softmax(op, outer, n, inner, out, x, xOffset) {
       const s = suffix(out);
