@@ -11,6 +11,8 @@
  */
 export type Steps = readonly (readonly [string, ...number[]])[];
 
+import { fusibleKernels } from "./fusible.js";
+
 /** Opcodes of wasm/fused.ts. */
 const OP: Record<string, number> = {
   add: 1, sub: 2, mul: 3, div: 4, maximum: 5, minimum: 6,
@@ -21,8 +23,8 @@ const [ABS_D, RELU_D, MAX_DA, MAX_DB, MIN_DA, MIN_DB, SUM] = [30, 31, 32, 33, 34
 
 /**
  * A register: a block of temporaries (`tile`), chain input k (an array or number, `input`), the
- * output's adjoint (`dout`: an array; `g`: the number of a chain ending in a sum), the chain's
- * output as the forward pass made it (`out`), a constant, or a result the caller allocates;
+ * output's adjoint (`dout`: an array; `g`: the number of a chain ending in a sum), a value the
+ * forward pass kept (`kept`: the k-th transcendental step's), a constant, or a result the caller allocates;
  * numbers (`g`, constants) are spread over a tile of their own.
  */
 export type Reg =
@@ -30,7 +32,7 @@ export type Reg =
   | { kind: "input"; input: number }
   | { kind: "dout" }
   | { kind: "g"; tile?: number }
-  | { kind: "out" }
+  | { kind: "kept"; kept: number }
   | { kind: "const"; value: number; tile?: number }
   | { kind: "result"; result: number };
 
@@ -44,6 +46,8 @@ export interface Program {
   results: number;
   /** float64 sums the program adds into: the forward's result, or each number operand's adjoint. */
   sums: number;
+  /** forward: the results holding the transcendental steps' values, in step order (kept for the vjp, as the loops keep them). */
+  kept: number[];
   /** vjp: for each parameter, its adjoint's result, sum slot, or undefined (inactive or none reaches it). */
   adjoints: ({ result: number } | { sum: number } | undefined)[];
 }
@@ -77,7 +81,7 @@ class Builder {
    * same register twice shares one) and its SUM instructions, without the instructions and
    * registers neither reads, its temporaries sharing tiles where their lives do not overlap.
    */
-  finish(results: number[], sums: number, adjoints: Program["adjoints"]): Program {
+  finish(results: number[], sums: number, adjoints: Program["adjoints"], keptAt: number[] = []): Program {
     const live = new Set(results);
     let kept: number[][] = [];
     for (let k = this.code.length - 1; k >= 0; k--) {
@@ -97,6 +101,7 @@ class Builder {
     distinct.forEach((r, k) => (this.regs[r] = { kind: "result", result: k }));
     const resultOf = new Map(distinct.map((r, k) => [r, k]));
     const final = adjoints.map((a) => (a && "result" in a ? { result: resultOf.get(mapped[a.result])! } : a));
+    const keptResults = keptAt.map((k) => resultOf.get(mapped[k])!);
     // The registers the kept instructions name, renumbered in order.
     const number = new Map<number, number>();
     const regs: Reg[] = [];
@@ -120,7 +125,7 @@ class Builder {
       }
       if (ins[0] !== SUM && regs[ins[1]].kind === "tile") regs[ins[1]] = { kind: "tile", tile: free.length > 0 ? free.pop()! : tiles++ };
     });
-    return { code: Int32Array.from(kept.flat()), regs, tiles, results: distinct.length, sums, adjoints: final };
+    return { code: Int32Array.from(kept.flat()), regs, tiles, results: distinct.length, sums, adjoints: final, kept: keptResults };
   }
 }
 
@@ -134,7 +139,10 @@ function sources(ins: readonly number[]): number[] {
 /** Whether every step has an instruction (log1p and expm1 have no vector function: their chains run the loops). */
 const supported = (steps: Steps): boolean => steps.every(([op], k) => OP[op] !== undefined || (reductions.has(op) && k === steps.length - 1));
 
-/** The chain's value: one result, or sum slot 0 for a chain ending in a sum or mean. */
+/**
+ * The chain's value: result 0, or sum slot 0 for a chain ending in a sum or mean; and each
+ * transcendental step's values, a result each (the last step's is result 0), for the vjp.
+ */
 export function forwardProgram(steps: Steps, inputs: number): Program | undefined {
   if (!supported(steps)) return undefined;
   const b = new Builder();
@@ -145,14 +153,17 @@ export function forwardProgram(steps: Steps, inputs: number): Program | undefine
     else values.push(b.op(OP[op], ...refs.map((r) => values[r])));
   }
   const reduced = reductions.has(steps.at(-1)![0]);
-  return b.finish(reduced ? [] : [values.at(-1)!], reduced ? 1 : 0, []);
+  const results = reduced ? [] : [values.at(-1)!];
+  const kept = steps.flatMap(([op], k) => (fusibleKernels.has(op) ? [results.push(values[inputs + k]) - 1] : []));
+  return b.finish(results, reduced ? 1 : 0, [], kept);
 }
 
 /**
  * The vjp for the `active` parameters (the first `active.length` inputs; `numbers[i]`: input i
- * is a number, whose adjoint is a sum). `outGiven`: the forward's output is read, not recomputed.
+ * is a number, whose adjoint is a sum). `keptGiven`: the transcendental steps' values are read
+ * (as the forward kept them), not recomputed.
  */
-export function vjpProgram(steps: Steps, inputs: number, active: readonly boolean[], numbers: readonly boolean[], outGiven: boolean): Program | undefined {
+export function vjpProgram(steps: Steps, inputs: number, active: readonly boolean[], numbers: readonly boolean[], keptGiven: boolean): Program | undefined {
   if (!supported(steps)) return undefined;
   const b = new Builder();
   const last = steps.length - 1;
@@ -163,7 +174,8 @@ export function vjpProgram(steps: Steps, inputs: number, active: readonly boolea
     if (values[ref] !== undefined) return values[ref]!;
     const k = ref - inputs;
     const [op, ...refs] = steps[k];
-    return (values[ref] = k === last && outGiven && !reduced ? b.reg({ kind: "out" }) : b.op(OP[op], ...refs.map(value)));
+    const kept = steps.slice(0, k).filter(([o]) => fusibleKernels.has(o)).length;
+    return (values[ref] = keptGiven && fusibleKernels.has(op) ? b.reg({ kind: "kept", kept }) : b.op(OP[op], ...refs.map(value)));
   };
   const d: (number | undefined)[] = [];
   const give = (ref: number, r: number) => (d[ref] = d[ref] === undefined ? r : b.op(ADD, d[ref]!, r));

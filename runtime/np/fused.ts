@@ -4,7 +4,7 @@
 // adjoints as new arrays, each adjoint summed back to its operand's shape. Operands that are
 // not float arrays (int32, bool), where the loop's arithmetic in doubles could differ from the
 // operations', run the chain's operations and their rules unfused instead.
-import { allocate, type DType, type TypedArray } from "./dtype.js";
+import { allocate, dtypeOf, type DType, type TypedArray } from "./dtype.js";
 import * as elementwise from "./elementwise.js";
 import { copy } from "./elementwise.js";
 import { NDArray, type ArrayOrScalar } from "./ndarray.js";
@@ -188,12 +188,12 @@ function cached(key: string, make: () => Program | undefined): Program | undefin
   return p ?? undefined;
 }
 
-/** The chain key of each result `simd` made: its vjp reads that result rather than recompute it. */
-const madeBy = new WeakMap<object, string>();
+/** For tests and benchmarks: `on: false` runs every chain's JavaScript loops, as without a chain kernel. */
+export const chainKernel = { on: true };
 
 const chainBackend = (f: FusedOperands): Backend | undefined => {
   const b = backend();
-  return b.chain !== undefined && f.size >= b.minSize ? b : undefined;
+  return chainKernel.on && b.chain !== undefined && f.size >= b.minSize ? b : undefined;
 };
 const isReduced = (steps: Steps) => !!reductions[steps[steps.length - 1][0]];
 
@@ -206,7 +206,7 @@ function operand(f: FusedOperands, x: ArrayOrScalar, tile: () => number): ChainR
   return { kind: "stream", data: laidOut(x, f.shape, f.size) };
 }
 
-interface Given { dout?: NDArray; g?: number; out?: NDArray }
+interface Given { dout?: NDArray; g?: number; kept?: TypedArray[] }
 
 function execute(b: Backend, f: FusedOperands, p: Program, inputs: readonly ArrayOrScalar[], given: Given) {
   let tiles = p.tiles;
@@ -217,7 +217,8 @@ function execute(b: Backend, f: FusedOperands, p: Program, inputs: readonly Arra
     if (r.kind === "result") return { kind: "result", data: results[r.result] };
     if (r.kind === "const") return { kind: "splat", value: r.value, tile: r.tile! };
     if (r.kind === "g") return { kind: "splat", value: given.g!, tile: r.tile! };
-    return operand(f, r.kind === "input" ? inputs[r.input] : r.kind === "dout" ? given.dout! : given.out!, tile);
+    if (r.kind === "kept") return { kind: "stream", data: given.kept![r.kept] };
+    return operand(f, r.kind === "input" ? inputs[r.input] : given.dout!, tile);
   });
   const sums = b.chain!({ size: f.size, float64: f.dtype === "float64", code: p.code, regs, tiles, sums: p.sums });
   return { results, sums };
@@ -234,10 +235,9 @@ export function simd(f: FusedOperands, steps: Steps, inputs: readonly ArrayOrSca
   const p = cached(key, () => forwardProgram(steps, inputs.length));
   if (p === undefined) return undefined;
   const { results, sums } = execute(b, f, p, inputs, {});
-  if (isReduced(steps)) return reduced(f, steps[steps.length - 1][0] === "mean" ? sums[0] / f.size : sums[0]);
-  const result = wrap(f, results[0]);
-  madeBy.set(result, key);
-  return result;
+  const result = isReduced(steps) ? reduced(f, steps[steps.length - 1][0] === "mean" ? sums[0] / f.size : sums[0]) : wrap(f, results[0]);
+  // The transcendental steps' values, as the loops keep them (either vjp reads them).
+  return p.kept.length > 0 ? keep(result, p.kept.map((k) => results[k])) : result;
 }
 
 /** Each `active` operand's adjoint (undefined for the rest) by the chain kernel, or undefined as for `simd`. */
@@ -246,11 +246,14 @@ export function simdVjp(f: FusedOperands, steps: Steps, active: readonly boolean
   if (b === undefined) return undefined;
   const key = JSON.stringify(steps) + inputs.length;
   const sum = isReduced(steps);
-  const outGiven = !sum && out instanceof NDArray && madeBy.get(out) === key;
+  const saved = typeof out === "object" && out !== null ? keptBy.get(out) : undefined;
+  const keptGiven = saved !== undefined && saved.every((a) => a.length === f.size && dtypeOf(a) === f.dtype);
   const numbers = inputs.map((x) => typeof x === "number");
-  const p = cached(`${key}|${active.map(Number).join("")}|${numbers.map(Number).join("")}|${outGiven}`, () => vjpProgram(steps, inputs.length, active, numbers, outGiven));
+  const p = cached(`${key}|${active.map(Number).join("")}|${numbers.map(Number).join("")}|${keptGiven}`, () => vjpProgram(steps, inputs.length, active, numbers, keptGiven));
   if (p === undefined) return undefined;
-  const given: Given = sum ? { g: scalar(dout) / (steps[steps.length - 1][0] === "mean" ? f.size : 1) } : { dout: dout instanceof NDArray ? dout : new NDArray(Float64Array.of(dout as number), []), out: out as NDArray };
+  if (keptGiven) keptBy.delete(out as object);
+  const given: Given = sum ? { g: scalar(dout) / (steps[steps.length - 1][0] === "mean" ? f.size : 1) } : { dout: dout instanceof NDArray ? dout : new NDArray(Float64Array.of(dout as number), []) };
+  given.kept = keptGiven ? saved : undefined;
   const { results, sums } = execute(b, f, p, inputs, given);
   return active.map((on, i) => {
     const a = p.adjoints[i];
