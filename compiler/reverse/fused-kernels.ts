@@ -4,7 +4,9 @@
 // place, so it takes the backend's vector kernel and gives np's values exactly. Those arrays are
 // kept with the chain's output for its vjp, one loop with no transcendental call that gives
 // every operand's adjoint (summed back to its shape where it was broadcast). Each element's code
-// is the operations' own (runtime/np/fusible.ts, through rules/np.ts).
+// is the operations' own (runtime/np/fusible.ts, through rules/np.ts). Each function first asks
+// the runtime for the backend's chain kernel (`fusion.simd`, `simdVjp`: one Wasm SIMD pass of
+// the same steps); the loops are its fallback.
 import type { PrintedLine } from "../emit/index.js";
 import type { FusedChain, Operand } from "../ir/index.js";
 import { fusibleOp, fusibleKernel } from "../rules/np.js";
