@@ -4,13 +4,16 @@
 // Wasm device, in one process, each call making fresh results. grad(sum(tanh(x * w))) at
 // 1e3-1e6 elements on inputs in [-0.5, 0.5], and the MLP of peers.bench.mjs, in float64 and
 // float32 (jax-js in float32 only). adjoint/np runs on its default backend.
-// Ratios: unfused / fused (above 1: fusion helps), fused / hand-written (target ≤ 1.3, issue 19),
+// "fused loops": the fused gradient with the chain kernel off (np/fused.ts' chainKernel), its
+// chains in the generated JavaScript loops, as before the Wasm chain kernel.
+// Ratios: loops / fused (above 1: the chain kernel helps), unfused / fused (above 1: fusion helps), fused / hand-written (target ≤ 1.3, issue 19),
 // jax-js / fused f32 (above 1: adjoint faster; target ≥ 1.5 at 1e5 and more).
 import * as jax from "@jax-js/jax";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { transform } from "../dist/compiler/index.js";
 import * as np from "../dist/runtime/np/index.js";
+import { chainKernel } from "../dist/runtime/np/fused.js";
 import { finish, fmtMs, fmtRatio, printHeader, printTable, quick, timeInterleaved } from "./compare.mjs";
 import { compilePrograms, handWritten, jaxPrograms, mlpArguments, MLP, tanhProductArguments } from "./programs.mjs";
 
@@ -26,7 +29,7 @@ delete process.env.ADJOINT_FUSION;
 const hand = handWritten(np);
 const jxp = jaxPrograms(jax);
 
-const columns = ["gradient", "dtype", "fused ms", "unfused ms", "hand-written ms", "jax-js f32 ms", "unfused / fused", "fused / hand (≤ 1.3)", "jax-js / fused (≥ 1.5 large)"];
+const columns = ["gradient", "dtype", "fused ms", "fused loops ms", "unfused ms", "hand-written ms", "jax-js f32 ms", "loops / fused", "unfused / fused", "fused / hand (≤ 1.3)", "jax-js / fused (≥ 1.5 large)"];
 console.log("");
 printTable(columns, []);
 
@@ -37,14 +40,16 @@ async function row(name, key, args64, { large, warmUp = false }) {
     const args = dtype === "float64" ? args64 : args64.map((a) => a.astype("float32"));
     const variants = [
       { name: "fused", run: () => fused[`${key}Grad`](...args) },
+      // The same fused gradient with its chains in JavaScript loops (no chain kernel).
+      { name: "loops", run: () => { chainKernel.on = false; try { return fused[`${key}Grad`](...args); } finally { chainKernel.on = true; } } },
       { name: "unfused", run: () => unfused[`${key}Grad`](...args) },
       { name: "hand", run: () => hand[key](...args) },
       ...(dtype === "float32" ? [{ name: "jax-js", run: jaxRun }] : []),
     ];
     const ms = await timeInterleaved(variants, { minRounds: quick ? 3 : 7 });
     if (warmUp) continue;
-    const cells = [name, dtype, fmtMs(ms.fused), fmtMs(ms.unfused), fmtMs(ms.hand), fmtMs(ms["jax-js"])];
-    cells.push(fmtRatio(ms.unfused / ms.fused), fmtRatio(ms.fused / ms.hand, { max: 1.3 }), fmtRatio(ms["jax-js"] / ms.fused, large ? { min: 1.5 } : undefined));
+    const cells = [name, dtype, fmtMs(ms.fused), fmtMs(ms.loops), fmtMs(ms.unfused), fmtMs(ms.hand), fmtMs(ms["jax-js"])];
+    cells.push(fmtRatio(ms.loops / ms.fused), fmtRatio(ms.unfused / ms.fused), fmtRatio(ms.fused / ms.hand, { max: 1.3 }), fmtRatio(ms["jax-js"] / ms.fused, large ? { min: 1.5 } : undefined));
     console.log(`| ${cells.join(" | ")} |`);
   }
   jax.tree.dispose(jaxArgs);

@@ -8,6 +8,7 @@ export * from "./argreduce";
 export * from "./math";
 export * from "./softmax";
 export * from "./softmax-vjp";
+export * from "./fused";
 
 /** The first byte after the module's static data: where the JavaScript side's scratch starts. */
 export function heapBase(): usize {

@@ -4,7 +4,9 @@
 // place, so it takes the backend's vector kernel and gives np's values exactly. Those arrays are
 // kept with the chain's output for its vjp, one loop with no transcendental call that gives
 // every operand's adjoint (summed back to its shape where it was broadcast). Each element's code
-// is the operations' own (runtime/np/fusible.ts, through rules/np.ts).
+// is the operations' own (runtime/np/fusible.ts, through rules/np.ts). Each function first asks
+// the runtime for the backend's chain kernel (`fusion.simd`, `simdVjp`: one Wasm SIMD pass of
+// the same steps); the loops are its fallback.
 import type { PrintedLine } from "../emit/index.js";
 import type { FusedChain, Operand } from "../ir/index.js";
 import { fusibleOp, fusibleKernel } from "../rules/np.js";
@@ -26,7 +28,7 @@ class Plan {
   /** The loop filling each buffered step's array. */
   readonly fill: number[];
   readonly loops: number;
-  private taken = new Set(["fused", "i", "g", "dout", "out", "sum", "result", "resultData", "saved", "gData"]);
+  private taken = new Set(["fused", "i", "g", "dout", "out", "sum", "result", "resultData", "saved", "gData", "simd"]);
 
   constructor(readonly chain: FusedChain, readonly args: readonly Operand[], readonly arrays: readonly boolean[]) {
     this.params = args.map((a) => this.own(a.kind === "var" ? a.name : "x"));
@@ -155,17 +157,20 @@ export function fusedKernels(chain: FusedChain, args: readonly Operand[], arrays
   const rt = `${runtime}.fusion`;
   const steps = JSON.stringify(chain.steps.map((s) => [s.op, ...s.refs])).replaceAll(",", ", ");
   const inputs = `[${[...plan.params, ...chain.constants].join(", ")}]`;
-  const prologue = (fallback: string) => [
+  const prologue = (fallback: string, kernel: string) => [
     `  const fused = ${rt}.operands([${plan.params.filter((_, i) => arrays[i]).join(", ")}]);`,
     "  // Integer operands (or numbers where NDArrays were expected): the operations themselves.",
     `  if (fused === undefined) return ${fallback};`,
+    "  // One pass of the backend's chain kernel (Wasm SIMD) where it has one, else the loops below.",
+    `  const simd = ${rt}.${kernel};`,
+    "  if (simd !== undefined) return simd;",
   ];
   const buffers = plan.buffer.filter((b): b is string => b !== undefined);
   const kept = `${chain.name}$kept`;
   const keptCall = `${kept}(${["fused", ...plan.numbers()].join(", ")})`;
   const last = chain.steps.length - 1;
   const text: string[] = [`// ${chain.text} (${loc}) fused: loops over the elements, no array between the operations; fused by adjoint`];
-  text.push(`function ${chain.name}(${plan.params.join(", ")}) {`, ...prologue(`${rt}.unfused(${steps}, ${inputs})`));
+  text.push(`function ${chain.name}(${plan.params.join(", ")}) {`, ...prologue(`${rt}.unfused(${steps}, ${inputs})`, `simd(fused, ${steps}, ${inputs})`));
   if (buffers.length > 0) text.push(`  const saved = ${keptCall};`, `  const [${buffers.join(", ")}] = saved;`);
   const loops: string[] = [];
   if (plan.reduced() || !plan.buffer[last]) {
@@ -220,7 +225,7 @@ function keptFunction(plan: Plan, name: string, rt: string): string[] {
 
 interface VjpParts {
   rt: string;
-  prologue: (fallback: string) => string[];
+  prologue: (fallback: string, kernel: string) => string[];
   keptCall: string;
   buffers: string[];
   steps: string;
@@ -275,7 +280,7 @@ function vjpFunction(plan: Plan, active: readonly boolean[], { rt, prologue, kep
     "",
     `// the vjp of ${chain.name}: each operand's adjoint in one loop; fused by adjoint`,
     `function ${name}(dout, out, ${params.join(", ")}) {`,
-    ...prologue(`${rt}.unfusedVjp(${steps}, dout, ${inputs})`),
+    ...prologue(`${rt}.unfusedVjp(${steps}, dout, ${inputs})`, `simdVjp(fused, ${steps}, [${active.join(", ")}], dout, out, ${inputs})`),
   ];
   text.push(...plan.readLine([body]));
   const read = body.lines.join("\n");

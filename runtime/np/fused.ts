@@ -1,9 +1,10 @@
-// What a fused elementwise chain's generated loops call (compiler/optimize/fuse.ts, reverse/
-// fused.ts): its operands laid out as contiguous runs of the broadcast shape, its result and
+// What a fused elementwise chain's generated code calls (compiler/optimize/fuse.ts, reverse/
+// fused.ts): the backend's chain kernel where it has one (`simd`, `simdVjp`), else its loops
+// with their operands laid out as contiguous runs of the broadcast shape, its result and
 // adjoints as new arrays, each adjoint summed back to its operand's shape. Operands that are
 // not float arrays (int32, bool), where the loop's arithmetic in doubles could differ from the
 // operations', run the chain's operations and their rules unfused instead.
-import { allocate, type DType, type TypedArray } from "./dtype.js";
+import { allocate, dtypeOf, type DType, type TypedArray } from "./dtype.js";
 import * as elementwise from "./elementwise.js";
 import { copy } from "./elementwise.js";
 import { NDArray, type ArrayOrScalar } from "./ndarray.js";
@@ -12,6 +13,10 @@ import { adjoints } from "./rules.js";
 import { freshCopy } from "./kernels.js";
 import { broadcastShapes, broadcastStrides, sameShape, sizeOf, type Shape } from "./shape.js";
 import { accumulate, fresh, unbroadcast, type ArrayMeta } from "./vjp.js";
+import { backend, type Backend, type ChainReg } from "./backend/index.js";
+import { forwardProgram, vjpProgram, type Program, type Steps } from "./fused-program.js";
+
+export type { Steps } from "./fused-program.js";
 
 /** A chain's operands, ready for its loops. */
 export class FusedOperands {
@@ -144,12 +149,6 @@ function trailing(inner: Shape, outer: Shape): boolean {
   return rest.length <= outer.length && rest.every((d, j) => d === outer[outer.length - rest.length + j]);
 }
 
-/**
- * A chain as the operations it fuses: `[op, ...refs]` in order, each ref an index into the
- * chain's values (its operands, then each step's result). The last step is the result.
- */
-export type Steps = readonly (readonly [string, ...number[]])[];
-
 const reductions: Record<string, (x: NDArray) => NDArray> = { sum: (x) => sum(x), mean: (x) => mean(x) };
 
 function runSteps(steps: Steps, inputs: readonly ArrayOrScalar[]): ArrayOrScalar[] {
@@ -178,4 +177,90 @@ export function unfusedVjp(steps: Steps, dout: unknown, inputs: readonly ArrayOr
     refs.forEach((r, i) => (d[r] = accumulate(d[r], given[i])));
   }
   return d.slice(0, inputs.length);
+}
+
+// The chain kernel: one pass over the elements by the backend (wasm/fused.ts), the chain's
+// program (fused-program.ts) made once per chain, operand kinds and adjoints wanted.
+const programs = new Map<string, Program | null>();
+function cached(key: string, make: () => Program | undefined): Program | undefined {
+  let p = programs.get(key);
+  if (p === undefined) programs.set(key, (p = make() ?? null));
+  return p ?? undefined;
+}
+
+/** For tests and benchmarks: `on: false` runs every chain's JavaScript loops, as without a chain kernel. */
+export const chainKernel = { on: true };
+
+const chainBackend = (f: FusedOperands): Backend | undefined => {
+  const b = backend();
+  return chainKernel.on && b.chain !== undefined && f.size >= b.minSize ? b : undefined;
+};
+const isReduced = (steps: Steps) => !!reductions[steps[steps.length - 1][0]];
+
+/** A register of `x` over the chain's elements: in place, one number, a row repeated, or laid out. */
+function operand(f: FusedOperands, x: ArrayOrScalar, tile: () => number): ChainReg {
+  if (typeof x === "number") return { kind: "splat", value: x, tile: tile() };
+  if (x.size === 1) return { kind: "splat", value: x.data[x.offset] as number, tile: tile() };
+  if (x.isContiguous && sameShape(x.shape, f.shape)) return { kind: "stream", data: x.data.subarray(x.offset, x.offset + f.size) };
+  if (x.isContiguous && trailing(x.shape, f.shape)) return { kind: "row", data: x.data.subarray(x.offset, x.offset + x.size), tile: tile() };
+  return { kind: "stream", data: laidOut(x, f.shape, f.size) };
+}
+
+interface Given { dout?: NDArray; g?: number; kept?: TypedArray[] }
+
+function execute(b: Backend, f: FusedOperands, p: Program, inputs: readonly ArrayOrScalar[], given: Given) {
+  let tiles = p.tiles;
+  const tile = () => tiles++;
+  const results = Array.from({ length: p.results }, () => allocate(f.dtype, f.size));
+  const regs = p.regs.map((r): ChainReg => {
+    if (r.kind === "tile") return r;
+    if (r.kind === "result") return { kind: "result", data: results[r.result] };
+    if (r.kind === "const") return { kind: "splat", value: r.value, tile: r.tile! };
+    if (r.kind === "g") return { kind: "splat", value: given.g!, tile: r.tile! };
+    if (r.kind === "kept") return { kind: "stream", data: given.kept![r.kept] };
+    return operand(f, r.kind === "input" ? inputs[r.input] : given.dout!, tile);
+  });
+  const sums = b.chain!({ size: f.size, float64: f.dtype === "float64", code: p.code, regs, tiles, sums: p.sums });
+  return { results, sums };
+}
+
+/**
+ * The chain's result by the backend's chain kernel, or undefined where it has none (the JS
+ * backend, below its size, a step without a vector function): then the generated loops run.
+ */
+export function simd(f: FusedOperands, steps: Steps, inputs: readonly ArrayOrScalar[]): NDArray | undefined {
+  const b = chainBackend(f);
+  if (b === undefined) return undefined;
+  const key = JSON.stringify(steps) + inputs.length;
+  const p = cached(key, () => forwardProgram(steps, inputs.length));
+  if (p === undefined) return undefined;
+  const { results, sums } = execute(b, f, p, inputs, {});
+  const result = isReduced(steps) ? reduced(f, steps[steps.length - 1][0] === "mean" ? sums[0] / f.size : sums[0]) : wrap(f, results[0]);
+  // The transcendental steps' values, as the loops keep them (either vjp reads them).
+  return p.kept.length > 0 ? keep(result, p.kept.map((k) => results[k])) : result;
+}
+
+/** Each `active` operand's adjoint (undefined for the rest) by the chain kernel, or undefined as for `simd`. */
+export function simdVjp(f: FusedOperands, steps: Steps, active: readonly boolean[], dout: unknown, out: unknown, inputs: readonly ArrayOrScalar[]): (NDArray | number | undefined)[] | undefined {
+  const b = chainBackend(f);
+  if (b === undefined) return undefined;
+  const key = JSON.stringify(steps) + inputs.length;
+  const sum = isReduced(steps);
+  const saved = typeof out === "object" && out !== null ? keptBy.get(out) : undefined;
+  const keptGiven = saved !== undefined && saved.every((a) => a.length === f.size && dtypeOf(a) === f.dtype);
+  const numbers = inputs.map((x) => typeof x === "number");
+  const p = cached(`${key}|${active.map(Number).join("")}|${numbers.map(Number).join("")}|${keptGiven}`, () => vjpProgram(steps, inputs.length, active, numbers, keptGiven));
+  if (p === undefined) return undefined;
+  if (keptGiven) keptBy.delete(out as object);
+  const given: Given = sum ? { g: scalar(dout) / (steps[steps.length - 1][0] === "mean" ? f.size : 1) } : { dout: dout instanceof NDArray ? dout : new NDArray(Float64Array.of(dout as number), []) };
+  given.kept = keptGiven ? saved : undefined;
+  const { results, sums } = execute(b, f, p, inputs, given);
+  return active.map((on, i) => {
+    const a = p.adjoints[i];
+    if (!on) return undefined;
+    if (numbers[i]) return a !== undefined && "sum" in a ? sums[a.sum] : 0;
+    if (a === undefined || !("result" in a)) return adjointOf(f, buffer(f), inputs[i]);
+    const shared = p.adjoints.some((o, j) => j !== i && o !== undefined && "result" in o && o.result === a.result);
+    return adjointOf(f, results[a.result], inputs[i], shared);
+  });
 }

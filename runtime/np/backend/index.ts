@@ -44,6 +44,29 @@ export interface Backend {
   argReduce(op: ArgOp, m: number, n: number, out: Int32Array, x: TypedArray, xOffset: number): boolean;
   /** Its adjoint `dx` from `g` and `a` (the output; logsumexp: the input x, its output `r`), all contiguous from 0 (softmax-kernels.ts). */
   softmaxVjp(op: SoftmaxOp, outer: number, n: number, inner: number, dx: TypedArray, g: TypedArray, a: TypedArray, r?: TypedArray): boolean;
+  /** A fused chain's program (np/fused-program.ts) in one pass: writes its results, returns its sums; absent where the backend has no chain kernel. */
+  chain?(run: ChainRun): Float64Array;
+}
+
+/**
+ * A register of a chain kernel (wasm/fused.ts): temporaries (`tile`), an operand's or a
+ * result's elements (`stream`, `result`: the chain's size), one number everywhere (`splat`),
+ * or a row repeated (`row`, a bias over a batch); tiles numbered from 0.
+ */
+export type ChainReg =
+  | { kind: "tile"; tile: number }
+  | { kind: "stream" | "result"; data: TypedArray }
+  | { kind: "splat"; value: number; tile: number }
+  | { kind: "row"; data: TypedArray; tile: number };
+
+export interface ChainRun {
+  size: number;
+  float64: boolean;
+  /** 5 per instruction: op, dst, a, b, c. */
+  code: Int32Array;
+  regs: readonly ChainReg[];
+  tiles: number;
+  sums: number;
 }
 
 let active: Backend | undefined;

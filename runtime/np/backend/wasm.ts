@@ -10,6 +10,7 @@ import type { ArgOp, Backend, Input, ReduceOp, SoftmaxOp } from "./index.js";
 import { runContiguous, runGemm, runStrided, type GemmArgs } from "./parallel.js";
 import { attachKernels, chunking, pool, runner, threadOptions, threadsPossible } from "./threads.js";
 import { wasmBase64, wasmMemory } from "./wasm-module.generated.js";
+import { runChain } from "./wasm-chain.js";
 
 type Exports = Record<string, (...args: number[]) => void> & { heapBase(): number };
 type Float = Float64Array | Float32Array;
@@ -284,6 +285,7 @@ function create(): Backend {
       return true;
     },
     binary: (op, shape, out, a, b) => BINARY.includes(op) && elementwise(op, shape, out, [a, b]),
+    chain: (run) => runChain({ f64: wasm.fused_f64, f32: wasm.fused_f32 }, memory, scratch, run),
     reduce,
     argReduce(op: ArgOp, m, n, out, x, xOffset) {
       // float32 only: in float64 the copy in costs what the kernel saves (docs/BENCHMARKS.md, "Session 10").
