@@ -55,7 +55,7 @@ function expectGradient(f: (x: Float64Array, c: number) => number, df: (x: Float
 describe("loop snapshots", () => {
   it("copies next once per step where u and next are two new arrays swapped", async () => {
     const { code, f, df } = await compile(stencil(""));
-    expect(code).toContain("stack.pushRef(next.slice());");
+    expect(code).toContain("stack.pushElements(next);");
     expect(code).not.toContain("stack.push(next[i]);");
     expectGradient(f, df);
   });
@@ -69,7 +69,7 @@ describe("loop snapshots", () => {
   for (const [name, prepare, helper] of unproven) {
     it(`keeps per-element saves: ${name}`, async () => {
       const { code, f, df } = await compile(stencil(prepare, helper));
-      expect(code).not.toContain("stack.pushRef(next.slice());");
+      expect(code).not.toContain("stack.pushElements(next);");
       expectGradient(f, df);
     });
   }

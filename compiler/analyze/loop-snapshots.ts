@@ -1,5 +1,6 @@
 // A loop that overwrites an array element by element (`next[i] = …` for each i) saves the
-// array once, a copy before the loop put back after the loop's reverse, instead of a push
+// array once, its elements copied onto the stack in one block before the loop and put back
+// after the loop's reverse (`pushElements`, `popElements`), instead of a push
 // and a pop per element. Heat's `next`, which `u` and `next` swap, is the case.
 import { forEachStmt, type IRFunction, type Stmt } from "../ir/index.js";
 import type { CountedLoop } from "./counters.js";

@@ -78,7 +78,7 @@ export function forwardSweep(r: Reverser, stmts: Stmt[], then?: Operand): Code[]
           body.push(line(`${trips}++;`));
         }
         // Arrays the loop overwrites element by element, copied once before it (loop-snapshots.ts).
-        for (const array of r.a.loopSnapshots.get(s)?.arrays ?? []) out.push(saveWhole(r, array, s.loc));
+        for (const array of r.a.loopSnapshots.get(s)?.arrays ?? []) out.push(line(`${r.stack}.pushElements(${array});`, s.loc));
         out.push(...reservation(r, s), loopBlock(pre, cond, body, s.loc));
         if (counted && r.a.nestedLoops.has(s)) out.push(line(`${r.stack}.push${r.intKind()}(${trips});`));
         break;
