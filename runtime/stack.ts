@@ -44,6 +44,34 @@ export class ValueStack {
     return this.floats[--this.floatCursor];
   }
 
+  /**
+   * Saves every element of an array a loop is about to overwrite one by one, in one block
+   * (a `slice()` per loop run costs a new buffer: about 1 µs for 1,000 elements).
+   */
+  pushElements(array: Float64Array | Float32Array | number[]): void {
+    const n = array.length;
+    if (this.floatCount + n > this.floats.length) {
+      let length = this.floats.length;
+      while (length < this.floatCount + n) length *= 2;
+      const bigger = new Float64Array(length);
+      bigger.set(this.floats.subarray(0, this.floatCount));
+      this.floats = bigger;
+    }
+    this.floats.set(array, this.floatCount);
+    this.floatCount += n;
+  }
+
+  /** Puts back what `pushElements` saved of the array (its length has not changed since). */
+  popElements(array: Float64Array | Float32Array | number[]): void {
+    const n = array.length;
+    const from = (this.floatCursor -= n);
+    if (Array.isArray(array)) {
+      for (let i = 0; i < n; i++) array[i] = this.floats[from + i];
+    } else {
+      array.set(this.floats.subarray(from, from + n));
+    }
+  }
+
   /** Saves an integer: a trip count, a branch taken among several. */
   pushInt(value: number | boolean): void {
     if (this.intCount === this.ints.length) this.ints = grow(this.ints, Int32Array);

@@ -6,6 +6,7 @@ import { checkpointsOf, type CheckpointState } from "./checkpoints.js";
 import { firstWriteLoads, unreadSpentStores } from "./first-writes.js";
 import { incrementsOf, type Increment } from "./increments.js";
 import type { CountedLoop } from "./counters.js";
+import type { LoopSnapshot } from "./loop-snapshots.js";
 import { diagnostic, type Diagnostic, type Span } from "../diagnostics.js";
 import { forEachStmt, type Assign, type IRFunction, type Loop, type Stmt } from "../ir/index.js";
 import { activityOf, type AnalysisOptions } from "./activity.js";
@@ -66,6 +67,13 @@ export interface Analysis {
    * copied onto the stack before the call and put back after the call's reverse.
    */
   snapshots: Map<Stmt, string[]>;
+  /**
+   * Loops that copy arrays they overwrite element by element once, before they run, put back
+   * after their reverse; the stores whose per-element saves that replaces (loop-snapshots.ts).
+   * Those stores stay in `saves` (for plain code, which keeps per-element saves): the reverse
+   * builder drops them there.
+   */
+  loopSnapshots: Map<Stmt, LoopSnapshot>;
   /**
    * For each output of a record block, the active variables (parameters aside) its
    * backward() goes through: two outputs share saved values when these meet.
@@ -133,6 +141,7 @@ export function analyze(fn: IRFunction, wrt: Set<number>, filename: string, opti
     restoresElements: saves.restoresElements || [...checkpoints.states.values()].some((state) => state.arrays.length > 0),
     restoredParams: [...new Set([...saves.restoredParams, ...snapshotParams])],
     snapshots: saves.snapshots,
+    loopSnapshots: saves.loopSnapshots,
     paramsRead: saves.paramsRead,
     countedLoops: saves.countedLoops,
     increments,

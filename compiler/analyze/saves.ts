@@ -7,6 +7,7 @@ import { fusedReads, ruleReads } from "../rules/np.js";
 import { methodReads, methodSavesOf } from "./array-methods.js";
 import { fixpoint, type UnionFind } from "./dataflow.js";
 import { countedLoops, integerCounters } from "./counters.js";
+import { loopSnapshotsOf } from "./loop-snapshots.js";
 import type { Activity } from "./activity.js";
 import { callOf, callVariant, resizedClasses, writtenByCall } from "./summaries.js";
 import type { AnalysisOptions } from "./activity.js";
@@ -50,7 +51,7 @@ export function pullbackNames(fn: IRFunction, activeStmts: Set<Stmt>, types: Map
 
 export type Saves = Pick<
   Analysis,
-  "needed" | "saves" | "reversed" | "nestedLoops" | "firstAssignments" | "savedPullbacks" | "rematerialized" | "restoresElements" | "restoredParams" | "inverted" | "directAdjoints" | "snapshots" | "paramsRead" | "countedLoops"
+  "needed" | "saves" | "reversed" | "nestedLoops" | "firstAssignments" | "savedPullbacks" | "rematerialized" | "restoresElements" | "restoredParams" | "inverted" | "directAdjoints" | "snapshots" | "loopSnapshots" | "paramsRead" | "countedLoops"
 >;
 
 export function savesOf(fn: IRFunction, stmts: Stmt[], assigns: Assign[], types: Map<string, InferredType>, activity: Activity, pullbacks: Map<Stmt, string>, options: AnalysisOptions): Saves {
@@ -67,7 +68,10 @@ export function savesOf(fn: IRFunction, stmts: Stmt[], assigns: Assign[], types:
   const elementsNeeded = new Set<string>();
   /** For each such class, the statements whose reverse reads its elements. */
   const elementReaders = new Map<string, Set<Stmt>>();
+  /** For each such statement, the arrays whose elements its reverse reads, by name. */
+  const elementReads = new Map<Stmt, Set<string>>();
   const readsElements = (array: string, reader: Stmt) => {
+    elementReads.set(reader, (elementReads.get(reader) ?? new Set()).add(array));
     elementsNeeded.add(node(array));
     elementReaders.set(node(array), (elementReaders.get(node(array)) ?? new Set()).add(reader));
   };
@@ -228,6 +232,7 @@ export function savesOf(fn: IRFunction, stmts: Stmt[], assigns: Assign[], types:
   });
 
   dropRestoredLater(fn.body, saves, readers, (name) => types.get(name) === "number" || types.get(name) === "boolean");
+  const loopSnapshots = loopSnapshotsOf(fn, saves, elementReads, counted, isArray, (name) => types.get(name) === "number", node, resized);
 
   // A method's reverse always puts its array back (a push is undone by a pop, saving nothing).
   const restores = [...saves, ...[...reversed].filter((s) => s.kind === "method")];
@@ -247,6 +252,7 @@ export function savesOf(fn: IRFunction, stmts: Stmt[], assigns: Assign[], types:
     inverted: new Set([...inverted].filter((s) => s.kind === "assign" && needed.has(s.target))),
     directAdjoints: singleUseTemporaries(fn, stmts),
     snapshots,
+    loopSnapshots,
     countedLoops: new Map([...counted].filter(([, c]) => needed.has(c.counter))),
     paramsRead: fn.params.flatMap((p, i) => (isArray(p) && elementsNeeded.has(node(p)) ? [i] : [])),
   };

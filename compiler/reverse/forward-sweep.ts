@@ -7,6 +7,7 @@ import { methodForward, saveWhole } from "./array-methods.js";
 import { checkpointedForward, isCheckpointed } from "./checkpoint.js";
 import { assignment, code, exprCode } from "./code.js";
 import { reservation } from "./reserve.js";
+import type { CountedLoop } from "../analyze/counters.js";
 import type { CalleeVjp } from "./index.js";
 import type { Reverser } from "./reverser.js";
 
@@ -71,13 +72,21 @@ export function forwardSweep(r: Reverser, stmts: Stmt[], then?: Operand): Code[]
         const cond = code(r, s.cond);
         const counted = r.a.reversed.has(s);
         const trips = counted ? r.fresh("trips") : "";
+        // A counter stepped once per iteration by a constant, as the body's last statement, from a
+        // constant (counters.ts) gives the trip count after the loop: no increment per iteration.
+        const stepped = counted && !r.options.plainStack ? r.a.countedLoops.get(s) : undefined;
         if (counted) {
           r.tripCounters.set(s, trips);
           r.forwardLocals.push(trips);
-          out.push(line(`${trips} = 0;`, s.loc));
-          body.push(line(`${trips}++;`));
+          if (!stepped) {
+            out.push(line(`${trips} = 0;`, s.loc));
+            body.push(line(`${trips}++;`));
+          }
         }
+        // Arrays the loop overwrites element by element, copied once before it (loop-snapshots.ts).
+        for (const array of r.a.loopSnapshots.get(s)?.arrays ?? []) out.push(line(`${r.stack}.pushElements(${array});`, s.loc));
         out.push(...reservation(r, s), loopBlock(pre, cond, body, s.loc));
+        if (stepped) out.push(line(`${trips} = ${tripsOf(stepped)};`));
         if (counted && r.a.nestedLoops.has(s)) out.push(line(`${r.stack}.push${r.intKind()}(${trips});`));
         break;
       }
@@ -106,6 +115,12 @@ function activeCall(r: Reverser, s: Stmt, expr: CallExpr): Code[] {
     out.push(line(target ? `[${target}, ${pullback}] = ${call};` : `${pullback} = ${call}[1];`, s.loc));
   }
   return out;
+}
+
+/** The trips of a counted loop from where its counter ended: (counter - start) / step. */
+function tripsOf({ counter, start, step }: CountedLoop): string {
+  const moved = step > 0 ? (start === 0 ? counter : `${counter} - ${start}`) : `${start} - ${counter}`;
+  return Math.abs(step) === 1 ? moved : `(${moved}) / ${Math.abs(step)}`;
 }
 
 /** The arrays a call writes that the reverse sweep reads as they were: copied before it. */

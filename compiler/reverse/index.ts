@@ -99,9 +99,17 @@ export function reverseRefusals(fn: IRFunction, a: Analysis, filename: string): 
 }
 
 export function reverseFunction(fn: IRFunction, analysis: Analysis, options: ReverseOptions): { code: Code[]; restores: boolean; needsDistinct: boolean } {
-  const builder = new ReverseBuilder(fn, analysis, options);
+  const builder = new ReverseBuilder(fn, withLoopSnapshots(analysis, !!options.plainStack), options);
   const code = builder.build();
   return { code, restores: analysis.restoresElements || builder.calleesRestore, needsDistinct: builder.needsDistinct };
+}
+
+/** A loop's one copy of an array replaces its stores' saves; plain code keeps the per-element saves. */
+function withLoopSnapshots(a: Analysis, plain: boolean): Analysis {
+  if (a.loopSnapshots.size === 0) return a;
+  if (plain) return { ...a, loopSnapshots: new Map() };
+  const replaced = new Set([...a.loopSnapshots.values()].flatMap((snapshot) => [...snapshot.stores]));
+  return { ...a, saves: new Set([...a.saves].filter((s) => !replaced.has(s))) };
 }
 
 class ReverseBuilder implements Reverser {
@@ -150,7 +158,7 @@ class ReverseBuilder implements Reverser {
     const splitCalls = [...a.activeStmts].some((s) => callOf(s)?.callee.kind === "local");
     // Values stepped back in place (`i--`) go on the stack only for a vjp, whose pullback starts from them each time it runs.
     const inverts = a.inverted.size > 0 && !options.entry;
-    if (options.split || splitCalls || a.saves.size > 0 || a.snapshots.size > 0 || a.nestedLoops.size > 0 || a.savedPullbacks.size > 0 || inverts) this.stack = this.fresh("stack");
+    if (options.split || splitCalls || a.saves.size > 0 || a.snapshots.size > 0 || a.loopSnapshots.size > 0 || a.nestedLoops.size > 0 || a.savedPullbacks.size > 0 || inverts) this.stack = this.fresh("stack");
     this.readCounts = countReads(fn.body, new Map());
     if (fn.leaves) {
       this.leafValues = this.fresh("leaves");

@@ -71,6 +71,7 @@ export function reverseSweep(r: Reverser, stmts: Stmt[]): Code[] {
         } else {
           out.push({ kind: "block", head: `for (let ${k} = ${trips}; ; ${k}--)`, body: [...pre, line(`if (${k} === 0) break;`), ...body], loc: s.loc });
         }
+        for (const array of [...(r.a.loopSnapshots.get(s)?.arrays ?? [])].reverse()) out.push(line(`${r.stack}.popElements(${array});`, s.loc));
         break;
       }
       default:

@@ -40,3 +40,26 @@ describe("ValueStack references", () => {
     }
   });
 });
+
+describe("ValueStack element blocks", () => {
+  it("puts back each array's elements, interleaved with numbers, past the initial capacity, on every rewind", () => {
+    const stack = new ValueStack();
+    const typed = Float64Array.from({ length: 100 }, (_, i) => i * 0.5);
+    const plain = [0.25, -1, 3];
+    stack.push(7);
+    stack.pushElements(typed);
+    stack.push(8);
+    stack.pushElements(plain);
+    typed.fill(-2);
+    plain.fill(9);
+    for (let run = 0; run < 2; run++) {
+      stack.rewind();
+      stack.popElements(plain);
+      expect(stack.pop()).toBe(8);
+      stack.popElements(typed);
+      expect(stack.pop()).toBe(7);
+      expect(plain).toEqual([0.25, -1, 3]);
+      expect(Array.from(typed)).toEqual(Array.from({ length: 100 }, (_, i) => i * 0.5));
+    }
+  });
+});
