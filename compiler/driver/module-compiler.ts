@@ -86,7 +86,7 @@ export class ModuleCompiler {
       moduleChanged: () => (this.kinds = null),
       lower: (key) => this.lower(this.ctx.functions.get(key)!),
       vjpFor: (key, mask) => this.vjpFor(key, mask),
-      gradFor: (key, wrt) => this.entryFor(key, { kind: "grad", order: [wrt], single: true }, `${key}$grad_${this.lower(this.ctx.functions.get(key)!)?.params[wrt]}`),
+      gradFor: (key, wrt) => this.entryFor(key, { kind: "grad", order: [wrt].flat(), single: !Array.isArray(wrt) }, `${key}$grad_${[wrt].flat().map((i) => this.lower(this.ctx.functions.get(key)!)?.params[i]).join("_")}`),
       jvpFor: (key, order) => this.forward.site(key, order, true, false) as string | null,
       replace: (call, code) => this.replace(call, code),
     };
