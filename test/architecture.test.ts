@@ -1,5 +1,5 @@
 // The shape of the source tree: no import cycle in compiler/ and runtime/, no file over 600
-// lines. Imports are read from each file's TypeScript AST; only those that survive into
+// lines (in test/ and bench/ too), the bundler plugins' modules load the engine only on use. Imports are read from each file's TypeScript AST; only those that survive into
 // JavaScript count (`import type`, `export type` and imports of types alone are erased).
 import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
@@ -10,12 +10,37 @@ import { describe, expect, it } from "vitest";
 const root = fileURLToPath(new URL("..", import.meta.url));
 const MAX_LINES = 600;
 
-function sources(dir: string): string[] {
+function sources(dir: string, pattern = /\.(m|c)?tsx?$/): string[] {
   return readdirSync(join(root, dir), { withFileTypes: true }).flatMap((entry) => {
     const path = join(dir, entry.name);
-    if (entry.isDirectory()) return sources(path);
-    return /\.(m|c)?tsx?$/.test(entry.name) ? [path] : [];
+    if (entry.isDirectory()) return sources(path, pattern);
+    return pattern.test(entry.name) ? [path] : [];
   });
+}
+
+/** Files of `files` over MAX_LINES lines, as "file: n lines". */
+function overLong(files: string[]): string[] {
+  return files
+    .map((f) => ({ f, lines: readFileSync(join(root, f), "utf8").split("\n").length - 1 }))
+    .filter(({ lines }) => lines > MAX_LINES)
+    .map(({ f, lines }) => `${f}: ${lines} lines`);
+}
+
+/** Scripts of test/ and bench/ (bench/results/ holds generated JSON, not scripts). */
+const SCRIPTS = /\.(m|c)?[jt]sx?$/;
+/** Over the limit, and being changed elsewhere this session (to be split there): the only exception. */
+const LONG_FOR_NOW = new Set(["test/property-effects.test.ts"]);
+
+/** The relative modules `file` loads statically (value imports), transitively, from `graph`. */
+function staticClosure(graph: Map<string, string[]>, file: string): Set<string> {
+  const seen = new Set<string>();
+  const visit = (f: string) => {
+    if (seen.has(f)) return;
+    seen.add(f);
+    for (const next of graph.get(f) ?? []) visit(next);
+  };
+  visit(file);
+  return seen;
 }
 
 /** The relative modules `file` imports or re-exports as values, as paths from the root. */
@@ -124,10 +149,20 @@ describe("architecture", () => {
   }
 
   it(`has no source file in compiler/ or runtime/ over ${MAX_LINES} lines`, () => {
-    const long = [...sources("compiler"), ...sources("runtime")]
-      .map((f) => ({ f, lines: readFileSync(join(root, f), "utf8").split("\n").length - 1 }))
-      .filter(({ lines }) => lines > MAX_LINES)
-      .map(({ f, lines }) => `${f}: ${lines} lines`);
-    expect(long).toEqual([]);
+    expect(overLong([...sources("compiler"), ...sources("runtime")])).toEqual([]);
+  });
+
+  it(`has no test or bench script over ${MAX_LINES} lines`, () => {
+    const scripts = [...sources("test", SCRIPTS), ...sources("bench", SCRIPTS)];
+    expect(scripts.length).toBeGreaterThan(50);
+    expect(overLong(scripts.filter((f) => !LONG_FOR_NOW.has(f)))).toEqual([]);
+  });
+
+  it("loads the engine in the bundler plugins only when a module uses adjoint (no static import of it)", () => {
+    for (const plugin of ["vite", "rollup", "esbuild", "webpack"]) {
+      const loaded = [...staticClosure(graph, `compiler/frontends/${plugin}.ts`)];
+      expect(loaded).toContain("compiler/frontends/unplugin.ts");
+      expect(loaded.filter((f) => f.startsWith("compiler/driver/") || f === "compiler/frontends/splice.ts")).toEqual([]);
+    }
   });
 });
