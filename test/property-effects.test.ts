@@ -33,6 +33,7 @@ import adjointBabel from "../compiler/frontends/babel.js";
 import { inlineSmallCallees } from "../compiler/lower/index.js";
 import { expectClose, smoothCentralDifference } from "./helpers/finite-diff.js";
 import { hvpAgrees, nestedOutcome, type NestedOutcome } from "./helpers/nested-effects.js";
+import { newTally, table, type Tally } from "./helpers/effect-tally.js";
 import {
   CATEGORIES,
   N,
@@ -371,19 +372,6 @@ function report(examined: Examined): string {
 
 // ---- counting, per category and per ingredient ---------------------------------------
 
-interface Tally {
-  programs: number;
-  compiled: number;
-  refused: number;
-  /** Refused with a diagnostic located in a statement of this category. */
-  blamed: number;
-  wrong: number;
-  /** Codes of the diagnostics located in a statement of this category. */
-  codes: Map<string, number>;
-  /** Codes of every diagnostic of the programs refused. */
-  allCodes: Map<string, number>;
-}
-const newTally = (): Tally => ({ programs: 0, compiled: 0, refused: 0, blamed: 0, wrong: 0, codes: new Map(), allCodes: new Map() });
 const byCategory = { ts: new Map<string, Tally>(), js: new Map<string, Tally>() };
 const byIngredient = { ts: new Map<string, Tally>(), js: new Map<string, Tally>() };
 const totals = { programs: 0, supportedOnly: 0, supportedOnlyCompiled: 0, disagreements: 0, checkedComponents: 0, nestedCompiled: 0, nestedRefused: 0, nestedComponents: 0 };
@@ -454,17 +442,6 @@ function tally(examined: Examined): void {
   }
 }
 
-function table(title: string, rows: Map<string, Tally>, order: readonly string[], all = false): string {
-  const lines = [title, `${"".padEnd(22)} ${"programs".padStart(8)} ${"compiled".padStart(8)} ${"refused".padStart(8)} ${"blamed".padStart(7)} ${"wrong".padStart(6)}  ${all ? "codes of the refused programs" : "codes located in it"}`];
-  for (const key of order) {
-    const t = rows.get(key);
-    if (!t) continue;
-    const codes = [...(all ? t.allCodes : t.codes)].sort((a, b) => b[1] - a[1]).map(([code, n]) => `${code}×${n}`).join(" ");
-    const mark = SUPPORTED.has(key as Category) ? "*" : " ";
-    lines.push(`${mark}${key.padEnd(21)} ${String(t.programs).padStart(8)} ${String(t.compiled).padStart(8)} ${String(t.refused).padStart(8)} ${String(t.blamed).padStart(7)} ${String(t.wrong).padStart(6)}  ${codes}`);
-  }
-  return lines.join("\n");
-}
 
 function summary(): string {
   const ingredientOrder = [...new Set([...byIngredient.ts.keys()])].sort();
@@ -474,11 +451,11 @@ function summary(): string {
     `why nesting refused (programs): ${[...nestedReasons].sort((a, b) => b[1] - a[1]).map(([reason, n]) => `\n  ${n}  ${reason}`).join("")}`,
     ...disagreementExamples.map((e) => `  disagreement: ${e}`),
     "(* = SUPPORTED; a program counts under every category it contains; blamed = a diagnostic points at a statement of it)",
-    table("per category, TypeScript through transform():", byCategory.ts, CATEGORIES),
-    table("per category, untyped JavaScript through the Babel plugin:", byCategory.js, CATEGORIES),
-    table("per ingredient, TypeScript:", byIngredient.ts, ingredientOrder),
-    table("per ingredient, TypeScript, every code of the refused programs:", byIngredient.ts, ingredientOrder, true),
-    table("per ingredient, JavaScript:", byIngredient.js, ingredientOrder),
+    table("per category, TypeScript through transform():", byCategory.ts, CATEGORIES, SUPPORTED),
+    table("per category, untyped JavaScript through the Babel plugin:", byCategory.js, CATEGORIES, SUPPORTED),
+    table("per ingredient, TypeScript:", byIngredient.ts, ingredientOrder, SUPPORTED),
+    table("per ingredient, TypeScript, every code of the refused programs:", byIngredient.ts, ingredientOrder, SUPPORTED, true),
+    table("per ingredient, JavaScript:", byIngredient.js, ingredientOrder, SUPPORTED),
   ].join("\n\n");
 }
 
