@@ -152,6 +152,29 @@ describe("second order of code whose gradient needs arrays by identity", () => {
     }
   });
 
+  it("jvp(grad(f)) of a function that writes into its input: the gradient and H u each see the input as given", async () => {
+    const m = await compile<Record<string, (...args: any[]) => any>>(`
+      export function f(x: Float64Array, c: number): number {
+        let u = x;
+        let next = new Float64Array(x.length);
+        for (let i = 0; i < x.length; i++) next[i] = Math.sin(u[i] * c);
+        const t = u;
+        u = next;
+        next = t;
+        for (let i = 0; i < x.length; i++) x[i] = x[i] * x[i] + u[i];
+        let s = 0;
+        for (let i = 0; i < x.length; i++) s += x[i] * u[i];
+        return s;
+      }
+      export const tangent = jvp(grad(f));
+      export const g = grad(f);`);
+    const x = () => Float64Array.from([0.3, -0.5, 0.8]);
+    const u = Float64Array.from([1, 0.5, -2]);
+    const [gradient, hu] = m.tangent(x(), 0.7, u);
+    close(gradient, m.g(x(), 0.7), 1e-12);
+    close(hu, differencedHvp((y, c) => m.g(y, c), x(), 0.7, u));
+  });
+
   it("takes H v by a record (v a record of its keys) and by an array beside it", async () => {
     const m = await compile<Record<string, (...args: any[]) => any>>(`
       interface Layer { w: Float64Array; b: number }
