@@ -63,9 +63,11 @@ export class NestedDerivatives {
     const [target, options] = call.arguments;
     const fnTarget = target && target.type !== "SpreadElement" && target.type !== "ArgumentPlaceholder" ? unwrap(target as t.Expression) : undefined;
     let key: string | null = null;
+    // Read once: a jvp of an inner gradient needs it before the inner is made.
+    let wrt: number | number[] | null | undefined;
     if (fnTarget?.type === "CallExpression" && calleeMarker(fnTarget.callee, ctx)) {
-      const wrt = marker === "jvp" ? this.host.wrt(options, call) : 0;
-      const found = wrt === null ? null : this.innerDerivative(fnTarget, marker, wrt, call, problems);
+      if (marker === "jvp") wrt = this.host.wrt(options, call);
+      const found = wrt === null ? null : this.innerDerivative(fnTarget, marker, wrt ?? 0, call, problems);
       // Made of entry points: its site may call it, nothing differentiates it again.
       if (found?.made) return fail(call, `${marker}(…) differentiated again: ${this.byJvps.get(found.made)}`);
       key = found?.key ?? null;
@@ -75,7 +77,7 @@ export class NestedDerivatives {
     } else {
       return fail(target ?? call, `${marker}(…) differentiated again takes a function of the module by its name (or another grad(…) of one)`);
     }
-    const wrt = this.host.wrt(options, call);
+    if (wrt === undefined) wrt = this.host.wrt(options, call);
     if (wrt === null) return null;
     return this.derivativeOf(key, marker, wrt, call, problems);
   }
