@@ -278,6 +278,12 @@ if (stats.hasErrors()) throw new Error(stats.toString({ all: false, errors: true
       expectLinesInOrder(b.text, readFileSync(join(root, "fixtures", "modes-by-identity", "output.js"), "utf8"), "fixtures/modes-by-identity/output.js");
     },
   },
+  "docs/modes.md § Code whose gradient needs arrays by identity › function relax$grad$rev(stack, dgradient, dinitial) {": {
+    async run(b) {
+      // The golden reverse half it quotes, line by line.
+      expectLinesInOrder(b.text, readFileSync(join(root, "fixtures", "gradient-inside-identity", "output.js"), "utf8"), "fixtures/gradient-inside-identity/output.js");
+    },
+  },
   'docs/modes.md § Records › import { grad, hessian, hvp } from "adjoint";': { run: program() },
   'docs/modes.md § NDArray code › import { grad, hessian, hvp } from "adjoint";': { run: program() },
   "docs/modes.md § NDArray code › // if (dh !== undefined)  (line 10)": {

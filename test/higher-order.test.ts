@@ -160,6 +160,20 @@ describe("grad(grad(f))", () => {
     for (const x of POINTS) close(m.dslope(x), first(m.slope, x));
   });
 
+  it("differentiates code that calls grad(f) again: grad(grad(outer)) with grad(f) inside outer (third order of f)", async () => {
+    // Differentiated again, outer's code inlines the inner derivative (it had called an undefined pullback, refused with a wrong message).
+    const m = await compile<Record<string, (x: number) => number>>(`
+      function f(x: number): number { return Math.sin(x) * x + Math.tanh(x); }
+      export function outer(x: number): number { const g = grad(f)(x); return g * g + x * g; }
+      export const d1 = grad(outer);
+      export const d2 = grad(grad(outer));
+    `);
+    for (const x of POINTS) {
+      close(m.d1(x), first(m.outer, x));
+      close(m.d2(x), first(m.d1, x));
+    }
+  });
+
   it("differentiates code that applies vjp(f): const [y, back] = vjp(f)(x), then back(v)", async () => {
     const m = await compile<Record<string, (...a: any[]) => any>>(`
       import { vjp } from "adjoint";
@@ -231,19 +245,27 @@ describe("grad(grad(f))", () => {
     }
   });
 
-  it("refuses what its generated code would need the runtime for, located at the inner call", () => {
-    const source = `import { grad } from "adjoint";
+  it("differentiates code reading a gradient that needs arrays saved whole (its vjp H·ḡ, reverse over forward), and refuses it differentiated again, located at the inner call", async () => {
+    const body = `
       function f(x: Float64Array): number {
         const y = x.slice();
         y.fill(0.5, 1);
-        return y[0] * y[1] * x[1];
+        return y[0] * y[1] * x[1] * x[0];
       }
       export function g(x: Float64Array): number { return grad(f)(x)[1]; }
       export const dg = grad(g);
     `;
-    const result = transform(source, { filename: "nested.ts" });
+    const m = await compile<{ g: (x: Float64Array) => number; dg: (x: Float64Array) => Float64Array }>(body);
+    for (const at of [[0.3, -0.8, 1.2], [1.5, 0.1, -2]]) {
+      const got = m.dg(Float64Array.from(at));
+      at.forEach((_, i) => {
+        const moved = (d: number) => m.g(Float64Array.from(at, (v, j) => (j === i ? v + d : v)));
+        close(got[i], (moved(1e-6) - moved(-1e-6)) / 2e-6);
+      });
+    }
+    const result = transform(`import { grad } from "adjoint";${body}export const d2 = grad(grad(g));\n`, { filename: "nested.ts" });
     expect(result.diagnostics.map((d) => `${d.code} ${d.line}: ${d.message}`)).toEqual([
-      "ADJ016 7: this expression is not supported in differentiated code: grad of 'f' differentiated again needs arrays saved whole, which is not differentiable yet (an array saved whole: one filled, sorted, set or overwritten by a callee); hvp, hessian, jvp(grad(f)) and second derivatives by numbers of it work, reverse over forward",
+      "ADJ016 7: this expression is not supported in differentiated code: grad of 'f' read inside code that is differentiated again: a gradient that needs arrays by identity, read inside differentiated code, is differentiated once (its vjp and jvp are Hessian-vector products, with no derivative of their own)",
     ]);
   });
 

@@ -55,9 +55,10 @@ export class ModuleKinds implements ModuleFacts {
   }
 }
 
-/** The kinds of every function in `functions` (by key), each inferred with what the others say. */
-export function moduleKinds(functions: ReadonlyMap<string, IRFunction>): ModuleKinds {
-  const kinds = new ModuleKinds(new Set(functions.keys()));
+/** The kinds of every function in `functions` (by key), each inferred with what the others say; `known`: functions with no code to infer from (made of entry points), as given. */
+export function moduleKinds(functions: ReadonlyMap<string, IRFunction>, known: { key: string; params: InferredType[]; result: InferredType }[] = []): ModuleKinds {
+  const kinds = new ModuleKinds(new Set([...functions.keys(), ...known.map((k) => k.key)]));
+  for (const k of known) kinds.setParams(k.key, k.params), kinds.setReturn(k.key, k.result);
   const bodies = [...functions.values()].map((fn) => {
     const stmts: Stmt[] = [];
     forEachStmt(fn.body, (s) => stmts.push(s));

@@ -19,6 +19,8 @@ import { reverseFunction, reverseRefusals } from "../reverse/index.js";
 import { forwardFunction, forwardRefusals } from "../forward/index.js";
 import { derivedOf } from "../rules/np.js";
 import { flatGradientParams, recordOf, recordWrapper, typeOfKind, unpacked } from "./record-entries.js";
+import type { Summary } from "../analyze/summaries.js";
+import { MadeGradients } from "./made-gradients.js";
 
 /** What the module compiler lends: names, analysis with the module's facts, appending code. */
 export interface NestedHost {
@@ -35,6 +37,8 @@ export interface NestedHost {
   gradFor(key: string, wrt: number | number[]): string | null;
   /** The jvp of a module function with respect to `order`, generated once: `(...args, ...tangents) => [value, tangent]`. */
   jvpFor(key: string, order: number[]): string | null;
+  lower(key: string): IRFunction | null;
+  summaryOf(key: string): Summary | undefined;
 }
 
 export class NestedDerivatives {
@@ -47,14 +51,26 @@ export class NestedDerivatives {
   /** Refusals of a gradient in the subset that reverse over forward gets past: what only the runtime does by array identity, a gradient by a record (jvp(grad(f)) is then made of entry points). */
   private needsIdentity = new WeakSet<Diagnostic>();
 
-  constructor(private host: NestedHost) {}
+  /** Gradients read inside code differentiated once, made of entry points (made-gradients.ts). */
+  readonly made: MadeGradients;
+
+  constructor(private host: NestedHost) {
+    const lowered = (key: string) => {
+      const ir = host.lower(key);
+      return ir && this.withInferredKinds(ir);
+    };
+    const tangent = (key: string, along: number[], at: t.CallExpression) => this.derivativeOf(key, "tangent", along.length === 1 ? along[0] : along, at, host.ctx.diagnostics);
+    this.made = new MadeGradients({ ...host, lowered, tangent });
+  }
 
   /**
    * The name of the module function computing the marker call `grad(f, { wrt })`; null with its
    * problems reported into `problems`. Where only the module's facts are being found (a function
-   * lowered aside), a stand-in name: nothing is generated for code nobody differentiates.
+   * lowered aside), a stand-in name: nothing is generated for code nobody differentiates. Read
+   * inside code differentiated once (`readInside`), a gradient that cannot be written in the
+   * subset is made of entry points instead (made-gradients.ts).
    */
-  derivative(call: t.CallExpression, problems: Diagnostic[], generate = true): string | null {
+  derivative(call: t.CallExpression, problems: Diagnostic[], generate = true, readInside?: "once" | "again"): string | null {
     if (!generate) return `%nested:${call.start}`;
     const { ctx } = this.host;
     const marker = calleeMarker(call.callee, ctx);
@@ -79,7 +95,16 @@ export class NestedDerivatives {
     }
     if (wrt === undefined) wrt = this.host.wrt(options, call);
     if (wrt === null) return null;
-    return this.derivativeOf(key, marker, wrt, call, problems);
+    const found: Diagnostic[] = [];
+    const name = this.derivativeOf(key, marker, wrt, call, found);
+    const identity = !name && found.length > 0 && found.every((d) => this.needsIdentity.has(d));
+    // Why it cannot be made, where it says, is the more precise refusal.
+    const why: Diagnostic[] = [];
+    const made = identity && readInside === "once" && marker === "grad" && typeof wrt === "number" && !this.byJvps.has(key) ? this.made.gradient(key, wrt, call, why) : null;
+    // Inside code differentiated again, it would be differentiated a second time: say so.
+    if (identity && readInside === "again" && marker === "grad") why.push(diagnostic("ADJ016", this.host.ctx.filename, spanOf(call), `grad of '${key}' read inside code that is differentiated again: ${MadeGradients.FURTHER}`));
+    if (!name && !made) problems.push(...(why.length > 0 ? why : found));
+    return name ?? made;
   }
 
   /**

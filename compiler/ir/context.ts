@@ -67,7 +67,7 @@ export interface ModuleContext {
    * `grad(f)` inside code being differentiated: the name of a module function computing it in
    * the differentiable subset (driver/nested.ts), or null with its problems put in `problems`.
    */
-  nestedDerivative?: (marker: import("@babel/types").CallExpression, problems: Diagnostic[]) => string | null;
+  nestedDerivative?: (marker: import("@babel/types").CallExpression, problems: Diagnostic[], readInside?: "once" | "again") => string | null;
   /** Module consts bound to a derivative (`const df = grad(f)`), by name: the marker call. */
   derivativeBindings?: Map<string, import("@babel/types").CallExpression>;
   /** `vjp(f)` applied inside code being differentiated: f's name, and the module function computing its pullback applied to a cotangent. */

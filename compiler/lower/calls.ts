@@ -66,9 +66,12 @@ export function call(l: Lowering, node: t.CallExpression, target?: string): Oper
   const bound = callee.type === "Identifier" && !l.lookup(callee.name) ? l.ctx.derivativeBindings?.get(callee.name) : undefined;
   const nested = bound ?? (callee.type === "CallExpression" && nestedMarker(l, callee) ? callee : undefined);
   if (nested) {
-    const name = l.ctx.nestedDerivative?.(nested, l.ctx.diagnostics);
+    const name = l.ctx.nestedDerivative?.(nested, l.ctx.diagnostics, l.ctx.inlineModuleCalls ? "again" : "once");
     if (name === undefined) l.report("ADJ016", callee, "a derivative inside a function being differentiated, where this front end does not nest them");
     if (!name) return UNDEFINED;
+    // Differentiated again, every callee is inlined: the inner derivative too (its code is the module's).
+    const made = l.ctx.inlineModuleCalls ? l.ctx.functions.get(name) : undefined;
+    if (made) return inline(l, moduleFunction(name, made.node, made.source ?? l.ctx.moduleSource ?? l.ctx.source), node.arguments, node, target);
     return l.compute({ kind: "call", callee: { kind: "local", key: name }, args: l.arguments(node.arguments) }, target);
   }
   if (callee.type === "CallExpression" && appliedVjp(l, node)) {

@@ -355,7 +355,7 @@ class ReverseBuilder implements Reverser {
     const read = [...used].filter((name) => inForward.has(name) && !this.inlined.has(name) && !popped.has(name)).sort();
     // A checkpointed loop's reverse sweep runs its steps again: what they assign is reassigned.
     const replayed = [...this.checkpointed.keys()].flatMap((loop) => this.a.checkpoints.get(loop as Loop)!.values);
-    const reassigned = new Set([...restored, ...this.tripCounters.values(), ...replayed]);
+    const reassigned = new Set([...restored, ...this.tripCounters.values(), ...replayed, ...this.poppedNames]);
     const kind = (name: string) => ([...this.tripCounters.values()].includes(name) ? "Int" : this.stackKind(name));
     forward.push(...read.map((name) => line(`${stack}.push${kind(name)}(${name});`)));
     forward.push(line(`return ${fn.result};`));
@@ -481,8 +481,12 @@ class ReverseBuilder implements Reverser {
     return `${this.stack}.push${this.stackKind(name)}(${name})`;
   }
 
+  /** Variables the reverse sweep assigns from the stack: a split callee's reverse half declares them with let. */
+  private poppedNames = new Set<string>();
+
   /** The pop giving back what `pushed(name)` saved. */
   popped(name: string): string {
+    this.poppedNames.add(name);
     if (this.options.plainStack && this.a.types.get(name) === "boolean") return `${this.stack}.pop() === 1`;
     return `${this.stack}.pop${this.stackKind(name)}()`;
   }
