@@ -286,6 +286,41 @@ describe("grad(grad(f))", () => {
     ]);
   });
 
+  it("takes inline functions at every level, as JAX users write grad(grad(lambda x: …)), and parameters named like the generated code's (v, u_x)", async () => {
+    const m = await compile<Record<string, (...args: any[]) => any>>(`
+      export const third = grad(grad(grad((x: number) => Math.tanh(x) * Math.exp(x))));
+      export const curvature = hessian((p: Float64Array) => p[0] * p[0] * p[1] + Math.sin(p[1]));
+      export const along = hvp(function (p: Float64Array) { return p[0] * p[0] * p[1] + Math.sin(p[1]); });
+      export function norm(v: number[]): number { return Math.sqrt(v.reduce((s, x) => s + x * x, 0)); }
+      export const normHessian = hessian(norm);
+      export const normHvp = hvp(norm);
+      export function pair(x: Float64Array, u_x: number): number { return x[0] * x[1] * u_x; }
+      export const pairTangent = jvp(grad(pair));
+    `);
+    const f3 = (x: number) => {
+      const [t, e] = [Math.tanh(x), Math.exp(x)];
+      const s = 1 - t * t;
+      return e * (-2 * s * s + 4 * t * t * s + 3 * (-2 * t * s) + 3 * s + t);
+    };
+    for (const x of POINTS) close(m.third(x), f3(x));
+    const p = Float64Array.from([0.7, -0.4]);
+    const H = [[2 * p[1], 2 * p[0]], [2 * p[0], -Math.sin(p[1])]];
+    m.curvature(p).forEach((row: Float64Array, i: number) => row.forEach((hij, j) => close(hij, H[i][j])));
+    Array.from(m.along(p, Float64Array.from([1, 2]))).forEach((hv, i) => close(hv as number, H[i][0] + 2 * H[i][1]));
+    // The Hessian of |v| is (I - v vᵀ / |v|²) / |v|.
+    const v = [3, 4];
+    m.normHessian(v).forEach((row: number[], i: number) => row.forEach((hij, j) => close(hij, ((i === j ? 1 : 0) - (v[i] * v[j]) / 25) / 5)));
+    close(m.normHvp(v, [1, 0])[1], -12 / 125);
+    const [g, hu] = m.pairTangent(Float64Array.from([2, 3]), 0.5, Float64Array.from([1, -1]));
+    expect(Array.from(g)).toEqual([1.5, 1]);
+    expect(Array.from(hu)).toEqual([-0.5, 0.5]);
+  });
+
+  it("refuses, located, a nested derivative of an inline function written inside another function", () => {
+    const result = transform(`import { grad } from "adjoint";\nexport function make(c: number) {\n  return grad(grad((x: number) => Math.sin(x) * c));\n}\n`, { filename: "nested.ts" });
+    expect(result.diagnostics.map((d) => `${d.code} ${d.line}: ${d.message}`)).toEqual([expect.stringMatching(/^ADJ016 3: .*written inside another function .*declare it at the top level of the module/)]);
+  });
+
   it("differentiates a gradient of a function that writes its input's elements (the saved elements are numbers on the plain stack)", async () => {
     const m = await compile<{ g: (x: Float64Array) => number; dg: (x: Float64Array) => Float64Array }>(`
       function f(x: Float64Array): number {

@@ -129,3 +129,10 @@ export function userName(fn: ModuleFunction, parents: Map<t.Node, t.Node> | null
   if (up?.type === "VariableDeclarator" && up.id.type === "Identifier") return `'${up.id.name}'`;
   return `the ${node.type === "ArrowFunctionExpression" ? "arrow function" : "function"} at line ${node.loc?.start.line ?? 0}`;
 }
+
+/** `base`, or `base_1`, `base_2`, …: a name no parameter has (a parameter named v is common). */
+export function unusedName(base: string, taken: readonly string[]): string {
+  let name = base;
+  for (let k = 1; taken.includes(name); k++) name = `${base}_${k}`;
+  return name;
+}

@@ -26,6 +26,7 @@ import { modeSite, type ModesHost } from "./mode-sites.js";
 import { checkpointOption, outOption, reusingSite, wrtOption } from "./options.js";
 import { withCheckpoints } from "../lower/checkpoint.js";
 import { ForwardSites } from "./forward-sites.js";
+import { differentiableSite, type SitesHost } from "./differentiable-site.js";
 import { fused, fusedFunctions } from "./fusion.js";
 
 type Entry = NonNullable<ReverseOptions["entry"]>;
@@ -67,6 +68,9 @@ export class ModuleCompiler {
   private nested: NestedDerivatives;
   private nestedHost: NestedHost & ModesHost;
   private forward: ForwardSites;
+  private get sitesHost(): SitesHost {
+    return { ctx: this.ctx, runtime: () => this.runtime, fail: (node, code, detail) => this.fail(node, code, detail), lower: (fn) => this.lower(fn), vjpFor: (key, mask) => this.vjpFor(key, mask, true), summaryOf: (key) => this.summaryOf(key), replace: (call, code) => this.replace(call, code) };
+  }
 
   constructor(
     private ctx: ModuleContext,
@@ -86,6 +90,7 @@ export class ModuleCompiler {
       moduleChanged: () => (this.kinds = null),
       lower: (key) => this.lower(this.ctx.functions.get(key)!),
       summaryOf: (key) => this.summaryOf(key),
+      inlineTarget: (fn) => this.inlineTarget(fn),
       vjpFor: (key, mask) => this.vjpFor(key, mask),
       gradFor: (key, wrt) => this.entryFor(key, { kind: "grad", order: [wrt].flat(), single: !Array.isArray(wrt) }, `${key}$grad_${[wrt].flat().map((i) => this.lower(this.ctx.functions.get(key)!)?.params[i]).join("_")}`),
       jvpFor: (key, order) => this.forward.site(key, order, true, false) as string | null,
@@ -111,7 +116,7 @@ export class ModuleCompiler {
       let site = true;
       try {
         if (marker === "grad" || marker === "valueAndGrad" || marker === "vjp" || marker === "jvp" || marker === "jacfwd") this.derivativeSite(node, marker, parents.get(node));
-        else if (marker === "differentiable") this.differentiableSite(node);
+        else if (marker === "differentiable") differentiableSite(this.sitesHost, node);
         else if (marker === "hessian" || marker === "hvp" || marker === "jacrev" || marker === "jacobian") modeSite(this.nested, this.nestedHost, node, marker);
         else if (autogradMethod(node.callee, this.ctx) === "record") this.recordSite(node, parents);
         else site = false;
@@ -408,31 +413,15 @@ export class ModuleCompiler {
     this.replace(call, `${this.runtime}.record([${variants.join(", ")}], [${given.join(", ")}], { ${meta.join(", ")} }${assign}${optionsCode})`);
   }
 
-  /** `differentiable(f)`: attach f's full vjp where f is defined. */
-  private differentiableSite(call: t.CallExpression): void {
-    const [arg] = call.arguments;
-    let fn: ModuleFunction | undefined;
-    if (arg?.type === "Identifier") fn = this.ctx.functions.get(arg.name);
-    else if (arg && (arg.type === "ArrowFunctionExpression" || arg.type === "FunctionExpression")) {
-      fn = [...this.ctx.functions.values()].find((f) => f.node === arg);
-    }
-    if (!fn || !arg) {
-      this.fail(arg ?? call, "ADJ018", "differentiable(...) takes a function of this module: `const f = differentiable((x: number) => ...)`");
-      return;
-    }
-    const ir = this.lower(fn);
-    if (!ir) return;
-    if (ir.sourceParams) return this.fail(arg, "ADJ028", "differentiable(...) of a function with a record parameter (callers in other modules pass the object whole)");
-    const mask = ir.paramTypes.flatMap((type, i) => (DIFFERENTIABLE_TYPES.has(type) ? [i] : []));
-    const name = this.vjpFor(fn.key, mask, true);
-    if (!name) return;
-    const original = this.ctx.source.slice(arg.start!, arg.end!);
-    // Which array parameters it writes: a caller in another module cannot see its summary.
-    const summary = this.summaryOf(fn.key);
-    const writes = summary?.writes ?? [];
-    const returnsArgument = summary?.result.kind === "param" || summary?.result.kind === "mixed";
-    const effects = writes.length > 0 || returnsArgument ? `, { writes: [${writes.join(", ")}], returnsArgument: ${returnsArgument} }` : "";
-    this.replace(call, `${this.runtime}.withVjp(${original}, ${name}${effects})`);
+  /** An inline function outside every function, as one of the module's (a nested derivative's target). */
+  private inlineTarget(node: t.ArrowFunctionExpression | t.FunctionExpression): string | null {
+    for (let at = this.parents?.get(node); at; at = this.parents!.get(at)) if (at.type.includes("Function") || at.type.endsWith("Method")) return null;
+    const known = [...this.ctx.functions.values()].find((f) => f.node === node);
+    if (known) return known.key;
+    const key = this.freshModuleName("lambda");
+    this.ctx.functions.set(key, { key, node, exported: false });
+    this.kinds = null;
+    return key;
   }
 
   private replace(call: t.CallExpression, code: string, lines?: PrintedLine[]): void {

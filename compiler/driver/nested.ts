@@ -21,6 +21,7 @@ import { derivedOf } from "../rules/np.js";
 import { flatGradientParams, recordOf, recordWrapper, typeOfKind, unpacked } from "./record-entries.js";
 import type { Summary } from "../analyze/summaries.js";
 import { MadeGradients } from "./made-gradients.js";
+import { unusedName } from "./bindings.js";
 
 /** What the module compiler lends: names, analysis with the module's facts, appending code. */
 export interface NestedHost {
@@ -39,6 +40,8 @@ export interface NestedHost {
   jvpFor(key: string, order: number[]): string | null;
   lower(key: string): IRFunction | null;
   summaryOf(key: string): Summary | undefined;
+  /** An inline function written outside every function, as a function of the module (one key per function); null inside another function. */
+  inlineTarget(fn: t.ArrowFunctionExpression | t.FunctionExpression): string | null;
 }
 
 export class NestedDerivatives {
@@ -90,6 +93,10 @@ export class NestedDerivatives {
       if (!key) return null;
     } else if (fnTarget?.type === "Identifier" && ctx.functions.has(fnTarget.name)) {
       key = fnTarget.name;
+    } else if (fnTarget?.type === "ArrowFunctionExpression" || fnTarget?.type === "FunctionExpression") {
+      // grad(grad((x) => …)) written at the module's top level: the function as one of the module's.
+      key = this.host.inlineTarget(fnTarget);
+      if (!key) return fail(fnTarget, `${marker}(…) differentiated again of a function written inside another function (it may read the variables of that function): declare it at the top level of the module`);
     } else {
       return fail(target ?? call, `${marker}(…) differentiated again takes a function of the module by its name (or another grad(…) of one)`);
     }
@@ -156,7 +163,7 @@ export class NestedDerivatives {
     const args = flatArgs.join(", ");
     // f may write into the arrays it is given: the gradient gets copies, so the tangent's gradient sees them as given.
     const copies = flatArgs.map((a, i) => (ir.paramTypes[i] === "array" ? `${a}.slice()` : a)).join(", ");
-    const us = along.map((i) => `u_${names[i]}`).join(", ");
+    const us = along.map((i) => unusedName(`u_${names[i]}`, names)).join(", ");
     const [g, t] = ["gradient", "tangent"].map((base) => (names.includes(base) ? `${base}_` : base));
     const pack = (list: string) => (param?.kind === "record" ? recordOf(ir, param, list, names[by]) : list);
     const why = records ? "reverse over forward, by fields: the gradient by a record is a record" : "reverse over forward: the gradient needs arrays by identity";
