@@ -91,6 +91,7 @@ export class ModuleCompiler {
       lower: (key) => this.lower(this.ctx.functions.get(key)!),
       summaryOf: (key) => this.summaryOf(key),
       inlineTarget: (fn) => this.inlineTarget(fn),
+      releaseName: (name) => this.releaseName(name),
       vjpFor: (key, mask) => this.vjpFor(key, mask),
       gradFor: (key, wrt) => this.entryFor(key, { kind: "grad", order: [wrt].flat(), single: !Array.isArray(wrt) }, `${key}$grad_${[wrt].flat().map((i) => this.lower(this.ctx.functions.get(key)!)?.params[i]).join("_")}`),
       jvpFor: (key, order) => this.forward.site(key, order, true, false) as string | null,
@@ -411,6 +412,11 @@ export class ModuleCompiler {
     const functionNames = [...recorded.functions.keys()];
     const given = sourceNames.map((n) => (n.endsWith("$vjp") && functionNames.includes(n.slice(0, -4)) ? localVjps[functionNames.indexOf(n.slice(0, -4))] : (recorded.paths.get(n) ?? n)));
     this.replace(call, `${this.runtime}.record([${variants.join(", ")}], [${given.join(", ")}], { ${meta.join(", ")} }${assign}${optionsCode})`);
+  }
+
+  private releaseName(name: string): void {
+    const mentions = new RegExp(`(?<![\\w$])${name.replace(/\$/g, "\\$")}(?![\\w$])`);
+    if (![...this.appendedLines, ...this.replacements.flatMap((r) => r.lines)].some((l) => mentions.test(l.text))) this.takenNames.delete(name);
   }
 
   /** An inline function outside every function, as one of the module's (a nested derivative's target). */

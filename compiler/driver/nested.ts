@@ -40,6 +40,8 @@ export interface NestedHost {
   jvpFor(key: string, order: number[]): string | null;
   lower(key: string): IRFunction | null;
   summaryOf(key: string): Summary | undefined;
+  /** A name taken by freshModuleName and not used after all; kept where generated code already mentions it. */
+  releaseName(name: string): void;
   /** An inline function written outside every function, as a function of the module (one key per function); null inside another function. */
   inlineTarget(fn: t.ArrowFunctionExpression | t.FunctionExpression): string | null;
 }
@@ -246,6 +248,8 @@ export class NestedDerivatives {
     const made = ir && (!fields && hasRecords(ir) ? this.throughFields(key, ir, marker, wrt, name, call, found) : this.generate(key, ir, marker, wrt, name, call, found));
     if (made) return name;
     this.names.set(id, found);
+    // Nothing was made under the name: a later derivative may take it.
+    this.host.releaseName(name);
     problems.push(...found);
     return null;
   }
