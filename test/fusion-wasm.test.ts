@@ -105,6 +105,25 @@ describe.runIf(wasmSupported())("the Wasm chain kernel", () => {
     expectClose(out.item(), np.sum(np.tanh(np.mul(x, w))).item(), { rtol: 1e-12, atol: 1e-12, label: "sum" });
   });
 
+  // The kernel's transcendental steps call the module's own elementwise kernels (wasm/fused.ts):
+  // bit for bit np's values, in both dtypes, over a length ending inside a block and a vector.
+  for (const dtype of ["float64", "float32"] as const) {
+    it(`computes each transcendental step as np's own kernel does, bit for bit (${dtype})`, () => {
+      np.random.seed(5);
+      const n = 3001;
+      const x = np.astype(np.random.uniform(0.1, 2, [n]), dtype);
+      for (const op of ["exp", "log", "tanh", "sigmoid", "sin", "cos"] as const) {
+        const w = np.astype(np.random.uniform(op === "log" ? 0.1 : -2, 2, [n]), dtype);
+        calls = 0;
+        const saved = kept(simd(operands([x, w])!, [["mul", 0, 1], [op, 2], ["sum", 3]], [x, w])!)!;
+        expect(calls, op).toBe(1);
+        const kernel = new np.NDArray(saved[0], [n]);
+        expect(kernel.dtype, op).toBe(dtype);
+        expectAllClose(kernel, np[op](np.mul(x, w)), { rtol: 0, atol: 0 }, op);
+      }
+    });
+  }
+
   it("leaves chains with a step it has no vector function for (log1p, expm1) to the loops", async () => {
     const m = await compile(`${header}export function f(x: np.NDArray): np.NDArray { return np.sum(np.log1p(np.mul(x, x))); }\nexport const df = grad(f);\n`);
     const x = np.random.uniform(0, 1, [5000]);
