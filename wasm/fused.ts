@@ -14,12 +14,14 @@
 // Tiles and streams have 16 bytes after them: the last vector of a block may run past n.
 // ptrs: one usize per register (scratch). sums: float64 slots the SUM instructions add into.
 
-import { cos_f32, cos_f64, exp_f32, exp_f64, log_f32, log_f64, sigmoid_f32, sigmoid_f64, sin_f32, sin_f64, tanh_f32, tanh_f64 } from "./math";
+import { cos_f32, cos_f64, exp_f32, exp_f64, expm1_f32, expm1_f64, log_f32, log_f64, log1p_f32, log1p_f64 } from "./math";
+import { sigmoid_f32, sigmoid_f64, sin_f32, sin_f64, tanh_f32, tanh_f64 } from "./math";
 
 const TEMP = 0, STREAM = 1, SPLAT = 2, ROW = 3;
 // Opcodes: runtime/np/fused-program.ts names them.
 const ADD = 1, SUB = 2, MUL = 3, DIV = 4, MAX = 5, MIN = 6;
 const NEG = 10, ABS = 11, SQUARE = 12, RELU = 13, SQRT = 14, EXP = 15, LOG = 16, TANH = 17, SIGMOID = 18, SIN = 19, COS = 20, COPY = 21;
+const LOG1P = 22, EXPM1 = 23;
 // Adjoints that select: abs' (g, a), relu' (g, a); maximum's and minimum's (g, a, b) for a and b.
 const ABS_D = 30, RELU_D = 31, MAX_DA = 32, MAX_DB = 33, MIN_DA = 34, MIN_DB = 35;
 const SUM = 40;
@@ -174,6 +176,8 @@ const SUM = 40;
         case SIGMOID: if (w) sigmoid_f64(a, o, lanes); else sigmoid_f32(a, o, lanes); break;
         case SIN: if (w) sin_f64(a, o, lanes); else sin_f32(a, o, lanes); break;
         case COS: if (w) cos_f64(a, o, lanes); else cos_f32(a, o, lanes); break;
+        case LOG1P: if (w) log1p_f64(a, o, lanes); else log1p_f32(a, o, lanes); break;
+        case EXPM1: if (w) expm1_f64(a, o, lanes); else expm1_f32(a, o, lanes); break;
         case COPY: loop1<T>(COPY, o, a, bytes); break;
         case ABS_D: loop2<T>(ABS_D, o, a, ptr(ptrs, load<i32>(ins, 12)), bytes); break;
         case RELU_D: loop2<T>(RELU_D, o, a, ptr(ptrs, load<i32>(ins, 12)), bytes); break;
