@@ -72,7 +72,7 @@ function bothPaths(m: Module, args: Value[]) {
 const tolerance = (dtype: string) => (dtype === "float64" ? { rtol: 1e-12, atol: 1e-13 } : { rtol: 2e-4, atol: 2e-5 });
 
 describe.runIf(wasmSupported())("the Wasm chain kernel", () => {
-  const unary = ["neg", "abs", "square", "relu", "exp", "log", "sqrt", "sin", "cos", "tanh", "sigmoid"];
+  const unary = ["neg", "abs", "square", "relu", "exp", "log", "sqrt", "sin", "cos", "tanh", "sigmoid", "log1p", "expm1"];
   const binary = ["add", "sub", "mul", "div", "maximum", "minimum"];
   for (const name of [...unary, ...binary]) {
     for (const dtype of ["float64", "float32"] as const) {
@@ -105,13 +105,46 @@ describe.runIf(wasmSupported())("the Wasm chain kernel", () => {
     expectClose(out.item(), np.sum(np.tanh(np.mul(x, w))).item(), { rtol: 1e-12, atol: 1e-12, label: "sum" });
   });
 
-  it("leaves chains with a step it has no vector function for (log1p, expm1) to the loops", async () => {
-    const m = await compile(`${header}export function f(x: np.NDArray): np.NDArray { return np.sum(np.log1p(np.mul(x, x))); }\nexport const df = grad(f);\n`);
-    const x = np.random.uniform(0, 1, [5000]);
-    const { kernel, loops, ran } = bothPaths(m, [x]);
-    expect(ran).toBe(0);
-    expectAllClose(kernel.grads as unknown as np.NDArray, loops.grads as unknown as np.NDArray, { rtol: 0, atol: 0 }, "gradient");
-  });
+  // The kernel's transcendental steps call the module's own elementwise kernels (wasm/fused.ts):
+  // bit for bit np's values, in both dtypes, over a length ending inside a block and a vector.
+  for (const dtype of ["float64", "float32"] as const) {
+    it(`computes each transcendental step as np's own kernel does, bit for bit (${dtype})`, () => {
+      np.random.seed(5);
+      const n = 3001;
+      const x = np.astype(np.random.uniform(0.1, 2, [n]), dtype);
+      for (const op of ["exp", "log", "tanh", "sigmoid", "sin", "cos"] as const) {
+        const w = np.astype(np.random.uniform(op === "log" ? 0.1 : -2, 2, [n]), dtype);
+        calls = 0;
+        const saved = kept(simd(operands([x, w])!, [["mul", 0, 1], [op, 2], ["sum", 3]], [x, w])!)!;
+        expect(calls, op).toBe(1);
+        const kernel = new np.NDArray(saved[0], [n]);
+        expect(kernel.dtype, op).toBe(dtype);
+        expectAllClose(kernel, np[op](np.mul(x, w)), { rtol: 0, atol: 0 }, op);
+      }
+    });
+  }
+
+  // log1p and expm1: vector functions in the kernel (wasm/math-derived.ts), Math.* in the loops;
+  // near 0, where they differ from log(1 + x) and exp(x) - 1, and over a wide range.
+  for (const [op, lo, hi] of [["log1p", -1e-9, 1e-9], ["log1p", -0.9, 30], ["expm1", -1e-9, 1e-9], ["expm1", -30, 30]] as const) {
+    it(`${op} on [${lo}, ${hi}] (float64): the kernel's value and gradient equal the loops' and central differences`, async () => {
+      const m = await compile(`${header}export function f(x: np.NDArray, w: np.NDArray): np.NDArray { return np.sum(np.mul(np.${op}(np.mul(x, w)), w)); }\nexport const df = grad(f, { wrt: [0, 1] });\n`);
+      np.random.seed(11);
+      const x = np.random.uniform(lo, hi, [5001]);
+      const w = np.random.uniform(0.5, 1, [5001]);
+      const { kernel, loops, ran } = bothPaths(m, [x, w]);
+      expect(ran).toBe(2);
+      expectAllClose(kernel.value, loops.value, { rtol: 1e-12, atol: 0 }, "value");
+      for (const k of [0, 1]) expectAllClose(kernel.grads[k], loops.grads[k], { rtol: 1e-12, atol: 0 }, `d/d arg ${k}`);
+      // Central differences of f on one element (f sums elementwise terms), at a few elements.
+      for (const i of [0, 1234, 5000]) {
+        const [xi, wi] = [x.data[i] as number, w.data[i] as number];
+        const h = 1e-5 * Math.max(1e-3, Math.abs(xi));
+        const at = (d: number) => m.f(np.array([xi + d]), np.array([wi])).item() as number;
+        expectClose(kernel.grads[0].data[i] as number, (at(h) - at(-h)) / (2 * h), { rtol: 1e-6, atol: 1e-9, label: `${op}' at ${i}` });
+      }
+    });
+  }
 
   it("does not run on the JS backend, nor below the backend's size", async () => {
     const m = await compile(`${header}export function f(x: np.NDArray, w: np.NDArray): np.NDArray { return np.sum(np.tanh(np.mul(x, w))); }\nexport const df = grad(f, { wrt: [0, 1] });\n`);

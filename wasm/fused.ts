@@ -14,15 +14,14 @@
 // Tiles and streams have 16 bytes after them: the last vector of a block may run past n.
 // ptrs: one usize per register (scratch). sums: float64 slots the SUM instructions add into.
 
-import { cos_v128_f32, cos_v128_f64, sin_v128_f32, sin_v128_f64 } from "./math-trig";
-import { exp_v128_f32, log_v128_f32, tanh_v128_f32 } from "./math-f32";
-import { exp_v128_f64, log_v128_f64, tanh_v128_f64 } from "./math-f64";
-import { sigmoid_v128_f32, sigmoid_v128_f64 } from "./math-derived";
+import { cos_f32, cos_f64, exp_f32, exp_f64, expm1_f32, expm1_f64, log_f32, log_f64, log1p_f32, log1p_f64 } from "./math";
+import { sigmoid_f32, sigmoid_f64, sin_f32, sin_f64, tanh_f32, tanh_f64 } from "./math";
 
 const TEMP = 0, STREAM = 1, SPLAT = 2, ROW = 3;
 // Opcodes: runtime/np/fused-program.ts names them.
 const ADD = 1, SUB = 2, MUL = 3, DIV = 4, MAX = 5, MIN = 6;
 const NEG = 10, ABS = 11, SQUARE = 12, RELU = 13, SQRT = 14, EXP = 15, LOG = 16, TANH = 17, SIGMOID = 18, SIN = 19, COS = 20, COPY = 21;
+const LOG1P = 22, EXPM1 = 23;
 // Adjoints that select: abs' (g, a), relu' (g, a); maximum's and minimum's (g, a, b) for a and b.
 const ABS_D = 30, RELU_D = 31, MAX_DA = 32, MAX_DB = 33, MIN_DA = 34, MIN_DB = 35;
 const SUM = 40;
@@ -46,18 +45,11 @@ const SUM = 40;
 
 // @ts-ignore: decorator
 @inline function unary<T>(op: i32, x: v128): v128 {
-  const w = sizeof<T>() == 8;
   if (op == NEG) return v128.neg<T>(x);
   if (op == ABS) return v128.abs<T>(x);
   if (op == SQUARE) return v128.mul<T>(x, x);
   if (op == RELU) return v128.max<T>(x, zero<T>());
   if (op == SQRT) return v128.sqrt<T>(x);
-  if (op == EXP) return w ? exp_v128_f64(x) : exp_v128_f32(x);
-  if (op == LOG) return w ? log_v128_f64(x) : log_v128_f32(x);
-  if (op == TANH) return w ? tanh_v128_f64(x) : tanh_v128_f32(x);
-  if (op == SIGMOID) return w ? sigmoid_v128_f64(x) : sigmoid_v128_f32(x);
-  if (op == SIN) return w ? sin_v128_f64(x) : sin_v128_f32(x);
-  if (op == COS) return w ? cos_v128_f64(x) : cos_v128_f32(x);
   return x; // COPY
 }
 
@@ -113,7 +105,8 @@ const SUM = 40;
 
 // @ts-ignore: decorator
 @inline function run<T>(n: i32, block: i32, nregs: i32, regs: usize, code: usize, ncode: i32, ptrs: usize, sums: usize): void {
-  const shift: usize = sizeof<T>() == 8 ? 3 : 2;
+  const w = sizeof<T>() == 8;
+  const shift: usize = w ? 3 : 2;
   for (let r = 0; r < nregs; r++) {
     const desc = regs + (<usize>r << 4);
     if (load<i32>(desc) == SPLAT) {
@@ -125,6 +118,7 @@ const SUM = 40;
   for (let i0 = 0; i0 < n; i0 += block) {
     const count = min(block, n - i0);
     const bytes = ((<usize>count << shift) + 15) & ~15;
+    const lanes = <i32>(bytes >> shift); // whole vectors: the math kernels run no scalar tail
     for (let r = 0; r < nregs; r++) {
       const desc = regs + (<usize>r << 4);
       const kind = load<i32>(desc);
@@ -174,12 +168,16 @@ const SUM = 40;
         case SQUARE: loop1<T>(SQUARE, o, a, bytes); break;
         case RELU: loop1<T>(RELU, o, a, bytes); break;
         case SQRT: loop1<T>(SQRT, o, a, bytes); break;
-        case EXP: loop1<T>(EXP, o, a, bytes); break;
-        case LOG: loop1<T>(LOG, o, a, bytes); break;
-        case TANH: loop1<T>(TANH, o, a, bytes); break;
-        case SIGMOID: loop1<T>(SIGMOID, o, a, bytes); break;
-        case SIN: loop1<T>(SIN, o, a, bytes); break;
-        case COS: loop1<T>(COS, o, a, bytes); break;
+        // The transcendentals call math.ts' kernels (a call per block): inlined here, V8 ran
+        // the same loop 10-15% slower (docs/BENCHMARKS.md, "Session 11").
+        case EXP: if (w) exp_f64(a, o, lanes); else exp_f32(a, o, lanes); break;
+        case LOG: if (w) log_f64(a, o, lanes); else log_f32(a, o, lanes); break;
+        case TANH: if (w) tanh_f64(a, o, lanes); else tanh_f32(a, o, lanes); break;
+        case SIGMOID: if (w) sigmoid_f64(a, o, lanes); else sigmoid_f32(a, o, lanes); break;
+        case SIN: if (w) sin_f64(a, o, lanes); else sin_f32(a, o, lanes); break;
+        case COS: if (w) cos_f64(a, o, lanes); else cos_f32(a, o, lanes); break;
+        case LOG1P: if (w) log1p_f64(a, o, lanes); else log1p_f32(a, o, lanes); break;
+        case EXPM1: if (w) expm1_f64(a, o, lanes); else expm1_f32(a, o, lanes); break;
         case COPY: loop1<T>(COPY, o, a, bytes); break;
         case ABS_D: loop2<T>(ABS_D, o, a, ptr(ptrs, load<i32>(ins, 12)), bytes); break;
         case RELU_D: loop2<T>(RELU_D, o, a, ptr(ptrs, load<i32>(ins, 12)), bytes); break;

@@ -79,12 +79,20 @@ const REDUCTION_LIMIT: f64 = 1.6e6; // k ≤ 1.02e6 < 2^20
   return v128.any_true(f64x2.gt(f64x2.abs(x), splat64(REDUCTION_LIMIT)));
 }
 
+/** Whether both lanes are within 0.78 < π/4: there sinCos's k is 0, hi = x and lo = 0, so one
+ * kernel on x gives its bits with no reduction (NaN lanes take the whole path). */
+@inline function unreduced(x: v128): bool {
+  return i64x2.all_true(f64x2.le(f64x2.abs(x), splat64(0.78)));
+}
+
 @inline export function sin_v128_f64(x: v128): v128 {
+  if (unreduced(x)) return select(f64x2.eq(x, splat64(0.0)), x, kernelSin(x, splat64(0.0)));
   if (beyondReduction(x)) return f64x2(Math.sin(f64x2.extract_lane(x, 0)), Math.sin(f64x2.extract_lane(x, 1)));
   return select(f64x2.eq(x, splat64(0.0)), x, sinCos(x, 0)); // sin(−0) = −0
 }
 
 @inline export function cos_v128_f64(x: v128): v128 {
+  if (unreduced(x)) return kernelCos(x, splat64(0.0));
   if (beyondReduction(x)) return f64x2(Math.cos(f64x2.extract_lane(x, 0)), Math.cos(f64x2.extract_lane(x, 1)));
   return sinCos(x, 1);
 }

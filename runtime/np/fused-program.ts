@@ -3,7 +3,8 @@
 // instruction is one SIMD loop over a block of elements; registers hold a block each. The
 // adjoints are fusible.ts's per-element formulas as instructions, in the same order of
 // operations, so in float64 the kernel computes what the generated JavaScript loops compute
-// (the transcendentals are np's own vector functions in both).
+// (the transcendentals are np's own vector functions in both; log1p and expm1, Math.* in the
+// loops, wasm/math-derived.ts' within 1 and 2 ulps).
 
 /**
  * A chain as the operations it fuses: `[op, ...refs]` in order, each ref an index into the
@@ -17,6 +18,7 @@ import { fusibleKernels } from "./fusible.js";
 const OP: Record<string, number> = {
   add: 1, sub: 2, mul: 3, div: 4, maximum: 5, minimum: 6,
   neg: 10, abs: 11, square: 12, relu: 13, sqrt: 14, exp: 15, log: 16, tanh: 17, sigmoid: 18, sin: 19, cos: 20,
+  log1p: 22, expm1: 23,
 };
 const [ADD, SUB, MUL, DIV, NEG, COPY, SIN, COS] = [1, 2, 3, 4, 10, 21, 19, 20];
 const [ABS_D, RELU_D, MAX_DA, MAX_DB, MIN_DA, MIN_DB, SUM] = [30, 31, 32, 33, 34, 35, 40];
@@ -136,7 +138,7 @@ function sources(ins: readonly number[]): number[] {
   return ins.slice(2, 2 + count);
 }
 
-/** Whether every step has an instruction (log1p and expm1 have no vector function: their chains run the loops). */
+/** Whether every step has an instruction (a reduction only as the last step). */
 const supported = (steps: Steps): boolean => steps.every(([op], k) => OP[op] !== undefined || (reductions.has(op) && k === steps.length - 1));
 
 /**
@@ -224,6 +226,8 @@ function unaryAdjoint(b: Builder, op: string, g: number, a: () => number, out: (
     case "sin": return b.op(MUL, g, b.op(COS, a()));
     case "cos": return b.op(MUL, b.op(NEG, g), b.op(SIN, a()));
     case "tanh": return b.op(MUL, g, b.op(SUB, one, b.op(MUL, out(), out())));
+    case "log1p": return b.op(DIV, g, b.op(ADD, one, a()));
+    case "expm1": return b.op(MUL, g, b.op(ADD, out(), one));
     default: return b.op(MUL, b.op(MUL, g, out()), b.op(SUB, one, out())); // sigmoid
   }
 }
