@@ -1,32 +1,15 @@
 // Both cores (issue 19): large Wasm kernels split into chunks that the main thread and
-// `worker_threads` take from one counter, each running its own instance of the kernel
-// module over one shared WebAssembly memory. np's API is synchronous: the main thread
-// takes chunks too, then waits (Atomics.wait) for the workers' last one. Chunks are taken
-// dynamically, so a worker the OS has descheduled (or one still starting) costs nothing:
-// the main thread does its chunks. Node only: worker_threads is reached through
-// process.getBuiltinModule, never imported, so the browser bundle never sees it.
+// workers take from one counter, each running its own instance of the kernel module over
+// one shared WebAssembly memory. np's API is synchronous: the main thread takes chunks too,
+// then waits for the workers' last one. Chunks are taken dynamically, so a worker the OS has
+// descheduled (or one still starting) costs nothing: the main thread does its chunks. The
+// workers are Node's worker_threads or a browser's Web Workers (hosts.ts), one protocol.
 import { BY_WORKERS, CHUNKS, CLOSED, CTRL_WORDS, DONE, ERROR, NEXT, READY, STOP, WAKE, runChunk, takeChunks, workerMain } from "./chunks.js";
+import { host, type HostWorker } from "./hosts.js";
 
-interface NodeWorker {
-  unref(): void;
-  terminate(): Promise<number>;
-  on(event: string, listener: (x: unknown) => void): void;
-}
-type WorkerThreads = { Worker: new (source: string, options: object) => NodeWorker };
-
-/** A Node built-in module by name, or undefined outside Node (or before Node 20.16). */
-function nodeBuiltin<T>(name: string): T | undefined {
-  const p = (globalThis as { process?: { getBuiltinModule?: (n: string) => unknown } }).process;
-  try {
-    return p?.getBuiltinModule?.(name) as T | undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** Whether kernels can run on worker threads here: Node with worker_threads and shared memory. */
-export const threadsPossible = (): boolean =>
-  typeof SharedArrayBuffer === "function" && typeof Atomics === "object" && nodeBuiltin<WorkerThreads>("node:worker_threads") !== undefined;
+/** Whether kernels can run on worker threads here: shared memory, and worker_threads or
+ * (a cross-origin isolated page) Web Workers. */
+export const threadsPossible = (): boolean => host() !== undefined;
 
 /** Sizes from which a job is split, in elements (GEMM: m·n·k). bench/threads.bench.mjs
  * measures the break-even of each and prints it; on the loaded 2-CPU machine it found none
@@ -50,8 +33,7 @@ export function setThreads(n: number | "auto"): void {
 export function getThreads(): number {
   if (!threadsPossible()) return 1;
   if (setting !== "auto") return setting;
-  const os = nodeBuiltin<{ availableParallelism?: () => number; cpus: () => unknown[] }>("node:os");
-  return Math.max(1, Math.min(8, os?.availableParallelism?.() ?? os?.cpus().length ?? 1));
+  return Math.max(1, Math.min(8, host()!.cores()));
 }
 
 /** What the workers need to run the kernels: the module (compiled for a shared memory),
@@ -88,22 +70,19 @@ export class Pool implements Runner {
   readonly job = new Float64Array(new SharedArrayBuffer(8 * 256));
   private readonly control = new SharedArrayBuffer(4 * CTRL_WORDS);
   private readonly ctrl = new Int32Array(this.control);
-  private readonly workers: NodeWorker[] = [];
+  private readonly workers: HostWorker[] = [];
+  private readonly canWait: boolean;
   private generation = 0;
   /** Calls in a row where the main thread waited longer than it worked. */
   stalls = 0;
 
   constructor(private readonly kernels: KernelModule, readonly size: number) {
-    const { Worker } = nodeBuiltin<WorkerThreads>("node:worker_threads")!;
+    const h = host()!;
+    this.canWait = h.canWait;
     Atomics.store(this.ctrl, NEXT, CLOSED);
-    const source = `(${workerMain})(require("node:worker_threads").workerData, ${runChunk}, ${takeChunks});`;
+    const program = `(data) => (${workerMain})(data, ${runChunk}, ${takeChunks})`;
     const { module, memory, names } = kernels;
-    for (let id = 1; id < size; id++) {
-      const worker = new Worker(source, { eval: true, workerData: { module, memory, control: this.control, job: this.job.buffer, names, id } });
-      worker.unref(); // a sleeping worker must not keep the process alive
-      worker.on("error", () => {}); // one that fails to start takes no chunks: the others do them
-      this.workers.push(worker);
-    }
+    for (let id = 1; id < size; id++) this.workers.push(h.spawn(program, { module, memory, control: this.control, job: this.job.buffer, names, id }));
   }
 
   /** Runs chunks 0 .. chunks − 1 of the job in `job` on every thread; returns when all are
@@ -112,13 +91,7 @@ export class Pool implements Runner {
   run(chunks: number): void {
     const start = performance.now();
     const ctrl = this.ctrl;
-    Atomics.store(ctrl, DONE, 0);
-    Atomics.store(ctrl, ERROR, 0);
-    Atomics.store(ctrl, CHUNKS, chunks);
-    this.generation = (this.generation + 1) & 0xfffff;
-    Atomics.store(ctrl, NEXT, this.generation << 11);
-    Atomics.add(ctrl, WAKE, 1);
-    Atomics.notify(ctrl, WAKE, Math.min(chunks - 1, this.workers.length));
+    this.open(chunks);
     let failure: unknown;
     const { fns, memory } = this.kernels;
     const taken = takeChunks(ctrl, 0, (c) => {
@@ -134,7 +107,8 @@ export class Pool implements Runner {
     const worked = performance.now();
     const watch = 0.02 + (2 * (worked - start)) / Math.max(taken, 1);
     for (; Atomics.load(ctrl, DONE) < chunks && performance.now() - worked < watch; );
-    for (let d; (d = Atomics.load(ctrl, DONE)) < chunks; ) Atomics.wait(ctrl, DONE, d);
+    // (a page's main thread may not sleep: it watches on)
+    for (let d; (d = Atomics.load(ctrl, DONE)) < chunks; ) if (this.canWait) Atomics.wait(ctrl, DONE, d);
     Atomics.store(ctrl, NEXT, (this.generation << 11) | CLOSED);
     const waited = performance.now() - worked;
     this.stalls = waited > 0.25 && waited > worked - start ? this.stalls + 1 : 0;
@@ -142,6 +116,18 @@ export class Pool implements Runner {
       closePool();
       throw failure instanceof Error ? failure : new Error("np threads: a kernel failed on a worker thread");
     }
+  }
+
+  /** Opens chunks 0 .. chunks − 1 of the job in `job` and wakes the workers to take them. */
+  open(chunks: number): void {
+    const ctrl = this.ctrl;
+    Atomics.store(ctrl, DONE, 0);
+    Atomics.store(ctrl, ERROR, 0);
+    Atomics.store(ctrl, CHUNKS, chunks);
+    this.generation = (this.generation + 1) & 0xfffff;
+    Atomics.store(ctrl, NEXT, this.generation << 11);
+    Atomics.add(ctrl, WAKE, 1);
+    Atomics.notify(ctrl, WAKE, Math.min(chunks - 1, this.workers.length));
   }
 
   /** Workers started and waiting for chunks, and the chunks they have run (for tests and benchmarks). */
@@ -153,7 +139,7 @@ export class Pool implements Runner {
     Atomics.store(this.ctrl, STOP, 1);
     Atomics.add(this.ctrl, WAKE, 1);
     Atomics.notify(this.ctrl, WAKE);
-    for (const w of this.workers) void w.terminate();
+    for (const w of this.workers) w.terminate();
     this.workers.length = 0;
   }
 }
