@@ -46,7 +46,7 @@ const bodies: Record<string, string> = {
   ADJ005: 'return x * eval("2");',
   ADJ006: "return (arguments as any)[0] * x;",
   ADJ007: "const g = (u: number): number => (u > 9 ? u : g(u * x)); return g(x);",
-  ADJ008: "const [a] = outerArr[0] as any; return a * x;",
+  ADJ008: "const { ...rest } = { a: x } as any; return rest.a * x;",
   ADJ009: "outerVar = x; return x;",
   ADJ010: "return unknownFn(x);",
   ADJ011: "return x.valueOf();",

@@ -41,7 +41,8 @@ export function differentiableArg(expr: Expr, i: number): boolean {
     case "alloc":
       return true;
     case "opaque":
-      return !expr.constant;
+      // A read of an array of arrays depends on the array read, as a load does, not on the index.
+      return !expr.constant && (!expr.row || i === 0);
     case "np":
       if (expr.fused) return true;
       return expr.rule !== null && (npRule(expr.rule)?.wrt.includes(npParam(expr, i)) ?? expr.rule === "item");
@@ -172,6 +173,10 @@ export function activityOf(fn: IRFunction, wrt: Set<number>, stmts: Stmt[], assi
   for (const s of assigns) {
     if (types.get(s.target) !== "other" || !useful.has(node(s.target)) || !s.loc) continue;
     if (!exprArgs(s.expr).some((a, i) => a.kind === "var" && varied.has(node(a.name)) && differentiableArg(s.expr, i))) continue;
+    if (s.expr.kind === "opaque" && s.expr.row) {
+      report(s.expr.diagnostic, s.expr.at, s.expr.describe); // a row of an array of arrays (lower/rows.ts)
+      continue;
+    }
     const what = s.expr.kind === "call" && s.expr.callee.kind === "local" ? `the result of '${s.expr.callee.key}', an object,` : "an object";
     report("ADJ012", { start: s.loc.start ?? 0, end: s.loc.end ?? 0, line: s.loc.line, column: s.loc.column }, `${what} computed from a differentiated value: adjoint cannot follow a gradient through it`);
   }

@@ -10,7 +10,7 @@ import type { LoopSnapshot } from "./loop-snapshots.js";
 import { diagnostic, type Diagnostic, type Span } from "../diagnostics.js";
 import { forEachStmt, type Assign, type IRFunction, type Loop, type Stmt } from "../ir/index.js";
 import { activityOf, type AnalysisOptions } from "./activity.js";
-import { resizedClasses } from "./summaries.js";
+import { callOf, resizedClasses, type Summaries } from "./summaries.js";
 import { pullbackNames, savesOf, type Rematerialized } from "./saves.js";
 import { inferKinds, kindConflicts, type InferredType, type Kinds, type ModuleFacts } from "./types.js";
 
@@ -121,6 +121,8 @@ export function analyze(fn: IRFunction, wrt: Set<number>, filename: string, opti
     ...checkpoints.diagnostics,
     ...kindConflicts(fn, stmts, types).flatMap((s) => (s.loc ? [kindDiagnostic(fn, s, stmts, filename)] : [])),
     ...unknownKinds(fn, stmts, kinds, activity.active, activity.involved, filename),
+    ...rowsUnderWrites(fn, stmts, activity.writtenParams, activity.involved, filename),
+    ...rowsPassedOn(stmts, options.summaries, filename),
   ];
   return {
     types,
@@ -198,14 +200,56 @@ function unknownKinds(fn: IRFunction, stmts: Stmt[], { types, conflicts }: Kinds
   return out;
 }
 
+/**
+ * A row of an array of arrays is read as data (lower/rows.ts), its values kept as read. A
+ * function that also writes into an array that carries a gradient may be writing one of those
+ * rows (`f(w, [w])`): the rows' values would change with no derivative to show it.
+ */
+function rowsUnderWrites(fn: IRFunction, stmts: Stmt[], writtenParams: Set<string>, involved: Set<string>, filename: string): Diagnostic[] {
+  const written = [...writtenParams].find((p) => involved.has(p));
+  const read = stmts.find((s) => s.kind === "assign" && s.expr.kind === "opaque" && s.expr.row && !s.expr.constant && s.loc);
+  if (written === undefined || !read?.loc) return [];
+  const at = { start: read.loc.start ?? 0, end: read.loc.end ?? 0, line: read.loc.line, column: read.loc.column };
+  const name = fn.locals.get(written)?.source ?? written;
+  return [diagnostic("ADJ016", filename, at, `a row of an array of arrays, read where the function writes into '${name}', which one of the rows may be: adjoint reads rows as data and would miss that write (copy '${name}' before writing into it)`)];
+}
+
+/** A row given to a module function that writes into it or returns it: the row is data, read only. */
+function rowsPassedOn(stmts: Stmt[], summaries: Summaries, filename: string): Diagnostic[] {
+  const rows = new Set(stmts.flatMap((s) => (s.kind === "assign" && s.expr.kind === "opaque" && s.expr.row && s.expr.result === "other" ? [s.target] : [])));
+  const out: Diagnostic[] = [];
+  for (const s of stmts) {
+    const call = callOf(s);
+    if (!call || call.callee.kind !== "local" || !s.loc) continue;
+    const summary = summaries(call.callee);
+    const result = summary?.result;
+    const misused = call.args.findIndex((arg, i) => arg.kind === "var" && rows.has(arg.name) && (!summary || summary.writes.includes(i) || (result?.kind === "param" && result.index === i) || (result?.kind === "mixed" && result.params.includes(i))));
+    if (misused < 0) continue;
+    const at = { start: s.loc.start ?? 0, end: s.loc.end ?? 0, line: s.loc.line, column: s.loc.column };
+    const callee = /Target\d*$|\$/.test(call.callee.key) ? "a function" : `'${call.callee.key}'`;
+    out.push(diagnostic("ADJ016", filename, at, `a row of an array of arrays, given to ${callee}, which writes into it or returns it: adjoint reads an array of arrays as data (copy the row first)`));
+  }
+  return out;
+}
+
+/** The user's name for a variable, through the temporaries lowering copied it into (for…of's array). */
+function userName(fn: IRFunction, stmts: Stmt[], name: string, depth = 0): string | undefined {
+  const info = fn.locals.get(name);
+  if (!info?.temp) return info?.source ?? name;
+  const copy = stmts.find((s): s is Assign => s.kind === "assign" && s.target === name && s.expr.kind === "copy");
+  const from = copy?.expr.kind === "copy" ? copy.expr.arg : undefined;
+  if (from?.kind === "outer") return from.name;
+  return from?.kind === "var" && depth < 8 ? userName(fn, stmts, from.name, depth + 1) : undefined;
+}
+
 function kindDiagnostic(fn: IRFunction, s: Assign, stmts: Stmt[], filename: string): Diagnostic {
   const at = { start: s.loc!.start ?? 0, end: s.loc!.end ?? 0, line: s.loc!.line, column: s.loc!.column };
   const what = s.target === fn.result ? "the function's return value" : fn.locals.get(s.target)?.temp ? undefined : `'${fn.locals.get(s.target)?.source ?? s.target}'`;
   const onlyLoaded = stmts.every((other) => other.kind !== "assign" || other.target !== s.target || other.expr.kind === "load");
   if (s.expr.kind === "load" && s.expr.array.kind === "var" && onlyLoaded) {
     // `const row = rows[k]` indexed after: an array of arrays, not one kind on two paths.
-    const rows = fn.locals.get(s.expr.array.name)?.source ?? s.expr.array.name;
-    return diagnostic("ADJ016", filename, at, `${what ?? "the value"}, an element of '${rows}' used as an array: adjoint differentiates arrays of numbers, not arrays of arrays (keep the rows in one flat Float64Array and index rows[k * n + j])`);
+    const rows = userName(fn, stmts, s.expr.array.name);
+    return diagnostic("ADJ016", filename, at, `${what ?? "the value"}, an element of ${rows ? `'${rows}'` : "an array"} used as an array where adjoint cannot see it read: adjoint reads an array of arrays as data where the function, or a helper small enough to inline, reads the elements of its rows (read them here, or keep the rows in one flat Float64Array and index rows[k * n + j])`);
   }
   return diagnostic("ADJ026", filename, at, what);
 }

@@ -13,6 +13,7 @@ import type { FunctionNode, ModuleContext } from "../ir/context.js";
 import { forEachStmt, type IRFunction } from "../ir/index.js";
 import type { Analysis, AnalysisOptions } from "../analyze/index.js";
 import { lowerFunction } from "../lower/index.js";
+import { rowContainers } from "../lower/rows.js";
 import { optimize } from "../optimize/index.js";
 import { analyzedWithoutCopies } from "../optimize/aliases.js";
 import { reverseFunction, reverseRefusals } from "../reverse/index.js";
@@ -272,7 +273,9 @@ export class NestedDerivatives {
    */
   withInferredKinds(ir: IRFunction): IRFunction {
     const { types } = this.host.analyze(ir, new Set(), {});
+    const containers = rowContainers(ir);
     const paramTypes = ir.paramTypes.map((declared, i) => {
+      if (containers.has(ir.params[i])) return "other"; // an array of arrays, read as data
       const inferred = types.get(ir.params[i]);
       return inferred === undefined || inferred === "unknown" ? declared : inferred;
     });

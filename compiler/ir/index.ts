@@ -104,6 +104,8 @@ export type Expr =
       writesReceiver?: boolean;
       /** What it makes, where known (`typeof x`: a string, "other", which carries no derivative). */
       result?: ValueType;
+      /** A read of an array of arrays (lower/rows.ts): a row, or a row's element or length. */
+      row?: boolean;
     };
 
 /**
@@ -162,6 +164,8 @@ export interface LocalInfo {
   declared?: ValueType;
   /** A temporary the lowering introduced, not a user variable. */
   temp: boolean;
+  /** Declared an array of something other than numbers (`number[][]`): for…of walks it by index. */
+  list?: boolean;
   /** How the source names it where that is not its name: a record's field `p.w` for `p$w`. */
   source?: string;
 }

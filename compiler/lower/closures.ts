@@ -10,6 +10,7 @@ import { UNDEFINED, type LocalFunction, type Lowering } from "./lowerer.js";
 import { copyFields, escapes as recordEscapes, linkCopies, literal, literalInto, RECORD, recordOf, recordValue, type RecordValue } from "./objects.js";
 import { recordFunction, returnsRecordCall } from "./record-functions.js";
 import { declaredType, defaultType } from "./types.js";
+import { bindParameter, parameterName } from "./patterns.js";
 
 type FunctionLike = LocalFunction["node"];
 
@@ -121,6 +122,7 @@ function parameterScope(l: Lowering, fn: LocalFunction, args: t.CallExpression["
   const scope = new Map<string, string>();
   const defaults: [string, t.Expression, boolean][] = [];
   const names: (string | undefined)[] = [];
+  const patterns: [string, t.ArrayPattern | t.ObjectPattern][] = [];
   // A record argument binds its parameter to the record (the object itself, as JavaScript passes it).
   const recordArgs = args.map((arg) => arg.type !== "SpreadElement" && arg.type !== "ArgumentPlaceholder" && isRecordArgument(l, arg as t.Expression));
   const records: RecordValue[] = [];
@@ -131,6 +133,13 @@ function parameterScope(l: Lowering, fn: LocalFunction, args: t.CallExpression["
     if (id.type === "AssignmentPattern") {
       byDefault = id.right;
       id = id.left;
+    }
+    if (id.type === "ArrayPattern" || id.type === "ObjectPattern") {
+      // Taken apart in the function's scope once its argument is in a local (`([x, y]) => …` over rows).
+      const name = l.freshLocal(parameterName(id, names.length), { temp: false });
+      patterns.push([name, id]);
+      names.push(name);
+      continue;
     }
     if (id.type !== "Identifier") {
       l.report(id.type === "RestElement" ? "ADJ019" : "ADJ008", id);
@@ -186,6 +195,9 @@ function parameterScope(l: Lowering, fn: LocalFunction, args: t.CallExpression["
     if (arg && !(name === undefined && i < fn.node.params.length)) l.expr(arg as t.Expression, name);
     else if (name && !defaults.some(([param, , missingHere]) => param === name && missingHere)) l.emit({ kind: "assign", target: name, expr: { kind: "copy", arg: UNDEFINED } });
   }
+  l.scopes.push(scope);
+  for (const [name, pattern] of patterns) bindParameter(l, pattern, name);
+  l.scopes.pop();
   return { scope, defaults, records };
 }
 

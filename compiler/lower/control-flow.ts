@@ -181,16 +181,13 @@ export function forOf(l: Lowering, node: t.ForOfStatement, labels: string[]): Se
   }
   const { iterable, iterate } = iteration(node.right);
   const head = (declarator ? declarator.id : left) as t.LVal;
-  if (iterate === "values" && (head.type === "ArrayPattern" || head.type === "ObjectPattern")) {
-    l.report("ADJ008", head, "an element of an array of numbers is a number, which a pattern cannot take apart (entries() gives index and element)");
-    return new Set();
-  }
   return l.scoped(() => {
     const array = l.temp("array");
     // Only an array is walked by index: a Map, a Set or an NDArray would silently give no elements.
     const walked = unwrap(iterable);
-    const declared = walked.type === "Identifier" ? l.locals.get(l.lookup(walked.name) ?? "")?.declared : undefined;
-    if (declared && declared !== "array") l.report("ADJ015", iterable, "for…of over a value that is not an array of numbers");
+    const walkedInfo = walked.type === "Identifier" ? l.locals.get(l.lookup(walked.name) ?? "") : undefined;
+    const declared = walkedInfo?.declared;
+    if (declared && declared !== "array" && !walkedInfo?.list) l.report("ADJ015", iterable, "for…of over a value that is not an array of numbers");
     l.expr(iterable, array);
     const id = (name: string): t.Identifier => ({ type: "Identifier", name }) as t.Identifier;
     // A `const` index (`const [i, v]`, `const i` of keys()) is the loop's own counter, under the user's name.

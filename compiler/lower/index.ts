@@ -23,7 +23,8 @@ import { appliedVjp, declareAppliedVjp } from "./pullbacks.js";
 import * as objects from "./objects.js";
 import * as record from "./record.js";
 import { varDeclarations } from "./scopes.js";
-import { declaredType, defaultType, docTypes } from "./types.js";
+import { declaredType, declaresList, defaultType, docTypes } from "./types.js";
+import { rowReads } from "./rows.js";
 import { checkpointBlock, isCheckpointCall } from "./checkpoint.js";
 import { inlinedCallees } from "./small-callees.js";
 
@@ -131,7 +132,8 @@ class Lowerer implements Lowering {
       const declared =
         declaredType(id.typeAnnotation, this.ctx.typeAliases) ?? this.ctx.hooks?.typeAt?.(id.start!, id.end!) ?? (named ? docs?.params.get(named) : undefined) ?? byDefault ?? (named ? this.record?.types.get(named) : undefined);
       const type = declared ?? "number";
-      const local = named ? this.declare(named, { declared, temp: false }) : this.freshLocal(parameterName(id as t.ArrayPattern | t.ObjectPattern, index), { declared, temp: false });
+      const list = declaresList(id.typeAnnotation, this.ctx.typeAliases) || undefined;
+      const local = named ? this.declare(named, { declared, temp: false, list }) : this.freshLocal(parameterName(id as t.ArrayPattern | t.ObjectPattern, index), { declared, temp: false, list });
       if (!named) patterns.push([local, id as t.ArrayPattern | t.ObjectPattern, param]);
       if (fallback) defaults.push([local, fallback]);
       if (declared === "ndarray") this.ndarrays.add(local);
@@ -168,7 +170,7 @@ class Lowerer implements Lowering {
     const assigned = this.record?.outputs.map((name) => this.lookup(name)!);
     const outputs = assigned && (this.returnsValue ? [this.result, ...assigned] : assigned);
     this.scopes.pop();
-    return {
+    return rowReads({
       key,
       params,
       paramTypes,
@@ -182,7 +184,7 @@ class Lowerer implements Lowering {
       locals: this.locals,
       reserved: this.ctx.reserved,
       loc: this.locOf(node),
-    };
+    }, this.ctx);
   }
 
   /** A name for a new local: the user's own if free, else with a numeric suffix. */
@@ -370,7 +372,7 @@ class Lowerer implements Lowering {
       if (declarator.init) {
         // The name enters scope after its initializer: `let x = x + 1` in a block reads the outer x.
         const name = this.fresh(declarator.id.name);
-        this.locals.set(name, { declared, temp: false });
+        this.locals.set(name, { declared, temp: false, list: declaresList(declarator.id.typeAnnotation, this.ctx.typeAliases) || undefined });
         if (declared === "ndarray") this.ndarrays.add(name);
         const value = this.expr(declarator.init, name);
         if (value.kind === "var" && this.ndarrays.has(value.name)) this.ndarrays.add(name);

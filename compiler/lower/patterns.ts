@@ -24,7 +24,6 @@ export function declarePattern(l: Lowering, pattern: t.ArrayPattern | t.ObjectPa
     l.report("ADJ008", pattern, "a pattern needs a value");
     return;
   }
-  if (refusedSource(l, pattern, init)) return;
   // An object literal taken apart (`const { w, g } = { w: b, g: 2 * c }`) is a record first, its fields read as `r.w` is.
   // So is a record a helper returns (`const { x, v } = step(s)`); a record variable's fields are read as they are.
   const inner = unwrap(init);
@@ -48,7 +47,6 @@ export function bindParameter(l: Lowering, pattern: t.ArrayPattern | t.ObjectPat
 /** `<pattern> = right`: every value is read before any target is written (`[a, b] = [b, a + b]`). */
 export function assignPattern(l: Lowering, node: t.AssignmentExpression, used: boolean): Operand {
   const pattern = node.left as t.ArrayPattern | t.ObjectPattern;
-  if (refusedSource(l, pattern, node.right)) return UNDEFINED;
   const record = unwrap(node.right);
   if (pattern.type === "ObjectPattern" && recordOf(l, record)) {
     if (used) return escapes(l, record, "the value of a destructuring assignment");
@@ -82,16 +80,6 @@ function writtenBy(l: Lowering, targets: (Pattern | null)[]): Set<string> {
     if (local) locals.add(local);
   }
   return locals;
-}
-
-/** An element of an array of numbers is a number: a nested pattern cannot take it apart. */
-function refusedSource(l: Lowering, pattern: Pattern, init: t.Expression): boolean {
-  const inner = unwrap(init);
-  if (inner.type === "MemberExpression" && inner.computed) {
-    l.report("ADJ008", pattern, "an element of an array of numbers is a number, which a pattern cannot take apart");
-    return true;
-  }
-  return false;
 }
 
 function evaluate(l: Lowering, pattern: Pattern | null, node: t.Expression, declaring: boolean, written: Set<string>): Source {
@@ -225,11 +213,7 @@ function arrayPattern(l: Lowering, pattern: t.ArrayPattern, source: Source, decl
       bind(l, element, source.items[i] ?? { kind: "value", value: UNDEFINED }, declaring);
       return;
     }
-    const target = element.type === "AssignmentPattern" ? element.left : element;
-    if (target.type === "ArrayPattern" || target.type === "ObjectPattern") {
-      l.report("ADJ008", element, "an element of an array of numbers is a number, which a pattern cannot take apart");
-      return;
-    }
+    // A nested pattern takes an element apart as a row of an array of arrays (lower/rows.ts).
     const array = source.value;
     if (element.type === "AssignmentPattern") return withDefault(l, element, source, declaring, (into) => loadInRange(l, array, i, into));
     const load = (into?: string) => l.compute({ kind: "load", array, index: num(i) }, into);

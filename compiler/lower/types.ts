@@ -45,6 +45,19 @@ function typeOfTs(type: t.TSType, aliases: ReadonlyMap<string, t.TSType>, depth:
   }
 }
 
+/** Whether an annotation is an array of something other than numbers (`number[][]`, `Point[]`): walked by index as an array of arrays is. */
+export function declaresList(annotation: t.Identifier["typeAnnotation"], aliases: ReadonlyMap<string, t.TSType>): boolean {
+  if (!annotation || annotation.type !== "TSTypeAnnotation") return false;
+  let type = annotation.typeAnnotation;
+  for (let depth = 0; depth < 8; depth++) {
+    if (type.type === "TSTypeReference" && type.typeName.type === "Identifier" && !type.typeParameters && aliases.has(type.typeName.name)) type = aliases.get(type.typeName.name)!;
+    else if (type.type === "TSParenthesizedType" || (type.type === "TSTypeOperator" && type.operator === "readonly")) type = type.typeAnnotation;
+    else break;
+  }
+  const generic = type.type === "TSTypeReference" && type.typeName.type === "Identifier" && (type.typeName.name === "Array" || type.typeName.name === "ReadonlyArray");
+  return (type.type === "TSArrayType" || generic) && typeOfTs(annotation.typeAnnotation, aliases, 0) === "other";
+}
+
 /** What a function's JSDoc says of its parameters (`@param {number[]} x`) and result (`@returns {number}`). */
 export interface DocTypes {
   params: Map<string, ValueType>;
