@@ -28,7 +28,7 @@ export const catalogue = {
   ADJ011: { name: "method-call", message: "cannot differentiate through a method call", hint: "use a function of this module or Math.*, or stopGradient(...) the value" },
   ADJ012: { name: "opaque-value", message: "cannot differentiate through this expression", hint: "compute the value with number arithmetic, Math.* or functions of this module, or wrap it in stopGradient(...)" },
   ADJ013: { name: "for-in", message: "for…in is not differentiable", hint: "loop over indices with for (let i = 0; i < n; i++)" },
-  ADJ014: { name: "element-write", message: "an element write needs an array held in a variable of the function", hint: "assign the array to a local first (const row = rows[i]; row[j] = …)" },
+  ADJ014: { name: "element-write", message: "an element write needs an array held in a variable of the function", hint: "assign the array to a local first (const a = makeArray(); a[j] = …)" },
   ADJ015: { name: "unsupported-statement", message: "this statement is not supported in differentiated code", hint: "rewrite it with if/else, loops, and let/const" },
   ADJ016: { name: "unsupported-expression", message: "this expression is not supported in differentiated code", hint: "rewrite it with number arithmetic, Math.*, comparisons and calls to functions of this module" },
   ADJ017: { name: "bad-wrt", message: "`wrt` does not name a parameter of the function", hint: "pass a parameter position (0-based) or a list of them, as number literals" },

@@ -215,6 +215,7 @@ if (stats.hasErrors()) throw new Error(stats.toString({ all: false, errors: true
   'README.md § Hand-written rules: `customGrad` › import { customGrad, grad } from "adjoint";': { run: program() },
   'README.md § Indexed code: loops over Float64Array and number[] › import { grad } from "adjoint";': { run: program() },
   'README.md § Array programs: adjoint/np › import { grad } from "adjoint";': { run: program() },
+  'README.md § Arrays of arrays as data › import { grad } from "adjoint";': { run: program() },
   'README.md § Object records › import { grad } from "adjoint";': { run: program() },
   'README.md § Higher order: `grad(grad(f))` › import { grad } from "adjoint";': { run: program() },
 
