@@ -56,9 +56,18 @@ const PROGRAMS: Record<string, string> = {
     xs.forEach(([u, v], k) => { s += (w[0] * u * u + w[1] * Math.exp(w[2] * v) - ys[k]) ** 2; });
     return s;
   }`,
+  copies: `function f(w, X, ys) {
+    const n = X[0].length;
+    let s = 0;
+    X.forEach((row, i) => {
+      const scaled = row.map((v, j) => v * w[j % n]);
+      s += (scaled.reduce((a, b) => a + b, 0) - ys[i]) ** 2 + Math.max(...row) * Math.sin(w[0]) + row.slice().length * w[1];
+    });
+    return s;
+  }`,
 };
 
-const SIZES: Record<string, number> = { indexed: 3, rowVariable: 3, pattern: 3, mapReduce: 3, helpers: 3, forEachDestructured: 3 };
+const SIZES: Record<string, number> = { indexed: 3, rowVariable: 3, pattern: 3, mapReduce: 3, helpers: 3, forEachDestructured: 3, copies: 3 };
 const XS = [
   [0.5, -1, 2],
   [1.5, 0.25, -0.5],

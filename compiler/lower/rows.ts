@@ -158,9 +158,11 @@ function misusedRow(s: Stmt, isRow: (op: Operand) => boolean): string | undefine
       // Loads of the array of arrays are the rows themselves; copies pass one on to another row.
       if (e.kind === "load" || (e.kind === "copy" && s.kind === "assign")) return undefined;
       if (e.kind === "opaque" && !e.writesReceiver) return undefined;
+      // A copy of a row (`row.slice()`, what `row.map(…)` fills) is a new array of numbers.
+      if (e.kind === "alloc") return undefined;
       // A module function may read a row it is given; analyze/ refuses one that writes or returns it.
       if (e.kind === "call" && e.callee.kind === "local") return undefined;
-      const args: Operand[] = e.kind === "copy" || e.kind === "stop" || e.kind === "leaf" || e.kind === "shape" ? [e.arg] : e.kind === "alloc" ? [e.arg, ...(e.range ?? [])] : e.kind === "view" ? [e.arg, ...e.args] : e.args;
+      const args: Operand[] = e.kind === "copy" || e.kind === "stop" || e.kind === "leaf" || e.kind === "shape" ? [e.arg] : e.kind === "view" ? [e.arg, ...e.args] : e.args;
       return args.map(row).find((name) => name !== undefined);
     }
     default:
