@@ -5,6 +5,7 @@
 import { checkpointsOf, type CheckpointState } from "./checkpoints.js";
 import { firstWriteLoads, unreadSpentStores } from "./first-writes.js";
 import { incrementsOf, type Increment } from "./increments.js";
+import { dropTakenFlags, lastTakenBranches } from "./last-taken.js";
 import type { CountedLoop } from "./counters.js";
 import type { LoopSnapshot } from "./loop-snapshots.js";
 import { diagnostic, type Diagnostic, type Span } from "../diagnostics.js";
@@ -55,6 +56,8 @@ export interface Analysis {
    * (`dt1 = ...`) rather than accumulated and reset.
    */
   directAdjoints: Set<string>;
+  /** Branches whose reverse runs at the last iteration that took them only, and their loops (last-taken.ts). */
+  lastTaken: Map<Stmt, Loop>;
   /** Loads whose reverse is the only contribution to their element's adjoint (first-writes.ts). */
   firstWriteLoads: Set<Stmt>;
   /** Stores whose spent element adjoint no later reverse reads, and arrays made once as zeros (first-writes.ts). */
@@ -116,6 +119,9 @@ export function analyze(fn: IRFunction, wrt: Set<number>, filename: string, opti
   // Restoring a snapshot puts elements back: parameters get their final elements after the sweep.
   const snapshotParams = fn.params.filter((p) => [...checkpoints.states.values()].some((state) => state.arrays.includes(p)));
   const spent = unreadSpentStores(fn, isArray);
+  const loadsFirstWritten = firstWriteLoads(fn, spent.arrays);
+  const lastTaken = lastTakenBranches(fn, { ...saves, types, activeStmts, firstWriteLoads: loadsFirstWritten });
+  dropTakenFlags(lastTaken, saves.saves, saves.needed);
   const diagnostics = [
     ...activity.diagnostics,
     ...checkpoints.diagnostics,
@@ -137,7 +143,8 @@ export function analyze(fn: IRFunction, wrt: Set<number>, filename: string, opti
     pullbacks,
     savedPullbacks: saves.savedPullbacks,
     rematerialized: saves.rematerialized,
-    firstWriteLoads: firstWriteLoads(fn, spent.arrays),
+    firstWriteLoads: loadsFirstWritten,
+    lastTaken,
     unreadSpentStores: spent.stores,
     onceMadeArrays: spent.arrays,
     restoresElements: saves.restoresElements || [...checkpoints.states.values()].some((state) => state.arrays.length > 0),

@@ -8,6 +8,7 @@ import { methodReads, methodSavesOf } from "./array-methods.js";
 import { fixpoint, type UnionFind } from "./dataflow.js";
 import { countedLoops, integerCounters } from "./counters.js";
 import { loopSnapshotsOf } from "./loop-snapshots.js";
+import { dropInvariantSaves } from "./invariants.js";
 import type { Activity } from "./activity.js";
 import { callOf, callVariant, resizedClasses, writtenByCall } from "./summaries.js";
 import type { AnalysisOptions } from "./activity.js";
@@ -232,6 +233,7 @@ export function savesOf(fn: IRFunction, stmts: Stmt[], assigns: Assign[], types:
   });
 
   dropRestoredLater(fn.body, saves, readers, (name) => types.get(name) === "number" || types.get(name) === "boolean");
+  dropInvariantSaves(fn, saves, types);
   const loopSnapshots = loopSnapshotsOf(fn, saves, elementReads, counted, isArray, (name) => types.get(name) === "number", node, resized);
 
   // A method's reverse always puts its array back (a push is undone by a pop, saving nothing).

@@ -59,22 +59,36 @@ export function forwardSweep(r: Reverser, stmts: Stmt[], then?: Operand): Code[]
       case "throw":
         out.push(line(`throw ${code(r, s.arg)};`, s.loc));
         break;
-      case "if":
-        out.push({ kind: "if", cond: code(r, s.cond), then: forwardSweep(r, s.then), else: forwardSweep(r, s.else), loc: s.loc });
+      case "if": {
+        const then = forwardSweep(r, s.then);
+        // The iteration's number from 1, so 0 says the branch never ran.
+        const taken = r.takenAt.get(s);
+        if (taken) then.push(line(`${taken.at} = ${/[ /]/.test(taken.iteration) ? `(${taken.iteration})` : taken.iteration} + 1;`, s.loc));
+        out.push({ kind: "if", cond: code(r, s.cond), then, else: forwardSweep(r, s.else), loc: s.loc });
         break;
+      }
       case "loop": {
         if (isCheckpointed(r, s)) {
           out.push(...checkpointedForward(r, s, (stmts, then) => forwardSweep(r, stmts, then)));
           break;
         }
-        const pre = forwardSweep(r, s.pre, s.cond);
-        const body = forwardSweep(r, s.body);
-        const cond = code(r, s.cond);
         const counted = r.a.reversed.has(s);
-        const trips = counted ? r.fresh("trips") : "";
+        const taken = [...r.a.lastTaken].filter(([, loop]) => loop === s).map(([branch]) => branch);
+        // A loop with a last-taken branch names its trip count first: the branch reads it.
+        let trips = counted && taken.length > 0 ? r.fresh("trips") : "";
         // A counter stepped once per iteration by a constant, as the body's last statement, from a
         // constant (counters.ts) gives the trip count after the loop: no increment per iteration.
         const stepped = counted && !r.options.plainStack ? r.a.countedLoops.get(s) : undefined;
+        for (const branch of taken) {
+          const at = r.fresh("taken");
+          r.takenAt.set(branch, { at, iteration: stepped ? tripsOf(stepped) : trips });
+          r.forwardLocals.push(at);
+          out.push(line(`${at} = 0;`, s.loc));
+        }
+        const pre = forwardSweep(r, s.pre, s.cond);
+        const body = forwardSweep(r, s.body);
+        const cond = code(r, s.cond);
+        if (counted && !trips) trips = r.fresh("trips");
         if (counted) {
           r.tripCounters.set(s, trips);
           r.forwardLocals.push(trips);

@@ -118,6 +118,7 @@ class ReverseBuilder implements Reverser {
   extraLocals: string[] = [];
   forwardLocals: string[] = [];
   tripCounters = new Map<Stmt, string>();
+  takenAt = new Map<Stmt, { at: string; iteration: string; k?: string }>();
   stack: string | null = null;
   checkpointed = new Map<Stmt, CheckpointedLoop>();
   arrayAdjoints: string | null = null;
@@ -356,7 +357,8 @@ class ReverseBuilder implements Reverser {
     // A checkpointed loop's reverse sweep runs its steps again: what they assign is reassigned.
     const replayed = [...this.checkpointed.keys()].flatMap((loop) => this.a.checkpoints.get(loop as Loop)!.values);
     const reassigned = new Set([...restored, ...this.tripCounters.values(), ...replayed, ...this.poppedNames]);
-    const kind = (name: string) => ([...this.tripCounters.values()].includes(name) ? "Int" : this.stackKind(name));
+    const ints = new Set([...this.tripCounters.values(), ...[...this.takenAt.values()].map((t) => t.at)]);
+    const kind = (name: string) => (ints.has(name) ? "Int" : this.stackKind(name));
     forward.push(...read.map((name) => line(`${stack}.push${kind(name)}(${name});`)));
     forward.push(line(`return ${fn.result};`));
     const starts = [...read].reverse().map((name) => line(`${reassigned.has(name) ? "let" : "const"} ${name} = ${stack}.pop${kind(name)}();`));

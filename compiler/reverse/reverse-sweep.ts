@@ -49,9 +49,12 @@ export function reverseSweep(r: Reverser, stmts: Stmt[]): Code[] {
       case "method":
         out.push(...methodReverse(r, s));
         break;
-      case "if":
-        out.push({ kind: "if", cond: rcode(r, s.cond), then: reverseSweep(r, s.then), else: reverseSweep(r, s.else), loc: s.loc });
+      case "if": {
+        const taken = r.takenAt.get(s);
+        const cond = taken ? `${taken.k} === ${taken.at}` : rcode(r, s.cond);
+        out.push({ kind: "if", cond, then: reverseSweep(r, s.then), else: reverseSweep(r, s.else), loc: s.loc });
         break;
+      }
       case "loop": {
         if (isCheckpointed(r, s)) {
           out.push(...checkpointedReverse(r, s, (stmts) => reverseSweep(r, stmts)));
@@ -61,9 +64,13 @@ export function reverseSweep(r: Reverser, stmts: Stmt[]): Code[] {
         if (r.a.nestedLoops.has(s)) out.push(line(`${trips} = ${r.stack}.pop${r.intKind()}();`, s.loc));
         const counted = r.a.countedLoops.get(s);
         if (counted?.reset) out.push(line(`${counted.counter} = ${counterEnd(trips, counted.start, counted.step)};`, s.loc));
+        // A last-taken branch compares the reverse loop's counter (its iteration's number) with the one kept.
+        const taken = [...r.takenAt].filter(([branch]) => r.a.lastTaken.get(branch) === s);
+        let k = taken.length > 0 ? r.fresh("k") : "";
+        for (const [, t] of taken) t.k = k;
         const pre = reverseSweep(r, s.pre);
         const body = reverseSweep(r, s.body);
-        const k = r.fresh("k");
+        if (!k) k = r.fresh("k");
         if (pre.length === 0) {
           out.push({ kind: "block", head: `for (let ${k} = ${trips}; ${k} > 0; ${k}--)`, body, loc: s.loc });
         } else if (body.length === 0) {

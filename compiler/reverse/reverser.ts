@@ -26,6 +26,8 @@ export interface Reverser {
   /** Temporaries the forward sweep writes where they are read, by their expressions' code. */
   readonly inlined: Map<string, string>;
   readonly tripCounters: Map<Stmt, string>;
+  /** Last-taken branches (analyze/last-taken.ts): the variable holding that iteration's number, and the reverse loop's counter. */
+  readonly takenAt: Map<Stmt, { at: string; iteration: string; k?: string }>;
   /** Locals the forward sweep adds (trip counters) and those the pullback adds. */
   readonly forwardLocals: string[];
   readonly extraLocals: string[];
