@@ -162,13 +162,11 @@ export class ModuleCompiler {
     return name;
   }
 
-  /** `grad(f, { wrt })`, `valueAndGrad(...)`, `vjp(...)`; with `out: true`, the function behind `reusing`, which keeps its gradient arrays. */
+  /** `grad(f, { wrt })`, `valueAndGrad(...)`, `vjp(...)`; with `out: true`, a function keeping its gradient arrays (reverse/kept.ts, else behind `reusing`). */
   private derivativeSite(call: t.CallExpression, marker: "grad" | "valueAndGrad" | "vjp" | "jvp" | "jacfwd", parent: t.Node | undefined): void {
     const out = outOption(call.arguments[1], marker, (node, code, detail) => this.fail(node, code, detail));
     if (out !== null) this.derivativeAt(call, marker, parent, out);
-    // Where the generated code could not keep the arrays itself (kept.ts), the runtime's wrapper does.
-    const site = this.replacements.find((r) => r.start === call.start && r.end === call.end);
-    if (out && !this.keptCalls.has(site?.code ?? "")) reusingSite(site, this.runtime);
+    if (out) reusingSite(this.replacements.find((r) => r.start === call.start && r.end === call.end), this.runtime, this.keptCalls);
   }
   private derivativeAt(call: t.CallExpression, marker: "grad" | "valueAndGrad" | "vjp" | "jvp" | "jacfwd", parent: t.Node | undefined, out = false): void {
     const [target, options] = call.arguments;
@@ -326,15 +324,19 @@ export class ModuleCompiler {
       this.append({ code: "", lines: gradOfValueAndGrad(name, both, key, ir, entry.order) });
       return name;
     }
+    const mask = [...new Set(entry.order)].sort((a, b) => a - b);
+    if (entry.out !== undefined) {
+      // out: true: a function making the entry point with arrays of its own, called at each site; else the plain entry point (behind reusing).
+      const maker = this.freshModuleName(`${base}$out`);
+      const generated = this.generate(ir, mask, base, { ...entry, out: maker });
+      const made = `${maker}()`;
+      if (generated?.kept && this.append(generated)) return this.keptCalls.add(made) && this.vjpNames.set(id, made) && made;
+      this.releaseName(maker);
+      return this.entryFor(key, { ...entry, out: undefined }, base, checkpoint);
+    }
     const name = this.freshModuleName(base);
     this.vjpNames.set(id, name);
-    const mask = [...new Set(entry.order)].sort((a, b) => a - b);
-    // out: true: a function making the entry point with its own kept arrays, called at each site.
-    const maker = entry.out !== undefined ? this.freshModuleName(`${base}$out`) : undefined;
-    const generated = this.generate(ir, mask, name, maker ? { ...entry, out: maker } : entry);
-    if (generated?.kept) this.keptCalls.add(this.vjpNames.set(id, `${maker}()`).get(id)!);
-    else if (maker) this.releaseName(maker);
-    return this.append(generated) ? this.vjpNames.get(id)! : null;
+    return this.append(this.generate(ir, mask, name, entry)) ? name : null;
   }
 
   private append(generated: Generated | null): boolean {
