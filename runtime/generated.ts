@@ -1,6 +1,7 @@
 // What generated code calls (imported as `adjoint/runtime`). Users never import this.
 import { ValueStack } from "./stack.js";
 import { keeper, keptZeros } from "./reuse.js";
+import { freshZeros } from "./zeros.js";
 import { ndarrays, type NDArraySupport } from "./ndarray-slot.js";
 import type { NDArray } from "./np/ndarray.js";
 
@@ -25,6 +26,8 @@ export function accumulate<T extends NDArray | NumericArray | number | undefined
 
 /** `grad(f, { out: true })`: the function keeping its gradient arrays from call to call. */
 export { reusing } from "./reuse.js";
+/** `grad(f, { out: true })` compiled: the kept array refilled with zeros, or a new one. */
+export { refill } from "./zeros.js";
 
 /** The adjoint rules of adjoint/np that generated code calls, plus `x.item()`'s (filled in by adjoint/np). */
 export { rules as np } from "./ndarray-slot.js";
@@ -144,20 +147,6 @@ function isNumericArray(value: unknown): value is NumericArray {
 /** A zero array of the same kind and length: the adjoint of `array` (inside a `reusing` function, a kept one). */
 export function zerosLike<T extends NumericArray>(array: T): T {
   return keeper === null ? freshZeros(array) : keptZeros(keeper, array, freshZeros);
-}
-
-function freshZeros<T extends NumericArray>(array: T): T {
-  // The common kind first: a constructor found through the instance is a slow, polymorphic call.
-  if (array instanceof Float64Array) return new Float64Array(array.length) as T;
-  // A copy keeps a number[]'s elements kind (packed doubles): a new Array(n) is holey, and its first double store converts it.
-  // Zeroed by a loop: Array.prototype.fill costs about 60 ns a call (4 elements: 80 ns against
-  // 20), and no less per element at 1e6 (measured on Node 20).
-  if (Array.isArray(array)) {
-    const zeros = array.slice();
-    for (let i = 0; i < zeros.length; i++) zeros[i] = 0;
-    return zeros as T;
-  }
-  return new (array.constructor as { new (length: number): T })(array.length);
 }
 
 /** `target[i] += source[i]` for every i; returns target. */

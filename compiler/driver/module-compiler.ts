@@ -40,6 +40,7 @@ export class ModuleCompiler {
   private vjpNames = new Map<string, string>();
   private takenNames = new Set<string>();
   private fusedNames = new Set<string>(); // the fused chains' functions appended so far (driver/fusion.ts)
+  private keptCalls = new Set<string>(); // sites' code making an out: true entry point that keeps its arrays (reverse/kept.ts)
   private appendedLines: PrintedLine[] = [];
   private replacements: ModuleOutput["replacements"] = [];
   private seenDiagnostics = new Set<string>();
@@ -161,13 +162,13 @@ export class ModuleCompiler {
     return name;
   }
 
-  /** `grad(f, { wrt })`, `valueAndGrad(...)`, `vjp(...)`; with `out: true`, the function behind `reusing`, which keeps its gradient arrays. */
+  /** `grad(f, { wrt })`, `valueAndGrad(...)`, `vjp(...)`; with `out: true`, a function keeping its gradient arrays (reverse/kept.ts, else behind `reusing`). */
   private derivativeSite(call: t.CallExpression, marker: "grad" | "valueAndGrad" | "vjp" | "jvp" | "jacfwd", parent: t.Node | undefined): void {
     const out = outOption(call.arguments[1], marker, (node, code, detail) => this.fail(node, code, detail));
-    if (out !== null) this.derivativeAt(call, marker, parent);
-    if (out) reusingSite(this.replacements.find((r) => r.start === call.start && r.end === call.end), this.runtime);
+    if (out !== null) this.derivativeAt(call, marker, parent, out);
+    if (out) reusingSite(this.replacements.find((r) => r.start === call.start && r.end === call.end), this.runtime, this.keptCalls);
   }
-  private derivativeAt(call: t.CallExpression, marker: "grad" | "valueAndGrad" | "vjp" | "jvp" | "jacfwd", parent: t.Node | undefined): void {
+  private derivativeAt(call: t.CallExpression, marker: "grad" | "valueAndGrad" | "vjp" | "jvp" | "jacfwd", parent: t.Node | undefined, out = false): void {
     const [target, options] = call.arguments;
     if (!target || target.type === "SpreadElement" || target.type === "ArgumentPlaceholder") {
       this.fail(call, "ADJ023", `${marker} needs the function to differentiate`);
@@ -258,7 +259,7 @@ export class ModuleCompiler {
     const base = fn.key.replace(/Target\d*$/, "");
     if (marker !== "vjp") {
       // grad and valueAndGrad get an entry point of their own: both sweeps, no closure.
-      const entry: Entry = { kind: marker, order: indices, single: !Array.isArray(wrt) };
+      const entry: Entry = { kind: marker, order: indices, single: !Array.isArray(wrt), ...(out && { out: "" }) };
       const suffix = `${Array.isArray(wrt) || wrt !== 0 ? `_${indices.map((i) => ir.params[i]).join("_")}` : ""}${checkpoint ? "_checkpointed" : ""}`;
       if (inline) {
         const generated = this.generate(ir, mask, `${base}$${marker}`, entry);
@@ -308,13 +309,13 @@ export class ModuleCompiler {
 
   /** The name of a grad/valueAndGrad entry point of f, generating it once. */
   private entryFor(key: string, entry: Entry, base: string, checkpoint?: Checkpoint): string | null {
-    const id = `${key}|${entry.kind}|${entry.order.join(",")}|${entry.single}|${checkpoint ? `checkpoint ${checkpoint.snapshots}` : ""}`;
+    const id = `${key}|${entry.kind}|${entry.order.join(",")}|${entry.single}|${checkpoint ? `checkpoint ${checkpoint.snapshots}` : ""}|${entry.out !== undefined ? "out" : ""}`;
     const existing = this.vjpNames.get(id);
     if (existing) return existing;
     const lowered = this.lower(this.ctx.functions.get(key)!);
     if (!lowered) return null;
     const ir = withCheckpoints(lowered, checkpoint);
-    if (entry.kind === "grad") {
+    if (entry.kind === "grad" && entry.out === undefined) {
       // grad is valueAndGrad without the value: one generated sweep serves both.
       const both = this.entryFor(key, { ...entry, kind: "valueAndGrad" }, base.replace(/\$grad(?=_|$)/, "$valueAndGrad"), checkpoint);
       if (!both) return null;
@@ -323,9 +324,18 @@ export class ModuleCompiler {
       this.append({ code: "", lines: gradOfValueAndGrad(name, both, key, ir, entry.order) });
       return name;
     }
+    const mask = [...new Set(entry.order)].sort((a, b) => a - b);
+    if (entry.out !== undefined) {
+      // out: true: a function making the entry point with arrays of its own, called at each site; else the plain entry point (behind reusing).
+      const maker = this.freshModuleName(`${base}$out`);
+      const generated = this.generate(ir, mask, base, { ...entry, out: maker });
+      const made = `${maker}()`;
+      if (generated?.kept && this.append(generated)) return this.keptCalls.add(made) && this.vjpNames.set(id, made) && made;
+      this.releaseName(maker);
+      return this.entryFor(key, { ...entry, out: undefined }, base, checkpoint);
+    }
     const name = this.freshModuleName(base);
     this.vjpNames.set(id, name);
-    const mask = [...new Set(entry.order)].sort((a, b) => a - b);
     return this.append(this.generate(ir, mask, name, entry)) ? name : null;
   }
 
@@ -542,7 +552,7 @@ export class ModuleCompiler {
     return this.append(this.generate(ir, mask, name, undefined, aliases, reverse)) ? name : null;
   }
 
-  private generate(unfused: IRFunction, mask: number[], name: string, entry?: Entry, aliases: number[][] = [], reverse?: string): (Generated & { analysis: Analysis; paramsRead: number[] }) | null {
+  private generate(unfused: IRFunction, mask: number[], name: string, entry?: Entry, aliases: number[][] = [], reverse?: string): (Generated & { analysis: Analysis; paramsRead: number[]; kept: boolean }) | null {
     // One name per array: its adjoint is a variable, not found through the runtime's map.
     const { ir, analysis } = analyzedWithoutCopies(fused(unfused, this.moduleKinds()), (fn) => this.analyze(fn, new Set(mask), { aliases, writesAreOutputs: !entry }));
     // An NDArray's data can be written between a vjp and its pullback too (`out` arguments, `.data`): each is checked like an array.
@@ -552,7 +562,7 @@ export class ModuleCompiler {
     const refusals = [...analysis.diagnostics, ...reverseRefusals(ir, analysis, this.ctx.filename)];
     for (const d of refusals) this.report(d);
     if (refusals.length > 0) return null;
-    const { code, restores, needsDistinct } = reverseFunction(ir, analysis, {
+    const { code, restores, needsDistinct, kept } = reverseFunction(ir, analysis, {
       name,
       wrt: mask,
       runtime: this.runtime,
@@ -566,10 +576,10 @@ export class ModuleCompiler {
     this.append(fusedFunctions(ir, analysis, this.runtime, this.fusedNames));
     const wrtNames = (entry ? entry.order : mask).map((i) => ir.params[i]).join(", ");
     const what = entry ? (entry.kind === "grad" ? "gradient" : "value and gradient") : reverse ? "forward sweep" : "vjp";
-    const about = `of ${ir.key.replace(/Target\d*$/, "")} with respect to ${wrtNames || "nothing"} (line ${ir.loc.line}); generated by adjoint`;
+    const about = `of ${ir.key.replace(/Target\d*$/, "")} with respect to ${wrtNames || "nothing"} (line ${ir.loc.line})${kept ? ", in arrays it keeps from call to call (out: true)" : ""}; generated by adjoint`;
     const headed = code.flatMap((fn, i) => [{ kind: "comment" as const, text: `${i === 0 ? what : "reverse sweep"} ${about}` }, fn]);
     const lines = print(withSourceComments(headed));
-    return { code: lines.map((l) => l.text).join("\n"), lines, analysis, paramsRead };
+    return { code: lines.map((l) => l.text).join("\n"), lines, analysis, paramsRead, kept };
   }
 
   /**

@@ -51,9 +51,13 @@ export function outOption(options: t.CallExpression["arguments"][number] | undef
   return value.value;
 }
 
-/** A site's replacement behind `reusing` (`out: true`), its printed lines too; none where the site was refused. */
-export function reusingSite(site: { code: string; lines: PrintedLine[] } | undefined, runtime: string): void {
-  if (!site) return;
+/**
+ * An `out: true` site's replacement behind `reusing`, its printed lines too; none where the
+ * site was refused or calls a function making an entry point that keeps its arrays itself
+ * (`kept`: reverse/kept.ts), which the runtime's wrapper is for code that cannot.
+ */
+export function reusingSite(site: { code: string; lines: PrintedLine[] } | undefined, runtime: string, kept: Set<string>): void {
+  if (!site || kept.has(site.code)) return;
   const last = site.lines.length - 1;
   site.code = `${runtime}.reusing(${site.code})`;
   site.lines = site.lines.map((l, i) => ({ ...l, text: `${i === 0 ? `${runtime}.reusing(` : ""}${l.text}${i === last ? ")" : ""}` }));

@@ -34,9 +34,9 @@ export function forwardSweep(r: Reverser, stmts: Stmt[], then?: Operand): Code[]
         // A new array that carries gradient gets its adjoint array beside it (a callee's result
         // that is one of the arrays it was given has that array's).
         if (r.directArrays.has(s.target)) {
-          out.push(line(`${r.adjoint(s.target)} = ${r.zerosLike(s.target)};`, s.loc));
+          out.push(line(`${r.adjoint(s.target)} = ${r.zerosLike(s.target, r.fn.body.includes(s))};`, s.loc));
         } else if (r.arrayAdjoints && r.isArray(s.target) && r.a.active.has(s.target) && (s.expr.kind === "alloc" || (s.expr.kind === "call" && !r.a.returnsArgument.has(s)))) {
-          out.push(line(`${r.arrayAdjoints}.set(${s.target}, ${r.zerosLike(s.target)});`, s.loc));
+          out.push(line(`${r.arrayAdjoints}.set(${s.target}, ${r.zerosLike(s.target, r.fn.body.includes(s))});`, s.loc));
         }
         break;
       case "effect":

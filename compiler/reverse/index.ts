@@ -17,6 +17,7 @@ import { forwardSweep } from "./forward-sweep.js";
 import { reverseSweep } from "./reverse-sweep.js";
 import type { Reverser } from "./reverser.js";
 import type { CheckpointedLoop } from "./checkpoint.js";
+import { KeptArrays, keepsInCode } from "./kept.js";
 
 /**
  * A callee's vjp as a call site uses it. A module function comes as two plain functions that
@@ -50,7 +51,7 @@ export interface ReverseOptions {
    * valueAndGrad, the value first; a cotangent entry is grad with the head gradient given
    * after the parameters (a vjp's pullback applied inside differentiated code).
    */
-  entry?: { kind: "grad" | "valueAndGrad" | "cotangent"; order: number[]; single: boolean };
+  entry?: { kind: "grad" | "valueAndGrad" | "cotangent"; order: number[]; single: boolean; /** `out: true`: the name of the function making it with arrays kept between calls (kept.ts). */ out?: string };
   /**
    * Set: a callee's halves, `name(stack, ...params)` and `reverse(stack, dvalue, ...adjoints)`;
    * what the reverse reads of the forward's variables passes through the stack, so neither
@@ -98,10 +99,10 @@ export function reverseRefusals(fn: IRFunction, a: Analysis, filename: string): 
   return out;
 }
 
-export function reverseFunction(fn: IRFunction, analysis: Analysis, options: ReverseOptions): { code: Code[]; restores: boolean; needsDistinct: boolean } {
+export function reverseFunction(fn: IRFunction, analysis: Analysis, options: ReverseOptions): { code: Code[]; restores: boolean; needsDistinct: boolean; kept: boolean } {
   const builder = new ReverseBuilder(fn, withLoopSnapshots(analysis, !!options.plainStack), options);
   const code = builder.build();
-  return { code, restores: analysis.restoresElements || builder.calleesRestore, needsDistinct: builder.needsDistinct };
+  return { code, restores: analysis.restoresElements || builder.calleesRestore, needsDistinct: builder.needsDistinct, kept: builder.kept !== null };
 }
 
 /** A loop's one copy of an array replaces its stores' saves; plain code keeps the per-element saves. */
@@ -124,6 +125,8 @@ class ReverseBuilder implements Reverser {
   arrayAdjoints: string | null = null;
   directArrays = new Set<string>();
   freshAdjoints = new Set<string>();
+  /** `out: true` where the generated code keeps the arrays itself. */
+  kept: KeptArrays | null = null;
   /** Array parameters the function rebinds, and the const holding the array each was given. */
   private paramInputs = new Map<string, string>();
   private inputAdjoints = new Map<string, string>();
@@ -168,6 +171,9 @@ class ReverseBuilder implements Reverser {
     forEachStmt(fn.body, (stmt) => {
       if (stmt.kind === "assign") this.assignCounts.set(stmt.target, (this.assignCounts.get(stmt.target) ?? 0) + 1);
     });
+    if (options.entry?.out && !options.split && !options.plainStack && keepsInCode(fn, a)) {
+      this.kept = new KeptArrays(options.runtime, fn.params.filter((p) => a.types.get(p) === "array"), (base) => this.fresh(base));
+    }
   }
 
   build(): Code[] {
@@ -258,11 +264,11 @@ class ReverseBuilder implements Reverser {
         // A parameter the function rebinds (a swap) is registered by the array it was given.
         const input = this.paramInputs.get(param);
         if (input) {
-          if (!inPlace.includes(param)) pullback.push(line(`const ${this.inputAdjoint(param)} = ${this.zerosLike(input)};`));
+          if (!inPlace.includes(param)) pullback.push(line(`const ${this.inputAdjoint(param)} = ${this.zerosLike(input, true)};`));
           pullback.push(line(`${arrayAdjoints}.set(${input}, ${this.inputAdjoint(param)});`));
           continue;
         }
-        if (!inPlace.includes(param)) pullback.push(line(`${this.adjoint(param)} = ${this.zerosLike(param)};`));
+        if (!inPlace.includes(param)) pullback.push(line(`${this.adjoint(param)} = ${this.zerosLike(param, true)};`));
         if (this.arrayAdjoints) pullback.push(line(`${arrayAdjoints}.set(${param}, ${this.adjoint(param)});`));
       }
       for (const name of activeArrays.filter((name) => (!fn.params.includes(name) || this.paramInputs.has(name)) && !this.directArrays.has(name))) {
@@ -289,7 +295,7 @@ class ReverseBuilder implements Reverser {
       if (this.paramInputs.has(param) && a.active.has(param)) return this.inputAdjoint(param);
       if (inPlace.includes(param)) return passedAdjoint(param);
       if (this.accumulates(param)) return `${rt}.orZerosLike(${a.active.has(param) ? this.adjoint(param) : "undefined"}, ${param})`;
-      return a.active.has(param) ? this.adjoint(param) : this.isArray(param) ? this.zerosLike(param) : "0";
+      return a.active.has(param) ? this.adjoint(param) : this.isArray(param) ? this.zerosLike(param, true) : "0";
     };
     if (entry) {
       if (this.stack && !options.plainStack) pullback.push(line(`${this.stack}.release();`));
@@ -337,7 +343,8 @@ class ReverseBuilder implements Reverser {
       const params = outputs ? heads.map(([, h]) => h).join(", ") : pullbackParams.join(", ");
       body.push({ kind: "block", head: `return [${value}, (${params}) =>`, body: pullback, tail: this.leafValues ? `, ${this.leafValues}];` : "];" });
     }
-    return [{ kind: "block", head: `function ${options.name}(${[...fn.params, ...(cotangent ? [cotangent] : [])].join(", ")})`, body, loc: fn.loc }];
+    const made: Code = { kind: "block", head: `function ${options.name}(${[...fn.params, ...(cotangent ? [cotangent] : [])].join(", ")})`, body, loc: fn.loc };
+    return [this.kept ? this.kept.wrap(made, entry!.out!) : made];
   }
 
   /**
@@ -453,8 +460,9 @@ class ReverseBuilder implements Reverser {
     return type === "number" ? "" : type === "boolean" ? (this.options.plainStack ? "" : "Bit") : "Ref";
   }
 
-  /** A new array of zeros of `array`'s length: of its kind, or, in plain code, a Float64Array (an Array for one resized). */
-  zerosLike(array: string): string {
+  /** A new array of zeros of `array`'s length: of its kind, or, in plain code, a Float64Array (an Array for one resized); `once` a call, kept (out: true). */
+  zerosLike(array: string, once = false): string {
+    if (once && this.kept) return this.kept.zeros(array);
     if (!this.options.plainStack) return `${this.options.runtime}.zerosLike(${array})`;
     return this.a.resized.has(array) ? `new Array(${array}.length).fill(0)` : `new Float64Array(${array}.length)`;
   }

@@ -43,8 +43,8 @@ export interface Reverser {
   /** The push that saves `name`'s value (`stack.push(x)`), and the pop that gives it back. */
   pushed(name: string): string;
   popped(name: string): string;
-  /** A new array of zeros of `array`'s length. */
-  zerosLike(array: string): string;
+  /** A new array of zeros of `array`'s length (`once`: made at most once a call, so an `out: true` entry may keep it). */
+  zerosLike(array: string, once?: boolean): string;
   /** `Int` where integers have a stack of their own. */
   intKind(): "" | "Int";
 }
