@@ -255,11 +255,11 @@ export class NestedDerivatives {
   }
 
   /** f lowered to be differentiated again: its callees inlined, NDArrays kept as they are; null with its problems reported. */
-  private lowerForNesting(key: string, problems: Diagnostic[]): IRFunction | null {
+  private lowerForNesting(key: string, problems: Diagnostic[], vjpsAsOps = false): IRFunction | null {
     const { ctx } = this.host;
     const fn = ctx.functions.get(key)!;
     const lowered: Diagnostic[] = [];
-    const ir = optimize(lowerFunction(fn.node, key, { ...ctx, diagnostics: lowered, inlineModuleCalls: true, ...(fn.source && { source: fn.source, moduleSource: ctx.moduleSource ?? ctx.source }) }), { shapes: false });
+    const ir = optimize(lowerFunction(fn.node, key, { ...ctx, diagnostics: lowered, inlineModuleCalls: true, vjpsAsOps, ...(fn.source && { source: fn.source, moduleSource: ctx.moduleSource ?? ctx.source }) }), { shapes: false });
     // Generated code is at the marker call's line: one message for each problem there.
     problems.push(...lowered.filter((d, i) => lowered.findIndex((e) => e.code === d.code && e.message === d.message) === i));
     return lowered.length > 0 ? null : this.withInferredKinds(ir);
@@ -312,6 +312,11 @@ export class NestedDerivatives {
 
   private generate(key: string, lowered: IRFunction, marker: NestedMarker, wrt: number | number[], name: string, call: t.CallExpression, problems: Diagnostic[]): boolean {
     const { ctx, runtime } = this.host;
+    // Reverse mode over an NDArray gradient: its vjps as np operations, where every one has that form, so the result nests again.
+    if (marker !== "jvp" && marker !== "tangent" && hasSecondOrder(lowered)) {
+      const asOps = this.lowerForNesting(key, [], true);
+      if (asOps && !hasSecondOrder(asOps)) lowered = asOps;
+    }
     const fail = (detail: string) => (problems.push(diagnostic("ADJ016", ctx.filename, spanOf(call), detail)), false);
     const order = Array.isArray(wrt) ? wrt : [wrt];
     if (order.some((i) => !Number.isInteger(i) || i < 0 || i >= lowered.params.length)) return fail(`wrt ${JSON.stringify(wrt)} names no parameter of '${key}'`);
