@@ -89,7 +89,8 @@ function operation(l: Lowering, runtime: string, name: string, args: Operand[], 
 function kindOf(l: Lowering, a: Operand | undefined): "number" | "ndarray" {
   if (a === undefined) return "ndarray";
   if (a.kind === "const") return a.code === "undefined" ? "ndarray" : "number";
-  return !l.ndarrays.has(a.name) && l.locals.get(a.name)?.declared === "number" ? "number" : "ndarray";
+  // A name is an NDArray once an NDArray is assigned to it (generated code assigns before it reads, but for an adjoint's first contribution).
+  return l.ndarrays.has(a.name) ? "ndarray" : "number";
 }
 
 /**
@@ -116,5 +117,8 @@ function vjpAsOperations(l: Lowering, runtime: string, of: string, rule: NpRule,
   const adjoint = build(term);
   const operand = padded[1 + p];
   if (!adjoint) return undefined;
-  return isUndefined(operand) ? l.compute({ kind: "copy", arg: adjoint }, target) : operation(l, runtime, "matchShape", [adjoint, operand], target, result);
+  if (!isUndefined(operand)) return operation(l, runtime, "matchShape", [adjoint, operand], target, result);
+  const copied = l.compute({ kind: "copy", arg: adjoint }, target);
+  if (result === "ndarray" && copied.kind === "var") l.ndarrays.add(copied.name);
+  return copied;
 }
