@@ -313,9 +313,11 @@ export class NestedDerivatives {
   private generate(key: string, lowered: IRFunction, marker: NestedMarker, wrt: number | number[], name: string, call: t.CallExpression, problems: Diagnostic[]): boolean {
     const { ctx, runtime } = this.host;
     // Reverse mode over an NDArray gradient: its vjps as np operations, where every one has that form, so the result nests again.
+    let withoutOps: string[] = [];
     if (marker !== "jvp" && marker !== "tangent" && hasSecondOrder(lowered)) {
       const asOps = this.lowerForNesting(key, [], true);
-      if (asOps && !hasSecondOrder(asOps)) lowered = asOps;
+      withoutOps = asOps ? secondOrderRules(asOps) : [];
+      if (asOps && withoutOps.length === 0) lowered = asOps;
     }
     const fail = (detail: string) => (problems.push(diagnostic("ADJ016", ctx.filename, spanOf(call), detail)), false);
     const order = Array.isArray(wrt) ? wrt : [wrt];
@@ -329,7 +331,7 @@ export class NestedDerivatives {
     const reverseOnly = forward ? [] : reverseRefusals(ir, analysis, ctx.filename);
     // The gradient of NDArray gradient code by numbers: one jvp per number, forward over reverse.
     if (analysis.diagnostics.length === 0 && reverseOnly.length > 0 && (marker === "grad" || marker === "valueAndGrad") && order.every((i) => kinds[i] === "number")) {
-      return this.byTangents(key, marker, order, !Array.isArray(wrt), name, ir, analysis, call, problems);
+      return this.byTangents(key, marker, order, !Array.isArray(wrt), name, ir, analysis, call, problems, false, withoutOps);
     }
     const refusals = [...analysis.diagnostics, ...(forward ? forwardRefusals(ir, analysis, ctx.filename) : reverseOnly)];
     if (refusals.length > 0) {
@@ -371,7 +373,7 @@ export class NestedDerivatives {
    * `grad` or `valueAndGrad` of f by numbers, from f's jvp along each: for code reverse mode
    * cannot differentiate again (an NDArray gradient), as a function of the subset calling those jvps.
    */
-  private byTangents(key: string, marker: "grad" | "valueAndGrad", order: number[], single: boolean, name: string, ir: IRFunction, analysis: Analysis, call: t.CallExpression, problems: Diagnostic[], plain = false): boolean {
+  private byTangents(key: string, marker: "grad" | "valueAndGrad", order: number[], single: boolean, name: string, ir: IRFunction, analysis: Analysis, call: t.CallExpression, problems: Diagnostic[], plain = false, withoutOps: string[] = []): boolean {
     // Plain: f's jvps in the subset, so this nests further. Else module jvps: the tangents of NDArray code have no derivative of their own, so this nests no further.
     const jvps = order.map((i) => (plain ? this.derivativeOf(key, "jvp", i, call, problems, hasRecords(ir)) : this.host.jvpFor(key, [i])));
     if (jvps.some((j) => j === null)) return false;
@@ -385,7 +387,7 @@ export class NestedDerivatives {
       { text: `  return ${result};` },
       { text: "}" },
     ];
-    if (!plain) this.byJvps.set(name, NDARRAY_SECOND_ORDER);
+    if (!plain) this.byJvps.set(name, withoutOps.length > 0 ? `${NDARRAY_SECOND_ORDER}: the vjp of ${withoutOps.join(", ")} is not yet written as np operations (runtime/np/adjoint-ops.ts)` : NDARRAY_SECOND_ORDER);
     return this.register(name, lines, ir.paramTypes, ir, analysis, { kind: marker, order, single }, call, problems);
   }
 
@@ -483,6 +485,16 @@ export function hasSecondOrder(ir: IRFunction): boolean {
     if (s.kind === "assign" && s.expr.kind === "np" && s.expr.rule !== null && derivedOf(s.expr.rule)) found = true;
   });
   return found;
+}
+
+/** The rules and helpers a generated NDArray gradient still calls as derived rules (their vjps not written as operations). */
+function secondOrderRules(ir: IRFunction): string[] {
+  const found = new Set<string>();
+  forEachStmt(ir.body, (s) => {
+    const of = s.kind === "assign" && s.expr.kind === "np" && s.expr.rule !== null ? derivedOf(s.expr.rule) : undefined;
+    if (of) found.add(of.of);
+  });
+  return [...found].sort();
 }
 
 /** Whether an IR calls a nested derivative's stand-in (a function lowered aside). */

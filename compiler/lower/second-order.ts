@@ -54,6 +54,8 @@ export function helperCall(l: Lowering, node: t.CallExpression, target?: string)
   const args = l.arguments(node.arguments);
   if (l.ctx.vjpsAsOps && Object.hasOwn(HELPER_OPS, name)) {
     const number = name === "sumToNumber" || kindOf(l, args[args.length - 1]) === "number";
+    // Numbers add as numbers: a scalar sum, whose reverse reads neither operand.
+    if (name === "accumulate" && number && kindOf(l, args[0]) === "number") return l.compute({ kind: "prim", op: "add", args }, target, "number");
     return operation(l, path[0], HELPER_OPS[name], name === "sumToNumber" ? [args[0], { kind: "const", code: "0" }] : args, target, number ? "number" : "ndarray");
   }
   // accumulate and orZerosLike keep their operand's kind; sumToNumber makes a number.
@@ -117,7 +119,7 @@ function vjpAsOperations(l: Lowering, runtime: string, of: string, rule: NpRule,
   const adjoint = build(term);
   const operand = padded[1 + p];
   if (!adjoint) return undefined;
-  if (!isUndefined(operand)) return operation(l, runtime, "matchShape", [adjoint, operand], target, result);
+  if (!isUndefined(operand) && !form.unmatched?.includes(p)) return operation(l, runtime, "matchShape", [adjoint, operand], target, result);
   const copied = l.compute({ kind: "copy", arg: adjoint }, target);
   if (result === "ndarray" && copied.kind === "var") l.ndarrays.add(copied.name);
   return copied;

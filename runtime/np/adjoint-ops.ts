@@ -44,8 +44,9 @@ const linear = (f: (x: Value, ...rest: any[]) => Value) => ([dx]: readonly unkno
 /** The rules of these operations: each linear in its first operands, the others read for their shapes. */
 export const rules: Record<string, DualRule> = {
   matchShape: withJvp(rule(["x", "like"], [0], (g, x) => [matchShape(g, x) as NDArray, undefined], [0, 1], [0, 1]), linear(matchShape)),
+  // Each contribution has its operand's shape, so the sum has a's (where a is one): a is not read.
   addAdjoints: withJvp(
-    rule(["a", "b"], [0, 1], (g, a, b) => [matchShape(g, a) as NDArray, matchShape(g, b) as NDArray], [0, 1], [0, 1]),
+    rule(["a", "b"], [0, 1], (g, _a, b) => [g, matchShape(g, b) as NDArray], [1], [1]),
     ([da, db], _a, _b, out) => matchShape(addAdjoints(da as Value, db as Value), out as NDArray) as NDArray | number | undefined,
   ),
   orZeros: withJvp(rule(["x", "like"], [0], (g) => [g, undefined], [1], [1]), ([dx], _x, _like, out) => orZeros(dx as Value, out as NDArray)),
@@ -63,6 +64,8 @@ export type Term = string | number | readonly [string, ...Term[]];
 export interface VjpOps {
   readonly adjoints: Readonly<Record<number, Term>>;
   readonly undefinedParams?: readonly number[];
+  /** Adjoints that have their operand's shape already (not matched to it, so the operand is not read). */
+  readonly unmatched?: readonly number[];
 }
 
 const unary = (t: Term): VjpOps => ({ adjoints: { 0: t } });
@@ -88,6 +91,6 @@ export const vjpOps: Readonly<Record<string, VjpOps>> = Object.freeze({
   logsumexp: { adjoints: { 0: times(["exp", ["sub", "x", "out"]]) }, undefinedParams: [1] },
   item: unary("dout"),
   matchShape: unary("dout"),
-  addAdjoints: { adjoints: { 0: "dout", 1: "dout" } },
+  addAdjoints: { adjoints: { 0: "dout", 1: "dout" }, unmatched: [0] },
   orZeros: unary("dout"),
 });
