@@ -122,3 +122,22 @@ export const third = grad(grad(grad(mlp)));
     expect(diagnostics[0].line).toBe(9);
   });
 });
+
+describe("reverse over reverse by an NDArray", () => {
+  it("the gradient of a function of an NDArray gradient, against differences", async () => {
+    const m = await loadModule(dir, header, `function f(w: np.NDArray): number { return np.sum(np.tanh(w)).item(); }
+function penalty(w: np.NDArray): number { return np.sum(np.square(grad(f)(w))).item(); }
+export { penalty };
+export const d = grad(penalty);
+`);
+    const penalty = m.penalty as (w: np.NDArray) => number;
+    const d = m.d as (w: np.NDArray) => np.NDArray;
+    for (const w of [np.array([0.3, -1.2, 0.8]), np.array([1.5, 0.1, -0.4])]) {
+      const g = flat(d(w));
+      g.forEach((value, j) => {
+        const e = np.mul(np.eye(3).get(j), h);
+        expectClose(value, (penalty(np.add(w, e)) - penalty(np.sub(w, e))) / (2 * h), { rtol: 1e-6, atol: 1e-8, label: `grad(penalty)[${j}]` });
+      });
+    }
+  });
+});

@@ -311,14 +311,18 @@ export class NestedDerivatives {
   }
 
   private generate(key: string, lowered: IRFunction, marker: NestedMarker, wrt: number | number[], name: string, call: t.CallExpression, problems: Diagnostic[]): boolean {
-    const { ctx, runtime } = this.host;
     // Reverse mode over an NDArray gradient: its vjps as np operations, where every one has that form, so the result nests again.
-    let withoutOps: string[] = [];
-    if (marker !== "jvp" && marker !== "tangent" && hasSecondOrder(lowered)) {
-      const asOps = this.lowerForNesting(key, [], true);
-      withoutOps = asOps ? secondOrderRules(asOps) : [];
-      if (asOps && withoutOps.length === 0) lowered = asOps;
-    }
+    if (marker === "jvp" || marker === "tangent" || !hasSecondOrder(lowered)) return this.generateFrom(key, lowered, marker, wrt, name, call, problems);
+    const asOps = this.lowerForNesting(key, [], true);
+    const withoutOps = asOps ? secondOrderRules(asOps) : [];
+    // Where reverse mode cannot take it (NDArray state a loop overwrites, on the plain stack), the jvps as before.
+    if (asOps && withoutOps.length === 0 && this.generateFrom(key, asOps, marker, wrt, name, call, [], true)) return true;
+    return this.generateFrom(key, lowered, marker, wrt, name, call, problems, false, withoutOps);
+  }
+
+  /** `generate` from one lowering; `only`: reverse mode alone, nothing else tried. */
+  private generateFrom(key: string, lowered: IRFunction, marker: NestedMarker, wrt: number | number[], name: string, call: t.CallExpression, problems: Diagnostic[], only = false, withoutOps: string[] = []): boolean {
+    const { ctx, runtime } = this.host;
     const fail = (detail: string) => (problems.push(diagnostic("ADJ016", ctx.filename, spanOf(call), detail)), false);
     const order = Array.isArray(wrt) ? wrt : [wrt];
     if (order.some((i) => !Number.isInteger(i) || i < 0 || i >= lowered.params.length)) return fail(`wrt ${JSON.stringify(wrt)} names no parameter of '${key}'`);
@@ -330,6 +334,7 @@ export class NestedDerivatives {
     const { ir, analysis } = analyzedWithoutCopies(lowered, (fn) => this.host.analyze(fn, new Set(mask), { writesAreOutputs: forward }));
     const reverseOnly = forward ? [] : reverseRefusals(ir, analysis, ctx.filename);
     // The gradient of NDArray gradient code by numbers: one jvp per number, forward over reverse.
+    if (only && (analysis.diagnostics.length > 0 || reverseOnly.length > 0)) return false;
     if (analysis.diagnostics.length === 0 && reverseOnly.length > 0 && (marker === "grad" || marker === "valueAndGrad") && order.every((i) => kinds[i] === "number")) {
       return this.byTangents(key, marker, order, !Array.isArray(wrt), name, ir, analysis, call, problems, false, withoutOps);
     }
@@ -356,6 +361,7 @@ export class NestedDerivatives {
     // What only the runtime does (arrays saved whole, attached vjps, adjoints found by array) has no derivative yet; NDArray rules and helpers have tangents (lower/second-order.ts).
     const helper = new RegExp(`${runtime}\\.(?!(?:${SECOND_ORDER.join("|")})\\b)(\\w+)|\\.(pushRef|popRef)\\(`).exec(text);
     // By numbers, the gradient is the jvp along each, written in the subset too: forward mode mirrors arrays and needs none of those helpers.
+    if (helper && only) return false;
     if (helper && !forward && marker !== "vjp" && order.every((i) => kinds[i] === "number")) {
       const viaTangents: Diagnostic[] = [];
       if (this.byTangents(key, marker, order, !Array.isArray(wrt), name, ir, analysis, call, viaTangents, true)) return true;

@@ -39,17 +39,19 @@ export function orZeros(x: Value, like: NDArray | number): Value {
   return typeof like === "number" ? 0 : zerosLike(like);
 }
 
-const linear = (f: (x: Value, ...rest: any[]) => Value) => ([dx]: readonly unknown[], _x: unknown, ...rest: unknown[]) => f(dx as Value, ...rest.slice(0, -1)) as NDArray | number | undefined; // eslint-disable-line @typescript-eslint/no-explicit-any
+/** A new output's tangent: a new array of its own (never a tangent it was given), marked fresh (see vjp.ts). */
+const own = (t: Value, given: readonly unknown[]): NDArray | number | undefined =>
+  t instanceof NDArray ? fresh(given.some((g) => g instanceof NDArray && g.data === t.data) ? copy(t) : t) : t;
 
-/** The rules of these operations: each linear in its first operands, the others read for their shapes. */
+/** The rules of these operations: each linear in its first operands, the others read for their shapes.
+ * Where the output is an operand itself, its tangent is that operand's. */
 export const rules: Record<string, DualRule> = {
-  matchShape: withJvp(rule(["x", "like"], [0], (g, x) => [matchShape(g, x) as NDArray, undefined], [0, 1], [0, 1]), linear(matchShape)),
+  matchShape: withJvp(rule(["x", "like"], [0], (g, x) => [matchShape(g, x) as NDArray, undefined], [0, 1], [0, 1]), ([dx], x, like, out) =>
+    out === x ? (dx as NDArray | undefined) : own(matchShape(dx as Value, like as Like), [dx])),
   // Each contribution has its operand's shape, so the sum has a's (where a is one): a is not read.
-  addAdjoints: withJvp(
-    rule(["a", "b"], [0, 1], (g, _a, b) => [g, matchShape(g, b) as NDArray], [1], [1]),
-    ([da, db], _a, _b, out) => matchShape(addAdjoints(da as Value, db as Value), out as NDArray) as NDArray | number | undefined,
-  ),
-  orZeros: withJvp(rule(["x", "like"], [0], (g) => [g, undefined], [1], [1]), ([dx], _x, _like, out) => orZeros(dx as Value, out as NDArray)),
+  addAdjoints: withJvp(rule(["a", "b"], [0, 1], (g, _a, b) => [g, matchShape(g, b) as NDArray], [1], [1]), ([da, db], a, b, out) =>
+    out === a ? (da as NDArray | undefined) : out === b ? (db as NDArray | undefined) : own(matchShape(addAdjoints(da as Value, db as Value), out as NDArray), [da, db])),
+  orZeros: withJvp(rule(["x", "like"], [0], (g) => [g, undefined], [1], [1]), ([dx], x, _like, out) => (out === x ? (dx as NDArray | undefined) : own(orZeros(dx as Value, out as NDArray), [dx]))),
 };
 
 /** What generated code calls as `secondOrder.ops.R(…)`: np's operations that `vjpOps` uses, and these. */
