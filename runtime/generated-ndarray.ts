@@ -9,6 +9,7 @@ import { provide } from "./ndarray-slot.js";
 import { helperTangents, vjpTangents, type SecondOrderRule } from "./np/second-order.js";
 import type { AdjointRule } from "./np/vjp.js";
 import * as fused from "./np/fused.js";
+import { ops } from "./np/adjoint-ops.js";
 
 /**
  * `acc + x` for NDArray adjoints. The first contribution is kept as it is, not copied: a
@@ -75,6 +76,6 @@ provide(
     ...adjoints,
     ...rulesReusingDout,
   }),
-  { adjoints: Object.freeze(mapRules(adjoints, splitVjp)), vjpTangents: Object.freeze(mapRules(vjpTangents, splitJvp)), helperTangents },
+  { adjoints: Object.freeze(mapRules(adjoints, splitVjp)), vjpTangents: Object.freeze(mapRules(vjpTangents, splitJvp)), helperTangents, ops },
   fused,
 );

@@ -36,11 +36,13 @@ export interface SecondOrderTables {
   readonly adjoints: Readonly<Record<string, AdjointRule>>;
   readonly vjpTangents: Readonly<Record<string, SecondOrderRule>>;
   readonly helperTangents: Readonly<Record<string, Jvp>>;
+  /** np's operations by rule name, for a gradient written as operations (np/adjoint-ops.ts). */
+  readonly ops: Readonly<Record<string, (...args: any[]) => unknown>>; // eslint-disable-line @typescript-eslint/no-explicit-any
 }
 
 const none = Object.freeze({});
 /** Empty until adjoint/np loads. */
-export let secondOrder: SecondOrderTables = { adjoints: none, vjpTangents: none, helperTangents: none };
+export let secondOrder: SecondOrderTables = { adjoints: none, vjpTangents: none, helperTangents: none, ops: none };
 
 /** What a fused elementwise chain's generated loops call (np/fused.ts); undefined until adjoint/np loads. */
 export let fusion: typeof FusionSupport | undefined;

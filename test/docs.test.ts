@@ -287,6 +287,7 @@ if (stats.hasErrors()) throw new Error(stats.toString({ all: false, errors: true
   },
   'docs/modes.md § Records › import { grad, hessian, hvp } from "adjoint";': { run: program() },
   'docs/modes.md § NDArray code › import { grad, hessian, hvp } from "adjoint";': { run: program() },
+  'docs/modes.md § Third order of NDArray code › import { grad } from "adjoint";': { run: program() },
   "docs/modes.md § NDArray code › // if (dh !== undefined)  (line 10)": {
     async run(b) {
       // What the engine makes of the example above it: each line, in order.

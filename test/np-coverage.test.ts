@@ -27,6 +27,8 @@ const uses: Record<string, string> = {
   matmul: "np.matmul(np.transpose(x), x)", dot: "np.dot(np.reshape(x, [6]), np.reshape(np.exp(x), [6]))",
   outer: "np.outer(np.reshape(x, [6]), np.reshape(x, [6]))", norm: "np.linalg.norm(x, null, 1)",
   item: "np.mul(np.sum(np.square(x)).item(), x)",
+  matchShape: "np.mul(np.matchShape(np.sum(np.square(x), 0), x), x)", addAdjoints: "np.addAdjoints(np.square(x), np.sin(x))",
+  orZeros: "np.orZeros(np.square(x), x)",
   softmax: "np.mul(np.softmax(np.mul(x, 3)), x)", logSoftmax: "np.mul(np.logSoftmax(np.mul(x, 3), 0), x)",
   logsumexp: "np.mul(np.logsumexp(np.mul(x, 3), 1, true), x)",
 };

@@ -312,7 +312,7 @@ export class ModuleCompiler {
     const id = `${key}|${entry.kind}|${entry.order.join(",")}|${entry.single}|${checkpoint ? `checkpoint ${checkpoint.snapshots}` : ""}|${entry.out !== undefined ? "out" : ""}`;
     const existing = this.vjpNames.get(id);
     if (existing) return existing;
-    const lowered = this.lower(this.ctx.functions.get(key)!);
+    const lowered = this.reversible(this.ctx.functions.get(key)!);
     if (!lowered) return null;
     const ir = withCheckpoints(lowered, checkpoint);
     if (entry.kind === "grad" && entry.out === undefined) {
@@ -487,6 +487,14 @@ export class ModuleCompiler {
     return this.lowered.get(fn.key) ?? null;
   }
 
+  /** f lowered for reverse mode: a generated NDArray gradient with its vjps as np operations, where all have that form (lower/second-order.ts), so it has a vjp. */
+  private reversible(fn: ModuleFunction): IRFunction | null {
+    const ir = this.lower(fn);
+    if (!ir || !hasSecondOrder(ir)) return ir;
+    const asOps = optimize(lowerFunction(fn.node as FunctionNode, fn.key, { ...this.ctx, ...(fn.source && { source: fn.source }), diagnostics: [], vjpsAsOps: true }));
+    return hasSecondOrder(asOps) ? ir : asOps;
+  }
+
   /** f lowered without reporting its problems (they are reported if f itself is compiled); null if it has any. */
   private lowerQuietly(key: string): IRFunction | null {
     const fn = this.ctx.functions.get(key);
@@ -539,7 +547,7 @@ export class ModuleCompiler {
     const id = `${key}|${mask.join(",")}|${JSON.stringify(aliases)}|${split}|${checkpoint ? `checkpoint ${checkpoint.snapshots}` : ""}`;
     const existing = this.vjpNames.get(id);
     if (existing) return existing;
-    const lowered = this.lower(this.ctx.functions.get(key)!);
+    const lowered = this.reversible(this.ctx.functions.get(key)!);
     if (!lowered) return null;
     const ir = withCheckpoints(lowered, checkpoint);
     const everyNumber = ir.paramTypes.every((type, i) => !DIFFERENTIABLE_TYPES.has(type) || mask.includes(i));

@@ -256,11 +256,11 @@ export class NestedDerivatives {
   }
 
   /** f lowered to be differentiated again: its callees inlined, NDArrays kept as they are; null with its problems reported. */
-  private lowerForNesting(key: string, problems: Diagnostic[]): IRFunction | null {
+  private lowerForNesting(key: string, problems: Diagnostic[], vjpsAsOps = false): IRFunction | null {
     const { ctx } = this.host;
     const fn = ctx.functions.get(key)!;
     const lowered: Diagnostic[] = [];
-    const ir = optimize(lowerFunction(fn.node, key, { ...ctx, diagnostics: lowered, inlineModuleCalls: true, ...(fn.source && { source: fn.source, moduleSource: ctx.moduleSource ?? ctx.source }) }), { shapes: false });
+    const ir = optimize(lowerFunction(fn.node, key, { ...ctx, diagnostics: lowered, inlineModuleCalls: true, vjpsAsOps, ...(fn.source && { source: fn.source, moduleSource: ctx.moduleSource ?? ctx.source }) }), { shapes: false });
     // Generated code is at the marker call's line: one message for each problem there.
     problems.push(...lowered.filter((d, i) => lowered.findIndex((e) => e.code === d.code && e.message === d.message) === i));
     return lowered.length > 0 ? null : this.withInferredKinds(ir);
@@ -314,6 +314,17 @@ export class NestedDerivatives {
   }
 
   private generate(key: string, lowered: IRFunction, marker: NestedMarker, wrt: number | number[], name: string, call: t.CallExpression, problems: Diagnostic[]): boolean {
+    // Reverse mode over an NDArray gradient: its vjps as np operations, where every one has that form, so the result nests again.
+    if (marker === "jvp" || marker === "tangent" || !hasSecondOrder(lowered)) return this.generateFrom(key, lowered, marker, wrt, name, call, problems);
+    const asOps = this.lowerForNesting(key, [], true);
+    const withoutOps = asOps ? secondOrderRules(asOps) : [];
+    // Where reverse mode cannot take it (NDArray state a loop overwrites, on the plain stack), the jvps as before.
+    if (asOps && withoutOps.length === 0 && this.generateFrom(key, asOps, marker, wrt, name, call, [], true)) return true;
+    return this.generateFrom(key, lowered, marker, wrt, name, call, problems, false, withoutOps);
+  }
+
+  /** `generate` from one lowering; `only`: reverse mode alone, nothing else tried. */
+  private generateFrom(key: string, lowered: IRFunction, marker: NestedMarker, wrt: number | number[], name: string, call: t.CallExpression, problems: Diagnostic[], only = false, withoutOps: string[] = []): boolean {
     const { ctx, runtime } = this.host;
     const fail = (detail: string) => (problems.push(diagnostic("ADJ016", ctx.filename, spanOf(call), detail)), false);
     const order = Array.isArray(wrt) ? wrt : [wrt];
@@ -326,8 +337,9 @@ export class NestedDerivatives {
     const { ir, analysis } = analyzedWithoutCopies(lowered, (fn) => this.host.analyze(fn, new Set(mask), { writesAreOutputs: forward }));
     const reverseOnly = forward ? [] : reverseRefusals(ir, analysis, ctx.filename);
     // The gradient of NDArray gradient code by numbers: one jvp per number, forward over reverse.
+    if (only && (analysis.diagnostics.length > 0 || reverseOnly.length > 0)) return false;
     if (analysis.diagnostics.length === 0 && reverseOnly.length > 0 && (marker === "grad" || marker === "valueAndGrad") && order.every((i) => kinds[i] === "number")) {
-      return this.byTangents(key, marker, order, !Array.isArray(wrt), name, ir, analysis, call, problems);
+      return this.byTangents(key, marker, order, !Array.isArray(wrt), name, ir, analysis, call, problems, false, withoutOps);
     }
     const refusals = [...analysis.diagnostics, ...(forward ? forwardRefusals(ir, analysis, ctx.filename) : reverseOnly)];
     if (refusals.length > 0) {
@@ -352,6 +364,7 @@ export class NestedDerivatives {
     // What only the runtime does (arrays saved whole, attached vjps, adjoints found by array) has no derivative yet; NDArray rules and helpers have tangents (lower/second-order.ts).
     const helper = new RegExp(`${runtime}\\.(?!(?:${SECOND_ORDER.join("|")})\\b)(\\w+)|\\.(pushRef|popRef)\\(`).exec(text);
     // By numbers, the gradient is the jvp along each, written in the subset too: forward mode mirrors arrays and needs none of those helpers.
+    if (helper && only) return false;
     if (helper && !forward && marker !== "vjp" && order.every((i) => kinds[i] === "number")) {
       const viaTangents: Diagnostic[] = [];
       if (this.byTangents(key, marker, order, !Array.isArray(wrt), name, ir, analysis, call, viaTangents, true)) return true;
@@ -369,7 +382,7 @@ export class NestedDerivatives {
    * `grad` or `valueAndGrad` of f by numbers, from f's jvp along each: for code reverse mode
    * cannot differentiate again (an NDArray gradient), as a function of the subset calling those jvps.
    */
-  private byTangents(key: string, marker: "grad" | "valueAndGrad", order: number[], single: boolean, name: string, ir: IRFunction, analysis: Analysis, call: t.CallExpression, problems: Diagnostic[], plain = false): boolean {
+  private byTangents(key: string, marker: "grad" | "valueAndGrad", order: number[], single: boolean, name: string, ir: IRFunction, analysis: Analysis, call: t.CallExpression, problems: Diagnostic[], plain = false, withoutOps: string[] = []): boolean {
     // Plain: f's jvps in the subset, so this nests further. Else module jvps: the tangents of NDArray code have no derivative of their own, so this nests no further.
     const jvps = order.map((i) => (plain ? this.derivativeOf(key, "jvp", i, call, problems, hasRecords(ir)) : this.host.jvpFor(key, [i])));
     if (jvps.some((j) => j === null)) return false;
@@ -383,7 +396,7 @@ export class NestedDerivatives {
       { text: `  return ${result};` },
       { text: "}" },
     ];
-    if (!plain) this.byJvps.set(name, NDARRAY_SECOND_ORDER);
+    if (!plain) this.byJvps.set(name, withoutOps.length > 0 ? `${NDARRAY_SECOND_ORDER}: the vjp of ${withoutOps.join(", ")} is not yet written as np operations (runtime/np/adjoint-ops.ts)` : NDARRAY_SECOND_ORDER);
     return this.register(name, lines, ir.paramTypes, ir, analysis, { kind: marker, order, single }, call, problems);
   }
 
@@ -481,6 +494,16 @@ export function hasSecondOrder(ir: IRFunction): boolean {
     if (s.kind === "assign" && s.expr.kind === "np" && s.expr.rule !== null && derivedOf(s.expr.rule)) found = true;
   });
   return found;
+}
+
+/** The rules and helpers a generated NDArray gradient still calls as derived rules (their vjps not written as operations). */
+function secondOrderRules(ir: IRFunction): string[] {
+  const found = new Set<string>();
+  forEachStmt(ir.body, (s) => {
+    const of = s.kind === "assign" && s.expr.kind === "np" && s.expr.rule !== null ? derivedOf(s.expr.rule) : undefined;
+    if (of) found.add(of.of);
+  });
+  return [...found].sort();
 }
 
 /** Whether an IR calls a nested derivative's stand-in (a function lowered aside). */

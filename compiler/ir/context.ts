@@ -61,6 +61,8 @@ export interface ModuleContext {
   moduleSource?: string;
   /** Calls of the module's functions are inlined (for a derivative that is differentiated again: its code is one function). */
   inlineModuleCalls?: boolean;
+  /** A generated NDArray gradient's vjp calls lowered as np operations where the runtime writes them so (lower/second-order.ts), for reverse mode over it. */
+  vjpsAsOps?: boolean;
   /** Calls of these module functions are inlined (small leaf callees, lower/small-callees.ts). */
   inlineCallee?: (name: string) => boolean;
   /**

@@ -6,7 +6,8 @@
 import type * as t from "@babel/types";
 import { unwrap } from "../ast.js";
 import type { Operand } from "../ir/index.js";
-import { npRule } from "../rules/np.js";
+import { HELPER_OPS, npRule, vjpAsOps, type NpRule } from "../rules/np.js";
+import type { Term } from "../../runtime/np/index.js";
 import { constantCall, UNDEFINED, type Lowering } from "./lowerer.js";
 
 /** `rt.secondOrder.adjoints.R.vjp(dout, ...args, out, need?)[p]`, or undefined if the node is not such a read. */
@@ -31,6 +32,8 @@ export function vjpPick(l: Lowering, node: t.MemberExpression, target?: string):
   // The adjoint of a number operand is a number; of an NDArray, an NDArray.
   const operand = padded[1 + picks[0]];
   const result = operand && (operand.kind === "const" ? operand.code !== "undefined" : !l.ndarrays.has(operand.name)) ? "number" : "ndarray";
+  const asOps = l.ctx.vjpsAsOps && picks.length === 1 ? vjpAsOperations(l, path[0], path[3], rule, padded, picks[0], result, target) : undefined;
+  if (asOps) return asOps;
   const callee = l.ctx.source.slice(at.callee.start!, at.callee.end!);
   const pick = picks.map((p) => `[${p}]`).join("");
   return l.np(rule, padded, (a) => `${callee}(${a.slice(0, args.length).join(", ")})${pick}`, target, result, picks);
@@ -39,14 +42,22 @@ export function vjpPick(l: Lowering, node: t.MemberExpression, target?: string):
 /** `rt.accumulate(a, b)`, `rt.orZerosLike(g, x)`, `rt.sumToNumber(x)`, `rt.seed(y, name)`; undefined for any other call. */
 export function helperCall(l: Lowering, node: t.CallExpression, target?: string): Operand | undefined {
   const path = runtimePath(l, unwrap(node.callee as t.Expression));
-  if (path?.length !== 2) return undefined;
-  const [, name] = path;
+  if (!path) return undefined;
+  const name = path[1];
   const callee = l.ctx.source.slice(node.callee.start!, node.callee.end!);
   const render = (a: string[]) => `${callee}(${a.join(", ")})`;
+  if (path.length === 4 && path[1] === "secondOrder" && path[2] === "ops") return operation(l, path[0], path[3], l.arguments(node.arguments), target);
+  if (path?.length !== 2) return undefined;
   if (name === "seed") return l.compute(constantCall(node, "the runtime's seed", render, l.arguments(node.arguments)), target);
   const rule = npRule(`helper:${name}`);
   if (!rule) return undefined;
   const args = l.arguments(node.arguments);
+  if (l.ctx.vjpsAsOps && Object.hasOwn(HELPER_OPS, name)) {
+    const number = name === "sumToNumber" || kindOf(l, args[args.length - 1]) === "number";
+    // Numbers add as numbers: a scalar sum, whose reverse reads neither operand.
+    if (name === "accumulate" && number && kindOf(l, args[0]) === "number") return l.compute({ kind: "prim", op: "add", args }, target, "number");
+    return operation(l, path[0], HELPER_OPS[name], name === "sumToNumber" ? [args[0], { kind: "const", code: "0" }] : args, target, number ? "number" : "ndarray");
+  }
   // accumulate and orZerosLike keep their operand's kind; sumToNumber makes a number.
   const operand = args[args.length - 1];
   const number = name === "sumToNumber" || (operand?.kind === "var" && !l.ndarrays.has(operand.name) && l.locals.get(operand.name)?.declared === "number");
@@ -67,3 +78,49 @@ function runtimePath(l: Lowering, callee: t.Expression): string[] | undefined {
 
 const isNeed = (a: t.Node): boolean => a.type === "ArrayExpression" && a.elements.every((e) => e?.type === "BooleanLiteral");
 const needCode = (a: t.ArrayExpression): string => `[${a.elements.map((e) => String((e as t.BooleanLiteral).value)).join(", ")}]`;
+
+/** `rt.secondOrder.ops.R(…)`: np's operation R, as generated code written as operations calls it. */
+function operation(l: Lowering, runtime: string, name: string, args: Operand[], target?: string, result?: "ndarray" | "number"): Operand | undefined {
+  const rule = npRule(name);
+  if (!rule) return undefined;
+  const kind = result ?? (name === "matchShape" || name === "orZeros" ? kindOf(l, args[1]) : name === "addAdjoints" ? kindOf(l, args[1]) : "ndarray");
+  return l.np(rule, args, (a) => `${runtime}.secondOrder.ops.${name}(${a.join(", ")})`, target, kind);
+}
+
+/** An operand's kind as generated gradients use it: a number, or an NDArray (also `undefined`, a zero adjoint). */
+function kindOf(l: Lowering, a: Operand | undefined): "number" | "ndarray" {
+  if (a === undefined) return "ndarray";
+  if (a.kind === "const") return a.code === "undefined" ? "ndarray" : "number";
+  // A name is an NDArray once an NDArray is assigned to it (generated code assigns before it reads, but for an adjoint's first contribution).
+  return l.ndarrays.has(a.name) ? "ndarray" : "number";
+}
+
+/**
+ * Rule R's vjp read at parameter p, as the np operations runtime/np/adjoint-ops.ts writes it
+ * (then matched to the operand's shape); undefined where R has no such form, or it reads an
+ * argument the call does not pass: the derived rule `vjp:R` stands (reverse mode refuses it).
+ */
+function vjpAsOperations(l: Lowering, runtime: string, of: string, rule: NpRule, padded: Operand[], p: number, result: "ndarray" | "number", target?: string): Operand | undefined {
+  const form = vjpAsOps(of);
+  const term = form?.adjoints[p];
+  if (!form || term === undefined) return undefined;
+  const params = rule.params.slice(1, -2);
+  const isUndefined = (o: Operand | undefined) => o === undefined || (o.kind === "const" && o.code === "undefined");
+  if ((form.undefinedParams ?? []).some((i) => !isUndefined(padded[1 + i]))) return undefined;
+  const input = (name: string): Operand | undefined => (name === "dout" ? padded[0] : name === "out" ? padded[params.length + 1] : padded[1 + params.indexOf(name)]);
+  const uses = (t: Term): string[] => (typeof t === "string" ? [t] : typeof t === "number" ? [] : t.slice(1).flatMap((u) => uses(u as Term)));
+  if (uses(term).some((name) => isUndefined(input(name)))) return undefined;
+  const build = (t: Term): Operand | undefined => {
+    if (typeof t === "number") return { kind: "const", code: String(t) };
+    if (typeof t === "string") return input(t);
+    const args = t.slice(1).map((u) => build(u as Term));
+    return args.every((a) => a !== undefined) ? operation(l, runtime, t[0], args as Operand[]) : undefined;
+  };
+  const adjoint = build(term);
+  const operand = padded[1 + p];
+  if (!adjoint) return undefined;
+  if (!isUndefined(operand) && !form.unmatched?.includes(p)) return operation(l, runtime, "matchShape", [adjoint, operand], target, result);
+  const copied = l.compute({ kind: "copy", arg: adjoint }, target);
+  if (result === "ndarray" && copied.kind === "var") l.ndarrays.add(copied.name);
+  return copied;
+}

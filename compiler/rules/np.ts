@@ -1,7 +1,7 @@
 // What the compiler knows of adjoint/np: which operations have an adjoint rule (in the
 // runtime's one table, `adjoints`), their parameters, and which NDArray methods map to
 // them. The derivative itself is never written here.
-import { adjoints, methodRules } from "../../runtime/np/index.js";
+import { adjoints, methodRules, vjpOps, type VjpOps } from "../../runtime/np/index.js";
 import { fusible, fusibleKernels, fusibleReductions, type Fusible } from "../../runtime/np/fusible.js";
 import type { FusedChain } from "../ir/index.js";
 
@@ -40,6 +40,12 @@ function derivedRule(name: string): NpRule | undefined {
   if (kind === "helper" && of in HELPERS) return { name, params: HELPERS[of].params, wrt: HELPERS[of].wrt };
   return undefined;
 }
+
+/** Rule R's vjp written as np operations (runtime/np/adjoint-ops.ts), for a gradient differentiated a third time; undefined where it has none. */
+export const vjpAsOps = (name: string): VjpOps | undefined => (Object.hasOwn(vjpOps, name) ? vjpOps[name] : undefined);
+
+/** The helper of the reverse sweep each operation of adjoint-ops.ts stands for, written as operations. */
+export const HELPER_OPS: Readonly<Record<string, string>> = { accumulate: "addAdjoints", orZerosLike: "orZeros", sumToNumber: "matchShape" };
 
 /** The reverse sweep's NDArray helpers (runtime/generated.ts) that carry a tangent. */
 const HELPERS: Record<string, { params: string[]; wrt: number[] }> = {

@@ -16,6 +16,8 @@ export {
 } from "./elementwise.js";
 export { sum, mean, prod, max, min, argmax, argmin, all, any } from "./reduce.js";
 export { softmax, logSoftmax, logsumexp } from "./softmax.js";
+export { matchShape, addAdjoints, orZeros, vjpOps } from "./adjoint-ops.js";
+export type { Term, VjpOps } from "./adjoint-ops.js";
 export { isclose, allclose } from "./compare.js";
 export type { CloseOptions } from "./compare.js";
 export {

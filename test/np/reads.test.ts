@@ -50,6 +50,9 @@ const cases: [string, unknown[], (...args: any[]) => np.NDArray][] = [ // eslint
   ["softmax", [x, 0], np.softmax],
   ["logSoftmax", [x, -1], np.logSoftmax],
   ["logsumexp", [x, 1, true], np.logsumexp],
+  ["matchShape", [x, row], np.matchShape as (x: np.NDArray, like: np.NDArray) => np.NDArray],
+  ["addAdjoints", [x, row], np.addAdjoints as (a: np.NDArray, b: np.NDArray) => np.NDArray],
+  ["orZeros", [x, x], np.orZeros as (x: np.NDArray, like: np.NDArray) => np.NDArray],
 ];
 
 const values = (g: unknown): unknown => (g instanceof np.NDArray ? g.toArray() : Array.isArray(g) ? g.map(values) : g);

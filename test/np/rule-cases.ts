@@ -175,6 +175,10 @@ export function ruleCases(next: () => number): Record<string, () => Case[]> {
       { args: [np.zeros([3])], fd: false },
     ],
     item: () => [{ args: [r([1])] }, { args: [r([])] }, { args: [r([1, 1]).T] }, { args: [f32(r([1]))] }],
+    // adjoint-ops.ts: summed down, broadcast up, to a number, from a number; accumulated (each contribution of its operand's shape, or into a number).
+    matchShape: () => [{ args: [r([2, 3]), r([3])] }, { args: [r([3]), r([2, 3])] }, { args: [r([2, 3]), num()] }, { args: [num(), r([2, 1])] }, { args: [r([3, 2]).T, r([2, 3])] }],
+    addAdjoints: () => [{ args: [r([2, 3]), r([2, 3])] }, { args: [r([2, 3]), r([3])] }, { args: [num(), r([3])] }, { args: [num(), num()] }],
+    orZeros: () => [{ args: [r([2, 3]), r([2, 3])] }, { args: [r([3, 2]).T, r([2, 3])] }],
   };
 }
 
