@@ -23,7 +23,7 @@ import { moduleKinds, type ModuleKinds } from "../analyze/module-types.js";
 import { flatGradientParams, recordValueAndGrad, recordVjp } from "./record-entries.js";
 import { hasSecondOrder, hasStandIns, NestedDerivatives, type NestedHost } from "./nested.js";
 import { modeSite, type ModesHost } from "./mode-sites.js";
-import { checkpointOption, outOption, reusingSite, wrtOption } from "./options.js";
+import { checkpointOption, DIFFERENTIABLE_TYPES, outOption, reusingSite, undifferentiableParam, wrtOption } from "./options.js";
 import { withCheckpoints } from "../lower/checkpoint.js";
 import { ForwardSites } from "./forward-sites.js";
 import { differentiableSite, type SitesHost } from "./differentiable-site.js";
@@ -32,7 +32,6 @@ import { fused, fusedFunctions } from "./fusion.js";
 type Entry = NonNullable<ReverseOptions["entry"]>;
 
 /** Parameter types a gradient can be taken with respect to. */
-const DIFFERENTIABLE_TYPES = new Set<string>(["number", "array", "ndarray"]);
 
 export class ModuleCompiler {
   private runtime: string;
@@ -246,15 +245,8 @@ export class ModuleCompiler {
     if (checkpoint && (marker === "jvp" || marker === "jacfwd")) return this.fail(options!, "ADJ023", `${marker} keeps no step's values: checkpoint is for grad, valueAndGrad and vjp`);
     if (marker === "jvp" || marker === "jacfwd") return this.forward.markerSite(call, fn, ir, indices, Array.isArray(wrt) || wrt !== 0, inline, marker === "jacfwd" ? !Array.isArray(wrt) : undefined);
     if (ir.sourceParams) return this.recordDerivative(call, marker, fn, ir, indices, !Array.isArray(wrt), inline, checkpoint);
-    for (const i of indices) {
-      if (!DIFFERENTIABLE_TYPES.has(ir.paramTypes[i])) {
-        // The source's name: lowering may have renamed the parameter.
-        const param = params[i].type === "AssignmentPattern" ? params[i].left : params[i];
-        const name = param.type === "Identifier" ? `'${param.name}'` : `parameter ${i}`;
-        this.fail(params[i], "ADJ020", `${name} is not a number, an array of numbers or an NDArray`);
-        return;
-      }
-    }
+    const undifferentiable = undifferentiableParam(fn.node, ir.paramTypes, indices);
+    if (undifferentiable) return this.fail(undifferentiable.node, "ADJ020", `${undifferentiable.name} is not a number, an array of numbers or an NDArray`);
     const mask = [...new Set(indices)].sort((a, b) => a - b);
     const base = fn.key.replace(/Target\d*$/, "");
     if (marker !== "vjp") {

@@ -4,6 +4,7 @@ import type * as t from "@babel/types";
 import { spanOf, unwrap } from "../ast.js";
 import type { DiagnosticCode } from "../diagnostics.js";
 import type { Checkpoint } from "../ir/index.js";
+import type { FunctionNode } from "../ir/context.js";
 import type { PrintedLine } from "../emit/index.js";
 import { checkpointSetting } from "../lower/checkpoint.js";
 
@@ -61,4 +62,14 @@ export function reusingSite(site: { code: string; lines: PrintedLine[] } | undef
   const last = site.lines.length - 1;
   site.code = `${runtime}.reusing(${site.code})`;
   site.lines = site.lines.map((l, i) => ({ ...l, text: `${i === 0 ? `${runtime}.reusing(` : ""}${l.text}${i === last ? ")" : ""}` }));
+}
+
+export const DIFFERENTIABLE_TYPES: ReadonlySet<string> = new Set<string>(["number", "array", "ndarray"]);
+
+/** The first `wrt` parameter whose kind has no gradient (ADJ020), by its source name: lowering may have renamed it. */
+export function undifferentiableParam(fn: FunctionNode, paramTypes: readonly string[], indices: number[]): { node: t.Node; name: string } | undefined {
+  const i = indices.find((index) => !DIFFERENTIABLE_TYPES.has(paramTypes[index]));
+  if (i === undefined) return undefined;
+  const param = fn.params[i].type === "AssignmentPattern" ? (fn.params[i] as t.AssignmentPattern).left : fn.params[i];
+  return { node: fn.params[i], name: param.type === "Identifier" ? `'${param.name}'` : `parameter ${i}` };
 }
