@@ -8,7 +8,7 @@ import { collapse, iterate, type Kernel, type Operand } from "../kernels.js";
 import type { Shape } from "../shape.js";
 import type { ArgOp, Backend, Input, ReduceOp, SoftmaxOp } from "./index.js";
 import { runContiguous, runGemm, runStrided, type GemmArgs } from "./parallel.js";
-import { attachKernels, chunking, pool, runner, threadOptions, threadsPossible } from "./threads.js";
+import { attachKernels, chunking, onThreadsChange, pool, runner, threadOptions, wantShared } from "./threads.js";
 import { wasmBase64, wasmMemory } from "./wasm-module.generated.js";
 import { runChain } from "./wasm-chain.js";
 
@@ -112,6 +112,8 @@ const SOFTMAX: Record<SoftmaxOp, string> = { softmax: "softmax", logSoftmax: "lo
 let instance: Backend | undefined;
 /** Options for tests and benchmarks: the size below which the JS kernels run. */
 export const wasmOptions = { minSize: 2048 };
+/** For tests: whether the kernels run on a shared memory now. */
+export const wasmMemoryState = { shared: false };
 
 export function wasmBackend(): Backend {
   return (instance ??= create());
@@ -125,22 +127,34 @@ function sharedBytes(): Uint8Array<ArrayBuffer> {
 }
 
 function create(): Backend {
-  // On a shared memory where worker threads can run the kernels too (threads.ts).
-  const shared = threadsPossible();
-  const memory = new WebAssembly.Memory({ initial: wasmMemory.initial, maximum: wasmMemory.maximum, shared });
-  const module = new WebAssembly.Module(shared ? sharedBytes() : moduleBytes());
-  const wasm = new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as Exports;
-  const names = WebAssembly.Module.exports(module).filter((e) => e.kind === "function").map((e) => e.name);
-  const fns = names.map((name) => wasm[name]);
-  const index = new Map(names.map((name, i) => [name, i]));
-  attachKernels({ module, memory, names, fns }, shared);
-  const scratch = new Scratch(memory, wasm.heapBase());
+  // On a shared memory where worker threads run the kernels too (threads.ts), else on a plain
+  // one: copies into a shared memory are slower. Each setThreads may move to the other.
+  let wasm!: Exports, memory!: WebAssembly.Memory, scratch!: Scratch, index!: Map<string, number>;
+  let shared: boolean | undefined;
+  const modules = new Map<boolean, WebAssembly.Module>();
+  const adapters = new Map<string, Kernel>();
+  function instantiate(): void {
+    const want = wantShared();
+    if (want === shared) return;
+    shared = wasmMemoryState.shared = want;
+    memory = new WebAssembly.Memory({ initial: wasmMemory.initial, maximum: wasmMemory.maximum, shared });
+    let module = modules.get(shared);
+    if (module === undefined) modules.set(shared, (module = new WebAssembly.Module(shared ? sharedBytes() : moduleBytes())));
+    wasm = new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as Exports;
+    const names = WebAssembly.Module.exports(module).filter((e) => e.kind === "function").map((e) => e.name);
+    const fns = names.map((name) => wasm[name]);
+    index = new Map(names.map((name, i) => [name, i]));
+    attachKernels({ module, memory, names, fns }, shared);
+    scratch = new Scratch(memory, wasm.heapBase());
+    adapters.clear();
+  }
+  instantiate();
+  onThreadsChange(instantiate);
   const [KC, MC, NC] = ["KC", "MC", "NC"].map((g) => (wasm[g] as unknown as WebAssembly.Global).value as number);
   const suffix = (data: unknown) => (data instanceof Float64Array ? "_f64" : data instanceof Float32Array ? "_f32" : undefined);
 
   // One JS kernel per Wasm export: kernels.ts' `iterate` hands it element indices into the
   // memory view, which become byte addresses.
-  const adapters = new Map<string, Kernel>();
   function adapter(name: string, shift: number): Kernel {
     let k = adapters.get(name);
     if (k === undefined) {
