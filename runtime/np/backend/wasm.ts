@@ -228,6 +228,8 @@ function create(): Backend {
     const outLength = span(shape, out).length;
     const split = chunks > 1 && chunks * outLength <= size / 8; // partials: at most an eighth more work
     const runs = split ? undefined : contiguousRuns(shape, out, x);
+    // One float64 run below 2^15 folds faster in JS than copied in (docs/BENCHMARKS.md, "Session 12").
+    if (runs !== undefined && s === "_f64" && runs[0] === 1 && runs[1] < 1 << 15) return false;
     if (runs !== undefined) return foldRuns(op, s, runs[0], runs[1], out, x);
     const run = copyIn(shape, out.data as Float, [x], out, true, split ? chunks : 0);
     const ops = [run.out, run.operands[0]];
