@@ -7,7 +7,7 @@
 import { execFileSync } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as np from "../runtime/np/index.js";
-import { wasmSupported } from "../runtime/np/backend/wasm.js";
+import { wasmMemoryState, wasmSupported } from "../runtime/np/backend/wasm.js";
 import { closePool, pool, threadOptions, threadsPossible } from "../runtime/np/backend/threads.js";
 import type { NDArray } from "../runtime/np/index.js";
 
@@ -145,6 +145,16 @@ describe.skipIf(!wasmSupported() || !threadsPossible())("kernels on worker threa
     await new Promise((r) => setTimeout(r, 1100));
     expect(pool()).toBe(p);
     np.setThreads(2);
+  });
+
+  it("one thread keeps the kernels on an unshared memory (copies into a shared one cost more); two move them to a shared one", () => {
+    const x = data([3000], "float32");
+    np.setThreads(1);
+    expect(wasmMemoryState.shared).toBe(false);
+    const single = [np.tanh(x), np.max(x), np.add(x, x)];
+    np.setThreads(2);
+    expect(wasmMemoryState.shared).toBe(true);
+    [np.tanh(x), np.max(x), np.add(x, x)].forEach((t, i) => expectExact(t, single[i]));
   });
 
   it("setThreads refuses what is not a thread count", () => {

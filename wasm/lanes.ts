@@ -17,6 +17,35 @@ import { exp_v128_f64, log_v128_f64 } from "./math-f64";
 @inline export function vlog(w: bool, a: v128): v128 { if (w) return log_v128_f64(a); return log_v128_f32(a); }
 // @ts-ignore: decorator
 @inline export function vsplat(w: bool, x: f64): v128 { if (w) return f64x2.splat(x); return f32x4.splat(<f32>x); }
+/** The max of `n` contiguous elements at `p` (NaN if any is), by pmax: one instruction where
+ * max's NaN and signed-zero rules take V8 eight on one chain. pmax drops NaNs, so a running
+ * sum watches for them (or infinities of both signs), and then the exact max runs. The sign
+ * of a zero max may be either: a softmax's values and sums do not depend on it. */
+// @ts-ignore: decorator
+@inline export function rowMax(w: bool, n: i32, p: usize): f64 {
+  const size: usize = w ? 8 : 4;
+  const step = w ? 8 : 16;
+  const end = n - n % step;
+  let m0 = vsplat(w, -Infinity), m1 = m0, m2 = m0, m3 = m0, seen = vsplat(w, 0);
+  for (let i = 0; i < end; i += step) {
+    const a = p + <usize>i * size;
+    const x0 = v128.load(a), x1 = v128.load(a, 16), x2 = v128.load(a, 32), x3 = v128.load(a, 48);
+    m0 = vpmax(w, m0, x0);
+    m1 = vpmax(w, m1, x1);
+    m2 = vpmax(w, m2, x2);
+    m3 = vpmax(w, m3, x3);
+    seen = vadd(w, seen, vadd(w, vadd(w, x0, x1), vadd(w, x2, x3)));
+  }
+  let exact = !v128.any_true(w ? f64x2.ne(seen, seen) : f32x4.ne(seen, seen));
+  let i = exact ? end : 0;
+  let mv = exact ? vpmax(w, vpmax(w, m0, m1), vpmax(w, m2, m3)) : vsplat(w, -Infinity);
+  for (; i < n; i++) mv = vmax(w, mv, lds(w, p + <usize>i * size));
+  if (w) return max<f64>(f64x2.extract_lane(mv, 0), f64x2.extract_lane(mv, 1));
+  return <f64>max<f32>(max<f32>(f32x4.extract_lane(mv, 0), f32x4.extract_lane(mv, 1)), max<f32>(f32x4.extract_lane(mv, 2), f32x4.extract_lane(mv, 3)));
+}
+// @ts-ignore: decorator
+@inline function vpmax(w: bool, a: v128, b: v128): v128 { if (w) return f64x2.pmax(a, b); return f32x4.pmax(a, b); }
+
 /** The max where finite, else 0. */
 // @ts-ignore: decorator
 @inline export function vshift(w: bool, m: v128): v128 {

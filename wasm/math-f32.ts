@@ -32,6 +32,26 @@
   return f32x4.mul(f32x4.mul(y, pow2(k1)), pow2(i32x4.sub(ki, k1)));
 }
 
+/** The lowest x whose e^x expShifted_v128_f32 computes: below, results are subnormal. */
+export const EXP_SHIFTED_LOWEST: f32 = -87.33654022216797;
+
+/** e^x for x in [EXP_SHIFTED_LOWEST, 0], the x − max of a softmax (XNNPACK's rr2-p5, without
+ * FMA): k by a magic bias whose low bits are 2^k's exponent, ln2 in two parts, a degree-5
+ * polynomial. Other lanes are wrong: the caller checks the range and takes exp_v128_f32 there. */
+@inline export function expShifted_v128_f32(x: v128): v128 {
+  const magic = splat32(12583039.0); // 1.5·2^23 + 127
+  let n = f32x4.add(f32x4.mul(x, splat32(1.4426950216293335)), magic);
+  const s = i32x4.shl(n, 23);
+  n = f32x4.sub(n, magic);
+  let t = f32x4.add(f32x4.mul(n, splat32(-0.693145751953125)), x);
+  t = f32x4.add(f32x4.mul(n, splat32(-1.428606765330187e-6)), t);
+  let p = f32x4.add(f32x4.mul(splat32(0.008289290592074394), t), splat32(0.04189782217144966));
+  p = f32x4.add(f32x4.mul(p, t), splat32(0.16667652130126953));
+  p = f32x4.add(f32x4.mul(p, t), splat32(0.4999915063381195));
+  p = f32x4.add(f32x4.mul(p, t), splat32(0.9999997019767761));
+  return f32x4.add(f32x4.mul(f32x4.mul(t, s), p), s);
+}
+
 /** log(x) (musl logf): x = 2^k·m with m in [√½, √2), s = f/(2+f) for f = m − 1, a degree-4
  * polynomial in s²; subnormals scaled by 2^25 first. */
 @inline export function log_v128_f32(x: v128): v128 {

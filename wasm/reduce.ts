@@ -30,7 +30,68 @@ const SUM = 0, MAX = 1, MIN = 2;
 }
 
 // @ts-ignore: decorator
+@inline function p64(op: i32, x: v128, y: v128): v128 {
+  if (op == MAX) return f64x2.pmax(x, y);
+  return f64x2.pmin(x, y);
+}
+// @ts-ignore: decorator
+@inline function p32(op: i32, x: v128, y: v128): v128 {
+  if (op == MAX) return f32x4.pmax(x, y);
+  return f32x4.pmin(x, y);
+}
+
+// The max/min of n >= 16 elements by pmax/pmin: one instruction each, where f64x2.max's
+// NaN and signed-zero rules take V8 eight on one chain. pmax drops NaNs and orders zeros
+// by position, so a running sum watches for NaNs (or infinities of both signs): where it
+// is NaN, or the result is zero, this returns NaN and the caller takes the exact fold.
+// @ts-ignore: decorator
+@inline function extreme64(op: i32, n: i32, a: usize): f64 {
+  let p = v128.load(a), q = v128.load(a, 16), r = v128.load(a, 32), s = v128.load(a, 48);
+  let seen = f64x2.add(f64x2.add(p, q), f64x2.add(r, s));
+  let i = 8;
+  for (; i + 8 <= n; i += 8) {
+    const x = a + at(i, 1, 3);
+    const w = v128.load(x), y = v128.load(x, 16), z = v128.load(x, 32), u = v128.load(x, 48);
+    p = p64(op, p, w);
+    q = p64(op, q, y);
+    r = p64(op, r, z);
+    s = p64(op, s, u);
+    seen = f64x2.add(seen, f64x2.add(f64x2.add(w, y), f64x2.add(z, u)));
+  }
+  if (v128.any_true(f64x2.ne(seen, seen))) return NaN;
+  const t = p64(op, p64(op, p, q), p64(op, r, s));
+  let m = s64(op, f64x2.extract_lane(t, 0), f64x2.extract_lane(t, 1));
+  for (; i < n; i++) m = s64(op, m, load<f64>(a + at(i, 1, 3)));
+  return m;
+}
+
+// @ts-ignore: decorator
+@inline function extreme32(op: i32, n: i32, a: usize): f64 {
+  let p = v128.load(a), q = v128.load(a, 16), r = v128.load(a, 32), s = v128.load(a, 48);
+  let seen = f32x4.add(f32x4.add(p, q), f32x4.add(r, s));
+  let i = 16;
+  for (; i + 16 <= n; i += 16) {
+    const x = a + at(i, 1, 2);
+    const w = v128.load(x), y = v128.load(x, 16), z = v128.load(x, 32), u = v128.load(x, 48);
+    p = p32(op, p, w);
+    q = p32(op, q, y);
+    r = p32(op, r, z);
+    s = p32(op, s, u);
+    seen = f32x4.add(seen, f32x4.add(f32x4.add(w, y), f32x4.add(z, u)));
+  }
+  if (v128.any_true(f32x4.ne(seen, seen))) return NaN;
+  const t = p32(op, p32(op, p, q), p32(op, r, s));
+  let m = s64(op, s64(op, <f64>f32x4.extract_lane(t, 0), <f64>f32x4.extract_lane(t, 1)), s64(op, <f64>f32x4.extract_lane(t, 2), <f64>f32x4.extract_lane(t, 3)));
+  for (; i < n; i++) m = s64(op, m, <f64>load<f32>(a + at(i, 1, 2)));
+  return m;
+}
+
+// @ts-ignore: decorator
 @inline function fold64(op: i32, n: i32, a: usize, acc: f64): f64 {
+  if (op != SUM && n >= 16) {
+    const r = extreme64(op, n, a);
+    if (r == r && r != 0) return s64(op, acc, r);
+  }
   let i = 0;
   if (n >= 8) {
     let p = v128.load(a), q = v128.load(a, 16), r = v128.load(a, 32), s = v128.load(a, 48);
@@ -50,7 +111,7 @@ const SUM = 0, MAX = 1, MIN = 2;
 
 // @ts-ignore: decorator
 @inline function fold32(op: i32, n: i32, a: usize, acc: f64): f64 {
-  let i = 0;
+  let i = 0, m: f64 = 0;
   if (op == SUM) {
     // Four float32 lanes widened to two float64 pairs per step.
     let p = f64x2.splat(0), q = f64x2.splat(0), r = f64x2.splat(0), s = f64x2.splat(0);
@@ -63,6 +124,8 @@ const SUM = 0, MAX = 1, MIN = 2;
     }
     const t = f64x2.add(f64x2.add(p, q), f64x2.add(r, s));
     acc += f64x2.extract_lane(t, 0) + f64x2.extract_lane(t, 1);
+  } else if (n >= 16 && (m = extreme32(op, n, a)) == m && m != 0) {
+    return s64(op, acc, m);
   } else if (n >= 8) {
     let p = v128.load(a), q = v128.load(a, 16);
     for (i = 8; i + 8 <= n; i += 8) {
@@ -123,6 +186,18 @@ export function min_into_f32(n: i32, o: usize, os: i32, a: usize, as: i32): void
 
 // `o[r] = f(o[r], a[r*n .. r*n + n))` for `m` contiguous rows in one call: a reduction along
 // the last axis without a call from JavaScript per row.
+export function sum_rows_f64(m: i32, n: i32, o: usize, a: usize): void { for (let r = 0; r < m; r++) into64(SUM, n, o + at(r, 1, 3), 0, a + at(r, n, 3), 1); }
+export function max_rows_f64(m: i32, n: i32, o: usize, a: usize): void { for (let r = 0; r < m; r++) into64(MAX, n, o + at(r, 1, 3), 0, a + at(r, n, 3), 1); }
+export function min_rows_f64(m: i32, n: i32, o: usize, a: usize): void { for (let r = 0; r < m; r++) into64(MIN, n, o + at(r, 1, 3), 0, a + at(r, n, 3), 1); }
 export function sum_rows_f32(m: i32, n: i32, o: usize, a: usize): void { for (let r = 0; r < m; r++) into32(SUM, n, o + at(r, 1, 2), 0, a + at(r, n, 2), 1); }
 export function max_rows_f32(m: i32, n: i32, o: usize, a: usize): void { for (let r = 0; r < m; r++) into32(MAX, n, o + at(r, 1, 2), 0, a + at(r, n, 2), 1); }
 export function min_rows_f32(m: i32, n: i32, o: usize, a: usize): void { for (let r = 0; r < m; r++) into32(MIN, n, o + at(r, 1, 2), 0, a + at(r, n, 2), 1); }
+
+// `acc` folded with `n` contiguous elements, in float64 (a float32 sum is rounded once, by
+// the caller, after its last block).
+export function sum_fold_f64(n: i32, a: usize, acc: f64): f64 { return fold64(SUM, n, a, acc); }
+export function max_fold_f64(n: i32, a: usize, acc: f64): f64 { return fold64(MAX, n, a, acc); }
+export function min_fold_f64(n: i32, a: usize, acc: f64): f64 { return fold64(MIN, n, a, acc); }
+export function sum_fold_f32(n: i32, a: usize, acc: f64): f64 { return fold32(SUM, n, a, acc); }
+export function max_fold_f32(n: i32, a: usize, acc: f64): f64 { return fold32(MAX, n, a, acc); }
+export function min_fold_f32(n: i32, a: usize, acc: f64): f64 { return fold32(MIN, n, a, acc); }

@@ -1,41 +1,44 @@
 // softmax, logSoftmax and logsumexp along the middle axis of a contiguous [outer, n, inner]
-// array (runtime/np/softmax.ts lays every other case out so). Three passes per lane: the max,
-// one fused pass of exp(x - shift) and its sum, one pass scaling (softmax), shifting
+// array (runtime/np/softmax.ts lays every other case out so). Three passes per lane: the max
+// (pmax, lanes.ts' rowMax), one fused pass of exp(x - shift) and its sum (float32: a shorter
+// exp for x - shift in [-87.33, 0], math-f32.ts), one pass scaling (softmax), shifting
 // (logSoftmax) or storing log(sum) + shift (logsumexp, output [outer, inner]). The shift is the
 // max where finite, else 0 (as SciPy), so a lane of -Infinity gives logsumexp -Infinity. With
 // inner = 1 the lanes are contiguous rows; otherwise the passes run across `inner` columns at
 // once, with the column maxima and sums in `work` (inner float64s and inner elements).
 // float32 sums add in float64 lanes, as reduce.ts does, so their error does not grow with n.
 // Choices between vectors are `if`s, not `?:`: a select would compute both sides.
-import { addHigh, addLow, lds, narrow, sts, vadd, vdiv, vexp, vlog, vmax, vmul, vshift, vsplat, vsub } from "./lanes";
+import { addHigh, addLow, lds, narrow, rowMax, sts, vadd, vdiv, vexp, vlog, vmax, vmul, vshift, vsplat, vsub } from "./lanes";
+import { EXP_SHIFTED_LOWEST, expShifted_v128_f32 } from "./math-f32";
 
 const SOFTMAX = 0, LOG_SOFTMAX = 1, LOGSUMEXP = 2;
 
-/** One contiguous lane of `n` elements at `src`: its result into `dst` (n elements, or 1 for logsumexp). */
+/** Whether every x − max of the last `short` expSum was in expShifted_v128_f32's range. */
+let inRange = true;
+
+/** The sum of exp(x − shift) over a contiguous lane, in float64 (stored into `dst` for
+ * softmax); `short`: float32's shorter exp, setting `inRange`. */
 // @ts-ignore: decorator
-@inline function row(op: i32, w: bool, n: i32, src: usize, dst: usize): void {
+@inline function expSum(op: i32, w: bool, short: bool, n: i32, src: usize, dst: usize, shift: v128): f64 {
   const size: usize = w ? 8 : 4;
   const lanes = w ? 2 : 4;
   const end = n - n % (2 * lanes);
-  // The max, two vectors at a time.
-  let m0 = vsplat(w, -Infinity), m1 = m0;
+  const lowest = f32x4.splat(EXP_SHIFTED_LOWEST);
+  let ok = i32x4.splat(-1);
+  let s0 = f64x2.splat(0), s1 = s0, s2 = s0, s3 = s0;
   let i = 0;
   for (; i < end; i += 2 * lanes) {
-    m0 = vmax(w, m0, v128.load(src + <usize>i * size));
-    m1 = vmax(w, m1, v128.load(src + <usize>i * size, 16));
-  }
-  for (; i < n; i++) m0 = vmax(w, m0, lds(w, src + <usize>i * size));
-  // Wasm's min/max propagate NaN, so a NaN anywhere makes m NaN (and the lane's results NaN).
-  const mv = vmax(w, m0, m1);
-  const m: f64 = w ? max<f64>(f64x2.extract_lane(mv, 0), f64x2.extract_lane(mv, 1))
-    : <f64>max<f32>(max<f32>(f32x4.extract_lane(mv, 0), f32x4.extract_lane(mv, 1)), max<f32>(f32x4.extract_lane(mv, 2), f32x4.extract_lane(mv, 3)));
-  const shift = vshift(w, vsplat(w, m));
-  // exp(x - shift), stored for softmax, and its sum in float64.
-  let s0 = f64x2.splat(0), s1 = s0, s2 = s0, s3 = s0;
-  for (i = 0; i < end; i += 2 * lanes) {
     const p = src + <usize>i * size;
-    const e0 = vexp(w, vsub(w, v128.load(p), shift));
-    const e1 = vexp(w, vsub(w, v128.load(p, 16), shift));
+    const x0 = vsub(w, v128.load(p), shift), x1 = vsub(w, v128.load(p, 16), shift);
+    let e0: v128, e1: v128;
+    if (short) {
+      ok = v128.and(ok, v128.and(f32x4.ge(x0, lowest), f32x4.ge(x1, lowest)));
+      e0 = expShifted_v128_f32(x0);
+      e1 = expShifted_v128_f32(x1);
+    } else {
+      e0 = vexp(w, x0);
+      e1 = vexp(w, x1);
+    }
     if (op == SOFTMAX) {
       v128.store(dst + <usize>i * size, e0);
       v128.store(dst + <usize>i * size, e1, 16);
@@ -47,6 +50,7 @@ const SOFTMAX = 0, LOG_SOFTMAX = 1, LOGSUMEXP = 2;
       s3 = addHigh(s3, e1);
     }
   }
+  if (short) inRange = i32x4.all_true(ok);
   const t = f64x2.add(f64x2.add(s0, s1), f64x2.add(s2, s3));
   let s = f64x2.extract_lane(t, 0) + f64x2.extract_lane(t, 1);
   for (; i < n; i++) {
@@ -54,6 +58,22 @@ const SOFTMAX = 0, LOG_SOFTMAX = 1, LOGSUMEXP = 2;
     if (op == SOFTMAX) sts(w, dst + <usize>i * size, e);
     s += w ? f64x2.extract_lane(e, 0) : <f64>f32x4.extract_lane(e, 0);
   }
+  return s;
+}
+
+/** One contiguous lane of `n` elements at `src`: its result into `dst` (n elements, or 1 for logsumexp). */
+// @ts-ignore: decorator
+@inline function row(op: i32, w: bool, n: i32, src: usize, dst: usize): void {
+  const size: usize = w ? 8 : 4;
+  const lanes = w ? 2 : 4;
+  const m = rowMax(w, n, src);
+  const shift = vshift(w, vsplat(w, m));
+  // float32 with a finite max: the shorter exp, unless some x − max falls below its range.
+  let s: f64;
+  if (!w && m - m == 0) {
+    s = expSum(op, w, true, n, src, dst, shift);
+    if (!inRange) s = expSum(op, w, false, n, src, dst, shift);
+  } else s = expSum(op, w, false, n, src, dst, shift);
   const sum = narrow(w, s);
   if (op == LOGSUMEXP) {
     sts(w, dst, vadd(w, vlog(w, sum), shift));
@@ -63,7 +83,8 @@ const SOFTMAX = 0, LOG_SOFTMAX = 1, LOGSUMEXP = 2;
   const ls = vlog(w, sum);
   // One division per lane, then products: within an ulp of dividing each element.
   const inv = vdiv(w, vsplat(w, 1), sum);
-  for (i = 0; i < vend; i += lanes) {
+  let i = 0;
+  for (; i < vend; i += lanes) {
     const p = dst + <usize>i * size;
     if (op == SOFTMAX) v128.store(p, vmul(w, v128.load(p), inv));
     else v128.store(p, vsub(w, vsub(w, v128.load(src + <usize>i * size), shift), ls));

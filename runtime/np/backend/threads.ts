@@ -27,7 +27,19 @@ export function setThreads(n: number | "auto"): void {
   if (n !== "auto" && !(Number.isInteger(n) && n >= 1)) throw new Error(`setThreads: ${JSON.stringify(n)} is not a thread count; use a positive integer or "auto"`);
   setting = n;
   if (live !== undefined && live.size !== getThreads()) closePool();
+  settingChanged?.();
 }
+
+let settingChanged: (() => void) | undefined;
+/** Called after each `setThreads` (wasm.ts moves its kernels to a shared memory or off one). */
+export function onThreadsChange(f: () => void): void {
+  settingChanged = f;
+}
+
+/** Whether kernels should run on a shared memory: more than one thread is asked for. Copies
+ * into and out of a shared memory cost 2.5-4x a plain one's in V8 (docs/BENCHMARKS.md,
+ * "Session 12"), so one thread keeps an unshared memory. */
+export const wantShared = (): boolean => threadsPossible() && getThreads() > 1;
 
 /** The number of threads large kernels run on (1 where worker threads are not possible). */
 export function getThreads(): number {

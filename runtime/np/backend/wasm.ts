@@ -8,7 +8,7 @@ import { collapse, iterate, type Kernel, type Operand } from "../kernels.js";
 import type { Shape } from "../shape.js";
 import type { ArgOp, Backend, Input, ReduceOp, SoftmaxOp } from "./index.js";
 import { runContiguous, runGemm, runStrided, type GemmArgs } from "./parallel.js";
-import { attachKernels, chunking, pool, runner, threadOptions, threadsPossible } from "./threads.js";
+import { attachKernels, chunking, onThreadsChange, pool, runner, threadOptions, wantShared } from "./threads.js";
 import { wasmBase64, wasmMemory } from "./wasm-module.generated.js";
 import { runChain } from "./wasm-chain.js";
 
@@ -87,24 +87,19 @@ function dense(shape: Shape, strides: readonly number[]): boolean {
   return true;
 }
 
-/** Whether the reduction folds contiguous runs of `x` (its innermost loop reduced and
- * contiguous): in float64 the JS kernel reads them as fast as the copy into the module. */
-function foldsRuns(shape: Shape, out: Operand, x: Operand): boolean {
+/** [m, n] when the reduction folds `m` contiguous runs of `n` elements of `x` (everything:
+ * m = 1; along contiguous rows: each into the next element of a contiguous `out`). */
+function contiguousRuns(shape: Shape, out: Operand, x: Operand): [number, number] | undefined {
   const loops = collapse(shape, [out, x]);
-  if (loops === undefined || loops.dims.length === 0) return true;
-  const k = loops.dims.length - 1;
-  return loops.strides[0][k] === 0 && loops.strides[1][k] === 1;
+  if (loops === undefined) return undefined;
+  const { dims, strides: [os, xs] } = loops;
+  if (dims.length === 0) return [1, 1];
+  if (dims.length === 1) return os[0] === 0 && xs[0] === 1 ? [1, dims[0]] : undefined;
+  return dims.length === 2 && os[0] === 1 && os[1] === 0 && xs[0] === dims[1] && xs[1] === 1 ? [dims[0], dims[1]] : undefined;
 }
 
-/** [m, n] when the reduction is along contiguous rows of n into a contiguous output of m
- * from its start (`out` first in `ops`), as the `_rows` kernels take it. */
-function contiguousRows(shape: Shape, ops: readonly Operand[]): [number, number] | undefined {
-  const loops = collapse(shape, ops);
-  if (loops === undefined || loops.dims.length !== 2) return undefined;
-  const [[os0, os1], [xs0, xs1]] = loops.strides;
-  const [m, n] = loops.dims;
-  return os0 === 1 && os1 === 0 && xs0 === n && xs1 === 1 ? [m, n] : undefined;
-}
+/** Bytes of `x` copied into the module per block of a fold: folded while still in cache. */
+const FOLD_BLOCK_BYTES = 1 << 17;
 
 const UNARY = ["neg", "abs", "square", "relu", "sqrt", "floor", "ceil"];
 const BINARY = ["add", "sub", "mul", "div", "maximum", "minimum"];
@@ -117,6 +112,8 @@ const SOFTMAX: Record<SoftmaxOp, string> = { softmax: "softmax", logSoftmax: "lo
 let instance: Backend | undefined;
 /** Options for tests and benchmarks: the size below which the JS kernels run. */
 export const wasmOptions = { minSize: 2048 };
+/** For tests: whether the kernels run on a shared memory now. */
+export const wasmMemoryState = { shared: false };
 
 export function wasmBackend(): Backend {
   return (instance ??= create());
@@ -130,22 +127,34 @@ function sharedBytes(): Uint8Array<ArrayBuffer> {
 }
 
 function create(): Backend {
-  // On a shared memory where worker threads can run the kernels too (threads.ts).
-  const shared = threadsPossible();
-  const memory = new WebAssembly.Memory({ initial: wasmMemory.initial, maximum: wasmMemory.maximum, shared });
-  const module = new WebAssembly.Module(shared ? sharedBytes() : moduleBytes());
-  const wasm = new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as Exports;
-  const names = WebAssembly.Module.exports(module).filter((e) => e.kind === "function").map((e) => e.name);
-  const fns = names.map((name) => wasm[name]);
-  const index = new Map(names.map((name, i) => [name, i]));
-  attachKernels({ module, memory, names, fns }, shared);
-  const scratch = new Scratch(memory, wasm.heapBase());
+  // On a shared memory where worker threads run the kernels too (threads.ts), else on a plain
+  // one: copies into a shared memory are slower. Each setThreads may move to the other.
+  let wasm!: Exports, memory!: WebAssembly.Memory, scratch!: Scratch, index!: Map<string, number>;
+  let shared: boolean | undefined;
+  const modules = new Map<boolean, WebAssembly.Module>();
+  const adapters = new Map<string, Kernel>();
+  function instantiate(): void {
+    const want = wantShared();
+    if (want === shared) return;
+    shared = wasmMemoryState.shared = want;
+    memory = new WebAssembly.Memory({ initial: wasmMemory.initial, maximum: wasmMemory.maximum, shared });
+    let module = modules.get(shared);
+    if (module === undefined) modules.set(shared, (module = new WebAssembly.Module(shared ? sharedBytes() : moduleBytes())));
+    wasm = new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as Exports;
+    const names = WebAssembly.Module.exports(module).filter((e) => e.kind === "function").map((e) => e.name);
+    const fns = names.map((name) => wasm[name]);
+    index = new Map(names.map((name, i) => [name, i]));
+    attachKernels({ module, memory, names, fns }, shared);
+    scratch = new Scratch(memory, wasm.heapBase());
+    adapters.clear();
+  }
+  instantiate();
+  onThreadsChange(instantiate);
   const [KC, MC, NC] = ["KC", "MC", "NC"].map((g) => (wasm[g] as unknown as WebAssembly.Global).value as number);
   const suffix = (data: unknown) => (data instanceof Float64Array ? "_f64" : data instanceof Float32Array ? "_f32" : undefined);
 
   // One JS kernel per Wasm export: kernels.ts' `iterate` hands it element indices into the
   // memory view, which become byte addresses.
-  const adapters = new Map<string, Kernel>();
   function adapter(name: string, shift: number): Kernel {
     let k = adapters.get(name);
     if (k === undefined) {
@@ -213,19 +222,20 @@ function create(): Backend {
     const s = sameFloat(out, [x]);
     if (s === undefined) return false;
     const size = sizeOf(shape);
-    if (s === "_f64" && size < threadOptions.reduce && foldsRuns(shape, out, x)) return false;
     // Chunked from this size on however many threads there are (one included), so the sum is the same.
     const p = size >= threadOptions.reduce ? runner() : undefined;
     const chunks = p === undefined ? 0 : chunking(size, 8, 8192).count;
     const outLength = span(shape, out).length;
     const split = chunks > 1 && chunks * outLength <= size / 8; // partials: at most an eighth more work
+    const runs = split ? undefined : contiguousRuns(shape, out, x);
+    // One float64 run below 2^15 folds faster in JS than copied in (docs/BENCHMARKS.md, "Session 12").
+    if (runs !== undefined && s === "_f64" && runs[0] === 1 && runs[1] < 1 << 15) return false;
+    if (runs !== undefined) return foldRuns(op, s, runs[0], runs[1], out, x);
     const run = copyIn(shape, out.data as Float, [x], out, true, split ? chunks : 0);
     const ops = [run.out, run.operands[0]];
     const partials = { at: run.extraAt, stride: run.outLength, length: run.outLength, identity: IDENTITY[op], outAt: run.outAt };
     const ran = split ? runStrided(p!, index.get(`${op}_into${s}`)!, run.shift, shape, ops, partials) : 0;
-    const rows = ran === 0 && s === "_f32" ? contiguousRows(shape, ops) : undefined;
-    if (rows !== undefined) wasm[`${op}_rows_f32`](rows[0], rows[1], ops[0].offset << 2, ops[1].offset << 2);
-    else if (ran === 0) iterate(adapter(`${op}_into${s}`, run.shift), shape, ops);
+    if (ran === 0) iterate(adapter(`${op}_into${s}`, run.shift), shape, ops);
     else {
       const kept = shape.map((d, i) => (out.strides[i] === 0 ? 1 : d));
       const combine = adapter(COMBINE[op] + s, run.shift);
@@ -235,6 +245,45 @@ function create(): Backend {
       }
     }
     run.copyOut();
+    return true;
+  }
+
+  /** `out[r] = op(out[r], row r)` over `m` contiguous rows of `n`: the rows copied in a block
+   * at a time, each folded while the block is in cache (one pass over memory, not two). */
+  function foldRuns(op: ReduceOp, s: string, m: number, n: number, out: Operand, x: Operand): boolean {
+    const shift = s === "_f64" ? 3 : 2;
+    const block = FOLD_BLOCK_BYTES >> shift;
+    const [xs, os] = [x.data as Float, out.data as Float];
+    scratch.reset();
+    if (n > block) {
+      // Rows longer than a block: each folded block by block, its value carried in float64.
+      const at = scratch.alloc(block << shift);
+      const view = scratch.view(xs);
+      const fold = wasm[`${op}_fold${s}`] as unknown as (n: number, a: number, acc: number) => number;
+      for (let r = 0; r < m; r++) {
+        let acc = os[out.offset + r];
+        for (let j = 0, lo = x.offset + r * n; j < n; j += block) {
+          const len = Math.min(block, n - j);
+          view.set(xs.subarray(lo + j, lo + j + len), at >> shift);
+          acc = fold(len, at, acc);
+        }
+        os[out.offset + r] = acc;
+      }
+      return true;
+    }
+    const rowsPerBlock = Math.min(m, Math.floor(block / n));
+    const at = scratch.alloc((rowsPerBlock * n) << shift);
+    const outAt = scratch.alloc(m << shift);
+    const view = scratch.view(xs);
+    view.set(os.subarray(out.offset, out.offset + m), outAt >> shift);
+    const rows = wasm[`${op}_rows${s}`];
+    for (let r = 0; r < m; r += rowsPerBlock) {
+      const k = Math.min(rowsPerBlock, m - r);
+      const lo = x.offset + r * n;
+      view.set(xs.subarray(lo, lo + k * n), at >> shift);
+      rows(k, n, outAt + (r << shift), at);
+    }
+    os.set(view.subarray(outAt >> shift, (outAt >> shift) + m), out.offset);
     return true;
   }
 
