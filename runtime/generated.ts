@@ -2,6 +2,7 @@
 import { ValueStack } from "./stack.js";
 import { keeper, keptZeros } from "./reuse.js";
 import { freshZeros } from "./zeros.js";
+import { overlap } from "./overlap.js";
 import { ndarrays, type NDArraySupport } from "./ndarray-slot.js";
 import type { NDArray } from "./np/ndarray.js";
 
@@ -28,6 +29,8 @@ export function accumulate<T extends NDArray | NumericArray | number | undefined
 export { reusing } from "./reuse.js";
 /** `grad(f, { out: true })` compiled: the kept array refilled with zeros, or a new one. */
 export { refill } from "./zeros.js";
+/** Compiled `out: true`: whether a kept array and an argument share no element. */
+export { apart } from "./overlap.js";
 
 /** The adjoint rules of adjoint/np that generated code calls, plus `x.item()`'s (filled in by adjoint/np). */
 export { rules as np } from "./ndarray-slot.js";
@@ -185,12 +188,6 @@ export class ArrayAdjoints extends Map<NumericArray, NumericArray> {
   }
 }
 
-/** Whether two arrays share elements: one array, or typed arrays over overlapping memory. */
-function overlap(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (!ArrayBuffer.isView(a) || !ArrayBuffer.isView(b) || a.buffer !== b.buffer) return false;
-  return a.byteOffset < b.byteOffset + b.byteLength && b.byteOffset < a.byteOffset + a.byteLength;
-}
 
 /** A vjp's head gradient for an array result, added unless it is the result's own adjoint (the caller's, passed in place). */
 export function addHead(dresult: NumericArray, head: NumericArray | undefined): void {

@@ -1,10 +1,11 @@
 // `grad(f, { out: true })` compiles to `reusing(f$grad)`: while the function runs, each array
 // adjoint generated code makes (`zerosLike`) is the buffer kept in the same slot by its last
 // call, zeroed, where that buffer has the kind and length asked for and is not reachable from
-// an argument (a gradient passed back in, directly or in a record, is never overwritten
+// an argument (a gradient passed back in, directly, as a view or in a record, is never overwritten
 // while it is read: it gets a fresh buffer, which the slot keeps from then on). So the
 // arrays a call returns are overwritten by the next call of the same function.
 import type { NumericArray } from "./generated.js";
+import { overlap } from "./overlap.js";
 
 interface Keeper {
   buffers: NumericArray[];
@@ -90,7 +91,8 @@ export function keptZeros<T extends NumericArray>(k: Keeper, array: T, fresh: (a
 
 /** Whether the call's arguments hold `buffer`: as one of them, or inside a record or a list of them. */
 function held(k: Keeper, buffer: unknown): boolean {
-  if (buffer === k.a || buffer === k.b || buffer === k.c || buffer === k.d) return true;
+  // By memory: an argument may be a subarray of the buffer.
+  if (overlap(buffer, k.a) || overlap(buffer, k.b) || overlap(buffer, k.c) || overlap(buffer, k.d) || k.rest.some((arg) => overlap(buffer, arg))) return true;
   if (!k.deep) return false;
   return reaches(k.a, buffer, 3) || reaches(k.b, buffer, 3) || reaches(k.c, buffer, 3) || reaches(k.d, buffer, 3) || k.rest.some((arg) => reaches(arg, buffer, 3));
 }
@@ -103,7 +105,7 @@ function holds(value: unknown): boolean {
 
 /** Whether `buffer` is `value`, or held in it, `depth` levels down. */
 function reaches(value: unknown, buffer: unknown, depth: number): boolean {
-  if (value === buffer) return true;
+  if (overlap(value, buffer)) return true;
   if (depth === 0 || !holds(value)) return false;
   return (Array.isArray(value) ? value : Object.values(value as object)).some((item) => reaches(item, buffer, depth - 1));
 }

@@ -169,6 +169,22 @@ describe("grad with out: true, compiled", () => {
     expect(kept(a, b)[0]).toBe(third[0]);
   });
 
+  it("reads an argument that is a view of an array it kept as it was, compiled and behind reusing()", async () => {
+    const m = await loadModule(dir, header, source);
+    const [kept, plain] = [m.dotKept as Grad, m.dotPlain as Grad];
+    const [a, b] = dotPoints[1];
+    const view = (kept(a, b)[0] as Float64Array).subarray(0);
+    const copy = view.slice();
+    expect(values(kept(view, b))).toEqual(values(plain(copy, b)));
+    expect(Array.from(view)).toEqual(Array.from(copy));
+    // Behind reusing() (a callee runs): the kept array's view as the argument is read as it was too.
+    const callsKept = m.callsKept as (...a: unknown[]) => Float64Array;
+    const viewArg = callsKept(Float64Array.from([0.5, -1, 2]), 3).subarray(0);
+    const viewCopy = viewArg.slice();
+    expect(Array.from(callsKept(viewArg, 2))).toEqual(Array.from((m.callsPlain as (...a: unknown[]) => Float64Array)(viewCopy, 2)));
+    expect(Array.from(viewArg)).toEqual(Array.from(viewCopy));
+  });
+
   it("makes new arrays where the length or the kind changes, and keeps one set per site", async () => {
     const m = await loadModule(dir, header, source);
     const [kept, plain, other] = [m.dotKept as Grad, m.dotPlain as Grad, m.dotOther as Grad];

@@ -1,7 +1,7 @@
 // `grad(f, { out: true })` in generated code: the entry point inside a function that makes it,
-//   function f$grad$out() { let dxKept; return function f$grad(x) { … dx = dxKept = refill(dxKept !== x ? dxKept : undefined, x); … }; }
+//   function f$grad$out() { let dxKept; return function f$grad(x) { … dx = dxKept = refill(apart(dxKept, x) ? dxKept : undefined, x); … }; }
 // so each site's function keeps its own adjoint arrays between calls, and an array adjoint
-// made once per call takes the one its slot kept, zeroed, unless an argument is that array.
+// made once per call takes the one its slot kept, zeroed, unless an argument is that array or a view of it.
 // Only where nothing but the generated code runs during a call (no callee, no opaque code,
 // no NDArray): nothing can call the function again while it uses its arrays.
 import type { Analysis } from "../analyze/index.js";
@@ -39,7 +39,8 @@ export class KeptArrays {
   zeros(array: string): string {
     const slot = this.fresh(`${array.replace(/^[^A-Za-z_$]+/, "")}Kept`);
     this.slots.push(slot);
-    const free = this.arrays.map((p) => `${slot} !== ${p}`).join(" && ");
+    // Compared by memory: an argument may be a subarray of what the slot kept.
+    const free = this.arrays.map((p) => `${this.runtime}.apart(${slot}, ${p})`).join(" && ");
     return `${slot} = ${this.runtime}.refill(${free ? `${free} ? ${slot} : undefined` : slot}, ${array})`;
   }
 
