@@ -83,6 +83,14 @@ describe("last-taken branches", () => {
     expectGradients(f, df, dg);
   });
 
+  it("counts iterations, not the counter: loops from 1, by 2, and downwards", async () => {
+    for (const loop of ["for (let i = 1; i < x.length; i++)", "for (let i = 0; i < x.length; i += 2)", "for (let i = x.length - 1; i >= 0; i--)"]) {
+      const { code, f, df, dg } = await compile(runningMax("if (x[i] * c > m) m = x[i] * c;").replace("for (let i = 0; i < x.length; i++) {", `${loop} {`));
+      expect(ownCode(code)).toMatch(/if \(k\d* === taken\)/);
+      expectGradients(f, df, dg);
+    }
+  });
+
   it("a running min with its index (inactive) beside it", async () => {
     const { code, f, df, dg } = await compile(`
   let m = Infinity;

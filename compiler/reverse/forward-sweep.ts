@@ -63,7 +63,7 @@ export function forwardSweep(r: Reverser, stmts: Stmt[], then?: Operand): Code[]
         const then = forwardSweep(r, s.then);
         // The iteration's number from 1, so 0 says the branch never ran.
         const taken = r.takenAt.get(s);
-        if (taken) then.push(line(`${taken.at} = ${/[ /]/.test(taken.iteration) ? `(${taken.iteration})` : taken.iteration} + 1;`, s.loc));
+        if (taken) then.push(line(`${taken.at} = ${oneMore(taken.iteration)};`, s.loc));
         out.push({ kind: "if", cond: code(r, s.cond), then, else: forwardSweep(r, s.else), loc: s.loc });
         break;
       }
@@ -169,4 +169,11 @@ export function inlinable(r: Reverser, s: Stmt, next: Stmt | Operand | undefined
   if (next === undefined) return false;
   if ("kind" in next && (next.kind === "var" || next.kind === "const" || next.kind === "outer")) return next.kind === "var" && next.name === s.target;
   return readsOf(next as Stmt).includes(s.target);
+}
+
+/** `iteration + 1` as it reads best: `i - 1 + 1` is `i`, `i - 3 + 1` is `i - 2`. */
+function oneMore(iteration: string): string {
+  const less = /^([\w$]+) - (\d+)$/.exec(iteration);
+  if (less) return Number(less[2]) === 1 ? less[1] : `${less[1]} - ${Number(less[2]) - 1}`;
+  return `${/[ /]/.test(iteration) ? `(${iteration})` : iteration} + 1`;
 }
