@@ -196,7 +196,7 @@ export function activityOf(fn: IRFunction, wrt: Set<number>, stmts: Stmt[], assi
       report(s.expr.diagnostic, s.expr.at, s.expr.describe);
     }
   }
-  diagnostics.push(...methodDiagnostics(stmts, types, involved, filename));
+  diagnostics.push(...methodDiagnostics(stmts, types, involved, filename, !fn.derivative));
   const involvedVars = new Set([...types.keys()].filter((name) => involved(v(name))));
   const writtenParams = new Set(fn.params.filter((p) => isArray(p) && writesInto(p)));
   const returnsArgument = new Set(assigns.filter((s) => s.expr.kind === "call" && isArray(s.target) && resultArgs(s.expr, summaries).length > 0));

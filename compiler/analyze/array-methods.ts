@@ -68,11 +68,35 @@ export function methodArrays(s: MethodStmt): string[] {
   return [s.array, ...(ruleOf(s).arrays ?? []).flatMap((i) => { const arg = s.args[i]; return arg.kind === "var" ? [arg.name] : []; })];
 }
 
-/** Methods on something not known to be an array (or a source that is not), refused where a gradient is involved. */
-export function methodDiagnostics(stmts: Stmt[], types: Map<string, InferredType>, involved: (op: Operand) => boolean, filename: string): Diagnostic[] {
+/**
+ * Methods on something not known to be an array (or a source that is not), and elements that
+ * are not numbers (an NDArray pushed or stored into an array adjoint takes for numbers), refused
+ * where a gradient is involved.
+ */
+export function methodDiagnostics(stmts: Stmt[], types: Map<string, InferredType>, involved: (op: Operand) => boolean, filename: string, elementsChecked = true): Diagnostic[] {
   const out: Diagnostic[] = [];
+  // Uses say an element is a number; an NDArray assigned to it says otherwise.
+  const ndarrays = new Set([...types].flatMap(([name, kind]) => (kind === "ndarray" ? [name] : [])));
+  for (let size = -1; size !== ndarrays.size; ) {
+    size = ndarrays.size;
+    for (const s of stmts) if (s.kind === "assign" && ((s.expr.kind === "np" && s.expr.result === "ndarray") || (s.expr.kind === "copy" && s.expr.arg.kind === "var" && ndarrays.has(s.expr.arg.name)))) ndarrays.add(s.target);
+  }
+  // Code adjoint generated pushes NDArrays on its plain value stack, moved as they are; the user code in it was checked at first order.
+  const notNumber = (op: Operand) => elementsChecked && op.kind === "var" && (ndarrays.has(op.name) || !["number", "boolean"].includes(types.get(op.name) ?? "unknown"));
+  const why = "adjoint differentiates arrays of numbers; an array of NDArrays is not in the subset (stack them into one NDArray)";
   for (const s of stmts) {
+    if (s.kind === "store" || s.kind === "fill") {
+      if (notNumber(s.value) && s.loc && [s.value, { kind: "var" as const, name: s.array }].some(involved)) {
+        out.push(diagnostic("ADJ011", filename, { start: s.loc.start ?? 0, end: s.loc.end ?? 0, line: s.loc.line, column: s.loc.column }, `a value not known to be a number stored into an array: ${why}`));
+      }
+      continue;
+    }
     if (s.kind !== "method") continue;
+    const element = ruleOf(s).into(s.args.length).map((i) => s.args[i]).find(notNumber);
+    if (element && [{ kind: "var" as const, name: s.array }, element].some(involved)) {
+      out.push(diagnostic("ADJ011", filename, s.at, `the method call .${s.method}() puts a value not known to be a number into an array: ${why}`));
+      continue;
+    }
     const unknown = methodArrays(s).some((name) => types.get(name) !== "array");
     if (unknown && [{ kind: "var" as const, name: s.array }, ...s.args].some(involved)) {
       out.push(diagnostic("ADJ011", filename, s.at, `the method call .${s.method}() on a value adjoint does not know to be an array of numbers (annotate it as number[] or Float64Array)`));

@@ -2,7 +2,7 @@
 // the rest (a number in arithmetic, an array when indexed), to a fixed point.
 import type { Assign, Expr, IRFunction, Operand, Stmt, ValueType } from "../ir/index.js";
 import { scalarRules } from "../rules/scalar.js";
-import { methodArrays } from "./array-methods.js";
+import { methodArrays, ruleOf } from "./array-methods.js";
 import { fixpoint } from "./dataflow.js";
 
 /** "unknown": a kind known only at run time, which generated code handles through the runtime's `accumulate`. */
@@ -73,6 +73,9 @@ export function inferKinds(fn: IRFunction, stmts: Stmt[], facts?: ModuleFacts): 
     }
     // So is the receiver of an array method that writes into it, and set's source.
     if (s.kind === "method") for (const name of methodArrays(s)) say(name, "array");
+    // What push, unshift and splice insert becomes an element of an array of numbers, as a stored
+    // value does; a derivative's plain value stack holds values of every kind as they are.
+    if (s.kind === "method" && !fn.derivative) for (const i of ruleOf(s).into(s.args.length)) say(s.args[i], "number");
     if (s.kind !== "assign" && s.kind !== "effect") continue;
     const expr = s.expr;
     if (expr.kind === "load") say(expr.array, "array");

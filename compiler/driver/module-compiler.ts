@@ -21,7 +21,7 @@ import type { Analysis, AnalysisOptions } from "../analyze/index.js";
 import { ATTACHED, summarize, type Summaries, type Summary } from "../analyze/summaries.js";
 import { moduleKinds, type ModuleKinds } from "../analyze/module-types.js";
 import { flatGradientParams, recordValueAndGrad, recordVjp } from "./record-entries.js";
-import { hasSecondOrder, hasStandIns, NestedDerivatives, type NestedHost } from "./nested.js";
+import { asDerivative, hasSecondOrder, hasStandIns, NestedDerivatives, type NestedHost } from "./nested.js";
 import { modeSite, type ModesHost } from "./mode-sites.js";
 import { checkpointOption, DIFFERENTIABLE_TYPES, outOption, reusingSite, undifferentiableParam, wrtOption } from "./options.js";
 import { withCheckpoints } from "../lower/checkpoint.js";
@@ -423,7 +423,7 @@ export class ModuleCompiler {
       const quiet = this.loweredQuietly.get(fn.key);
       const reuse = quiet && !hasStandIns(quiet.ir) ? quiet : undefined;
       if (reuse) this.ctx.diagnostics.push(...reuse.problems);
-      const ir = reuse?.ir ?? optimize(lowerFunction(fn.node as FunctionNode, fn.key, fn.source ? { ...this.ctx, source: fn.source } : this.ctx));
+      const ir = reuse?.ir ?? asDerivative(fn, optimize(lowerFunction(fn.node as FunctionNode, fn.key, fn.source ? { ...this.ctx, source: fn.source } : this.ctx)));
       this.lowered.set(fn.key, this.ctx.diagnostics.length > before ? null : ir);
       this.loweringProblems.set(fn.key, this.ctx.diagnostics.slice(before));
     }
@@ -436,7 +436,7 @@ export class ModuleCompiler {
     const ir = this.lower(fn);
     if (!ir || !hasSecondOrder(ir)) return ir;
     const asOps = optimize(lowerFunction(fn.node as FunctionNode, fn.key, { ...this.ctx, ...(fn.source && { source: fn.source }), diagnostics: [], vjpsAsOps: true }));
-    return hasSecondOrder(asOps) ? ir : asOps;
+    return hasSecondOrder(asOps) ? ir : asDerivative(fn, asOps);
   }
 
   /** f lowered without reporting its problems (they are reported if f itself is compiled); null if it has any. */

@@ -9,7 +9,7 @@ import { spanOf, unwrap, walk } from "../ast.js";
 import { calleeMarker } from "./bindings.js";
 import { diagnostic, type Diagnostic } from "../diagnostics.js";
 import { print, withSourceComments, type PrintedLine } from "../emit/index.js";
-import type { FunctionNode, ModuleContext } from "../ir/context.js";
+import type { FunctionNode, ModuleContext, ModuleFunction } from "../ir/context.js";
 import { forEachStmt, type IRFunction } from "../ir/index.js";
 import type { Analysis, AnalysisOptions } from "../analyze/index.js";
 import { lowerFunction } from "../lower/index.js";
@@ -263,7 +263,7 @@ export class NestedDerivatives {
     const ir = optimize(lowerFunction(fn.node, key, { ...ctx, diagnostics: lowered, inlineModuleCalls: true, vjpsAsOps, ...(fn.source && { source: fn.source, moduleSource: ctx.moduleSource ?? ctx.source }) }), { shapes: false });
     // Generated code is at the marker call's line: one message for each problem there.
     problems.push(...lowered.filter((d, i) => lowered.findIndex((e) => e.code === d.code && e.message === d.message) === i));
-    return lowered.length > 0 ? null : this.withInferredKinds(ir);
+    return lowered.length > 0 ? null : this.withInferredKinds(asDerivative(fn, ir));
   }
 
   /**
@@ -488,6 +488,11 @@ function parseAt(annotated: string, name: string, at: t.Node): { node: FunctionN
 }
 
 /** Whether an IR is a generated NDArray gradient's: it calls its rules' vjps or helpers (lower/second-order.ts). */
+/** A nested derivative's IR marked as lowered from generated code (only those carry their own source text). */
+export function asDerivative(fn: ModuleFunction, ir: IRFunction): IRFunction {
+  return fn.source ? { ...ir, derivative: true } : ir;
+}
+
 export function hasSecondOrder(ir: IRFunction): boolean {
   let found = false;
   forEachStmt(ir.body, (s) => {

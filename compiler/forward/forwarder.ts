@@ -40,6 +40,8 @@ export interface Forwarder extends Printer {
   isActive(op: Operand | string): boolean;
   /** An operand's tangent: its tangent variable, or the zero of its kind. */
   tangentOf(op: Operand): string;
+  /** An NDArray, or a value of run-time kind only NDArray rules read (its zero tangent is `undefined`). */
+  isNdarray(name: string): boolean;
   /** The zero tangent of a variable's kind, made after the variable holds its value (`0`, zeros of an array's length). */
   zero(name: string): string;
 }

@@ -29,6 +29,8 @@ class ForwardBuilder implements Forwarder {
   assignCounts = new Map<string, number>();
   private taken: Set<string>;
   private tangents = new Map<string, string>();
+  /** Values of run-time kind whose tangents only NDArray rules read (`ndarrayLike`). */
+  private npLike: Set<string>;
   /** Shape stand-ins (optimize/shapes.ts), which only a reverse sweep reads. */
   private standIns = new Set<string>();
 
@@ -38,6 +40,7 @@ class ForwardBuilder implements Forwarder {
     readonly options: ForwardOptions,
   ) {
     this.taken = new Set([...fn.locals.keys(), ...fn.params, options.name]);
+    this.npLike = ndarrayLike(fn, a);
     forEachStmt(fn.body, (s) => {
       for (const name of readsOf(s)) this.readCounts.set(name, (this.readCounts.get(name) ?? 0) + 1);
       if (s.kind === "assign") this.assignCounts.set(s.target, (this.assignCounts.get(s.target) ?? 0) + 1);
@@ -117,7 +120,7 @@ class ForwardBuilder implements Forwarder {
   }
 
   isNdarray(name: string): boolean {
-    return this.a.types.get(name) === "ndarray";
+    return this.a.types.get(name) === "ndarray" || this.npLike.has(name);
   }
 }
 
@@ -136,12 +139,14 @@ export function forwardRefusals(fn: IRFunction, a: Analysis, filename: string): 
     out.push(diagnostic(code, filename, { start: at.start ?? 0, end: at.end ?? 0, line: at.line, column: at.column }, detail));
   };
   const active = (op: Operand) => op.kind === "var" && a.active.has(op.name);
+  const npLike = ndarrayLike(fn, a);
+  const unknown = (name: string) => a.types.get(name) === "unknown" && !npLike.has(name);
   const named = (name: string) => fn.locals.get(name)?.source ?? name;
   fn.params.forEach((p, i) => {
     if (!a.active.has(p)) return;
     const span = fn.paramSpans?.[i];
     const at = span && { ...span, text: "" };
-    if (a.types.get(p) === "unknown") report("ADJ027", at, `jvp needs to know whether '${named(p)}' is a number or an array`);
+    if (unknown(p)) report("ADJ027", at, `jvp needs to know whether '${named(p)}' is a number or an array`);
   });
   forEachStmt(fn.body, (s) => {
     if (s.kind !== "assign" && s.kind !== "effect") return;
@@ -152,10 +157,58 @@ export function forwardRefusals(fn: IRFunction, a: Analysis, filename: string): 
       report("ADJ029", s.loc, `'${expr.callee.binding}' carries a vjp (customGrad, or differentiable in another module) and no jvp`);
     } else if (expr.kind === "leaf") {
       report("ADJ029", s.loc, "attachGrad (an autograd leaf has a gradient, not a tangent)");
-    } else if (target && a.types.get(target) === "unknown") {
+    } else if (target && unknown(target)) {
       const what = fn.locals.get(target)?.temp ? "this value" : `'${named(target)}'`;
       report("ADJ027", s.loc, `jvp needs to know whether ${what} is a number or an array`);
     }
   });
   return out;
+}
+
+/**
+ * Values of run-time kind (untyped JavaScript: a number or an NDArray) that only NDArray
+ * operations read, directly, through copies, or pushed on a stack whose pops go only into such
+ * values (the value stack of a gradient differentiated again), or that are the result. Their
+ * tangents go only through the runtime's NDArray rules, which take a number or an NDArray
+ * alike and `undefined` as zero, so forward mode handles them as NDArrays. Any other read
+ * (arithmetic, a callee, a condition, an index) leaves the kind to be known: refused.
+ */
+export function ndarrayLike(fn: IRFunction, a: Analysis): Set<string> {
+  const like = new Set([...a.types].flatMap(([name, kind]) => (kind === "unknown" ? [name] : [])));
+  const fine = (name: string) => like.has(name) || a.types.get(name) === "ndarray";
+  /** Values that are all like or none: a copy's source with its target, a stack's pushes with its pops. */
+  const groups = new Map<string, Set<string>>();
+  const join = (group: string, names: string[]) => {
+    const into = groups.get(group) ?? new Set<string>();
+    for (const name of names) into.add(name);
+    groups.set(group, into);
+  };
+  /** Values an NDArray operation reads or makes, and those that share a group with one. */
+  const touched = new Set<string>();
+  forEachStmt(fn.body, (s) => {
+    if ((s.kind === "assign" || s.kind === "effect") && s.expr.kind === "np") {
+      for (const arg of s.expr.args) if (arg.kind === "var") touched.add(arg.name);
+      if (s.kind === "assign") touched.add(s.target);
+      return;
+    }
+    if (s.kind === "assign" && s.expr.kind === "copy" && s.expr.arg.kind === "var") return join(`copy ${s.expr.arg.name}`, [s.expr.arg.name, s.target]);
+    if (s.kind === "method" && s.method === "push" && s.args.every((arg) => arg.kind === "var")) return join(`stack ${s.array}`, s.args.map((arg) => (arg as { name: string }).name));
+    if (s.kind === "method" && s.method === "pop" && s.args.length === 0) return s.target === undefined ? undefined : join(`stack ${s.array}`, [s.target]);
+    for (const name of readsOf(s)) like.delete(name);
+  });
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (const [group, names] of groups) {
+      const members = [...names];
+      // A copy's target decides its source; a stack's values decide one another.
+      const deciding = group.startsWith("copy ") ? members.slice(1) : members;
+      if (members.some((name) => like.has(name)) && !deciding.every(fine)) for (const name of members) changed = like.delete(name) || changed;
+      if (members.some((name) => touched.has(name)) && !members.every((name) => touched.has(name))) {
+        for (const name of members) touched.add(name);
+        changed = true;
+      }
+    }
+  }
+  // A value no NDArray operation comes near (a function's undefined result) is of no NDArray kind.
+  return new Set([...like].filter((name) => touched.has(name)));
 }

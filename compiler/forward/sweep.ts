@@ -73,7 +73,8 @@ function assign(f: Forwarder, s: Assign): Code[] {
   const tangent = (text: string) => line(`${dt} = ${text};`, s.loc);
   switch (expr.kind) {
     case "copy":
-      return [primal, tangent(f.tangentOf(expr.arg))];
+      // An NDArray's zero is `undefined` whatever its source is typed (a number-typed parameter of untyped code).
+      return [primal, tangent(f.isNdarray(target) && !f.isActive(expr.arg) ? "undefined" : f.tangentOf(expr.arg))];
     case "load": {
       // Reads the index before the primal may overwrite it (`i = a[i]`).
       const element = tangent(f.isActive(expr.array) ? `${f.tangent((expr.array as { name: string }).name)}[${code(f, expr.index)}]` : "0");

@@ -184,6 +184,8 @@ export interface IRFunction {
   paramSpans?: Span[];
   /** The result's type where the source says it (a return type, JSDoc's `@returns`). */
   returnType?: ValueType;
+  /** Lowered from code adjoint generated (a derivative differentiated again): its plain value stack holds NDArrays as they are. */
+  derivative?: boolean;
   body: Stmt[];
   /** The variable holding the return value. */
   result: string;
