@@ -14,11 +14,14 @@ export function flatGradientParams(ir: IRFunction, param: SourceParam): number[]
   return param.fields.flatMap(([, field]) => flatGradientParams(ir, field));
 }
 
+/** A record parameter that may be left out: its fields are read with `?.`. */
+const nullable = (param: SourceParam) => param.kind === "record" && !!param.nullable;
+
 /** The arguments of the flat function, read from the source parameters (`p.w`, `p.layer?.b`). */
 export function unpacked(names: string[], params: SourceParam[]): string[] {
   const read = (path: string, param: SourceParam, optional: boolean): string[] =>
     param.kind === "value" ? [path] : param.fields.flatMap(([key, field]) => read(`${path}${optional ? "?." : "."}${key}`, field, optional || (field.kind === "record" && param.optional.has(key))));
-  return params.flatMap((param, i) => read(names[i], param, false));
+  return params.flatMap((param, i) => read(names[i], param, nullable(param)));
 }
 
 /** The paths of a source parameter's differentiable fields (`flatGradientParams`' order) under `path`. */
@@ -41,18 +44,23 @@ function packed(ir: IRFunction, param: SourceParam, entry: (k: number) => string
 
 /** The paths of a record's differentiable fields under `path` (`v.w`, `v.layer?.b`), in `flatGradientParams`' order. */
 export function fieldPaths(ir: IRFunction, param: SourceParam, path: string): string[] {
-  return differentiablePaths(ir, path, param, false);
+  return differentiablePaths(ir, path, param, nullable(param));
 }
 
 /** A record of `param`'s differentiable fields' values, read from `list` in order (`inner`: the code of each entry, given the entry's: a Hessian's row of blocks). */
 export function recordOf(ir: IRFunction, param: SourceParam, list: string, path: string, inner = (entry: string) => entry): string {
-  return packed(ir, param, (k) => inner(`${list}[${k}]`), { at: 0 }, path);
+  return orAbsent(param, path, packed(ir, param, (k) => inner(`${list}[${k}]`), { at: 0 }, path));
 }
 
 /** Gradients of the records among `order` (source positions), in that order, from `list`, the flat gradients (of each field, a record's packed back). */
 export function gradients(ir: IRFunction, names: string[], order: number[], list: string): string[] {
   const next = { at: 0 };
-  return order.map((i) => packed(ir, ir.sourceParams![i], (k) => `${list}[${k}]`, next, names[i]));
+  return order.map((i) => orAbsent(ir.sourceParams![i], names[i], packed(ir, ir.sourceParams![i], (k) => `${list}[${k}]`, next, names[i])));
+}
+
+/** A record the caller left out has no gradient either. */
+function orAbsent(param: SourceParam, path: string, code: string): string {
+  return nullable(param) ? `${path} == null ? undefined : ${code}` : code;
 }
 
 /** A name none of the parameters has. */

@@ -171,7 +171,7 @@ export interface LocalInfo {
 }
 
 /** A source parameter as generated code sees it: one flat parameter, or a record's fields, depth first. */
-export type SourceParam = { kind: "value"; index: number } | { kind: "record"; fields: [string, SourceParam][]; optional: Set<string> };
+export type SourceParam = { kind: "value"; index: number } | { kind: "record"; fields: [string, SourceParam][]; optional: Set<string>; /** The parameter may be left out (`opts?.k`): read with `?.`. */ nullable?: boolean };
 
 export interface IRFunction {
   /** Key in the module's function table (the source name, or a name made for an inline function). */

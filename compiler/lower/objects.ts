@@ -47,6 +47,8 @@ export interface RecordShape {
   fields: Map<string, ValueType | undefined | RecordShape>;
   /** Keys the type marks optional (`opt?: …`) or the code reads with `?.`. */
   optional: Set<string>;
+  /** The parameter itself may be left out: `opts?.k`, or `opts?: { k: number }`. */
+  nullable?: boolean;
 }
 
 export type { SourceParam } from "../ir/index.js";
@@ -249,7 +251,7 @@ export function recordParam(l: Lowering, name: string, shape: RecordShape, add: 
         fields.push([key, { kind: "value", index: add(local, field) }]);
       }
     }
-    return [record, { kind: "record", fields, optional: s.optional }];
+    return [record, { kind: "record", fields, optional: s.optional, ...(s.nullable && { nullable: true }) }];
   };
   const [record, param] = unpack(name, shape);
   const key = `${RECORD}${l.records.size}`;
@@ -304,11 +306,11 @@ export function callArguments(l: Lowering, callee: FunctionNode, name: string, n
  * flow through them (then ADJ012, as the callee's own reads would have been).
  */
 function fieldsOfObject(l: Lowering, node: t.Expression, shape: RecordShape): Operand[] {
-  const read = (object: Operand, s: RecordShape): Operand[] =>
+  const read = (object: Operand, s: RecordShape, nullable = !!s.nullable): Operand[] =>
     [...s.fields].flatMap(([key, field]) => {
-      const dot = s.optional.has(key) ? "?." : ".";
+      const dot = nullable || s.optional.has(key) ? "?." : ".";
       const value = l.opaque(node, "ADJ012", `the property ${dot}${key}`, [object], ([r]) => `${r}${dot}${key}`);
-      return isShape(field) ? read(value, field) : [value];
+      return isShape(field) ? read(value, field, nullable || s.optional.has(key)) : [value];
     });
   return read(l.expr(node), shape);
 }
@@ -334,7 +336,9 @@ export function paramShape(fn: FunctionNode, index: number, ctx: ModuleContext):
   const said = ctx.hooks?.typeAt?.(param.start!, param.end!) ?? docTypes(ctx.source, fn.start ?? 0)?.params.get(param.name);
   if (!typed && said && said !== "other") return undefined;
   const used = shapeOfUse(fn, param.name, ctx);
-  const shape = typed ? (used ? typed : undefined) : used;
+  const found = typed ? (used ? typed : undefined) : used;
+  // Left out by callers (`opts?: …`), or read as if it may be (`opts?.k`): its fields are read with `?.`.
+  const shape = found && (param.optional || used?.nullable) ? { ...found, nullable: true } : found;
   known[index] = shape;
   return shape;
 }
@@ -412,7 +416,9 @@ function shapeOfUse(fn: FunctionNode, name: string, ctx: ModuleContext): RecordS
   }
   // An untyped value read by a property arrays, NDArrays or strings have is one of those.
   if ([...root.keys.keys()].some((key) => NOT_RECORD_KEYS.has(key))) return undefined;
-  return root.keys.size > 0 || root.passed.length > 0 ? shapeOf(root) : undefined;
+  if (root.keys.size === 0 && root.passed.length === 0) return undefined;
+  const shape = shapeOf(root);
+  return root.optional ? { ...shape, nullable: true } : shape;
 }
 
 // (`size` and `offset` are common field names too: they alone do not say.)

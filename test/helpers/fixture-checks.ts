@@ -30,7 +30,7 @@ interface ArgRecord {
 const isArray = (value: unknown): value is NumericArray => value instanceof Float64Array || value instanceof Float32Array || Array.isArray(value);
 const isRecord = (value: unknown): value is ArgRecord => typeof value === "object" && value !== null && !isArray(value) && !(value instanceof NDArray);
 const cloneArg = (arg: Arg): Arg =>
-  typeof arg === "number" ? arg : arg instanceof NDArray ? arg.copy() : isRecord(arg) ? Object.fromEntries(Object.entries(arg).map(([k, x]) => [k, typeof x === "object" ? cloneArg(x) : x])) : arg.slice();
+  typeof arg === "number" || arg === undefined ? arg : arg instanceof NDArray ? arg.copy() : isRecord(arg) ? Object.fromEntries(Object.entries(arg).map(([k, x]) => [k, typeof x === "object" ? cloneArg(x) : x])) : arg.slice();
 /** An NDArray's elements in row-major order, as a plain array. */
 const elements = (x: NDArray): number[] => {
   const nested = x.toArray() as number | number[];
@@ -173,7 +173,7 @@ function verify(check: Check, point: Arg[]): void {
   const dvalue = (check.dvalue as number | NumericArray | undefined) ?? 1;
   const f = scalarized(check, dvalue);
   const expected = check.wrt.map((i) => finiteDifference(f, point, [i]));
-  const where = `at (${point.map((p) => (typeof p === "number" ? p : p instanceof NDArray ? p.toString() : isRecord(p) ? JSON.stringify(p) : `[${Array.from(p).join(", ")}]`)).join(", ")})`;
+  const where = `at (${point.map((p) => (typeof p === "number" || p === undefined ? String(p) : p instanceof NDArray ? p.toString() : isRecord(p) ? JSON.stringify(p) : `[${Array.from(p).join(", ")}]`)).join(", ")})`;
   const args = cloneArgs(point);
   const primalArgs = cloneArgs(point);
   const primalValue = (check.primal as (...a: Arg[]) => unknown)(...primalArgs);
