@@ -134,6 +134,6 @@ export const j = jvp(f);`)).toEqual([expect.stringMatching(/^ADJ027 4:11 .*jvp n
   while (st.length > 0) { const a = st.pop(); const b = st.pop(); s = np.add(s, np.mul(b, a)); }
   return s;
 }
-export const j = jvp(f);`)).toEqual([expect.stringMatching(/^ADJ011 6:32 .*\.push\(\) puts a value not known to be a number into an array/)]);
+export const j = jvp(f);`)).toEqual([expect.stringMatching(/^ADJ011 6:32 .*\.push\(\) puts a value not known to be a number into an array: an NDArray/)]);
   });
 });

@@ -82,19 +82,23 @@ export function methodDiagnostics(stmts: Stmt[], types: Map<string, InferredType
     for (const s of stmts) if (s.kind === "assign" && ((s.expr.kind === "np" && s.expr.result === "ndarray") || (s.expr.kind === "copy" && s.expr.arg.kind === "var" && ndarrays.has(s.expr.arg.name)))) ndarrays.add(s.target);
   }
   // Code adjoint generated pushes NDArrays on its plain value stack, moved as they are; the user code in it was checked at first order.
-  const notNumber = (op: Operand) => elementsChecked && op.kind === "var" && (ndarrays.has(op.name) || !["number", "boolean"].includes(types.get(op.name) ?? "unknown"));
-  const why = "adjoint differentiates arrays of numbers; an array of NDArrays is not in the subset (stack them into one NDArray)";
+  // (An array stored into an array is a row of an array of arrays: lower/rows.ts says what of it is refused.)
+  const notNumber = (op: Operand) => elementsChecked && op.kind === "var" && (ndarrays.has(op.name) || !["number", "boolean", "array"].includes(types.get(op.name) ?? "unknown"));
+  const why = (op: Operand) =>
+    op.kind === "var" && ndarrays.has(op.name)
+      ? "an NDArray, where adjoint differentiates arrays of numbers (an array of NDArrays is not in the subset: stack them into one NDArray)"
+      : "where adjoint differentiates arrays of numbers (annotate the value)";
   for (const s of stmts) {
     if (s.kind === "store" || s.kind === "fill") {
       if (notNumber(s.value) && s.loc && [s.value, { kind: "var" as const, name: s.array }].some(involved)) {
-        out.push(diagnostic("ADJ011", filename, { start: s.loc.start ?? 0, end: s.loc.end ?? 0, line: s.loc.line, column: s.loc.column }, `a value not known to be a number stored into an array: ${why}`));
+        out.push(diagnostic("ADJ011", filename, { start: s.loc.start ?? 0, end: s.loc.end ?? 0, line: s.loc.line, column: s.loc.column }, `a value not known to be a number stored into an array: ${why(s.value)}`));
       }
       continue;
     }
     if (s.kind !== "method") continue;
     const element = ruleOf(s).into(s.args.length).map((i) => s.args[i]).find(notNumber);
     if (element && [{ kind: "var" as const, name: s.array }, element].some(involved)) {
-      out.push(diagnostic("ADJ011", filename, s.at, `the method call .${s.method}() puts a value not known to be a number into an array: ${why}`));
+      out.push(diagnostic("ADJ011", filename, s.at, `the method call .${s.method}() puts a value not known to be a number into an array: ${why(element)}`));
       continue;
     }
     const unknown = methodArrays(s).some((name) => types.get(name) !== "array");
