@@ -406,6 +406,8 @@ function shapeOfUse(fn: FunctionNode, name: string, ctx: ModuleContext): RecordS
       at = up!;
     }
     const up = parentOf.get(at);
+    // `const { w, b } = p`: p read by those keys.
+    if (up?.type === "VariableDeclarator" && up.init === at && up.id.type === "ObjectPattern" && patternReads(up.id, use)) continue;
     // A method call's receiver is no record of fields: an array's, an NDArray's, a string's.
     if (up?.type === "CallExpression" && up.callee === at && at !== node) return undefined;
     const callee = up?.type === "CallExpression" && up.callee.type === "Identifier" && up.arguments.includes(at as t.Expression) ? ctx.functions.get(up.callee.name) : undefined;
@@ -419,6 +421,22 @@ function shapeOfUse(fn: FunctionNode, name: string, ctx: ModuleContext): RecordS
   if (root.keys.size === 0 && root.passed.length === 0) return undefined;
   const shape = shapeOf(root);
   return root.optional ? { ...shape, nullable: true } : shape;
+}
+
+/** The keys an object pattern reads into `use`; false for a rest element, a computed key or a nested pattern. */
+function patternReads(pattern: t.ObjectPattern, use: Use): boolean {
+  for (const property of pattern.properties) {
+    if (property.type !== "ObjectProperty" || property.computed) return false;
+    const key = property.key.type === "Identifier" ? property.key.name : property.key.type === "StringLiteral" ? property.key.value : undefined;
+    if (key === undefined) return false;
+    if (!use.keys.has(key)) use.keys.set(key, newUse());
+    const field = use.keys.get(key)!;
+    // A value whose kind its own uses decide (a nested pattern is not taken apart from a record).
+    const value = property.value.type === "AssignmentPattern" ? property.value.left : property.value;
+    if (value.type !== "Identifier") return false;
+    field.other = true;
+  }
+  return true;
 }
 
 // (`size` and `offset` are common field names too: they alone do not say.)
