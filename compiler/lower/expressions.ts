@@ -73,7 +73,7 @@ export function writable(l: Lowering, node: t.Identifier): string | undefined {
 export function unary(l: Lowering, node: t.UnaryExpression, target?: string): Operand {
   const { operator, argument } = node;
   if (operator === "-" && argument.type === "NumericLiteral") return { kind: "const", code: `-${argument.value}`, value: -argument.value };
-  const ops: Record<string, string> = { "-": "neg", "+": "pos", "!": "not" };
+  const ops: Record<string, string> = { "-": "neg", "+": "pos", "!": "not", "~": "bitnot" };
   const op = ops[operator];
   if (op) {
     const arg = l.expr(argument);

@@ -133,6 +133,14 @@ export const scalarRules: Record<string, ScalarRule> = {
   "Math.random": zeroDerivative(math("random"), 0),
   "Math.clz32": zeroDerivative(math("clz32"), 1),
   "Math.imul": zeroDerivative(math("imul"), 2),
+  // Bitwise operators make 32-bit integers (`i >> 1`, `x | 0`): piecewise constant, as Math.trunc.
+  bitor: zeroDerivative(binary("|"), 2),
+  bitand: zeroDerivative(binary("&"), 2),
+  bitxor: zeroDerivative(binary("^"), 2),
+  shl: zeroDerivative(binary("<<"), 2),
+  shr: zeroDerivative(binary(">>"), 2),
+  ushr: zeroDerivative(binary(">>>"), 2),
+  bitnot: zeroDerivative((args) => `~${args[0]}`, 1),
 };
 
 /** `Math` constants, read as literals. */
@@ -142,6 +150,7 @@ export const mathConstants = new Set(["PI", "E", "LN2", "LN10", "LOG2E", "LOG10E
 export const binaryOperators: Record<string, string> = {
   "+": "add", "-": "sub", "*": "mul", "/": "div", "%": "mod", "**": "pow",
   "<": "lt", "<=": "le", ">": "gt", ">=": "ge", "==": "eq", "!=": "ne", "===": "seq", "!==": "sne",
+  "|": "bitor", "&": "bitand", "^": "bitxor", "<<": "shl", ">>": "shr", ">>>": "ushr",
 };
 
 /**
