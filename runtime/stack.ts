@@ -37,9 +37,11 @@ export class ValueStack {
     return this.slotCount;
   }
 
-  /** Twice the slots, for a loop running past the room it was given; returns them. */
-  moreSlots(): Float64Array {
-    return (this.slots = enlarged(this.slots, this.slots.length * 2));
+  /** Room for `needed` slots in all (doubling), for a loop running past the room it was given; returns them. */
+  moreSlots(needed: number): Float64Array {
+    let length = this.slots.length * 2;
+    while (length < needed) length *= 2;
+    return (this.slots = enlarged(this.slots, length));
   }
 
   /** After the loop: its block, `used` slots, held until the reverse sweep gives it back. */
