@@ -27,10 +27,8 @@ export function accumulate<T extends NDArray | NumericArray | number | undefined
 
 /** `grad(f, { out: true })`: the function keeping its gradient arrays from call to call. */
 export { reusing } from "./reuse.js";
-/** `grad(f, { out: true })` compiled: the kept array refilled with zeros, or a new one. */
-export { refill } from "./zeros.js";
-/** Compiled `out: true`: whether a kept array and an argument share no element. */
-export { apart } from "./overlap.js";
+/** Compiled `out: true`: the arrays an entry point keeps, compared with its arguments by memory. */
+export { keptArrays } from "./kept.js";
 
 /** The adjoint rules of adjoint/np that generated code calls, plus `x.item()`'s (filled in by adjoint/np). */
 export { rules as np } from "./ndarray-slot.js";

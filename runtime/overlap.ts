@@ -7,8 +7,3 @@ export function overlap(a: unknown, b: unknown): boolean {
   if (!ArrayBuffer.isView(a) || !ArrayBuffer.isView(b) || a.buffer !== b.buffer) return false;
   return a.byteOffset < b.byteOffset + b.byteLength && b.byteOffset < a.byteOffset + a.byteLength;
 }
-
-/** `out: true` (reverse/kept.ts): whether a kept adjoint array and an argument share no element, so refilling it leaves the argument as given. */
-export function apart(kept: unknown, argument: unknown): boolean {
-  return kept !== argument && !overlap(kept, argument);
-}

@@ -61,6 +61,13 @@ function twoReturns(x: Float64Array, k: number): number {
 function callsOut(x: Float64Array, k: number): number {
   return twoReturns(x, k) * 2;
 }
+function dotTyped(a: Float64Array, b: Float64Array): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i] * b[i] * b[i];
+  return s;
+}
+export const typedKept = grad(dotTyped, { wrt: [0, 1], out: true });
+export const typedPlain = grad(dotTyped, { wrt: [0, 1] });
 export const dotKept = grad(dot, { wrt: [0, 1], out: true });
 export const dotPlain = grad(dot, { wrt: [0, 1] });
 export const dotOther = grad(dot, { wrt: [0, 1], out: true });
@@ -183,6 +190,32 @@ describe("grad with out: true, compiled", () => {
     const viewCopy = viewArg.slice();
     expect(Array.from(callsKept(viewArg, 2))).toEqual(Array.from((m.callsPlain as (...a: unknown[]) => Float64Array)(viewCopy, 2)));
     expect(Array.from(viewArg)).toEqual(Array.from(viewCopy));
+  });
+
+  it("compares each argument with every kept array, remembering only arguments found apart", async () => {
+    const m = await loadModule(dir, header, source);
+    const [kept, plain] = [m.typedKept as Grad, m.typedPlain as Grad];
+    const [a, b] = [Float64Array.from([0.5, -1, 2]), Float64Array.from([1.5, 0.25, -0.5])];
+    const check = (...args: Float64Array[]) => {
+      const copies = args.map((x) => x.slice());
+      const got = values(kept(...args));
+      args.forEach((x, i) => expect(Array.from(x)).toEqual(Array.from(copies[i])));
+      expect(got).toEqual(values(plain(...copies)));
+      return got;
+    };
+    check(a, b);
+    const [ka, kb] = kept(a, b) as Float64Array[];
+    // Each position given a view of the other slot's array, then of its own.
+    const [va, vb] = [kb.subarray(0), ka.subarray(0)];
+    check(va, vb);
+    // The same views again: their memory is no longer kept, and they are read as they are.
+    check(va, vb);
+    check(va, b);
+    // An argument remembered as apart stays apart from arrays made after it.
+    check(a, b);
+    const [ka2] = kept(a, b) as Float64Array[];
+    check(a, ka2.subarray(0));
+    check(ka2, b);
   });
 
   it("makes new arrays where the length or the kind changes, and keeps one set per site", async () => {

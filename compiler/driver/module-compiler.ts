@@ -2,7 +2,7 @@
 // and record block runs the pipeline (lower, optimize, analyze, reverse, emit) once per
 // function and mask; the generated functions are appended once and shared by every site.
 import type * as t from "@babel/types";
-import { spanOf, unwrap, walk } from "../ast.js";
+import { spanOf, walk } from "../ast.js";
 import { calleeMarker, userName } from "./bindings.js";
 import { gradOfValueAndGrad, refusals, RUNTIME_MODULE, type Generated, type ModuleOutput } from "./output.js";
 import { analyze } from "../analyze/index.js";
@@ -15,7 +15,7 @@ import { optimize } from "../optimize/index.js";
 import { analyzedWithoutCopies } from "../optimize/aliases.js";
 import { reverseFunction, reverseRefusals, type CalleeVjp, type ReverseOptions } from "../reverse/index.js";
 import { autogradMethod, ndarrayNamesOf, recordedBlock } from "../lower/record.js";
-import { enclosingBindings, localFunctionNamed, type BlockNode } from "../lower/scopes.js";
+import { enclosingBindings, type BlockNode } from "../lower/scopes.js";
 import { gradientSources, type GradientSources } from "../analyze/gradient-sources.js";
 import type { Analysis, AnalysisOptions } from "../analyze/index.js";
 import { ATTACHED, summarize, type Summaries, type Summary } from "../analyze/summaries.js";
@@ -28,6 +28,7 @@ import { withCheckpoints } from "../lower/checkpoint.js";
 import { ForwardSites } from "./forward-sites.js";
 import { differentiableSite, type SitesHost } from "./differentiable-site.js";
 import { fused, fusedFunctions } from "./fusion.js";
+import { derivativeTarget, MARKER_HELPER, type DerivativeMarker, type TargetHost } from "./derivative-target.js";
 
 type Entry = NonNullable<ReverseOptions["entry"]>;
 
@@ -68,6 +69,9 @@ export class ModuleCompiler {
   private nested: NestedDerivatives;
   private nestedHost: NestedHost & ModesHost;
   private forward: ForwardSites;
+  private get targetHost(): TargetHost {
+    return { ctx: this.ctx, runtime: this.runtime, parents: this.parents!, nested: this.nested, fail: (node, code, detail) => this.fail(node, code, detail), replace: (call, code) => this.replace(call, code), lower: (fn) => this.lower(fn), freshModuleName: (base) => this.freshModuleName(base), lambdaName: () => `lambda${++this.inlineCount}` };
+  }
   private get sitesHost(): SitesHost {
     return { ctx: this.ctx, runtime: () => this.runtime, fail: (node, code, detail) => this.fail(node, code, detail), lower: (fn) => this.lower(fn), vjpFor: (key, mask) => this.vjpFor(key, mask, true), summaryOf: (key) => this.summaryOf(key), replace: (call, code) => this.replace(call, code) };
   }
@@ -162,12 +166,12 @@ export class ModuleCompiler {
   }
 
   /** `grad(f, { wrt })`, `valueAndGrad(...)`, `vjp(...)`; with `out: true`, a function keeping its gradient arrays (reverse/kept.ts, else behind `reusing`). */
-  private derivativeSite(call: t.CallExpression, marker: "grad" | "valueAndGrad" | "vjp" | "jvp" | "jacfwd", parent: t.Node | undefined): void {
+  private derivativeSite(call: t.CallExpression, marker: DerivativeMarker, parent: t.Node | undefined): void {
     const out = outOption(call.arguments[1], marker, (node, code, detail) => this.fail(node, code, detail));
     if (out !== null) this.derivativeAt(call, marker, parent, out);
     if (out) reusingSite(this.replacements.find((r) => r.start === call.start && r.end === call.end), this.runtime, this.keptCalls);
   }
-  private derivativeAt(call: t.CallExpression, marker: "grad" | "valueAndGrad" | "vjp" | "jvp" | "jacfwd", parent: t.Node | undefined, out = false): void {
+  private derivativeAt(call: t.CallExpression, marker: DerivativeMarker, parent: t.Node | undefined, out = false): void {
     const [target, options] = call.arguments;
     if (!target || target.type === "SpreadElement" || target.type === "ArgumentPlaceholder") {
       this.fail(call, "ADJ023", `${marker} needs the function to differentiate`);
@@ -176,61 +180,9 @@ export class ModuleCompiler {
     const wrt = wrtOption(options, (node, code, detail) => this.fail(node, code, detail));
     const checkpoint = checkpointOption(options, (node, code, detail) => this.fail(node, code, detail));
     if (wrt === null || checkpoint === null) return;
-    const helper = { grad: "gradOf", valueAndGrad: "valueAndGradOf", vjp: "vjpWith", jvp: "", jacfwd: "" }[marker];
-    const fnTarget = unwrap(target as t.Expression);
-
-    if (fnTarget.type === "Identifier" && this.ctx.attached.has(fnTarget.name) && !this.ctx.functions.has(fnTarget.name)) {
-      // A customGrad or imported function: differentiate through its attached vjp.
-      if (checkpoint) return this.fail(options!, "ADJ023", `checkpoint needs the function's code: '${fnTarget.name}' carries a vjp`);
-      const problem = this.ctx.hooks?.importProblem?.(fnTarget.name);
-      if (problem || marker === "jvp" || marker === "jacfwd") return this.fail(target, problem ? "ADJ018" : "ADJ029", problem ?? `'${fnTarget.name}' carries a vjp and no jvp`);
-      const pick = Array.isArray(wrt) ? `[${wrt.join(", ")}]` : String(wrt);
-      this.replace(call, `${this.runtime}.${helper}(${this.runtime}.vjpOf(${fnTarget.name}, "${fnTarget.name}"), ${pick})`);
-      return;
-    }
-    let fn: ModuleFunction | undefined;
-    let inline = false;
-    if (fnTarget.type === "Identifier") {
-      // A local binding shadows the module's; a local function is read where it is declared.
-      const local = localFunctionNamed(fnTarget.name, call, this.parents!);
-      if (local === null) fn = this.ctx.functions.get(fnTarget.name);
-      if (local) {
-        // A function of an enclosing function: generated in place, where what it captures is in scope.
-        fn = { key: this.freshModuleName(`${fnTarget.name}Target`), node: local, exported: false };
-        this.ctx.functions.set(fn.key, fn);
-        inline = true;
-      }
-    } else if (fnTarget.type === "CallExpression" && calleeMarker(fnTarget.callee, this.ctx)) {
-      // grad(grad(f)): the inner derivative as a function of the module (nested.ts).
-      const found = this.nested.innerDerivative(fnTarget, marker, wrt, call, this.ctx.diagnostics);
-      if (found?.made) return this.replace(call, found.made);
-      const key = found?.key;
-      if (!key) return;
-      fn = this.ctx.functions.get(key);
-      const further = this.nested.nestsNoFurther(key);
-      if (further) return this.fail(call, "ADJ016", `${marker} of '${key}': ${further}`);
-      const ir = this.lower(fn!);
-      // An NDArray gradient has no vjp of its own: by numbers, its gradient is its jvps (nested.ts).
-      if (ir && hasSecondOrder(ir) && (marker === "grad" || marker === "valueAndGrad")) {
-        const name = this.nested.derivative(call, this.ctx.diagnostics);
-        if (name) this.replace(call, name);
-        return;
-      }
-    } else if (fnTarget.type === "FunctionExpression" && fnTarget.id && !this.ctx.functions.has(fnTarget.id.name)) {
-      // A named function expression may call itself: emit it like a module function.
-      fn = { key: fnTarget.id.name, node: fnTarget, exported: false };
-      this.ctx.functions.set(fn.key, fn);
-    } else if (fnTarget.type === "ArrowFunctionExpression" || fnTarget.type === "FunctionExpression") {
-      const name = parent?.type === "VariableDeclarator" && parent.id.type === "Identifier" ? parent.id.name : `lambda${++this.inlineCount}`;
-      const key = this.freshModuleName(`${name}Target`);
-      fn = { key, node: fnTarget, exported: false };
-      this.ctx.functions.set(key, fn);
-      inline = true;
-    }
-    if (!fn) {
-      this.fail(target, "ADJ018", fnTarget.type === "Identifier" ? `'${fnTarget.name}'` : undefined);
-      return;
-    }
+    const found = derivativeTarget(this.targetHost, call, marker, wrt, checkpoint, parent);
+    if (!found) return;
+    const { fn, inline } = found;
     const params = fn.node.params;
     const indices = Array.isArray(wrt) ? wrt : [wrt];
     for (const i of indices) {
@@ -268,10 +220,10 @@ export class ModuleCompiler {
     if (inline) {
       const generated = this.generate(ir, mask, `${base}$vjp`);
       if (!generated) return;
-      this.replace(call, `${this.runtime}.${helper}(${generated.code}, ${pick}${kept(generated.paramsRead)})`, generated.lines);
+      this.replace(call, `${this.runtime}.${MARKER_HELPER[marker]}(${generated.code}, ${pick}${kept(generated.paramsRead)})`, generated.lines);
     } else {
       const name = this.vjpFor(fn.key, mask, false, [], false, checkpoint);
-      if (name) this.replace(call, `${this.runtime}.${helper}(${name}, ${pick}${kept(this.vjpShapes.get(name)?.paramsRead)})`);
+      if (name) this.replace(call, `${this.runtime}.${MARKER_HELPER[marker]}(${name}, ${pick}${kept(this.vjpShapes.get(name)?.paramsRead)})`);
     }
   }
 

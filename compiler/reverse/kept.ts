@@ -1,7 +1,8 @@
 // `grad(f, { out: true })` in generated code: the entry point inside a function that makes it,
-//   function f$grad$out() { let dxKept; return function f$grad(x) { … dx = dxKept = refill(apart(dxKept, x) ? dxKept : undefined, x); … }; }
-// so each site's function keeps its own adjoint arrays between calls, and an array adjoint
-// made once per call takes the one its slot kept, zeroed, unless an argument is that array or a view of it.
+//   function f$grad$out() { const kept = keptArrays(1, 1); return function f$grad(x) { kept.argument(0, x); … dx = kept.refill(0, x); … }; }
+// so each site's function keeps its own adjoint arrays between calls (runtime/kept.ts), and an
+// array adjoint made once per call takes the one its slot kept, zeroed, unless an argument is
+// that array or a view of it.
 // Only where nothing but the generated code runs during a call (no callee, no opaque code,
 // no NDArray): nothing can call the function again while it uses its arrays.
 import type { Analysis } from "../analyze/index.js";
@@ -25,32 +26,34 @@ export function keepsInCode(fn: IRFunction, a: Analysis): boolean {
   return plain;
 }
 
-/** The kept slots of one generated entry point and what their refills compare with. */
+/** The kept slots of one generated entry point and the arguments they are compared with. */
 export class KeptArrays {
-  readonly slots: string[] = [];
+  private slots = 0;
+  private name: string;
   constructor(
     private runtime: string,
-    /** The array parameters: an argument that is a kept array is read, never zeroed. */
+    /** The array parameters: an argument that shares memory with a kept array is read, never zeroed. */
     private arrays: string[],
-    private fresh: (base: string) => string,
-  ) {}
+    fresh: (base: string) => string,
+  ) {
+    this.name = fresh("kept");
+  }
 
   /** A zero array like `array` in a slot of its own. */
   zeros(array: string): string {
-    const slot = this.fresh(`${array.replace(/^[^A-Za-z_$]+/, "")}Kept`);
-    this.slots.push(slot);
-    // Compared by memory: an argument may be a subarray of what the slot kept.
-    const free = this.arrays.map((p) => `${this.runtime}.apart(${slot}, ${p})`).join(" && ");
-    return `${slot} = ${this.runtime}.refill(${free ? `${free} ? ${slot} : undefined` : slot}, ${array})`;
+    return `${this.name}.refill(${this.slots++}, ${array})`;
   }
 
   /** The entry point behind the function that makes it with its own slots. */
   wrap(entry: Code, factory: string): Code {
     if (entry.kind !== "block") return entry;
+    // Compared by memory before anything runs: an argument may be a subarray of what a slot kept.
+    const compared = this.slots > 0 ? this.arrays.map((p, i) => line(`${this.name}.argument(${i}, ${p});`)) : [];
+    const made = this.slots > 0 ? [line(`const ${this.name} = ${this.runtime}.keptArrays(${this.slots}, ${this.arrays.length});`)] : [];
     return {
       kind: "block",
       head: `function ${factory}()`,
-      body: [...(this.slots.length > 0 ? [line(`let ${this.slots.join(", ")};`)] : []), { ...entry, head: `return ${entry.head}`, tail: ";", loc: undefined }],
+      body: [...made, { ...entry, head: `return ${entry.head}`, body: [...compared, ...entry.body], tail: ";", loc: undefined }],
       loc: entry.loc,
     };
   }
