@@ -18,6 +18,42 @@ export class ValueStack {
   private refCount = 0;
   private refCursor = 0;
 
+  /**
+   * A slotted loop's saves (compiler/reverse/slots.ts): each iteration's at its own index of a
+   * block claimed before the loop, so no cursor moves per value.
+   */
+  slots = new Float64Array(INITIAL_CAPACITY);
+  private slotCount = 0;
+  private slotCursor = 0;
+
+  /** The first index of a block of slots past those held, with room for `count` (a hint, at most 2^20 at a time). */
+  openSlots(count: number): number {
+    const needed = this.slotCount + (count > 0 ? Math.min(Math.ceil(count), 1 << 20) : 0);
+    if (needed > this.slots.length) {
+      let length = this.slots.length;
+      while (length < needed) length *= 2;
+      this.slots = enlarged(this.slots, length);
+    }
+    return this.slotCount;
+  }
+
+  /** Room for `needed` slots in all (doubling), for a loop running past the room it was given; returns them. */
+  moreSlots(needed: number): Float64Array {
+    let length = this.slots.length * 2;
+    while (length < needed) length *= 2;
+    return (this.slots = enlarged(this.slots, length));
+  }
+
+  /** After the loop: its block, `used` slots, held until the reverse sweep gives it back. */
+  holdSlots(used: number): void {
+    this.slotCount += used;
+  }
+
+  /** The first index of the last block held (`used` slots), given back for the reverse sweep to read. */
+  popSlots(used: number): number {
+    return (this.slotCursor -= used);
+  }
+
   /** Saves a number (a value the forward sweep is about to overwrite). */
   push(value: number): void {
     if (this.floatCount === this.floats.length) this.floats = grow(this.floats, Float64Array);
@@ -133,6 +169,7 @@ export class ValueStack {
     this.floatCount = this.floatCursor = 0;
     this.intCount = this.intCursor = 0;
     this.bitCount = this.bitCursor = 0;
+    this.slotCount = this.slotCursor = 0;
     // Let go of every saved reference.
     const refs = this.refs;
     for (let i = 0; i < this.refCount; i++) refs[i] = undefined;
@@ -143,7 +180,7 @@ export class ValueStack {
   static highWater = 0;
 
   private noteHighWater(): void {
-    const held = this.floatCount + this.intCount + this.bitCount + this.refCount;
+    const held = this.floatCount + this.intCount + this.bitCount + this.refCount + this.slotCount;
     if (held > ValueStack.highWater) ValueStack.highWater = held;
   }
 
@@ -152,8 +189,15 @@ export class ValueStack {
     this.floatCursor = this.floatCount;
     this.intCursor = this.intCount;
     this.bitCursor = this.bitCount;
+    this.slotCursor = this.slotCount;
     this.refCursor = this.refCount;
   }
+}
+
+function enlarged(data: Float64Array, length: number) {
+  const bigger = new Float64Array(length);
+  bigger.set(data);
+  return bigger;
 }
 
 function grow<T extends Float64Array | Int32Array | Uint8Array>(

@@ -57,6 +57,7 @@ describe("loop snapshots", () => {
     const { code, f, df } = await compile(stencil(""));
     expect(code).toContain("stack.pushElements(next);");
     expect(code).not.toContain("stack.push(next[i]);");
+    expect(code).not.toMatch(/slots\d*\[[^\]]+\] = next\[i\];/);
     expectGradient(f, df);
   });
 

@@ -5,6 +5,7 @@ import { npParam, type Expr, type Operand, type Stmt } from "../ir/index.js";
 import { ruleReads } from "../rules/np.js";
 import { differentiableArg } from "../analyze/activity.js";
 import { rcode } from "./code.js";
+import { restoreCode } from "./slots.js";
 import { addInto, restoreWhole } from "./array-methods.js";
 import type { AdjointSite, Reverser } from "./reverser.js";
 import { fusedAdjoint } from "./fused.js";
@@ -84,7 +85,7 @@ export function storeReverse(r: Reverser, s: Extract<Stmt, { kind: "store" }>): 
     }
     if (!(r.options.entry && !r.options.split && r.a.unreadSpentStores.has(s))) out.push(line(`${darray}${element} = 0;`, s.loc));
   }
-  if (r.a.saves.has(s)) out.push(line(`${s.array}${element} = ${r.stack}.pop();`, s.loc));
+  if (r.a.saves.has(s)) out.push(line(`${s.array}${element} = ${restoreCode(r, s, `${r.stack}.pop()`)};`, s.loc));
   return out;
 }
 
@@ -98,7 +99,7 @@ export function incrementReverse(r: Reverser, s: Extract<Stmt, { kind: "store" }
     if (sign === 1) contribute(addend, element);
     else out.push(line(r.a.directAdjoints.has(addend.name) ? `${dop} = -${element};` : `${dop} -= ${element};`, s.loc));
   }
-  if (r.a.saves.has(s)) out.push(line(`${s.array}[${rcode(r, s.index)}] = ${r.stack}.pop();`, s.loc));
+  if (r.a.saves.has(s)) out.push(line(`${s.array}[${rcode(r, s.index)}] = ${restoreCode(r, s, `${r.stack}.pop()`)};`, s.loc));
   return out;
 }
 

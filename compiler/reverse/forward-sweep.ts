@@ -6,7 +6,8 @@ import { callVariant } from "../analyze/summaries.js";
 import { methodForward, saveWhole } from "./array-methods.js";
 import { checkpointedForward, isCheckpointed } from "./checkpoint.js";
 import { assignment, code, exprCode } from "./code.js";
-import { reservation } from "./reserve.js";
+import { reservation, tripCount } from "./reserve.js";
+import { openSlots, saveCode, slottedSaves } from "./slots.js";
 import type { CountedLoop } from "../analyze/counters.js";
 import type { CalleeVjp } from "./index.js";
 import type { Reverser } from "./reverser.js";
@@ -20,7 +21,7 @@ export function forwardSweep(r: Reverser, stmts: Stmt[], then?: Operand): Code[]
     }
     switch (s.kind) {
       case "assign":
-        if (r.a.saves.has(s)) out.push(line(`${r.pushed(s.target)};`, s.loc));
+        if (r.a.saves.has(s)) out.push(line(`${saveCode(r, s, s.target, r.pushed(s.target))};`, s.loc));
         if (r.a.activeStmts.has(s) && s.expr.kind === "call") {
           out.push(...activeCall(r, s, s.expr));
         } else if (s.expr.kind === "leaf") {
@@ -45,7 +46,7 @@ export function forwardSweep(r: Reverser, stmts: Stmt[], then?: Operand): Code[]
         break;
       case "store": {
         const element = `${s.array}[${code(r, s.index)}]`;
-        if (r.a.saves.has(s)) out.push(line(`${r.stack}.push(${element});`, s.loc));
+        if (r.a.saves.has(s)) out.push(line(`${saveCode(r, s, element, `${r.stack}.push(${element})`)};`, s.loc));
         out.push(line(`${element} = ${code(r, s.value)};`, s.loc));
         break;
       }
@@ -85,8 +86,13 @@ export function forwardSweep(r: Reverser, stmts: Stmt[], then?: Operand): Code[]
           r.forwardLocals.push(at);
           out.push(line(`${at} = 0;`, s.loc));
         }
+        // Saves at the iteration's slot (slots.ts): the iteration counted from 0 is the trips so far.
+        const slotted = slottedSaves(r, s);
+        if (slotted && !stepped && !trips) trips = r.fresh("trips");
+        const slots = slotted && openSlots(r, slotted, stepped ? tripsOf(stepped) : trips, s.loc);
         const pre = forwardSweep(r, s.pre, s.cond);
         const body = forwardSweep(r, s.body);
+        if (slots) body.unshift(slots.check);
         const cond = code(r, s.cond);
         if (counted && !trips) trips = r.fresh("trips");
         if (counted) {
@@ -99,8 +105,9 @@ export function forwardSweep(r: Reverser, stmts: Stmt[], then?: Operand): Code[]
         }
         // Arrays the loop overwrites element by element, copied once before it (loop-snapshots.ts).
         for (const array of r.a.loopSnapshots.get(s)?.arrays ?? []) out.push(line(`${r.stack}.pushElements(${array});`, s.loc));
-        out.push(...reservation(r, s), loopBlock(pre, cond, body, s.loc));
+        out.push(...(slots ? slots.before(tripCount(s, (name) => !r.inlined.has(name))) : reservation(r, s)), loopBlock(pre, cond, body, s.loc));
         if (stepped) out.push(line(`${trips} = ${tripsOf(stepped)};`));
+        if (slots) out.push(slots.hold(trips));
         if (counted && r.a.nestedLoops.has(s)) out.push(line(`${r.stack}.push${r.intKind()}(${trips});`));
         break;
       }

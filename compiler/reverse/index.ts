@@ -119,6 +119,7 @@ class ReverseBuilder implements Reverser {
   extraLocals: string[] = [];
   forwardLocals: string[] = [];
   tripCounters = new Map<Stmt, string>();
+  slots = new Map<Stmt, { write?: string; read?: string }>();
   takenAt = new Map<Stmt, { at: string; iteration: string; k?: string }>();
   stack: string | null = null;
   checkpointed = new Map<Stmt, CheckpointedLoop>();

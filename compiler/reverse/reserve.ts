@@ -17,7 +17,7 @@ export function reservation(r: Reverser, loop: Loop): Code[] {
 }
 
 /** The loop's trip count as code evaluated before it, where its condition gives one. */
-function tripCount(loop: Loop, readable: (name: string) => boolean): string | undefined {
+export function tripCount(loop: Loop, readable: (name: string) => boolean): string | undefined {
   const assigned = new Set<string>();
   forEachStmt([...loop.pre, ...loop.body], (s) => {
     if (s.kind === "assign" || (s.kind === "method" && s.target)) assigned.add(s.kind === "assign" ? s.target : s.target!);

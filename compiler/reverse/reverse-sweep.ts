@@ -7,6 +7,7 @@ import { allocAdjoint, fillReverse, incrementReverse, loadAdjoint, npAdjoint, st
 import { addInto, methodReverse, restoreWhole } from "./array-methods.js";
 import { checkpointedReverse, isCheckpointed } from "./checkpoint.js";
 import { code, rcode } from "./code.js";
+import { readSlots, restoreCode, slottedSaves } from "./slots.js";
 import type { AdjointSite, Reverser } from "./reverser.js";
 import { callAdjoint, leafAdjoint, primAdjoint } from "./scalar.js";
 
@@ -32,7 +33,7 @@ export function reverseSweep(r: Reverser, stmts: Stmt[]): Code[] {
         // Pops mirror the forward sweep's pushes: the target's old value, then the old pullback.
         if (r.a.savedPullbacks.has(s)) out.push(line(`${r.a.pullbacks.get(s)} = ${r.stack}.popRef();`, s.loc));
         if (r.a.saves.has(s)) {
-          out.push(line(`${s.target} = ${r.popped(s.target)};`, s.loc));
+          out.push(line(`${s.target} = ${restoreCode(r, s, r.popped(s.target))};`, s.loc));
           out.push(...r.relookup(s.target, s.loc));
         } else if (r.a.inverted.has(s) && s.expr.kind === "prim") {
           const step = code(r, s.expr.args[1]);
@@ -66,8 +67,10 @@ export function reverseSweep(r: Reverser, stmts: Stmt[]): Code[] {
         if (counted?.reset) out.push(line(`${counted.counter} = ${counterEnd(trips, counted.start, counted.step)};`, s.loc));
         // A last-taken branch compares the reverse loop's counter (its iteration's number) with the one kept.
         const taken = [...r.takenAt].filter(([branch]) => r.a.lastTaken.get(branch) === s);
-        let k = taken.length > 0 ? r.fresh("k") : "";
+        const slotted = slottedSaves(r, s);
+        let k = taken.length > 0 || slotted ? r.fresh("k") : "";
         for (const [, t] of taken) t.k = k;
+        if (slotted) out.push(readSlots(r, slotted, trips, k, s.loc));
         const pre = reverseSweep(r, s.pre);
         const body = reverseSweep(r, s.body);
         if (!k) k = r.fresh("k");

@@ -40,6 +40,10 @@ export interface Reverser {
   accumulates(name: string): boolean;
   zero(name: string): string;
   relookup(name: string, loc: Stmt["loc"]): Code[];
+  /** Slotted loops' saves (slots.ts): each statement's slot as the forward sweep writes it and the reverse sweep reads it. */
+  readonly slots: Map<Stmt, { write?: string; read?: string }>;
+  /** Which of the stack's arrays holds `name`'s saves. */
+  stackKind(name: string): "" | "Int" | "Bit" | "Ref";
   /** The push that saves `name`'s value (`stack.push(x)`), and the pop that gives it back. */
   pushed(name: string): string;
   popped(name: string): string;

@@ -1,0 +1,232 @@
+// Slotted loops (compiler/reverse/slots.ts): a loop with no inner loop and no call writes its
+// saves at its iteration's slot instead of pushing them. Which loops get it, and every program's
+// gradient (those that must not get it too) against central differences (h = 1e-5, 6 digits)
+// at 4 points, directly and through a caller, over Float64Array and number[].
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import { describe, expect, it } from "vitest";
+import { transform } from "../compiler/index.js";
+import { ValueStack } from "../runtime/stack.js";
+import { centralDifference } from "./helpers/finite-diff.js";
+
+const dir = resolve(__dirname, "..", ".tmp", "loop-slots");
+let count = 0;
+
+type Numbers = Float64Array | number[];
+type Kernel = (x: Numbers, c: number) => number;
+type Gradient = (x: Numbers, c: number) => [Numbers, number];
+interface Compiled {
+  code: string;
+  f: Kernel;
+  df: Gradient;
+  dg: Gradient;
+}
+
+/** `f(x, c)` of `body` with x of type `T`, its gradient, and a caller's (`g`). */
+async function compile(body: string, T: string, helpers = "", options = ""): Promise<Compiled> {
+  const source = `import { grad } from "adjoint";
+${helpers}
+export function f(x: ${T}, c: number): number {
+${body}
+}
+export function g(x: ${T}, c: number): number {
+  return f(x, c) * 1.5;
+}
+export const df = grad(f, { wrt: [0, 1]${options} });
+export const dg = grad(g, { wrt: [0, 1] });
+`;
+  const result = transform(source, { filename: "slots.ts" });
+  expect(result.diagnostics).toEqual([]);
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `module${++count}.mjs`);
+  writeFileSync(file, result.code);
+  return { code: result.code, ...(await import(pathToFileURL(file).href)) };
+}
+
+const kinds: [string, (values: number[]) => Numbers][] = [
+  ["Float64Array", (values) => Float64Array.from(values)],
+  ["number[]", (values) => [...values]],
+];
+
+/** Compiles `body` for each array kind and checks f's and the caller's gradients; returns each kind's code. */
+async function checked(body: string, helpers = "", options = "", c = 0.6): Promise<string[]> {
+  const codes: string[] = [];
+  for (const [T, make] of kinds) {
+    const { code, f, df, dg } = await compile(body, T, helpers, options);
+    codes.push(code);
+    const caller: Kernel = (x, c) => f(x, c) * 1.5;
+    for (const [primal, gradient] of [[f, df], [caller, dg]] as const) {
+      for (const point of points) {
+        const x = make(point);
+        const [dx, dc] = gradient(x, c);
+        expect(Array.from(x)).toEqual(point);
+        const flat = (...args: number[]) => primal(make(args.slice(0, -1)), args[args.length - 1]);
+        const args = [...point, c];
+        point.forEach((_, i) => expect(dx[i]).toBeCloseTo(centralDifference(flat, args, i), 6));
+        expect(dc).toBeCloseTo(centralDifference(flat, args, point.length), 6);
+      }
+    }
+  }
+  return codes;
+}
+
+const points = [
+  [0.3, -0.7, 1.1, 0.4, -0.2],
+  [1.2, 0.5, -0.9, 0.8, 0.6, -0.3],
+  [-0.5, -0.1, 0.25, 0.9, 1.4],
+  [2, 1.5, 1, 0.5],
+];
+
+/** The code generated for f alone (its valueAndGrad, or its halves). */
+const ownCode = (code: string) => code.slice(code.indexOf("function f$valueAndGrad"), code.indexOf("function f$grad"));
+const slotted = (code: string) => /stack\.openSlots\(/.test(code);
+
+const horner = `
+  let y = 0;
+  for (let i = x.length - 1; i >= 0; i--) {
+    y = y * c + x[i];
+    if (y > 1) y = y * 0.5;
+  }
+  return y;`;
+
+describe("slotted loops", () => {
+  it("Horner with a branch: the old y and the branch's flag at the iteration's two slots", async () => {
+    for (const code of await checked(horner)) {
+      const own = ownCode(code);
+      expect(own).toContain("const base = stack.openSlots(2 * (i + 1));");
+      expect(own).toMatch(/slots\[base \+ 2 \* trips\] = y;/);
+      expect(own).toMatch(/slots\[base \+ 2 \* trips \+ 1\] = t\d+ \? 1 : 0;/);
+      expect(own).not.toMatch(/stack\.push(Bit)?\(/);
+    }
+  });
+
+  it("through a helper's halves: the forward holds the block, the reverse gives it back", async () => {
+    // f calls a function after the loop, so g calls f's halves rather than inlining it.
+    const [code] = await checked(horner.replace("return y;", "return half(y);"), "function half(v: number): number { return v * 0.5; }");
+    expect(code).toMatch(/function f\$fwd\(stack[\s\S]*stack\.holdSlots\(2 \* trips\);[\s\S]*function f\$rev\(stack[\s\S]*stack\.popSlots\(2 \* trips\)/);
+  });
+
+  it("a loop with no trip count on entry grows its block as it runs (past the stack's first 64 slots)", async () => {
+    const codes = await checked(`
+  let y = c;
+  let k = 0;
+  while (y < 40) {
+    y = y * 1.02 + Math.sin(y) * x[k % x.length] * 0.05 + 0.1;
+    k++;
+  }
+  return y;`);
+    for (const code of codes) expect(ownCode(code)).toContain("stack.openSlots(0);");
+  });
+
+  it("an early exit (break, return) leaves room unused, and the gradient right", async () => {
+    await checked(`
+  let y = c;
+  for (let i = 0; i < 1000; i++) {
+    if (y > 2) break;
+    y = Math.sin(y) * x[i % x.length] * 0.5 + y;
+  }
+  return y;`);
+    const codes = await checked(`
+  let y = c;
+  for (let i = 0; i < x.length; i++) {
+    y = y * x[i] + 0.5;
+    if (y > 1.5) return y * 0.5;
+  }
+  return y;`);
+    for (const code of codes) expect(slotted(ownCode(code))).toBe(true);
+  });
+
+  it("a loop whose counter the body writes too", async () => {
+    await checked(`
+  let y = c;
+  for (let i = 0; i < x.length; i++) {
+    y = Math.sin(y + x[i]);
+    if (y > 0.5) i++;
+  }
+  return y;`);
+  });
+
+  it("the inner loop of two, each outer iteration's block held and given back in turn", async () => {
+    const codes = await checked(`
+  let s = c;
+  for (let r = 0; r < 3; r++) {
+    for (let i = 0; i < x.length; i++) s = Math.sin(s * x[i] + r);
+    s = s * s;
+  }
+  return s;`);
+    for (const code of codes) {
+      const own = ownCode(code);
+      expect(own.match(/stack\.openSlots\(/g)).toHaveLength(1);
+      // The outer loop pushes what it saves.
+      expect(own).toMatch(/stack\.push\(s\);/);
+    }
+  });
+
+  it("element stores a loop overwrites: the old elements at the slots", async () => {
+    const codes = await checked(`
+  const y = Float64Array.from(x);
+  for (let i = 1; i < y.length; i++) y[i] = y[i - 1] * c + Math.sin(y[i]);
+  for (let i = y.length - 2; i >= 0; i--) y[i] = y[i + 1] * y[i];
+  return y[0] + y[y.length - 1];`);
+    for (const code of codes) expect(ownCode(code)).toMatch(/slots\d*\[[^\]]+\] = y\[i\];/);
+  });
+});
+
+describe("loops not slotted", () => {
+  it("a loop calling a module function (its half may open a block of its own)", async () => {
+    // step calls a function, so it is called through its halves, not inlined.
+    const helper = "function twice(u: number): number { return u * 2; }\nfunction step(v: number, w: number): number { return twice(Math.sin(v)) + w; }";
+    const codes = await checked(`
+  let y = c;
+  for (let i = 0; i < x.length; i++) y = step(y, x[i]) * c;
+  return y;`, helper);
+    for (const code of codes) expect(ownCode(code)).not.toContain("openSlots");
+  });
+
+  it("a checkpointed loop, and every loop of its function", async () => {
+    const codes = await checked(`
+  let y = c;
+  for (let i = 0; i < x.length; i++) y = Math.sin(y) * x[i] + y;
+  for (let i = 0; i < x.length; i++) y = Math.cos(y) * x[i];
+  return y;`, "", ", checkpoint: { snapshots: 2 }");
+    for (const code of codes) expect(ownCode(code)).not.toContain("openSlots");
+  });
+
+  it("a loop whose test saves (it runs once more than the body)", async () => {
+    await checked(`
+  let y = c;
+  let i = 0;
+  while ((y = y * 0.9 + x[i % x.length]) < 3 && i < 50) i++;
+  return y;`);
+  });
+});
+
+describe("the stack's slots", () => {
+  it("blocks held in turn are given back last first; a loop past its room gets more", () => {
+    const stack = new ValueStack();
+    const outer = stack.openSlots(2);
+    stack.slots[outer] = 1;
+    stack.slots[outer + 1] = 2;
+    stack.holdSlots(2);
+    const inner = stack.openSlots(0);
+    let slots = stack.slots;
+    for (let k = 0; k < 300; k++) {
+      if (inner + 3 * k + 3 > slots.length) slots = stack.moreSlots(inner + 3 * k + 3);
+      slots[inner + 3 * k] = k;
+      slots[inner + 3 * k + 1] = -k;
+      slots[inner + 3 * k + 2] = k * k;
+    }
+    stack.holdSlots(900);
+    stack.rewind();
+    const back = stack.popSlots(900);
+    expect(back).toBe(inner);
+    expect([stack.slots[back + 3 * 299], stack.slots[back + 3 * 299 + 2]]).toEqual([299, 299 * 299]);
+    expect(stack.popSlots(2)).toBe(outer);
+    expect([stack.slots[outer], stack.slots[outer + 1]]).toEqual([1, 2]);
+    // More at once than the stack doubles to: grown to the slot asked for.
+    const wide = stack.openSlots(0);
+    const grown = stack.moreSlots(wide + 5000);
+    expect(grown.length).toBeGreaterThanOrEqual(wide + 5000);
+  });
+});
