@@ -77,7 +77,9 @@ function rowNames(fn: IRFunction, arrayParam: (key: string, index: number) => bo
   forEachStmt(fn.body, (s) => {
     if (s.kind !== "assign" && s.kind !== "effect") return;
     if (s.kind === "assign") assigned.set(s.target, [...(assigned.get(s.target) ?? []), s.expr]);
-    const array = s.expr.kind === "load" ? s.expr.array : s.expr.kind === "prim" && s.expr.op === "length" ? s.expr.args[0] : undefined;
+    // Indexed, its length read, copied whole (`X[k].slice()`) or viewed: used as an array.
+    const e = s.expr;
+    const array = e.kind === "load" ? e.array : e.kind === "prim" && e.op === "length" ? e.args[0] : (e.kind === "alloc" && e.ctor === "same") || e.kind === "view" ? e.arg : undefined;
     if (array?.kind === "var") indexed.add(array.name);
     // Given to a module function that uses that parameter as an array: the value is one.
     if (s.expr.kind === "call" && s.expr.callee.kind === "local") {
@@ -162,6 +164,8 @@ function misusedRow(s: Stmt, isRow: (op: Operand) => boolean): string | undefine
       if (e.kind === "alloc") return undefined;
       // A module function may read a row it is given; analyze/ refuses one that writes or returns it.
       if (e.kind === "call" && e.callee.kind === "local") return undefined;
+      // An attached callee (customGrad, differentiable) gets the row as data: the adjoint its rule gives for it goes nowhere.
+      if (e.kind === "call" && e.callee.kind === "attached") return undefined;
       const args: Operand[] = e.kind === "copy" || e.kind === "stop" || e.kind === "leaf" || e.kind === "shape" ? [e.arg] : e.kind === "view" ? [e.arg, ...e.args] : e.args;
       return args.map(row).find((name) => name !== undefined);
     }
