@@ -31,17 +31,11 @@ export function zeroNumbers(length: number): number[] {
   return long.slice(0, length);
 }
 
-const ROWS_REFUSED = "adjoint: a gradient was asked for an array whose elements are arrays: adjoint differentiates arrays of numbers and reads an array of arrays as data (keep the rows in one flat Float64Array, indexed rows[k * n + j], to differentiate them)";
-
 /** A zero array of `array`'s kind and length. */
 export function freshZeros<T extends NumericArray>(array: T): T {
   // The common kind first: a constructor found through the instance is a slow, polymorphic call.
   if (array instanceof Float64Array) return new Float64Array(array.length) as T;
-  if (Array.isArray(array)) {
-    // In untyped JavaScript an array of arrays can reach here (its rows given to a customGrad function): refused, not added as strings.
-    if (array.length > 0 && typeof array[0] === "object" && array[0] !== null) throw new Error(ROWS_REFUSED);
-    return zeroNumbers(array.length) as T;
-  }
+  if (Array.isArray(array)) return zeroNumbers(array.length) as T;
   return new (array.constructor as { new (length: number): T })(array.length);
 }
 

@@ -195,12 +195,16 @@ export function rowContainers(fn: IRFunction): Set<string> {
   return containers;
 }
 
+/** Methods whose receiver is an array (of numbers, for a row): callbacks over it and copies of it. */
+const ARRAY_METHODS = new Set(["map", "reduce", "reduceRight", "forEach", "every", "some", "filter", "find", "findIndex", "slice", "at", "indexOf"]);
+
 const ARRAY_PARAMS = new WeakMap<ModuleContext, Map<string, boolean[]>>();
 
 /**
  * Which parameters a module function uses as arrays, read from its source: indexed, its
- * `.length` read, walked by for…of, taken apart by a pattern, declared an array, or passed on
- * to another function that does.
+ * `.length` read, walked by for…of, taken apart by a pattern, spread, the receiver of a
+ * callback or copying method (`row.reduce(…)`), declared an array, or passed on to another
+ * function that does.
  */
 function arrayParams(ctx: ModuleContext, key: string, depth = 0): boolean[] {
   const known = ARRAY_PARAMS.get(ctx) ?? new Map<string, boolean[]>();
@@ -224,6 +228,8 @@ function arrayParams(ctx: ModuleContext, key: string, depth = 0): boolean[] {
     if (n.type === "MemberExpression" && (n.computed || (n.property.type === "Identifier" && n.property.name === "length"))) at = position(unwrap(n.object as t.Expression));
     else if (n.type === "ForOfStatement") at = position(unwrap(n.right));
     else if (n.type === "VariableDeclarator" && n.id.type === "ArrayPattern" && n.init) at = position(unwrap(n.init));
+    else if (n.type === "SpreadElement") at = position(unwrap(n.argument));
+    else if (n.type === "CallExpression" && n.callee.type === "MemberExpression" && n.callee.property.type === "Identifier" && ARRAY_METHODS.has(n.callee.property.name)) at = position(unwrap(n.callee.object as t.Expression));
     else if (n.type === "CallExpression" && n.callee.type === "Identifier" && ctx.functions.has(n.callee.name)) {
       const inner = arrayParams(ctx, n.callee.name, depth + 1);
       n.arguments.forEach((arg, i) => {
