@@ -91,6 +91,24 @@ export const ROW_INGREDIENTS: Ingredient[] = [
   const row = X[q];
   s += Math.sin(rowDot(x, row) + c) * row[0] * ${k};
 }` },
+  { id: "rows-filter", categories: ["row-callback", "loop"], code: ({ k }) => `{
+  const kept = X.filter((row) => row[0] > -0.5);
+  for (const r of kept) s += r[1] * x[1] * c * ${k};
+}` },
+  { id: "rows-array-from", categories: ["row-callback"], code: ({ k }) => `s += Array.from(X, (row) => row[0] * x[0] + row[2] * c).reduce((a, e) => a + e * e, 0) * ${k};` },
+  { id: "rows-slice-at", categories: ["row-copy", "row-index"], code: ({ k, j }) => `{
+  const tail = X.slice(1);
+  s += tail[0][${col(j)}] * x[${j}] * ${k} + X.at(-1)[0] * c;
+}` },
+  { id: "rows-rest-pattern", categories: ["row-for-of", "destructuring"], code: ({ k }) => `{
+  const [first, ...rest] = X;
+  s += first[0] * x[0] * ${k};
+  for (const [u, , w] of rest) s += u * w * x[2];
+}` },
+  { id: "rows-forEach-nested", categories: ["row-callback", "loop"], code: ({ k }) => `X.forEach((row) => row.forEach((v, p) => {
+  s += v * x[p] * ${k};
+}));` },
+  { id: "rows-min-spread", categories: ["row-copy", "loop"], code: ({ k }) => `for (const row of X) s += (Math.max(...row) - Math.min(...row)) * x[3] * ${k};` },
   // Refused: a row written, directly or by a helper.
   { id: "rows-write", categories: ["row-write"], code: ({ i, j }) => `X[${row(i)}][${col(j)}] = c * x[0];` },
   { id: "rows-reverse", categories: ["row-write"], code: ({ i }) => `X[${row(i)}].reverse();` },
