@@ -153,6 +153,10 @@ describe("arrays of arrays read as data", () => {
     ["a row written", "function f(x, xs) { let s = 0; for (const row of xs) { row[0] = x; s += row[0] * x; } return s; }\nexport const g = grad(f);", /'row', a row of 'xs', written/],
     ["a row pushed to", "function f(x, xs) { const row = xs[0]; row.push(x); return row[0] * x; }\nexport const g = grad(f);", /a row of 'xs', written/],
     ["a differentiated array written while rows are read", "function f(w, xs) { w[0] = 2 * w[0]; let s = 0; for (const row of xs) s += row[0] * w[0]; return s; }\nexport const g = grad(f);", /writes into 'w', which one of the rows may be/],
+    // Found by test/property-rows.test.ts: a method writing an element in place was not seen as a row written (a customGrad rule reading that row later read it reversed).
+    ["an element reversed in place", "import { customGrad } from \"adjoint\";\nconst rowDot = customGrad((w, r) => w * r[0], ([w, r], value, dvalue) => [dvalue * r[0], undefined]);\nfunction f(w, X) { const s = rowDot(w, X[1]); X[1].reverse(); return s; }\nexport const g = grad(f);", /a row of 'X', written/],
+    ["an element filled", "function f(x, X) { X[1].fill(x); return X[1][0] * x; }\nexport const g = grad(f);", /a row of 'X', written/],
+    ["a row only written", "function f(x, X) { const row = X[0]; row[1] = 2; return x * x; }\nexport const g = grad(f);", /'row', a row of 'X', written/],
     ["a row given to a helper that writes it", "function zero(r) { r[0] = 0; return Math.exp(r[1]) + Math.log(2 + r[1]); }\nfunction f(w, X) { let s = 0; for (let i = 0; i < X.length; i++) s += zero(X[i]) * w; return s; }\nexport const g = grad(f);", /given to 'zero', which writes into it/],
     ["an element of an array declared of numbers taken apart", "function f(x: number, xs: number[]): number { let t = 0; for (const [a, b] of xs) t += a * b * x; return t; }\nexport const g = grad(f);", /'xs' is declared an array of numbers/],
   ];

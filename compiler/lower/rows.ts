@@ -75,6 +75,9 @@ function rowNames(fn: IRFunction, arrayParam: (key: string, index: number) => bo
   const assigned = new Map<string, Expr[]>();
   const indexed = new Set<string>();
   forEachStmt(fn.body, (s) => {
+    // Written (`X[k][j] = v`, `X[k].reverse()`): used as an array, so a row, whose writes are refused.
+    if ((s.kind === "store" || s.kind === "fill" || s.kind === "method") && s.array) indexed.add(s.array);
+    if ((s.kind === "assign" || s.kind === "effect") && s.expr.kind === "opaque" && s.expr.writesReceiver && s.expr.args[0]?.kind === "var") indexed.add(s.expr.args[0].name);
     if (s.kind !== "assign" && s.kind !== "effect") return;
     if (s.kind === "assign") assigned.set(s.target, [...(assigned.get(s.target) ?? []), s.expr]);
     // Indexed, its length read, copied whole (`X[k].slice()`) or viewed: used as an array.
