@@ -65,9 +65,22 @@ const PROGRAMS: Record<string, string> = {
     });
     return s;
   }`,
+  // X[k].slice() crashed the gradient (the copy had no adjoint); a helper taking a row by row.reduce(…) was not seen to take one.
+  elementCopies: `function predict(w, row) { return row.reduce((s, v, j) => s + v * w[j], 0); }
+  function f(w, X, ys) {
+    let s = 0;
+    for (let k = 0; k < X.length; k++) {
+      const r = X[k].slice();
+      r[0] = w[0] * w[1];
+      s += (r[0] * r[1] + r[2] * w[2] - ys[k]) ** 2 + Math.sin(predict(w, X[k]));
+    }
+    const t = X[0].slice(1);
+    t[0] = w[2] * t[0];
+    return s + t[0] * t[1];
+  }`,
 };
 
-const SIZES: Record<string, number> = { indexed: 3, rowVariable: 3, pattern: 3, mapReduce: 3, helpers: 3, forEachDestructured: 3, copies: 3 };
+const SIZES: Record<string, number> = { indexed: 3, rowVariable: 3, pattern: 3, mapReduce: 3, helpers: 3, forEachDestructured: 3, copies: 3, elementCopies: 3 };
 const XS = [
   [0.5, -1, 2],
   [1.5, 0.25, -0.5],
