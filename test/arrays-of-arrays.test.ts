@@ -160,6 +160,16 @@ describe("arrays of arrays read as data", () => {
     for (const x of [0.3, -1.1]) expect(m.g3(x, T)).toBeCloseTo(T.flat(2).reduce((acc, v) => acc + v * v * Math.cos(x * v), 0), 10);
   });
 
+  it("reads the row X.find(…) found, or none (it was refused as an array on one path and a number on another)", async () => {
+    const m = await compile<{ g: (w: number[], X: number[][]) => number[] }>(
+      `function f(w, X) { const r = X.find((row) => row[0] > w[0]); return r ? r[1] * w[0] * w[0] + r[0] * w[1] : w[1] * w[1]; }
+      export const g = grad(f);`,
+      "rows-find.js",
+    );
+    close(m.g([0.5, 2], [[0, 2], [3, 4]]), [4, 3]);
+    close(m.g([5, 2], [[1, 2], [3, 4]]), [0, 4]);
+  });
+
   const refusals: [string, string, RegExp][] = [
     ["by the rows", "function f(W, x) { let s = 0; for (let i = 0; i < W.length; i++) s += W[i][0] * x; return s; }\nexport const g = grad(f);", /a row of 'W', an array of arrays that carries a gradient/],
     ["by the rows, taken apart", "function f(x, W) { let s = 0; for (const [a, b] of W) s += a * x + b; return s; }\nexport const g = grad(f, { wrt: [0, 1] });", /a row of 'W', an array of arrays that carries a gradient/],

@@ -110,9 +110,11 @@ function rowNames(fn: IRFunction, arrayParam: (key: string, index: number) => bo
     changed = false;
     for (const [name, exprs] of assigned) {
       if (rows.has(name) || fn.params.includes(name)) continue;
-      const loads = exprs.every((e) => e.kind === "load" && (e.array.kind === "var" || e.array.kind === "outer"));
-      const copies = exprs.every((e) => e.kind === "load" || (e.kind === "copy" && e.arg.kind === "var" && rows.has(e.arg.name)));
-      if ((indexed.has(name) && loads) || (exprs.some((e) => e.kind === "copy") && copies)) {
+      // `undefined` where none was found (`X.find(…)`), else loaded: a row or nothing.
+      const none = (e: Expr) => e.kind === "copy" && e.arg.kind === "const" && e.arg.code === "undefined";
+      const loads = exprs.some((e) => e.kind === "load") && exprs.every((e) => none(e) || (e.kind === "load" && (e.array.kind === "var" || e.array.kind === "outer")));
+      const copies = exprs.every((e) => none(e) || e.kind === "load" || (e.kind === "copy" && e.arg.kind === "var" && rows.has(e.arg.name)));
+      if ((indexed.has(name) && loads) || (exprs.some((e) => e.kind === "copy" && e.arg.kind === "var") && copies)) {
         rows.add(name);
         changed = true;
       }

@@ -95,6 +95,10 @@ export const ROW_INGREDIENTS: Ingredient[] = [
   const kept = X.filter((row) => row[0] > -0.5);
   for (const r of kept) s += r[1] * x[1] * c * ${k};
 }` },
+  { id: "rows-find", categories: ["row-callback", "branch"], code: ({ k }) => `{
+  const found = X.find((row) => row[1] > 0.2);
+  s += found ? found[0] * x[0] * ${k} + found.length * c : c * c;
+}` },
   { id: "rows-array-from", categories: ["row-callback"], code: ({ k }) => `s += Array.from(X, (row) => row[0] * x[0] + row[2] * c).reduce((a, e) => a + e * e, 0) * ${k};` },
   { id: "rows-slice-at", categories: ["row-copy", "row-index"], code: ({ k, j }) => `{
   const tail = X.slice(1);
