@@ -5,6 +5,7 @@
 import { describe, expect, it } from "vitest";
 import { transform } from "../compiler/index.js";
 import { inlineSmallCallees } from "../compiler/lower/index.js";
+import { centralGradient } from "./helpers/finite-diff.js";
 import { close, compile } from "./helpers/identity-programs.js";
 
 type Data = number[][] | Float64Array[];
@@ -96,15 +97,7 @@ const POINTS = [
 
 const sources = (name: string) => `${PROGRAMS[name]}\nexport { f };\nexport const g = grad(f);\nexport const h = hessian(f);\nexport const jv = jvp(f);\n`;
 
-function differenced(f: (w: number[]) => number, w: number[], h = 1e-6): number[] {
-  return w.map((_, j) => {
-    const up = w.slice();
-    const down = w.slice();
-    up[j] += h;
-    down[j] -= h;
-    return (f(up) - f(down)) / (2 * h);
-  });
-}
+const differenced = centralGradient;
 
 const rowsOf = (typed: boolean, width: number): Data => XS.map((row) => (typed ? Float64Array.from(row.slice(0, width)) : row.slice(0, width)));
 
