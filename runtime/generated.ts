@@ -125,6 +125,20 @@ export function vjpOf(fn: unknown, name: string): Vjp {
   return vjp;
 }
 
+/**
+ * The adjoint an attached callee's rule gives for an argument the caller read as an element of
+ * an array of numbers. In untyped JavaScript that element may be a row (`rowDot(w, X[i])`
+ * differentiated by X), whose adjoint cannot be added to a number: refused, not summed as strings.
+ */
+export function numberAdjoint(adjoint: unknown): number {
+  if (typeof adjoint === "number") return adjoint;
+  if (adjoint === undefined || adjoint === null) return 0;
+  throw new Error(
+    "adjoint: a customGrad or differentiable function gave an array adjoint for an element the caller reads as a number: " +
+      "an array of arrays is read as data, never differentiated (keep the rows in one flat Float64Array, indexed rows[k * n + j], to differentiate them)",
+  );
+}
+
 /** The head gradient of a gradient entry point's result. */
 export function seed(value: unknown, name: string): number | NumericArray {
   return seedFor(value, `grad(${name})`);

@@ -5,6 +5,7 @@
 import { describe, expect, it } from "vitest";
 import { transform } from "../compiler/index.js";
 import { inlineSmallCallees } from "../compiler/lower/index.js";
+import { centralGradient } from "./helpers/finite-diff.js";
 import { close, compile } from "./helpers/identity-programs.js";
 
 type Data = number[][] | Float64Array[];
@@ -65,9 +66,22 @@ const PROGRAMS: Record<string, string> = {
     });
     return s;
   }`,
+  // X[k].slice() crashed the gradient (the copy had no adjoint); a helper taking a row by row.reduce(…) was not seen to take one.
+  elementCopies: `function predict(w, row) { return row.reduce((s, v, j) => s + v * w[j], 0); }
+  function f(w, X, ys) {
+    let s = 0;
+    for (let k = 0; k < X.length; k++) {
+      const r = X[k].slice();
+      r[0] = w[0] * w[1];
+      s += (r[0] * r[1] + r[2] * w[2] - ys[k]) ** 2 + Math.sin(predict(w, X[k]));
+    }
+    const t = X[0].slice(1);
+    t[0] = w[2] * t[0];
+    return s + t[0] * t[1];
+  }`,
 };
 
-const SIZES: Record<string, number> = { indexed: 3, rowVariable: 3, pattern: 3, mapReduce: 3, helpers: 3, forEachDestructured: 3, copies: 3 };
+const SIZES: Record<string, number> = { indexed: 3, rowVariable: 3, pattern: 3, mapReduce: 3, helpers: 3, forEachDestructured: 3, copies: 3, elementCopies: 3 };
 const XS = [
   [0.5, -1, 2],
   [1.5, 0.25, -0.5],
@@ -83,15 +97,7 @@ const POINTS = [
 
 const sources = (name: string) => `${PROGRAMS[name]}\nexport { f };\nexport const g = grad(f);\nexport const h = hessian(f);\nexport const jv = jvp(f);\n`;
 
-function differenced(f: (w: number[]) => number, w: number[], h = 1e-6): number[] {
-  return w.map((_, j) => {
-    const up = w.slice();
-    const down = w.slice();
-    up[j] += h;
-    down[j] -= h;
-    return (f(up) - f(down)) / (2 * h);
-  });
-}
+const differenced = centralGradient;
 
 const rowsOf = (typed: boolean, width: number): Data => XS.map((row) => (typed ? Float64Array.from(row.slice(0, width)) : row.slice(0, width)));
 
@@ -147,12 +153,26 @@ describe("arrays of arrays read as data", () => {
     for (const x of [0.3, -1.1]) expect(m.g3(x, T)).toBeCloseTo(T.flat(2).reduce((acc, v) => acc + v * v * Math.cos(x * v), 0), 10);
   });
 
+  it("reads the row X.find(…) found, or none (it was refused as an array on one path and a number on another)", async () => {
+    const m = await compile<{ g: (w: number[], X: number[][]) => number[] }>(
+      `function f(w, X) { const r = X.find((row) => row[0] > w[0]); return r ? r[1] * w[0] * w[0] + r[0] * w[1] : w[1] * w[1]; }
+      export const g = grad(f);`,
+      "rows-find.js",
+    );
+    close(m.g([0.5, 2], [[0, 2], [3, 4]]), [4, 3]);
+    close(m.g([5, 2], [[1, 2], [3, 4]]), [0, 4]);
+  });
+
   const refusals: [string, string, RegExp][] = [
     ["by the rows", "function f(W, x) { let s = 0; for (let i = 0; i < W.length; i++) s += W[i][0] * x; return s; }\nexport const g = grad(f);", /a row of 'W', an array of arrays that carries a gradient/],
     ["by the rows, taken apart", "function f(x, W) { let s = 0; for (const [a, b] of W) s += a * x + b; return s; }\nexport const g = grad(f, { wrt: [0, 1] });", /a row of 'W', an array of arrays that carries a gradient/],
     ["a row written", "function f(x, xs) { let s = 0; for (const row of xs) { row[0] = x; s += row[0] * x; } return s; }\nexport const g = grad(f);", /'row', a row of 'xs', written/],
     ["a row pushed to", "function f(x, xs) { const row = xs[0]; row.push(x); return row[0] * x; }\nexport const g = grad(f);", /a row of 'xs', written/],
     ["a differentiated array written while rows are read", "function f(w, xs) { w[0] = 2 * w[0]; let s = 0; for (const row of xs) s += row[0] * w[0]; return s; }\nexport const g = grad(f);", /writes into 'w', which one of the rows may be/],
+    // Found by test/property-rows.test.ts: a method writing an element in place was not seen as a row written (a customGrad rule reading that row later read it reversed).
+    ["an element reversed in place", "import { customGrad } from \"adjoint\";\nconst rowDot = customGrad((w, r) => w * r[0], ([w, r], value, dvalue) => [dvalue * r[0], undefined]);\nfunction f(w, X) { const s = rowDot(w, X[1]); X[1].reverse(); return s; }\nexport const g = grad(f);", /a row of 'X', written/],
+    ["an element filled", "function f(x, X) { X[1].fill(x); return X[1][0] * x; }\nexport const g = grad(f);", /a row of 'X', written/],
+    ["a row only written", "function f(x, X) { const row = X[0]; row[1] = 2; return x * x; }\nexport const g = grad(f);", /'row', a row of 'X', written/],
     ["a row given to a helper that writes it", "function zero(r) { r[0] = 0; return Math.exp(r[1]) + Math.log(2 + r[1]); }\nfunction f(w, X) { let s = 0; for (let i = 0; i < X.length; i++) s += zero(X[i]) * w; return s; }\nexport const g = grad(f);", /given to 'zero', which writes into it/],
     ["an element of an array declared of numbers taken apart", "function f(x: number, xs: number[]): number { let t = 0; for (const [a, b] of xs) t += a * b * x; return t; }\nexport const g = grad(f);", /'xs' is declared an array of numbers/],
   ];

@@ -22,15 +22,9 @@
 // CI runs a few programs. On demand, EFFECT_PROGRAMS=10000 npm run test:effects runs more,
 // collects every failure instead of stopping at the first, minimizes each and prints a
 // per-category summary. EFFECT_SEED (and EFFECT_PATH, from a failure's report) replay.
-import { transformSync } from "@babel/core";
 import fc from "fast-check";
-import { mkdirSync, writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
-import { pathToFileURL } from "node:url";
 import { describe, expect, it } from "vitest";
-import { transform, type Diagnostic } from "../compiler/index.js";
-import adjointBabel from "../compiler/frontends/babel.js";
-import { inlineSmallCallees } from "../compiler/lower/index.js";
+import { compileJs, compileTs, moduleLoader, type Outcome } from "./helpers/effect-compile.js";
 import { expectClose, smoothCentralDifference } from "./helpers/finite-diff.js";
 import { hvpAgrees, nestedOutcome, type NestedOutcome } from "./helpers/nested-effects.js";
 import { newTally, table, type Tally } from "./helpers/effect-tally.js";
@@ -109,52 +103,7 @@ interface Problem {
   detail: string;
 }
 
-type Outcome = { status: "compiled"; code: string } | { status: "refused"; diagnostics: Diagnostic[] } | { status: "crashed"; error: string };
-
-function compileTs(source: string): Outcome {
-  try {
-    const result = transform(source, { filename: "effects.ts", sourceMaps: false });
-    return result.diagnostics.length > 0 ? { status: "refused", diagnostics: result.diagnostics } : { status: "compiled", code: result.code };
-  } catch (error) {
-    return { status: "crashed", error: String((error as Error)?.stack ?? error) };
-  }
-}
-
-/** Through Babel with small callees kept as calls (TypeScript's run inlines them): both paths are checked on each program. */
-function compileJs(source: string): Outcome {
-  const diagnostics: Diagnostic[] = [];
-  const inlining = inlineSmallCallees(false);
-  try {
-    const result = transformSync(source, {
-      filename: "effects.js",
-      babelrc: false,
-      configFile: false,
-      sourceMaps: false,
-      plugins: [[adjointBabel, { onDiagnostics: (found: Diagnostic[]) => diagnostics.push(...found) }]],
-    });
-    return diagnostics.length > 0 ? { status: "refused", diagnostics } : { status: "compiled", code: result?.code ?? "" };
-  } catch (error) {
-    return { status: "crashed", error: String((error as Error)?.stack ?? error) };
-  } finally {
-    inlineSmallCallees(inlining);
-  }
-}
-
-// Generated modules are written to disk and imported, as the other property tests do.
-const dir = resolve(__dirname, "..", ".tmp", "property-effects");
-const loaded = new Map<string, Promise<{ d: (...args: unknown[]) => unknown }>>();
-let written = 0;
-function load(code: string): Promise<{ d: (...args: unknown[]) => unknown }> {
-  let module = loaded.get(code);
-  if (!module) {
-    mkdirSync(dir, { recursive: true });
-    const file = join(dir, `${process.pid}-${++written}.mjs`);
-    writeFileSync(file, code);
-    module = import(pathToFileURL(file).href);
-    loaded.set(code, module);
-  }
-  return module;
-}
+const load = moduleLoader("property-effects");
 
 type ArrayInput = Float64Array | number[];
 interface Point {

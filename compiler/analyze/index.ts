@@ -11,7 +11,8 @@ import type { LoopSnapshot } from "./loop-snapshots.js";
 import { diagnostic, type Diagnostic, type Span } from "../diagnostics.js";
 import { forEachStmt, type Assign, type IRFunction, type Loop, type Stmt } from "../ir/index.js";
 import { activityOf, type AnalysisOptions } from "./activity.js";
-import { callOf, resizedClasses, type Summaries } from "./summaries.js";
+import { resizedClasses } from "./summaries.js";
+import { rowsPassedOn, rowsUnderWrites } from "./rows.js";
 import { pullbackNames, savesOf, type Rematerialized } from "./saves.js";
 import { inferKinds, kindConflicts, type InferredType, type Kinds, type ModuleFacts } from "./types.js";
 
@@ -127,7 +128,7 @@ export function analyze(fn: IRFunction, wrt: Set<number>, filename: string, opti
     ...checkpoints.diagnostics,
     ...kindConflicts(fn, stmts, types).flatMap((s) => (s.loc ? [kindDiagnostic(fn, s, stmts, filename)] : [])),
     ...unknownKinds(fn, stmts, kinds, activity.active, activity.involved, filename),
-    ...rowsUnderWrites(fn, stmts, activity.writtenParams, activity.involved, filename),
+    ...rowsUnderWrites(fn, stmts, { ...activity, isArray, summaries: options.summaries }, filename),
     ...rowsPassedOn(stmts, options.summaries, filename),
   ];
   return {
@@ -203,38 +204,6 @@ function unknownKinds(fn: IRFunction, stmts: Stmt[], { types, conflicts }: Kinds
     const at = { start: s.loc.start ?? 0, end: s.loc.end ?? 0, line: s.loc.line, column: s.loc.column };
     const what = fn.locals.get(arg)?.temp ? "the value" : `'${fn.locals.get(arg)?.source ?? arg}'`;
     out.push(diagnostic("ADJ027", filename, at, `${what} makes a new array here: a copy of it if it is an array, zeros of its length if it is a number`));
-  }
-  return out;
-}
-
-/**
- * A row of an array of arrays is read as data (lower/rows.ts), its values kept as read. A
- * function that also writes into an array that carries a gradient may be writing one of those
- * rows (`f(w, [w])`): the rows' values would change with no derivative to show it.
- */
-function rowsUnderWrites(fn: IRFunction, stmts: Stmt[], writtenParams: Set<string>, involved: Set<string>, filename: string): Diagnostic[] {
-  const written = [...writtenParams].find((p) => involved.has(p));
-  const read = stmts.find((s) => s.kind === "assign" && s.expr.kind === "opaque" && s.expr.row && !s.expr.constant && s.loc);
-  if (written === undefined || !read?.loc) return [];
-  const at = { start: read.loc.start ?? 0, end: read.loc.end ?? 0, line: read.loc.line, column: read.loc.column };
-  const name = fn.locals.get(written)?.source ?? written;
-  return [diagnostic("ADJ016", filename, at, `a row of an array of arrays, read where the function writes into '${name}', which one of the rows may be: adjoint reads rows as data and would miss that write (copy '${name}' before writing into it)`)];
-}
-
-/** A row given to a module function that writes into it or returns it: the row is data, read only. */
-function rowsPassedOn(stmts: Stmt[], summaries: Summaries, filename: string): Diagnostic[] {
-  const rows = new Set(stmts.flatMap((s) => (s.kind === "assign" && s.expr.kind === "opaque" && s.expr.row && s.expr.result === "other" ? [s.target] : [])));
-  const out: Diagnostic[] = [];
-  for (const s of stmts) {
-    const call = callOf(s);
-    if (!call || call.callee.kind !== "local" || !s.loc) continue;
-    const summary = summaries(call.callee);
-    const result = summary?.result;
-    const misused = call.args.findIndex((arg, i) => arg.kind === "var" && rows.has(arg.name) && (!summary || summary.writes.includes(i) || (result?.kind === "param" && result.index === i) || (result?.kind === "mixed" && result.params.includes(i))));
-    if (misused < 0) continue;
-    const at = { start: s.loc.start ?? 0, end: s.loc.end ?? 0, line: s.loc.line, column: s.loc.column };
-    const callee = /Target\d*$|\$/.test(call.callee.key) ? "a function" : `'${call.callee.key}'`;
-    out.push(diagnostic("ADJ016", filename, at, `a row of an array of arrays, given to ${callee}, which writes into it or returns it: adjoint reads an array of arrays as data (copy the row first)`));
   }
   return out;
 }

@@ -124,6 +124,11 @@ export function arrayMethod(l: Lowering, object: t.Expression, property: string,
       return v(array);
     }
   }
+  if (property === "slice" && object.type === "MemberExpression" && object.computed && node.arguments.length <= 2 && node.arguments.every((a) => a.type !== "SpreadElement" && a.type !== "ArgumentPlaceholder")) {
+    // `X[k].slice()`: a copy of an element, a row (lower/rows.ts), as `row.slice()` is.
+    const element = l.value(object);
+    if (element.kind === "var") return l.compute({ kind: "alloc", ctor: "same", arg: element, ...(node.arguments.length > 0 && { range: l.arguments(node.arguments) }) }, target, "array");
+  }
   if (property === "fill" && node.arguments.length === 1 && object.type === "NewExpression") {
     // `new Array(n).fill(0)`
     const array = l.value(object, target);

@@ -75,9 +75,14 @@ function rowNames(fn: IRFunction, arrayParam: (key: string, index: number) => bo
   const assigned = new Map<string, Expr[]>();
   const indexed = new Set<string>();
   forEachStmt(fn.body, (s) => {
+    // Written (`X[k][j] = v`, `X[k].reverse()`): used as an array, so a row, whose writes are refused.
+    if ((s.kind === "store" || s.kind === "fill" || s.kind === "method") && s.array) indexed.add(s.array);
+    if ((s.kind === "assign" || s.kind === "effect") && s.expr.kind === "opaque" && s.expr.writesReceiver && s.expr.args[0]?.kind === "var") indexed.add(s.expr.args[0].name);
     if (s.kind !== "assign" && s.kind !== "effect") return;
     if (s.kind === "assign") assigned.set(s.target, [...(assigned.get(s.target) ?? []), s.expr]);
-    const array = s.expr.kind === "load" ? s.expr.array : s.expr.kind === "prim" && s.expr.op === "length" ? s.expr.args[0] : undefined;
+    // Indexed, its length read, copied whole (`X[k].slice()`) or viewed: used as an array.
+    const e = s.expr;
+    const array = e.kind === "load" ? e.array : e.kind === "prim" && e.op === "length" ? e.args[0] : (e.kind === "alloc" && e.ctor === "same") || e.kind === "view" ? e.arg : undefined;
     if (array?.kind === "var") indexed.add(array.name);
     // Given to a module function that uses that parameter as an array: the value is one.
     if (s.expr.kind === "call" && s.expr.callee.kind === "local") {
@@ -105,9 +110,11 @@ function rowNames(fn: IRFunction, arrayParam: (key: string, index: number) => bo
     changed = false;
     for (const [name, exprs] of assigned) {
       if (rows.has(name) || fn.params.includes(name)) continue;
-      const loads = exprs.every((e) => e.kind === "load" && (e.array.kind === "var" || e.array.kind === "outer"));
-      const copies = exprs.every((e) => e.kind === "load" || (e.kind === "copy" && e.arg.kind === "var" && rows.has(e.arg.name)));
-      if ((indexed.has(name) && loads) || (exprs.some((e) => e.kind === "copy") && copies)) {
+      // `undefined` where none was found (`X.find(…)`), else loaded: a row or nothing.
+      const none = (e: Expr) => e.kind === "copy" && e.arg.kind === "const" && e.arg.code === "undefined";
+      const loads = exprs.some((e) => e.kind === "load") && exprs.every((e) => none(e) || (e.kind === "load" && (e.array.kind === "var" || e.array.kind === "outer")));
+      const copies = exprs.every((e) => none(e) || e.kind === "load" || (e.kind === "copy" && e.arg.kind === "var" && rows.has(e.arg.name)));
+      if ((indexed.has(name) && loads) || (exprs.some((e) => e.kind === "copy" && e.arg.kind === "var") && copies)) {
         rows.add(name);
         changed = true;
       }
@@ -162,6 +169,8 @@ function misusedRow(s: Stmt, isRow: (op: Operand) => boolean): string | undefine
       if (e.kind === "alloc") return undefined;
       // A module function may read a row it is given; analyze/ refuses one that writes or returns it.
       if (e.kind === "call" && e.callee.kind === "local") return undefined;
+      // An attached callee (customGrad, differentiable) gets the row as data: the adjoint its rule gives for it goes nowhere.
+      if (e.kind === "call" && e.callee.kind === "attached") return undefined;
       const args: Operand[] = e.kind === "copy" || e.kind === "stop" || e.kind === "leaf" || e.kind === "shape" ? [e.arg] : e.kind === "view" ? [e.arg, ...e.args] : e.args;
       return args.map(row).find((name) => name !== undefined);
     }
@@ -191,12 +200,16 @@ export function rowContainers(fn: IRFunction): Set<string> {
   return containers;
 }
 
+/** Methods whose receiver is an array (of numbers, for a row): callbacks over it and copies of it. */
+const ARRAY_METHODS = new Set(["map", "reduce", "reduceRight", "forEach", "every", "some", "filter", "find", "findIndex", "slice", "at", "indexOf"]);
+
 const ARRAY_PARAMS = new WeakMap<ModuleContext, Map<string, boolean[]>>();
 
 /**
  * Which parameters a module function uses as arrays, read from its source: indexed, its
- * `.length` read, walked by for…of, taken apart by a pattern, declared an array, or passed on
- * to another function that does.
+ * `.length` read, walked by for…of, taken apart by a pattern, spread, the receiver of a
+ * callback or copying method (`row.reduce(…)`), declared an array, or passed on to another
+ * function that does.
  */
 function arrayParams(ctx: ModuleContext, key: string, depth = 0): boolean[] {
   const known = ARRAY_PARAMS.get(ctx) ?? new Map<string, boolean[]>();
@@ -220,6 +233,8 @@ function arrayParams(ctx: ModuleContext, key: string, depth = 0): boolean[] {
     if (n.type === "MemberExpression" && (n.computed || (n.property.type === "Identifier" && n.property.name === "length"))) at = position(unwrap(n.object as t.Expression));
     else if (n.type === "ForOfStatement") at = position(unwrap(n.right));
     else if (n.type === "VariableDeclarator" && n.id.type === "ArrayPattern" && n.init) at = position(unwrap(n.init));
+    else if (n.type === "SpreadElement") at = position(unwrap(n.argument));
+    else if (n.type === "CallExpression" && n.callee.type === "MemberExpression" && n.callee.property.type === "Identifier" && ARRAY_METHODS.has(n.callee.property.name)) at = position(unwrap(n.callee.object as t.Expression));
     else if (n.type === "CallExpression" && n.callee.type === "Identifier" && ctx.functions.has(n.callee.name)) {
       const inner = arrayParams(ctx, n.callee.name, depth + 1);
       n.arguments.forEach((arg, i) => {

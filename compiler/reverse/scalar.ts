@@ -1,7 +1,7 @@
 // Adjoints of scalar code: primitives by their rule (rules/scalar.ts), attachGrad() leaves,
 // and calls through the callee's pullback.
 import { line } from "../emit/index.js";
-import type { Expr, Stmt } from "../ir/index.js";
+import { forEachStmt, type Expr, type Stmt } from "../ir/index.js";
 import { calleeVjp } from "./forward-sweep.js";
 import { scalarRules } from "../rules/scalar.js";
 import { ruleArg } from "./code.js";
@@ -31,13 +31,16 @@ export function primAdjoint(r: Reverser, site: AdjointSite, expr: Extract<Expr, 
  * the numbers' come back.
  */
 export function callAdjoint(r: Reverser, site: Omit<AdjointSite, "s"> & { s: Stmt }, expr: Extract<Expr, { kind: "call" }>): void {
-  const { s, d, out, contribute, isActive } = site;
+  const { s, d, out, isActive } = site;
   // A local callee's vjp returns adjoints of its active arguments only; an attached one, of all.
   const activeArgs = expr.args.flatMap((arg, i) => (isActive(arg) ? [i] : []));
   const { inPlace, noHead, reverse } = calleeVjp(r, expr);
   const returned = activeArgs.filter((i) => !inPlace.includes(i));
   // A module function's reverse half returns the adjoints of its active arguments that are not in place; an attached pullback, of all.
   const resultIndex = (argIndex: number) => (reverse ? returned.indexOf(argIndex) : argIndex);
+  // Untyped JavaScript may give a customGrad function a row as an element (`rowDot(w, X[i])` by X): its adjoint must be a number.
+  const element = (op: (typeof expr.args)[number]) => expr.callee.kind === "attached" && !r.options.plainStack && op.kind === "var" && r.a.types.get(op.name) === "number" && loadsElement(r, op.name);
+  const contribute = (op: (typeof expr.args)[number], code: string) => site.contribute(op, element(op) ? `${r.options.runtime}.numberAdjoint(${code})` : code);
   // No adjoint reaches a result nobody uses: 0 for a number, none for anything else.
   const head = s.kind === "assign" && r.a.active.has(s.target) ? d : noHead;
   const given = inPlace.map((i) => r.adjoint((expr.args[i] as { name: string }).name));
@@ -53,4 +56,12 @@ export function callAdjoint(r: Reverser, site: Omit<AdjointSite, "s"> & { s: Stm
     out.push(line(`${adjoints} = ${call};`, s.loc));
     for (const argIndex of returned) contribute(expr.args[argIndex], `${adjoints}[${resultIndex(argIndex)}]`);
   }
+}
+
+function loadsElement(r: Reverser, name: string): boolean {
+  let loaded = false;
+  forEachStmt(r.fn.body, (s) => {
+    if (s.kind === "assign" && s.target === name && s.expr.kind === "load") loaded = true;
+  });
+  return loaded;
 }

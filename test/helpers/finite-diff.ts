@@ -40,6 +40,11 @@ export function smoothCentralDifference(
   return Math.abs(forward - backward) <= 1e-2 * (1 + Math.abs(fine)) ? fine : undefined;
 }
 
+/** Each component of f's gradient at w by central differences. */
+export function centralGradient(f: (w: number[]) => number, w: readonly number[], h = 1e-6): number[] {
+  return w.map((_, j) => centralDifference((...v: number[]) => f(v), w, j, h));
+}
+
 function shifted(args: readonly number[], index: number, by: number): number[] {
   const moved = [...args];
   moved[index] += by;
