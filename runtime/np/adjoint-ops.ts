@@ -15,7 +15,7 @@ import { NDArray, type ArrayOrScalar, type Axis, type Index } from "./ndarray.js
 import { mean, rules as reduceRules, sum } from "./reduce.js";
 import { sameShape } from "./shape.js";
 import { broadcastTo, getItem, reshape, rules as shapeRules, transpose } from "./shapeops.js";
-import { fresh, rule, sumToNumber, tangentType, unbroadcast, withJvp, type ArrayMeta, type DualRule, type Jvp } from "./vjp.js";
+import { disown, fresh, rule, sumToNumber, tangentType, unbroadcast, withJvp, type ArrayMeta, type DualRule, type Jvp } from "./vjp.js";
 
 type Value = NDArray | number | undefined;
 type Like = NDArray | ArrayMeta | number | undefined;
@@ -54,7 +54,8 @@ export const rules: Record<string, DualRule> = {
   matchShape: withJvp(rule(["x", "like"], [0], (g, x) => [matchShape(g, x) as NDArray, undefined], [0, 1], [0, 1]), ([dx], x, like, out) =>
     out === x ? (dx as NDArray | undefined) : own(matchShape(dx as Value, like as Like), [dx])),
   // Each contribution has its operand's shape, so the sum has a's (where a is one): a is not read.
-  addAdjoints: withJvp(rule(["a", "b"], [0, 1], (g, _a, b) => [g, matchShape(g, b) as NDArray], [1], [1]), ([da, db], a, b, out) =>
+  // g goes to both operands where they have its shape: no longer owned (vjp.ts), or accumulating one would write the other.
+  addAdjoints: withJvp(rule(["a", "b"], [0, 1], (g, _a, b) => [disown(g), matchShape(g, b) as NDArray], [1], [1]), ([da, db], a, b, out) =>
     out === a ? (da as NDArray | undefined) : out === b ? (db as NDArray | undefined) : own(matchShape(addAdjoints(da as Value, db as Value), out as NDArray), [da, db])),
   orZeros: withJvp(rule(["x", "like"], [0], (g) => [g, undefined], [1], [1]), ([dx], x, _like, out) => (out === x ? (dx as NDArray | undefined) : own(orZeros(dx as Value, out as NDArray), [dx]))),
 };
