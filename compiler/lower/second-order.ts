@@ -114,17 +114,20 @@ function vjpAsOperations(l: Lowering, runtime: string, of: string, rule: NpRule,
   const form = vjpAsOps(of).find((f) => f.adjoints[p] !== undefined && (f.undefinedParams ?? []).every((i) => isUndefined(padded[1 + i])));
   const term = form?.adjoints[p];
   if (!form || term === undefined || uses(term).some((name) => isUndefined(input(name)) && !optional(name))) return undefined;
-  const build = (t: Term): Operand | undefined => {
+  const build = (t: Term, into?: string): Operand | undefined => {
     if (typeof t === "number") return { kind: "const", code: String(t) };
     if (typeof t === "string") return input(t) ?? UNDEFINED;
     const args = t.slice(1).map((u) => build(u as Term));
-    return args.every((a) => a !== undefined) ? operation(l, runtime, t[0], args as Operand[]) : undefined;
+    return args.every((a) => a !== undefined) ? operation(l, runtime, t[0], args as Operand[], into) : undefined;
   };
-  const adjoint = build(term);
   const operand = padded[1 + p];
-  if (!adjoint) return undefined;
   // A number operand's adjoint is a number: matched to it even where the form says the shape is right.
-  if (!isUndefined(operand) && (!form.unmatched?.includes(p) || result === "number")) return operation(l, runtime, "matchShape", [adjoint, operand], target, result);
+  const matched = !isUndefined(operand) && (!form.unmatched?.includes(p) || result === "number");
+  // An operation's result goes to the target itself; an argument passed through is copied, so the target is known an NDArray (kindOf).
+  const adjoint = build(term, matched || typeof term !== "object" ? undefined : target);
+  if (!adjoint) return undefined;
+  if (matched) return operation(l, runtime, "matchShape", [adjoint, operand], target, result);
+  if (typeof term === "object") return adjoint;
   const copied = l.compute({ kind: "copy", arg: adjoint }, target);
   if (result === "ndarray" && copied.kind === "var") l.ndarrays.add(copied.name);
   return copied;
