@@ -1,5 +1,5 @@
 // Third order (and fourth) of NDArray code: a gradient differentiated by reverse mode again
-// reads each rule's vjp as np operations (runtime/np/adjoint-ops.ts), so it is plain NDArray
+// reads each rule's vjp as np operations (runtime/np/vjp-ops.ts), so it is plain NDArray
 // code every mode differentiates once more. Checked at three points each: d³f/ds³ against
 // central differences of the compiled second derivative (h = 1e-5, relative 1e-6) and against
 // its closed form (relative 1e-10); mixed third derivatives by an NDArray (hvp, hessian, jvp
