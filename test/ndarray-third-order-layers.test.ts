@@ -101,13 +101,14 @@ const cases: Record<string, Case> = {
   return np.sum(rows).item() + np.sum(np.square(np.mean(np.cos(u), 0))).item() + np.sum(np.logsumexp(u, 1)).item()
     + np.sum(np.mul(np.min(np.tanh(u), 0, true), np.logsumexp(u, 0, true))).item() + np.mean(np.exp(np.mean(u, [0, 1], true))).item();`,
   },
-  "reshape, transpose, squeeze, expandDims, getItem, broadcastTo, outer chains": {
+  "reshape, transpose, squeeze, expandDims, getItem, broadcastTo, astype, outer chains": {
     body: `const u = np.reshape(np.transpose(np.mul(X, s)), [2, 6]);
   const v = np.squeeze(np.expandDims(np.tanh(u), 0));
   const w = np.transpose(np.reshape(v, [2, 3, 2]), [2, 0, 1]);
   return np.sum(np.matmul(v.T, np.sin(v))).item() + np.sum(np.square(np.getItem(np.ravel(w), "1:9"))).item()
     + np.dot(np.flatten(u), np.flatten(np.exp(u))).item() + np.sum(np.outer(np.getItem(u, [0]), np.sin(np.getItem(u, [1])))).item()
-    + np.sum(np.mul(np.broadcastTo(np.sum(np.sin(u), 0), [3, 6]), np.cos(np.sum(u)))).item();`,
+    + np.sum(np.mul(np.broadcastTo(np.sum(np.sin(u), 0), [3, 6]), np.cos(np.sum(u)))).item()
+    + np.sum(np.exp(np.astype(u, "float64"))).item();`,
   },
 };
 

@@ -31,7 +31,7 @@ const uses: Record<string, string> = {
   orZeros: "np.orZeros(np.square(x), x)",
   sumBack: "np.mul(np.sumBack(np.sum(np.square(x), 1), x, 1), x)", meanBack: "np.mul(np.meanBack(np.mean(np.square(x), 0, true), x, 0, true), x)",
   reshapeLike: "np.square(np.reshapeLike(np.reshape(np.sin(x), [6]), x))", transposeBack: "np.matmul(x, np.transposeBack(np.sin(x)))",
-  getItemBack: "np.square(np.getItemBack(np.getItem(x, [1]), x, [1]))",
+  getItemBack: "np.square(np.getItemBack(np.getItem(x, [1]), x, [1]))", astypeLike: "np.square(np.astypeLike(np.sin(x), x))",
   matmulAdjointA: "np.matmulAdjointA(x, np.matmul(np.transpose(x), x), x)", matmulAdjointB: "np.matmulAdjointB(x, np.sin(x), np.matmul(np.transpose(x), x))",
   dotAdjointA: "np.dotAdjointA(x, np.matmul(np.transpose(x), x), x)", dotAdjointB: "np.dotAdjointB(x, np.sin(x), np.matmul(np.transpose(x), x))",
   outerAdjointA: "np.outerAdjointA(np.outer(np.reshape(x, [6]), np.reshape(x, [6])), np.reshape(np.sin(x), [6]), x)",

@@ -10,7 +10,7 @@
 // of each rule's vjp as operations is vjp-ops.ts; matmul's, dot's and outer's adjoints are
 // adjoint-ops-linalg.ts.
 import { full, zerosLike } from "./create.js";
-import { add, copy, elementwise } from "./elementwise.js";
+import { add, astype, copy, elementwise } from "./elementwise.js";
 import { NDArray, type ArrayOrScalar, type Axis, type Index } from "./ndarray.js";
 import { mean, rules as reduceRules, sum } from "./reduce.js";
 import { sameShape } from "./shape.js";
@@ -75,6 +75,9 @@ export const transposeBack = (g: NDArray, axes?: readonly number[]): NDArray => 
 /** `g` written into zeros of x's shape at `index`: getItem's vjp; its adjoint is `getItem(h, index)`. */
 export const getItemBack = (g: NDArray, x: NDArray | ArrayMeta, index: Index | readonly Index[]): NDArray => shapeRules.getItem.vjp(g, x, index)[0] as NDArray;
 
+/** `g` in like's dtype: astype's vjp, and its own adjoint's (the other way round). */
+export const astypeLike = (g: NDArray, like: NDArray | ArrayMeta): NDArray => (g.dtype === like.dtype ? g : astype(g, like.dtype));
+
 /** A number adjoint of an array reduction's output as a 0-d array. */
 const asArray = (g: NDArray | number): NDArray => (typeof g === "number" ? full([], g) : g);
 
@@ -92,6 +95,7 @@ Object.assign(rules, {
   meanBack: withJvp(rule(["g", "x", "axis", "keepdims"], [0], (h, g, _x, axis, keepdims) => [fresh(matchShape(mean(h, axis, keepdims), g) as NDArray), undefined, undefined, undefined], [0, 2, 3], [0]), viewOrOwn(meanBack)),
   reshapeLike: withJvp(rule(["g", "like"], [0], (h, g) => [reshapeLike(h, g), undefined], [0], [0]), viewOrOwn(reshapeLike)),
   transposeBack: withJvp(rule(["g", "axes"], [0], (h, _g, axes) => [transpose(h, axes), undefined], [1]), viewOrOwn(transposeBack)),
+  astypeLike: withJvp(rule(["g", "like"], [0], (h, g) => [astypeLike(h, g), undefined], [0], [0]), viewOrOwn(astypeLike)),
   getItemBack: withJvp(rule(["g", "x", "index"], [0], (h, _g, _x, index) => [getItem(h, index), undefined, undefined], [2]), viewOrOwn(getItemBack)),
 });
 

@@ -17,7 +17,7 @@ export {
 export { sum, mean, prod, max, min, argmax, argmin, all, any } from "./reduce.js";
 export { softmax, logSoftmax, logsumexp } from "./softmax.js";
 export {
-  matchShape, addAdjoints, orZeros, sumBack, meanBack, reshapeLike, transposeBack, getItemBack, maximumPicksA, minimumPicksA, clipPassesX, tieShares,
+  matchShape, addAdjoints, orZeros, astypeLike, sumBack, meanBack, reshapeLike, transposeBack, getItemBack, maximumPicksA, minimumPicksA, clipPassesX, tieShares,
 } from "./adjoint-ops.js";
 export { matmulAdjointA, matmulAdjointB, dotAdjointA, dotAdjointB, outerAdjointA, outerAdjointB } from "./adjoint-ops-linalg.js";
 export { vjpOps, withoutOps } from "./vjp-ops.js";

@@ -7,14 +7,14 @@ import { dot, matmul, outer } from "./linalg.js";
 import { mean, sum } from "./reduce.js";
 import { getItem, transpose } from "./shapeops.js";
 import {
-  addAdjoints, clipPassesX, getItemBack, matchShape, maximumPicksA, meanBack, minimumPicksA, orZeros, reshapeLike, sumBack, tieShares, transposeBack,
+  addAdjoints, astypeLike, clipPassesX, getItemBack, matchShape, maximumPicksA, meanBack, minimumPicksA, orZeros, reshapeLike, sumBack, tieShares, transposeBack,
 } from "./adjoint-ops.js";
 import * as products from "./adjoint-ops-linalg.js";
 
 /** What generated code calls as `secondOrder.ops.R(…)`: np's operations that `vjpOps` uses, and those of adjoint-ops*.ts. */
 export const ops: Readonly<Record<string, (...args: any[]) => unknown>> = Object.freeze({ // eslint-disable-line @typescript-eslint/no-explicit-any
   neg, add, sub, mul, div, exp, log, sqrt, sin, cos, sinh, cosh, pow, sign, where, equal, greater, less, sum, mean, transpose, getItem, matmul, dot, outer,
-  matchShape, addAdjoints, orZeros, sumBack, meanBack, reshapeLike, transposeBack, getItemBack, maximumPicksA, minimumPicksA, clipPassesX, tieShares,
+  matchShape, addAdjoints, orZeros, astypeLike, sumBack, meanBack, reshapeLike, transposeBack, getItemBack, maximumPicksA, minimumPicksA, clipPassesX, tieShares,
   matmulAdjointA: products.matmulAdjointA, matmulAdjointB: products.matmulAdjointB, dotAdjointA: products.dotAdjointA,
   dotAdjointB: products.dotAdjointB, outerAdjointA: products.outerAdjointA, outerAdjointB: products.outerAdjointB,
 });
@@ -83,6 +83,8 @@ export const vjpOps: Readonly<Record<string, VjpOps | readonly VjpOps[]>> = Obje
     },
   },
   copy: unary("dout"),
+  astype: shaped(["astypeLike", "dout", "x"]),
+  astypeLike: shaped(["astypeLike", "dout", "g"]),
   // Over every axis, the adjoint broadcast to x (the common `sum(x)`); along axes, spread back.
   sum: [{ adjoints: { 0: "dout" }, undefinedParams: [1, 2] }, shaped(spread("dout"))],
   mean: shaped(["meanBack", "dout", "x", "axis", "keepdims"]),
@@ -124,5 +126,4 @@ export const withoutOps: Readonly<Record<string, string>> = Object.freeze({
   stack: "its vjp gives a list of adjoints",
   prod: "its vjp divides by x where no element is zero and takes prefix products where one is",
   norm: "its vjp depends on ord case by case",
-  astype: "its vjp converts to the operand's dtype, which no operation takes",
 });

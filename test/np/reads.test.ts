@@ -57,6 +57,7 @@ const cases: [string, unknown[], (...args: any[]) => np.NDArray][] = [ // eslint
   ["meanBack", [np.sum(x, 0, true), x, 0, true], np.meanBack as (g: np.NDArray, x: np.NDArray) => np.NDArray],
   ["reshapeLike", [np.ravel(x), x], np.reshapeLike],
   ["transposeBack", [w, [1, 0]], np.transposeBack],
+  ["astypeLike", [x, np.astype(x, "float32")], np.astypeLike],
   ["getItemBack", [row, x, [1]], np.getItemBack],
 ];
 
