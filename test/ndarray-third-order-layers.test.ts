@@ -10,7 +10,8 @@ import { resolve } from "node:path";
 import * as np from "adjoint/np";
 import { describe, expect, it } from "vitest";
 import { expectClose } from "./helpers/finite-diff.js";
-import { dot, flat, lastCompiled, loadModule } from "./helpers/ndarray-modules.js";
+import { lastCompiled, loadModule } from "./helpers/ndarray-modules.js";
+import { checkMixedThird, mixedThirdSource } from "./helpers/mixed-third.js";
 
 const dir = resolve(__dirname, "..", ".tmp", "ndarray-third-order-layers");
 const header = `import { grad, hvp, hessian, jvp, valueAndGrad } from "adjoint";
@@ -145,46 +146,11 @@ describe("third and fourth order of NDArray layers by a number", () => {
 
 describe("mixed third derivatives of the MLP by an NDArray", () => {
   it("hvp, hessian and grad of df/ds, and jvp of d²f/ds², against differences and each other", async () => {
-    const m = await loadModule(
-      dir,
-      header,
-      `function loss(w1: np.NDArray, s: number): number {
+    const m = await loadModule(dir, header, mixedThirdSource(`function f(w1: np.NDArray, s: number): number {
   const h = np.tanh(np.add(np.matmul(np.mul(X, s), w1), B1));
   return np.mean(np.square(np.sub(np.matmul(h, W2), Y))).item();
-}
-/** d loss / ds: a function of w1 whose Hessian is a third derivative of loss. */
-function slope(w1: np.NDArray, s: number): number {
-  return grad(loss, { wrt: 1 })(w1, s);
-}
-export const gradSlope = grad(slope);
-export const hvpSlope = hvp(slope);
-export const hessianSlope = hessian(slope);
-export const D2 = grad(grad(loss, { wrt: 1 }), { wrt: 1 });
-export const jvpD2 = jvp(grad(grad(loss, { wrt: 1 }), { wrt: 1 }), { wrt: 0 });
-export const gradD2 = grad(grad(grad(loss, { wrt: 1 }), { wrt: 1 }), { wrt: 0 });
-`,
-    );
-    type Fn = (...a: unknown[]) => unknown;
-    const [gradSlope, hvpSlope, hessianSlope, D2, jvpD2, gradD2] = [m.gradSlope, m.hvpSlope, m.hessianSlope, m.D2, m.jvpD2, m.gradD2] as Fn[];
+}`));
     np.random.seed(7);
-    const w0 = np.random.normal(0, 0.5, [3, 5]);
-    for (const s of points) {
-      const [u, v] = [np.random.normal(0, 1, [3, 5]), np.random.normal(0, 1, [3, 5])];
-      const at = `at s = ${s}`;
-      const shifted = (e: number) => np.add(w0, np.mul(v, e));
-      const hv = flat(hvpSlope(w0, s, v));
-      const [up, down] = [flat(gradSlope(shifted(h), s)), flat(gradSlope(shifted(-h), s))];
-      hv.forEach((value, j) => expectClose(value, (up[j] - down[j]) / (2 * h), { rtol: 1e-6, atol: 1e-8, label: `hvp(slope)[${j}] vs differences of grad(slope) ${at}` }));
-      expectClose(dot(u, hvpSlope(w0, s, v)), dot(v, hvpSlope(w0, s, u)), { rtol: 1e-9, atol: 1e-11, label: `<u, H v> = <v, H u> ${at}` });
-      const hessian = hessianSlope(w0, s) as np.NDArray;
-      expect(hessian.shape).toEqual([3, 5, 3, 5]);
-      const rows = flat(hessian);
-      for (let i = 0; i < 15; i++) for (let j = 0; j < i; j++) expectClose(rows[i * 15 + j], rows[j * 15 + i], { rtol: 1e-9, atol: 1e-11, label: `hessian(slope) symmetric [${i}, ${j}] ${at}` });
-      expectClose(dot(v, hessian.reshape(15, 15).get(4)), hv[4], { rtol: 1e-9, atol: 1e-11, label: `hessian(slope) row 4 = hvp ${at}` });
-      const [value, tangent] = jvpD2(w0, s, v) as [number, number];
-      expectClose(value, D2(w0, s) as number, { rtol: 1e-12, atol: 1e-14, label: `jvp's value is d2 ${at}` });
-      expectClose(tangent, ((D2(shifted(h), s) as number) - (D2(shifted(-h), s) as number)) / (2 * h), { rtol: 1e-6, atol: 1e-8, label: `jvp of d2 vs differences ${at}` });
-      expectClose(tangent, dot(gradD2(w0, s), v), { rtol: 1e-9, atol: 1e-11, label: `jvp of d2 = <grad of d2, v> ${at}` });
-    }
+    checkMixedThird(m, () => np.random.normal(0, 0.5, [3, 5]), points, h);
   });
 });
