@@ -9,7 +9,7 @@ import { provide } from "./ndarray-slot.js";
 import { helperTangents, vjpTangents, type SecondOrderRule } from "./np/second-order.js";
 import type { AdjointRule } from "./np/vjp.js";
 import * as fused from "./np/fused.js";
-import { ops } from "./np/adjoint-ops.js";
+import { ops } from "./np/vjp-ops.js";
 
 /**
  * `acc + x` for NDArray adjoints. The first contribution is kept as it is, not copied: a

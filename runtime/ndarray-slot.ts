@@ -36,7 +36,7 @@ export interface SecondOrderTables {
   readonly adjoints: Readonly<Record<string, AdjointRule>>;
   readonly vjpTangents: Readonly<Record<string, SecondOrderRule>>;
   readonly helperTangents: Readonly<Record<string, Jvp>>;
-  /** np's operations by rule name, for a gradient written as operations (np/adjoint-ops.ts). */
+  /** np's operations by rule name, for a gradient written as operations (np/vjp-ops.ts). */
   readonly ops: Readonly<Record<string, (...args: any[]) => unknown>>; // eslint-disable-line @typescript-eslint/no-explicit-any
 }
 

@@ -1,5 +1,5 @@
 // Third order (and fourth) of NDArray code: a gradient differentiated by reverse mode again
-// reads each rule's vjp as np operations (runtime/np/adjoint-ops.ts), so it is plain NDArray
+// reads each rule's vjp as np operations (runtime/np/vjp-ops.ts), so it is plain NDArray
 // code every mode differentiates once more. Checked at three points each: d³f/ds³ against
 // central differences of the compiled second derivative (h = 1e-5, relative 1e-6) and against
 // its closed form (relative 1e-10); mixed third derivatives by an NDArray (hvp, hessian, jvp
@@ -10,12 +10,12 @@ import * as np from "adjoint/np";
 import { describe, expect, it } from "vitest";
 import { transform } from "../compiler/index.js";
 import { expectClose } from "./helpers/finite-diff.js";
-import { dot, flat, loadModule } from "./helpers/ndarray-modules.js";
+import { flat, loadModule } from "./helpers/ndarray-modules.js";
+import { checkMixedThird, mixedThirdSource } from "./helpers/mixed-third.js";
 
 const dir = resolve(__dirname, "..", ".tmp", "ndarray-third-order");
 const header = `import { grad, hvp, hessian, jvp } from "adjoint";\nimport * as np from "adjoint/np";\n`;
 
-type Fn = (...a: unknown[]) => unknown;
 const sigmoid = (u: number) => 1 / (1 + Math.exp(-u));
 
 interface Case {
@@ -57,68 +57,27 @@ describe("third order of NDArray code by a number", () => {
 
 describe("mixed third derivatives by an NDArray", () => {
   it("hvp, hessian, jvp and grad of second-order functions agree with differences and with each other", async () => {
-    const m = await loadModule(
-      dir,
-      header,
-      `function f(x: np.NDArray, s: number): number {
+    const m = await loadModule(dir, header, mixedThirdSource(`function f(x: np.NDArray, s: number): number {
   return np.sum(np.log1p(np.exp(np.mul(np.tanh(x), s)))).item();
-}
-/** df/ds: a function of x whose Hessian is a third derivative of f. */
-function slope(x: np.NDArray, s: number): number {
-  return grad(f, { wrt: 1 })(x, s);
-}
-export const gradSlope = grad(slope);
-export const hvpSlope = hvp(slope);
-export const hessianSlope = hessian(slope);
-export const hvpF = hvp(f);
-export const D2 = grad(grad(f, { wrt: 1 }), { wrt: 1 });
-export const jvpD2 = jvp(grad(grad(f, { wrt: 1 }), { wrt: 1 }), { wrt: 0 });
-export const gradD2 = grad(grad(grad(f, { wrt: 1 }), { wrt: 1 }), { wrt: 0 });
-`,
-    );
-    const [gradSlope, hvpSlope, hessianSlope, hvpF, D2, jvpD2, gradD2] = [m.gradSlope, m.hvpSlope, m.hessianSlope, m.hvpF, m.D2, m.jvpD2, m.gradD2] as Fn[];
+}`));
     np.random.seed(3);
-    for (const s of points) {
-      const x0 = np.random.normal(0, 1, [2, 3]);
-      const [u, v] = [np.random.normal(0, 1, [2, 3]), np.random.normal(0, 1, [2, 3])];
-      const at = `at s = ${s}`;
-      const shifted = (e: number) => np.add(x0, np.mul(v, e));
-      // H(slope) v, against differences of slope's gradient along v, and of hvp(f) along s.
-      const hv = flat(hvpSlope(x0, s, v));
-      const alongV = [flat(gradSlope(shifted(h), s)), flat(gradSlope(shifted(-h), s))];
-      const alongS = [flat(hvpF(x0, s + h, v)), flat(hvpF(x0, s - h, v))];
-      hv.forEach((value, j) => {
-        expectClose(value, (alongV[0][j] - alongV[1][j]) / (2 * h), { rtol: 1e-6, atol: 1e-8, label: `hvp(slope)[${j}] vs differences of grad(slope) ${at}` });
-        expectClose(value, (alongS[0][j] - alongS[1][j]) / (2 * h), { rtol: 1e-6, atol: 1e-8, label: `hvp(slope)[${j}] vs differences of hvp(f) along s ${at}` });
-      });
-      expectClose(dot(u, hvpSlope(x0, s, v)), dot(v, hvpSlope(x0, s, u)), { rtol: 1e-9, atol: 1e-11, label: `<u, H v> = <v, H u> ${at}` });
-      const hessian = hessianSlope(x0, s) as np.NDArray;
-      expect(hessian.shape).toEqual([2, 3, 2, 3]);
-      const rows = flat(hessian);
-      for (let i = 0; i < 6; i++) for (let j = 0; j < 6; j++) expectClose(rows[i * 6 + j], rows[j * 6 + i], { rtol: 1e-9, atol: 1e-11, label: `hessian(slope) symmetric [${i}, ${j}] ${at}` });
-      expectClose(dot(v, hessian.reshape(6, 6).get(0)), flat(hvpSlope(x0, s, v))[0], { rtol: 1e-9, atol: 1e-11, label: `hessian(slope) row 0 = hvp ${at}` });
-      // d/dx of d²f/ds² along v: forward over reverse over reverse, reverse three times, differences.
-      const [value, tangent] = jvpD2(x0, s, v) as [number, number];
-      expectClose(value, D2(x0, s) as number, { rtol: 1e-12, atol: 1e-14, label: `jvp's value is d2 ${at}` });
-      expectClose(tangent, ((D2(shifted(h), s) as number) - (D2(shifted(-h), s) as number)) / (2 * h), { rtol: 1e-6, atol: 1e-8, label: `jvp of d2 vs differences ${at}` });
-      expectClose(tangent, dot(gradD2(x0, s), v), { rtol: 1e-9, atol: 1e-11, label: `jvp of d2 = <grad of d2, v> ${at}` });
-    }
+    checkMixedThird(m, () => np.random.normal(0, 1, [2, 3]), points, h);
   });
 });
 
 describe("what third order refuses", () => {
-  it("a rule whose vjp is not written as operations (matmul), located, naming it", () => {
+  it("a rule whose vjp has no operations form (prod), located, naming it and why", () => {
     const source = `${header}const x = np.array([[1, 0.5], [-0.3, 2]]);
-function mlp(s: number): number {
+function product(s: number): number {
   const h = np.tanh(np.matmul(x, np.mul(np.array([0.2, -0.4]), s)));
-  return np.sum(np.mul(h, h)).item();
+  return np.prod(np.mul(h, h)).item();
 }
-export const second = grad(grad(mlp));
-export const third = grad(grad(grad(mlp)));
+export const second = grad(grad(product));
+export const third = grad(grad(grad(product)));
 `;
     const { diagnostics } = transform(source, { filename: "third.ts" });
     expect(diagnostics.map((d) => d.code)).toEqual(["ADJ016"]);
-    expect(diagnostics[0].message).toContain("the vjp of matmul is not yet written as np operations");
+    expect(diagnostics[0].message).toContain("the vjp of prod (its vjp divides by x where no element is zero and takes prefix products where one is) is not written as np operations");
     expect(diagnostics[0].line).toBe(9);
   });
 });

@@ -29,6 +29,13 @@ const uses: Record<string, string> = {
   item: "np.mul(np.sum(np.square(x)).item(), x)",
   matchShape: "np.mul(np.matchShape(np.sum(np.square(x), 0), x), x)", addAdjoints: "np.addAdjoints(np.square(x), np.sin(x))",
   orZeros: "np.orZeros(np.square(x), x)",
+  sumBack: "np.mul(np.sumBack(np.sum(np.square(x), 1), x, 1), x)", meanBack: "np.mul(np.meanBack(np.mean(np.square(x), 0, true), x, 0, true), x)",
+  reshapeLike: "np.square(np.reshapeLike(np.reshape(np.sin(x), [6]), x))", transposeBack: "np.matmul(x, np.transposeBack(np.sin(x)))",
+  getItemBack: "np.square(np.getItemBack(np.getItem(x, [1]), x, [1]))", astypeLike: "np.square(np.astypeLike(np.sin(x), x))",
+  matmulAdjointA: "np.matmulAdjointA(x, np.matmul(np.transpose(x), x), x)", matmulAdjointB: "np.matmulAdjointB(x, np.sin(x), np.matmul(np.transpose(x), x))",
+  dotAdjointA: "np.dotAdjointA(x, np.matmul(np.transpose(x), x), x)", dotAdjointB: "np.dotAdjointB(x, np.sin(x), np.matmul(np.transpose(x), x))",
+  outerAdjointA: "np.outerAdjointA(np.outer(np.reshape(x, [6]), np.reshape(x, [6])), np.reshape(np.sin(x), [6]), x)",
+  outerAdjointB: "np.outerAdjointB(np.outer(np.reshape(x, [6]), np.reshape(x, [6])), np.sin(x), x)",
   softmax: "np.mul(np.softmax(np.mul(x, 3)), x)", logSoftmax: "np.mul(np.logSoftmax(np.mul(x, 3), 0), x)",
   logsumexp: "np.mul(np.logsumexp(np.mul(x, 3), 1, true), x)",
 };

@@ -18,7 +18,7 @@ import { optimize } from "../optimize/index.js";
 import { analyzedWithoutCopies } from "../optimize/aliases.js";
 import { reverseFunction, reverseRefusals } from "../reverse/index.js";
 import { forwardFunction, forwardRefusals } from "../forward/index.js";
-import { derivedOf } from "../rules/np.js";
+import { derivedOf, whyNoOps } from "../rules/np.js";
 import { flatGradientParams, recordOf, recordWrapper, typeOfKind, unpacked } from "./record-entries.js";
 import type { Summary } from "../analyze/summaries.js";
 import { MadeGradients } from "./made-gradients.js";
@@ -396,7 +396,7 @@ export class NestedDerivatives {
       { text: `  return ${result};` },
       { text: "}" },
     ];
-    if (!plain) this.byJvps.set(name, withoutOps.length > 0 ? `${NDARRAY_SECOND_ORDER}: the vjp of ${withoutOps.join(", ")} is not yet written as np operations (runtime/np/adjoint-ops.ts)` : NDARRAY_SECOND_ORDER);
+    if (!plain) this.byJvps.set(name, withoutOps.length > 0 ? `${NDARRAY_SECOND_ORDER}: the vjp of ${withoutOps.map((r) => (whyNoOps(r) ? `${r} (${whyNoOps(r)})` : r)).join(", ")} is not written as np operations (runtime/np/vjp-ops.ts)` : NDARRAY_SECOND_ORDER);
     return this.register(name, lines, ir.paramTypes, ir, analysis, { kind: marker, order, single }, call, problems);
   }
 

@@ -6,7 +6,7 @@
 import type * as t from "@babel/types";
 import { unwrap } from "../ast.js";
 import type { Operand } from "../ir/index.js";
-import { HELPER_OPS, npRule, vjpAsOps, type NpRule } from "../rules/np.js";
+import { constantOp, HELPER_OPS, npRule, vjpAsOps, type NpRule } from "../rules/np.js";
 import type { Term } from "../../runtime/np/index.js";
 import { constantCall, UNDEFINED, type Lowering } from "./lowerer.js";
 
@@ -81,10 +81,12 @@ const needCode = (a: t.ArrayExpression): string => `[${a.elements.map((e) => Str
 
 /** `rt.secondOrder.ops.R(…)`: np's operation R, as generated code written as operations calls it. */
 function operation(l: Lowering, runtime: string, name: string, args: Operand[], target?: string, result?: "ndarray" | "number"): Operand | undefined {
+  const render = (a: string[]) => `${runtime}.secondOrder.ops.${name}(${a.join(", ")})`;
+  if (constantOp(name)) return l.np(null, args, render, target);
   const rule = npRule(name);
   if (!rule) return undefined;
   const kind = result ?? (name === "matchShape" || name === "orZeros" ? kindOf(l, args[1]) : name === "addAdjoints" ? kindOf(l, args[1]) : "ndarray");
-  return l.np(rule, args, (a) => `${runtime}.secondOrder.ops.${name}(${a.join(", ")})`, target, kind);
+  return l.np(rule, args, render, target, kind);
 }
 
 /** An operand's kind as generated gradients use it: a number, or an NDArray (also `undefined`, a zero adjoint). */
@@ -96,30 +98,36 @@ function kindOf(l: Lowering, a: Operand | undefined): "number" | "ndarray" {
 }
 
 /**
- * Rule R's vjp read at parameter p, as the np operations runtime/np/adjoint-ops.ts writes it
- * (then matched to the operand's shape); undefined where R has no such form, or it reads an
- * argument the call does not pass: the derived rule `vjp:R` stands (reverse mode refuses it).
+ * Rule R's vjp read at parameter p, as the np operations runtime/np/vjp-ops.ts writes it (its
+ * first form that applies; then matched to the operand's shape); undefined where R has no such
+ * form, or it reads an array the call does not pass: the derived rule `vjp:R` stands (reverse
+ * mode refuses it).
  */
 function vjpAsOperations(l: Lowering, runtime: string, of: string, rule: NpRule, padded: Operand[], p: number, result: "ndarray" | "number", target?: string): Operand | undefined {
-  const form = vjpAsOps(of);
-  const term = form?.adjoints[p];
-  if (!form || term === undefined) return undefined;
+  const base = npRule(of)!;
   const params = rule.params.slice(1, -2);
   const isUndefined = (o: Operand | undefined) => o === undefined || (o.kind === "const" && o.code === "undefined");
-  if ((form.undefinedParams ?? []).some((i) => !isUndefined(padded[1 + i]))) return undefined;
   const input = (name: string): Operand | undefined => (name === "dout" ? padded[0] : name === "out" ? padded[params.length + 1] : padded[1 + params.indexOf(name)]);
+  // Arguments that are no operand of R (an axis, keepdims) are always passed, undefined where omitted.
+  const optional = (name: string): boolean => params.includes(name) && !base.wrt.includes(params.indexOf(name));
   const uses = (t: Term): string[] => (typeof t === "string" ? [t] : typeof t === "number" ? [] : t.slice(1).flatMap((u) => uses(u as Term)));
-  if (uses(term).some((name) => isUndefined(input(name)))) return undefined;
-  const build = (t: Term): Operand | undefined => {
+  const form = vjpAsOps(of).find((f) => f.adjoints[p] !== undefined && (f.undefinedParams ?? []).every((i) => isUndefined(padded[1 + i])));
+  const term = form?.adjoints[p];
+  if (!form || term === undefined || uses(term).some((name) => isUndefined(input(name)) && !optional(name))) return undefined;
+  const build = (t: Term, into?: string): Operand | undefined => {
     if (typeof t === "number") return { kind: "const", code: String(t) };
-    if (typeof t === "string") return input(t);
+    if (typeof t === "string") return input(t) ?? UNDEFINED;
     const args = t.slice(1).map((u) => build(u as Term));
-    return args.every((a) => a !== undefined) ? operation(l, runtime, t[0], args as Operand[]) : undefined;
+    return args.every((a) => a !== undefined) ? operation(l, runtime, t[0], args as Operand[], into) : undefined;
   };
-  const adjoint = build(term);
   const operand = padded[1 + p];
+  // A number operand's adjoint is a number: matched to it even where the form says the shape is right.
+  const matched = !isUndefined(operand) && (!form.unmatched?.includes(p) || result === "number");
+  // An operation's result goes to the target itself; an argument passed through is copied, so the target is known an NDArray (kindOf).
+  const adjoint = build(term, matched || typeof term !== "object" ? undefined : target);
   if (!adjoint) return undefined;
-  if (!isUndefined(operand) && !form.unmatched?.includes(p)) return operation(l, runtime, "matchShape", [adjoint, operand], target, result);
+  if (matched) return operation(l, runtime, "matchShape", [adjoint, operand], target, result);
+  if (typeof term === "object") return adjoint;
   const copied = l.compute({ kind: "copy", arg: adjoint }, target);
   if (result === "ndarray" && copied.kind === "var") l.ndarrays.add(copied.name);
   return copied;

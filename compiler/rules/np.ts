@@ -1,7 +1,8 @@
 // What the compiler knows of adjoint/np: which operations have an adjoint rule (in the
 // runtime's one table, `adjoints`), their parameters, and which NDArray methods map to
 // them. The derivative itself is never written here.
-import { adjoints, methodRules, vjpOps, type VjpOps } from "../../runtime/np/index.js";
+import { adjoints, methodRules, vjpOps, withoutOps, type VjpOps } from "../../runtime/np/index.js";
+import { ops } from "../../runtime/np/vjp-ops.js";
 import { fusible, fusibleKernels, fusibleReductions, type Fusible } from "../../runtime/np/fusible.js";
 import type { FusedChain } from "../ir/index.js";
 
@@ -41,8 +42,14 @@ function derivedRule(name: string): NpRule | undefined {
   return undefined;
 }
 
-/** Rule R's vjp written as np operations (runtime/np/adjoint-ops.ts), for a gradient differentiated a third time; undefined where it has none. */
-export const vjpAsOps = (name: string): VjpOps | undefined => (Object.hasOwn(vjpOps, name) ? vjpOps[name] : undefined);
+/** Rule R's vjp written as np operations (runtime/np/vjp-ops.ts), its forms in order, for a gradient differentiated a third time; none where it has none. */
+export const vjpAsOps = (name: string): readonly VjpOps[] => (Object.hasOwn(vjpOps, name) ? ([] as VjpOps[]).concat(vjpOps[name]) : []);
+
+/** Why rule R's vjp has no operations form (runtime/np/vjp-ops.ts), where that is known. */
+export const whyNoOps = (name: string): string | undefined => (Object.hasOwn(withoutOps, name) ? withoutOps[name] : undefined);
+
+/** Whether `secondOrder.ops.R` is an operation with no rule: a mask, a constant of differentiation. */
+export const constantOp = (name: string): boolean => Object.hasOwn(ops, name) && npRule(name) === undefined;
 
 /** The helper of the reverse sweep each operation of adjoint-ops.ts stands for, written as operations. */
 export const HELPER_OPS: Readonly<Record<string, string>> = { accumulate: "addAdjoints", orZerosLike: "orZeros", sumToNumber: "matchShape" };

@@ -4,13 +4,18 @@
 // operations that have rules themselves (`vjpOps`), the gradient is plain NDArray code: every
 // mode differentiates it again through the same table, to any order. Three operations make
 // what the vjps do besides arithmetic: `matchShape` (an adjoint summed or broadcast to its
-// operand's shape), `addAdjoints` (accumulate: `undefined` is zero) and `orZeros`.
+// operand's shape), `addAdjoints` (accumulate: `undefined` is zero) and `orZeros`; the others
+// here are the vjps of reductions along axes and of shape operations, each the adjoint of the
+// other (`sumBack` of `sum`, `sum` of `sumBack`), and the masks of piecewise rules. The table
+// of each rule's vjp as operations is vjp-ops.ts; matmul's, dot's and outer's adjoints are
+// adjoint-ops-linalg.ts.
 import { full, zerosLike } from "./create.js";
-import { add, copy, cos, div, exp, mul, neg, sin, sub } from "./elementwise.js";
-import { NDArray } from "./ndarray.js";
+import { add, astype, copy, elementwise } from "./elementwise.js";
+import { NDArray, type ArrayOrScalar, type Axis, type Index } from "./ndarray.js";
+import { mean, rules as reduceRules, sum } from "./reduce.js";
 import { sameShape } from "./shape.js";
-import { broadcastTo } from "./shapeops.js";
-import { fresh, rule, sumToNumber, tangentType, unbroadcast, withJvp, type ArrayMeta, type DualRule } from "./vjp.js";
+import { broadcastTo, getItem, reshape, rules as shapeRules, transpose } from "./shapeops.js";
+import { disown, fresh, rule, sumToNumber, tangentType, unbroadcast, withJvp, type ArrayMeta, type DualRule, type Jvp } from "./vjp.js";
 
 type Value = NDArray | number | undefined;
 type Like = NDArray | ArrayMeta | number | undefined;
@@ -49,50 +54,63 @@ export const rules: Record<string, DualRule> = {
   matchShape: withJvp(rule(["x", "like"], [0], (g, x) => [matchShape(g, x) as NDArray, undefined], [0, 1], [0, 1]), ([dx], x, like, out) =>
     out === x ? (dx as NDArray | undefined) : own(matchShape(dx as Value, like as Like), [dx])),
   // Each contribution has its operand's shape, so the sum has a's (where a is one): a is not read.
-  addAdjoints: withJvp(rule(["a", "b"], [0, 1], (g, _a, b) => [g, matchShape(g, b) as NDArray], [1], [1]), ([da, db], a, b, out) =>
+  // g goes to both operands where they have its shape: no longer owned (vjp.ts), or accumulating one would write the other.
+  addAdjoints: withJvp(rule(["a", "b"], [0, 1], (g, _a, b) => [disown(g), matchShape(g, b) as NDArray], [1], [1]), ([da, db], a, b, out) =>
     out === a ? (da as NDArray | undefined) : out === b ? (db as NDArray | undefined) : own(matchShape(addAdjoints(da as Value, db as Value), out as NDArray), [da, db])),
   orZeros: withJvp(rule(["x", "like"], [0], (g) => [g, undefined], [1], [1]), ([dx], x, _like, out) => (out === x ? (dx as NDArray | undefined) : own(orZeros(dx as Value, out as NDArray), [dx]))),
 };
 
-/** What generated code calls as `secondOrder.ops.R(…)`: np's operations that `vjpOps` uses, and these. */
-export const ops: Readonly<Record<string, (...args: any[]) => unknown>> = Object.freeze({ neg, add, sub, mul, div, exp, sin, cos, matchShape, addAdjoints, orZeros }); // eslint-disable-line @typescript-eslint/no-explicit-any
 
-/** A vjp's result as operations: `"dout"`, `"out"`, a parameter's name, a number, or `[op, ...terms]`. */
-export type Term = string | number | readonly [string, ...Term[]];
+// ---- reductions along axes and shape operations: each vjp an operation whose vjp is the first
+/** `g`, a reduction's adjoint, spread back over x's shape along `axis` (a view): sum's vjp. Its adjoint is `sum(h, axis, keepdims)`. */
+export const sumBack = (g: NDArray | number, x: NDArray | ArrayMeta | number, axis?: Axis, _keepdims?: boolean): NDArray | number =>
+  reduceRules.sum.vjp(asArray(g), x, axis, undefined)[0] as NDArray | number;
+/** mean's vjp: `g` over the count of each lane, spread back. Its adjoint is `mean(h, axis, keepdims)`. */
+export const meanBack = (g: NDArray | number, x: NDArray | ArrayMeta | number, axis?: Axis, _keepdims?: boolean): NDArray | number =>
+  reduceRules.mean.vjp(asArray(g), x, axis, undefined)[0] as NDArray | number;
+/** `g` in `like`'s shape: the vjp of reshape, flatten, ravel, squeeze and expandDims, and its own adjoint's. */
+export const reshapeLike = (g: NDArray, like: NDArray | ArrayMeta): NDArray => reshape(g, like.shape);
+/** `g` transposed back: transpose's vjp; its adjoint is `transpose(h, axes)`. */
+export const transposeBack = (g: NDArray, axes?: readonly number[]): NDArray => shapeRules.transpose.vjp(g, g, axes)[0] as NDArray;
+/** `g` written into zeros of x's shape at `index`: getItem's vjp; its adjoint is `getItem(h, index)`. */
+export const getItemBack = (g: NDArray, x: NDArray | ArrayMeta, index: Index | readonly Index[]): NDArray => shapeRules.getItem.vjp(g, x, index)[0] as NDArray;
 
-/** A rule's vjp as terms, one per parameter that has an adjoint (each then matched to its
- * operand's shape); `undefinedParams`: it applies only where those are passed as `undefined`
- * (sum over every axis). Rules without an entry stay second-order rules: refused a third time. */
-export interface VjpOps {
-  readonly adjoints: Readonly<Record<number, Term>>;
-  readonly undefinedParams?: readonly number[];
-  /** Adjoints that have their operand's shape already (not matched to it, so the operand is not read). */
-  readonly unmatched?: readonly number[];
-}
+/** `g` in like's dtype: astype's vjp, and its own adjoint's (the other way round). */
+export const astypeLike = (g: NDArray, like: NDArray | ArrayMeta): NDArray => (g.dtype === like.dtype ? g : astype(g, like.dtype));
 
-const unary = (t: Term): VjpOps => ({ adjoints: { 0: t } });
-const times = (t: Term): Term => ["mul", "dout", t];
+/** A number adjoint of an array reduction's output as a 0-d array. */
+const asArray = (g: NDArray | number): NDArray => (typeof g === "number" ? full([], g) : g);
 
-export const vjpOps: Readonly<Record<string, VjpOps>> = Object.freeze({
-  neg: unary(["neg", "dout"]),
-  square: unary(times(["mul", 2, "x"])),
-  exp: unary(times("out")),
-  expm1: unary(times(["add", "out", 1])),
-  log: unary(["div", "dout", "x"]),
-  log1p: unary(["div", "dout", ["add", 1, "x"]]),
-  sqrt: unary(["div", "dout", ["mul", 2, "out"]]),
-  sin: unary(times(["cos", "x"])),
-  cos: unary(["neg", times(["sin", "x"])]),
-  tanh: unary(times(["sub", 1, ["mul", "out", "out"]])),
-  sigmoid: unary(times(["mul", "out", ["sub", 1, "out"]])),
-  add: { adjoints: { 0: "dout", 1: "dout" } },
-  sub: { adjoints: { 0: "dout", 1: ["neg", "dout"] } },
-  mul: { adjoints: { 0: times("b"), 1: times("a") } },
-  div: { adjoints: { 0: ["div", "dout", "b"], 1: ["neg", ["div", times("out"), "b"]] } },
-  sum: { adjoints: { 0: "dout" }, undefinedParams: [1] },
-  logsumexp: { adjoints: { 0: times(["exp", ["sub", "x", "out"]]) }, undefinedParams: [1] },
-  item: unary("dout"),
-  matchShape: unary("dout"),
-  addAdjoints: { adjoints: { 0: "dout", 1: "dout" }, unmatched: [0] },
-  orZeros: unary("dout"),
+/** The tangent of an operation whose output may be a view of its first operand: the same view of its tangent, else a new array. */
+const viewOrOwn = (f: (t: NDArray, ...rest: any[]) => NDArray | number): Jvp => // eslint-disable-line @typescript-eslint/no-explicit-any
+  ([dg], g, ...restThenOut) => {
+    if (dg === undefined) return undefined;
+    const out = restThenOut[restThenOut.length - 1];
+    const t = f(dg as NDArray, ...restThenOut.slice(0, -1));
+    return out instanceof NDArray && g instanceof NDArray && out.data === g.data ? t : own(t, [dg]);
+  };
+
+Object.assign(rules, {
+  sumBack: withJvp(rule(["g", "x", "axis", "keepdims"], [0], (h, g, _x, axis, keepdims) => [fresh(matchShape(sum(h, axis, keepdims), g) as NDArray), undefined, undefined, undefined], [0, 2, 3], [0]), viewOrOwn(sumBack)),
+  meanBack: withJvp(rule(["g", "x", "axis", "keepdims"], [0], (h, g, _x, axis, keepdims) => [fresh(matchShape(mean(h, axis, keepdims), g) as NDArray), undefined, undefined, undefined], [0, 2, 3], [0]), viewOrOwn(meanBack)),
+  reshapeLike: withJvp(rule(["g", "like"], [0], (h, g) => [reshapeLike(h, g), undefined], [0], [0]), viewOrOwn(reshapeLike)),
+  transposeBack: withJvp(rule(["g", "axes"], [0], (h, _g, axes) => [transpose(h, axes), undefined], [1]), viewOrOwn(transposeBack)),
+  astypeLike: withJvp(rule(["g", "like"], [0], (h, g) => [astypeLike(h, g), undefined], [0], [0]), viewOrOwn(astypeLike)),
+  getItemBack: withJvp(rule(["g", "x", "index"], [0], (h, _g, _x, index) => [getItem(h, index), undefined, undefined], [2]), viewOrOwn(getItemBack)),
 });
+
+// ---- masks: where a piecewise rule sends its adjoint, as its first-order rule decides (elementwise.ts); constants of differentiation
+const mask = (name: string, f: (...v: number[]) => boolean) => (...args: ArrayOrScalar[]): NDArray =>
+  elementwise(name, (...v) => (f(...v) ? 1 : 0), args, "bool");
+/** Where maximum's adjoint goes to a (NaN wins, ties go to a). */
+export const maximumPicksA = mask("maximumPicksA", (a, b) => a >= b || a !== a);
+/** Where minimum's adjoint goes to a. */
+export const minimumPicksA = mask("minimumPicksA", (a, b) => a <= b || a !== a);
+/** Where clip passes x through (`null`: that side open). */
+export const clipPassesX = (x: ArrayOrScalar, lo: ArrayOrScalar | null, hi: ArrayOrScalar | null): NDArray =>
+  mask("clipPassesX", (v, l, h) => v >= l && v <= h)(x, lo ?? -Infinity, hi ?? Infinity);
+/** Each element's share of max's or min's adjoint: 1 / ties where it is the extremum of its lane, else 0. */
+export function tieShares(x: NDArray, out: NDArray, axis?: Axis, keepdims?: boolean): NDArray {
+  const picked = elementwise("tieShares", (v, m) => (v === m ? 1 : 0), [x, sumBack(out, x, axis, keepdims) as NDArray], tangentType(x.dtype));
+  return elementwise("tieShares", (p, n) => p / n, [picked, sumBack(sum(picked, axis, true), x, axis, true) as NDArray], picked.dtype);
+}

@@ -16,8 +16,12 @@ export {
 } from "./elementwise.js";
 export { sum, mean, prod, max, min, argmax, argmin, all, any } from "./reduce.js";
 export { softmax, logSoftmax, logsumexp } from "./softmax.js";
-export { matchShape, addAdjoints, orZeros, vjpOps } from "./adjoint-ops.js";
-export type { Term, VjpOps } from "./adjoint-ops.js";
+export {
+  matchShape, addAdjoints, orZeros, astypeLike, sumBack, meanBack, reshapeLike, transposeBack, getItemBack, maximumPicksA, minimumPicksA, clipPassesX, tieShares,
+} from "./adjoint-ops.js";
+export { matmulAdjointA, matmulAdjointB, dotAdjointA, dotAdjointB, outerAdjointA, outerAdjointB } from "./adjoint-ops-linalg.js";
+export { vjpOps, withoutOps } from "./vjp-ops.js";
+export type { Term, VjpOps } from "./vjp-ops.js";
 export { isclose, allclose } from "./compare.js";
 export type { CloseOptions } from "./compare.js";
 export {

@@ -45,8 +45,8 @@ export const readsOnlyShapes = (r: AdjointRule): boolean =>
 const LINEAR = ["item"];
 /** Piecewise constant in their arguments: masks and selections (`abs`, `relu`: the sign of x; ties of `max`). */
 const PIECEWISE = ["abs", "relu", "maximum", "minimum", "clip", "max", "min"];
-/** Linear in each operand. */
-const BILINEAR = ["mul", "matmul", "dot", "outer"];
+/** Linear in each of their first two operands (the products, and their adjoints: adjoint-ops-linalg.ts). */
+const BILINEAR = ["mul", "matmul", "dot", "outer", ...["matmul", "dot", "outer"].flatMap((p) => [`${p}AdjointA`, `${p}AdjointB`])];
 
 type Need = readonly boolean[] | undefined;
 const needs = (need: Need, i: number) => need === undefined || need[i] !== false;
@@ -64,9 +64,9 @@ function bilinearTerm(name: string, r: AdjointRule): CurvedTerm {
   const merges = MERGES[name] ?? (() => false);
   return {
     reads: [0, 1],
-    term(g, [da, db], [a, b], out, _dOut, need) {
-      const ofA = needs(need, 0) && db !== undefined ? r.vjp(g, a, db, out, [true, false])[0] : undefined;
-      const ofB = needs(need, 1) && da !== undefined ? r.vjp(g, da, b, out, [false, true])[1] : undefined;
+    term(g, [da, db], [a, b, ...rest], out, _dOut, need) {
+      const ofA = needs(need, 0) && db !== undefined ? r.vjp(g, a, db, ...rest, out, [true, false])[0] : undefined;
+      const ofB = needs(need, 1) && da !== undefined ? r.vjp(g, da, b, ...rest, out, [false, true])[1] : undefined;
       if (needs(need, 0) && needs(need, 1) && merges(a, b)) return [plus(ofA, ofB, []), undefined];
       return [ofA, ofB];
     },

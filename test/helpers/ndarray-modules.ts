@@ -9,6 +9,8 @@ import { transform } from "../../compiler/index.js";
 export type Arg = number | np.NDArray;
 
 let count = 0;
+/** The code `loadModule` compiled last. */
+export let lastCompiled = "";
 
 /** `source` after `header`, compiled with no diagnostic, written under `dir` and imported. */
 export async function loadModule(dir: string, header: string, source: string): Promise<Record<string, unknown>> {
@@ -18,6 +20,7 @@ export async function loadModule(dir: string, header: string, source: string): P
   mkdirSync(dir, { recursive: true });
   const file = join(dir, `${name}.mjs`);
   writeFileSync(file, result.code);
+  lastCompiled = result.code;
   return (await import(pathToFileURL(file).href)) as Record<string, unknown>;
 }
 

@@ -131,6 +131,15 @@ describe("accumulate writes only into arrays it owns", () => {
     expect(values(dx)).toEqual([6, 7]);
   });
 
+  it("an owned adjoint passed through addAdjoints to both operands is no longer owned", () => {
+    const g = fresh(np.array([1, 2]));
+    const [da, db] = A.addAdjoints.vjp(g, undefined, np.zeros([2]), g);
+    expect(da).toBe(db);
+    expect(isOwned(g)).toBe(false);
+    expect(values(rt.accumulate(da as np.NDArray, db as np.NDArray) as np.NDArray)).toEqual([2, 4]);
+    expect(values(db)).toEqual([1, 2]);
+  });
+
   it("gradients handed to the caller and head gradients taken from it are not owned", () => {
     const mine = fresh(np.array([1, 2]));
     expect(isOwned(rt.orZerosLike(mine, mine))).toBe(false);

@@ -53,6 +53,12 @@ const cases: [string, unknown[], (...args: any[]) => np.NDArray][] = [ // eslint
   ["matchShape", [x, row], np.matchShape as (x: np.NDArray, like: np.NDArray) => np.NDArray],
   ["addAdjoints", [x, row], np.addAdjoints as (a: np.NDArray, b: np.NDArray) => np.NDArray],
   ["orZeros", [x, x], np.orZeros as (x: np.NDArray, like: np.NDArray) => np.NDArray],
+  ["sumBack", [np.sum(x, 1), x, 1, false], np.sumBack as (g: np.NDArray, x: np.NDArray) => np.NDArray],
+  ["meanBack", [np.sum(x, 0, true), x, 0, true], np.meanBack as (g: np.NDArray, x: np.NDArray) => np.NDArray],
+  ["reshapeLike", [np.ravel(x), x], np.reshapeLike],
+  ["transposeBack", [w, [1, 0]], np.transposeBack],
+  ["astypeLike", [x, np.astype(x, "float32")], np.astypeLike],
+  ["getItemBack", [row, x, [1]], np.getItemBack],
 ];
 
 const values = (g: unknown): unknown => (g instanceof np.NDArray ? g.toArray() : Array.isArray(g) ? g.map(values) : g);

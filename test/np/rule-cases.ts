@@ -179,6 +179,20 @@ export function ruleCases(next: () => number): Record<string, () => Case[]> {
     matchShape: () => [{ args: [r([2, 3]), r([3])] }, { args: [r([3]), r([2, 3])] }, { args: [r([2, 3]), num()] }, { args: [num(), r([2, 1])] }, { args: [r([3, 2]).T, r([2, 3])] }],
     addAdjoints: () => [{ args: [r([2, 3]), r([2, 3])] }, { args: [r([2, 3]), r([3])] }, { args: [num(), r([3])] }, { args: [num(), num()] }],
     orZeros: () => [{ args: [r([2, 3]), r([2, 3])] }, { args: [r([3, 2]).T, r([2, 3])] }],
+    // The vjps of reductions along axes and of shape operations (adjoint-ops.ts): g of the reduced or reshaped shape.
+    sumBack: () => [{ args: [r([2]), r([2, 3]), 1] }, { args: [r([2, 1]), r([2, 3]), 1, true] }, { args: [r([]), r([2, 3])] }, { args: [r([3]), r([2, 3]), 0, false] }, { args: [f32(r([1, 3])), f32(r([2, 3])), 0, true] }],
+    meanBack: () => [{ args: [r([2]), r([2, 3]), 1] }, { args: [r([2, 1]), r([2, 3]), -1, true] }, { args: [r([]), r([2, 3])] }, { args: [r([4]), r([2, 4, 3]), [0, 2]] }],
+    reshapeLike: () => [{ args: [r([6]), r([2, 3])] }, { args: [r([3, 2]).T, r([6])] }, { args: [f32(r([2, 2])), f32(r([4]))] }],
+    astypeLike: () => [{ args: [r([2, 3]), f32(r([2, 3]))] }, { args: [f32(r([2, 3])), r([2, 3])] }, { args: [r([3]), r([3])] }],
+    transposeBack: () => [{ args: [r([3, 2])] }, { args: [r([3, 2, 4]), [1, 0, 2]] }, { args: [r([4, 2, 3]), [2, 0, 1]] }],
+    getItemBack: () => [{ args: [r([4]), r([3, 4]), [1]] }, { args: [r([3, 2]), r([3, 4]), [":", "1:3"]] }, { args: [r([2, 3]), r([2, 3, 4]), ["...", 2]] }],
+    // adjoint-ops-linalg.ts: A(g, b; a) and B(g, a; b), g of the product's shape (1-D operands, batches).
+    matmulAdjointA: () => [{ args: [r([2, 4]), r([3, 4]), r([2, 3])] }, { args: [r([4]), r([3, 4]), r([3])] }, { args: [r([2]), r([3]), r([2, 3])] }, { args: [r([2, 2, 4]), r([3, 4]), r([2, 2, 3])] }, { args: [r([2, 2, 4]), r([2, 3, 4]), r([2, 3])] }],
+    matmulAdjointB: () => [{ args: [r([2, 4]), r([2, 3]), r([3, 4])] }, { args: [r([4]), r([3]), r([3, 4])] }, { args: [r([2]), r([2, 3]), r([3])] }, { args: [r([2, 2, 4]), r([2, 3]), r([2, 3, 4])] }],
+    dotAdjointA: () => [{ args: [r([2, 4]), r([3, 4]), r([2, 3])] }, { args: [r([]), r([4]), r([4])] }, { args: [r([2]), r([3]), r([2, 3])] }, { args: [r([2, 4, 2]), r([4, 3, 2]), r([2, 3])] }],
+    dotAdjointB: () => [{ args: [r([2, 4]), r([2, 3]), r([3, 4])] }, { args: [r([]), r([4]), r([4])] }, { args: [r([2]), r([2, 3]), r([3])] }, { args: [r([2, 4, 2]), r([2, 3]), r([4, 3, 2])] }],
+    outerAdjointA: () => [{ args: [r([3, 2]), r([2]), r([3])] }, { args: [r([4, 3]), r([3]), r([2, 2])] }],
+    outerAdjointB: () => [{ args: [r([3, 2]), r([3]), r([2])] }, { args: [r([4, 3]), r([2, 2]), r([3])] }],
   };
 }
 
