@@ -423,7 +423,7 @@ export class ModuleCompiler {
       const quiet = this.loweredQuietly.get(fn.key);
       const reuse = quiet && !hasStandIns(quiet.ir) ? quiet : undefined;
       if (reuse) this.ctx.diagnostics.push(...reuse.problems);
-      const ir = reuse?.ir ?? asDerivative(fn, optimize(lowerFunction(fn.node as FunctionNode, fn.key, fn.source ? { ...this.ctx, source: fn.source } : this.ctx)));
+      const ir = asDerivative(fn, reuse?.ir ?? optimize(lowerFunction(fn.node as FunctionNode, fn.key, fn.source ? { ...this.ctx, source: fn.source } : this.ctx)));
       this.lowered.set(fn.key, this.ctx.diagnostics.length > before ? null : ir);
       this.loweringProblems.set(fn.key, this.ctx.diagnostics.slice(before));
     }
@@ -447,7 +447,7 @@ export class ModuleCompiler {
     if (!this.loweredQuietly.has(key)) {
       const problems: Diagnostic[] = [];
       const aside = { ...this.ctx, diagnostics: problems, nestedDerivative: (call: t.CallExpression) => this.nested.derivative(call, problems, false), nestedPullback: (call: t.CallExpression) => this.nested.pullback(call, problems, false), ...(fn.source && { source: fn.source }) };
-      this.loweredQuietly.set(key, { ir: optimize(lowerFunction(fn.node as FunctionNode, fn.key, aside)), problems });
+      this.loweredQuietly.set(key, { ir: asDerivative(fn, optimize(lowerFunction(fn.node as FunctionNode, fn.key, aside))), problems });
     }
     const quiet = this.loweredQuietly.get(key)!;
     return quiet.problems.length > 0 ? null : quiet.ir;
