@@ -4,7 +4,7 @@
 // the np rules take either. Checked: jvp against central differences along u and against
 // vjp (<v, J u> = <vjp(v), u>), hvp against central differences of the gradient, with NDArrays
 // and with plain numbers passed for the same parameters; what forward mode cannot know stays
-// refused, located.
+// refused, located. Reverse mode over the same gradient (grad of <∇f, v>) equals H v.
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -88,7 +88,10 @@ const cases: Record<string, Case> = {
 
 async function check({ source, wrt, points, hvp }: Case): Promise<void> {
   const w = `[${wrt.join(", ")}]`;
-  const m = await loadJs(`${source}\nexport { f };\nexport const J = jvp(f, { wrt: ${w} });\nexport const V = vjp(f, { wrt: ${w} });\n${hvp ? "export const G = grad(f);\nexport const H = hvp(f);\n" : ""}`);
+  // Reverse over the gradient too: slope's gradient is H d (nested.ts takes what only np operations read for NDArrays).
+  const params = /function f\(([^)]*)\)/.exec(source)![1];
+  const slope = `function slope(${params}, d) { return np.sum(np.mul(G(${params}), d)).item(); }\nexport const S = grad(slope);\n`;
+  const m = await loadJs(`${source}\nexport { f };\nexport const J = jvp(f, { wrt: ${w} });\nexport const V = vjp(f, { wrt: ${w} });\n${hvp ? `export const G = grad(f);\nexport const H = hvp(f);\n${slope}` : ""}`);
   const f = m.f as (...a: Arg[]) => Arg;
   const J = m.J as (...a: unknown[]) => [Arg, Arg];
   const V = m.V as (...a: Arg[]) => [Arg, (v: unknown) => Arg[]];
@@ -113,6 +116,9 @@ async function check({ source, wrt, points, hvp }: Case): Promise<void> {
     const [gp, gm] = [flat(G(...moved(point, [0], [dir0], h))), flat(G(...moved(point, [0], [dir0], -h)))];
     expect(hv.length, `H v of the parameter's size ${where}`).toBe(gp.length);
     hv.forEach((x, j) => expectClose(x, (gp[j] - gm[j]) / (2 * h), { rtol: 1e-5, atol: 1e-7, label: `(H v)[${j}] vs differences of the gradient ${where}` }));
+    const bySlope = flat((m.S as (...a: Arg[]) => Arg)(...point, dir0));
+    expect(bySlope.length, `grad of <∇f, v> of the parameter's size ${where}`).toBe(hv.length);
+    bySlope.forEach((x, j) => expectClose(x, hv[j], { rtol: 1e-9, atol: 1e-12, label: `grad(<∇f, v>)[${j}] (reverse over reverse) vs (H v)[${j}] ${where}` }));
   });
 }
 
@@ -135,5 +141,33 @@ export const j = jvp(f);`)).toEqual([expect.stringMatching(/^ADJ027 4:11 .*jvp n
   return s;
 }
 export const j = jvp(f);`)).toEqual([expect.stringMatching(/^ADJ011 6:32 .*\.push\(\) puts a value not known to be a number into an array: an NDArray/)]);
+  });
+});
+
+describe("reverse mode over a gradient whose loop overwrites NDArray state (typed)", () => {
+  it("grad of <∇f, v> equals H v: a pop's adjoint is reset to no gradient, not to the number 0", async () => {
+    const name = `typed${++count}`;
+    const source = `${header}function f(w: np.NDArray, b: np.NDArray, x: np.NDArray) {
+  let h = x;
+  for (let k = 0; k < 2; k++) h = np.tanh(np.add(np.matmul(h, w), b));
+  return np.mean(np.square(h));
+}
+const G = grad(f);
+function slope(w: np.NDArray, b: np.NDArray, x: np.NDArray, d: np.NDArray): number { return np.sum(np.mul(G(w, b, x), d)).item(); }
+export const S = grad(slope);
+export const H = hvp(f);
+`;
+    const result = transform(source, { filename: `${name}.ts` });
+    expect(result.diagnostics.map((d) => `${d.code}: ${d.message}`)).toEqual([]);
+    mkdirSync(dir, { recursive: true });
+    const file = join(dir, `${name}.mjs`);
+    writeFileSync(file, result.code);
+    const m = (await import(pathToFileURL(file).href)) as Record<string, (...a: Arg[]) => Arg>;
+    np.random.seed(9);
+    for (const point of [[normal(3, 3), normal(3), normal(4, 3)], [normal(2, 2), normal(2), normal(1, 2)]]) {
+      const d = like(point[0]);
+      const hv = flat(m.H(...point, d));
+      flat(m.S(...point, d)).forEach((x, j) => expectClose(x, hv[j], { rtol: 1e-9, atol: 1e-12, label: `grad(<∇f, v>)[${j}] vs (H v)[${j}]` }));
+    }
   });
 });

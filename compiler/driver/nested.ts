@@ -17,7 +17,7 @@ import { rowContainers } from "../lower/rows.js";
 import { optimize } from "../optimize/index.js";
 import { analyzedWithoutCopies } from "../optimize/aliases.js";
 import { reverseFunction, reverseRefusals } from "../reverse/index.js";
-import { forwardFunction, forwardRefusals } from "../forward/index.js";
+import { forwardFunction, forwardRefusals, ndarrayLike } from "../forward/index.js";
 import { derivedOf, whyNoOps } from "../rules/np.js";
 import { flatGradientParams, recordOf, recordWrapper, typeOfKind, unpacked } from "./record-entries.js";
 import type { Summary } from "../analyze/summaries.js";
@@ -269,14 +269,19 @@ export class NestedDerivatives {
   /**
    * ir with each parameter's kind as analysis infers it: untyped JavaScript's parameters are
    * numbers until their uses say otherwise, and what is generated from ir (annotations read back,
-   * copies, packing) must know the arrays.
+   * copies, packing) must know the arrays. One only NDArray operations read is an NDArray there
+   * (their rules and the runtime's adjoint operations take a number alike): typed a number, the
+   * gradient read back would push it and add its adjoints as numbers.
    */
   withInferredKinds(ir: IRFunction): IRFunction {
-    const { types } = this.host.analyze(ir, new Set(), {});
+    const analysis = this.host.analyze(ir, new Set(), {});
+    const { types } = analysis;
     const containers = rowContainers(ir);
+    const npLike = ndarrayLike(ir, analysis);
     const paramTypes = ir.paramTypes.map((declared, i) => {
       if (containers.has(ir.params[i])) return "other"; // an array of arrays, read as data
       const inferred = types.get(ir.params[i]);
+      if (inferred === "unknown" && !ir.paramAnnotated[i] && npLike.has(ir.params[i])) return "ndarray";
       return inferred === undefined || inferred === "unknown" ? declared : inferred;
     });
     return paramTypes.every((kind, i) => kind === ir.paramTypes[i]) ? ir : { ...ir, paramTypes };

@@ -49,7 +49,7 @@ export type Expr =
       rule: string | null;
       args: Operand[];
       render: (args: string[]) => string;
-      result: "ndarray" | "number";
+      result: NpResult;
       /** The first `list` args are the elements of the rule's first parameter, a list of arrays (`np.concat([a, b])`). */
       list?: number;
       /** Of a derived `vjp:R` rule (rules/np.ts): the entry of R's adjoints the call reads (`[1]`: its second parameter's). */
@@ -156,6 +156,9 @@ export interface Checkpoint {
 }
 
 export type ArrayKind = "Float64Array" | "Float32Array" | "Array";
+
+/** An np expression's result: "unknown" where untyped code leaves a number or an NDArray to run time (a generated gradient read back). */
+export type NpResult = "ndarray" | "number" | "unknown";
 
 export type ValueType = "number" | "boolean" | "array" | "ndarray" | "other";
 

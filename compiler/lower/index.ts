@@ -7,7 +7,7 @@ import type * as t from "@babel/types";
 import { spanOf } from "../ast.js";
 import { diagnostic, type Diagnostic, type DiagnosticCode, type Span } from "../diagnostics.js";
 import type { FunctionNode, ModuleContext } from "../ir/context.js";
-import { bool, exprArgs, forEachStmt, num, v, type Expr, type IRFunction, type LocalInfo, type Operand, type SourceLoc, type Stmt, type ValueType } from "../ir/index.js";
+import { bool, exprArgs, forEachStmt, num, v, type Expr, type IRFunction, type LocalInfo, type NpResult, type Operand, type SourceLoc, type Stmt, type ValueType } from "../ir/index.js";
 import { argForRule, updateNeedsTemporary } from "../rules/scalar.js";
 import type { NpRule } from "../rules/np.js";
 import * as arrays from "./arrays.js";
@@ -374,6 +374,8 @@ class Lowerer implements Lowering {
         const name = this.fresh(declarator.id.name);
         this.locals.set(name, { declared, temp: false, list: declaresList(declarator.id.typeAnnotation, this.ctx.typeAliases) || undefined });
         if (declared === "ndarray") this.ndarrays.add(name);
+        // A generated gradient read back declares only adjoints with a value: a number's starts at 0.
+        if (this.ctx.vjpsAsOps && node.kind === "let" && declarator.init.type === "NumericLiteral") secondOrder.startsAsNumber(this, name);
         const value = this.expr(declarator.init, name);
         if (value.kind === "var" && this.ndarrays.has(value.name)) this.ndarrays.add(name);
         // The checker (tspc) may know an NDArray the initializer does not show: an imported function's result.
@@ -534,7 +536,7 @@ class Lowerer implements Lowering {
   arrayMethod(object: t.Expression, property: string, node: t.CallExpression, target?: string): Operand | undefined {
     return arrays.arrayMethod(this, object, property, node, target);
   }
-  np(rule: NpRule | null, args: Operand[], render: (args: string[]) => string, target?: string, result: "ndarray" | "number" = "ndarray", pick?: number[]): Operand {
+  np(rule: NpRule | null, args: Operand[], render: (args: string[]) => string, target?: string, result: NpResult = "ndarray", pick?: number[]): Operand {
     return ndarray.np(this, rule, args, render, target, result, pick);
   }
   npCall(path: string[], node: t.CallExpression, target?: string): Operand {

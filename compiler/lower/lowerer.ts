@@ -5,7 +5,7 @@ import type * as t from "@babel/types";
 import { spanOf, unwrap } from "../ast.js";
 import type { DiagnosticCode } from "../diagnostics.js";
 import type { ModuleContext } from "../ir/context.js";
-import type { Expr, LocalInfo, Operand, SourceLoc, Stmt, ValueType } from "../ir/index.js";
+import type { Expr, LocalInfo, NpResult, Operand, SourceLoc, Stmt, ValueType } from "../ir/index.js";
 import type { NpRule } from "../rules/np.js";
 import type { RecordValue } from "./objects.js";
 
@@ -91,7 +91,7 @@ export interface Lowering {
   elementUpdate(node: t.MemberExpression, op: string | null, value: () => Operand, valueNode?: t.Node): Operand;
   allocation(kind: string, node: t.NewExpression | t.CallExpression, target?: string): Operand | undefined;
   arrayMethod(object: t.Expression, property: string, node: t.CallExpression, target?: string): Operand | undefined;
-  np(rule: NpRule | null, args: Operand[], render: (args: string[]) => string, target?: string, result?: "ndarray" | "number", pick?: number[]): Operand;
+  np(rule: NpRule | null, args: Operand[], render: (args: string[]) => string, target?: string, result?: NpResult, pick?: number[]): Operand;
   npCall(path: string[], node: t.CallExpression, target?: string): Operand;
   npMethod(receiver: string, method: string, node: t.CallExpression, target?: string): Operand;
   recordStatement(call: t.CallExpression): boolean;

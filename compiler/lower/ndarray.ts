@@ -1,7 +1,7 @@
 // adjoint/np calls and NDArray methods: each becomes an `np` expression naming the runtime
 // rule its adjoint comes from (rules/np.ts), or a constant, or opaque.
 import type * as t from "@babel/types";
-import { v, type Expr, type Operand } from "../ir/index.js";
+import { v, type Expr, type NpResult, type Operand } from "../ir/index.js";
 import { constantCall, UNDEFINED, type Lowering } from "./lowerer.js";
 import { npMethodRule, npPathRule, SPREAD_METHODS, type NpRule } from "../rules/np.js";
 
@@ -9,14 +9,14 @@ import { npMethodRule, npPathRule, SPREAD_METHODS, type NpRule } from "../rules/
 const IN_PLACE_NP = new Set(["setItem", "addInto", "subInto", "mulInto", "accumulate"]);
 
 /** An NDArray-valued expression: its result is known to be an NDArray from here on. */
-export function np(l: Lowering, rule: NpRule | null, args: Operand[], render: (args: string[]) => string, target?: string, result: "ndarray" | "number" = "ndarray", pick?: number[]): Operand {
-  const name = target ?? l.temp(result === "ndarray" ? "ndarray" : "number");
+export function np(l: Lowering, rule: NpRule | null, args: Operand[], render: (args: string[]) => string, target?: string, result: NpResult = "ndarray", pick?: number[]): Operand {
+  const name = target ?? l.temp(result === "unknown" ? undefined : result);
   // The rule is called with exactly its parameters: omitted optional ones as undefined.
   if (rule && args.length < rule.params.length) args = [...args, ...Array.from({ length: rule.params.length - args.length }, () => UNDEFINED)];
   const expr: Expr = { kind: "np", rule: rule?.name ?? null, args, render, result, ...(pick && { pick }) };
   // The rule reads its arguments in the reverse sweep: never overwrite one in place.
   if (args.some((a) => a.kind === "var" && a.name === name)) {
-    const tmp = l.temp(result === "ndarray" ? "ndarray" : "number");
+    const tmp = l.temp(result === "unknown" ? undefined : result);
     l.emit({ kind: "assign", target: tmp, expr });
     l.emit({ kind: "assign", target: name, expr: { kind: "copy", arg: v(tmp) } });
     if (result === "ndarray") l.ndarrays.add(tmp);

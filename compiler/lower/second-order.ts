@@ -5,7 +5,7 @@
 // seed, a constant. (Such a gradient has no shape stand-ins: driver/nested.ts optimizes without them.)
 import type * as t from "@babel/types";
 import { unwrap } from "../ast.js";
-import type { Operand } from "../ir/index.js";
+import type { NpResult, Operand } from "../ir/index.js";
 import { constantOp, HELPER_OPS, npRule, vjpAsOps, type NpRule } from "../rules/np.js";
 import type { Term } from "../../runtime/np/index.js";
 import { constantCall, UNDEFINED, type Lowering } from "./lowerer.js";
@@ -31,12 +31,12 @@ export function vjpPick(l: Lowering, node: t.MemberExpression, target?: string):
   const padded = [...args, ...Array.from({ length: rule.params.length - args.length }, () => UNDEFINED)];
   // The adjoint of a number operand is a number; of an NDArray, an NDArray.
   const operand = padded[1 + picks[0]];
-  const result = operand && (operand.kind === "const" ? operand.code !== "undefined" : !l.ndarrays.has(operand.name)) ? "number" : "ndarray";
+  const result = operand?.kind === "const" && operand.code === "undefined" ? "ndarray" : kindOf(l, operand);
   const asOps = l.ctx.vjpsAsOps && picks.length === 1 ? vjpAsOperations(l, path[0], path[3], rule, padded, picks[0], result, target) : undefined;
   if (asOps) return asOps;
   const callee = l.ctx.source.slice(at.callee.start!, at.callee.end!);
   const pick = picks.map((p) => `[${p}]`).join("");
-  return l.np(rule, padded, (a) => `${callee}(${a.slice(0, args.length).join(", ")})${pick}`, target, result, picks);
+  return known(l, l.np(rule, padded, (a) => `${callee}(${a.slice(0, args.length).join(", ")})${pick}`, target, result, picks), result);
 }
 
 /** `rt.accumulate(a, b)`, `rt.orZerosLike(g, x)`, `rt.sumToNumber(x)`, `rt.seed(y, name)`; undefined for any other call. */
@@ -53,15 +53,15 @@ export function helperCall(l: Lowering, node: t.CallExpression, target?: string)
   if (!rule) return undefined;
   const args = l.arguments(node.arguments);
   if (l.ctx.vjpsAsOps && Object.hasOwn(HELPER_OPS, name)) {
-    const number = name === "sumToNumber" || kindOf(l, args[args.length - 1]) === "number";
+    const kind = name === "sumToNumber" ? "number" : kindOf(l, args[args.length - 1]);
     // Numbers add as numbers: a scalar sum, whose reverse reads neither operand.
-    if (name === "accumulate" && number && kindOf(l, args[0]) === "number") return l.compute({ kind: "prim", op: "add", args }, target, "number");
-    return operation(l, path[0], HELPER_OPS[name], name === "sumToNumber" ? [args[0], { kind: "const", code: "0" }] : args, target, number ? "number" : "ndarray");
+    if (name === "accumulate" && kind === "number" && kindOf(l, args[0]) === "number") return known(l, l.compute({ kind: "prim", op: "add", args }, target, "number"), "number");
+    return operation(l, path[0], HELPER_OPS[name], name === "sumToNumber" ? [args[0], { kind: "const", code: "0" }] : args, target, kind);
   }
   // accumulate and orZerosLike keep their operand's kind; sumToNumber makes a number.
   const operand = args[args.length - 1];
-  const number = name === "sumToNumber" || (operand?.kind === "var" && !l.ndarrays.has(operand.name) && l.locals.get(operand.name)?.declared === "number");
-  return l.np(rule, args, render, target, number ? "number" : "ndarray");
+  const kind = name === "sumToNumber" ? "number" : operand?.kind === "var" && !l.ndarrays.has(operand.name) ? kindOf(l, operand) : "ndarray";
+  return known(l, l.np(rule, args, render, target, kind), kind);
 }
 
 /** `rt.a.b(…)`'s path from the runtime's namespace, where it is not a local of the code. */
@@ -80,21 +80,43 @@ const isNeed = (a: t.Node): boolean => a.type === "ArrayExpression" && a.element
 const needCode = (a: t.ArrayExpression): string => `[${a.elements.map((e) => String((e as t.BooleanLiteral).value)).join(", ")}]`;
 
 /** `rt.secondOrder.ops.R(…)`: np's operation R, as generated code written as operations calls it. */
-function operation(l: Lowering, runtime: string, name: string, args: Operand[], target?: string, result?: "ndarray" | "number"): Operand | undefined {
+function operation(l: Lowering, runtime: string, name: string, args: Operand[], target?: string, result?: NpResult): Operand | undefined {
   const render = (a: string[]) => `${runtime}.secondOrder.ops.${name}(${a.join(", ")})`;
   if (constantOp(name)) return l.np(null, args, render, target);
   const rule = npRule(name);
   if (!rule) return undefined;
-  const kind = result ?? (name === "matchShape" || name === "orZeros" ? kindOf(l, args[1]) : name === "addAdjoints" ? kindOf(l, args[1]) : "ndarray");
-  return l.np(rule, args, render, target, kind);
+  const kind = result ?? (name === "matchShape" || name === "orZeros" || name === "addAdjoints" ? kindOf(l, args[1]) : "ndarray");
+  return known(l, l.np(rule, args, render, target, kind), kind);
 }
 
-/** An operand's kind as generated gradients use it: a number, or an NDArray (also `undefined`, a zero adjoint). */
-function kindOf(l: Lowering, a: Operand | undefined): "number" | "ndarray" {
+/** Names the read-back gradient assigns numbers (its adjoints of numbers), by lowering. */
+const numbers = new WeakMap<Lowering, Set<string>>();
+
+/** `let ds = 0` in a generated gradient: the adjoint of a number (one of any other kind starts undefined). */
+export function startsAsNumber(l: Lowering, name: string): void {
+  known(l, { kind: "var", name }, "number");
+}
+
+function known(l: Lowering, op: Operand, kind: NpResult): Operand {
+  if (kind === "number" && op.kind === "var") {
+    if (!numbers.has(l)) numbers.set(l, new Set());
+    numbers.get(l)!.add(op.name);
+  }
+  return op;
+}
+
+/**
+ * An operand's kind as generated gradients use it: a number, an NDArray (also `undefined`, a
+ * zero adjoint), or, in untyped code, known only at run time (never taken for a number: a
+ * number's push and `+=` would turn an NDArray into a crash or a wrong sum).
+ */
+function kindOf(l: Lowering, a: Operand | undefined): NpResult {
   if (a === undefined) return "ndarray";
   if (a.kind === "const") return a.code === "undefined" ? "ndarray" : "number";
+  if (a.kind !== "var") return "unknown";
   // A name is an NDArray once an NDArray is assigned to it (generated code assigns before it reads, but for an adjoint's first contribution).
-  return l.ndarrays.has(a.name) ? "ndarray" : "number";
+  if (l.ndarrays.has(a.name)) return "ndarray";
+  return l.locals.get(a.name)?.declared === "number" || numbers.get(l)?.has(a.name) ? "number" : "unknown";
 }
 
 /**
@@ -103,7 +125,7 @@ function kindOf(l: Lowering, a: Operand | undefined): "number" | "ndarray" {
  * form, or it reads an array the call does not pass: the derived rule `vjp:R` stands (reverse
  * mode refuses it).
  */
-function vjpAsOperations(l: Lowering, runtime: string, of: string, rule: NpRule, padded: Operand[], p: number, result: "ndarray" | "number", target?: string): Operand | undefined {
+function vjpAsOperations(l: Lowering, runtime: string, of: string, rule: NpRule, padded: Operand[], p: number, result: NpResult, target?: string): Operand | undefined {
   const base = npRule(of)!;
   const params = rule.params.slice(1, -2);
   const isUndefined = (o: Operand | undefined) => o === undefined || (o.kind === "const" && o.code === "undefined");
@@ -121,8 +143,8 @@ function vjpAsOperations(l: Lowering, runtime: string, of: string, rule: NpRule,
     return args.every((a) => a !== undefined) ? operation(l, runtime, t[0], args as Operand[], into) : undefined;
   };
   const operand = padded[1 + p];
-  // A number operand's adjoint is a number: matched to it even where the form says the shape is right.
-  const matched = !isUndefined(operand) && (!form.unmatched?.includes(p) || result === "number");
+  // A number operand's adjoint is a number (and one of run-time kind may be): matched to it even where the form says the shape is right.
+  const matched = !isUndefined(operand) && (!form.unmatched?.includes(p) || result !== "ndarray");
   // An operation's result goes to the target itself; an argument passed through is copied, so the target is known an NDArray (kindOf).
   const adjoint = build(term, matched || typeof term !== "object" ? undefined : target);
   if (!adjoint) return undefined;
@@ -130,5 +152,5 @@ function vjpAsOperations(l: Lowering, runtime: string, of: string, rule: NpRule,
   if (typeof term === "object") return adjoint;
   const copied = l.compute({ kind: "copy", arg: adjoint }, target);
   if (result === "ndarray" && copied.kind === "var") l.ndarrays.add(copied.name);
-  return copied;
+  return known(l, copied, result);
 }

@@ -61,7 +61,7 @@ export function methodReverse(r: Reverser, s: MethodStmt): Code[] {
     },
   };
   const out = rule.reverse(site).map((text) => line(text, s.loc));
-  if (dresult !== null) out.push(line(r.isArray(s.target!) ? `${dresult}.fill(0);` : `${dresult} = 0;`, s.loc));
+  if (dresult !== null) out.push(line(r.isArray(s.target!) ? `${dresult}.fill(0);` : `${dresult} = ${r.zero(s.target!)};`, s.loc));
   if (targetSaved(r, s)) {
     out.push(line(`${s.target} = ${r.popped(s.target!)};`, s.loc));
     out.push(...r.relookup(s.target!, s.loc));
