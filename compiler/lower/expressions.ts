@@ -165,6 +165,7 @@ export function assignment(l: Lowering, node: t.AssignmentExpression): Operand {
   // JavaScript reads the variable before the right side runs (which may write it: a local function's call).
   const old = readBefore(l, v(name), node.right);
   const right = l.expr(node.right);
+  if (joinsText(l, node, op, [old, right])) return UNDEFINED;
   l.assign(name, { kind: "prim", op, args: [old, right] });
   return v(name);
 }
@@ -177,7 +178,15 @@ export function binary(l: Lowering, node: t.BinaryExpression, target?: string): 
   }
   const left = readBefore(l, l.expr(node.left), node.right);
   const right = l.expr(node.right);
+  if (joinsText(l, node, op, [left, right])) return UNDEFINED;
   return l.compute({ kind: "prim", op, args: [left, right] }, target, scalarRules[op].result);
+}
+
+/** `+` with an NDArray operand is string concatenation in JavaScript (its hint is "default"): refused. */
+function joinsText(l: Lowering, node: t.Node, op: string, args: Operand[]): boolean {
+  if (op !== "add" || !args.some((a) => a.kind === "var" && l.ndarrays.has(a.name))) return false;
+  l.report("ADJ016", node, "+ on an NDArray (JavaScript joins the arrays' printed text: np.sum(a) + np.sum(b) is a string); use np.add(a, b), or .item() to add numbers");
+  return true;
 }
 
 export function conditional(l: Lowering, node: t.ConditionalExpression, target?: string): Operand {

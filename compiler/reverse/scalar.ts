@@ -1,10 +1,10 @@
 // Adjoints of scalar code: primitives by their rule (rules/scalar.ts), attachGrad() leaves,
 // and calls through the callee's pullback.
 import { line } from "../emit/index.js";
-import { forEachStmt, type Expr, type Stmt } from "../ir/index.js";
+import { forEachStmt, type Expr, type Operand, type Stmt } from "../ir/index.js";
 import { calleeVjp } from "./forward-sweep.js";
 import { scalarRules } from "../rules/scalar.js";
-import { ruleArg } from "./code.js";
+import { rcode, ruleArg } from "./code.js";
 import type { AdjointSite, Reverser } from "./reverser.js";
 
 /** An attachGrad() leaf. */
@@ -21,7 +21,9 @@ export function primAdjoint(r: Reverser, site: AdjointSite, expr: Extract<Expr, 
   const { s, d, contribute } = site;
   const { target } = s;
   const contributions = scalarRules[expr.op].adjoint!(d, expr.args.map((arg) => ruleArg(r, arg)), target);
-  expr.args.forEach((arg, i) => contribute(arg, contributions[i]));
+  // Untyped code may add NDArrays of one element as numbers (`np.sum(a) + np.sum(b)`): their adjoints go back as arrays of that shape.
+  const asArray = (arg: Operand) => arg.kind === "var" && r.isNdarray(arg.name);
+  expr.args.forEach((arg, i) => contribute(arg, contributions[i] !== null && asArray(arg) ? `${r.options.runtime}.head(${rcode(r, arg)}, ${contributions[i]})` : contributions[i]));
 }
 
 /**
