@@ -2,7 +2,7 @@
 // as a JavaScript user writes them: untyped `.js` through the compiler as the Babel plugin sees
 // it, each differentiated by its first parameter. Checked: grad against central differences at
 // three points (the given one, and the point scaled by 0.9 and 1.1 where f is smooth there),
-// and jvp's tangent against grad for number parameters. `+` on NDArrays (string concatenation
+// and, for a number parameter, jvp's tangent against grad and hvp against differences of grad. `+` on NDArrays (string concatenation
 // in JavaScript) is refused, located.
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
@@ -71,17 +71,43 @@ const programs: Program[] = [
   ["np_where_max", `function f(x) { return np.sum(np.add(np.maximum(x, 0), np.where(np.greater(x, 0), x, np.mul(x, 0.1)))); }`, [{ nd: [0.5, 1.5, -2] }]],
   ["np_scalar_arith", `function f(x) { return np.sum(x) * np.sum(np.tanh(x)) - np.mean(x) / 2 + Math.exp(np.max(x)); }`, [{ nd: [0.5, 1.5, -2] }]],
   ["np_if_item", `function f(x) { const s = np.sum(x).item(); if (s > 0) return np.sum(np.square(x)); return np.sum(x); }`, [{ nd: [0.5, 1.5, -1] }]],
+  // Control flow and data structures as users write them.
+  ["do_while", `function f(x) { let i = 0; do { x = Math.sin(x) + x; i++; } while (i < 4); return x; }`, [0.3]],
+  ["switch", `function f(x, k) { let y; switch (k) { case 0: y = x * x; break; case 1: y = Math.exp(x); break; default: y = -x; } return y; }`, [0.3, 1]],
+  ["switch_fall", `function f(x, k) { let y = 0; switch (k) { case 0: y += x; case 1: y += x * x; break; default: y = 1; } return y; }`, [0.3, 0]],
+  ["labeled_break", `function f(x) { let s = 0; outer: for (let i = 0; i < 4; i++) { for (let j = 0; j < 4; j++) { if (i * j > 3) break outer; s += x * i + j * x * x; } } return s; }`, [0.3]],
+  ["logical_ops", `function f(x, y) { const a = (x > 0 && y) || 2; const b = y ?? x; return a * x + b * x; }`, [0.3, 0.7]],
+  ["ternary_chain", `function f(x) { return x < -1 ? -x : x < 1 ? x * x : Math.log(x) + 1; }`, [0.3]],
+  ["math_max_spread", `function f(x) { return Math.max(...x) + Math.min(...x) * 2; }`, [[0.3, 1.2, -0.5]]],
+  ["reduce_index", `function f(x) { return x.reduce((s, v, i) => s + v * (i + 1), 0); }`, [[0.3, 1.2, -0.5]]],
+  ["foreach_acc", `function f(x) { let s = 0; x.forEach((v, i) => { s += Math.sin(v) * i; }); return s; }`, [[0.3, 1.2, -0.5]]],
+  ["typed_array", `function f(x) { const y = new Float64Array(3); y[0] = x * 2; y[1] = y[0] * x; y[2] = y[1] + y[0]; return y[2]; }`, [0.6]],
+  ["wrt_second", `function f(a, b) { return a * Math.exp(b); }`, [0.6, 0.4]],
+  ["newton_sqrt", `function f(a) { let x = a; for (let i = 0; i < 20; i++) x = 0.5 * (x + a / x); return x; }`, [2.0]],
+  ["horner", `function f(x) { const c = [1, -2, 3, 0.5]; let y = 0; for (let i = c.length - 1; i >= 0; i--) y = y * x + c[i]; return y; }`, [0.7]],
+  ["string_key_free", `function f(x) { const o = { scale: 2 }; return o.scale * x * x; }`, [0.7]],
+  ["closure_counter", `function f(x) { let n = 0; const step = () => { n += 1; return x * n; }; return step() + step() * step(); }`, [0.7]],
+  ["default_param", `function pw(a, k = 2) { return a ** k; }\nfunction f(x) { return pw(x) + pw(x, 3); }`, [0.7]],
+  ["rest_free_multi_return", `function split(x) { return [x * 2, x * x]; }\nfunction f(x) { const [a, b] = split(x); return a * b; }`, [0.7]],
+  ["record_return", `function stats(x) { return { m: x * 0.5, v: x * x }; }\nfunction f(x) { const s = stats(x); return s.m + s.v; }`, [0.7]],
+  ["integer_ops", `function f(x) { const n = Math.floor(x * 10) % 3; return x * n + Math.round(x) * x; }`, [0.71]],
+  ["nan_guard", `function f(x) { const y = x > 0 ? Math.sqrt(x) : 0; return Number.isFinite(y) ? y * 2 : 0; }`, [0.7]],
+  ["sigmoid_logistic", `function f(w) { const xs = [0.5, -1, 2], ys = [1, 0, 1]; let l = 0; for (let i = 0; i < 3; i++) { const p = 1 / (1 + Math.exp(-w * xs[i])); l -= ys[i] * Math.log(p) + (1 - ys[i]) * Math.log(1 - p); } return l; }`, [0.7]],
+  ["gradient_descent_unrolled", `function f(lr) { let w = 1; for (let i = 0; i < 10; i++) w -= lr * 2 * (w - 3); return (w - 3) ** 2; }`, [0.1]],
+  ["while_break_cond", `function f(x) { let y = x, n = 0; while (true) { y = y * 1.5; n++; if (y > 5 || n > 20) break; } return y; }`, [0.7]],
+  ["nested_fn_loop", `function f(x) { const sq = (v) => v * v; let s = 0; for (let i = 0; i < 3; i++) s += sq(x + i); return s; }`, [0.7]],
+  ["array_push_loop", `function f(x) { const ys = []; for (let i = 0; i < 4; i++) ys.push(Math.sin(x * i)); return ys.reduce((a, b) => a + b * b, 0); }`, [0.7]],
 ];
 
 const dir = resolve(__dirname, "..", ".tmp", "tangent-functions");
-const header = `import { grad, jvp } from "adjoint";\nimport * as np from "adjoint/np";\n`;
+const header = `import { grad, hvp, jvp } from "adjoint";\nimport * as np from "adjoint/np";\n`;
 
 /** Untyped functions whose value only passes its parameter through: forward mode cannot tell
  * a number's tangent (0 where zero) from an NDArray's (undefined), so jvp refuses them (ADJ027). */
 const jvpRefused = new Set(["id", "dump"]);
 
 async function load(name: string, source: string): Promise<Record<string, (...a: unknown[]) => unknown>> {
-  const jvpLine = jvpRefused.has(name) ? "" : "export const j = jvp(f);\n";
+  const jvpLine = jvpRefused.has(name) ? "" : "export const j = jvp(f);\nexport const hv = hvp(f);\n";
   const result = transform(`${header}${source}\nexport { f };\nexport const g = grad(f);\n${jvpLine}`, { filename: `${name}.js` });
   expect(result.diagnostics.map((d) => `${d.code} ${d.line}:${d.column} ${d.message}`)).toEqual([]);
   mkdirSync(dir, { recursive: true });
@@ -117,11 +143,25 @@ describe("Tangent's and autograd's test functions, in untyped JavaScript", () =>
           if (k === 0) expect(fd, `${name}: f smooth at its given point`).toBeDefined();
           if (fd !== undefined) expectClose(got[i], fd, { rtol: 1e-5, atol: 1e-6, label: `${name} d/dx[${i}] at point ${k}` });
         });
-        if (typeof p[0] !== "number" || jvpRefused.has(name)) return;
+        if (jvpRefused.has(name)) return;
+        if (typeof p[0] === "object" && !Array.isArray(p[0])) {
+          // An NDArray parameter: H v along a fixed direction against differences of the gradient.
+          const v = x.map((_, i) => (i % 2 === 0 ? 1 : -0.5));
+          const along = (t: number) => gradientOf(m.g(...withFirst(p, x.map((xi, i) => xi + t * v[i]))));
+          const hv = gradientOf(m.hv(...withFirst(p, x), np.array(v)));
+          const [plus, minus] = [along(1e-5), along(-1e-5)];
+          hv.forEach((e, i) => expectClose(e, (plus[i] - minus[i]) / 2e-5, { rtol: 1e-4, atol: 1e-6, label: `${name}: (H v)[${i}] vs differences of grad at point ${k}` }));
+          return;
+        }
+        if (typeof p[0] !== "number") return;
         const tangents = withFirst(p, [1]).map((a, i) => (i === 0 ? 1 : typeof a === "number" ? 0 : undefined));
         const [value, tangent] = m.j(...withFirst(p, x), ...tangents.slice(0, 1)) as [number, number];
         expect(value, `${name}: jvp's value`).toBe(asNumber(m.f(...withFirst(p, x))));
         expectClose(tangent, got[0], { rtol: 1e-9, atol: 1e-12, label: `${name}: jvp tangent vs grad at point ${k}` });
+        // hvp by the first parameter against differences of the gradient.
+        const slope = (v: number) => gradientOf(m.g(...withFirst(p, [v])))[0];
+        const curvature = smoothCentralDifference(slope, x, 0);
+        if (curvature !== undefined) expectClose(m.hv(...withFirst(p, x), 1) as number, curvature, { rtol: 1e-4, atol: 1e-6, label: `${name}: hvp vs differences of grad at point ${k}` });
       });
     });
   }

@@ -438,7 +438,7 @@ export function sourceNames(fn: FunctionNode): string[] {
 }
 
 /** What a generated NDArray gradient calls of the runtime that forward mode over it knows (lower/second-order.ts). */
-const SECOND_ORDER = ["secondOrder", "accumulate", "orZerosLike", "sumToNumber", "seed"];
+const SECOND_ORDER = ["secondOrder", "accumulate", "orZerosLike", "sumToNumber", "seed", "head"];
 
 const NDARRAY_SECOND_ORDER = "NDArray code nests to second order (its gradient's gradient is made of jvps, which have no derivative of their own yet)";
 

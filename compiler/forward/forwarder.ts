@@ -19,6 +19,8 @@ export interface ForwardOptions {
   entry: boolean;
   /** The jvp of a module function a call makes active, given which of its arguments have tangents. */
   calleeJvp: (callee: Extract<Callee, { kind: "local" }>, activeArgs: number[]) => string;
+  /** How many parameters a local callee declares: a call that omits some (defaults) passes them undefined before the tangents. */
+  calleeArity?: (callee: Extract<Callee, { kind: "local" }>) => number | undefined;
   /** To be differentiated again: zero tangent arrays made plainly, not by the runtime. */
   plain?: boolean;
   /** Return the tangent alone, not `[value, tangent]` (a directional derivative, differentiated again for H v). */

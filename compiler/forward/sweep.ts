@@ -183,7 +183,10 @@ function jvpCall(f: Forwarder, expr: Extract<Expr, { kind: "call" }>): string {
   if (expr.callee.kind !== "local") throw new Error("an attached callee reached forward mode (refused before)");
   const activeArgs = expr.args.flatMap((arg, i) => (f.isActive(arg) ? [i] : []));
   const name = f.options.calleeJvp(expr.callee, activeArgs);
-  return `${name}(${[...expr.args.map((a) => code(f, a)), ...activeArgs.map((i) => f.tangentOf(expr.args[i]))].join(", ")})`;
+  // The tangents follow every parameter: an omitted one (a default) is passed undefined.
+  const omitted = Math.max((f.options.calleeArity?.(expr.callee) ?? 0) - expr.args.length, 0);
+  const args = [...expr.args.map((a) => code(f, a)), ...Array.from({ length: omitted }, () => "undefined")];
+  return `${name}(${[...args, ...activeArgs.map((i) => f.tangentOf(expr.args[i]))].join(", ")})`;
 }
 
 /** An array method: the call, then its rule's tangent on the tangent array. */

@@ -58,8 +58,8 @@ export function helperCall(l: Lowering, node: t.CallExpression, target?: string)
     if (name === "accumulate" && kind === "number" && kindOf(l, args[0]) === "number") return known(l, l.compute({ kind: "prim", op: "add", args }, target, "number"), "number");
     return operation(l, path[0], HELPER_OPS[name], name === "sumToNumber" ? [args[0], { kind: "const", code: "0" }] : args, target, kind);
   }
-  // accumulate and orZerosLike keep their operand's kind; sumToNumber makes a number.
-  const operand = args[args.length - 1];
+  // accumulate and orZerosLike keep their operand's kind; sumToNumber makes a number; head, its value's.
+  const operand = name === "head" ? args[0] : args[args.length - 1];
   const kind = name === "sumToNumber" ? "number" : operand?.kind === "var" && !l.ndarrays.has(operand.name) ? kindOf(l, operand) : "ndarray";
   return known(l, l.np(rule, args, render, target, kind), kind);
 }

@@ -59,6 +59,7 @@ const HELPERS: Record<string, { params: string[]; wrt: number[] }> = {
   accumulate: { params: ["acc", "x"], wrt: [0, 1] },
   orZerosLike: { params: ["gradient", "x"], wrt: [0] },
   sumToNumber: { params: ["x"], wrt: [0] },
+  head: { params: ["value", "dvalue"], wrt: [1] },
 };
 
 /** The derived rule `vjp:R` or `helper:H` of a generated gradient's call, split. */
