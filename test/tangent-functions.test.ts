@@ -97,6 +97,16 @@ const programs: Program[] = [
   ["while_break_cond", `function f(x) { let y = x, n = 0; while (true) { y = y * 1.5; n++; if (y > 5 || n > 20) break; } return y; }`, [0.7]],
   ["nested_fn_loop", `function f(x) { const sq = (v) => v * v; let s = 0; for (let i = 0; i < 3; i++) s += sq(x + i); return s; }`, [0.7]],
   ["array_push_loop", `function f(x) { const ys = []; for (let i = 0; i < 4; i++) ys.push(Math.sin(x * i)); return ys.reduce((a, b) => a + b * b, 0); }`, [0.7]],
+  // Callees called with fewer arguments than parameters (defaults), in every mode.
+  ["def_scalar_rev", `function pw(a, k = 2) { return a ** k; }\nfunction f(x) { return pw(x) * pw(x, 3); }`, [0.7]],
+  ["def_two", `function lin(a, m = 2, c = 1) { return m * a + c; }\nfunction f(x) { return lin(x) * lin(x, 3) + lin(x, x, x); }`, [0.7]],
+  ["def_from_param", `function q(a, b = a * a) { return a * b; }\nfunction f(x) { return q(x) + q(x, 2); }`, [0.7]],
+  ["def_array_callee", `function norm2(v, p = 2) { let s = 0; for (let i = 0; i < v.length; i++) s += Math.abs(v[i]) ** p; return s; }\nfunction f(x) { return norm2([x, 2 * x, 3]) + norm2([x, 1], 3); }`, [0.7]],
+  ["def_loop_callee", `function step(y, dt = 0.1) { return y + dt * Math.sin(y); }\nfunction f(x) { let y = x; for (let i = 0; i < 5; i++) y = step(y); return step(y, 0.2); }`, [0.7]],
+  ["def_arr_param", `function dot(a, b) { let s = 0; for (let i = 0; i < a.length; i++) s += a[i] * b[i]; return s; }\nfunction f(x) { return dot(x, x) + Math.exp(dot(x, [1, 2, 3])); }`, [[0.3, -0.2, 0.1]]],
+  ["def_arr_default", `function wsum(a, w = [1, 1, 1]) { let s = 0; for (let i = 0; i < a.length; i++) s += a[i] * w[i]; return s; }\nfunction f(x) { return wsum(x) * wsum(x, [0.5, 2, -1]); }`, [[0.3, -0.2, 0.1]]],
+  ["undefined_arg", `function q(a, k) { return k === undefined ? a * a : a * k; }\nfunction f(x) { return q(x) + q(x, 3); }`, [0.7]],
+  ["arity_extra", `function q(a) { return a * a; }\nfunction f(x) { return q(x, 5) + q(x * 2); }`, [0.7]],
 ];
 
 const dir = resolve(__dirname, "..", ".tmp", "tangent-functions");
