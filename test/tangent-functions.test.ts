@@ -110,7 +110,7 @@ const programs: Program[] = [
 ];
 
 const dir = resolve(__dirname, "..", ".tmp", "tangent-functions");
-const header = `import { grad, hvp, jvp } from "adjoint";\nimport * as np from "adjoint/np";\n`;
+const header = `import { grad, hessian, hvp, jvp } from "adjoint";\nimport * as np from "adjoint/np";\n`;
 
 /** Untyped functions whose value only passes its parameter through: forward mode cannot tell
  * a number's tangent (0 where zero) from an NDArray's (undefined), so jvp refuses them (ADJ027). */
@@ -182,6 +182,28 @@ describe("Tangent's and autograd's test functions, in untyped JavaScript", () =>
       expect(codes.length, name).toBeGreaterThan(0);
       expect(new Set(codes), name).toEqual(new Set(["ADJ027"]));
     }
+  });
+
+  it("takes parameters left to their defaults: hessian computes with the default, jvp and hvp ask for every argument", async () => {
+    const m = await load("defaults_entries", "function f(x, m = 0) { return m === 0 ? x * x * x : x * m; }\nexport const H = hessian(f);");
+    const H = m.H as (...a: unknown[]) => number;
+    expectClose(H(0.7), 6 * 0.7, { label: "hessian with m left to its default" });
+    expectClose(H(0.7, 2), 0, { label: "hessian with m given" });
+    // Positional tangents after a parameter left out would land in its place: refused at the call, not a wrong number.
+    expect(() => m.j(0.7, 1)).toThrow(/f\$jvp takes 2 arguments, undefined for one left to its default, then a tangent: got 2/);
+    expect(() => m.hv(0.7, 1)).toThrow(/takes 2 arguments.*then v: got 2/);
+    expect(m.j(0.7, undefined, 1)).toEqual([0.7 ** 3, 3 * 0.7 ** 2]);
+    expectClose(m.hv(0.7, undefined, 1) as number, 6 * 0.7, { label: "hvp with m passed as undefined" });
+  });
+
+  it("reads a TypeScript tuple of numbers as an array of numbers", async () => {
+    const source = `${header}type Pt = [number, number];\nfunction d2(a: Pt, b: readonly [x: number, y: number]): number { return (a[0] - b[0]) ** 2 + 3 * (a[1] - b[1]) ** 2; }\nexport const g = grad(d2);\n`;
+    const result = transform(source, { filename: "tuples.ts" });
+    expect(result.diagnostics.map((d) => `${d.code} ${d.message}`)).toEqual([]);
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, "tuples.mjs"), result.code);
+    const m = (await import(pathToFileURL(join(dir, "tuples.mjs")).href)) as { g: (a: number[], b: number[]) => number[] };
+    expect(Array.from(m.g([0.5, -1], [1, 2]))).toEqual([2 * (0.5 - 1), 6 * (-1 - 2)]);
   });
 
   it("refuses + on NDArrays, located: JavaScript joins their printed text", () => {

@@ -136,3 +136,16 @@ export function unusedName(base: string, taken: readonly string[]): string {
   for (let k = 1; taken.includes(name); k++) name = `${base}_${k}`;
   return name;
 }
+
+/** Whether a call may leave some of the function's parameters out: one has a default, or is optional (`m?: number`). */
+export function omittable(node: { params: readonly t.Node[] }): boolean {
+  return node.params.some((p) => p.type === "AssignmentPattern" || (p.type === "Identifier" && p.optional === true));
+}
+
+/**
+ * The first statement of a generated entry taking more after f's parameters (tangents, v): a
+ * call leaving a defaulted parameter out would shift them into its place, so it must pass all.
+ */
+export function arityGuard(name: string, params: number, more: number, what: string): string {
+  return `if (arguments.length < ${params + more}) throw new TypeError(\`${name} takes ${params} arguments, undefined for one left to its default, then ${what}: got \${arguments.length}\`);`;
+}

@@ -7,6 +7,7 @@ import type { Analysis, AnalysisOptions } from "../analyze/index.js";
 import { diagnostic, type Diagnostic, type DiagnosticCode } from "../diagnostics.js";
 import { print, withSourceComments, type PrintedLine } from "../emit/index.js";
 import { forwardFunction, forwardRefusals } from "../forward/index.js";
+import { arityGuard } from "./bindings.js";
 import type { IRFunction } from "../ir/index.js";
 import type { ModuleFunction } from "../ir/context.js";
 import { spanOf } from "../ast.js";
@@ -27,6 +28,8 @@ export interface ForwardHost {
   madeJvp: (key: string, activeArgs: number[]) => string | null | undefined;
   /** How many parameters the module function's jvp takes before its tangents (its IR's: a record's fields each one). */
   arity: (key: string) => number | undefined;
+  /** Whether a call may leave some of the function's parameters out (bindings.ts `omittable`). */
+  omittable: (key: string) => boolean;
 }
 
 /** Parameter kinds a tangent can be given for. */
@@ -65,7 +68,8 @@ export class ForwardSites {
       const names = fn.node.params.map((p) => (p as t.Identifier).name);
       name = this.host.fresh(`${fn.key}$jvp${named ? `_${indices.map((i) => names[i]).join("_")}` : ""}`);
       this.names.set(id, name);
-      if (!this.host.append({ code: "", lines: recordJvp(ir, names, indices, name, inner) })) return;
+      const guard = this.host.omittable(fn.key) ? arityGuard(name, names.length, indices.length, indices.length === 1 ? "a tangent" : `${indices.length} tangents`) : undefined;
+      if (!this.host.append({ code: "", lines: recordJvp(ir, names, indices, name, inner, guard) })) return;
     }
     this.host.replace(call, name);
   }
@@ -138,6 +142,8 @@ export class ForwardSites {
       order,
       runtime: this.host.runtime(),
       entry,
+      // Callers in the module pass every argument (sweep.ts jvpCall): the check is for users'.
+      ...(this.host.omittable(ir.key) && { prologue: arityGuard(name, ir.params.length, order.length, `${order.length === 1 ? "a tangent" : `${order.length} tangents`}`) }),
       calleeJvp: (callee, activeArgs) => (this.host.madeJvp(callee.key, activeArgs) ?? this.jvpFor(callee.key, activeArgs, false, false)) ?? "undefined",
       calleeArity: (callee) => this.host.arity(callee.key),
     });

@@ -3,7 +3,7 @@
 // function and mask; the generated functions are appended once and shared by every site.
 import type * as t from "@babel/types";
 import { spanOf, walk } from "../ast.js";
-import { calleeMarker, userName } from "./bindings.js";
+import { calleeMarker, omittable, userName } from "./bindings.js";
 import { gradOfValueAndGrad, refusals, RUNTIME_MODULE, type Generated, type ModuleOutput } from "./output.js";
 import { analyze } from "../analyze/index.js";
 import type { FunctionNode, ModuleContext, ModuleFunction } from "../ir/context.js";
@@ -82,7 +82,7 @@ export class ModuleCompiler {
   ) {
     this.runtime = this.freshModuleName("adjointRuntime");
     ctx.runtime = this.runtime;
-    this.forward = new ForwardSites({ runtime: () => this.runtime, filename: this.ctx.filename, lower: (key) => this.lower(this.ctx.functions.get(key)!), analyze: (ir, mask, options) => this.analyze(ir, mask, options), report: (d) => this.report(d), fresh: (base) => this.freshModuleName(base), append: (generated) => this.append(generated), replace: (call, code, lines) => this.replace(call, code, lines), madeJvp: (key, activeArgs) => (this.nested.made.has(key) ? this.nested.made.jvp(key, activeArgs) : undefined), arity: (key) => (this.nested.made.has(key) ? this.ctx.functions.get(key)?.node.params.length : this.lower(this.ctx.functions.get(key)!)?.params.length) });
+    this.forward = new ForwardSites({ runtime: () => this.runtime, filename: this.ctx.filename, lower: (key) => this.lower(this.ctx.functions.get(key)!), analyze: (ir, mask, options) => this.analyze(ir, mask, options), report: (d) => this.report(d), fresh: (base) => this.freshModuleName(base), append: (generated) => this.append(generated), replace: (call, code, lines) => this.replace(call, code, lines), madeJvp: (key, activeArgs) => (this.nested.made.has(key) ? this.nested.made.jvp(key, activeArgs) : undefined), arity: (key) => (this.nested.made.has(key) ? this.ctx.functions.get(key)?.node.params.length : this.lower(this.ctx.functions.get(key)!)?.params.length), omittable: (key) => this.ctx.functions.has(key) && omittable(this.ctx.functions.get(key)!.node) });
     this.nestedHost = {
       ctx,
       runtime: this.runtime,

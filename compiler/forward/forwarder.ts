@@ -18,6 +18,8 @@ export interface ForwardOptions {
    */
   entry: boolean;
   /** The jvp of a module function a call makes active, given which of its arguments have tangents. */
+  /** A first statement of the function (an entry's check of its arguments). */
+  prologue?: string;
   calleeJvp: (callee: Extract<Callee, { kind: "local" }>, activeArgs: number[]) => string;
   /** How many parameters a local callee declares: a call that omits some (defaults) passes them undefined before the tangents. */
   calleeArity?: (callee: Extract<Callee, { kind: "local" }>) => number | undefined;

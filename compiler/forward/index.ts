@@ -57,7 +57,7 @@ class ForwardBuilder implements Forwarder {
     // An NDArray's tangent may be left undefined (zero) by its rules: the caller gets zeros of its shape.
     const resultTangent = this.isActive(fn.result) ? this.tangent(fn.result) : this.zero(fn.result);
     const result = this.isNdarray(fn.result) ? `${rt}.orZerosLike(${resultTangent}, ${fn.result})` : resultTangent;
-    const body: Code[] = [];
+    const body: Code[] = options.prologue ? [line(options.prologue)] : [];
     const activeParamArrays = fn.params.filter((p) => this.isArray(p) && this.isActive(p));
     if (options.entry && activeParamArrays.length > 1 && activeParamArrays.some((p) => a.writtenParams.has(p))) {
       // Two parameters that are one array with two tangents: the tangent of a write through one is not defined.

@@ -38,7 +38,11 @@ function typeOfTs(type: t.TSType, aliases: ReadonlyMap<string, t.TSType>, depth:
       const [element] = type.typeParameters?.params ?? [];
       return (name === "Array" || name === "ReadonlyArray") && element?.type === "TSNumberKeyword" ? "array" : "other";
     }
+    case "TSTupleType":
+      // `[number, number]`, named or not: an array of numbers of that length.
+      return type.elementTypes.every((e) => (e.type === "TSNamedTupleMember" ? e.elementType : e).type === "TSNumberKeyword") ? "array" : "other";
     case "TSTypeOperator":
+      if (type.operator === "readonly" && type.typeAnnotation.type === "TSTupleType") return typeOfTs(type.typeAnnotation, aliases, depth + 1);
       return type.operator === "readonly" && type.typeAnnotation.type === "TSArrayType" && type.typeAnnotation.elementType.type === "TSNumberKeyword" ? "array" : "other";
     default:
       return "other";
