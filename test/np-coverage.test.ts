@@ -38,6 +38,8 @@ const uses: Record<string, string> = {
   outerAdjointB: "np.outerAdjointB(np.outer(np.reshape(x, [6]), np.reshape(x, [6])), np.sin(x), x)",
   softmax: "np.mul(np.softmax(np.mul(x, 3)), x)", logSoftmax: "np.mul(np.logSoftmax(np.mul(x, 3), 0), x)",
   logsumexp: "np.mul(np.logsumexp(np.mul(x, 3), 1, true), x)",
+  log2: "np.log2(np.add(x, np.mul(x, x)))", log10: "np.log10(np.mul(x, 3))", softplus: "np.mul(np.softplus(np.mul(x, 4)), x)",
+  arctan2: "np.arctan2(np.sub(x, 0.5), np.add(x, 0.2))",
 };
 
 /** For each NDArray method with a rule: an expression of `x` using it. */

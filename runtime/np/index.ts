@@ -11,7 +11,7 @@ export type { Shape } from "./shape.js";
 export { array, asarray, zeros, ones, full, empty, zerosLike, onesLike, fullLike, emptyLike, arange, linspace, eye } from "./create.js";
 export {
   elementwise, neg, abs, sign, square, relu, exp, log, log1p, expm1, sqrt, sin, cos, tan, tanh, sinh, cosh,
-  asin, acos, atan, sigmoid, floor, ceil, round, logicalNot, add, sub, mul, div, pow, maximum, minimum, equal,
+  asin, acos, atan, sigmoid, log2, log10, softplus, power, arctan2, floor, ceil, round, logicalNot, add, sub, mul, div, pow, maximum, minimum, equal,
   notEqual, less, lessEqual, greater, greaterEqual, logicalAnd, logicalOr, where, clip, copy, astype,
 } from "./elementwise.js";
 export { sum, mean, prod, max, min, argmax, argmin, all, any } from "./reduce.js";

@@ -2,7 +2,7 @@
 // the table, read by the compiler (lower/second-order.ts) where reverse mode differentiates a
 // generated NDArray gradient again. A piecewise rule's mask is a constant of differentiation
 // (its derivative is zero almost everywhere), computed as its first-order rule decides the kink.
-import { add, cos, cosh, div, equal, exp, greater, less, log, mul, neg, pow, sign, sin, sinh, sqrt, sub, where } from "./elementwise.js";
+import { add, cos, cosh, div, equal, exp, greater, less, log, mul, neg, pow, sigmoid, sign, sin, sinh, sqrt, sub, where } from "./elementwise.js";
 import { dot, matmul, outer } from "./linalg.js";
 import { mean, sum } from "./reduce.js";
 import { getItem, transpose } from "./shapeops.js";
@@ -15,6 +15,7 @@ import * as products from "./adjoint-ops-linalg.js";
 export const ops: Readonly<Record<string, (...args: any[]) => unknown>> = Object.freeze({ // eslint-disable-line @typescript-eslint/no-explicit-any
   neg, add, sub, mul, div, exp, log, sqrt, sin, cos, sinh, cosh, pow, sign, where, equal, greater, less, sum, mean, transpose, getItem, matmul, dot, outer,
   matchShape, addAdjoints, orZeros, astypeLike, sumBack, meanBack, reshapeLike, transposeBack, getItemBack, maximumPicksA, minimumPicksA, clipPassesX, tieShares,
+  sigmoid,
   matmulAdjointA: products.matmulAdjointA, matmulAdjointB: products.matmulAdjointB, dotAdjointA: products.dotAdjointA,
   dotAdjointB: products.dotAdjointB, outerAdjointA: products.outerAdjointA, outerAdjointB: products.outerAdjointB,
 });
@@ -64,6 +65,10 @@ export const vjpOps: Readonly<Record<string, VjpOps | readonly VjpOps[]>> = Obje
   acos: unary(["neg", ["div", "dout", ["sqrt", ["sub", 1, ["mul", "x", "x"]]]]]),
   atan: unary(["div", "dout", ["add", 1, ["mul", "x", "x"]]]),
   sigmoid: unary(times(["mul", "out", ["sub", 1, "out"]])),
+  log2: unary(["div", "dout", ["mul", "x", Math.LN2]]),
+  log10: unary(["div", "dout", ["mul", "x", Math.LN10]]),
+  softplus: unary(times(["sigmoid", "x"])),
+  arctan2: { adjoints: { 0: ["div", times("x"), ["add", ["mul", "y", "y"], ["mul", "x", "x"]]], 1: ["neg", ["div", times("y"), ["add", ["mul", "y", "y"], ["mul", "x", "x"]]]] } },
   // Zero almost everywhere, as their first-order rules say.
   sign: unary(0), floor: unary(0), ceil: unary(0), round: unary(0),
   relu: unary(onlyWhere(["greater", "x", 0])),

