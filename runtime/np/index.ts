@@ -16,6 +16,7 @@ export {
 } from "./elementwise.js";
 export { sum, mean, prod, max, min, argmax, argmin, all, any } from "./reduce.js";
 export { softmax, logSoftmax, logsumexp } from "./softmax.js";
+export { variance as var, std, centered } from "./statistics.js";
 export {
   matchShape, addAdjoints, orZeros, astypeLike, sumBack, meanBack, reshapeLike, transposeBack, getItemBack, maximumPicksA, minimumPicksA, clipPassesX, tieShares,
 } from "./adjoint-ops.js";

@@ -5,6 +5,7 @@ import { rules as linalgRules } from "./linalg.js";
 import { rules as reduceRules } from "./reduce.js";
 import { rules as shapeRules } from "./shapeops.js";
 import { rules as softmaxRules } from "./softmax.js";
+import { rules as statisticsRules } from "./statistics.js";
 import { rules as adjointOpRules } from "./adjoint-ops.js";
 import { rules as productAdjointRules } from "./adjoint-ops-linalg.js";
 import { full } from "./create.js";
@@ -25,6 +26,7 @@ export const adjoints: Readonly<Record<string, AdjointRule>> = Object.freeze({
   ...elementwiseRules,
   ...reduceRules,
   ...softmaxRules,
+  ...statisticsRules,
   ...shapeRules,
   ...linalgRules,
   ...adjointOpRules,

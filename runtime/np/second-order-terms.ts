@@ -7,6 +7,7 @@ import { prod, sum } from "./reduce.js";
 import { normalizeAxes, reducedShape } from "./shape.js";
 import { reshape } from "./shapeops.js";
 import { softmaxTerms } from "./softmax.js";
+import { statisticsTerms } from "./statistics.js";
 import { addInto, fresh, sumToNumber, unbroadcast, type ArrayMeta, type Tangent } from "./vjp.js";
 
 /** What the args and out moving add to a vjp's result: `term(g, argTangents, args, out,
@@ -181,4 +182,5 @@ export const curvedTerms: Readonly<Record<string, CurvedTerm>> = {
   prod: prodTerm,
   norm: normTerm,
   ...softmaxTerms,
+  ...statisticsTerms,
 };

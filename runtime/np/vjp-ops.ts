@@ -10,12 +10,13 @@ import {
   addAdjoints, astypeLike, clipPassesX, getItemBack, matchShape, maximumPicksA, meanBack, minimumPicksA, orZeros, reshapeLike, sumBack, tieShares, transposeBack,
 } from "./adjoint-ops.js";
 import * as products from "./adjoint-ops-linalg.js";
+import { centered } from "./statistics.js";
 
 /** What generated code calls as `secondOrder.ops.R(…)`: np's operations that `vjpOps` uses, and those of adjoint-ops*.ts. */
 export const ops: Readonly<Record<string, (...args: any[]) => unknown>> = Object.freeze({ // eslint-disable-line @typescript-eslint/no-explicit-any
   neg, add, sub, mul, div, exp, log, sqrt, sin, cos, sinh, cosh, pow, sign, where, equal, greater, less, sum, mean, transpose, getItem, matmul, dot, outer,
   matchShape, addAdjoints, orZeros, astypeLike, sumBack, meanBack, reshapeLike, transposeBack, getItemBack, maximumPicksA, minimumPicksA, clipPassesX, tieShares,
-  sigmoid,
+  sigmoid, centered,
   matmulAdjointA: products.matmulAdjointA, matmulAdjointB: products.matmulAdjointB, dotAdjointA: products.dotAdjointA,
   dotAdjointB: products.dotAdjointB, outerAdjointA: products.outerAdjointA, outerAdjointB: products.outerAdjointB,
 });
@@ -46,6 +47,7 @@ const shaped = (t: Term): VjpOps => ({ adjoints: { 0: t }, unmatched: [0] });
 const bIsZero: Term = ["equal", "b", 0];
 const safeB: Term = ["where", bIsZero, 1, "b"];
 const aIsZero: Term = ["equal", "a", 0];
+const stdIsZero: Term = ["equal", "out", 0];
 
 export const vjpOps: Readonly<Record<string, VjpOps | readonly VjpOps[]>> = Object.freeze({
   neg: unary(["neg", "dout"]),
@@ -68,6 +70,10 @@ export const vjpOps: Readonly<Record<string, VjpOps | readonly VjpOps[]>> = Obje
   log2: unary(["div", "dout", ["mul", "x", Math.LN2]]),
   log10: unary(["div", "dout", ["mul", "x", Math.LN10]]),
   softplus: unary(times(["sigmoid", "x"])),
+  // statistics.ts: centered is self-adjoint; std's g / s is 0 where s is 0 (overStd), s read safely there.
+  centered: unary(["centered", "dout", "axis", "ddof"]),
+  var: unary(["mul", spread(["mul", "dout", 2]), ["centered", "x", "axis", "ddof"]]),
+  std: unary(["mul", spread(["where", stdIsZero, 0, ["div", "dout", ["where", stdIsZero, 1, "out"]]]), ["centered", "x", "axis", "ddof"]]),
   arctan2: { adjoints: { 0: ["div", times("x"), ["add", ["mul", "y", "y"], ["mul", "x", "x"]]], 1: ["neg", ["div", times("y"), ["add", ["mul", "y", "y"], ["mul", "x", "x"]]]] } },
   // Zero almost everywhere, as their first-order rules say.
   sign: unary(0), floor: unary(0), ceil: unary(0), round: unary(0),

@@ -17,9 +17,13 @@ export const programs: [string, string][] = [
   ["power", "np.power(np.add(np.square(x), 0.5), np.add(x, 1))"],
   ["powerNumber", "np.power(np.add(np.square(x), 0.5), 2.5)"],
   ["log2", "np.mul(np.log2(np.add(np.square(x), 0.3)), x)"],
-  ["log10", "np.log10(np.add(np.exp(x), np.mul(x, 0.5)))"],
+  ["log10", "np.mul(np.log10(np.add(np.exp(x), 1)), x)"],
   ["softplus", "np.mul(np.softplus(np.mul(x, 3)), np.sin(x))"],
   ["arctan2", "np.arctan2(np.sin(x), np.add(np.cos(x), 1.5))"],
+  ["variance", "np.mul(np.var(np.sin(x), 1, true), x)"],
+  ["varianceAll", "np.add(np.var(np.exp(x), null, false, 1), np.var(x, 0))"],
+  ["std", "np.mul(np.std(np.sin(x), 0), np.std(x, 1, true, 1))"],
+  ["stdAll", "np.std(np.mul(x, np.exp(x)))"],
   ["arctan2Number", "np.mul(np.arctan2(x, 0.7), np.arctan2(1.2, x))"],
 ];
 

@@ -109,6 +109,10 @@ export function ruleCases(next: () => number): Record<string, () => Case[]> {
     prod: () => reductionCases("prod"),
     max: () => reductionCases("max"),
     min: () => reductionCases("min"),
+    // ddof 0 and 1; a lane of equal values (std's adjoint is 0 there, not a derivative: no differences).
+    var: () => [...reductionCases("var"), { args: [r([2, 3, 4]), 1, true, 1] }, { args: [f32(r([3, 4])), [0, 1], false, 1] }],
+    std: () => [...reductionCases("std"), { args: [r([2, 3, 4]), [0, 2], false, 1] }, { args: [np.array([[1, 1, 1], [0.5, 2, -1]]), 1], fd: false }],
+    centered: () => [{ args: [r([2, 3]), 1] }, { args: [r([2, 3, 4]), [0, 2], 1] }, { args: [r([3])] }, { args: [f32(r([3, 4])), 0] }, { args: [num()] }],
     // Lanes along each axis, several axes, all, views, float32, 1e3-sized inputs (the naive formula overflows there).
     softmax: () => softmaxCases(false),
     logSoftmax: () => softmaxCases(false),
