@@ -40,6 +40,9 @@ const uses: Record<string, string> = {
   logsumexp: "np.mul(np.logsumexp(np.mul(x, 3), 1, true), x)",
   log2: "np.log2(np.add(x, np.mul(x, x)))", log10: "np.log10(np.mul(x, 3))", softplus: "np.mul(np.softplus(np.mul(x, 4)), x)",
   arctan2: "np.arctan2(np.sub(x, 0.5), np.add(x, 0.2))",
+  cumsum: "np.square(np.cumsum(x, 1))", cumsumBack: "np.square(np.cumsumBack(np.sin(x), x))",
+  trace: "np.mul(np.trace(np.matmul(x, np.transpose(x))), x)", traceBack: "np.mul(np.traceBack(np.sum(x), np.eye(3)), np.matmul(np.transpose(x), x))",
+  diag: "np.square(np.diag(np.diag(x, 1)))", diagBack: "np.square(np.diagBack(np.diag(x), x))",
   var: "np.mul(np.var(np.exp(x), 1, true, 1), x)", std: "np.std(np.square(x), 0)", centered: "np.square(np.centered(np.sin(x), 1))",
 };
 

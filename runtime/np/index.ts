@@ -17,6 +17,8 @@ export {
 export { sum, mean, prod, max, min, argmax, argmin, all, any } from "./reduce.js";
 export { softmax, logSoftmax, logsumexp } from "./softmax.js";
 export { variance as var, std, centered } from "./statistics.js";
+export { cumsum, cumsumBack } from "./cumulative.js";
+export { trace, diag, traceBack, diagBack } from "./diagonal.js";
 export {
   matchShape, addAdjoints, orZeros, astypeLike, sumBack, meanBack, reshapeLike, transposeBack, getItemBack, maximumPicksA, minimumPicksA, clipPassesX, tieShares,
 } from "./adjoint-ops.js";

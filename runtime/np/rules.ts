@@ -6,6 +6,8 @@ import { rules as reduceRules } from "./reduce.js";
 import { rules as shapeRules } from "./shapeops.js";
 import { rules as softmaxRules } from "./softmax.js";
 import { rules as statisticsRules } from "./statistics.js";
+import { rules as cumulativeRules } from "./cumulative.js";
+import { rules as diagonalRules } from "./diagonal.js";
 import { rules as adjointOpRules } from "./adjoint-ops.js";
 import { rules as productAdjointRules } from "./adjoint-ops-linalg.js";
 import { full } from "./create.js";
@@ -27,6 +29,8 @@ export const adjoints: Readonly<Record<string, AdjointRule>> = Object.freeze({
   ...reduceRules,
   ...softmaxRules,
   ...statisticsRules,
+  ...cumulativeRules,
+  ...diagonalRules,
   ...shapeRules,
   ...linalgRules,
   ...adjointOpRules,

@@ -11,12 +11,14 @@ import {
 } from "./adjoint-ops.js";
 import * as products from "./adjoint-ops-linalg.js";
 import { centered } from "./statistics.js";
+import { cumsum, cumsumBack } from "./cumulative.js";
+import { diag, diagBack, trace, traceBack } from "./diagonal.js";
 
 /** What generated code calls as `secondOrder.ops.R(…)`: np's operations that `vjpOps` uses, and those of adjoint-ops*.ts. */
 export const ops: Readonly<Record<string, (...args: any[]) => unknown>> = Object.freeze({ // eslint-disable-line @typescript-eslint/no-explicit-any
   neg, add, sub, mul, div, exp, log, sqrt, sin, cos, sinh, cosh, pow, sign, where, equal, greater, less, sum, mean, transpose, getItem, matmul, dot, outer,
   matchShape, addAdjoints, orZeros, astypeLike, sumBack, meanBack, reshapeLike, transposeBack, getItemBack, maximumPicksA, minimumPicksA, clipPassesX, tieShares,
-  sigmoid, centered,
+  sigmoid, centered, cumsum, cumsumBack, trace, traceBack, diag, diagBack,
   matmulAdjointA: products.matmulAdjointA, matmulAdjointB: products.matmulAdjointB, dotAdjointA: products.dotAdjointA,
   dotAdjointB: products.dotAdjointB, outerAdjointA: products.outerAdjointA, outerAdjointB: products.outerAdjointB,
 });
@@ -74,6 +76,13 @@ export const vjpOps: Readonly<Record<string, VjpOps | readonly VjpOps[]>> = Obje
   centered: unary(["centered", "dout", "axis", "ddof"]),
   var: unary(["mul", spread(["mul", "dout", 2]), ["centered", "x", "axis", "ddof"]]),
   std: unary(["mul", spread(["where", stdIsZero, 0, ["div", "dout", ["where", stdIsZero, 1, "out"]]]), ["centered", "x", "axis", "ddof"]]),
+  // cumulative.ts, diagonal.ts: each the other's vjp.
+  cumsum: shaped(["cumsumBack", "dout", "x", "axis"]),
+  cumsumBack: shaped(["reshapeLike", ["cumsum", "dout", "axis"], "g"]),
+  trace: shaped(["traceBack", "dout", "x", "offset"]),
+  traceBack: shaped(["trace", "dout", "offset"]),
+  diag: shaped(["diagBack", "dout", "v", "k"]),
+  diagBack: shaped(["diag", "dout", "k"]),
   arctan2: { adjoints: { 0: ["div", times("x"), ["add", ["mul", "y", "y"], ["mul", "x", "x"]]], 1: ["neg", ["div", times("y"), ["add", ["mul", "y", "y"], ["mul", "x", "x"]]]] } },
   // Zero almost everywhere, as their first-order rules say.
   sign: unary(0), floor: unary(0), ceil: unary(0), round: unary(0),

@@ -24,6 +24,10 @@ export const programs: [string, string][] = [
   ["varianceAll", "np.add(np.var(np.exp(x), null, false, 1), np.var(x, 0))"],
   ["std", "np.mul(np.std(np.sin(x), 0), np.std(x, 1, true, 1))"],
   ["stdAll", "np.std(np.mul(x, np.exp(x)))"],
+  ["cumsum", "np.mul(np.cumsum(np.sin(x), 1), np.reshape(np.cumsum(x), [2, 3]))"],
+  ["cumsumAxis0", "np.square(np.cumsum(np.exp(x), 0))"],
+  ["trace", "np.mul(np.trace(np.matmul(np.transpose(x), np.sin(x)), 1), x)"],
+  ["diag", "np.mul(np.square(np.diag(np.diag(np.tanh(x), 1))), np.exp(np.diag(x)))"],
   ["arctan2Number", "np.mul(np.arctan2(x, 0.7), np.arctan2(1.2, x))"],
 ];
 

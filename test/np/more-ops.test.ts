@@ -65,6 +65,38 @@ describe("values", () => {
     close(np.var(3), [0]);
   });
 
+  it("cumsum: along an axis, flattened without one; dtypes kept", () => {
+    const x = np.array([[1, 2, 3], [4, 5, 6]]);
+    close(np.cumsum(x, 1), [1, 3, 6, 4, 9, 15]);
+    close(np.cumsum(x, 0), [1, 2, 3, 5, 7, 9]);
+    close(np.cumsum(x, -2), [1, 2, 3, 5, 7, 9]);
+    close(np.cumsum(x), [1, 3, 6, 10, 15, 21]);
+    expect(np.cumsum(x).shape).toEqual([6]);
+    close(np.cumsum(x.T, 1), [1, 5, 2, 7, 3, 9]);
+    expect(np.cumsum(np.array([1, 2], "float32")).dtype).toBe("float32");
+    expect(np.cumsum(np.array([1, 2], "int32")).dtype).toBe("int32");
+    close(np.cumsum(2.5), [2.5]);
+    close(np.cumsumBack(np.array([1, 2, 3]), np.array([0, 0, 0]), 0), [6, 5, 3]);
+  });
+
+  it("trace and diag, with offsets", () => {
+    const x = np.array([[1, 2, 3], [4, 5, 6], [7, 8, 10]]);
+    close(np.trace(x), [16]);
+    close(np.trace(x, 1), [8]);
+    close(np.trace(x, -2), [7]);
+    close(np.trace(np.array([[1, 2, 3], [4, 5, 6]]), 1), [8]);
+    close(np.trace(x.T, 1), [12]);
+    close(np.diag(x), [1, 5, 10]);
+    close(np.diag(x, 1), [2, 6]);
+    close(np.diag(x, -1), [4, 8]);
+    close(np.diag(np.array([[1, 2, 3], [4, 5, 6]]), 2), [3]);
+    close(np.diag(np.array([1, 2])), [1, 0, 0, 2]);
+    close(np.diag(np.array([1, 2]), 1), [0, 1, 0, 0, 0, 2, 0, 0, 0]);
+    close(np.diag(np.array([1, 2]), -1), [0, 0, 0, 1, 0, 0, 0, 2, 0]);
+    expect(np.diag(np.array([1, 2], "float32")).dtype).toBe("float32");
+    expect(() => np.trace(np.array([1, 2]))).toThrow(/2-D/);
+  });
+
   it("std's adjoint is 0 at zero variance (as norm's at 0), not NaN", () => {
     const x = np.array([[2, 2, 2], [1, 2, 4]]);
     const out = np.std(x, 1);
@@ -86,7 +118,7 @@ function evaluate(term: Term, env: Record<string, unknown>): unknown {
 describe("each added rule's operations form is its vjp", () => {
   const next = rng(20261208);
   const cases = ruleCases(next);
-  const added = ["log2", "log10", "softplus", "arctan2", "var", "std", "centered"];
+  const added = ["log2", "log10", "softplus", "arctan2", "var", "std", "centered", "cumsum", "cumsumBack", "trace", "traceBack", "diag", "diagBack"];
   for (const name of added) {
     it(name, () => {
       const rule = np.adjoints[name];

@@ -113,6 +113,12 @@ export function ruleCases(next: () => number): Record<string, () => Case[]> {
     var: () => [...reductionCases("var"), { args: [r([2, 3, 4]), 1, true, 1] }, { args: [f32(r([3, 4])), [0, 1], false, 1] }],
     std: () => [...reductionCases("std"), { args: [r([2, 3, 4]), [0, 2], false, 1] }, { args: [np.array([[1, 1, 1], [0.5, 2, -1]]), 1], fd: false }],
     centered: () => [{ args: [r([2, 3]), 1] }, { args: [r([2, 3, 4]), [0, 2], 1] }, { args: [r([3])] }, { args: [f32(r([3, 4])), 0] }, { args: [num()] }],
+    cumsum: () => [{ args: [r([2, 3]), 1] }, { args: [r([2, 3, 4]), 0] }, { args: [r([2, 3])] }, { args: [r([3, 2]).T, -1] }, { args: [f32(r([4])), 0] }, { args: [num()] }],
+    cumsumBack: () => [{ args: [r([2, 3]), r([2, 3]), 1] }, { args: [r([6]), r([2, 3])] }, { args: [r([3, 2]), r([2, 3])] }, { args: [r([2, 3, 4]), r([2, 3, 4]), -2] }, { args: [f32(r([4])), f32(r([4])), 0] }],
+    trace: () => [{ args: [r([3, 3])] }, { args: [r([2, 4]), 1] }, { args: [r([4, 2]), -1] }, { args: [r([3, 3]).T] }, { args: [f32(r([2, 2]))] }],
+    traceBack: () => [{ args: [r([]), r([3, 3])] }, { args: [r([]), r([2, 4]), 1] }, { args: [f32(r([])), f32(r([3, 2])), -1] }],
+    diag: () => [{ args: [r([3])] }, { args: [r([3]), 1] }, { args: [r([2]), -2] }, { args: [r([3, 3])] }, { args: [r([2, 4]), 1] }, { args: [r([4, 3]).T, -1] }, { args: [f32(r([3, 3]))] }],
+    diagBack: () => [{ args: [r([3, 3]), r([3])] }, { args: [r([4, 4]), r([3]), 1] }, { args: [r([3]), r([3, 3])] }, { args: [r([2]), r([2, 4]), 2] }, { args: [f32(r([2])), f32(r([3, 2])), -1] }],
     // Lanes along each axis, several axes, all, views, float32, 1e3-sized inputs (the naive formula overflows there).
     softmax: () => softmaxCases(false),
     logSoftmax: () => softmaxCases(false),
