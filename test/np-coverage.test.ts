@@ -43,6 +43,8 @@ const uses: Record<string, string> = {
   cumsum: "np.square(np.cumsum(x, 1))", cumsumBack: "np.square(np.cumsumBack(np.sin(x), x))",
   trace: "np.mul(np.trace(np.matmul(x, np.transpose(x))), x)", traceBack: "np.mul(np.traceBack(np.sum(x), np.eye(3)), np.matmul(np.transpose(x), x))",
   diag: "np.square(np.diag(np.diag(x, 1)))", diagBack: "np.square(np.diagBack(np.diag(x), x))",
+  inv: "np.linalg.inv(np.add(np.matmul(x, np.transpose(x)), np.eye(2)))", det: "np.mul(np.linalg.det(np.matmul(x, np.transpose(x))), x)",
+  solve: "np.linalg.solve(np.add(np.matmul(x, np.transpose(x)), np.eye(2)), x)",
   var: "np.mul(np.var(np.exp(x), 1, true, 1), x)", std: "np.std(np.square(x), 0)", centered: "np.square(np.centered(np.sin(x), 1))",
 };
 

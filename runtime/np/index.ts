@@ -31,7 +31,8 @@ export {
   reshape, transpose, expandDims, squeeze, flatten, ravel, broadcastTo, concat, concatenate, stack, getItem, setItem,
   slice, Slice,
 } from "./shapeops.js";
-export { matmul, dot, outer, linalg } from "./linalg.js";
+export { matmul, dot, outer } from "./linalg.js";
+export { linalg } from "./linalg-solve.js";
 export { gemm, setBackend, getBackend, setThreads, getThreads } from "./backend/index.js";
 export type { Backend, BackendName } from "./backend/index.js";
 export type { Gemm } from "./gemm.js";

@@ -8,6 +8,7 @@ import { rules as softmaxRules } from "./softmax.js";
 import { rules as statisticsRules } from "./statistics.js";
 import { rules as cumulativeRules } from "./cumulative.js";
 import { rules as diagonalRules } from "./diagonal.js";
+import { rules as solveRules } from "./linalg-solve.js";
 import { rules as adjointOpRules } from "./adjoint-ops.js";
 import { rules as productAdjointRules } from "./adjoint-ops-linalg.js";
 import { full } from "./create.js";
@@ -31,6 +32,7 @@ export const adjoints: Readonly<Record<string, AdjointRule>> = Object.freeze({
   ...statisticsRules,
   ...cumulativeRules,
   ...diagonalRules,
+  ...solveRules,
   ...shapeRules,
   ...linalgRules,
   ...adjointOpRules,

@@ -8,6 +8,7 @@ import { normalizeAxes, reducedShape } from "./shape.js";
 import { reshape } from "./shapeops.js";
 import { softmaxTerms } from "./softmax.js";
 import { statisticsTerms } from "./statistics.js";
+import { solveTerms } from "./linalg-solve.js";
 import { addInto, fresh, sumToNumber, unbroadcast, type ArrayMeta, type Tangent } from "./vjp.js";
 
 /** What the args and out moving add to a vjp's result: `term(g, argTangents, args, out,
@@ -183,4 +184,5 @@ export const curvedTerms: Readonly<Record<string, CurvedTerm>> = {
   norm: normTerm,
   ...softmaxTerms,
   ...statisticsTerms,
+  ...solveTerms,
 };

@@ -13,12 +13,13 @@ import * as products from "./adjoint-ops-linalg.js";
 import { centered } from "./statistics.js";
 import { cumsum, cumsumBack } from "./cumulative.js";
 import { diag, diagBack, trace, traceBack } from "./diagonal.js";
+import { inv, solve } from "./linalg-solve.js";
 
 /** What generated code calls as `secondOrder.ops.R(…)`: np's operations that `vjpOps` uses, and those of adjoint-ops*.ts. */
 export const ops: Readonly<Record<string, (...args: any[]) => unknown>> = Object.freeze({ // eslint-disable-line @typescript-eslint/no-explicit-any
   neg, add, sub, mul, div, exp, log, sqrt, sin, cos, sinh, cosh, pow, sign, where, equal, greater, less, sum, mean, transpose, getItem, matmul, dot, outer,
   matchShape, addAdjoints, orZeros, astypeLike, sumBack, meanBack, reshapeLike, transposeBack, getItemBack, maximumPicksA, minimumPicksA, clipPassesX, tieShares,
-  sigmoid, centered, cumsum, cumsumBack, trace, traceBack, diag, diagBack,
+  sigmoid, centered, cumsum, cumsumBack, trace, traceBack, diag, diagBack, inv, solve,
   matmulAdjointA: products.matmulAdjointA, matmulAdjointB: products.matmulAdjointB, dotAdjointA: products.dotAdjointA,
   dotAdjointB: products.dotAdjointB, outerAdjointA: products.outerAdjointA, outerAdjointB: products.outerAdjointB,
 });
@@ -50,6 +51,8 @@ const bIsZero: Term = ["equal", "b", 0];
 const safeB: Term = ["where", bIsZero, 1, "b"];
 const aIsZero: Term = ["equal", "a", 0];
 const stdIsZero: Term = ["equal", "out", 0];
+/** solve's adjoint of b, A⁻ᵀ g. */
+const solveU: Term = ["solve", ["transpose", "a"], "dout"];
 
 export const vjpOps: Readonly<Record<string, VjpOps | readonly VjpOps[]>> = Object.freeze({
   neg: unary(["neg", "dout"]),
@@ -83,6 +86,9 @@ export const vjpOps: Readonly<Record<string, VjpOps | readonly VjpOps[]>> = Obje
   traceBack: shaped(["trace", "dout", "offset"]),
   diag: shaped(["diagBack", "dout", "v", "k"]),
   diagBack: shaped(["diag", "dout", "k"]),
+  // linalg-solve.ts (det: withoutOps).
+  inv: unary(["neg", ["matmul", ["matmul", ["transpose", "out"], "dout"], ["transpose", "out"]]]),
+  solve: { adjoints: { 0: ["neg", ["matmulAdjointA", solveU, "out", "a"]], 1: solveU } },
   arctan2: { adjoints: { 0: ["div", times("x"), ["add", ["mul", "y", "y"], ["mul", "x", "x"]]], 1: ["neg", ["div", times("y"), ["add", ["mul", "y", "y"], ["mul", "x", "x"]]]] } },
   // Zero almost everywhere, as their first-order rules say.
   sign: unary(0), floor: unary(0), ceil: unary(0), round: unary(0),
@@ -146,4 +152,5 @@ export const withoutOps: Readonly<Record<string, string>> = Object.freeze({
   stack: "its vjp gives a list of adjoints",
   prod: "its vjp divides by x where no element is zero and takes prefix products where one is",
   norm: "its vjp depends on ord case by case",
+  det: "its adjoint, the cofactor matrix, is computed by minors (det(A) times the inverse transposed loses every digit near a singular A)",
 });

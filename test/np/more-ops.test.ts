@@ -97,6 +97,25 @@ describe("values", () => {
     expect(() => np.trace(np.array([1, 2]))).toThrow(/2-D/);
   });
 
+  it("linalg.inv, det, solve; a singular matrix: inv and solve throw, det is 0 with exact cofactors", () => {
+    const a = np.array([[4, 7], [2, 6]]);
+    close(np.linalg.inv(a), [0.6, -0.7, -0.2, 0.4]);
+    close(np.linalg.det(a), [10]);
+    close(np.linalg.det(np.array([[0, 1, 0], [1, 0, 0], [0, 0, 2]])), [-2]);
+    close(np.linalg.solve(a, np.array([1, 2])), [-0.8, 0.6]);
+    close(np.linalg.solve(a, np.array([[1, 0], [2, 1]])), [-0.8, -0.7, 0.6, 0.4]);
+    close(np.linalg.inv(a.T), [0.6, -0.2, -0.7, 0.4]);
+    expect(np.linalg.inv(np.array([[2]], "float32")).dtype).toBe("float32");
+    const singular = np.array([[1, 2, 3], [2, 4, 6], [1, 0, 1]]);
+    expect(() => np.linalg.inv(singular)).toThrow(/singular/);
+    expect(() => np.linalg.solve(singular, np.array([1, 2, 3]))).toThrow(/singular/);
+    close(np.linalg.det(singular), [0]);
+    // Cofactors of the singular matrix: [[4, 4, -4], [-2, -2, 2], [0, 0, 0]].
+    const [g] = np.adjoints.det.vjp(np.array(1), singular, np.linalg.det(singular));
+    close(g as np.NDArray, [4, 4, -4, -2, -2, 2, 0, 0, 0]);
+    expect(() => np.linalg.det(np.array([1, 2]))).toThrow(/square/);
+  });
+
   it("std's adjoint is 0 at zero variance (as norm's at 0), not NaN", () => {
     const x = np.array([[2, 2, 2], [1, 2, 4]]);
     const out = np.std(x, 1);
@@ -118,7 +137,7 @@ function evaluate(term: Term, env: Record<string, unknown>): unknown {
 describe("each added rule's operations form is its vjp", () => {
   const next = rng(20261208);
   const cases = ruleCases(next);
-  const added = ["log2", "log10", "softplus", "arctan2", "var", "std", "centered", "cumsum", "cumsumBack", "trace", "traceBack", "diag", "diagBack"];
+  const added = ["log2", "log10", "softplus", "arctan2", "var", "std", "centered", "cumsum", "cumsumBack", "trace", "traceBack", "diag", "diagBack", "inv", "solve"];
   for (const name of added) {
     it(name, () => {
       const rule = np.adjoints[name];

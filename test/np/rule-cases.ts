@@ -9,7 +9,7 @@ import { randomArray, rng, viewKinds, viewOf, type ViewKind } from "./helpers.js
 const ops = np as unknown as Record<string, Op>;
 /** The operation a rule differentiates. */
 export function opOf(name: string): Op {
-  if (name === "norm") return np.linalg.norm as Op;
+  if (name === "norm" || name === "inv" || name === "det" || name === "solve") return np.linalg[name] as Op;
   if (name === "item") return (x: np.NDArray) => x.item();
   return ops[name];
 }
@@ -119,6 +119,10 @@ export function ruleCases(next: () => number): Record<string, () => Case[]> {
     traceBack: () => [{ args: [r([]), r([3, 3])] }, { args: [r([]), r([2, 4]), 1] }, { args: [f32(r([])), f32(r([3, 2])), -1] }],
     diag: () => [{ args: [r([3])] }, { args: [r([3]), 1] }, { args: [r([2]), -2] }, { args: [r([3, 3])] }, { args: [r([2, 4]), 1] }, { args: [r([4, 3]).T, -1] }, { args: [f32(r([3, 3]))] }],
     diagBack: () => [{ args: [r([3, 3]), r([3])] }, { args: [r([4, 4]), r([3]), 1] }, { args: [r([3]), r([3, 3])] }, { args: [r([2]), r([2, 4]), 2] }, { args: [f32(r([2])), f32(r([3, 2])), -1] }],
+    // Well conditioned: the identity plus a small perturbation; det also at a singular matrix (cofactors by minors).
+    inv: () => [{ args: [np.add(np.eye(3), r([3, 3], -0.4, 0.4))] }, { args: [np.add(np.eye(2), r([2, 2], -0.4, 0.4)).T] }, { args: [f32(np.add(np.eye(2), r([2, 2], -0.3, 0.3)))] }, { args: [r([1, 1], 0.5, 2)] }],
+    det: () => [{ args: [np.add(np.eye(3), r([3, 3], -0.4, 0.4))] }, { args: [r([2, 2])] }, { args: [f32(np.add(np.eye(2), r([2, 2], -0.3, 0.3)))] }, { args: [np.array([[1, 2, 3], [2, 4, 6], [1, 0, 1]])] }, { args: [np.array([[1, 2, 3], [2, 4, 6], [3, 6, 9]])] }, { args: [r([1, 1])] }],
+    solve: () => [{ args: [np.add(np.eye(3), r([3, 3], -0.4, 0.4)), r([3])] }, { args: [np.add(np.eye(3), r([3, 3], -0.4, 0.4)), r([3, 2])] }, { args: [np.add(np.eye(2), r([2, 2], -0.3, 0.3)).T, r([3, 2]).T.get(":", 0)] }, { args: [f32(np.add(np.eye(2), r([2, 2], -0.3, 0.3))), f32(r([2]))] }],
     // Lanes along each axis, several axes, all, views, float32, 1e3-sized inputs (the naive formula overflows there).
     softmax: () => softmaxCases(false),
     logSoftmax: () => softmaxCases(false),
