@@ -57,6 +57,7 @@ const methods: Record<string, string> = {
   sub: "x.sub(np.square(x))", mul: "x.mul(np.sin(x))", div: "x.div(np.add(x, 1))", pow: "x.pow(3)", neg: "np.exp(x).neg()",
   abs: "x.sub(0.5).abs()", clip: "x.mul(2).clip(0.7, 1.3)", dot: "x.reshape(6).dot(np.exp(x).reshape(6))", matmul: "x.matmul(x.T)",
   item: "np.mul(np.sin(x).sum().item(), x)",
+  var: "np.mul(np.exp(x).var(1, true, 1), x)", std: "np.sin(x).std(0)", cumsum: "np.square(x.cumsum(1))", trace: "np.mul(x.matmul(x.T).trace(), x)",
 };
 
 const dir = resolve(__dirname, "..", ".tmp", "np-coverage");

@@ -61,6 +61,6 @@ export const nonDifferentiable: ReadonlySet<string> = new Set([
 export const methodRules: Readonly<Record<string, string>> = Object.freeze({
   T: "transpose", transpose: "transpose", reshape: "reshape", flatten: "flatten", ravel: "ravel", squeeze: "squeeze",
   broadcastTo: "broadcastTo", get: "getItem", copy: "copy", astype: "astype",
-  item: "item", sum: "sum", mean: "mean", prod: "prod", max: "max", min: "min",
+  item: "item", sum: "sum", mean: "mean", prod: "prod", max: "max", min: "min", var: "var", std: "std", cumsum: "cumsum", trace: "trace",
   add: "add", sub: "sub", mul: "mul", div: "div", pow: "pow", neg: "neg", abs: "abs", clip: "clip", dot: "dot", matmul: "matmul",
 });
