@@ -65,12 +65,51 @@ describe("the added np operations in compiled code, every mode", () => {
   });
 
   let m: Record<string, unknown>;
-  const modules = async () => (m ??= await loadModule(dir, header, programs.map(([n, e]) => source(n, e)).join("")));
+  const edges = `
+function softplusOnly(x) { return np.sum(np.softplus(x)).item(); }
+export const softplusOnly$d = grad(softplusOnly);
+export const softplusOnly$h = hvp(softplusOnly);
+function stdRows(x) { return np.sum(np.std(x, 1)).item(); }
+export const stdRows$d = grad(stdRows);
+export const stdRows$h = hvp(stdRows);
+`;
+  const modules = async () => (m ??= await loadModule(dir, header, programs.map(([n, e]) => source(n, e)).join("") + edges));
   const points = [
     np.array([[0.3, -0.5, 0.8], [1.1, -0.2, 0.45]]),
     np.array([[-0.9, 0.15, 0.6], [0.35, -1.3, 0.7]]),
     np.array([[0.05, 1.4, -0.65], [-0.4, 0.95, 0.25]]),
   ];
+
+  it("softplus's hvp at ±50 and ±800 is sigmoid (1 - sigmoid), finite (relative 1e-12)", async () => {
+    const mod = await modules();
+    const x = np.array([[800, -800, 50], [-50, 0, 3]]);
+    const v = np.onesLike(x);
+    const hv = flat((mod["softplusOnly$h"] as G)(x, v));
+    const curvature = (t: number) => Math.exp(-Math.abs(t)) / (1 + Math.exp(-Math.abs(t))) ** 2;
+    flat(x).forEach((t, j) => expectClose(hv[j], curvature(t), { rtol: 1e-12, atol: 1e-300, label: `softplus'' at ${t}` }));
+    expect(flat((mod["softplusOnly$d"] as G)(x)).every(Number.isFinite)).toBe(true);
+  });
+
+  it("std's gradient and hvp at a lane of equal values: 0 there, finite", async () => {
+    const mod = await modules();
+    const x = np.array([[0.5, 0.5, 0.5], [0.1, -0.4, 0.8]]);
+    const g = flat((mod["stdRows$d"] as G)(x));
+    expect(g.slice(0, 3)).toEqual([0, 0, 0]);
+    expect(flat((mod["stdRows$h"] as G)(x, np.onesLike(x))).every(Number.isFinite)).toBe(true);
+  });
+
+  it("float32 inputs give float32 gradients near the float64 ones (relative 1e-4 of the largest, at least 1e-6)", async () => {
+    const mod = await modules();
+    const x = np.array([[0.3, -0.5, 0.8], [1.1, -0.2, 0.45]]);
+    // A float64 constant (np.eye, np.array) promotes the program to float64, as NumPy does.
+    for (const [name] of programs.filter(([, e]) => !/np\.(eye|array)/.test(e))) {
+      const dF = mod[`${name}$d`] as G;
+      const [g64, g32] = [flat(dF(x.copy())), dF(x.astype("float32"))];
+      expect(g32.dtype, name).toBe("float32");
+      const big = Math.max(...g64.map(Math.abs));
+      flat(g32).forEach((e, j) => expectClose(e, g64[j], { rtol: 1e-4, atol: Math.max(1e-4 * big, 1e-6), label: `${name} float32 [${j}]` }));
+    }
+  });
 
   for (const [name] of programs) {
     it(`${name}: grad, jvp and hvp against differences; d³/ds³ against differences of d²/ds²`, async () => {
