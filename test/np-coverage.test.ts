@@ -38,6 +38,14 @@ const uses: Record<string, string> = {
   outerAdjointB: "np.outerAdjointB(np.outer(np.reshape(x, [6]), np.reshape(x, [6])), np.sin(x), x)",
   softmax: "np.mul(np.softmax(np.mul(x, 3)), x)", logSoftmax: "np.mul(np.logSoftmax(np.mul(x, 3), 0), x)",
   logsumexp: "np.mul(np.logsumexp(np.mul(x, 3), 1, true), x)",
+  log2: "np.log2(np.add(x, np.mul(x, x)))", log10: "np.log10(np.mul(x, 3))", softplus: "np.mul(np.softplus(np.mul(x, 4)), x)",
+  arctan2: "np.arctan2(np.sub(x, 0.5), np.add(x, 0.2))",
+  cumsum: "np.square(np.cumsum(x, 1))", cumsumBack: "np.square(np.cumsumBack(np.sin(x), x))",
+  trace: "np.mul(np.trace(np.matmul(x, np.transpose(x))), x)", traceBack: "np.mul(np.traceBack(np.sum(x), np.eye(3)), np.matmul(np.transpose(x), x))",
+  diag: "np.square(np.diag(np.diag(x, 1)))", diagBack: "np.square(np.diagBack(np.diag(x), x))",
+  inv: "np.linalg.inv(np.add(np.matmul(x, np.transpose(x)), np.eye(2)))", det: "np.mul(np.linalg.det(np.matmul(x, np.transpose(x))), x)",
+  solve: "np.linalg.solve(np.add(np.matmul(x, np.transpose(x)), np.eye(2)), x)",
+  var: "np.mul(np.var(np.exp(x), 1, true, 1), x)", std: "np.std(np.square(x), 0)", centered: "np.square(np.centered(np.sin(x), 1))",
 };
 
 /** For each NDArray method with a rule: an expression of `x` using it. */
@@ -49,6 +57,7 @@ const methods: Record<string, string> = {
   sub: "x.sub(np.square(x))", mul: "x.mul(np.sin(x))", div: "x.div(np.add(x, 1))", pow: "x.pow(3)", neg: "np.exp(x).neg()",
   abs: "x.sub(0.5).abs()", clip: "x.mul(2).clip(0.7, 1.3)", dot: "x.reshape(6).dot(np.exp(x).reshape(6))", matmul: "x.matmul(x.T)",
   item: "np.mul(np.sin(x).sum().item(), x)",
+  var: "np.mul(np.exp(x).var(1, true, 1), x)", std: "np.sin(x).std(0)", cumsum: "np.square(x.cumsum(1))", trace: "np.mul(x.matmul(x.T).trace(), x)",
 };
 
 const dir = resolve(__dirname, "..", ".tmp", "np-coverage");

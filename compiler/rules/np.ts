@@ -95,7 +95,7 @@ export function ruleReadsShapeOnly(name: string, i: number): boolean {
 }
 
 /** adjoint/np functions exported under a second name (NumPy's): the rule of the first. */
-const ALIASES: Record<string, string> = { concatenate: "concat" };
+const ALIASES: Record<string, string> = { concatenate: "concat", power: "pow" };
 
 /** The rule of an `np.` path (`dot`, `linalg.norm`), or undefined for constants and unknowns. */
 export function npPathRule(path: string[]): NpRule | undefined {

@@ -218,6 +218,10 @@ export const cosh = unary("cosh", (a) => Math.cosh(a));
 export const asin = unary("asin", (a) => Math.asin(a));
 export const acos = unary("acos", (a) => Math.acos(a));
 export const atan = unary("atan", (a) => Math.atan(a));
+export const log2 = unary("log2", (a) => Math.log2(a));
+export const log10 = unary("log10", (a) => Math.log10(a));
+/** log(1 + e^x), as x + log1p(e^-x) for x > 0 so that large x does not overflow. */
+export const softplus = unary("softplus", (a) => (a > 0 ? a + Math.log1p(Math.exp(-a)) : Math.log1p(Math.exp(a))));
 export const sigmoid = unary("sigmoid", (a) => (a >= 0 ? 1 / (1 + Math.exp(-a)) : Math.exp(a) / (1 + Math.exp(a))));
 export const floor = unary("floor", (a) => Math.floor(a), sameType);
 export const ceil = unary("ceil", (a) => Math.ceil(a), sameType);
@@ -229,6 +233,10 @@ export const sub = binary("sub", (a, b) => a - b, promoted);
 export const mul = binary("mul", (a, b) => a * b, promoted);
 export const div = binary("div", (a, b) => a / b, promotedFloat);
 export const pow = binary("pow", (a, b) => Math.pow(a, b), promoted);
+/** NumPy's name for `pow`. */
+export const power = pow;
+/** The angle of the point (x, y): NumPy's `arctan2(y, x)`. */
+export const arctan2 = binary("arctan2", (y, x) => Math.atan2(y, x), promotedFloat);
 /** Elementwise maximum; NaN wins, as in NumPy. */
 export const maximum = binary("maximum", (a, b) => (a > b || a !== a ? a : b), promoted);
 export const minimum = binary("minimum", (a, b) => (a < b || a !== a ? a : b), promoted);
@@ -282,6 +290,12 @@ const gradOf = {
   acos: (g: number, x: number) => -g / Math.sqrt(1 - x * x),
   atan: (g: number, x: number) => g / (1 + x * x),
   sigmoid: (g: number, out: number) => g * out * (1 - out),
+  log2: (g: number, x: number) => g / (x * Math.LN2),
+  log10: (g: number, x: number) => g / (x * Math.LN10),
+  softplus: (g: number, x: number) => g * (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x))),
+  // atan2(y, x): d/dy = x / (x² + y²), d/dx = -y / (x² + y²); 0/0 (NaN) at the origin, as JAX
+  atan2Y: (g: number, y: number, x: number) => (g * x) / (x * x + y * y),
+  atan2X: (g: number, y: number, x: number) => (-g * y) / (x * x + y * y),
   relu: (g: number, x: number) => (x > 0 ? g : 0),
   square: (g: number, x: number) => 2 * g * x,
   divB: (g: number, out: number, b: number) => (-g * out) / b,
@@ -439,6 +453,13 @@ export const rules: Record<string, AdjointRule> = {
   acos: unaryRule(gradOf.acos),
   atan: unaryRule(gradOf.atan),
   sigmoid: unaryRule(gradOf.sigmoid, true),
+  log2: unaryRule(gradOf.log2),
+  log10: unaryRule(gradOf.log10),
+  softplus: unaryRule(gradOf.softplus),
+  arctan2: withJvp(rule(["y", "x"], [0, 1], (g, y, x, _out, need?: Need) => [
+    needs(need, 0) ? fused(gradOf.atan2Y, [y, x], g, y) : undefined,
+    needs(need, 1) ? fused(gradOf.atan2X, [y, x], g, x) : undefined,
+  ], NOT_OUT2), ([dy, dx], y, x, out) => pushforward(out, [[dy, gradOf.atan2Y, [y, x]], [dx, gradOf.atan2X, [y, x]]])),
   add: withJvp(rule(["a", "b"], [0, 1], (g, a, b, _out, need?: Need) => {
     const da = needs(need, 0) ? passed(g, a) : undefined;
     const db = needs(need, 1) ? passed(g, b) : undefined;

@@ -11,11 +11,14 @@ export type { Shape } from "./shape.js";
 export { array, asarray, zeros, ones, full, empty, zerosLike, onesLike, fullLike, emptyLike, arange, linspace, eye } from "./create.js";
 export {
   elementwise, neg, abs, sign, square, relu, exp, log, log1p, expm1, sqrt, sin, cos, tan, tanh, sinh, cosh,
-  asin, acos, atan, sigmoid, floor, ceil, round, logicalNot, add, sub, mul, div, pow, maximum, minimum, equal,
+  asin, acos, atan, sigmoid, log2, log10, softplus, power, arctan2, floor, ceil, round, logicalNot, add, sub, mul, div, pow, maximum, minimum, equal,
   notEqual, less, lessEqual, greater, greaterEqual, logicalAnd, logicalOr, where, clip, copy, astype,
 } from "./elementwise.js";
 export { sum, mean, prod, max, min, argmax, argmin, all, any } from "./reduce.js";
 export { softmax, logSoftmax, logsumexp } from "./softmax.js";
+export { variance as var, std, centered } from "./statistics.js";
+export { cumsum, cumsumBack } from "./cumulative.js";
+export { trace, diag, traceBack, diagBack } from "./diagonal.js";
 export {
   matchShape, addAdjoints, orZeros, astypeLike, sumBack, meanBack, reshapeLike, transposeBack, getItemBack, maximumPicksA, minimumPicksA, clipPassesX, tieShares,
 } from "./adjoint-ops.js";
@@ -28,7 +31,8 @@ export {
   reshape, transpose, expandDims, squeeze, flatten, ravel, broadcastTo, concat, concatenate, stack, getItem, setItem,
   slice, Slice,
 } from "./shapeops.js";
-export { matmul, dot, outer, linalg } from "./linalg.js";
+export { matmul, dot, outer } from "./linalg.js";
+export { linalg } from "./linalg-solve.js";
 export { gemm, setBackend, getBackend, setThreads, getThreads } from "./backend/index.js";
 export type { Backend, BackendName } from "./backend/index.js";
 export type { Gemm } from "./gemm.js";

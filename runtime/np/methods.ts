@@ -10,6 +10,9 @@ import { NDArray, type ArrayOrScalar, type Axis, type Index } from "./ndarray.js
 import * as red from "./reduce.js";
 import type { Shape } from "./shape.js";
 import * as shp from "./shapeops.js";
+import { cumsum } from "./cumulative.js";
+import { trace } from "./diagonal.js";
+import { std, variance } from "./statistics.js";
 
 /** The methods this module adds to every NDArray. */
 export interface NDArrayMethods {
@@ -36,6 +39,11 @@ export interface NDArrayMethods {
   sum(axis?: Axis, keepdims?: boolean): NDArray;
   mean(axis?: Axis, keepdims?: boolean): NDArray;
   prod(axis?: Axis, keepdims?: boolean): NDArray;
+  /** `var(x, axis, keepdims, ddof)` (statistics.ts): the function's order of arguments, not NumPy's method's. */
+  var(axis?: Axis, keepdims?: boolean, ddof?: number): NDArray;
+  std(axis?: Axis, keepdims?: boolean, ddof?: number): NDArray;
+  cumsum(axis?: number | null): NDArray;
+  trace(offset?: number): NDArray;
   max(axis?: Axis, keepdims?: boolean): NDArray;
   min(axis?: Axis, keepdims?: boolean): NDArray;
   argmax(axis?: number | null, keepdims?: boolean): NDArray;
@@ -115,6 +123,18 @@ const methods: NDArrayMethods & ThisType<NDArray> = {
   },
   prod(axis, keepdims = false) {
     return red.prod(this, axis, keepdims);
+  },
+  var(axis, keepdims = false, ddof = 0) {
+    return variance(this, axis, keepdims, ddof);
+  },
+  std(axis, keepdims = false, ddof = 0) {
+    return std(this, axis, keepdims, ddof);
+  },
+  cumsum(axis) {
+    return cumsum(this, axis);
+  },
+  trace(offset = 0) {
+    return trace(this, offset);
   },
   max(axis, keepdims = false) {
     return red.max(this, axis, keepdims);

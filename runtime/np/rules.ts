@@ -5,6 +5,10 @@ import { rules as linalgRules } from "./linalg.js";
 import { rules as reduceRules } from "./reduce.js";
 import { rules as shapeRules } from "./shapeops.js";
 import { rules as softmaxRules } from "./softmax.js";
+import { rules as statisticsRules } from "./statistics.js";
+import { rules as cumulativeRules } from "./cumulative.js";
+import { rules as diagonalRules } from "./diagonal.js";
+import { rules as solveRules } from "./linalg-solve.js";
 import { rules as adjointOpRules } from "./adjoint-ops.js";
 import { rules as productAdjointRules } from "./adjoint-ops-linalg.js";
 import { full } from "./create.js";
@@ -25,6 +29,10 @@ export const adjoints: Readonly<Record<string, AdjointRule>> = Object.freeze({
   ...elementwiseRules,
   ...reduceRules,
   ...softmaxRules,
+  ...statisticsRules,
+  ...cumulativeRules,
+  ...diagonalRules,
+  ...solveRules,
   ...shapeRules,
   ...linalgRules,
   ...adjointOpRules,
@@ -53,6 +61,6 @@ export const nonDifferentiable: ReadonlySet<string> = new Set([
 export const methodRules: Readonly<Record<string, string>> = Object.freeze({
   T: "transpose", transpose: "transpose", reshape: "reshape", flatten: "flatten", ravel: "ravel", squeeze: "squeeze",
   broadcastTo: "broadcastTo", get: "getItem", copy: "copy", astype: "astype",
-  item: "item", sum: "sum", mean: "mean", prod: "prod", max: "max", min: "min",
+  item: "item", sum: "sum", mean: "mean", prod: "prod", max: "max", min: "min", var: "var", std: "std", cumsum: "cumsum", trace: "trace",
   add: "add", sub: "sub", mul: "mul", div: "div", pow: "pow", neg: "neg", abs: "abs", clip: "clip", dot: "dot", matmul: "matmul",
 });

@@ -7,6 +7,8 @@ import { prod, sum } from "./reduce.js";
 import { normalizeAxes, reducedShape } from "./shape.js";
 import { reshape } from "./shapeops.js";
 import { softmaxTerms } from "./softmax.js";
+import { statisticsTerms } from "./statistics.js";
+import { solveTerms } from "./linalg-solve.js";
 import { addInto, fresh, sumToNumber, unbroadcast, type ArrayMeta, type Tangent } from "./vjp.js";
 
 /** What the args and out moving add to a vjp's result: `term(g, argTangents, args, out,
@@ -50,6 +52,13 @@ const second = {
   acos: (g: number, t: number, x: number) => (-g * t * x) / Math.pow(1 - x * x, 1.5),
   atan: (g: number, t: number, x: number) => (-2 * g * t * x) / ((1 + x * x) * (1 + x * x)),
   sigmoid: (g: number, t: number, out: number) => g * t * (1 - 2 * out),
+  log2: (g: number, t: number, x: number) => (-g * t) / (x * x * Math.LN2),
+  log10: (g: number, t: number, x: number) => (-g * t) / (x * x * Math.LN10),
+  // softplus'' = sigmoid (1 - sigmoid), from x (exp(-|x|) never overflows)
+  softplus: (g: number, t: number, x: number) => {
+    const e = Math.exp(-Math.abs(x));
+    return (g * t * e) / ((1 + e) * (1 + e));
+  },
 };
 /** The rules whose vjp reads the output (x may be `undefined`): their term moves with out's tangent. */
 const FROM_OUT = new Set(["exp", "expm1", "sqrt", "tan", "tanh", "sigmoid"]);
@@ -90,6 +99,23 @@ const powTerm: CurvedTerm = {
     return [
       needs(need, 0) ? back(total(along(powAA, da), along(powAB, db)), a) : undefined,
       needs(need, 1) ? back(total(along(powAB, da), along(powBB, db)), b) : undefined,
+    ];
+  },
+};
+
+// arctan2(y, x): the adjoints are g x / r² and -g y / r² (r² = x² + y²); their derivatives
+// are (-2xy, y² - x²) / r⁴ along (y, x) for y's and (y² - x², 2xy) / r⁴ for x's.
+const r4 = (y: number, x: number) => (x * x + y * y) * (x * x + y * y);
+const atan2YY = (g: number, t: number, y: number, x: number) => (-2 * g * x * y * t) / r4(y, x);
+const atan2Mixed = (g: number, t: number, y: number, x: number) => (g * (y * y - x * x) * t) / r4(y, x);
+const atan2XX = (g: number, t: number, y: number, x: number) => (2 * g * x * y * t) / r4(y, x);
+const arctan2Term: CurvedTerm = {
+  reads: [0, 1],
+  term(g, [dy, dx], [y, x], _out, _dOut, need) {
+    const along = (f: Scalar, t: Tangent) => (t === undefined ? undefined : map(f, [g, t as Operand, y as Operand, x as Operand]));
+    return [
+      needs(need, 0) ? back(total(along(atan2YY, dy), along(atan2Mixed, dx)), y) : undefined,
+      needs(need, 1) ? back(total(along(atan2Mixed, dy), along(atan2XX, dx)), x) : undefined,
     ];
   },
 };
@@ -153,7 +179,10 @@ export const curvedTerms: Readonly<Record<string, CurvedTerm>> = {
   ...Object.fromEntries(Object.entries(second).map(([name, f]) => [name, unaryTerm(f, FROM_OUT.has(name))])),
   div: divTerm,
   pow: powTerm,
+  arctan2: arctan2Term,
   prod: prodTerm,
   norm: normTerm,
   ...softmaxTerms,
+  ...statisticsTerms,
+  ...solveTerms,
 };

@@ -2,7 +2,7 @@
 // the table, read by the compiler (lower/second-order.ts) where reverse mode differentiates a
 // generated NDArray gradient again. A piecewise rule's mask is a constant of differentiation
 // (its derivative is zero almost everywhere), computed as its first-order rule decides the kink.
-import { add, cos, cosh, div, equal, exp, greater, less, log, mul, neg, pow, sign, sin, sinh, sqrt, sub, where } from "./elementwise.js";
+import { add, cos, cosh, div, equal, exp, greater, less, log, mul, neg, pow, sigmoid, sign, sin, sinh, sqrt, sub, where } from "./elementwise.js";
 import { dot, matmul, outer } from "./linalg.js";
 import { mean, sum } from "./reduce.js";
 import { getItem, transpose } from "./shapeops.js";
@@ -10,11 +10,16 @@ import {
   addAdjoints, astypeLike, clipPassesX, getItemBack, matchShape, maximumPicksA, meanBack, minimumPicksA, orZeros, reshapeLike, sumBack, tieShares, transposeBack,
 } from "./adjoint-ops.js";
 import * as products from "./adjoint-ops-linalg.js";
+import { centered } from "./statistics.js";
+import { cumsum, cumsumBack } from "./cumulative.js";
+import { diag, diagBack, trace, traceBack } from "./diagonal.js";
+import { inv, solve } from "./linalg-solve.js";
 
 /** What generated code calls as `secondOrder.ops.R(…)`: np's operations that `vjpOps` uses, and those of adjoint-ops*.ts. */
 export const ops: Readonly<Record<string, (...args: any[]) => unknown>> = Object.freeze({ // eslint-disable-line @typescript-eslint/no-explicit-any
   neg, add, sub, mul, div, exp, log, sqrt, sin, cos, sinh, cosh, pow, sign, where, equal, greater, less, sum, mean, transpose, getItem, matmul, dot, outer,
   matchShape, addAdjoints, orZeros, astypeLike, sumBack, meanBack, reshapeLike, transposeBack, getItemBack, maximumPicksA, minimumPicksA, clipPassesX, tieShares,
+  sigmoid, centered, cumsum, cumsumBack, trace, traceBack, diag, diagBack, inv, solve,
   matmulAdjointA: products.matmulAdjointA, matmulAdjointB: products.matmulAdjointB, dotAdjointA: products.dotAdjointA,
   dotAdjointB: products.dotAdjointB, outerAdjointA: products.outerAdjointA, outerAdjointB: products.outerAdjointB,
 });
@@ -45,6 +50,9 @@ const shaped = (t: Term): VjpOps => ({ adjoints: { 0: t }, unmatched: [0] });
 const bIsZero: Term = ["equal", "b", 0];
 const safeB: Term = ["where", bIsZero, 1, "b"];
 const aIsZero: Term = ["equal", "a", 0];
+const stdIsZero: Term = ["equal", "out", 0];
+/** solve's adjoint of b, A⁻ᵀ g. */
+const solveU: Term = ["solve", ["transpose", "a"], "dout"];
 
 export const vjpOps: Readonly<Record<string, VjpOps | readonly VjpOps[]>> = Object.freeze({
   neg: unary(["neg", "dout"]),
@@ -64,6 +72,24 @@ export const vjpOps: Readonly<Record<string, VjpOps | readonly VjpOps[]>> = Obje
   acos: unary(["neg", ["div", "dout", ["sqrt", ["sub", 1, ["mul", "x", "x"]]]]]),
   atan: unary(["div", "dout", ["add", 1, ["mul", "x", "x"]]]),
   sigmoid: unary(times(["mul", "out", ["sub", 1, "out"]])),
+  log2: unary(["div", "dout", ["mul", "x", Math.LN2]]),
+  log10: unary(["div", "dout", ["mul", "x", Math.LN10]]),
+  softplus: unary(times(["sigmoid", "x"])),
+  // statistics.ts: centered is self-adjoint; std's g / s is 0 where s is 0 (overStd), s read safely there.
+  centered: unary(["centered", "dout", "axis", "ddof"]),
+  var: unary(["mul", spread(["mul", "dout", 2]), ["centered", "x", "axis", "ddof"]]),
+  std: unary(["mul", spread(["where", stdIsZero, 0, ["div", "dout", ["where", stdIsZero, 1, "out"]]]), ["centered", "x", "axis", "ddof"]]),
+  // cumulative.ts, diagonal.ts: each the other's vjp.
+  cumsum: shaped(["cumsumBack", "dout", "x", "axis"]),
+  cumsumBack: shaped(["reshapeLike", ["cumsum", "dout", "axis"], "g"]),
+  trace: shaped(["traceBack", "dout", "x", "offset"]),
+  traceBack: shaped(["trace", "dout", "offset"]),
+  diag: shaped(["diagBack", "dout", "v", "k"]),
+  diagBack: shaped(["diag", "dout", "k"]),
+  // linalg-solve.ts (det: withoutOps).
+  inv: unary(["neg", ["matmul", ["matmul", ["transpose", "out"], "dout"], ["transpose", "out"]]]),
+  solve: { adjoints: { 0: ["neg", ["matmulAdjointA", solveU, "out", "a"]], 1: solveU } },
+  arctan2: { adjoints: { 0: ["div", times("x"), ["add", ["mul", "y", "y"], ["mul", "x", "x"]]], 1: ["neg", ["div", times("y"), ["add", ["mul", "y", "y"], ["mul", "x", "x"]]]] } },
   // Zero almost everywhere, as their first-order rules say.
   sign: unary(0), floor: unary(0), ceil: unary(0), round: unary(0),
   relu: unary(onlyWhere(["greater", "x", 0])),
@@ -126,4 +152,5 @@ export const withoutOps: Readonly<Record<string, string>> = Object.freeze({
   stack: "its vjp gives a list of adjoints",
   prod: "its vjp divides by x where no element is zero and takes prefix products where one is",
   norm: "its vjp depends on ord case by case",
+  det: "its adjoint, the cofactor matrix, is computed by minors (det(A) times the inverse transposed loses every digit near a singular A)",
 });

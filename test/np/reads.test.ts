@@ -59,6 +59,21 @@ const cases: [string, unknown[], (...args: any[]) => np.NDArray][] = [ // eslint
   ["transposeBack", [w, [1, 0]], np.transposeBack],
   ["astypeLike", [x, np.astype(x, "float32")], np.astypeLike],
   ["getItemBack", [row, x, [1]], np.getItemBack],
+  ["log2", [x], np.log2],
+  ["log10", [x], np.log10],
+  ["softplus", [x], np.softplus],
+  ["arctan2", [x, row], np.arctan2],
+  ["centered", [x, 1, 1], np.centered],
+  ["var", [x, 0, true, 1], np.var],
+  ["cumsum", [x, 1], np.cumsum],
+  ["cumsumBack", [np.ravel(x), x, null], np.cumsumBack as (g: np.NDArray, x: np.NDArray) => np.NDArray],
+  ["trace", [x, 1], np.trace],
+  ["traceBack", [np.array(0.5), x, -1], np.traceBack as (g: np.NDArray, x: np.NDArray) => np.NDArray],
+  ["diag", [x, 1], np.diag],
+  ["diagBack", [np.diag(x, 1), x, 1], np.diagBack as (g: np.NDArray, x: np.NDArray) => np.NDArray],
+  ["inv", [np.add(np.eye(4), np.mul(w.reshape(2, 4).get(0), 0.1))], np.linalg.inv],
+  ["det", [np.add(np.eye(3), np.mul(x.get(":", "0:3"), 0.2))], np.linalg.det],
+  ["solve", [np.add(np.eye(4), np.mul(np.outer(row, row), 0.1)), w], np.linalg.solve],
 ];
 
 const values = (g: unknown): unknown => (g instanceof np.NDArray ? g.toArray() : Array.isArray(g) ? g.map(values) : g);

@@ -9,7 +9,7 @@ import { randomArray, rng, viewKinds, viewOf, type ViewKind } from "./helpers.js
 const ops = np as unknown as Record<string, Op>;
 /** The operation a rule differentiates. */
 export function opOf(name: string): Op {
-  if (name === "norm") return np.linalg.norm as Op;
+  if (name === "norm" || name === "inv" || name === "det" || name === "solve") return np.linalg[name] as Op;
   if (name === "item") return (x: np.NDArray) => x.item();
   return ops[name];
 }
@@ -22,11 +22,11 @@ export function ruleCases(next: () => number): Record<string, () => Case[]> {
 
   /** Domains of the unary functions (defaults to (-2, 2)). */
   const domains: Record<string, [number, number]> = {
-    log: [0.2, 2], sqrt: [0.2, 2], log1p: [-0.5, 2], asin: [-0.9, 0.9], acos: [-0.9, 0.9], tan: [-1.2, 1.2],
+    log: [0.2, 2], log2: [0.2, 2], log10: [0.2, 2], softplus: [-6, 6], sqrt: [0.2, 2], log1p: [-0.5, 2], asin: [-0.9, 0.9], acos: [-0.9, 0.9], tan: [-1.2, 1.2],
   };
   const unaryNames = [
     "neg", "abs", "sign", "floor", "ceil", "round", "square", "relu", "exp", "log", "log1p", "expm1", "sqrt", "sin", "cos", "tan",
-    "tanh", "sinh", "cosh", "asin", "acos", "atan", "sigmoid", "copy",
+    "tanh", "sinh", "cosh", "asin", "acos", "atan", "sigmoid", "log2", "log10", "softplus", "copy",
   ];
   const unaryCases = (name: string): Case[] => {
     const [lo, hi] = domains[name] ?? [-2, 2];
@@ -86,6 +86,8 @@ export function ruleCases(next: () => number): Record<string, () => Case[]> {
     mul: () => [...binaryCases([-2, 2], [-2, 2]), { args: [x23, x23] }],
     div: () => binaryCases([-2, 2], [0.5, 2]),
     pow: () => [...binaryCases([0.5, 2], [-2, 2]), { args: [r([2, 3]), 2], wrt: [0] }, { args: [r([2, 3]), 3] , wrt: [0] }],
+    // x kept from the origin (0/0 there); x < 0 crosses no branch cut off y = 0.
+    arctan2: () => [...binaryCases([-2, 2], [0.5, 2]), { args: [r([3], 0.5, 2), r([3], -2, -0.5)] }, { args: [r([2, 3], -2, -0.5), r([3], -2, -0.5)] }],
     maximum: () => [...binaryCases([-2, 2], [-2, 2]), { args: [np.array([1, 2, 3]), np.array([1, 0, 4])], fd: false }],
     minimum: () => [...binaryCases([-2, 2], [-2, 2]), { args: [np.array([1, 2, 3]), np.array([1, 0, 4])], fd: false }],
     clip: () => [
@@ -107,6 +109,20 @@ export function ruleCases(next: () => number): Record<string, () => Case[]> {
     prod: () => reductionCases("prod"),
     max: () => reductionCases("max"),
     min: () => reductionCases("min"),
+    // ddof 0 and 1; a lane of equal values (std's adjoint is 0 there, not a derivative: no differences).
+    var: () => [...reductionCases("var"), { args: [r([2, 3, 4]), 1, true, 1] }, { args: [f32(r([3, 4])), [0, 1], false, 1] }],
+    std: () => [...reductionCases("std"), { args: [r([2, 3, 4]), [0, 2], false, 1] }, { args: [np.array([[1, 1, 1], [0.5, 2, -1]]), 1], fd: false }],
+    centered: () => [{ args: [r([2, 3]), 1] }, { args: [r([2, 3, 4]), [0, 2], 1] }, { args: [r([3])] }, { args: [f32(r([3, 4])), 0] }, { args: [num()] }],
+    cumsum: () => [{ args: [r([2, 3]), 1] }, { args: [r([2, 3, 4]), 0] }, { args: [r([2, 3])] }, { args: [r([3, 2]).T, -1] }, { args: [f32(r([4])), 0] }, { args: [num()] }],
+    cumsumBack: () => [{ args: [r([2, 3]), r([2, 3]), 1] }, { args: [r([6]), r([2, 3])] }, { args: [r([3, 2]), r([2, 3])] }, { args: [r([2, 3, 4]), r([2, 3, 4]), -2] }, { args: [f32(r([4])), f32(r([4])), 0] }],
+    trace: () => [{ args: [r([3, 3])] }, { args: [r([2, 4]), 1] }, { args: [r([4, 2]), -1] }, { args: [r([3, 3]).T] }, { args: [f32(r([2, 2]))] }],
+    traceBack: () => [{ args: [r([]), r([3, 3])] }, { args: [r([]), r([2, 4]), 1] }, { args: [f32(r([])), f32(r([3, 2])), -1] }],
+    diag: () => [{ args: [r([3])] }, { args: [r([3]), 1] }, { args: [r([2]), -2] }, { args: [r([3, 3])] }, { args: [r([2, 4]), 1] }, { args: [r([4, 3]).T, -1] }, { args: [f32(r([3, 3]))] }],
+    diagBack: () => [{ args: [r([3, 3]), r([3])] }, { args: [r([4, 4]), r([3]), 1] }, { args: [r([3]), r([3, 3])] }, { args: [r([2]), r([2, 4]), 2] }, { args: [f32(r([2])), f32(r([3, 2])), -1] }],
+    // Well conditioned: the identity plus a small perturbation; det also at a singular matrix (cofactors by minors).
+    inv: () => [{ args: [np.add(np.eye(3), r([3, 3], -0.4, 0.4))] }, { args: [np.add(np.eye(2), r([2, 2], -0.4, 0.4)).T] }, { args: [f32(np.add(np.eye(2), r([2, 2], -0.3, 0.3)))] }, { args: [r([1, 1], 0.5, 2)] }],
+    det: () => [{ args: [np.add(np.eye(3), r([3, 3], -0.4, 0.4))] }, { args: [r([2, 2])] }, { args: [f32(np.add(np.eye(2), r([2, 2], -0.3, 0.3)))] }, { args: [np.array([[1, 2, 3], [2, 4, 6], [1, 0, 1]])] }, { args: [np.array([[1, 2, 3], [2, 4, 6], [3, 6, 9]])] }, { args: [r([1, 1])] }],
+    solve: () => [{ args: [np.add(np.eye(3), r([3, 3], -0.4, 0.4)), r([3])] }, { args: [np.add(np.eye(3), r([3, 3], -0.4, 0.4)), r([3, 2])] }, { args: [np.add(np.eye(2), r([2, 2], -0.3, 0.3)).T, r([3, 2]).T.get(":", 0)] }, { args: [f32(np.add(np.eye(2), r([2, 2], -0.3, 0.3))), f32(r([2]))] }],
     // Lanes along each axis, several axes, all, views, float32, 1e3-sized inputs (the naive formula overflows there).
     softmax: () => softmaxCases(false),
     logSoftmax: () => softmaxCases(false),

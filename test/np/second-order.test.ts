@@ -52,6 +52,7 @@ describe("every rule with an adjoint has a second-order rule", () => {
       "neg", "sign", "floor", "ceil", "round", "add", "sub", "where", "copy", "astype", "sum", "mean", "reshape", "flatten", "ravel",
       "squeeze", "expandDims", "transpose", "broadcastTo", "concat", "stack", "getItem", "item",
       "matchShape", "addAdjoints", "orZeros", "sumBack", "meanBack", "reshapeLike", "transposeBack", "getItemBack", "astypeLike",
+      "centered", "cumsum", "cumsumBack", "trace", "traceBack", "diag", "diagBack",
     ].sort());
     expect(kinds("piecewise")).toEqual(["abs", "clip", "max", "maximum", "min", "minimum", "relu"]);
     expect(kinds("bilinear")).toEqual(["dot", "dotAdjointA", "dotAdjointB", "matmul", "matmulAdjointA", "matmulAdjointB", "mul", "outer", "outerAdjointA", "outerAdjointB"]);
