@@ -7,14 +7,14 @@ import { dot, matmul, outer } from "./linalg.js";
 import { mean, sum } from "./reduce.js";
 import { getItem, transpose } from "./shapeops.js";
 import {
-  addAdjoints, astypeLike, clipPassesX, getItemBack, matchShape, maximumPicksA, meanBack, minimumPicksA, orZeros, reshapeLike, sumBack, tieShares, transposeBack,
+  addAdjoints, astypeLike, clipPassesX, getItemBack, matchShape, maximumPicksA, meanBack, minimumPicksA, concatPiece, stackPiece, orZeros, reshapeLike, sumBack, tieShares, transposeBack,
 } from "./adjoint-ops.js";
 import * as products from "./adjoint-ops-linalg.js";
 
 /** What generated code calls as `secondOrder.ops.R(…)`: np's operations that `vjpOps` uses, and those of adjoint-ops*.ts. */
 export const ops: Readonly<Record<string, (...args: any[]) => unknown>> = Object.freeze({ // eslint-disable-line @typescript-eslint/no-explicit-any
   neg, add, sub, mul, div, exp, log, sqrt, sin, cos, sinh, cosh, pow, sign, where, equal, greater, less, sum, mean, transpose, getItem, matmul, dot, outer,
-  matchShape, addAdjoints, orZeros, astypeLike, sumBack, meanBack, reshapeLike, transposeBack, getItemBack, maximumPicksA, minimumPicksA, clipPassesX, tieShares,
+  matchShape, addAdjoints, orZeros, astypeLike, sumBack, meanBack, reshapeLike, transposeBack, getItemBack, maximumPicksA, minimumPicksA, clipPassesX, tieShares, concatPiece, stackPiece,
   matmulAdjointA: products.matmulAdjointA, matmulAdjointB: products.matmulAdjointB, dotAdjointA: products.dotAdjointA,
   dotAdjointB: products.dotAdjointB, outerAdjointA: products.outerAdjointA, outerAdjointB: products.outerAdjointB,
 });
@@ -28,6 +28,8 @@ export type Term = string | number | readonly [string, ...Term[]];
 export interface VjpOps {
   readonly adjoints: Readonly<Record<number, Term>>;
   readonly undefinedParams?: readonly number[];
+  /** This form applies only where each of these parameters is passed as one of these constants (norm's `ord`; `null` is omitted too). */
+  readonly constantParams?: Readonly<Record<number, readonly (string | number | null)[]>>;
   /** Adjoints that have their operand's shape already (not matched to it, so the operand is not read). */
   readonly unmatched?: readonly number[];
 }
@@ -45,6 +47,8 @@ const shaped = (t: Term): VjpOps => ({ adjoints: { 0: t }, unmatched: [0] });
 const bIsZero: Term = ["equal", "b", 0];
 const safeB: Term = ["where", bIsZero, 1, "b"];
 const aIsZero: Term = ["equal", "a", 0];
+const normIsZero: Term = ["equal", spread("out"), 0];
+const times2 = (a: Term, b: Term): Term => ["mul", a, b];
 
 export const vjpOps: Readonly<Record<string, VjpOps | readonly VjpOps[]>> = Object.freeze({
   neg: unary(["neg", "dout"]),
@@ -110,6 +114,8 @@ export const vjpOps: Readonly<Record<string, VjpOps | readonly VjpOps[]>> = Obje
   broadcastTo: unary("dout"),
   getItem: shaped(["getItemBack", "dout", "x", "index"]),
   ...products.productOps,
+  // The 2-norm (and Frobenius): dout x / n, and 0 where n = 0 as the first-order rule gives (each branch reads a safe n).
+  norm: { adjoints: { 0: ["where", normIsZero, 0, ["div", times2(spread("dout"), "x"), ["where", normIsZero, 1, spread("out")]]] }, constantParams: { 1: [null, 2, "fro"] } },
   matchShape: unary("dout"),
   addAdjoints: { adjoints: { 0: "dout", 1: "dout" }, unmatched: [0] },
   orZeros: unary("dout"),
@@ -125,5 +131,5 @@ export const withoutOps: Readonly<Record<string, string>> = Object.freeze({
   concat: "its vjp gives a list of adjoints",
   stack: "its vjp gives a list of adjoints",
   prod: "its vjp divides by x where no element is zero and takes prefix products where one is",
-  norm: "its vjp depends on ord case by case",
+  norm: "its vjp depends on ord case by case: written as operations for the 2-norm and Frobenius norm alone (ord omitted, null, 2 or \"fro\", as a constant)",
 });
