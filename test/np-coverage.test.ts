@@ -36,6 +36,8 @@ const uses: Record<string, string> = {
   dotAdjointA: "np.dotAdjointA(x, np.matmul(np.transpose(x), x), x)", dotAdjointB: "np.dotAdjointB(x, np.sin(x), np.matmul(np.transpose(x), x))",
   outerAdjointA: "np.outerAdjointA(np.outer(np.reshape(x, [6]), np.reshape(x, [6])), np.reshape(np.sin(x), [6]), x)",
   outerAdjointB: "np.outerAdjointB(np.outer(np.reshape(x, [6]), np.reshape(x, [6])), np.sin(x), x)",
+  normBack: "np.mul(np.normBack(np.sum(np.sin(x), 0, true), np.sub(x, 0.5), 1, 0, true, np.linalg.norm(np.sub(x, 0.5), 1, 0, true)), x)",
+  normAlong: "np.mul(np.normAlong(np.sin(x), np.sub(x, 0.5), Infinity, 1, undefined, np.linalg.norm(np.sub(x, 0.5), Infinity, 1)), 2)",
   softmax: "np.mul(np.softmax(np.mul(x, 3)), x)", logSoftmax: "np.mul(np.logSoftmax(np.mul(x, 3), 0), x)",
   logsumexp: "np.mul(np.logsumexp(np.mul(x, 3), 1, true), x)",
 };

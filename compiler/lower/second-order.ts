@@ -149,7 +149,7 @@ function vjpAsOperations(l: Lowering, runtime: string, of: string, rule: NpRule,
   const optional = (name: string): boolean => params.includes(name) && !base.wrt.includes(params.indexOf(name));
   const uses = (t: Term): string[] => (typeof t === "string" ? [t] : typeof t === "number" ? [] : t.slice(1).flatMap((u) => uses(u as Term)));
   const constant = (o: Operand | undefined, allowed: readonly (string | number | null)[]) =>
-    isUndefined(o) || (o!.kind === "const" && o!.code === "null") ? allowed.includes(null) : o!.kind === "const" && allowed.some((a) => a !== null && constantCode(o!.code) === String(a));
+    isUndefined(o) || (o!.kind === "const" && o!.code === "null") ? allowed.includes(null) : o!.kind === "const" && allowed.some((a) => a !== null && (a === "number" ? Number.isFinite(Number(constantCode(o!.code))) : constantCode(o!.code) === String(a)));
   const form = vjpAsOps(of).find((f) => f.adjoints[p] !== undefined && (f.undefinedParams ?? []).every((i) => isUndefined(padded[1 + i]))
     && Object.entries(f.constantParams ?? {}).every(([i, allowed]) => constant(padded[1 + Number(i)], allowed)));
   const term = form?.adjoints[p];

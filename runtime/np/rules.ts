@@ -7,6 +7,7 @@ import { rules as shapeRules } from "./shapeops.js";
 import { rules as softmaxRules } from "./softmax.js";
 import { rules as adjointOpRules } from "./adjoint-ops.js";
 import { rules as productAdjointRules } from "./adjoint-ops-linalg.js";
+import { rules as normAdjointRules } from "./adjoint-ops-norm.js";
 import { full } from "./create.js";
 import type { NDArray } from "./ndarray.js";
 import { fresh, rule, sumToNumber, withJvp, type AdjointRule, type DualRule } from "./vjp.js";
@@ -29,6 +30,7 @@ export const adjoints: Readonly<Record<string, AdjointRule>> = Object.freeze({
   ...linalgRules,
   ...adjointOpRules,
   ...productAdjointRules,
+  ...normAdjointRules,
   item,
 });
 

@@ -59,6 +59,8 @@ const cases: [string, unknown[], (...args: any[]) => np.NDArray][] = [ // eslint
   ["transposeBack", [w, [1, 0]], np.transposeBack],
   ["astypeLike", [x, np.astype(x, "float32")], np.astypeLike],
   ["getItemBack", [row, x, [1]], np.getItemBack],
+  ["normBack", [np.sum(x, 0, true), x, 1, 0, true, np.linalg.norm(x, 1, 0, true)], np.normBack as (...a: unknown[]) => np.NDArray],
+  ["normAlong", [x, x, Infinity, 1, false, np.linalg.norm(x, Infinity, 1)], np.normAlong as (...a: unknown[]) => np.NDArray],
 ];
 
 const values = (g: unknown): unknown => (g instanceof np.NDArray ? g.toArray() : Array.isArray(g) ? g.map(values) : g);
