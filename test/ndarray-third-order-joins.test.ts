@@ -1,5 +1,5 @@
 // Third and fourth order of NDArray code using the rules whose vjps were last written as
-// operations: concat and stack (each list element's adjoint is getItem of dout at its place in
+// operations: prod (dout times the product of the others, exact at zeros), concat and stack (each list element's adjoint is getItem of dout at its place in
 // the join), and linalg.norm's (2-norm and Frobenius: dout x / n, 0 where n = 0; ord 1, Infinity, 0
 // and the matrix norms: a linear map x fixes piecewise; p-norms). At three
 // points each: d2, d3 and d4 by s against central differences of the compiled order below
@@ -42,6 +42,9 @@ const cases: Record<string, string> = {
   return np.sum(np.linalg.norm(np.sin(u), Infinity, 1)).item() + np.sum(np.linalg.norm(np.exp(u), 1, 0, true)).item() + np.sum(np.linalg.norm(np.sin(u), 3, 1)).item()
     + np.sum(np.linalg.norm(np.tanh(u), 0, 1)).item() + np.linalg.norm(np.sin(m), 1, [0, 1]).item() + np.linalg.norm(np.exp(m), Infinity).item()
     + np.sum(np.linalg.norm(np.exp(u), 1.5, -1)).item();`,
+  "prod along an axis, over every axis, with keepdims, along two axes": `const u = np.mul(X, s);
+  return np.sum(np.prod(np.add(u, 0.1), 1)).item() + np.prod(np.sin(u)).item() + np.sum(np.prod(np.exp(u), 0, true)).item()
+    + np.sum(np.prod(np.sub(np.reshape(u, [1, 2, 3]), 0.2), [0, 2])).item();`,
   "norm of a concat and a stack": `const u = np.mul(X, s);
   return np.linalg.norm(np.concat([np.sin(u), np.getItem(np.stack([u, np.exp(u)]), 0)])).item();`,
 };
@@ -56,7 +59,7 @@ export const D4 = grad(grad(grad(grad(f))));
 export const H = hvp(f);
 `;
 
-describe("third and fourth order of concat, stack and the 2-norm by a number", () => {
+describe("third and fourth order of prod, concat, stack and linalg.norm by a number", () => {
   for (const [name, body] of Object.entries(cases)) {
     it(name, async () => {
       const m = await loadModule(dir, header, source(body));
@@ -86,11 +89,26 @@ describe("third and fourth order of concat, stack and the 2-norm by a number", (
   });
 });
 
+describe("prod through zeros", () => {
+  it("lanes whose elements pass through 0 (one zero, two zeros): every order exact against the polynomial's closed form", async () => {
+    // (s - 0.3)² (s + 1) and the column products (s - 0.3)(s + 1), s (s - 0.3) and (s - 2)(s - 0.5).
+    const m = await loadModule(dir, header, source(`const c = np.array([0.3, 0.3, -1]);
+  const grid = np.reshape(np.sub(np.mul(np.ones([6]), s), np.array([0.3, 0, 2, -1, 0.3, 0.5])), [2, 3]);
+  return np.prod(np.sub(np.mul(np.ones([3]), s), c)).item() + np.sum(np.prod(grid, 0)).item();`));
+    const [D1, D2, D3, D4] = [m.D1, m.D2, m.D3, m.D4] as D[];
+    for (const s of [0.3, 0, -1, 0.5, 0.7]) {
+      const closed = [2 * (s - 0.3) * (s + 1) + (s - 0.3) ** 2 + (2 * s + 0.7) + (2 * s - 0.3) + (2 * s - 2.5), 6 * s + 6.8, 6, 0];
+      [D1, D2, D3, D4].forEach((d, k) => expectClose(d(s), closed[k], { rtol: 1e-12, atol: 1e-12, label: `d${k + 1} at s = ${s}` }));
+    }
+  });
+});
+
 describe("mixed third derivatives by an NDArray", () => {
-  it("concat, stack and the 2-norm: hvp, hessian and grad of df/ds, jvp of d²f/ds², against differences and each other", async () => {
+  it("concat, stack, the 2-norm and prod: hvp, hessian and grad of df/ds, jvp of d²f/ds², against differences and each other", async () => {
     const m = await loadModule(dir, header, mixedThirdSource(`function f(x: np.NDArray, s: number): number {
   const u = np.mul(np.tanh(x), s);
-  return np.sum(np.sin(np.concat([u, np.exp(u)], 1))).item() + np.sum(np.square(np.stack([u, np.sin(x)], -1))).item() + np.linalg.norm(np.add(u, x), null, 1).mul(s).sum().item();
+  return np.sum(np.sin(np.concat([u, np.exp(u)], 1))).item() + np.sum(np.square(np.stack([u, np.sin(x)], -1))).item() + np.linalg.norm(np.add(u, x), null, 1).mul(s).sum().item()
+    + np.sum(np.prod(np.add(u, 0.5), 1)).item();
 }`));
     np.random.seed(11);
     checkMixedThird(m, () => np.random.normal(0, 0.5, [2, 3]), points, h);

@@ -38,6 +38,8 @@ const uses: Record<string, string> = {
   outerAdjointB: "np.outerAdjointB(np.outer(np.reshape(x, [6]), np.reshape(x, [6])), np.sin(x), x)",
   normBack: "np.mul(np.normBack(np.sum(np.sin(x), 0, true), np.sub(x, 0.5), 1, 0, true, np.linalg.norm(np.sub(x, 0.5), 1, 0, true)), x)",
   normAlong: "np.mul(np.normAlong(np.sin(x), np.sub(x, 0.5), Infinity, 1, undefined, np.linalg.norm(np.sub(x, 0.5), Infinity, 1)), 2)",
+  lanesLast: "np.square(np.lanesLast(np.reshape(x, [1, 2, 3]), [0, 2]))", lanesBack: "np.mul(np.lanesBack(np.sin(x), np.transpose(x), 0), np.transpose(x))",
+  othersProduct: "np.mul(np.othersProduct(x), x)",
   softmax: "np.mul(np.softmax(np.mul(x, 3)), x)", logSoftmax: "np.mul(np.logSoftmax(np.mul(x, 3), 0), x)",
   logsumexp: "np.mul(np.logsumexp(np.mul(x, 3), 1, true), x)",
 };

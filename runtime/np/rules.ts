@@ -8,6 +8,7 @@ import { rules as softmaxRules } from "./softmax.js";
 import { rules as adjointOpRules } from "./adjoint-ops.js";
 import { rules as productAdjointRules } from "./adjoint-ops-linalg.js";
 import { rules as normAdjointRules } from "./adjoint-ops-norm.js";
+import { rules as prodAdjointRules } from "./adjoint-ops-prod.js";
 import { full } from "./create.js";
 import type { NDArray } from "./ndarray.js";
 import { fresh, rule, sumToNumber, withJvp, type AdjointRule, type DualRule } from "./vjp.js";
@@ -31,6 +32,7 @@ export const adjoints: Readonly<Record<string, AdjointRule>> = Object.freeze({
   ...adjointOpRules,
   ...productAdjointRules,
   ...normAdjointRules,
+  ...prodAdjointRules,
   item,
 });
 

@@ -7,6 +7,7 @@ import { prod, sum } from "./reduce.js";
 import { normalizeAxes, reducedShape } from "./shape.js";
 import { reshape } from "./shapeops.js";
 import { softmaxTerms } from "./softmax.js";
+import { othersVjpTangent } from "./adjoint-ops-prod.js";
 import { addInto, fresh, sumToNumber, unbroadcast, type ArrayMeta, type Tangent } from "./vjp.js";
 
 /** What the args and out moving add to a vjp's result: `term(g, argTangents, args, out,
@@ -155,5 +156,6 @@ export const curvedTerms: Readonly<Record<string, CurvedTerm>> = {
   pow: powTerm,
   prod: prodTerm,
   norm: normTerm,
+  othersProduct: onArray((g, x, dx) => othersVjpTangent(g, x, dx)),
   ...softmaxTerms,
 };

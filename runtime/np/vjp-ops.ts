@@ -5,17 +5,19 @@
 import { abs, add, cos, cosh, div, equal, exp, greater, less, log, mul, neg, pow, sign, sin, sinh, sqrt, sub, where } from "./elementwise.js";
 import { dot, matmul, outer } from "./linalg.js";
 import { mean, sum } from "./reduce.js";
-import { getItem, transpose } from "./shapeops.js";
+import { expandDims, getItem, transpose } from "./shapeops.js";
 import {
   addAdjoints, astypeLike, clipPassesX, getItemBack, matchShape, maximumPicksA, meanBack, minimumPicksA, concatPiece, stackPiece, orZeros, reshapeLike, sumBack, tieShares, transposeBack,
 } from "./adjoint-ops.js";
 import * as products from "./adjoint-ops-linalg.js";
 import { normAlong, normBack } from "./adjoint-ops-norm.js";
+import { laneEye, lanesBack, lanesLast, othersProduct } from "./adjoint-ops-prod.js";
 
 /** What generated code calls as `secondOrder.ops.R(…)`: np's operations that `vjpOps` uses, and those of adjoint-ops*.ts. */
 export const ops: Readonly<Record<string, (...args: any[]) => unknown>> = Object.freeze({ // eslint-disable-line @typescript-eslint/no-explicit-any
-  neg, abs, add, sub, mul, div, exp, log, sqrt, sin, cos, sinh, cosh, pow, sign, where, equal, greater, less, sum, mean, transpose, getItem, matmul, dot, outer,
+  neg, abs, add, sub, mul, div, exp, log, sqrt, sin, cos, sinh, cosh, pow, sign, where, equal, greater, less, sum, mean, transpose, expandDims, getItem, matmul, dot, outer,
   matchShape, addAdjoints, orZeros, astypeLike, sumBack, meanBack, reshapeLike, transposeBack, getItemBack, maximumPicksA, minimumPicksA, clipPassesX, tieShares, concatPiece, stackPiece, normBack, normAlong,
+  lanesLast, lanesBack, othersProduct, laneEye,
   matmulAdjointA: products.matmulAdjointA, matmulAdjointB: products.matmulAdjointB, dotAdjointA: products.dotAdjointA,
   dotAdjointB: products.dotAdjointB, outerAdjointA: products.outerAdjointA, outerAdjointB: products.outerAdjointB,
 });
@@ -126,6 +128,11 @@ export const vjpOps: Readonly<Record<string, VjpOps | readonly VjpOps[]>> = Obje
       constantParams: { 1: ["number"] },
     },
   ],
+  // dout times the product of the others in x's lane, exact with zeros (adjoint-ops-prod.ts).
+  prod: shaped(["mul", spread("dout"), ["lanesBack", ["othersProduct", ["lanesLast", "x", "axis"]], "x", "axis"]]),
+  othersProduct: shaped(["sum", ["mul", ["expandDims", "dout", -1], ["where", ["laneEye", "x"], 0, ["othersProduct", ["where", ["laneEye", "x"], 1, ["expandDims", "x", -2]]]]], -2]),
+  lanesLast: shaped(["lanesBack", "dout", "x", "axis"]),
+  lanesBack: shaped(["lanesLast", "dout", "axis"]),
   normBack: shaped(["normAlong", "dout", "x", "ord", "axis", "keepdims", "n"]),
   normAlong: shaped(["normBack", "dout", "x", "ord", "axis", "keepdims", "n"]),
   matchShape: unary("dout"),
@@ -142,6 +149,5 @@ export const vjpOps: Readonly<Record<string, VjpOps | readonly VjpOps[]>> = Obje
 export const withoutOps: Readonly<Record<string, string>> = Object.freeze({
   concat: "its vjp gives a list of adjoints",
   stack: "its vjp gives a list of adjoints",
-  prod: "its vjp divides by x where no element is zero and takes prefix products where one is",
   norm: "its vjp depends on ord case by case: written as operations where ord is a constant (omitted, null, a number, Infinity or \"fro\")",
 });

@@ -59,6 +59,9 @@ const cases: [string, unknown[], (...args: any[]) => np.NDArray][] = [ // eslint
   ["transposeBack", [w, [1, 0]], np.transposeBack],
   ["astypeLike", [x, np.astype(x, "float32")], np.astypeLike],
   ["getItemBack", [row, x, [1]], np.getItemBack],
+  ["lanesLast", [x, 1], np.lanesLast as (...a: unknown[]) => np.NDArray],
+  ["lanesBack", [x, x, 1], np.lanesBack as (...a: unknown[]) => np.NDArray],
+  ["othersProduct", [x], np.othersProduct],
   ["normBack", [np.sum(x, 0, true), x, 1, 0, true, np.linalg.norm(x, 1, 0, true)], np.normBack as (...a: unknown[]) => np.NDArray],
   ["normAlong", [x, x, Infinity, 1, false, np.linalg.norm(x, Infinity, 1)], np.normAlong as (...a: unknown[]) => np.NDArray],
 ];

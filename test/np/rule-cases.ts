@@ -194,6 +194,10 @@ export function ruleCases(next: () => number): Record<string, () => Case[]> {
     // adjoint-ops-norm.ts: the piecewise linear norms' vjp and its transpose, x and the norm n fixed (vector, keepdims, matrix).
     normBack: () => normPair((x, ord, axis, keepdims, n) => [r([...n.shape]), x, ord, axis, keepdims, n]),
     normAlong: () => normPair((x, ord, axis, keepdims, n) => [r([...x.shape]), x, ord, axis, keepdims, n]),
+    // adjoint-ops-prod.ts: lanes laid last and back (one axis, several, every one), the product of the others with zeros in a lane.
+    lanesLast: () => [{ args: [r([2, 3]), 1] }, { args: [r([2, 3, 2]), [0, 2]] }, { args: [r([2, 3])] }, { args: [f32(r([3, 2])), 0] }],
+    lanesBack: () => [{ args: [r([2, 3]), r([2, 3]), 1] }, { args: [r([3, 4]), r([2, 3, 2]), [0, 2]] }, { args: [r([6]), r([2, 3])] }, { args: [r([2, 3]), r([3, 2]), 0] }],
+    othersProduct: () => [{ args: [r([2, 3])] }, { args: [r([4])] }, { args: [np.array([[0, 0.5, -1.2], [0.3, 0, 0]])] }, { args: [f32(r([2, 2]))] }],
     // adjoint-ops-linalg.ts: A(g, b; a) and B(g, a; b), g of the product's shape (1-D operands, batches).
     matmulAdjointA: () => [{ args: [r([2, 4]), r([3, 4]), r([2, 3])] }, { args: [r([4]), r([3, 4]), r([3])] }, { args: [r([2]), r([3]), r([2, 3])] }, { args: [r([2, 2, 4]), r([3, 4]), r([2, 2, 3])] }, { args: [r([2, 2, 4]), r([2, 3, 4]), r([2, 3])] }],
     matmulAdjointB: () => [{ args: [r([2, 4]), r([2, 3]), r([3, 4])] }, { args: [r([4]), r([3]), r([3, 4])] }, { args: [r([2]), r([2, 3]), r([3])] }, { args: [r([2, 2, 4]), r([2, 3]), r([2, 3, 4])] }],

@@ -51,7 +51,7 @@ describe("every rule with an adjoint has a second-order rule", () => {
     expect(kinds("linear"), "as docs/np.md lists them").toEqual([
       "neg", "sign", "floor", "ceil", "round", "add", "sub", "where", "copy", "astype", "sum", "mean", "reshape", "flatten", "ravel",
       "squeeze", "expandDims", "transpose", "broadcastTo", "concat", "stack", "getItem", "item",
-      "matchShape", "addAdjoints", "orZeros", "sumBack", "meanBack", "reshapeLike", "transposeBack", "getItemBack", "astypeLike", "normBack", "normAlong",
+      "matchShape", "addAdjoints", "orZeros", "sumBack", "meanBack", "reshapeLike", "transposeBack", "getItemBack", "astypeLike", "normBack", "normAlong", "lanesLast", "lanesBack",
     ].sort());
     expect(kinds("piecewise")).toEqual(["abs", "clip", "max", "maximum", "min", "minimum", "relu"]);
     expect(kinds("bilinear")).toEqual(["dot", "dotAdjointA", "dotAdjointB", "matmul", "matmulAdjointA", "matmulAdjointB", "mul", "outer", "outerAdjointA", "outerAdjointB"]);
