@@ -184,16 +184,19 @@ export class NestedDerivatives {
   }
 
   /**
-   * `hvp(f, { wrt })(…, v)` read inside differentiated code: f's gradient's pullback along v,
-   * (∂∇f)ᵀ v = H v (H is symmetric), in the subset, so it nests in every mode (reverse over
-   * reverse; of NDArray code, the vjps as operations).
+   * `hvp(f, { wrt })(…, v)` read inside differentiated code, in the subset so it nests in every
+   * mode: the tangent of f's gradient's jvp along v (forward over reverse, as `hvp` is made),
+   * or where that tangent nests no further (NDArray code), the gradient's pullback along v,
+   * (∂∇f)ᵀ v = H v as H is symmetric (reverse over reverse: the vjps as operations).
    */
   private hvpInside(key: string, options: t.CallExpression["arguments"][number] | undefined, call: t.CallExpression, problems: Diagnostic[]): string | null {
     const wrt = this.host.wrt(options, call);
     if (wrt === null) return null;
     if (typeof wrt !== "number") return (problems.push(diagnostic("ADJ016", this.host.ctx.filename, spanOf(call), "hvp(…) inside differentiated code takes one wrt parameter")), null);
     const gradient = this.derivativeOf(key, "grad", wrt, call, problems);
-    return gradient && this.derivativeOf(gradient, "vjp", wrt, call, problems);
+    if (!gradient) return null;
+    // Forward over reverse where its tangent is in the subset (code of numbers), as the top-level hvp computes it; else the pullback.
+    return this.derivativeOf(gradient, "tangent", wrt, call, []) ?? this.derivativeOf(gradient, "vjp", wrt, call, problems);
   }
 
   /**
