@@ -228,19 +228,13 @@ export const d2g = grad(grad(g));\n`);
 
 describe("what NDArray nesting refuses, located", () => {
   const refusal = (source: string) => transform(header + source, { filename: "refused.ts" }).diagnostics.map((d) => [d.code, d.message, d.line]);
-  it("third order of a rule whose vjp is not written as operations (norm)", () => {
-    const found = refusal(`function f(x: number): number { return np.linalg.norm(np.tanh(np.matmul(np.ones([2, 2]), np.mul(np.arange(2), x)))).item(); }
+  it("third order of a rule whose vjp is not written as operations (norm by an ord not written as a constant: -Infinity)", () => {
+    const found = refusal(`function f(x: number): number { return np.linalg.norm(np.tanh(np.matmul(np.ones([2, 2]), np.mul(np.arange(2), x))), -Infinity).item(); }
 export const d2 = grad(grad(f));
 export const d3 = grad(grad(grad(f)));\n`);
     expect(found.map((d) => d[0])).toEqual(["ADJ016"]);
     expect(found[0][1]).toContain("NDArray code nests to second order");
-    expect(found[0][1]).toContain("the vjp of norm (its vjp depends on ord case by case)");
+    expect(found[0][1]).toContain("the vjp of norm (its vjp depends on ord case by case");
     expect(found[0][2]).toBe(5);
-  });
-  it("a concat in the gradient", () => {
-    const found = refusal(`function f(x: np.NDArray): number { return np.sum(np.exp(np.concat([x, np.sin(x)]))).item(); }
-export const H = hvp(f);\n`);
-    expect(found.map((d) => d[0])).toEqual(["ADJ016"]);
-    expect(found[0][1]).toContain("of a list, differentiated again");
   });
 });

@@ -81,9 +81,10 @@ export class NestedDerivatives {
     const { ctx } = this.host;
     const marker = calleeMarker(call.callee, ctx);
     const fail = (at: t.Node, detail: string) => (problems.push(diagnostic("ADJ016", ctx.filename, spanOf(at), detail)), null);
-    if (marker !== "grad" && marker !== "valueAndGrad" && marker !== "jvp") return fail(call, `${marker ?? "this"}(…) differentiated again (grad, valueAndGrad and jvp nest)`);
     const [target, options] = call.arguments;
     const fnTarget = target && target.type !== "SpreadElement" && target.type !== "ArgumentPlaceholder" ? unwrap(target as t.Expression) : undefined;
+    if (marker === "hvp" && readInside && fnTarget?.type === "Identifier" && ctx.functions.has(fnTarget.name)) return this.hvpInside(fnTarget.name, options, call, problems);
+    if (marker !== "grad" && marker !== "valueAndGrad" && marker !== "jvp") return fail(call, `${marker ?? "this"}(…) differentiated again (grad, valueAndGrad, jvp and, inside a function, hvp nest)`);
     let key: string | null = null;
     // Read once: a jvp of an inner gradient needs it before the inner is made.
     let wrt: number | number[] | null | undefined;
@@ -180,6 +181,22 @@ export class NestedDerivatives {
     ]);
     this.byJvps.set(name, "a jvp of a gradient made of entry points nests to second order (the gradient and the gradient of a jvp, with no derivative of their own)");
     return name;
+  }
+
+  /**
+   * `hvp(f, { wrt })(…, v)` read inside differentiated code, in the subset so it nests in every
+   * mode: the tangent of f's gradient's jvp along v (forward over reverse, as `hvp` is made),
+   * or where that tangent nests no further (NDArray code), the gradient's pullback along v,
+   * (∂∇f)ᵀ v = H v as H is symmetric (reverse over reverse: the vjps as operations).
+   */
+  private hvpInside(key: string, options: t.CallExpression["arguments"][number] | undefined, call: t.CallExpression, problems: Diagnostic[]): string | null {
+    const wrt = this.host.wrt(options, call);
+    if (wrt === null) return null;
+    if (typeof wrt !== "number") return (problems.push(diagnostic("ADJ016", this.host.ctx.filename, spanOf(call), "hvp(…) inside differentiated code takes one wrt parameter")), null);
+    const gradient = this.derivativeOf(key, "grad", wrt, call, problems);
+    if (!gradient) return null;
+    // Forward over reverse where its tangent is in the subset (code of numbers), as the top-level hvp computes it; else the pullback.
+    return this.derivativeOf(gradient, "tangent", wrt, call, []) ?? this.derivativeOf(gradient, "vjp", wrt, call, problems);
   }
 
   /**
@@ -375,7 +392,7 @@ export class NestedDerivatives {
       if (this.byTangents(key, marker, order, !Array.isArray(wrt), name, ir, analysis, call, viaTangents, true)) return true;
     }
     if (helper) {
-      const refusal = diagnostic("ADJ016", ctx.filename, spanOf(call), `${marker} of '${key}' differentiated again needs ${helper[1] ? `the runtime's ${helper[1]}` : "arrays saved whole"}, which is not differentiable yet (${whyRuntime(helper[1] ?? helper[2])})${forward ? "" : "; hvp, hessian, jvp(grad(f)) and second derivatives by numbers of it work, reverse over forward"}`);
+      const refusal = diagnostic("ADJ016", ctx.filename, spanOf(call), `${marker} of '${key}' differentiated again needs ${helper[1] ? `the runtime's ${helper[1]}` : "arrays saved whole"}, which is not differentiable yet (${whyRuntime(helper[1] ?? helper[2])})${forward ? (helper[1] === "np" ? "; inside a function, hvp(f)(x, v) is H v as the gradient's pullback, which nests" : "") : "; hvp, hessian, jvp(grad(f)) and second derivatives by numbers of it work, reverse over forward"}`);
       if (!forward) this.needsIdentity.add(refusal);
       problems.push(refusal);
       return false;

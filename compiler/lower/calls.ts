@@ -118,10 +118,10 @@ export function call(l: Lowering, node: t.CallExpression, target?: string): Oper
   return l.opaque(node, "ADJ010", `'${name}'`, args, (a) => `${name}(${a.join(", ")})`, target);
 }
 
-/** Whether `call` is `grad(…)`, `valueAndGrad(…)` or `jvp(…)` of adjoint (by its import binding). */
+/** Whether `call` is `grad(…)`, `valueAndGrad(…)`, `jvp(…)` or `hvp(…)` of adjoint (by its import binding). */
 function nestedMarker(l: Lowering, call: t.CallExpression): boolean {
   const name = markerCalled(l, call);
-  return name === "grad" || name === "valueAndGrad" || name === "jvp";
+  return name === "grad" || name === "valueAndGrad" || name === "jvp" || name === "hvp";
 }
 
 export function marker(l: Lowering, name: string, node: t.CallExpression, target?: string): Operand {

@@ -24,8 +24,17 @@ export function vjpPick(l: Lowering, node: t.MemberExpression, target?: string):
   const rule = npRule(`vjp:${path[3]}`);
   if (!rule) return undefined;
   if (at.arguments.some((a) => a.type === "ArrayExpression" && !isNeed(a))) {
-    l.report("ADJ016", at, `the gradient of ${path[3]} of a list, differentiated again`);
-    return UNDEFINED;
+    const piece = JOIN_PIECES[path[3]];
+    const [dout, list, axis] = at.arguments;
+    if (!piece || picks.length !== 2 || picks[0] !== 0 || list?.type !== "ArrayExpression" || list.elements.some((e) => !e || e.type === "SpreadElement")) {
+      l.report("ADJ016", at, `the gradient of ${path[3]} of a list, differentiated again`);
+      return UNDEFINED;
+    }
+    // Element i's adjoint is dout at its place in the join: an index (a constant of differentiation) and getItem, in every mode.
+    const elements = l.arguments(list.elements as t.Expression[]);
+    const given = axis && !isNeed(axis) && axis.type !== "SpreadElement" ? l.arguments([axis])[0] : UNDEFINED;
+    const index = operation(l, path[0], piece, [given, { kind: "const", code: String(picks[1]) }, ...elements]);
+    return index && operation(l, path[0], "getItem", [l.arguments([dout])[0], index], target, "ndarray");
   }
   const args = at.arguments.map((a) => (isNeed(a) ? ({ kind: "const", code: needCode(a as t.ArrayExpression) } as Operand) : l.arguments([a])[0]));
   const padded = [...args, ...Array.from({ length: rule.params.length - args.length }, () => UNDEFINED)];
@@ -75,6 +84,12 @@ function runtimePath(l: Lowering, callee: t.Expression): string[] | undefined {
   if (at.type !== "Identifier" || at.name !== l.ctx.runtime || l.lookup(at.name)) return undefined;
   return [at.name, ...path];
 }
+
+/** The operation giving where a join's list element sits in its output (runtime/np/adjoint-ops.ts). */
+const JOIN_PIECES: Readonly<Record<string, string>> = { concat: "concatPiece", stack: "stackPiece" };
+
+/** A constant operand's value as text: a string literal unquoted, `null` as undefined is. */
+const constantCode = (code: string): string => (/^(["'`]).*\1$/.test(code) ? code.slice(1, -1) : code);
 
 const isNeed = (a: t.Node): boolean => a.type === "ArrayExpression" && a.elements.every((e) => e?.type === "BooleanLiteral");
 const needCode = (a: t.ArrayExpression): string => `[${a.elements.map((e) => String((e as t.BooleanLiteral).value)).join(", ")}]`;
@@ -133,7 +148,10 @@ function vjpAsOperations(l: Lowering, runtime: string, of: string, rule: NpRule,
   // Arguments that are no operand of R (an axis, keepdims) are always passed, undefined where omitted.
   const optional = (name: string): boolean => params.includes(name) && !base.wrt.includes(params.indexOf(name));
   const uses = (t: Term): string[] => (typeof t === "string" ? [t] : typeof t === "number" ? [] : t.slice(1).flatMap((u) => uses(u as Term)));
-  const form = vjpAsOps(of).find((f) => f.adjoints[p] !== undefined && (f.undefinedParams ?? []).every((i) => isUndefined(padded[1 + i])));
+  const constant = (o: Operand | undefined, allowed: readonly (string | number | null)[]) =>
+    isUndefined(o) || (o!.kind === "const" && o!.code === "null") ? allowed.includes(null) : o!.kind === "const" && allowed.some((a) => a !== null && (a === "number" ? Number.isFinite(Number(constantCode(o!.code))) : constantCode(o!.code) === String(a)));
+  const form = vjpAsOps(of).find((f) => f.adjoints[p] !== undefined && (f.undefinedParams ?? []).every((i) => isUndefined(padded[1 + i]))
+    && Object.entries(f.constantParams ?? {}).every(([i, allowed]) => constant(padded[1 + Number(i)], allowed)));
   const term = form?.adjoints[p];
   if (!form || term === undefined || uses(term).some((name) => isUndefined(input(name)) && !optional(name))) return undefined;
   const build = (t: Term, into?: string): Operand | undefined => {

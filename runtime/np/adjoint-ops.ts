@@ -13,7 +13,7 @@ import { full, zerosLike } from "./create.js";
 import { add, astype, copy, elementwise } from "./elementwise.js";
 import { NDArray, type ArrayOrScalar, type Axis, type Index } from "./ndarray.js";
 import { mean, rules as reduceRules, sum } from "./reduce.js";
-import { sameShape } from "./shape.js";
+import { normalizeAxis, sameShape } from "./shape.js";
 import { broadcastTo, getItem, reshape, rules as shapeRules, transpose } from "./shapeops.js";
 import { disown, fresh, rule, sumToNumber, tangentType, unbroadcast, withJvp, type ArrayMeta, type DualRule, type Jvp } from "./vjp.js";
 
@@ -113,4 +113,17 @@ export const clipPassesX = (x: ArrayOrScalar, lo: ArrayOrScalar | null, hi: Arra
 export function tieShares(x: NDArray, out: NDArray, axis?: Axis, keepdims?: boolean): NDArray {
   const picked = elementwise("tieShares", (v, m) => (v === m ? 1 : 0), [x, sumBack(out, x, axis, keepdims) as NDArray], tangentType(x.dtype));
   return elementwise("tieShares", (p, n) => p / n, [picked, sumBack(sum(picked, axis, true), x, axis, true) as NDArray], picked.dtype);
+}
+
+// ---- the pieces of a join: where element i of concat's or stack's list sits in the output, so its adjoint is `getItem(dout, index)`
+/** The index of `arrays[i]` in `concat(arrays, axis)`: its range along the axis. */
+export function concatPiece(axis: number | undefined, i: number, ...arrays: (NDArray | ArrayMeta)[]): Index[] {
+  const ax = normalizeAxis("concat", axis ?? 0, arrays[i].shape.length);
+  const start = arrays.slice(0, i).reduce((at, a) => at + a.shape[ax], 0);
+  return [...Array<Index>(ax).fill(":"), `${start}:${start + arrays[i].shape[ax]}`];
+}
+/** The index of `arrays[i]` in `stack(arrays, axis)`: position i along the new axis. */
+export function stackPiece(axis: number | undefined, i: number, ...arrays: (NDArray | ArrayMeta)[]): Index[] {
+  const ax = normalizeAxis("stack", axis ?? 0, arrays[i].shape.length + 1);
+  return [...Array<Index>(ax).fill(":"), i];
 }

@@ -23,6 +23,8 @@ export {
   matchShape, addAdjoints, orZeros, astypeLike, sumBack, meanBack, reshapeLike, transposeBack, getItemBack, maximumPicksA, minimumPicksA, clipPassesX, tieShares,
 } from "./adjoint-ops.js";
 export { matmulAdjointA, matmulAdjointB, dotAdjointA, dotAdjointB, outerAdjointA, outerAdjointB } from "./adjoint-ops-linalg.js";
+export { normBack, normAlong } from "./adjoint-ops-norm.js";
+export { lanesLast, lanesBack, othersProduct, laneEye } from "./adjoint-ops-prod.js";
 export { vjpOps, withoutOps } from "./vjp-ops.js";
 export type { Term, VjpOps } from "./vjp-ops.js";
 export { isclose, allclose } from "./compare.js";

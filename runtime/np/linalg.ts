@@ -157,7 +157,7 @@ const safeRatio = (g: number, x: number, n: number) => (n === 0 ? 0 : (g * x) / 
 const pNormGrad = (g: number, x: number, n: number, p: number) =>
   n === 0 ? 0 : (g * Math.sign(x) * Math.pow(Math.abs(x), p - 1)) / Math.pow(n, p - 1);
 
-function normVjp(g: NDArray, x: NDArray, ord: Ord, axis: Axis, out: NDArray): NDArray {
+export function normVjp(g: NDArray, x: NDArray, ord: Ord, axis: Axis, out: NDArray): NDArray {
   const axes = normalizeAxes("norm", axis, x.ndim);
   const ge = expandBack(g, x, axes);
   const oe = expandBack(out, x, axes);

@@ -11,6 +11,8 @@ import { rules as diagonalRules } from "./diagonal.js";
 import { rules as solveRules } from "./linalg-solve.js";
 import { rules as adjointOpRules } from "./adjoint-ops.js";
 import { rules as productAdjointRules } from "./adjoint-ops-linalg.js";
+import { rules as normAdjointRules } from "./adjoint-ops-norm.js";
+import { rules as prodAdjointRules } from "./adjoint-ops-prod.js";
 import { full } from "./create.js";
 import type { NDArray } from "./ndarray.js";
 import { fresh, rule, sumToNumber, withJvp, type AdjointRule, type DualRule } from "./vjp.js";
@@ -37,6 +39,8 @@ export const adjoints: Readonly<Record<string, AdjointRule>> = Object.freeze({
   ...linalgRules,
   ...adjointOpRules,
   ...productAdjointRules,
+  ...normAdjointRules,
+  ...prodAdjointRules,
   item,
 });
 

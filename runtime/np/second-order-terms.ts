@@ -9,6 +9,7 @@ import { reshape } from "./shapeops.js";
 import { softmaxTerms } from "./softmax.js";
 import { statisticsTerms } from "./statistics.js";
 import { solveTerms } from "./linalg-solve.js";
+import { othersVjpTangent } from "./adjoint-ops-prod.js";
 import { addInto, fresh, sumToNumber, unbroadcast, type ArrayMeta, type Tangent } from "./vjp.js";
 
 /** What the args and out moving add to a vjp's result: `term(g, argTangents, args, out,
@@ -182,6 +183,7 @@ export const curvedTerms: Readonly<Record<string, CurvedTerm>> = {
   arctan2: arctan2Term,
   prod: prodTerm,
   norm: normTerm,
+  othersProduct: onArray((g, x, dx) => othersVjpTangent(g, x, dx)),
   ...softmaxTerms,
   ...statisticsTerms,
   ...solveTerms,

@@ -2,23 +2,26 @@
 // the table, read by the compiler (lower/second-order.ts) where reverse mode differentiates a
 // generated NDArray gradient again. A piecewise rule's mask is a constant of differentiation
 // (its derivative is zero almost everywhere), computed as its first-order rule decides the kink.
-import { add, cos, cosh, div, equal, exp, greater, less, log, mul, neg, pow, sigmoid, sign, sin, sinh, sqrt, sub, where } from "./elementwise.js";
+import { abs, add, cos, cosh, div, equal, exp, greater, less, log, mul, neg, pow, sigmoid, sign, sin, sinh, sqrt, sub, where } from "./elementwise.js";
 import { dot, matmul, outer } from "./linalg.js";
 import { mean, sum } from "./reduce.js";
-import { getItem, transpose } from "./shapeops.js";
+import { expandDims, getItem, transpose } from "./shapeops.js";
 import {
-  addAdjoints, astypeLike, clipPassesX, getItemBack, matchShape, maximumPicksA, meanBack, minimumPicksA, orZeros, reshapeLike, sumBack, tieShares, transposeBack,
+  addAdjoints, astypeLike, clipPassesX, getItemBack, matchShape, maximumPicksA, meanBack, minimumPicksA, concatPiece, stackPiece, orZeros, reshapeLike, sumBack, tieShares, transposeBack,
 } from "./adjoint-ops.js";
 import * as products from "./adjoint-ops-linalg.js";
 import { centered } from "./statistics.js";
 import { cumsum, cumsumBack } from "./cumulative.js";
 import { diag, diagBack, trace, traceBack } from "./diagonal.js";
 import { inv, solve } from "./linalg-solve.js";
+import { normAlong, normBack } from "./adjoint-ops-norm.js";
+import { laneEye, lanesBack, lanesLast, othersProduct } from "./adjoint-ops-prod.js";
 
 /** What generated code calls as `secondOrder.ops.R(…)`: np's operations that `vjpOps` uses, and those of adjoint-ops*.ts. */
 export const ops: Readonly<Record<string, (...args: any[]) => unknown>> = Object.freeze({ // eslint-disable-line @typescript-eslint/no-explicit-any
-  neg, add, sub, mul, div, exp, log, sqrt, sin, cos, sinh, cosh, pow, sign, where, equal, greater, less, sum, mean, transpose, getItem, matmul, dot, outer,
-  matchShape, addAdjoints, orZeros, astypeLike, sumBack, meanBack, reshapeLike, transposeBack, getItemBack, maximumPicksA, minimumPicksA, clipPassesX, tieShares,
+  neg, abs, add, sub, mul, div, exp, log, sqrt, sin, cos, sinh, cosh, pow, sign, where, equal, greater, less, sum, mean, transpose, expandDims, getItem, matmul, dot, outer,
+  matchShape, addAdjoints, orZeros, astypeLike, sumBack, meanBack, reshapeLike, transposeBack, getItemBack, maximumPicksA, minimumPicksA, clipPassesX, tieShares, concatPiece, stackPiece, normBack, normAlong,
+  lanesLast, lanesBack, othersProduct, laneEye,
   sigmoid, centered, cumsum, cumsumBack, trace, traceBack, diag, diagBack, inv, solve,
   matmulAdjointA: products.matmulAdjointA, matmulAdjointB: products.matmulAdjointB, dotAdjointA: products.dotAdjointA,
   dotAdjointB: products.dotAdjointB, outerAdjointA: products.outerAdjointA, outerAdjointB: products.outerAdjointB,
@@ -33,6 +36,8 @@ export type Term = string | number | readonly [string, ...Term[]];
 export interface VjpOps {
   readonly adjoints: Readonly<Record<number, Term>>;
   readonly undefinedParams?: readonly number[];
+  /** This form applies only where each of these parameters is passed as one of these constants (norm's `ord`; `null` is omitted too, "number" any number). */
+  readonly constantParams?: Readonly<Record<number, readonly (string | number | null)[]>>;
   /** Adjoints that have their operand's shape already (not matched to it, so the operand is not read). */
   readonly unmatched?: readonly number[];
 }
@@ -53,6 +58,8 @@ const aIsZero: Term = ["equal", "a", 0];
 const stdIsZero: Term = ["equal", "out", 0];
 /** solve's adjoint of b, A⁻ᵀ g. */
 const solveU: Term = ["solve", ["transpose", "a"], "dout"];
+const normIsZero: Term = ["equal", spread("out"), 0];
+const times2 = (a: Term, b: Term): Term => ["mul", a, b];
 
 export const vjpOps: Readonly<Record<string, VjpOps | readonly VjpOps[]>> = Object.freeze({
   neg: unary(["neg", "dout"]),
@@ -136,6 +143,24 @@ export const vjpOps: Readonly<Record<string, VjpOps | readonly VjpOps[]>> = Obje
   broadcastTo: unary("dout"),
   getItem: shaped(["getItemBack", "dout", "x", "index"]),
   ...products.productOps,
+  // The 2-norm (and Frobenius): dout x / n, and 0 where n = 0 as the first-order rule gives (each branch reads a safe n).
+  norm: [
+    { adjoints: { 0: ["where", normIsZero, 0, ["div", times2(spread("dout"), "x"), ["where", normIsZero, 1, spread("out")]]] }, constantParams: { 1: [null, 2, "fro"] } },
+    // Piecewise linear in x: its vjp a linear map x fixes piecewise (adjoint-ops-norm.ts).
+    { adjoints: { 0: ["normBack", "dout", "x", "ord", "axis", "keepdims", "out"] }, constantParams: { 1: [1, 0, "Infinity"] }, unmatched: [0] },
+    // A p-norm: dout sign(x) |x|^(p-1) / n^(p-1), 0 where n = 0.
+    {
+      adjoints: { 0: ["where", normIsZero, 0, ["div", times2(times2(spread("dout"), ["sign", "x"]), ["pow", ["abs", "x"], ["sub", "ord", 1]]), ["pow", ["where", normIsZero, 1, spread("out")], ["sub", "ord", 1]]]] },
+      constantParams: { 1: ["number"] },
+    },
+  ],
+  // dout times the product of the others in x's lane, exact with zeros (adjoint-ops-prod.ts).
+  prod: shaped(["mul", spread("dout"), ["lanesBack", ["othersProduct", ["lanesLast", "x", "axis"]], "x", "axis"]]),
+  othersProduct: shaped(["sum", ["mul", ["expandDims", "dout", -1], ["where", ["laneEye", "x"], 0, ["othersProduct", ["where", ["laneEye", "x"], 1, ["expandDims", "x", -2]]]]], -2]),
+  lanesLast: shaped(["lanesBack", "dout", "x", "axis"]),
+  lanesBack: shaped(["lanesLast", "dout", "axis"]),
+  normBack: shaped(["normAlong", "dout", "x", "ord", "axis", "keepdims", "n"]),
+  normAlong: shaped(["normBack", "dout", "x", "ord", "axis", "keepdims", "n"]),
   matchShape: unary("dout"),
   addAdjoints: { adjoints: { 0: "dout", 1: "dout" }, unmatched: [0] },
   orZeros: unary("dout"),
@@ -150,7 +175,6 @@ export const vjpOps: Readonly<Record<string, VjpOps | readonly VjpOps[]>> = Obje
 export const withoutOps: Readonly<Record<string, string>> = Object.freeze({
   concat: "its vjp gives a list of adjoints",
   stack: "its vjp gives a list of adjoints",
-  prod: "its vjp divides by x where no element is zero and takes prefix products where one is",
-  norm: "its vjp depends on ord case by case",
+  norm: "its vjp depends on ord case by case: written as operations where ord is a constant (omitted, null, a number, Infinity or \"fro\")",
   det: "its adjoint, the cofactor matrix, is computed by minors (det(A) times the inverse transposed loses every digit near a singular A)",
 });

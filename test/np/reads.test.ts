@@ -74,6 +74,11 @@ const cases: [string, unknown[], (...args: any[]) => np.NDArray][] = [ // eslint
   ["inv", [np.add(np.eye(4), np.mul(w.reshape(2, 4).get(0), 0.1))], np.linalg.inv],
   ["det", [np.add(np.eye(3), np.mul(x.get(":", "0:3"), 0.2))], np.linalg.det],
   ["solve", [np.add(np.eye(4), np.mul(np.outer(row, row), 0.1)), w], np.linalg.solve],
+  ["lanesLast", [x, 1], np.lanesLast as (...a: unknown[]) => np.NDArray],
+  ["lanesBack", [x, x, 1], np.lanesBack as (...a: unknown[]) => np.NDArray],
+  ["othersProduct", [x], np.othersProduct],
+  ["normBack", [np.sum(x, 0, true), x, 1, 0, true, np.linalg.norm(x, 1, 0, true)], np.normBack as (...a: unknown[]) => np.NDArray],
+  ["normAlong", [x, x, Infinity, 1, false, np.linalg.norm(x, Infinity, 1)], np.normAlong as (...a: unknown[]) => np.NDArray],
 ];
 
 const values = (g: unknown): unknown => (g instanceof np.NDArray ? g.toArray() : Array.isArray(g) ? g.map(values) : g);

@@ -20,6 +20,11 @@ export function ruleCases(next: () => number): Record<string, () => Case[]> {
   const f32 = (x: np.NDArray) => np.astype(x, "float32");
   const num = (lo = -2, hi = 2) => lo + (hi - lo) * next();
 
+  type NormArgs = (x: np.NDArray, ord: number, axis: number | number[] | undefined, keepdims: boolean | undefined, n: np.NDArray) => unknown[];
+  const normPair = (args: NormArgs): Case[] =>
+    ([[r([2, 3]), 1, 1, undefined], [r([2, 3]), Infinity, 0, true], [r([2, 3]), 0, 1, undefined], [r([3, 3]), 1, [0, 1], undefined], [r([3, 3]), Infinity, undefined, true]] as const).map(
+      ([x, ord, axis, keepdims]) => ({ args: args(x, ord, axis as number | number[] | undefined, keepdims, np.linalg.norm(x, ord, axis as number | number[] | undefined, keepdims)) }),
+    );
   /** Domains of the unary functions (defaults to (-2, 2)). */
   const domains: Record<string, [number, number]> = {
     log: [0.2, 2], log2: [0.2, 2], log10: [0.2, 2], softplus: [-6, 6], sqrt: [0.2, 2], log1p: [-0.5, 2], asin: [-0.9, 0.9], acos: [-0.9, 0.9], tan: [-1.2, 1.2],
@@ -202,6 +207,13 @@ export function ruleCases(next: () => number): Record<string, () => Case[]> {
     astypeLike: () => [{ args: [r([2, 3]), f32(r([2, 3]))] }, { args: [f32(r([2, 3])), r([2, 3])] }, { args: [r([3]), r([3])] }],
     transposeBack: () => [{ args: [r([3, 2])] }, { args: [r([3, 2, 4]), [1, 0, 2]] }, { args: [r([4, 2, 3]), [2, 0, 1]] }],
     getItemBack: () => [{ args: [r([4]), r([3, 4]), [1]] }, { args: [r([3, 2]), r([3, 4]), [":", "1:3"]] }, { args: [r([2, 3]), r([2, 3, 4]), ["...", 2]] }],
+    // adjoint-ops-norm.ts: the piecewise linear norms' vjp and its transpose, x and the norm n fixed (vector, keepdims, matrix).
+    normBack: () => normPair((x, ord, axis, keepdims, n) => [r([...n.shape]), x, ord, axis, keepdims, n]),
+    normAlong: () => normPair((x, ord, axis, keepdims, n) => [r([...x.shape]), x, ord, axis, keepdims, n]),
+    // adjoint-ops-prod.ts: lanes laid last and back (one axis, several, every one), the product of the others with zeros in a lane.
+    lanesLast: () => [{ args: [r([2, 3]), 1] }, { args: [r([2, 3, 2]), [0, 2]] }, { args: [r([2, 3])] }, { args: [f32(r([3, 2])), 0] }],
+    lanesBack: () => [{ args: [r([2, 3]), r([2, 3]), 1] }, { args: [r([3, 4]), r([2, 3, 2]), [0, 2]] }, { args: [r([6]), r([2, 3])] }, { args: [r([2, 3]), r([3, 2]), 0] }],
+    othersProduct: () => [{ args: [r([2, 3])] }, { args: [r([4])] }, { args: [np.array([[0, 0.5, -1.2], [0.3, 0, 0]])] }, { args: [f32(r([2, 2]))] }],
     // adjoint-ops-linalg.ts: A(g, b; a) and B(g, a; b), g of the product's shape (1-D operands, batches).
     matmulAdjointA: () => [{ args: [r([2, 4]), r([3, 4]), r([2, 3])] }, { args: [r([4]), r([3, 4]), r([3])] }, { args: [r([2]), r([3]), r([2, 3])] }, { args: [r([2, 2, 4]), r([3, 4]), r([2, 2, 3])] }, { args: [r([2, 2, 4]), r([2, 3, 4]), r([2, 3])] }],
     matmulAdjointB: () => [{ args: [r([2, 4]), r([2, 3]), r([3, 4])] }, { args: [r([4]), r([3]), r([3, 4])] }, { args: [r([2]), r([2, 3]), r([3])] }, { args: [r([2, 2, 4]), r([2, 3]), r([2, 3, 4])] }],

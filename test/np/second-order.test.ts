@@ -51,7 +51,7 @@ describe("every rule with an adjoint has a second-order rule", () => {
     expect(kinds("linear"), "as docs/np.md lists them").toEqual([
       "neg", "sign", "floor", "ceil", "round", "add", "sub", "where", "copy", "astype", "sum", "mean", "reshape", "flatten", "ravel",
       "squeeze", "expandDims", "transpose", "broadcastTo", "concat", "stack", "getItem", "item",
-      "matchShape", "addAdjoints", "orZeros", "sumBack", "meanBack", "reshapeLike", "transposeBack", "getItemBack", "astypeLike",
+      "matchShape", "addAdjoints", "orZeros", "sumBack", "meanBack", "reshapeLike", "transposeBack", "getItemBack", "astypeLike", "normBack", "normAlong", "lanesLast", "lanesBack",
       "centered", "cumsum", "cumsumBack", "trace", "traceBack", "diag", "diagBack",
     ].sort());
     expect(kinds("piecewise")).toEqual(["abs", "clip", "max", "maximum", "min", "minimum", "relu"]);
