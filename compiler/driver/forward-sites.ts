@@ -11,7 +11,7 @@ import type { IRFunction } from "../ir/index.js";
 import type { ModuleFunction } from "../ir/context.js";
 import { spanOf } from "../ast.js";
 import type { Generated } from "./output.js";
-import { flatGradientParams, gradients, recordJvp, unpacked } from "./record-entries.js";
+import { flatGradientParams, gradients, recordJvp, unpacked, sourceNames } from "./record-entries.js";
 
 /** What forward sites need of the module compiler. */
 export interface ForwardHost {
@@ -60,7 +60,7 @@ export class ForwardSites {
     const id = `${fn.key}|records|${indices.join(",")}`;
     let name = this.names.get(id);
     if (!name) {
-      const names = fn.node.params.map((p) => (p as t.Identifier).name);
+      const names = sourceNames(fn.node);
       name = this.host.fresh(`${fn.key}$jvp${named ? `_${indices.map((i) => names[i]).join("_")}` : ""}`);
       this.names.set(id, name);
       if (!this.host.append({ code: "", lines: recordJvp(ir, names, indices, name, inner) })) return;
@@ -70,7 +70,7 @@ export class ForwardSites {
 
   /** `jacfwd(f, { wrt })` by numbers, arrays and NDArrays of a function with record parameters: the records pass through, unpacked at the site. */
   private recordJacfwd(call: t.CallExpression, fn: ModuleFunction, ir: IRFunction, indices: number[], single: boolean, fail: (code: DiagnosticCode, detail: string) => void): void {
-    const names = fn.node.params.map((p) => (p as t.Identifier).name);
+    const names = sourceNames(fn.node);
     // By a record, a record of its keys, each field's Jacobian (one jvp per element of each field), as JAX's jacfwd of a pytree.
     const flat = indices.flatMap((i) => flatGradientParams(ir, ir.sourceParams![i]));
     const inner = this.jvpFor(fn.key, flat, true, true, true);
