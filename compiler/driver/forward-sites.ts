@@ -6,7 +6,7 @@ import type * as t from "@babel/types";
 import type { Analysis, AnalysisOptions } from "../analyze/index.js";
 import { diagnostic, type Diagnostic, type DiagnosticCode } from "../diagnostics.js";
 import { print, withSourceComments, type PrintedLine } from "../emit/index.js";
-import { forwardFunction, forwardRefusals } from "../forward/index.js";
+import { forwardFunction, forwardRefusals, ndarrayLike } from "../forward/index.js";
 import type { IRFunction } from "../ir/index.js";
 import type { ModuleFunction } from "../ir/context.js";
 import { spanOf } from "../ast.js";
@@ -33,6 +33,7 @@ const TANGENT_TYPES = new Set<string>(["number", "array", "ndarray"]);
 export class ForwardSites {
   private names = new Map<string, string>();
   private analyses = new Map<string, Analysis>();
+  private npLikeParams = new Map<string, boolean>();
 
   constructor(private host: ForwardHost) {}
 
@@ -114,6 +115,19 @@ export class ForwardSites {
     return this.host.append(this.generate(ir, analysis, order, name, copies)) ? name : null;
   }
 
+  /** Whether key's parameter `index` is of run-time kind and read only by NDArray operations, in its own code and its callees'. */
+  private npLikeParam(key: string, index: number): boolean {
+    const id = `${key}|${index}`;
+    const known = this.npLikeParams.get(id);
+    if (known !== undefined) return known;
+    this.npLikeParams.set(id, false); // recursion: not until shown
+    const ir = this.host.lower(key);
+    if (!ir || index >= ir.params.length) return false;
+    const like = ndarrayLike(ir, this.analysis(ir, [index]), (k, i) => this.npLikeParam(k, i)).has(ir.params[index]);
+    this.npLikeParams.set(id, like);
+    return like;
+  }
+
   /** Activity as for a vjp: what the function writes through its parameters is an output (a callee's caller reads those tangents). */
   private analysis(ir: IRFunction, order: number[]): Analysis {
     const mask = [...order].sort((a, b) => a - b);
@@ -128,7 +142,8 @@ export class ForwardSites {
   }
 
   private generate(ir: IRFunction, analysis: Analysis, order: number[], name: string, entry: boolean): Generated | null {
-    const problems = [...analysis.diagnostics, ...forwardRefusals(ir, analysis, this.host.filename)];
+    const calleeNpLike = (key: string, index: number) => this.npLikeParam(key, index);
+    const problems = [...analysis.diagnostics, ...forwardRefusals(ir, analysis, this.host.filename, calleeNpLike)];
     for (const d of problems) this.host.report(d);
     if (problems.length > 0) return null;
     const code = forwardFunction(ir, analysis, {
@@ -136,6 +151,7 @@ export class ForwardSites {
       order,
       runtime: this.host.runtime(),
       entry,
+      calleeNpLike,
       calleeJvp: (callee, activeArgs) => (this.host.madeJvp(callee.key, activeArgs) ?? this.jvpFor(callee.key, activeArgs, false, false)) ?? "undefined",
     });
     const wrt = order.map((i) => ir.params[i]).join(", ");

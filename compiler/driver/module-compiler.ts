@@ -82,7 +82,7 @@ export class ModuleCompiler {
   ) {
     this.runtime = this.freshModuleName("adjointRuntime");
     ctx.runtime = this.runtime;
-    this.forward = new ForwardSites({ runtime: () => this.runtime, filename: this.ctx.filename, lower: (key) => this.lower(this.ctx.functions.get(key)!), analyze: (ir, mask, options) => this.analyze(ir, mask, options), report: (d) => this.report(d), fresh: (base) => this.freshModuleName(base), append: (generated) => this.append(generated), replace: (call, code, lines) => this.replace(call, code, lines), madeJvp: (key, activeArgs) => (this.nested.made.has(key) ? this.nested.made.jvp(key, activeArgs) : undefined) });
+    this.forward = new ForwardSites({ runtime: () => this.runtime, filename: this.ctx.filename, lower: (key) => (this.ctx.functions.has(key) ? this.lower(this.ctx.functions.get(key)!) : null), analyze: (ir, mask, options) => this.analyze(ir, mask, options), report: (d) => this.report(d), fresh: (base) => this.freshModuleName(base), append: (generated) => this.append(generated), replace: (call, code, lines) => this.replace(call, code, lines), madeJvp: (key, activeArgs) => (this.nested.made.has(key) ? this.nested.made.jvp(key, activeArgs) : undefined) });
     this.nestedHost = {
       ctx,
       runtime: this.runtime,
