@@ -152,6 +152,7 @@ export class ForwardSites {
       runtime: this.host.runtime(),
       entry,
       calleeNpLike,
+      calleeParams: (key) => this.host.lower(key)?.params.length,
       calleeJvp: (callee, activeArgs) => (this.host.madeJvp(callee.key, activeArgs) ?? this.jvpFor(callee.key, activeArgs, false, false)) ?? "undefined",
     });
     const wrt = order.map((i) => ir.params[i]).join(", ");

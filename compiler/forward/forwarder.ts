@@ -21,6 +21,8 @@ export interface ForwardOptions {
   calleeJvp: (callee: Extract<Callee, { kind: "local" }>, activeArgs: number[]) => string;
   /** To be differentiated again: zero tangent arrays made plainly, not by the runtime. */
   plain?: boolean;
+  /** How many parameters a module callee's generated code takes (its jvp's tangents follow them all). */
+  calleeParams?: (key: string) => number | undefined;
   /** A module callee's parameters only NDArray operations read: an untyped value given to one is read so too. */
   calleeNpLike?: (key: string, index: number) => boolean;
   /** Return the tangent alone, not `[value, tangent]` (a directional derivative, differentiated again for H v). */

@@ -183,7 +183,10 @@ function jvpCall(f: Forwarder, expr: Extract<Expr, { kind: "call" }>): string {
   if (expr.callee.kind !== "local") throw new Error("an attached callee reached forward mode (refused before)");
   const activeArgs = expr.args.flatMap((arg, i) => (f.isActive(arg) ? [i] : []));
   const name = f.options.calleeJvp(expr.callee, activeArgs);
-  return `${name}(${[...expr.args.map((a) => code(f, a)), ...activeArgs.map((i) => f.tangentOf(expr.args[i]))].join(", ")})`;
+  // Tangents follow every parameter: arguments left out (to their defaults) are passed as undefined.
+  const missing = Math.max(0, (f.options.calleeParams?.(expr.callee.key) ?? 0) - expr.args.length);
+  const primals = [...expr.args.map((a) => code(f, a)), ...Array.from({ length: missing }, () => "undefined")];
+  return `${name}(${[...primals, ...activeArgs.map((i) => f.tangentOf(expr.args[i]))].join(", ")})`;
 }
 
 /** An array method: the call, then its rule's tangent on the tangent array. */
