@@ -50,8 +50,9 @@ const H = 1e-6;
 
 export async function checkProgram(name: string, program: Program, filename = `everyday-${name}.js`): Promise<void> {
   const wrt = program.wrt ?? [0];
-  const markers = [`export { f };`, `export const g = grad(f, { wrt: [${wrt.join(", ")}] });`, ...(program.jvp ? [`export const j = jvp(f, { wrt: [${wrt.join(", ")}] });`] : [])];
-  const m = await compile<{ f: (...args: Value[]) => number; g: (...args: Value[]) => unknown[]; j?: (...args: Value[]) => [number, number] }>(`${program.source}\n${markers.join("\n")}\n`, filename);
+  const markers = [`export { f as __primal };`, `export const __grad = grad(f, { wrt: [${wrt.join(", ")}] });`, ...(program.jvp ? [`export const __jvp = jvp(f, { wrt: [${wrt.join(", ")}] });`] : [])];
+  const compiled = await compile<{ __primal: (...args: Value[]) => number; __grad: (...args: Value[]) => unknown[]; __jvp?: (...args: Value[]) => [number, number] }>(`${program.source}\n${markers.join("\n")}\n`, filename);
+  const m = { f: compiled.__primal, g: compiled.__grad, j: compiled.__jvp };
   for (const point of program.points) {
     const before = JSON.stringify(point);
     const gradient = m.g(...point.map(copy));
