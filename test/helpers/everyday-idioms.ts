@@ -54,6 +54,28 @@ function f(x) { return g(x) + g(x, 1); }`, points: [[0.7]], jvp: true },
   lengthFromConfig: { source: `function f(x, cfg) { let s = 0; for (let i = 0; i < cfg.n; i++) s += x[i] ** 2; return s; }`, points: [[XS, { n: 3 }]] },
   numberCall: { source: `function f(x, cfg) { return Number(x) * 2 + Number(cfg.k) * x + Number("1.5") * x * x; }`, points: [[0.7, { k: "3" }]], jvp: true },
   reverseCopy2: { source: `function f(x) { const y = [...x].reverse(); const z = x.map((v) => v * v).fill(1, 2); return y[0] * 2 + y[1] * x[0] + z[0] + z[3]; }`, points: [[[0.5, -1.2, 2.0, 0.3, 1.1]]], jvp: true },
+  inputMutatedInPlace: { source: `function f(x) { for (let i = 0; i < x.length; i++) x[i] = x[i] * x[i]; return x.reduce((a, b) => a + b, 0); }`, points: [[XS]] },
+  sortInputInPlace: { source: `function f(x) { x.sort((a, b) => a - b); return x[0] * 3 + x[x.length - 1]; }`, points: [[XS]] },
+  outerArrayClosure: { source: `function f(x) { const acc = []; x.forEach((v) => acc.push(v * v)); return acc[0] + acc[acc.length - 1] * 2; }`, points: [[XS]], jvp: true },
+  reassignParam: { source: `function f(x, k) { if (k === undefined) k = 2; x = x * k; return x * x; }`, points: [[0.7, undefined], [0.7, 3]], jvp: true },
+  reassignArrayParam: { source: `function f(x) { x = x.map((v) => v * 2); return x[0] * x[1]; }`, points: [[XS]] },
+  sharedArrayTwoNames: { source: `function f(x) { const a = [x, 2 * x]; const b = a; b[1] = a[0] * 3; return a[1] + b[0]; }`, points: [[0.7]] },
+  earlyReturnInLoop: { source: `function f(x) { let s = 0; for (let i = 0; i < x.length; i++) { if (x[i] > 1.5) return s * x[i]; s += x[i] * x[i]; } return s; }`, points: [[XS], [[0.1, 0.2]]], jvp: true },
+  continueInLoop: { source: `function f(x) { let s = 0; for (const v of x) { if (v < 0) continue; s += Math.sqrt(v); } return s; }`, points: [[XS]], jvp: true },
+  nestedHelperRecords: { source: `function add(a, b) { return { x: a.x + b.x, y: a.y + b.y }; }
+function scale(a, k) { return { x: a.x * k, y: a.y * k }; }
+function f(p, q) { const r = add(scale(p, 2), q); return r.x * r.y; }`, wrt: [0, 1], points: [[{ x: 1, y: 2 }, { x: 0.5, y: -1 }]] },
+  vectorHelpersArrays: { source: `function add(a, b) { return a.map((v, i) => v + b[i]); }
+function f(p, q) { const r = add(p, q); const s = add(r, p); return s[0] * s[1] + r[1]; }`, wrt: [0, 1], points: [[[1, 2], [0.5, -1]]], jvp: true },
+  matrixRows: { source: `function f(w, rows) { let s = 0; for (const row of rows) { let d = 0; for (let j = 0; j < row.length; j++) d += row[j] * w[j]; s += Math.log(1 + Math.exp(d)); } return s; }`, points: [[[0.1, -0.2, 0.3], [[1, 2, 3], [0.5, -1, 0.2]]]] },
+  gradientOfNestedArrayOut: { source: `function f(M, v) { return M[0][0] * v[0] + M[1][1] * v[1]; }`, wrt: [1], points: [[[[1, 2], [3, 4]], [0.5, 2]]] },
+  accumulateIntoArray: { source: `function f(x) { const h = new Array(3).fill(0); for (let i = 0; i < x.length; i++) h[i % 3] += x[i] * x[i]; return h[0] * h[1] + h[2]; }`, points: [[XS]], jvp: true },
+  typedArrayOps: { source: `function f(x) { const y = new Float64Array(x.length); y.set(x); for (let i = 0; i < y.length; i++) y[i] = Math.exp(-y[i]); return y.reduce((a, b) => a + b, 0); }`, points: [[XS]] },
+  stringBranch: { source: `function f(x, kind) { return kind === "l1" ? Math.abs(x) : kind === "l2" ? x * x : 0; }`, points: [[0.7, "l1"], [0.7, "l2"]] },
+  bigLoopNest: { source: `function f(x) { let s = 0; for (let a = 0; a < 3; a++) for (let b = 0; b < 3; b++) for (let c = 0; c < 2; c++) s += Math.sin(x * (a + 1) + b) * (c + 1); return s; }`, points: [[0.7]], jvp: true },
+  globalMathConst: { source: `const TAU = 2 * Math.PI; function f(x) { return Math.sin(TAU * x) + Math.cos(Math.PI * x) * Math.SQRT2; }`, points: [[0.3]], jvp: true },
+  arrowBody: { source: `const f = (x, y) => Math.exp(x) * y + x / y;`, wrt: [0, 1], points: [[0.5, 2]], jvp: true },
+  functionExpr: { source: `const f = function (x) { return x ** 3 - 2 * x; };`, points: [[0.5]], jvp: true },
 };
 
 /** Refused, located: the message says why. */
@@ -68,5 +90,7 @@ function f(w, xs) { return xs.reduce((s, x) => s + model.predict(w, x) ** 2, 0);
   closureFactory: { source: `function makeScaler(c) { return (t) => t * c; }
 function f(x) { const sc = makeScaler(3); return sc(x) * x; }`, message: /'sc' is a variable/ },
   concatUnknown: { source: `function f(x, y) { const z = x.concat(y); return z[0] * z[3] + z.length; }`, message: /an argument of concat/ },
+  arrayOfArraysDifferentiated: { source: `function f(M) { let s = 0; for (let i = 0; i < M.length; i++) for (let j = 0; j < M[i].length; j++) s += M[i][j] ** 2; return s; }`, message: /a row of 'M', an array of arrays that carries a gradient/ },
+  wholePatternDefault: { source: `function f({ a = 1, b = 2 } = {}, x) { return a * x * x + b * x; }`, message: /an object literal here/ },
   parseFloatCall: { source: `function f(x) { return parseFloat(x) * x; }`, message: /'parseFloat'/ },
 };
