@@ -274,7 +274,9 @@ export function callArguments(l: Lowering, callee: FunctionNode, name: string, n
       args.push(...l.arguments([arg]));
       return;
     }
-    const record = recordValue(l, arg as t.Expression, (callee.params[i] as t.Identifier).name);
+    const param = callee.params[i];
+    // A pattern parameter (`{ w, b }`) has no name: its fields' locals are named after the callee.
+    const record = recordValue(l, arg as t.Expression, param.type === "Identifier" ? param.name : `${name}Arg${i}`);
     if (!record) {
       if (record === undefined) args.push(...fieldsOfObject(l, arg as t.Expression, shape));
       return;
