@@ -198,6 +198,17 @@ export class ArrayAdjoints extends Map<NumericArray, NumericArray> {
     }
     return undefined;
   }
+
+  /** The adjoint of an array made by code adjoint does not see: a known array's, else new zeros. */
+  orZeros(array: NumericArray | undefined): NumericArray | undefined {
+    // Before a loop's first iteration the variable holds no array yet.
+    if (array === undefined) return undefined;
+    const found = this.get(array);
+    if (found !== undefined) return found;
+    const made = zerosLike(array);
+    this.set(array, made);
+    return made;
+  }
 }
 
 

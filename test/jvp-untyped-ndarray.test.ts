@@ -127,8 +127,8 @@ describe("forward mode over untyped NDArray code", () => {
 
   it("refuses, located, a value of run-time kind that forward mode cannot follow, and NDArrays put into arrays", () => {
     const refused = (source: string) => transform(header + source, { filename: "refused.js" }).diagnostics.map((d) => `${d.code} ${d.line}:${d.column} ${d.message}`);
-    // Given to a module function whose parameter nothing types: its jvp would guess.
-    expect(refused(`function scale(v, k) { return np.mul(v, k); }
+    // Given to a module function whose parameter nothing types and which gives it to another module's code: its jvp would guess.
+    expect(refused(`function scale(v, k) { describe(v); return np.mul(v, k); }
 function f(w) { return np.sum(np.tanh(scale(w, 2))); }
 export const j = jvp(f);`)).toEqual([expect.stringMatching(/^ADJ027 4:11 .*jvp needs to know whether 'w' is a number or an array/)]);
     // An NDArray pushed into an array: adjoint's arrays hold numbers (as in grad).

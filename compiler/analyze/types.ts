@@ -79,7 +79,7 @@ export function inferKinds(fn: IRFunction, stmts: Stmt[], facts?: ModuleFacts): 
     if (s.kind !== "assign" && s.kind !== "effect") continue;
     const expr = s.expr;
     if (expr.kind === "load") say(expr.array, "array");
-    else if ((expr.kind === "alloc" && expr.ctor === "same") || expr.kind === "view") say(expr.arg, "array");
+    else if ((expr.kind === "alloc" && (expr.ctor === "same" || expr.from)) || expr.kind === "view") say(expr.arg, "array");
     else if (expr.kind === "prim" && expr.op === "length") say(expr.args[0], "array");
     else if (expr.kind === "prim" && scalarRules[expr.op]?.result === "number") for (const arg of expr.args) say(arg, "number");
     else if (expr.kind === "call" && expr.callee.kind === "local") {

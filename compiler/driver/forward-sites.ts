@@ -6,13 +6,13 @@ import type * as t from "@babel/types";
 import type { Analysis, AnalysisOptions } from "../analyze/index.js";
 import { diagnostic, type Diagnostic, type DiagnosticCode } from "../diagnostics.js";
 import { print, withSourceComments, type PrintedLine } from "../emit/index.js";
-import { forwardFunction, forwardRefusals } from "../forward/index.js";
+import { forwardFunction, forwardRefusals, ndarrayLike } from "../forward/index.js";
 import { arityGuard } from "./bindings.js";
 import type { IRFunction } from "../ir/index.js";
 import type { ModuleFunction } from "../ir/context.js";
 import { spanOf } from "../ast.js";
 import type { Generated } from "./output.js";
-import { flatGradientParams, gradients, recordJvp, unpacked } from "./record-entries.js";
+import { flatGradientParams, gradients, recordJvp, unpacked, sourceNames } from "./record-entries.js";
 
 /** What forward sites need of the module compiler. */
 export interface ForwardHost {
@@ -38,6 +38,7 @@ const TANGENT_TYPES = new Set<string>(["number", "array", "ndarray"]);
 export class ForwardSites {
   private names = new Map<string, string>();
   private analyses = new Map<string, Analysis>();
+  private npLikeParams = new Map<string, boolean>();
 
   constructor(private host: ForwardHost) {}
 
@@ -65,7 +66,7 @@ export class ForwardSites {
     const id = `${fn.key}|records|${indices.join(",")}`;
     let name = this.names.get(id);
     if (!name) {
-      const names = fn.node.params.map((p) => (p as t.Identifier).name);
+      const names = sourceNames(fn.node);
       name = this.host.fresh(`${fn.key}$jvp${named ? `_${indices.map((i) => names[i]).join("_")}` : ""}`);
       this.names.set(id, name);
       const guard = this.host.omittable(fn.key) ? arityGuard(name, names.length, indices.length, indices.length === 1 ? "a tangent" : `${indices.length} tangents`) : undefined;
@@ -76,7 +77,7 @@ export class ForwardSites {
 
   /** `jacfwd(f, { wrt })` by numbers, arrays and NDArrays of a function with record parameters: the records pass through, unpacked at the site. */
   private recordJacfwd(call: t.CallExpression, fn: ModuleFunction, ir: IRFunction, indices: number[], single: boolean, fail: (code: DiagnosticCode, detail: string) => void): void {
-    const names = fn.node.params.map((p) => (p as t.Identifier).name);
+    const names = sourceNames(fn.node);
     // By a record, a record of its keys, each field's Jacobian (one jvp per element of each field), as JAX's jacfwd of a pytree.
     const flat = indices.flatMap((i) => flatGradientParams(ir, ir.sourceParams![i]));
     const inner = this.jvpFor(fn.key, flat, true, true, true);
@@ -120,6 +121,19 @@ export class ForwardSites {
     return this.host.append(this.generate(ir, analysis, order, name, copies)) ? name : null;
   }
 
+  /** Whether key's parameter `index` is of run-time kind and read only by NDArray operations, in its own code and its callees'. */
+  private npLikeParam(key: string, index: number): boolean {
+    const id = `${key}|${index}`;
+    const known = this.npLikeParams.get(id);
+    if (known !== undefined) return known;
+    this.npLikeParams.set(id, false); // recursion: not until shown
+    const ir = this.host.lower(key);
+    if (!ir || index >= ir.params.length) return false;
+    const like = ndarrayLike(ir, this.analysis(ir, [index]), (k, i) => this.npLikeParam(k, i)).has(ir.params[index]);
+    this.npLikeParams.set(id, like);
+    return like;
+  }
+
   /** Activity as for a vjp: what the function writes through its parameters is an output (a callee's caller reads those tangents). */
   private analysis(ir: IRFunction, order: number[]): Analysis {
     const mask = [...order].sort((a, b) => a - b);
@@ -134,7 +148,8 @@ export class ForwardSites {
   }
 
   private generate(ir: IRFunction, analysis: Analysis, order: number[], name: string, entry: boolean): Generated | null {
-    const problems = [...analysis.diagnostics, ...forwardRefusals(ir, analysis, this.host.filename)];
+    const calleeNpLike = (key: string, index: number) => this.npLikeParam(key, index);
+    const problems = [...analysis.diagnostics, ...forwardRefusals(ir, analysis, this.host.filename, calleeNpLike)];
     for (const d of problems) this.host.report(d);
     if (problems.length > 0) return null;
     const code = forwardFunction(ir, analysis, {
@@ -144,6 +159,7 @@ export class ForwardSites {
       entry,
       // Callers in the module pass every argument (sweep.ts jvpCall): the check is for users'.
       ...(this.host.omittable(ir.key) && { prologue: arityGuard(name, ir.params.length, order.length, `${order.length === 1 ? "a tangent" : `${order.length} tangents`}`) }),
+      calleeNpLike,
       calleeJvp: (callee, activeArgs) => (this.host.madeJvp(callee.key, activeArgs) ?? this.jvpFor(callee.key, activeArgs, false, false)) ?? "undefined",
       calleeArity: (callee) => this.host.arity(callee.key),
     });

@@ -6,7 +6,8 @@ import type * as t from "@babel/types";
 import { spanOf, unwrap } from "../ast.js";
 import { diagnostic } from "../diagnostics.js";
 import type { IRFunction } from "../ir/index.js";
-import { hasRecords, sourceNames, type Curvature, type NestedDerivatives, type NestedHost } from "./nested.js";
+import { hasRecords, type Curvature, type NestedDerivatives, type NestedHost } from "./nested.js";
+import { sourceNames } from "./record-entries.js";
 import { fieldPaths, flatGradientParams, recordOf, unpacked } from "./record-entries.js";
 import { arityGuard, omittable, unusedName } from "./bindings.js";
 

@@ -20,7 +20,7 @@ import { gradientSources, type GradientSources } from "../analyze/gradient-sourc
 import type { Analysis, AnalysisOptions } from "../analyze/index.js";
 import { ATTACHED, summarize, type Summaries, type Summary } from "../analyze/summaries.js";
 import { moduleKinds, type ModuleKinds } from "../analyze/module-types.js";
-import { flatGradientParams, recordValueAndGrad, recordVjp } from "./record-entries.js";
+import { flatGradientParams, recordValueAndGrad, recordVjp, sourceNames } from "./record-entries.js";
 import { asDerivative, hasSecondOrder, hasStandIns, NestedDerivatives, type NestedHost } from "./nested.js";
 import { modeSite, type ModesHost } from "./mode-sites.js";
 import { checkpointOption, DIFFERENTIABLE_TYPES, outOption, reusingSite, undifferentiableParam, wrtOption } from "./options.js";
@@ -82,7 +82,7 @@ export class ModuleCompiler {
   ) {
     this.runtime = this.freshModuleName("adjointRuntime");
     ctx.runtime = this.runtime;
-    this.forward = new ForwardSites({ runtime: () => this.runtime, filename: this.ctx.filename, lower: (key) => this.lower(this.ctx.functions.get(key)!), analyze: (ir, mask, options) => this.analyze(ir, mask, options), report: (d) => this.report(d), fresh: (base) => this.freshModuleName(base), append: (generated) => this.append(generated), replace: (call, code, lines) => this.replace(call, code, lines), madeJvp: (key, activeArgs) => (this.nested.made.has(key) ? this.nested.made.jvp(key, activeArgs) : undefined), arity: (key) => (this.nested.made.has(key) ? this.ctx.functions.get(key)?.node.params.length : this.lower(this.ctx.functions.get(key)!)?.params.length), omittable: (key) => this.ctx.functions.has(key) && omittable(this.ctx.functions.get(key)!.node) });
+    this.forward = new ForwardSites({ runtime: () => this.runtime, filename: this.ctx.filename, lower: (key) => (this.ctx.functions.has(key) ? this.lower(this.ctx.functions.get(key)!) : null), analyze: (ir, mask, options) => this.analyze(ir, mask, options), report: (d) => this.report(d), fresh: (base) => this.freshModuleName(base), append: (generated) => this.append(generated), replace: (call, code, lines) => this.replace(call, code, lines), madeJvp: (key, activeArgs) => (this.nested.made.has(key) ? this.nested.made.jvp(key, activeArgs) : undefined), arity: (key) => (this.nested.made.has(key) ? this.ctx.functions.get(key)?.node.params.length : this.lower(this.ctx.functions.get(key)!)?.params.length), omittable: (key) => this.ctx.functions.has(key) && omittable(this.ctx.functions.get(key)!.node) });
     this.nestedHost = {
       ctx,
       runtime: this.runtime,
@@ -230,7 +230,7 @@ export class ModuleCompiler {
   /** A derivative of a function with record parameters: its sweep over their fields, behind an entry that unpacks and packs them (record-entries.ts). */
   private recordDerivative(call: t.CallExpression, marker: "grad" | "valueAndGrad" | "vjp", fn: ModuleFunction, ir: IRFunction, indices: number[], single: boolean, inline: boolean, checkpoint?: Checkpoint): void {
     if (inline) return this.fail(call, "ADJ028", "a record parameter of an inline function (declare the function in the module to differentiate it with respect to a record)");
-    const names = fn.node.params.map((p) => (p as t.Identifier).name);
+    const names = sourceNames(fn.node);
     const flat = (i: number) => flatGradientParams(ir, ir.sourceParams![i]);
     const empty = indices.find((i) => flat(i).length === 0);
     if (empty !== undefined) return this.fail(fn.node.params[empty], "ADJ020", `'${names[empty]}' holds no number, array of numbers or NDArray`);

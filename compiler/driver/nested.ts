@@ -19,7 +19,7 @@ import { analyzedWithoutCopies } from "../optimize/aliases.js";
 import { reverseFunction, reverseRefusals } from "../reverse/index.js";
 import { forwardFunction, forwardRefusals, ndarrayLike } from "../forward/index.js";
 import { derivedOf, whyNoOps } from "../rules/np.js";
-import { flatGradientParams, recordOf, recordWrapper, typeOfKind, unpacked } from "./record-entries.js";
+import { flatGradientParams, recordOf, recordWrapper, sourceNames, typeOfKind, unpacked } from "./record-entries.js";
 import type { Summary } from "../analyze/summaries.js";
 import { MadeGradients } from "./made-gradients.js";
 import { unusedName } from "./bindings.js";
@@ -447,11 +447,6 @@ export class NestedDerivatives {
 /** Whether f has a record parameter: its generated code takes the record as its fields. */
 export function hasRecords(ir: IRFunction): boolean {
   return ir.sourceParams?.some((p) => p.kind === "record") ?? false;
-}
-
-/** A function's parameters by their source names (a default's name). */
-export function sourceNames(fn: FunctionNode): string[] {
-  return fn.params.map((p, i) => (p.type === "Identifier" ? p.name : p.type === "AssignmentPattern" && p.left.type === "Identifier" ? p.left.name : `arg${i}`));
 }
 
 /** What a generated NDArray gradient calls of the runtime that forward mode over it knows (lower/second-order.ts). */

@@ -4,6 +4,8 @@
 // JAX returns it).
 import type { IRFunction, SourceParam } from "../ir/index.js";
 import type { PrintedLine } from "../emit/index.js";
+import type { FunctionNode } from "../ir/context.js";
+import { parameterName } from "../lower/patterns.js";
 
 /** Parameter types a gradient can be taken with respect to. */
 const DIFFERENTIABLE = new Set<string>(["number", "array", "ndarray"]);
@@ -36,8 +38,9 @@ function packed(ir: IRFunction, param: SourceParam, entry: (k: number) => string
   const fields = param.fields.filter(([, field]) => flatGradientParams(ir, field).length > 0);
   const code = (key: string, field: SourceParam) => {
     const inner = packed(ir, field, entry, next, `${path}?.${key}`);
-    // An optional record the caller left out has no gradient either.
-    return field.kind === "record" && param.optional.has(key) ? `${path}?.${key} == null ? undefined : ${inner}` : inner;
+    // An optional record the caller left out has no gradient either, nor has a field it left out.
+    if (!param.optional.has(key)) return inner;
+    return field.kind === "record" ? `${path}?.${key} == null ? undefined : ${inner}` : `${path}?.${key} === undefined ? undefined : ${inner}`;
   };
   return `{ ${fields.map(([key, field]) => `${key}: ${code(key, field)}`).join(", ")} }`;
 }
@@ -158,4 +161,17 @@ export function recordWrapper(ir: IRFunction, names: string[], about: string, na
     { text: `  return ${flat}(${args.join(", ")});` },
     { text: "}" },
   ];
+}
+
+/** A function's parameters by their source names (a default's name). */
+export function sourceNames(fn: FunctionNode): string[] {
+  const given = fn.params.map((p) => (p.type === "Identifier" ? p.name : p.type === "AssignmentPattern" && p.left.type === "Identifier" ? p.left.name : undefined));
+  // A pattern (`{ w, b }`) is named by its leaves (`w_b`), apart from the other parameters.
+  return fn.params.map((p, i) => {
+    if (given[i] !== undefined) return given[i];
+    const base = p.type === "ObjectPattern" || p.type === "ArrayPattern" ? parameterName(p, i) : `arg${i}`;
+    let name = base;
+    for (let k = 1; given.includes(name); k++) name = `${base}_${k}`;
+    return name;
+  });
 }

@@ -25,6 +25,8 @@ export interface ForwardOptions {
   calleeArity?: (callee: Extract<Callee, { kind: "local" }>) => number | undefined;
   /** To be differentiated again: zero tangent arrays made plainly, not by the runtime. */
   plain?: boolean;
+  /** A module callee's parameters only NDArray operations read: an untyped value given to one is read so too. */
+  calleeNpLike?: (key: string, index: number) => boolean;
   /** Return the tangent alone, not `[value, tangent]` (a directional derivative, differentiated again for H v). */
   tangentOnly?: boolean;
 }

@@ -40,7 +40,7 @@ class ForwardBuilder implements Forwarder {
     readonly options: ForwardOptions,
   ) {
     this.taken = new Set([...fn.locals.keys(), ...fn.params, options.name]);
-    this.npLike = ndarrayLike(fn, a);
+    this.npLike = ndarrayLike(fn, a, options.calleeNpLike);
     forEachStmt(fn.body, (s) => {
       for (const name of readsOf(s)) this.readCounts.set(name, (this.readCounts.get(name) ?? 0) + 1);
       if (s.kind === "assign") this.assignCounts.set(s.target, (this.assignCounts.get(s.target) ?? 0) + 1);
@@ -129,7 +129,7 @@ class ForwardBuilder implements Forwarder {
  * vjp (customGrad, an import marked differentiable), an autograd leaf, a value whose kind is
  * known only at run time.
  */
-export function forwardRefusals(fn: IRFunction, a: Analysis, filename: string): Diagnostic[] {
+export function forwardRefusals(fn: IRFunction, a: Analysis, filename: string, calleeNpLike?: CalleeNpLike): Diagnostic[] {
   const out: Diagnostic[] = [];
   const seen = new Set<number>();
   const report = (code: DiagnosticCode, loc: SourceLoc | undefined, detail: string) => {
@@ -139,7 +139,7 @@ export function forwardRefusals(fn: IRFunction, a: Analysis, filename: string): 
     out.push(diagnostic(code, filename, { start: at.start ?? 0, end: at.end ?? 0, line: at.line, column: at.column }, detail));
   };
   const active = (op: Operand) => op.kind === "var" && a.active.has(op.name);
-  const npLike = ndarrayLike(fn, a);
+  const npLike = ndarrayLike(fn, a, calleeNpLike);
   const unknown = (name: string) => a.types.get(name) === "unknown" && !npLike.has(name);
   const named = (name: string) => fn.locals.get(name)?.source ?? name;
   fn.params.forEach((p, i) => {
@@ -171,9 +171,13 @@ export function forwardRefusals(fn: IRFunction, a: Analysis, filename: string): 
  * values (the value stack of a gradient differentiated again), or that are the result. Their
  * tangents go only through the runtime's NDArray rules, which take a number or an NDArray
  * alike and `undefined` as zero, so forward mode handles them as NDArrays. Any other read
- * (arithmetic, a callee, a condition, an index) leaves the kind to be known: refused.
+ * (arithmetic, a callee, a condition, an index) leaves the kind to be known: refused; but a
+ * module callee's parameter that its own code reads only so (`calleeNpLike`) reads it so too.
  */
-export function ndarrayLike(fn: IRFunction, a: Analysis): Set<string> {
+/** Whether a module function's parameter is one only NDArray operations read (its own `ndarrayLike`). */
+export type CalleeNpLike = (key: string, index: number) => boolean;
+
+export function ndarrayLike(fn: IRFunction, a: Analysis, calleeNpLike?: CalleeNpLike): Set<string> {
   const like = new Set([...a.types].flatMap(([name, kind]) => (kind === "unknown" ? [name] : [])));
   const fine = (name: string) => like.has(name) || a.types.get(name) === "ndarray";
   /** Values that are all like or none: a copy's source with its target, a stack's pushes with its pops. */
@@ -194,6 +198,15 @@ export function ndarrayLike(fn: IRFunction, a: Analysis): Set<string> {
     if (s.kind === "assign" && s.expr.kind === "copy" && s.expr.arg.kind === "var") return join(`copy ${s.expr.arg.name}`, [s.expr.arg.name, s.target]);
     if (s.kind === "method" && s.method === "push" && s.args.every((arg) => arg.kind === "var")) return join(`stack ${s.array}`, s.args.map((arg) => (arg as { name: string }).name));
     if (s.kind === "method" && s.method === "pop" && s.args.length === 0) return s.target === undefined ? undefined : join(`stack ${s.array}`, [s.target]);
+    if ((s.kind === "assign" || s.kind === "effect") && s.expr.kind === "call" && s.expr.callee.kind === "local" && calleeNpLike) {
+      const { key } = s.expr.callee;
+      for (const [i, arg] of s.expr.args.entries()) {
+        if (arg.kind !== "var") continue;
+        if (calleeNpLike(key, i)) touched.add(arg.name);
+        else like.delete(arg.name);
+      }
+      return;
+    }
     for (const name of readsOf(s)) like.delete(name);
   });
   for (let changed = true; changed; ) {

@@ -81,6 +81,8 @@ export type Expr =
       arg: Operand;
       /** `arg.slice(begin, end)`: a copy of that range only (ctor "same"), its bounds read as JavaScript reads them. */
       range?: Operand[];
+      /** `Float64Array.from(arg)`, `Array.from(arg)`: a copy of an array (a number would make an empty one, never zeros of its length). */
+      from?: true;
     }
   /**
    * Code adjoint cannot differentiate through (a method call, a property read, `new`):

@@ -9,9 +9,30 @@ import { arrayMethodRule } from "../rules/array-methods.js";
 import { UNDEFINED, type Lowering } from "./lowerer.js";
 
 export function arrayMethodCall(l: Lowering, object: t.Expression, property: string, node: t.CallExpression, target?: string): Operand | undefined {
+  // A new array written at once (`x.slice().reverse()`, `[...x].fill(0)`): made into a temporary first.
+  if (makesArray(object) && !node.arguments.some((arg) => arg.type === "SpreadElement") && arrayMethodRule(property, node.arguments.length)?.result === "self") {
+    const made = l.expr(object);
+    if (made.kind !== "var") return undefined;
+    return methodOn(l, made.name, property, node, target);
+  }
   if (object.type !== "Identifier") return undefined;
   const array = l.lookup(object.name);
-  if (!array || l.ndarrays.has(array)) return undefined;
+  if (!array) return undefined;
+  return methodOn(l, array, property, node, target);
+}
+
+/** An array literal or a method that makes a new array of numbers (never an NDArray's: np calls are not methods of an array). */
+function makesArray(object: t.Expression): boolean {
+  if (object.type === "ArrayExpression") return true;
+  if (object.type !== "CallExpression" || object.callee.type !== "MemberExpression" || object.callee.property.type !== "Identifier") return false;
+  const receiver = object.callee.object;
+  const name = object.callee.property.name;
+  if (receiver.type === "Identifier" && /^(Array|Float64Array|Float32Array)$/.test(receiver.name)) return name === "from" || name === "of";
+  return ["slice", "map", "concat", "filter"].includes(name) && !(receiver.type === "Identifier" && receiver.name === "np");
+}
+
+function methodOn(l: Lowering, array: string, property: string, node: t.CallExpression, target?: string): Operand | undefined {
+  if (l.ndarrays.has(array)) return undefined;
   if (node.arguments.some((arg) => arg.type === "SpreadElement" || arg.type === "ArgumentPlaceholder")) return undefined;
   const rule = arrayMethodRule(property, node.arguments.length);
   if (!rule) return undefined;

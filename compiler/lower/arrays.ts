@@ -73,10 +73,10 @@ export function elementUpdate(l: Lowering, node: t.MemberExpression, op: string 
 }
 
 /** `new Float64Array(n)`, `new Float64Array(a)`, `Array.from(a)`, `new Array(n)`: an array allocation. */
-export function allocation(l: Lowering, kind: string, node: t.NewExpression | t.CallExpression, target?: string): Operand | undefined {
+export function allocation(l: Lowering, kind: string, node: t.NewExpression | t.CallExpression, target?: string, from = false): Operand | undefined {
   if (!ARRAY_KINDS.has(kind) || l.lookup(kind) || node.arguments.length !== 1) return undefined;
   const [arg] = l.arguments(node.arguments);
-  return l.compute({ kind: "alloc", ctor: kind as ArrayKind, arg }, target, "array");
+  return l.compute({ kind: "alloc", ctor: kind as ArrayKind, arg, ...(from && { from: true as const }) }, target, "array");
 }
 
 export function arrayLiteral(l: Lowering, node: t.ArrayExpression, target?: string): Operand {
@@ -101,7 +101,7 @@ export function arrayLiteral(l: Lowering, node: t.ArrayExpression, target?: stri
 /** Array methods and constructors compiled as such: `Float64Array.from(a)`, `a.slice()`, `a.fill(v)`, `new Array(n).fill(0)`. */
 export function arrayMethod(l: Lowering, object: t.Expression, property: string, node: t.CallExpression, target?: string): Operand | undefined {
   if (object.type === "Identifier" && property === "from" && ARRAY_KINDS.has(object.name)) {
-    const allocated = allocation(l, object.name, node, target);
+    const allocated = allocation(l, object.name, node, target, true);
     if (allocated) return allocated;
   }
   if ((property === "fill" || property === "set") && object.type === "Identifier" && l.ndarrays.has(l.lookup(object.name) ?? "")) {

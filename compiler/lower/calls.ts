@@ -26,6 +26,9 @@ export function call(l: Lowering, node: t.CallExpression, target?: string): Oper
   if (callee.type === "Identifier" && l.ctx.npImports.has(callee.name) && !l.lookup(callee.name)) {
     return l.npCall([l.ctx.npImports.get(callee.name)!], node, target);
   }
+  if (callee.type === "Identifier" && callee.name === "Number" && !l.lookup("Number") && node.arguments.length === 1 && node.arguments[0].type !== "SpreadElement") {
+    return l.compute({ kind: "prim", op: "Number", args: l.arguments(node.arguments) }, target, "number");
+  }
   if (callee.type === "MemberExpression" && !callee.computed && callee.property.type === "Identifier") {
     const object = resolve(l, unwrap(callee.object));
     const property = callee.property.name;

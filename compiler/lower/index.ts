@@ -18,7 +18,7 @@ import * as closures from "./closures.js";
 import { UNDEFINED, type JumpTarget, type LocalFunction, type Lowering, type RecordBlock } from "./lowerer.js";
 import * as ndarray from "./ndarray.js";
 import * as secondOrder from "./second-order.js";
-import { bindParameter, declarePattern, parameterName } from "./patterns.js";
+import { bindParameter, bindRecordParameter, declarePattern, parameterName } from "./patterns.js";
 import { appliedVjp, declareAppliedVjp } from "./pullbacks.js";
 import * as objects from "./objects.js";
 import * as record from "./record.js";
@@ -102,18 +102,28 @@ class Lowerer implements Lowering {
     /** Parameters written as patterns (`[a, b]: number[]`): plain parameters, taken apart after the defaults. */
     const patterns: [string, t.ArrayPattern | t.ObjectPattern, t.Node][] = [];
     const sourceParams: objects.SourceParam[] = [];
+    /** Record parameters written as patterns (`{ w, b }`): the record's name and its pattern. */
+    const recordPatterns: [t.Identifier, t.ObjectPattern][] = [];
     // Untyped JavaScript says a parameter's type in JSDoc (`@param {number[]} x`) or by its default (`x = 0`).
     const docs = docTypes(this.ctx.source, node.start ?? 0);
+    /** A record parameter's field, one parameter of the generated code. */
+    const addField = (param: t.Node) => (local: string, declared: ValueType | undefined) => {
+      paramSpans.push(spanOf(param));
+      paramTypes.push(declared ?? "number");
+      paramAnnotated.push(declared !== undefined);
+      return params.push(local) - 1;
+    };
     for (const [index, param] of node.params.entries()) {
       const shape = this.record ? undefined : objects.paramShape(node, index, this.ctx);
       if (shape && param.type === "Identifier") {
-        const add = (local: string, declared: ValueType | undefined) => {
-          paramSpans.push(spanOf(param));
-          paramTypes.push(declared ?? "number");
-          paramAnnotated.push(declared !== undefined);
-          return params.push(local) - 1;
-        };
-        sourceParams.push(objects.recordParam(this, param.name, shape, add));
+        sourceParams.push(objects.recordParam(this, param.name, shape, addField(param)));
+        continue;
+      }
+      if (shape && param.type === "ObjectPattern") {
+        // Named as a generated local, never a name the module uses; its fields are taken apart after the defaults.
+        const holder = { type: "Identifier", name: this.freshGenerated(parameterName(param, index)), start: param.start, end: param.end, loc: param.loc } as t.Identifier;
+        sourceParams.push(objects.recordParam(this, holder.name, shape, addField(param)));
+        recordPatterns.push([holder, param]);
         continue;
       }
       let id: t.Node = param;
@@ -155,6 +165,10 @@ class Lowerer implements Lowering {
     for (const [param, pattern, at] of patterns) {
       this.loc = this.locOf(at);
       bindParameter(this, pattern, param);
+    }
+    for (const [holder, pattern] of recordPatterns) {
+      this.loc = this.locOf(pattern);
+      bindRecordParameter(this, pattern, holder);
     }
     if (node.body.type === "BlockStatement") {
       // `var` is the function's, wherever it is written (a loop head, a block): declared up front.

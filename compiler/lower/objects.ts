@@ -9,7 +9,7 @@ import type { FunctionNode, ModuleContext } from "../ir/context.js";
 import { v, type Operand, type SourceParam, type ValueType } from "../ir/index.js";
 import { UNDEFINED, type Lowering } from "./lowerer.js";
 import { CONSTANT_PROPERTIES } from "../rules/np.js";
-import { declaredType, docTypes } from "./types.js";
+import { declaredType, defaultType, docTypes } from "./types.js";
 
 /** A record in the lowering: each key's local, or a nested record. */
 export interface RecordValue {
@@ -274,7 +274,9 @@ export function callArguments(l: Lowering, callee: FunctionNode, name: string, n
       args.push(...l.arguments([arg]));
       return;
     }
-    const record = recordValue(l, arg as t.Expression, (callee.params[i] as t.Identifier).name);
+    const param = callee.params[i];
+    // A pattern parameter (`{ w, b }`) has no name: its fields' locals are named after the callee.
+    const record = recordValue(l, arg as t.Expression, param.type === "Identifier" ? param.name : `${name}Arg${i}`);
     if (!record) {
       if (record === undefined) args.push(...fieldsOfObject(l, arg as t.Expression, shape));
       return;
@@ -330,6 +332,7 @@ export function paramShape(fn: FunctionNode, index: number, ctx: ModuleContext):
   if (index in known) return known[index];
   known[index] = undefined; // a recursive function's own call reads its shape as not yet a record
   const param = fn.params[index];
+  if (param?.type === "ObjectPattern") return (known[index] = patternShape(fn, param, ctx));
   if (param?.type !== "Identifier") return undefined;
   const typed = param.typeAnnotation?.type === "TSTypeAnnotation" ? shapeOfType(param.typeAnnotation.typeAnnotation, ctx, 0) : undefined;
   if (param.typeAnnotation && !typed) return undefined;
@@ -341,6 +344,38 @@ export function paramShape(fn: FunctionNode, index: number, ctx: ModuleContext):
   const shape = found && (param.optional || used?.nullable) ? { ...found, nullable: true } : found;
   known[index] = shape;
   return shape;
+}
+
+/**
+ * A parameter written as an object pattern (`function f({ w, b = 0 }, x)`): a record of its
+ * keys, each field's kind from its type, default or uses (a field used by keys is a record);
+ * undefined for a rest element or a computed key (lowering refuses those, located).
+ */
+function patternShape(fn: FunctionNode, pattern: t.ObjectPattern, ctx: ModuleContext): RecordShape | undefined {
+  const type = pattern.typeAnnotation?.type === "TSTypeAnnotation" ? pattern.typeAnnotation.typeAnnotation : undefined;
+  const typed = type && shapeOfType(type, ctx, 0);
+  if (type && !typed) return undefined;
+  const shape: RecordShape = typed ?? { fields: new Map(), optional: new Set() };
+  for (const property of pattern.properties) {
+    if (property.type !== "ObjectProperty" || property.computed) return undefined;
+    const key = property.key.type === "Identifier" ? property.key.name : property.key.type === "StringLiteral" ? property.key.value : undefined;
+    if (key === undefined || (typed && !typed.fields.has(key))) return undefined;
+    if (typed) continue;
+    const value = property.value;
+    if (value.type === "Identifier") shape.fields.set(key, shapeOfUse(fn, value.name, ctx));
+    else if (value.type === "AssignmentPattern" && value.left.type === "Identifier") {
+      // A field the caller may leave out: then it has no gradient.
+      shape.fields.set(key, defaultType(value.right));
+      shape.optional.add(key);
+    }
+    else if (value.type === "ObjectPattern") {
+      const inner = patternShape(fn, value, ctx);
+      if (!inner) return undefined;
+      shape.fields.set(key, inner);
+    } else if (value.type === "ArrayPattern") shape.fields.set(key, "array");
+    else return undefined;
+  }
+  return shape.fields.size > 0 ? shape : undefined;
 }
 
 export function shapeOfType(type: t.TSType, ctx: ModuleContext, depth: number): RecordShape | undefined {

@@ -44,6 +44,11 @@ export function bindParameter(l: Lowering, pattern: t.ArrayPattern | t.ObjectPat
   bind(l, pattern, { kind: "value", value: v(param), node: aliasNode(l, param, pattern) }, true);
 }
 
+/** A record parameter written as an object pattern: its fields read from the record `holder` names. */
+export function bindRecordParameter(l: Lowering, pattern: t.ObjectPattern, holder: t.Identifier): void {
+  bind(l, pattern, { kind: "value", value: UNDEFINED, node: holder }, true);
+}
+
 /** `<pattern> = right`: every value is read before any target is written (`[a, b] = [b, a + b]`). */
 export function assignPattern(l: Lowering, node: t.AssignmentExpression, used: boolean): Operand {
   const pattern = node.left as t.ArrayPattern | t.ObjectPattern;
@@ -287,6 +292,8 @@ function objectPattern(l: Lowering, pattern: t.ObjectPattern, source: Source, de
     } as t.MemberExpression;
     const value = property.value as Pattern;
     if (value.type === "Identifier") leaf(l, value, declaring, (into) => void l.expr(member, into));
+    // A nested record's fields (`{ layer: { w, b } }`) are read from it as `p.layer.w` is.
+    else if (value.type === "ObjectPattern" && recordOf(l, member)) bind(l, value, { kind: "value", value: UNDEFINED, node: member }, declaring);
     else bind(l, value, valueSource(l, member, new Set()), declaring);
   }
 }

@@ -82,7 +82,7 @@ function rowNames(fn: IRFunction, arrayParam: (key: string, index: number) => bo
     if (s.kind === "assign") assigned.set(s.target, [...(assigned.get(s.target) ?? []), s.expr]);
     // Indexed, its length read, copied whole (`X[k].slice()`) or viewed: used as an array.
     const e = s.expr;
-    const array = e.kind === "load" ? e.array : e.kind === "prim" && e.op === "length" ? e.args[0] : (e.kind === "alloc" && e.ctor === "same") || e.kind === "view" ? e.arg : undefined;
+    const array = e.kind === "load" ? e.array : e.kind === "prim" && e.op === "length" ? e.args[0] : (e.kind === "alloc" && (e.ctor === "same" || e.from)) || e.kind === "view" ? e.arg : undefined;
     if (array?.kind === "var") indexed.add(array.name);
     // Given to a module function that uses that parameter as an array: the value is one.
     if (s.expr.kind === "call" && s.expr.callee.kind === "local") {

@@ -124,6 +124,8 @@ class ReverseBuilder implements Reverser {
   stack: string | null = null;
   checkpointed = new Map<Stmt, CheckpointedLoop>();
   arrayAdjoints: string | null = null;
+  /** Regions holding an array made by opaque code: looked up with `orZeros`. */
+  private readonly unseenRegions = new Set<string>();
   directArrays = new Set<string>();
   freshAdjoints = new Set<string>();
   /** `out: true` where the generated code keeps the arrays itself. */
@@ -192,6 +194,11 @@ class ReverseBuilder implements Reverser {
       this.inputAdjoints.set(param, this.fresh(`d${input}`));
     }
     this.findDirectArrays(activeArrays);
+    // An array from code adjoint does not see (`cfg.base.concat()`) may be new or one it already
+    // knows: its adjoint is the known array's, or zeros made when first looked up.
+    forEachStmt(fn.body, (stmt) => {
+      if (stmt.kind === "assign" && stmt.expr.kind === "opaque" && this.isArray(stmt.target)) this.unseenRegions.add(a.region(stmt.target));
+    });
     // Adjoint arrays are found through the array they belong to, for arrays made inside the function.
     // So are those of a parameter given a new array (`w = [1, 2, 3]` for a default): two arrays, one name.
     if (activeArrays.some((name) => !fn.params.includes(name) && !this.directArrays.has(name)) || this.paramInputs.size > 0) this.arrayAdjoints = this.fresh("arrayAdjoints");
@@ -273,7 +280,7 @@ class ReverseBuilder implements Reverser {
         if (this.arrayAdjoints) pullback.push(line(`${arrayAdjoints}.set(${param}, ${this.adjoint(param)});`));
       }
       for (const name of activeArrays.filter((name) => (!fn.params.includes(name) || this.paramInputs.has(name)) && !this.directArrays.has(name))) {
-        pullback.push(line(`${this.adjoint(name)} = ${arrayAdjoints}.get(${name});`), ...fitted(this, name));
+        pullback.push(line(`${this.adjoint(name)} = ${this.lookup(name)};`), ...fitted(this, name));
       }
       pullback.push(...fits);
       if (resultIsArray) {
@@ -431,7 +438,12 @@ class ReverseBuilder implements Reverser {
 
   /** After an array variable is restored, its adjoint is that of the array it holds again. */
   relookup(name: string, loc: Stmt["loc"]): Code[] {
-    return this.isArray(name) && this.a.active.has(name) ? [line(`${this.adjoint(name)} = ${this.arrayAdjoints}.get(${name});`, loc), ...fitted(this, name, loc)] : [];
+    return this.isArray(name) && this.a.active.has(name) ? [line(`${this.adjoint(name)} = ${this.lookup(name)};`, loc), ...fitted(this, name, loc)] : [];
+  }
+
+  /** An array's adjoint, found through the array. */
+  private lookup(name: string): string {
+    return this.unseenRegions.has(this.a.region(name)) ? `${this.arrayAdjoints}.orZeros(${name})` : `${this.arrayAdjoints}.get(${name})`;
   }
 
   // ---- names ----

@@ -106,6 +106,8 @@ export const scalarRules: Record<string, ScalarRule> = {
   "Math.cbrt": unary("cbrt", (_x, z) => `(1 / (3 * ${z} * ${z}))`),
   "Math.abs": unary("abs", (x) => `Math.sign(${x})`),
   "Math.fround": unary("fround", () => "1"),
+  // Number(x) of a number is x (of a string, data: no gradient reaches it).
+  Number: { js: (args) => `Number(${args[0]})`, arity: 1, result: "number", adjoint: (g) => [g] },
   "Math.pow": { js: math("pow"), arity: 2, result: "number", adjoint: (g, [a, b], z) => [powerBase(g, a, b), powerExponent(g, a, z)] },
   "Math.atan2": {
     js: math("atan2"),
