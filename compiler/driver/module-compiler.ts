@@ -13,6 +13,7 @@ import { forEachStmt, type Callee, type Checkpoint, type IRFunction } from "../i
 import { lowerFunction } from "../lower/index.js";
 import { optimize } from "../optimize/index.js";
 import { analyzedWithoutCopies } from "../optimize/aliases.js";
+import { fuseLoops } from "../optimize/fuse-loops.js";
 import { reverseFunction, reverseRefusals, type CalleeVjp, type ReverseOptions } from "../reverse/index.js";
 import { autogradMethod, ndarrayNamesOf, recordedBlock } from "../lower/record.js";
 import { enclosingBindings, type BlockNode } from "../lower/scopes.js";
@@ -506,7 +507,7 @@ export class ModuleCompiler {
 
   private generate(unfused: IRFunction, mask: number[], name: string, entry?: Entry, aliases: number[][] = [], reverse?: string): (Generated & { analysis: Analysis; paramsRead: number[]; kept: boolean }) | null {
     // One name per array: its adjoint is a variable, not found through the runtime's map.
-    const { ir, analysis } = analyzedWithoutCopies(fused(unfused, this.moduleKinds()), (fn) => this.analyze(fn, new Set(mask), { aliases, writesAreOutputs: !entry }));
+    const { ir, analysis } = analyzedWithoutCopies(fused(fuseLoops(unfused), this.moduleKinds()), (fn) => this.analyze(fn, new Set(mask), { aliases, writesAreOutputs: !entry }));
     // An NDArray's data can be written between a vjp and its pullback too (`out` arguments, `.data`): each is checked like an array.
     const paramsRead = ir.params.flatMap((p, i) => (analysis.paramsRead.includes(i) || analysis.types.get(p) === "ndarray" ? [i] : []));
     const shape = { arrays: ir.params.map((p) => analysis.types.get(p) === "array"), numberResult: analysis.types.get(ir.result) === "number", restores: true, needsDistinct: true, paramsRead };

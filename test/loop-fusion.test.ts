@@ -1,0 +1,155 @@
+// Loop fusion (optimize/fuse-loops.ts): adjacent loops over one trip count become one loop, so
+// their reverse sweeps are one loop, and a load of what the same iteration stored reads the
+// value stored. Which programs get it, and every program's gradient (those that must not get
+// it too) against central differences (h = 1e-5, 6 digits), over Float64Array and number[],
+// directly and through a caller.
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import { describe, expect, it } from "vitest";
+import { transform } from "../compiler/index.js";
+import { centralDifference } from "./helpers/finite-diff.js";
+
+const dir = resolve(__dirname, "..", ".tmp", "loop-fusion");
+let count = 0;
+
+type Kernel = (x: ArrayLike<number>, c: number) => number;
+type Gradient = (x: ArrayLike<number>, c: number) => [ArrayLike<number>, number];
+const TYPES = ["Float64Array", "number[]"] as const;
+
+/** `f(x, c)` of `body` with x of type `T`, its gradient, and a caller's (`g`: f through a helper call). */
+async function compile(body: string, T: string, helpers = ""): Promise<{ code: string; f: Kernel; df: Gradient; dg: Gradient }> {
+  const source = `import { grad } from "adjoint";
+${helpers}
+export function f(x: ${T}, c: number): number {
+${body}
+}
+export function g(x: ${T}, c: number): number {
+  return f(x, c) * 1.5;
+}
+export const df = grad(f, { wrt: [0, 1] });
+export const dg = grad(g, { wrt: [0, 1] });
+`;
+  const result = transform(source, { filename: "fusion.ts" });
+  expect(result.diagnostics).toEqual([]);
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `module${++count}.mjs`);
+  writeFileSync(file, result.code);
+  return { code: result.code, ...(await import(pathToFileURL(file).href)) };
+}
+
+/** The code generated for f alone (its valueAndGrad). */
+const ownCode = (code: string) => code.slice(code.indexOf("function f$valueAndGrad"), code.indexOf("function f$grad"));
+/** How many loops f's reverse sweep has at its top level (`for (let k…` loops over trips). */
+const reverseLoops = (code: string) => [...ownCode(code).matchAll(/^ {2}for \(let k\d* = /gm)].length;
+
+const points = [
+  [0.3, -0.7, 1.1, 0.4, -0.2],
+  [1.2, 0.5, -0.9, 0.8, 0.6, -0.3],
+  [-0.5, -0.1, 0.25, 0.9, 1.4],
+  [2, 1.5, 1, 0.5],
+];
+
+/** f's and the caller's gradients at each point against central differences, the input unchanged. */
+function expectGradients(T: string, f: Kernel, df: Gradient, dg: Gradient, c = 0.6) {
+  const make = (values: number[]) => (T === "Float64Array" ? Float64Array.from(values) : [...values]);
+  const caller: Kernel = (x, c) => f(x, c) * 1.5;
+  for (const [primal, gradient] of [[f, df], [caller, dg]] as const) {
+    for (const point of points) {
+      const x = make(point);
+      const [dx, dc] = gradient(x, c);
+      expect(Array.from(x)).toEqual(point);
+      const flat = (...args: number[]) => primal(make(args.slice(0, -1)), args[args.length - 1]);
+      const args = [...point, c];
+      point.forEach((_, i) => expect(dx[i]).toBeCloseTo(centralDifference(flat, args, i), 6));
+      expect(dc).toBeCloseTo(centralDifference(flat, args, point.length), 6);
+    }
+  }
+}
+
+const cumulative = (second: string, made = "new Float64Array(n)") => `
+  const n = x.length;
+  const out = ${made};
+  let running = 0;
+  for (let i = 0; i < n; i++) {
+    running += x[i] * c;
+    out[i] = running;
+  }
+  let total = 0;
+  ${second}
+  return total;`;
+
+describe.each(TYPES)("loop fusion over %s", (T) => {
+  it("a cumulative sum's two loops are one, each way, and out is no longer written", async () => {
+    const { code, f, df, dg } = await compile(cumulative("for (let i = 0; i < n; i++) total += out[i] * out[i];"), T);
+    expect(reverseLoops(code)).toBe(1);
+    expect(ownCode(code)).not.toMatch(/out\[i\] = /);
+    expect(ownCode(code)).not.toMatch(/dout/);
+    expectGradients(T, f, df, dg);
+  });
+
+  it("into a number[] made empty, its loops testing x.length", async () => {
+    const body = cumulative("for (let i = 0; i < x.length; i++) total += out[i] * x[i];", "[]").replace("const out = []", "const out: number[] = []").replaceAll("i < n", "i < x.length");
+    const { code, f, df, dg } = await compile(body, T);
+    expect(reverseLoops(code)).toBe(1);
+    expectGradients(T, f, df, dg);
+  });
+
+  it("a moving average: a loop with an inner loop fuses with the next", async () => {
+    const { code, f, df, dg } = await compile(
+      `
+  const n = x.length - 1;
+  const averaged = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    let window = 0;
+    for (let k = 0; k < 2; k++) window += x[i + k] * c;
+    averaged[i] = window / 2;
+  }
+  let total = 0;
+  for (let i = 0; i < n; i++) total += averaged[i] * averaged[i] * (1 + 0.1 * i);
+  return total;`,
+      T,
+    );
+    expect(reverseLoops(code)).toBe(1);
+    expectGradients(T, f, df, dg);
+  });
+
+  it("three loops in a row are one, the element a store overwrote in the same iteration unsaved", async () => {
+    const { code, f, df, dg } = await compile(
+      `
+  const out = new Float64Array(x.length);
+  for (let i = 0; i < x.length; i++) out[i] = x[i] * c;
+  for (let i = 0; i < x.length; i++) out[i] = out[i] * x[i];
+  let total = 0;
+  for (let i = 0; i < x.length; i++) total += Math.sin(out[i]);
+  return total + out[0];`,
+      T,
+    );
+    expect(reverseLoops(code)).toBe(1);
+    expectGradients(T, f, df, dg);
+  });
+
+  const notFused: [string, string, string?][] = [
+    ["the second reads an element the first writes an iteration later", cumulative("for (let i = 0; i < n - 1; i++) total += out[i + 1] * x[i];").replace("for (let i = 0; i < n - 1;", "for (let i = 0; i < n;").replace("new Float64Array(n)", "new Float64Array(n + 1)")],
+    ["the second reads a number the first writes", cumulative("for (let i = 0; i < n; i++) total += running * out[i];")],
+    ["the trip counts differ", cumulative("for (let i = 0; i < n - 1; i++) total += out[i] * out[i];")],
+    ["the counts run the other way", cumulative("for (let i = n - 1; i >= 0; i--) total += out[i] * out[i];")],
+    ["the first loop may break", cumulative("for (let i = 0; i < n; i++) total += out[i] * out[i];").replace("out[i] = running;", "out[i] = running;\n    if (running > 100) break;")],
+    ["both loops add into one number (the sum's order would change)", cumulative("for (let i = 0; i < n; i++) total += out[i];\n  for (let i = 0; i < n; i++) total += x[i] * out[i];")],
+    [
+      "the second writes the input the first reads at another index",
+      `
+  const y = ${T === "Float64Array" ? "Float64Array.from(x)" : "x.slice()"};
+  let s = 0;
+  for (let i = 0; i < y.length - 1; i++) s += y[i + 1] * c;
+  for (let i = 0; i < y.length - 1; i++) y[i] = y[i] * s;
+  return s + y[0] * y[1];`,
+    ],
+    ["the second calls a module function (two returns: not inlined)", cumulative("for (let i = 0; i < n; i++) total += twice(out[i]) * out[i];"), "function twice(v: number): number { if (v > 50) return v; return 2 * v; }"],
+  ];
+  it.each(notFused)("not where %s", async (_, body, helpers) => {
+    const { code, f, df, dg } = await compile(body, T, helpers ?? "");
+    expect(reverseLoops(code)).toBeGreaterThan(1);
+    expectGradients(T, f, df, dg);
+  });
+});
