@@ -80,7 +80,7 @@ const points = [
 
 /** The code generated for f alone (its valueAndGrad, or its halves). */
 const ownCode = (code: string) => code.slice(code.indexOf("function f$valueAndGrad"), code.indexOf("function f$grad"));
-const slotted = (code: string) => /stack\.openSlots\(/.test(code);
+const slotted = (code: string) => /stack\.open(All)?Slots\(/.test(code);
 
 const horner = `
   let y = 0;
@@ -94,7 +94,9 @@ describe("slotted loops", () => {
   it("Horner with a branch: the old y and the branch's flag at the iteration's two slots", async () => {
     for (const code of await checked(horner)) {
       const own = ownCode(code);
-      expect(own).toContain("const base = stack.openSlots(2 * (i + 1));");
+      // Its trip count is exact: room for all of it, and no check per iteration.
+      expect(own).toContain("const base = stack.openAllSlots(2 * (i + 1)),");
+      expect(own).not.toContain("moreSlots");
       expect(own).toMatch(/slots\[base \+ 2 \* trips\] = y;/);
       expect(own).toMatch(/slots\[base \+ 2 \* trips \+ 1\] = t\d+ \? 1 : 0;/);
       expect(own).not.toMatch(/stack\.push(Bit)?\(/);
@@ -137,6 +139,39 @@ describe("slotted loops", () => {
     for (const code of codes) expect(slotted(ownCode(code))).toBe(true);
   });
 
+  it("room for an exact trip count: no check per iteration; a bound the loop may change keeps the check", async () => {
+    // Counted from the end, by 2, and up to a constant: exact.
+    for (const loop of ["for (let i = x.length - 1; i >= 0; i--)", "for (let i = 0; i < x.length; i += 2)", "for (let i = 0; i < 3; i++)"]) {
+      const codes = await checked(`
+  let y = c;
+  ${loop} y = Math.sin(y * x[i % x.length]) + c;
+  return y;`);
+      for (const code of codes) {
+        expect(ownCode(code)).toContain("openAllSlots(");
+        expect(ownCode(code)).not.toContain("moreSlots");
+      }
+    }
+    // A number[] stored past its end grows as the loop runs over its length: the check stays.
+    const codes = await checked(`
+  const marks: number[] = [0, 0];
+  let s = c;
+  for (let i = 0; i < marks.length; i++) {
+    s = Math.sin(s + x[i % x.length]) * c;
+    if (marks.length < 6) marks[marks.length] = 1;
+  }
+  return s;`);
+    for (const code of codes) expect(ownCode(code)).toContain("moreSlots");
+    // An early exit keeps it too.
+    const exits = await checked(`
+  let y = c;
+  for (let i = 0; i < x.length; i++) {
+    y = y * x[i] + 0.5;
+    if (y > 1.5) break;
+  }
+  return y;`);
+    for (const code of exits) expect(ownCode(code)).toContain("moreSlots");
+  });
+
   it("a loop whose counter the body writes too", async () => {
     await checked(`
   let y = c;
@@ -157,7 +192,7 @@ describe("slotted loops", () => {
   return s;`);
     for (const code of codes) {
       const own = ownCode(code);
-      expect(own.match(/stack\.openSlots\(/g)).toHaveLength(1);
+      expect(own.match(/stack\.open(All)?Slots\(/g)).toHaveLength(1);
       // The outer loop pushes what it saves.
       expect(own).toMatch(/stack\.push\(s\);/);
     }
@@ -181,7 +216,7 @@ describe("loops not slotted", () => {
   let y = c;
   for (let i = 0; i < x.length; i++) y = step(y, x[i]) * c;
   return y;`, helper);
-    for (const code of codes) expect(ownCode(code)).not.toContain("openSlots");
+    for (const code of codes) expect(ownCode(code)).not.toMatch(/open(All)?Slots/);
   });
 
   it("a checkpointed loop, and every loop of its function", async () => {
@@ -190,7 +225,7 @@ describe("loops not slotted", () => {
   for (let i = 0; i < x.length; i++) y = Math.sin(y) * x[i] + y;
   for (let i = 0; i < x.length; i++) y = Math.cos(y) * x[i];
   return y;`, "", ", checkpoint: { snapshots: 2 }");
-    for (const code of codes) expect(ownCode(code)).not.toContain("openSlots");
+    for (const code of codes) expect(ownCode(code)).not.toMatch(/open(All)?Slots/);
   });
 
   it("a loop whose test saves (it runs once more than the body)", async () => {
