@@ -3,69 +3,13 @@
 // value stored. Which programs get it, and every program's gradient (those that must not get
 // it too) against central differences (h = 1e-5, 6 digits), over Float64Array and number[],
 // directly and through a caller.
-import { mkdirSync, writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
-import { pathToFileURL } from "node:url";
 import { describe, expect, it } from "vitest";
-import { transform } from "../compiler/index.js";
-import { centralDifference } from "./helpers/finite-diff.js";
+import { compileKernel, expectKernelGradients, KINDS, ownCode } from "./helpers/kernel-gradients.js";
 
-const dir = resolve(__dirname, "..", ".tmp", "loop-fusion");
-let count = 0;
-
-type Kernel = (x: ArrayLike<number>, c: number) => number;
-type Gradient = (x: ArrayLike<number>, c: number) => [ArrayLike<number>, number];
-const TYPES = ["Float64Array", "number[]"] as const;
-
-/** `f(x, c)` of `body` with x of type `T`, its gradient, and a caller's (`g`: f through a helper call). */
-async function compile(body: string, T: string, helpers = ""): Promise<{ code: string; f: Kernel; df: Gradient; dg: Gradient }> {
-  const source = `import { grad } from "adjoint";
-${helpers}
-export function f(x: ${T}, c: number): number {
-${body}
-}
-export function g(x: ${T}, c: number): number {
-  return f(x, c) * 1.5;
-}
-export const df = grad(f, { wrt: [0, 1] });
-export const dg = grad(g, { wrt: [0, 1] });
-`;
-  const result = transform(source, { filename: "fusion.ts" });
-  expect(result.diagnostics).toEqual([]);
-  mkdirSync(dir, { recursive: true });
-  const file = join(dir, `module${++count}.mjs`);
-  writeFileSync(file, result.code);
-  return { code: result.code, ...(await import(pathToFileURL(file).href)) };
-}
-
-/** The code generated for f alone (its valueAndGrad). */
-const ownCode = (code: string) => code.slice(code.indexOf("function f$valueAndGrad"), code.indexOf("function f$grad"));
 /** How many loops f's reverse sweep has at its top level (`for (let k…` loops over trips). */
 const reverseLoops = (code: string) => [...ownCode(code).matchAll(/^ {2}for \(let k\d* = /gm)].length;
-
-const points = [
-  [0.3, -0.7, 1.1, 0.4, -0.2],
-  [1.2, 0.5, -0.9, 0.8, 0.6, -0.3],
-  [-0.5, -0.1, 0.25, 0.9, 1.4],
-  [2, 1.5, 1, 0.5],
-];
-
-/** f's and the caller's gradients at each point against central differences, the input unchanged. */
-function expectGradients(T: string, f: Kernel, df: Gradient, dg: Gradient, c = 0.6) {
-  const make = (values: number[]) => (T === "Float64Array" ? Float64Array.from(values) : [...values]);
-  const caller: Kernel = (x, c) => f(x, c) * 1.5;
-  for (const [primal, gradient] of [[f, df], [caller, dg]] as const) {
-    for (const point of points) {
-      const x = make(point);
-      const [dx, dc] = gradient(x, c);
-      expect(Array.from(x)).toEqual(point);
-      const flat = (...args: number[]) => primal(make(args.slice(0, -1)), args[args.length - 1]);
-      const args = [...point, c];
-      point.forEach((_, i) => expect(dx[i]).toBeCloseTo(centralDifference(flat, args, i), 6));
-      expect(dc).toBeCloseTo(centralDifference(flat, args, point.length), 6);
-    }
-  }
-}
+const compile = (body: string, T: string, helpers = "") => compileKernel("loop-fusion", body, T, helpers);
+const expectGradients = (T: string, compiled: Awaited<ReturnType<typeof compile>>) => expectKernelGradients(KINDS.find(([kind]) => kind === T)![1], compiled);
 
 const cumulative = (second: string, made = "new Float64Array(n)") => `
   const n = x.length;
@@ -79,24 +23,24 @@ const cumulative = (second: string, made = "new Float64Array(n)") => `
   ${second}
   return total;`;
 
-describe.each(TYPES)("loop fusion over %s", (T) => {
+describe.each(KINDS.map(([T]) => T))("loop fusion over %s", (T) => {
   it("a cumulative sum's two loops are one, each way, and out is no longer written", async () => {
-    const { code, f, df, dg } = await compile(cumulative("for (let i = 0; i < n; i++) total += out[i] * out[i];"), T);
-    expect(reverseLoops(code)).toBe(1);
-    expect(ownCode(code)).not.toMatch(/out\[i\] = /);
-    expect(ownCode(code)).not.toMatch(/dout/);
-    expectGradients(T, f, df, dg);
+    const compiled = await compile(cumulative("for (let i = 0; i < n; i++) total += out[i] * out[i];"), T);
+    expect(reverseLoops(compiled.code)).toBe(1);
+    expect(ownCode(compiled.code)).not.toMatch(/out\[i\] = /);
+    expect(ownCode(compiled.code)).not.toMatch(/dout/);
+    expectGradients(T, compiled);
   });
 
   it("into a number[] made empty, its loops testing x.length", async () => {
     const body = cumulative("for (let i = 0; i < x.length; i++) total += out[i] * x[i];", "[]").replace("const out = []", "const out: number[] = []").replaceAll("i < n", "i < x.length");
-    const { code, f, df, dg } = await compile(body, T);
-    expect(reverseLoops(code)).toBe(1);
-    expectGradients(T, f, df, dg);
+    const compiled = await compile(body, T);
+    expect(reverseLoops(compiled.code)).toBe(1);
+    expectGradients(T, compiled);
   });
 
   it("three loops in a row are one, the element a store overwrote in the same iteration unsaved", async () => {
-    const { code, f, df, dg } = await compile(
+    const compiled = await compile(
       `
   const out = new Float64Array(x.length);
   for (let i = 0; i < x.length; i++) out[i] = x[i] * c;
@@ -106,8 +50,8 @@ describe.each(TYPES)("loop fusion over %s", (T) => {
   return total + out[0];`,
       T,
     );
-    expect(reverseLoops(code)).toBe(1);
-    expectGradients(T, f, df, dg);
+    expect(reverseLoops(compiled.code)).toBe(1);
+    expectGradients(T, compiled);
   });
 
   const notFused: [string, string, string?][] = [
@@ -163,8 +107,8 @@ describe.each(TYPES)("loop fusion over %s", (T) => {
     ["the second calls a module function (two returns: not inlined)", cumulative("for (let i = 0; i < n; i++) total += twice(out[i]) * out[i];"), "function twice(v: number): number { if (v > 50) return v; return 2 * v; }"],
   ];
   it.each(notFused)("not where %s", async (_, body, helpers) => {
-    const { code, f, df, dg } = await compile(body, T, helpers ?? "");
-    expect(reverseLoops(code)).toBeGreaterThan(1);
-    expectGradients(T, f, df, dg);
+    const compiled = await compile(body, T, helpers ?? "");
+    expect(reverseLoops(compiled.code)).toBeGreaterThan(1);
+    expectGradients(T, compiled);
   });
 });

@@ -40,7 +40,9 @@ export class ModuleCompiler {
   private lowered = new Map<string, IRFunction | null>();
   private vjpNames = new Map<string, string>();
   private takenNames = new Set<string>();
-  private fusedNames = new Set<string>(); // the fused chains' functions appended so far (driver/fusion.ts)
+  private fusedNames = new Set<string>();
+  /** The names valueAndGrad sites differentiate (module.run's first walk). */
+  private valueAndGradTargets = new Set<string>(); // the fused chains' functions appended so far (driver/fusion.ts)
   private keptCalls = new Set<string>(); // sites' code making an out: true entry point that keeps its arrays (reverse/kept.ts)
   private appendedLines: PrintedLine[] = [];
   private replacements: ModuleOutput["replacements"] = [];
@@ -113,6 +115,10 @@ export class ModuleCompiler {
       if (parent) parents.set(node, parent);
     });
     this.parents = parents;
+    // The functions some valueAndGrad site names: their grad shares its sweep (else grad gets one of its own).
+    walk(this.program, (node) => {
+      if (node.type === "CallExpression" && calleeMarker(node.callee, this.ctx) === "valueAndGrad" && node.arguments[0]?.type === "Identifier") this.valueAndGradTargets.add(node.arguments[0].name);
+    });
     const sites: { call: t.CallExpression; problems: Diagnostic[]; immediate: boolean }[] = [];
     walk(this.program, (node) => {
       if (node.type !== "CallExpression" || this.nested.inner.has(node)) return;
@@ -260,8 +266,10 @@ export class ModuleCompiler {
     const lowered = this.reversible(this.ctx.functions.get(key)!);
     if (!lowered) return null;
     const ir = withCheckpoints(lowered, checkpoint);
-    if (entry.kind === "grad" && entry.out === undefined) {
-      // grad is valueAndGrad without the value: one generated sweep serves both.
+    // grad is valueAndGrad without the value: one generated sweep serves both where the module
+    // asks for both; else grad's own entry returns the gradients alone (no [value, …] per call).
+    const shared = this.valueAndGradTargets.has(key) || this.vjpNames.has(id.replace("|grad|", "|valueAndGrad|"));
+    if (entry.kind === "grad" && entry.out === undefined && shared) {
       const both = this.entryFor(key, { ...entry, kind: "valueAndGrad" }, base.replace(/\$grad(?=_|$)/, "$valueAndGrad"), checkpoint);
       if (!both) return null;
       const name = this.freshModuleName(base);
