@@ -81,5 +81,9 @@ export async function checkedKernels(folder: string, body: string, helpers = "",
   return codes;
 }
 
-/** The code generated for f alone (its valueAndGrad, or its halves). */
-export const ownCode = (code: string) => code.slice(code.indexOf("function f$valueAndGrad"), code.indexOf("function f$grad"));
+/** The code generated for f alone: its gradient entry point. */
+export const ownCode = (code: string) => {
+  const start = code.search(/function f\$(valueAndGrad|grad)(_\w+)?\(/);
+  expect(start).toBeGreaterThanOrEqual(0);
+  return code.slice(start, code.indexOf("\n}\n", start) + 2);
+};
