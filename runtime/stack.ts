@@ -26,6 +26,20 @@ export class ValueStack {
   private slotCount = 0;
   private slotCursor = 0;
 
+  /**
+   * The first index of a block with room for all of `count` slots: a loop whose trip count is
+   * exact writes them with no check per iteration (compiler/reverse/slots.ts), so no cap here.
+   */
+  openAllSlots(count: number): number {
+    const needed = this.slotCount + (count > 0 ? Math.ceil(count) : 0);
+    if (needed > this.slots.length) {
+      let length = Math.max(this.slots.length, 1);
+      while (length < needed) length *= 2;
+      this.slots = enlarged(this.slots, length);
+    }
+    return this.slotCount;
+  }
+
   /** The first index of a block of slots past those held, with room for `count` (a hint, at most 2^20 at a time). */
   openSlots(count: number): number {
     const needed = this.slotCount + (count > 0 ? Math.min(Math.ceil(count), 1 << 20) : 0);

@@ -84,7 +84,13 @@ describe("checkpointing every fixture's loops", () => {
       }
       if (!checkpointed.code.includes(".Checkpoints(")) return;
       exercised.push(name);
-      const plain = await load(transform(source, { filename, sourceMaps: false }).code);
+      // Checkpointed loops are never fused (optimize/fuse-loops.ts): the same arithmetic is the plain build's without loop fusion.
+      const fusion = process.env.ADJOINT_LOOP_FUSION;
+      process.env.ADJOINT_LOOP_FUSION = "off";
+      const plainCode = transform(source, { filename, sourceMaps: false }).code;
+      if (fusion === undefined) delete process.env.ADJOINT_LOOP_FUSION;
+      else process.env.ADJOINT_LOOP_FUSION = fusion;
+      const plain = await load(plainCode);
       const replayed = await load(checkpointed.code);
       if (!plain.checks) return;
       expect(results(replayed.checks!)).toEqual(results(plain.checks));

@@ -2,85 +2,14 @@
 // saves at its iteration's slot instead of pushing them. Which loops get it, and every program's
 // gradient (those that must not get it too) against central differences (h = 1e-5, 6 digits)
 // at 4 points, directly and through a caller, over Float64Array and number[].
-import { mkdirSync, writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
-import { pathToFileURL } from "node:url";
 import { describe, expect, it } from "vitest";
-import { transform } from "../compiler/index.js";
 import { ValueStack } from "../runtime/stack.js";
-import { centralDifference } from "./helpers/finite-diff.js";
-
-const dir = resolve(__dirname, "..", ".tmp", "loop-slots");
-let count = 0;
-
-type Numbers = Float64Array | number[];
-type Kernel = (x: Numbers, c: number) => number;
-type Gradient = (x: Numbers, c: number) => [Numbers, number];
-interface Compiled {
-  code: string;
-  f: Kernel;
-  df: Gradient;
-  dg: Gradient;
-}
-
-/** `f(x, c)` of `body` with x of type `T`, its gradient, and a caller's (`g`). */
-async function compile(body: string, T: string, helpers = "", options = ""): Promise<Compiled> {
-  const source = `import { grad } from "adjoint";
-${helpers}
-export function f(x: ${T}, c: number): number {
-${body}
-}
-export function g(x: ${T}, c: number): number {
-  return f(x, c) * 1.5;
-}
-export const df = grad(f, { wrt: [0, 1]${options} });
-export const dg = grad(g, { wrt: [0, 1] });
-`;
-  const result = transform(source, { filename: "slots.ts" });
-  expect(result.diagnostics).toEqual([]);
-  mkdirSync(dir, { recursive: true });
-  const file = join(dir, `module${++count}.mjs`);
-  writeFileSync(file, result.code);
-  return { code: result.code, ...(await import(pathToFileURL(file).href)) };
-}
-
-const kinds: [string, (values: number[]) => Numbers][] = [
-  ["Float64Array", (values) => Float64Array.from(values)],
-  ["number[]", (values) => [...values]],
-];
+import { checkedKernels, ownCode } from "./helpers/kernel-gradients.js";
 
 /** Compiles `body` for each array kind and checks f's and the caller's gradients; returns each kind's code. */
-async function checked(body: string, helpers = "", options = "", c = 0.6): Promise<string[]> {
-  const codes: string[] = [];
-  for (const [T, make] of kinds) {
-    const { code, f, df, dg } = await compile(body, T, helpers, options);
-    codes.push(code);
-    const caller: Kernel = (x, c) => f(x, c) * 1.5;
-    for (const [primal, gradient] of [[f, df], [caller, dg]] as const) {
-      for (const point of points) {
-        const x = make(point);
-        const [dx, dc] = gradient(x, c);
-        expect(Array.from(x)).toEqual(point);
-        const flat = (...args: number[]) => primal(make(args.slice(0, -1)), args[args.length - 1]);
-        const args = [...point, c];
-        point.forEach((_, i) => expect(dx[i]).toBeCloseTo(centralDifference(flat, args, i), 6));
-        expect(dc).toBeCloseTo(centralDifference(flat, args, point.length), 6);
-      }
-    }
-  }
-  return codes;
-}
+const checked = (body: string, helpers = "", options = "", c = 0.6) => checkedKernels("loop-slots", body, helpers, options, c);
 
-const points = [
-  [0.3, -0.7, 1.1, 0.4, -0.2],
-  [1.2, 0.5, -0.9, 0.8, 0.6, -0.3],
-  [-0.5, -0.1, 0.25, 0.9, 1.4],
-  [2, 1.5, 1, 0.5],
-];
-
-/** The code generated for f alone (its valueAndGrad, or its halves). */
-const ownCode = (code: string) => code.slice(code.indexOf("function f$valueAndGrad"), code.indexOf("function f$grad"));
-const slotted = (code: string) => /stack\.openSlots\(/.test(code);
+const slotted = (code: string) => /stack\.open(All)?Slots\(/.test(code);
 
 const horner = `
   let y = 0;
@@ -94,7 +23,9 @@ describe("slotted loops", () => {
   it("Horner with a branch: the old y and the branch's flag at the iteration's two slots", async () => {
     for (const code of await checked(horner)) {
       const own = ownCode(code);
-      expect(own).toContain("const base = stack.openSlots(2 * (i + 1));");
+      // Its trip count is exact: room for all of it, and no check per iteration.
+      expect(own).toContain("const base = stack.openAllSlots(2 * (i + 1)),");
+      expect(own).not.toContain("moreSlots");
       expect(own).toMatch(/slots\[base \+ 2 \* trips\] = y;/);
       expect(own).toMatch(/slots\[base \+ 2 \* trips \+ 1\] = t\d+ \? 1 : 0;/);
       expect(own).not.toMatch(/stack\.push(Bit)?\(/);
@@ -103,7 +34,7 @@ describe("slotted loops", () => {
 
   it("through a helper's halves: the forward holds the block, the reverse gives it back", async () => {
     // f calls a function after the loop, so g calls f's halves rather than inlining it.
-    const [code] = await checked(horner.replace("return y;", "return half(y);"), "function half(v: number): number { return v * 0.5; }");
+    const [code] = await checked(horner.replace("return y;", "return half(y);"), "function half(v: number): number { if (v > 1e9) return v; return v * 0.5; }");
     expect(code).toMatch(/function f\$fwd\(stack[\s\S]*stack\.holdSlots\(2 \* trips\);[\s\S]*function f\$rev\(stack[\s\S]*stack\.popSlots\(2 \* trips\)/);
   });
 
@@ -137,6 +68,39 @@ describe("slotted loops", () => {
     for (const code of codes) expect(slotted(ownCode(code))).toBe(true);
   });
 
+  it("room for an exact trip count: no check per iteration; a bound the loop may change keeps the check", async () => {
+    // Counted from the end, by 2, and up to a constant: exact.
+    for (const loop of ["for (let i = x.length - 1; i >= 0; i--)", "for (let i = 0; i < x.length; i += 2)", "for (let i = 0; i < 3; i++)"]) {
+      const codes = await checked(`
+  let y = c;
+  ${loop} y = Math.sin(y * x[i % x.length]) + c;
+  return y;`);
+      for (const code of codes) {
+        expect(ownCode(code)).toContain("openAllSlots(");
+        expect(ownCode(code)).not.toContain("moreSlots");
+      }
+    }
+    // A number[] stored past its end grows as the loop runs over its length: the check stays.
+    const codes = await checked(`
+  const marks: number[] = [0, 0];
+  let s = c;
+  for (let i = 0; i < marks.length; i++) {
+    s = Math.sin(s + x[i % x.length]) * c;
+    if (marks.length < 6) marks[marks.length] = 1;
+  }
+  return s;`);
+    for (const code of codes) expect(ownCode(code)).toContain("moreSlots");
+    // An early exit keeps it too.
+    const exits = await checked(`
+  let y = c;
+  for (let i = 0; i < x.length; i++) {
+    y = y * x[i] + 0.5;
+    if (y > 1.5) break;
+  }
+  return y;`);
+    for (const code of exits) expect(ownCode(code)).toContain("moreSlots");
+  });
+
   it("a loop whose counter the body writes too", async () => {
     await checked(`
   let y = c;
@@ -157,7 +121,7 @@ describe("slotted loops", () => {
   return s;`);
     for (const code of codes) {
       const own = ownCode(code);
-      expect(own.match(/stack\.openSlots\(/g)).toHaveLength(1);
+      expect(own.match(/stack\.open(All)?Slots\(/g)).toHaveLength(1);
       // The outer loop pushes what it saves.
       expect(own).toMatch(/stack\.push\(s\);/);
     }
@@ -175,13 +139,13 @@ describe("slotted loops", () => {
 
 describe("loops not slotted", () => {
   it("a loop calling a module function (its half may open a block of its own)", async () => {
-    // step calls a function, so it is called through its halves, not inlined.
-    const helper = "function twice(u: number): number { return u * 2; }\nfunction step(v: number, w: number): number { return twice(Math.sin(v)) + w; }";
+    // step calls a function that returns early (not small), so it is called through its halves, not inlined.
+    const helper = "function twice(u: number): number { if (u > 1e9) return u; return u * 2; }\nfunction step(v: number, w: number): number { return twice(Math.sin(v)) + w; }";
     const codes = await checked(`
   let y = c;
   for (let i = 0; i < x.length; i++) y = step(y, x[i]) * c;
   return y;`, helper);
-    for (const code of codes) expect(ownCode(code)).not.toContain("openSlots");
+    for (const code of codes) expect(ownCode(code)).not.toMatch(/open(All)?Slots/);
   });
 
   it("a checkpointed loop, and every loop of its function", async () => {
@@ -190,7 +154,7 @@ describe("loops not slotted", () => {
   for (let i = 0; i < x.length; i++) y = Math.sin(y) * x[i] + y;
   for (let i = 0; i < x.length; i++) y = Math.cos(y) * x[i];
   return y;`, "", ", checkpoint: { snapshots: 2 }");
-    for (const code of codes) expect(ownCode(code)).not.toContain("openSlots");
+    for (const code of codes) expect(ownCode(code)).not.toMatch(/open(All)?Slots/);
   });
 
   it("a loop whose test saves (it runs once more than the body)", async () => {

@@ -1,6 +1,7 @@
 // Element adjoints whose one contribution is their first write. If a parameter's elements (or
 // those of an array made once as zeros, which may also be stored into) are read by one load
-// `t = a[i]` and nothing else mentions the array, and that load sits in a loop
+// `t = a[i]` and nothing else mentions the array but loads before its loop (whose reverses
+// come after its reverse: logsumexp's max before its exps), and that load sits in a loop
 // (in no other loop) whose counter steps once per iteration and is the index, each element of
 // the adjoint gets at most one contribution: into an adjoint made fresh for the call it is
 // assigned (`da[i] = dt`), with no read of the zeros it overwrites (at n = 1e6, a stream).
@@ -9,34 +10,42 @@
 import { forEachStmt, readsOf, type IRFunction, type Loop, type Operand, type Stmt } from "../ir/index.js";
 
 export function firstWriteLoads(fn: IRFunction, madeOnce: Set<string>): Set<Stmt> {
-  /** The statements that mention each array, and its loads found in a single loop. */
-  const mentions = new Map<string, number>();
-  const loads = new Map<string, Stmt>();
+  /** Each array's mentions in forward order (their place, whether a load), and its loads found in a single loop (with that loop's span). */
+  const mentions = new Map<string, { at: number; load: boolean; s: Stmt }[]>();
+  const loads: { array: string; s: Stmt; from: number; to: number }[] = [];
   const assigned = new Set<string>();
-  const visit = (stmts: Stmt[], loop: Loop | null, depth: number) => {
+  let at = 0;
+  const visit = (stmts: Stmt[], loop: { s: Loop; from: number } | null, depth: number) => {
     for (const s of stmts) {
+      at++;
       if (s.kind === "assign") assigned.add(s.target);
       const mentioned = new Set(readsOf(s));
       // A length read passes no adjoint: it is not a use. Nor is a store into an array made
       // once as zeros: its reverse reads the element's adjoint and zeroes it, adding nothing.
       const lengthOnly = s.kind === "assign" && s.expr.kind === "prim" && s.expr.op === "length";
       if (s.kind === "store" && madeOnce.has(s.array) && s.value.kind === "var" && s.value.name !== s.array && (s.index.kind !== "var" || s.index.name !== s.array)) mentioned.delete(s.array);
-      if (!lengthOnly) for (const name of mentioned) mentions.set(name, (mentions.get(name) ?? 0) + 1);
-      if (s.kind === "assign" && s.expr.kind === "load" && s.expr.array.kind === "var" && depth === 1 && loop && !loop.checkpoint && steppedCounter(loop, s.expr.index)) {
-        loads.set(s.expr.array.name, s);
+      const isLoad = s.kind === "assign" && s.expr.kind === "load";
+      if (!lengthOnly) for (const name of mentioned) mentions.set(name, [...(mentions.get(name) ?? []), { at, load: isLoad && s.expr.kind === "load" && s.expr.array.kind === "var" && s.expr.array.name === name, s }]);
+      if (s.kind === "assign" && s.expr.kind === "load" && s.expr.array.kind === "var" && depth === 1 && loop && !loop.s.checkpoint && steppedCounter(loop.s, s.expr.index)) {
+        loads.push({ array: s.expr.array.name, s, from: loop.from, to: -1 });
       }
       if (s.kind === "if") {
         visit(s.then, loop, depth);
         visit(s.else, loop, depth);
       } else if (s.kind === "loop") {
-        visit(s.pre, s, depth + 1);
-        visit(s.body, s, depth + 1);
+        const from = at;
+        visit(s.pre, { s, from }, depth + 1);
+        visit(s.body, { s, from }, depth + 1);
+        for (const l of loads) if (l.to === -1 && l.from === from) l.to = at;
       }
     }
   };
   visit(fn.body, null, 0);
   const fresh = (array: string) => (fn.params.includes(array) && !assigned.has(array)) || madeOnce.has(array);
-  return new Set([...loads].filter(([array]) => fresh(array) && mentions.get(array) === 1).map(([, load]) => load));
+  // The load is the element's first contribution in the reverse sweep where every other mention
+  // of the array is a load before its loop (reversed after it: those add into what it assigned).
+  const first = (l: (typeof loads)[number]) => (mentions.get(l.array) ?? []).every((m) => m.s === l.s || (m.load && m.at < l.from));
+  return new Set(loads.filter((l) => fresh(l.array) && first(l)).map((l) => l.s));
 }
 
 /**

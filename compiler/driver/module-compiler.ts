@@ -13,6 +13,7 @@ import { forEachStmt, type Callee, type Checkpoint, type IRFunction } from "../i
 import { lowerFunction } from "../lower/index.js";
 import { optimize } from "../optimize/index.js";
 import { analyzedWithoutCopies } from "../optimize/aliases.js";
+import { fuseLoops } from "../optimize/fuse-loops.js";
 import { reverseFunction, reverseRefusals, type CalleeVjp, type ReverseOptions } from "../reverse/index.js";
 import { autogradMethod, ndarrayNamesOf, recordedBlock } from "../lower/record.js";
 import { enclosingBindings, type BlockNode } from "../lower/scopes.js";
@@ -39,7 +40,9 @@ export class ModuleCompiler {
   private lowered = new Map<string, IRFunction | null>();
   private vjpNames = new Map<string, string>();
   private takenNames = new Set<string>();
-  private fusedNames = new Set<string>(); // the fused chains' functions appended so far (driver/fusion.ts)
+  private fusedNames = new Set<string>();
+  /** The names valueAndGrad sites differentiate (module.run's first walk). */
+  private valueAndGradTargets = new Set<string>(); // the fused chains' functions appended so far (driver/fusion.ts)
   private keptCalls = new Set<string>(); // sites' code making an out: true entry point that keeps its arrays (reverse/kept.ts)
   private appendedLines: PrintedLine[] = [];
   private replacements: ModuleOutput["replacements"] = [];
@@ -112,6 +115,10 @@ export class ModuleCompiler {
       if (parent) parents.set(node, parent);
     });
     this.parents = parents;
+    // The functions some valueAndGrad site names: their grad shares its sweep (else grad gets one of its own).
+    walk(this.program, (node) => {
+      if (node.type === "CallExpression" && calleeMarker(node.callee, this.ctx) === "valueAndGrad" && node.arguments[0]?.type === "Identifier") this.valueAndGradTargets.add(node.arguments[0].name);
+    });
     const sites: { call: t.CallExpression; problems: Diagnostic[]; immediate: boolean }[] = [];
     walk(this.program, (node) => {
       if (node.type !== "CallExpression" || this.nested.inner.has(node)) return;
@@ -259,8 +266,10 @@ export class ModuleCompiler {
     const lowered = this.reversible(this.ctx.functions.get(key)!);
     if (!lowered) return null;
     const ir = withCheckpoints(lowered, checkpoint);
-    if (entry.kind === "grad" && entry.out === undefined) {
-      // grad is valueAndGrad without the value: one generated sweep serves both.
+    // grad is valueAndGrad without the value: one generated sweep serves both where the module
+    // asks for both; else grad's own entry returns the gradients alone (no [value, …] per call).
+    const shared = this.valueAndGradTargets.has(key) || this.vjpNames.has(id.replace("|grad|", "|valueAndGrad|"));
+    if (entry.kind === "grad" && entry.out === undefined && shared) {
       const both = this.entryFor(key, { ...entry, kind: "valueAndGrad" }, base.replace(/\$grad(?=_|$)/, "$valueAndGrad"), checkpoint);
       if (!both) return null;
       const name = this.freshModuleName(base);
@@ -506,7 +515,7 @@ export class ModuleCompiler {
 
   private generate(unfused: IRFunction, mask: number[], name: string, entry?: Entry, aliases: number[][] = [], reverse?: string): (Generated & { analysis: Analysis; paramsRead: number[]; kept: boolean }) | null {
     // One name per array: its adjoint is a variable, not found through the runtime's map.
-    const { ir, analysis } = analyzedWithoutCopies(fused(unfused, this.moduleKinds()), (fn) => this.analyze(fn, new Set(mask), { aliases, writesAreOutputs: !entry }));
+    const { ir, analysis } = analyzedWithoutCopies(fused(fuseLoops(unfused), this.moduleKinds()), (fn) => this.analyze(fn, new Set(mask), { aliases, writesAreOutputs: !entry }));
     // An NDArray's data can be written between a vjp and its pullback too (`out` arguments, `.data`): each is checked like an array.
     const paramsRead = ir.params.flatMap((p, i) => (analysis.paramsRead.includes(i) || analysis.types.get(p) === "ndarray" ? [i] : []));
     const shape = { arrays: ir.params.map((p) => analysis.types.get(p) === "array"), numberResult: analysis.types.get(ir.result) === "number", restores: true, needsDistinct: true, paramsRead };

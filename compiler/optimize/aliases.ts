@@ -76,7 +76,7 @@ function usesOutside(body: Stmt[], name: string, block: Stmt[], at: number): boo
 }
 
 /** The statements with every name of `renames` (read, written through or assigned) renamed, and the copies it names dropped. */
-function renameAll(stmts: Stmt[], renames: Map<string, string>): Stmt[] {
+export function renameAll(stmts: Stmt[], renames: Map<string, string>): Stmt[] {
   const name = (n: string) => renames.get(n) ?? n;
   const op = <T extends { kind: string }>(o: T): T => (o.kind === "var" ? ({ ...o, name: name((o as unknown as { name: string }).name) } as T) : o);
   const ops = <T extends { kind: string }>(list: T[]) => list.map(op);

@@ -92,7 +92,10 @@ export function forwardSweep(r: Reverser, stmts: Stmt[], then?: Operand): Code[]
         const slots = slotted && openSlots(r, slotted, stepped ? tripsOf(stepped) : trips, s.loc);
         const pre = forwardSweep(r, s.pre, s.cond);
         const body = forwardSweep(r, s.body);
-        if (slots) body.unshift(slots.check);
+        // Room for an exact trip count needs no check per iteration.
+        const readable = (name: string) => !r.inlined.has(name);
+        const exact = slots ? tripCount(s, readable, true) : undefined;
+        if (slots && !exact) body.unshift(slots.check);
         const cond = code(r, s.cond);
         if (counted && !trips) trips = r.fresh("trips");
         if (counted) {
@@ -105,7 +108,7 @@ export function forwardSweep(r: Reverser, stmts: Stmt[], then?: Operand): Code[]
         }
         // Arrays the loop overwrites element by element, copied once before it (loop-snapshots.ts).
         for (const array of r.a.loopSnapshots.get(s)?.arrays ?? []) out.push(line(`${r.stack}.pushElements(${array});`, s.loc));
-        out.push(...(slots ? slots.before(tripCount(s, (name) => !r.inlined.has(name))) : reservation(r, s)), loopBlock(pre, cond, body, s.loc));
+        out.push(...(slots ? slots.before(exact ?? tripCount(s, readable), exact !== undefined) : reservation(r, s)), loopBlock(pre, cond, body, s.loc));
         if (stepped) out.push(line(`${trips} = ${tripsOf(stepped)};`));
         if (slots) out.push(slots.hold(trips));
         if (counted && r.a.nestedLoops.has(s)) out.push(line(`${r.stack}.push${r.intKind()}(${trips});`));

@@ -16,13 +16,20 @@ export function reservation(r: Reverser, loop: Loop): Code[] {
   return trips ? [line(`${r.stack}.reserve(${pushes === 1 ? "" : `${pushes} * `}(${trips}));`, loop.loc)] : [];
 }
 
-/** The loop's trip count as code evaluated before it, where its condition gives one. */
-export function tripCount(loop: Loop, readable: (name: string) => boolean): string | undefined {
+/**
+ * The loop's trip count as code evaluated before it, where its condition gives one. `exact`:
+ * only where it is certainly the count (or more), so room for it needs no check per iteration:
+ * the test the loop's one exit (its pre plain arithmetic), no array whose length bounds it
+ * written in the loop (a store past a number[]'s end lengthens it).
+ */
+export function tripCount(loop: Loop, readable: (name: string) => boolean, exact = false): string | undefined {
   const assigned = new Set<string>();
   forEachStmt([...loop.pre, ...loop.body], (s) => {
     if (s.kind === "assign" || (s.kind === "method" && s.target)) assigned.add(s.kind === "assign" ? s.target : s.target!);
-    if (s.kind === "method") assigned.add(s.array);
+    if (s.kind === "method" || (exact && (s.kind === "store" || s.kind === "fill"))) assigned.add(s.array);
+    if (exact && (s.kind === "assign" || s.kind === "effect") && (s.expr.kind === "call" || s.expr.kind === "opaque")) for (const a of s.expr.args) if (a.kind === "var") assigned.add(a.name);
   });
+  if (exact && !loop.pre.every((s) => s.kind === "assign" && (s.expr.kind === "prim" || s.expr.kind === "copy"))) return undefined;
   const defined = (name: string) => loop.pre.find((s): s is Extract<Stmt, { kind: "assign" }> => s.kind === "assign" && s.target === name);
   if (loop.cond.kind !== "var") return undefined;
   const test = defined(loop.cond.name);

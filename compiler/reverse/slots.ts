@@ -46,16 +46,20 @@ function slotIndex(base: string, stride: number, iteration: string, j: number): 
 /**
  * The forward sweep's side: each save's slot (`r.slots`) at `iteration` (code the body reads as
  * the iteration's number from 0); the block opened before the loop, with room for `room` trips
- * (code, where the condition gives a count); the check at the top of the body; its hold after the loop.
+ * (code, where the condition gives a count; `exact`, where that is certainly enough: all of
+ * it, and no check); the check at the top of the body otherwise; its hold after the loop.
  */
-export function openSlots(r: Reverser, saves: Stmt[], iteration: string, loc: Stmt["loc"]): { before: (room: string | undefined) => Code[]; check: Code; hold: (trips: string) => Code } {
+export function openSlots(r: Reverser, saves: Stmt[], iteration: string, loc: Stmt["loc"]): { before: (room: string | undefined, exact: boolean) => Code[]; check: Code; hold: (trips: string) => Code } {
   const base = r.fresh("base");
   const slots = r.fresh("slots");
   const stride = saves.length;
   saves.forEach((s, j) => r.slots.set(s, { ...r.slots.get(s), write: `${slots}[${slotIndex(base, stride, iteration, j)}]` }));
   const times = (count: string) => (stride === 1 ? count : `${stride} * ${/[ /]/.test(count) ? `(${count})` : count}`);
   return {
-    before: (room) => [line(`const ${base} = ${r.stack}.openSlots(${room === undefined ? 0 : times(room)});`, loc), line(`let ${slots} = ${r.stack}.slots;`, loc)],
+    before: (room, exact) =>
+      exact && room !== undefined
+        ? [line(`const ${base} = ${r.stack}.openAllSlots(${times(room)}),`, loc), line(`  ${slots} = ${r.stack}.slots;`, loc)]
+        : [line(`const ${base} = ${r.stack}.openSlots(${room === undefined ? 0 : times(room)});`, loc), line(`let ${slots} = ${r.stack}.slots;`, loc)],
     check: line(`if (${slotIndex(base, stride, iteration, stride)} > ${slots}.length) ${slots} = ${r.stack}.moreSlots(${slotIndex(base, stride, iteration, stride)});`, loc),
     hold: (trips) => line(`${r.stack}.holdSlots(${times(trips)});`),
   };
