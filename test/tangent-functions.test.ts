@@ -211,5 +211,7 @@ describe("Tangent's and autograd's test functions, in untyped JavaScript", () =>
     expect(refused("function f(x) { return np.sum(x) + np.sum(np.tanh(x)); }")).toEqual(["ADJ016 3:23"]);
     expect(refused("function f(x) { let s = 0; s += np.sum(x); return s; }")).toEqual(["ADJ016 3:27"]);
     expect(refused("function f(x) { return np.sum(x).item() + np.sum(np.tanh(x)).item(); }")).toEqual([]);
+    // A store at the array's length grows it, which the reverse sweep's lengths would not see.
+    expect(refused("function f(x) { const y = [x]; for (let k = 0; k < 3; k++) y[y.length] = y[k] * x; return y[3]; }")).toEqual(["ADJ016 3:59"]);
   });
 });

@@ -52,7 +52,19 @@ export function arrayTarget(l: Lowering, node: t.MemberExpression): { array: str
     l.report("ADJ009", node, `'${sourceName(l, object)}' (an element of an array declared outside the function)`);
     return undefined;
   }
+  if (appends(object.name, node.property as t.Expression)) {
+    // The store grows the array: a length the reverse sweep reads again would be the grown one.
+    l.report("ADJ016", node, `a store at ${object.name}.length, which grows the array (write ${object.name}.push(value))`);
+    return undefined;
+  }
   return { array, index: l.expr(node.property as t.Expression) };
+}
+
+/** `a[a.length] = v`, `a[a.length + k] = v`: an element written past the array's end. */
+function appends(name: string, index: t.Expression): boolean {
+  const at = unwrap(index);
+  const isLength = (e: t.Node) => e.type === "MemberExpression" && !e.computed && e.property.type === "Identifier" && e.property.name === "length" && unwrap(e.object as t.Expression).type === "Identifier" && (unwrap(e.object as t.Expression) as t.Identifier).name === name;
+  return isLength(at) || (at.type === "BinaryExpression" && at.operator === "+" && (isLength(at.left) || isLength(at.right)));
 }
 
 /** `a[i] op= value` (op "" for plain `=`): a load, the arithmetic, a store. */
